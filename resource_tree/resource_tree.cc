@@ -1,0 +1,606 @@
+// Storage, navigation and invariant checking of ResourceTree. The
+// kernel-compatible operations are in kernel_ops.cc.
+
+#include "resource_tree/resource_tree.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "resource_tree/status_macros.h"
+
+namespace restree {
+
+absl::string_view RegionIntersectionName(RegionIntersection r) {
+  switch (r) {
+    case RegionIntersection::kIntersects:
+      return "REGION_INTERSECTS";
+    case RegionIntersection::kDisjoint:
+      return "REGION_DISJOINT";
+    case RegionIntersection::kMixed:
+      return "REGION_MIXED";
+  }
+  return "?";
+}
+
+absl::string_view InvariantKindName(InvariantViolation::Kind kind) {
+  switch (kind) {
+    case InvariantViolation::Kind::kInvalidRange:
+      return "invalid-range";
+    case InvariantViolation::Kind::kOutsideParent:
+      return "outside-parent";
+    case InvariantViolation::Kind::kUnsortedSiblings:
+      return "unsorted-siblings";
+    case InvariantViolation::Kind::kOverlappingSiblings:
+      return "overlapping-siblings";
+    case InvariantViolation::Kind::kPartialOverlap:
+      return "partial-overlap";
+    case InvariantViolation::Kind::kBrokenLink:
+      return "broken-link";
+    case InvariantViolation::Kind::kUnreachable:
+      return "unreachable";
+    case InvariantViolation::Kind::kPreorderNotMonotone:
+      return "preorder-not-monotone";
+    case InvariantViolation::Kind::kBadName:
+      return "bad-name";
+  }
+  return "?";
+}
+
+ResourceTree ResourceTree::Iomem(KernelProfile profile) {
+  return ResourceTree({Range::Full(), "PCI mem", iores::kMem, 0},
+                      std::move(profile));
+}
+
+ResourceTree ResourceTree::Ioport(uint64_t io_space_limit,
+                                  KernelProfile profile) {
+  return ResourceTree({Range(0, io_space_limit), "PCI IO", iores::kIo, 0},
+                      std::move(profile));
+}
+
+ResourceTree::ResourceTree(const ResourceSpec& root, KernelProfile profile)
+    : profile_(std::move(profile)) {
+  RESTREE_CHECK(root.range.valid(), "the root range must not be inverted");
+  Node n;
+  n.first = root.range.first();
+  n.last = root.range.last();
+  n.flags = root.flags;
+  n.desc = root.desc;
+  n.name = names_.Intern(root.name);
+  n.parent = kNoIndex;
+  n.generation = 1;
+  nodes_.push_back(n);
+  live_count_ = 1;
+}
+
+// -----------------------------------------------------------------------------
+// Slots and the child index.
+
+uint32_t ResourceTree::IndexOf(ResourceId id) const {
+  if (!id.valid() || id.index_ >= nodes_.size()) return kNoIndex;
+  if (nodes_[id.index_].generation != id.generation_) return kNoIndex;
+  return id.index_;
+}
+
+bool ResourceTree::Contains(ResourceId id) const {
+  return IndexOf(id) != kNoIndex;
+}
+
+ResourceTree::ChildIter ResourceTree::ChildBegin(uint32_t parent) const {
+  return children_.lower_bound(ChildKey{parent, 0, 0});
+}
+
+ResourceTree::ChildIter ResourceTree::ChildEnd(uint32_t parent) const {
+  return children_.lower_bound(ChildKey{parent + 1, 0, 0});
+}
+
+ResourceTree::ChildIter ResourceTree::ChildAtOrBefore(uint32_t parent,
+                                                      uint64_t addr) const {
+  auto it = children_.upper_bound(ChildKey{parent, 0, addr});
+  if (it == children_.begin()) return ChildEnd(parent);
+  --it;
+  if (it->parent != parent) return ChildEnd(parent);
+  return it;
+}
+
+uint32_t ResourceTree::LowestOverlappingChild(uint32_t parent,
+                                              const Range& r) const {
+  // Siblings are sorted and disjoint, so the lowest child reaching r.first is
+  // either the last one starting at or before it, or the next one.
+  auto it = children_.upper_bound(ChildKey{parent, 0, r.first()});
+  if (it != children_.begin()) {
+    auto prev = std::prev(it);
+    if (prev->parent == parent && nodes_[prev->child].last >= r.first()) {
+      return prev->child;
+    }
+  }
+  if (it != children_.end() && it->parent == parent &&
+      it->start <= r.last()) {
+    return it->child;
+  }
+  return kNoIndex;
+}
+
+uint32_t ResourceTree::FirstChildIndex(uint32_t parent) const {
+  auto it = ChildBegin(parent);
+  if (it == children_.end() || it->parent != parent) return kNoIndex;
+  return it->child;
+}
+
+uint32_t ResourceTree::NextSiblingIndex(uint32_t i) const {
+  const Node& n = nodes_[i];
+  if (n.parent == kNoIndex) return kNoIndex;
+  auto it = children_.upper_bound(ChildKey{n.parent, 0, n.first});
+  if (it == children_.end() || it->parent != n.parent) return kNoIndex;
+  return it->child;
+}
+
+uint32_t ResourceTree::PrevSiblingIndex(uint32_t i) const {
+  const Node& n = nodes_[i];
+  if (n.parent == kNoIndex) return kNoIndex;
+  auto it = children_.lower_bound(ChildKey{n.parent, 0, n.first});
+  if (it == children_.begin()) return kNoIndex;
+  --it;
+  if (it->parent != n.parent) return kNoIndex;
+  return it->child;
+}
+
+uint32_t ResourceTree::AllocateNode(const Range& r, uint32_t name,
+                                    uint64_t flags, uint32_t desc,
+                                    uint32_t parent) {
+  uint32_t i;
+  if (!free_slots_.empty()) {
+    i = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    RESTREE_CHECK(nodes_.size() < kNoIndex - 1, "too many resources");
+    i = static_cast<uint32_t>(nodes_.size());
+    nodes_.emplace_back();
+  }
+  Node& n = nodes_[i];
+  n.first = r.first();
+  n.last = r.last();
+  n.flags = flags;
+  n.desc = desc;
+  n.name = name;
+  n.parent = parent;
+  // Odd generations are live, even ones free (so a stale id never matches).
+  ++n.generation;
+  if (n.generation == 0) n.generation = 1;
+  ++live_count_;
+  return i;
+}
+
+void ResourceTree::LinkNode(uint32_t i) {
+  const Node& n = nodes_[i];
+  const bool inserted = children_.insert(ChildKey{n.parent, i, n.first}).second;
+  RESTREE_CHECK(inserted, "two siblings with the same start");
+}
+
+void ResourceTree::UnlinkNode(uint32_t i) {
+  const Node& n = nodes_[i];
+  auto it = children_.find(ChildKey{n.parent, i, n.first});
+  RESTREE_CHECK(it != children_.end() && it->child == i,
+                "unlinking a node that is not linked");
+  children_.erase(it);
+}
+
+void ResourceTree::FreeNode(uint32_t i) {
+  Node& n = nodes_[i];
+  ++n.generation;
+  n.parent = kNoIndex;
+  free_slots_.push_back(i);
+  --live_count_;
+}
+
+void ResourceTree::FreeSubtree(uint32_t i) {
+  std::vector<uint32_t> doomed = {i};
+  for (size_t k = 0; k < doomed.size(); ++k) {
+    const uint32_t p = doomed[k];
+    for (auto it = ChildBegin(p); it != children_.end() && it->parent == p;
+         ++it) {
+      doomed.push_back(it->child);
+    }
+  }
+  for (uint32_t d : doomed) UnlinkNode(d);
+  for (uint32_t d : doomed) FreeNode(d);
+}
+
+void ResourceTree::MoveNode(uint32_t i, uint64_t first, uint64_t last) {
+  Node& n = nodes_[i];
+  if (n.first != first && n.parent != kNoIndex) {
+    UnlinkNode(i);
+    n.first = first;
+    n.last = last;
+    LinkNode(i);
+  } else {
+    n.first = first;
+    n.last = last;
+  }
+}
+
+void ResourceTree::Reparent(uint32_t c, uint32_t parent) {
+  UnlinkNode(c);
+  nodes_[c].parent = parent;
+  LinkNode(c);
+}
+
+// -----------------------------------------------------------------------------
+// Navigation.
+
+absl::StatusOr<ResourceView> ResourceTree::Get(ResourceId id) const {
+  if (!Contains(id)) return Stale(id, "get");
+  return View(id);
+}
+
+ResourceView ResourceTree::View(ResourceId id) const {
+  const uint32_t i = IndexOf(id);
+  RESTREE_CHECK(i != kNoIndex, "View() of a stale id");
+  const Node& n = nodes_[i];
+  ResourceView v;
+  v.id = id;
+  v.range = Range(n.first, n.last);
+  v.name = names_.Get(n.name);
+  v.flags = n.flags;
+  v.desc = n.desc;
+  v.parent = n.parent == kNoIndex ? ResourceId() : MakeId(n.parent);
+  return v;
+}
+
+Range ResourceTree::RangeOf(ResourceId id) const {
+  const uint32_t i = IndexOf(id);
+  RESTREE_CHECK(i != kNoIndex, "RangeOf() of a stale id");
+  return NodeRange(i);
+}
+
+absl::string_view ResourceTree::NameOf(ResourceId id) const {
+  const uint32_t i = IndexOf(id);
+  RESTREE_CHECK(i != kNoIndex, "NameOf() of a stale id");
+  return names_.Get(nodes_[i].name);
+}
+
+uint64_t ResourceTree::FlagsOf(ResourceId id) const {
+  const uint32_t i = IndexOf(id);
+  RESTREE_CHECK(i != kNoIndex, "FlagsOf() of a stale id");
+  return nodes_[i].flags;
+}
+
+uint32_t ResourceTree::DescOf(ResourceId id) const {
+  const uint32_t i = IndexOf(id);
+  RESTREE_CHECK(i != kNoIndex, "DescOf() of a stale id");
+  return nodes_[i].desc;
+}
+
+ResourceId ResourceTree::ParentOf(ResourceId id) const {
+  const uint32_t i = IndexOf(id);
+  RESTREE_CHECK(i != kNoIndex, "ParentOf() of a stale id");
+  const uint32_t p = nodes_[i].parent;
+  return p == kNoIndex ? ResourceId() : MakeId(p);
+}
+
+ResourceId ResourceTree::FirstChild(ResourceId id) const {
+  const uint32_t i = IndexOf(id);
+  RESTREE_CHECK(i != kNoIndex, "FirstChild() of a stale id");
+  const uint32_t c = FirstChildIndex(i);
+  return c == kNoIndex ? ResourceId() : MakeId(c);
+}
+
+ResourceId ResourceTree::LastChild(ResourceId id) const {
+  const uint32_t i = IndexOf(id);
+  RESTREE_CHECK(i != kNoIndex, "LastChild() of a stale id");
+  auto end = ChildEnd(i);
+  if (end == children_.begin()) return ResourceId();
+  auto it = std::prev(end);
+  return it->parent == i ? MakeId(it->child) : ResourceId();
+}
+
+ResourceId ResourceTree::NextSibling(ResourceId id) const {
+  const uint32_t i = IndexOf(id);
+  RESTREE_CHECK(i != kNoIndex, "NextSibling() of a stale id");
+  const uint32_t s = NextSiblingIndex(i);
+  return s == kNoIndex ? ResourceId() : MakeId(s);
+}
+
+ResourceId ResourceTree::PrevSibling(ResourceId id) const {
+  const uint32_t i = IndexOf(id);
+  RESTREE_CHECK(i != kNoIndex, "PrevSibling() of a stale id");
+  const uint32_t s = PrevSiblingIndex(i);
+  return s == kNoIndex ? ResourceId() : MakeId(s);
+}
+
+std::vector<ResourceId> ResourceTree::Children(ResourceId id) const {
+  const uint32_t i = IndexOf(id);
+  RESTREE_CHECK(i != kNoIndex, "Children() of a stale id");
+  std::vector<ResourceId> out;
+  for (auto it = ChildBegin(i); it != children_.end() && it->parent == i;
+       ++it) {
+    out.push_back(MakeId(it->child));
+  }
+  return out;
+}
+
+int ResourceTree::Depth(ResourceId id) const {
+  uint32_t i = IndexOf(id);
+  RESTREE_CHECK(i != kNoIndex, "Depth() of a stale id");
+  int depth = -1;
+  while (nodes_[i].parent != kNoIndex) {
+    i = nodes_[i].parent;
+    ++depth;
+  }
+  return depth;
+}
+
+void ResourceTree::ForEachPreorder(
+    absl::FunctionRef<void(ResourceId, int)> fn) const {
+  // One iterator per level: the next child to visit under that ancestor.
+  std::vector<std::pair<uint32_t, ChildIter>> stack;
+  stack.emplace_back(kRootIndex, ChildBegin(kRootIndex));
+  while (!stack.empty()) {
+    auto& [parent, it] = stack.back();
+    if (it == children_.end() || it->parent != parent) {
+      stack.pop_back();
+      continue;
+    }
+    const uint32_t c = it->child;
+    ++it;
+    fn(MakeId(c), static_cast<int>(stack.size()) - 1);
+    stack.emplace_back(c, ChildBegin(c));
+  }
+}
+
+std::vector<ResourceId> ResourceTree::PreorderIds() const {
+  std::vector<ResourceId> out;
+  out.reserve(live_count_ - 1);
+  ForEachPreorder([&](ResourceId id, int) { out.push_back(id); });
+  return out;
+}
+
+ResourceId ResourceTree::Lookup(uint64_t addr) const {
+  uint32_t cur = kRootIndex;
+  for (;;) {
+    auto it = ChildAtOrBefore(cur, addr);
+    if (it == children_.end() || it->parent != cur ||
+        nodes_[it->child].last < addr) {
+      return MakeId(cur);
+    }
+    cur = it->child;
+  }
+}
+
+ResourceId ResourceTree::LookupResource(ResourceId parent,
+                                        uint64_t start) const {
+  const uint32_t p = IndexOf(parent);
+  if (p == kNoIndex) return ResourceId();
+  auto it = children_.find(ChildKey{p, 0, start});
+  return it == children_.end() ? ResourceId() : MakeId(it->child);
+}
+
+// -----------------------------------------------------------------------------
+// Field updates.
+
+absl::Status ResourceTree::SetFlags(ResourceId id, uint64_t flags) {
+  const uint32_t i = IndexOf(id);
+  if (i == kNoIndex) return Stale(id, "set flags");
+  nodes_[i].flags = flags;
+  return absl::OkStatus();
+}
+
+absl::Status ResourceTree::SetDesc(ResourceId id, uint32_t desc) {
+  const uint32_t i = IndexOf(id);
+  if (i == kNoIndex) return Stale(id, "set desc");
+  nodes_[i].desc = desc;
+  return absl::OkStatus();
+}
+
+absl::Status ResourceTree::Rename(ResourceId id, absl::string_view name) {
+  const uint32_t i = IndexOf(id);
+  if (i == kNoIndex) return Stale(id, "rename");
+  nodes_[i].name = names_.Intern(name);
+  return absl::OkStatus();
+}
+
+// -----------------------------------------------------------------------------
+// Messages.
+
+absl::Status ResourceTree::Stale(ResourceId id, absl::string_view op) const {
+  return MakeKernelStatus(
+      KernelOutcome::kContractViolation, kerrno::kEINVAL, ResourceId(),
+      absl::StrCat(op, ": unknown or freed resource id ",
+                   absl::StrFormat("%d", id.value()),
+                   " (the kernel would use freed memory)"));
+}
+
+std::string ResourceTree::Describe(uint32_t i) const {
+  const Node& n = nodes_[i];
+  const char* type = ResourceType(n.flags) == iores::kIo ? "io" : "mem";
+  return absl::StrFormat("[%s 0x%08x-0x%08x] \"%s\"", type, n.first, n.last,
+                         names_.Get(n.name));
+}
+
+// -----------------------------------------------------------------------------
+// Invariants.
+
+std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
+  using Kind = InvariantViolation::Kind;
+  std::vector<InvariantViolation> out;
+  auto id_of = [&](uint32_t i) {
+    return i < nodes_.size() ? MakeId(i) : ResourceId();
+  };
+  auto report = [&](Kind kind, std::vector<uint32_t> nodes,
+                    std::string message) {
+    InvariantViolation v;
+    v.kind = kind;
+    for (uint32_t n : nodes) v.nodes.push_back(id_of(n));
+    v.message = std::move(message);
+    out.push_back(std::move(v));
+  };
+  auto live = [&](uint32_t i) {
+    return i < nodes_.size() && (nodes_[i].generation & 1) == 1;
+  };
+
+  // Bookkeeping: the root, live count, free list, names.
+  if (nodes_.empty() || !live(kRootIndex) ||
+      nodes_[kRootIndex].parent != kNoIndex) {
+    report(Kind::kBrokenLink, {kRootIndex}, "the root slot is not a live root");
+    return out;
+  }
+  size_t live_nodes = 0;
+  for (uint32_t i = 0; i < nodes_.size(); ++i) {
+    if (!live(i)) continue;
+    ++live_nodes;
+    const Node& n = nodes_[i];
+    if (n.first > n.last) {
+      report(Kind::kInvalidRange, {i},
+             absl::StrFormat("%s has start > end", Describe(i)));
+    }
+    if (n.name >= names_.size()) {
+      report(Kind::kBadName, {i},
+             absl::StrFormat("node %d has name id %d of %d", i, n.name,
+                             names_.size()));
+    }
+    if (i != kRootIndex && !live(n.parent)) {
+      report(Kind::kBrokenLink, {i},
+             absl::StrFormat("node %d has a dead parent slot %d", i,
+                             n.parent));
+    }
+  }
+  if (live_nodes != live_count_) {
+    report(Kind::kBrokenLink, {},
+           absl::StrFormat("%d live slots but the tree counts %d", live_nodes,
+                           live_count_));
+  }
+  for (uint32_t f : free_slots_) {
+    if (live(f)) {
+      report(Kind::kBrokenLink, {f},
+             absl::StrFormat("slot %d is both live and on the free list", f));
+    }
+  }
+
+  // The child index: every entry names a live child whose parent and start
+  // it records; each non-root live node appears exactly once.
+  std::vector<uint32_t> entries(nodes_.size(), 0);
+  for (const ChildKey& k : children_) {
+    if (!live(k.child) || k.child == kRootIndex) {
+      report(Kind::kBrokenLink, {k.child},
+             absl::StrFormat("index entry for dead or root slot %d", k.child));
+      continue;
+    }
+    ++entries[k.child];
+    const Node& n = nodes_[k.child];
+    if (n.parent != k.parent || n.first != k.start) {
+      report(Kind::kBrokenLink, {k.child, k.parent},
+             absl::StrFormat("index says %s is under slot %d at %#x; the node "
+                             "says slot %d at %#x",
+                             Describe(k.child), k.parent, k.start, n.parent,
+                             n.first));
+    }
+  }
+  for (uint32_t i = 1; i < nodes_.size(); ++i) {
+    if (live(i) && entries[i] != 1) {
+      report(Kind::kBrokenLink, {i},
+             absl::StrFormat("%s appears %d times in the child index",
+                             Describe(i), entries[i]));
+    }
+  }
+
+  // Per level: containment, order, disjointness. Reachability from the root
+  // through the index, in pre-order, with start monotone.
+  std::vector<bool> seen(nodes_.size(), false);
+  seen[kRootIndex] = true;
+  size_t reached = 1;
+  bool have_prev = false;
+  uint64_t prev_start = 0;
+  uint32_t prev_node = kNoIndex;
+  std::vector<uint32_t> stack = {kRootIndex};
+  std::vector<uint32_t> order;  // pre-order, for the sweep below
+  while (!stack.empty()) {
+    const uint32_t p = stack.back();
+    stack.pop_back();
+    if (p != kRootIndex) {
+      order.push_back(p);
+      if (have_prev && nodes_[p].first < prev_start) {
+        report(Kind::kPreorderNotMonotone, {prev_node, p},
+               absl::StrFormat("pre-order visits %s after %s",
+                               Describe(p), Describe(prev_node)));
+      }
+      have_prev = true;
+      prev_start = nodes_[p].first;
+      prev_node = p;
+    }
+    std::vector<uint32_t> kids;
+    uint32_t prev_kid = kNoIndex;
+    for (auto it = ChildBegin(p); it != children_.end() && it->parent == p;
+         ++it) {
+      const uint32_t c = it->child;
+      if (!live(c)) continue;
+      const Node& n = nodes_[c];
+      if (n.first < nodes_[p].first || n.last > nodes_[p].last) {
+        report(Kind::kOutsideParent, {c, p},
+               absl::StrFormat("%s is not inside its parent %s", Describe(c),
+                               Describe(p)));
+      }
+      if (prev_kid != kNoIndex) {
+        const Node& a = nodes_[prev_kid];
+        if (a.first >= n.first) {
+          report(Kind::kUnsortedSiblings, {prev_kid, c},
+                 absl::StrFormat("%s comes before %s", Describe(prev_kid),
+                                 Describe(c)));
+        } else if (a.last >= n.first) {
+          report(Kind::kOverlappingSiblings, {prev_kid, c},
+                 absl::StrFormat("siblings %s and %s overlap",
+                                 Describe(prev_kid), Describe(c)));
+        }
+      }
+      prev_kid = c;
+      if (seen[c]) {
+        report(Kind::kBrokenLink, {c},
+               absl::StrFormat("%s is reached twice (a cycle?)", Describe(c)));
+        continue;
+      }
+      seen[c] = true;
+      ++reached;
+      kids.push_back(c);
+    }
+    // Push in reverse so the lowest child is visited first.
+    for (auto it = kids.rbegin(); it != kids.rend(); ++it) stack.push_back(*it);
+  }
+  if (reached != live_nodes) {
+    for (uint32_t i = 0; i < nodes_.size(); ++i) {
+      if (live(i) && !seen[i]) {
+        report(Kind::kUnreachable, {i},
+               absl::StrFormat("%s is not reachable from the root",
+                               Describe(i)));
+      }
+    }
+  }
+
+  // Laminar family, checked globally without trusting the links: sorted by
+  // (first ascending, last descending), every interval must nest in the
+  // innermost open interval that reaches it, or start after it ends.
+  std::vector<uint32_t> all;
+  for (uint32_t i = 0; i < nodes_.size(); ++i) {
+    if (live(i) && nodes_[i].first <= nodes_[i].last) all.push_back(i);
+  }
+  std::sort(all.begin(), all.end(), [&](uint32_t a, uint32_t b) {
+    if (nodes_[a].first != nodes_[b].first) {
+      return nodes_[a].first < nodes_[b].first;
+    }
+    return nodes_[a].last > nodes_[b].last;
+  });
+  std::vector<uint32_t> open;
+  for (uint32_t i : all) {
+    while (!open.empty() && nodes_[open.back()].last < nodes_[i].first) {
+      open.pop_back();
+    }
+    if (!open.empty() && nodes_[open.back()].last < nodes_[i].last) {
+      report(Kind::kPartialOverlap, {open.back(), i},
+             absl::StrFormat("%s and %s partially overlap",
+                             Describe(open.back()), Describe(i)));
+    }
+    open.push_back(i);
+  }
+  return out;
+}
+
+}  // namespace restree

@@ -1,0 +1,225 @@
+#include "tools/cli.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+#include "absl/numeric/int128.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace restree {
+namespace cli {
+namespace {
+
+std::map<std::string, Command>& Registry() {
+  static auto* registry = new std::map<std::string, Command>();
+  return *registry;
+}
+
+void PrintUsage(std::ostream& out) {
+  out << "usage: restree <command> [options] [files]\n\n"
+         "restree models the Linux physical address space (/proc/iomem) and "
+         "its CXL hotplug.\n\ncommands:\n";
+  for (const auto& [name, cmd] : Registry()) {
+    out << "  " << name << std::string(name.size() < 10 ? 10 - name.size() : 1,
+                                       ' ')
+        << cmd.summary << "\n";
+  }
+  out << "\nrestree <command> --help shows a command's options.\n";
+}
+
+}  // namespace
+
+bool RegisterCommand(Command command) {
+  const std::string name = command.name;
+  return Registry().emplace(name, std::move(command)).second;
+}
+
+int Main(const std::vector<std::string>& args, std::ostream& out,
+         std::ostream& err, bool out_is_terminal) {
+  if (args.empty()) {
+    PrintUsage(err);
+    return kExitError;
+  }
+  if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    PrintUsage(out);
+    return kExitOk;
+  }
+  auto it = Registry().find(args[0]);
+  if (it == Registry().end()) {
+    err << "restree: unknown command '" << args[0]
+        << "' (restree --help lists them)\n";
+    return kExitError;
+  }
+  Context ctx;
+  ctx.args.assign(args.begin() + 1, args.end());
+  ctx.out = &out;
+  ctx.err = &err;
+  ctx.out_is_terminal = out_is_terminal;
+  for (const std::string& a : ctx.args) {
+    if (a == "--") break;
+    if (a == "--help" || a == "-h") {
+      out << it->second.help;
+      return kExitOk;
+    }
+  }
+  return it->second.run(ctx);
+}
+
+OptionParser& OptionParser::Flag(const std::string& name) {
+  known_[name] = false;
+  return *this;
+}
+
+OptionParser& OptionParser::Value(const std::string& name) {
+  known_[name] = true;
+  return *this;
+}
+
+absl::Status OptionParser::Error(absl::string_view message) const {
+  return absl::InvalidArgumentError(
+      absl::StrCat("restree ", command_, ": ", message));
+}
+
+absl::Status OptionParser::Parse(const std::vector<std::string>& args) {
+  values_.clear();
+  positional_.clear();
+  bool options_done = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (options_done || a == "-" || !absl::StartsWith(a, "-")) {
+      positional_.push_back(a);
+      continue;
+    }
+    if (a == "--") {
+      options_done = true;
+      continue;
+    }
+    if (!absl::StartsWith(a, "--")) {
+      return Error(absl::StrCat("unknown option '", a, "'"));
+    }
+    std::string name = a.substr(2);
+    std::string value;
+    bool has_value = false;
+    const size_t eq = name.find('=');
+    if (eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      has_value = true;
+    }
+    auto k = known_.find(name);
+    if (k == known_.end()) {
+      return Error(absl::StrCat("unknown option '--", name, "'"));
+    }
+    if (k->second) {
+      if (!has_value) {
+        if (i + 1 >= args.size()) {
+          return Error(absl::StrCat("option '--", name, "' needs a value"));
+        }
+        value = args[++i];
+      }
+    } else if (has_value) {
+      return Error(absl::StrCat("option '--", name, "' takes no value"));
+    }
+    values_.emplace(name, value);
+  }
+  return absl::OkStatus();
+}
+
+std::string OptionParser::Get(const std::string& name,
+                              const std::string& fallback) const {
+  auto range = values_.equal_range(name);
+  if (range.first == range.second) return fallback;
+  return std::prev(range.second)->second;
+}
+
+std::vector<std::string> OptionParser::GetAll(const std::string& name) const {
+  std::vector<std::string> out;
+  auto range = values_.equal_range(name);
+  for (auto it = range.first; it != range.second; ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+absl::StatusOr<int64_t> OptionParser::GetInt(const std::string& name,
+                                             int64_t fallback) const {
+  if (!Has(name)) return fallback;
+  int64_t v = 0;
+  if (!absl::SimpleAtoi(Get(name), &v)) {
+    return Error(absl::StrCat("option '--", name, "' wants an integer, got '",
+                              Get(name), "'"));
+  }
+  return v;
+}
+
+absl::StatusOr<uint64_t> OptionParser::GetU64(const std::string& name,
+                                              uint64_t fallback) const {
+  if (!Has(name)) return fallback;
+  absl::StatusOr<uint64_t> v =
+      ParseSize(Get(name), absl::StrCat("option '--", name, "'"));
+  if (!v.ok()) return Error(v.status().message());
+  return v;
+}
+
+absl::StatusOr<std::string> ReadInput(const std::string& path) {
+  if (path == "-") {
+    std::ostringstream ss;
+    ss << std::cin.rdbuf();
+    if (std::cin.bad()) {
+      return absl::InvalidArgumentError("-: cannot read standard input");
+    }
+    return ss.str();
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
+  }
+  std::string data((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  if (in.bad()) {
+    return absl::DataLossError(absl::StrCat(path, ": read error"));
+  }
+  return data;
+}
+
+absl::StatusOr<uint64_t> ParseSize(absl::string_view text,
+                                   absl::string_view what) {
+  absl::string_view t = absl::StripAsciiWhitespace(text);
+  auto bad = [&] {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, ": '", text, "' is not a size (e.g. 4096, 0x1000, 4K, 256M)"));
+  };
+  if (t.empty()) return bad();
+  unsigned shift = 0;
+  const char last = absl::ascii_toupper(static_cast<unsigned char>(t.back()));
+  if (absl::string_view("KMGTPE").find(last) != absl::string_view::npos) {
+    shift = 10 * (1 + static_cast<unsigned>(
+                          absl::string_view("KMGTPE").find(last)));
+    t.remove_suffix(1);
+  }
+  uint64_t v = 0;
+  bool ok;
+  if (absl::StartsWithIgnoreCase(t, "0x")) {
+    ok = t.size() > 2 && absl::SimpleHexAtoi(t, &v);
+  } else {
+    ok = !t.empty() && absl::ascii_isdigit(static_cast<unsigned char>(t[0])) &&
+         absl::SimpleAtoi(t, &v);
+  }
+  if (!ok) return bad();
+  if (shift != 0 && (absl::uint128(v) << shift) > ~uint64_t{0}) {
+    return absl::OutOfRangeError(
+        absl::StrCat(what, ": '", text, "' does not fit in 64 bits"));
+  }
+  return v << shift;
+}
+
+}  // namespace cli
+}  // namespace restree

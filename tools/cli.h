@@ -1,0 +1,114 @@
+// File: cli.h
+// -----------------------------------------------------------------------------
+//
+// The `restree` command-line framework: a registry of subcommands and a small
+// option parser. Each subcommand lives in its own library (`cmd_<name>.cc`)
+// and registers itself with RESTREE_REGISTER_COMMAND; the `restree` binary
+// links them all. Commands write to the streams they are given, so tests run
+// them in-process.
+//
+// Conventions every command follows (docs/cli.md):
+//   * exit 0 on success, 1 for a "negative" answer (trees differ, invariants
+//     violated, validation errors), 2 for usage errors and unreadable input;
+//   * a usage error is one line on stderr: "restree CMD: message";
+//   * `--help` prints the command's help on stdout and exits 0;
+//   * input errors name the place: "FILE:LINE:COL: message" or a byte offset.
+
+#ifndef RESTREE_TOOLS_CLI_H_
+#define RESTREE_TOOLS_CLI_H_
+
+#include <functional>
+#include <map>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace restree {
+namespace cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitNegative = 1;
+inline constexpr int kExitError = 2;
+
+// What a command receives.
+struct Context {
+  std::vector<std::string> args;  // after the command name
+  std::ostream* out;
+  std::ostream* err;
+  // True when `out` is a terminal (colour allowed).
+  bool out_is_terminal = false;
+};
+
+struct Command {
+  std::string name;
+  std::string summary;  // one line, for `restree --help`
+  std::string help;     // full text for `restree NAME --help`
+  std::function<int(Context&)> run;
+};
+
+// Adds `command`; called from static initialisers. Names must be unique.
+bool RegisterCommand(Command command);
+
+#define RESTREE_REGISTER_COMMAND(ident, ...)                  \
+  static const bool restree_cli_registered_##ident =          \
+      ::restree::cli::RegisterCommand(__VA_ARGS__)
+
+// Runs `restree ARGS...` (argv[0] excluded). Returns the exit status.
+int Main(const std::vector<std::string>& args, std::ostream& out,
+         std::ostream& err, bool out_is_terminal);
+
+// Option parsing. Known options are declared up front; `--name=value` and
+// `--name value` both work; `--` ends options; `-` is a positional argument
+// (standard input).
+class OptionParser {
+ public:
+  explicit OptionParser(std::string command) : command_(std::move(command)) {}
+
+  // A flag without a value (`--json`).
+  OptionParser& Flag(const std::string& name);
+  // An option that takes a value (`--depth 5`).
+  OptionParser& Value(const std::string& name);
+
+  // Parses; on error returns kInvalidArgument with a one-line message
+  // ("restree show: unknown option '--x'").
+  [[nodiscard]] absl::Status Parse(const std::vector<std::string>& args);
+
+  bool Has(const std::string& name) const { return values_.count(name) > 0; }
+  // The last value given for `name`, or `fallback`.
+  std::string Get(const std::string& name,
+                  const std::string& fallback = "") const;
+  // Every value given for a repeatable option.
+  std::vector<std::string> GetAll(const std::string& name) const;
+  const std::vector<std::string>& positional() const { return positional_; }
+
+  // Helpers for typed values; errors name the option.
+  [[nodiscard]] absl::StatusOr<int64_t> GetInt(const std::string& name,
+                                               int64_t fallback) const;
+  [[nodiscard]] absl::StatusOr<uint64_t> GetU64(const std::string& name,
+                                                uint64_t fallback) const;
+
+  // "restree CMD: " + message, as a status.
+  absl::Status Error(absl::string_view message) const;
+
+ private:
+  std::string command_;
+  std::map<std::string, bool> known_;  // name -> takes a value
+  std::multimap<std::string, std::string> values_;
+  std::vector<std::string> positional_;
+};
+
+// Reads a whole file, or standard input for "-". Errors name the file.
+[[nodiscard]] absl::StatusOr<std::string> ReadInput(const std::string& path);
+
+// Parses an unsigned number: decimal, 0x-hex, or with a K/M/G/T/P suffix
+// (binary multiples: 4K = 4096). Errors name `what`.
+[[nodiscard]] absl::StatusOr<uint64_t> ParseSize(absl::string_view text,
+                                                 absl::string_view what);
+
+}  // namespace cli
+}  // namespace restree
+
+#endif  // RESTREE_TOOLS_CLI_H_

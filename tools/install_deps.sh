@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# install_deps.sh: install the Debian 12 packages restree needs to build and
+# test, and nothing else. Idempotent: packages already installed are left
+# alone, and a machine that has everything makes no apt call at all.
+#
+#   tools/install_deps.sh            install what is missing
+#   tools/install_deps.sh --check    only list what is missing (exit 1 if any)
+#
+# Needs root for apt-get; when run as another user it re-runs apt-get through
+# sudo. Nothing is downloaded except Debian packages.
+set -euo pipefail
+
+# Build: Bazel 4.2 (Debian's bootstrap build) and the local repositories it
+# needs offline; compilers (gcc is the default toolchain, clang + lld +
+# compiler-rt for --config=fuzz and libFuzzer); pkg-config, which the
+# WORKSPACE uses to find the libraries.
+# Libraries: Abseil, GoogleTest/GoogleMock, RapidCheck, Google Benchmark.
+# Kernel in the loop: Debian's linux-source-6.1 (kernel/resource.c is
+# extracted from it at test time; nothing from it is committed).
+PACKAGES=(
+  bazel-bootstrap bazel-platforms bazel-rules-java
+  g++ clang lld libclang-rt-14-dev pkg-config
+  libabsl-dev libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
+  linux-source-6.1 xz-utils
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]]; then
+    missing+=("$p")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install_deps: all ${#PACKAGES[@]} packages already installed"
+  exit 0
+fi
+
+if [[ "${1:-}" == "--check" ]]; then
+  echo "install_deps: missing: ${missing[*]}"
+  exit 1
+fi
+
+SUDO=()
+if [[ "$(id -u)" -ne 0 ]]; then
+  if ! command -v sudo >/dev/null 2>&1; then
+    echo "install_deps: need root (or sudo) to install: ${missing[*]}" >&2
+    exit 2
+  fi
+  SUDO=(sudo)
+fi
+
+echo "install_deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+if ! "${SUDO[@]}" apt-get install -y --no-install-recommends "${missing[@]}"; then
+  echo "install_deps: package lists may be stale; running apt-get update"
+  "${SUDO[@]}" apt-get update
+  "${SUDO[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+echo "install_deps: done"
