@@ -167,13 +167,15 @@ bool IsQuery(OpKind kind) {
 Op Normalize(Op op, int n) {
   const unsigned keys = Info(op.kind).keys;
   if (keys & (kParent | kTarget)) {
+    // Valid references are left alone; others are folded in. A parent may
+    // be the root (-1, folded from n); a target never is.
     const int span = (keys & kTarget) ? n : n + 1;
     if (span <= 0) {
       op.ref = -1;
     } else {
       int r = op.ref % span;
       if (r < 0) r += span;
-      op.ref = (keys & kTarget) ? r : r - 1;
+      op.ref = r == n ? -1 : r;
     }
   } else {
     op.ref = -1;

@@ -85,7 +85,8 @@ struct Op {
   std::string name;
 };
 
-// Folds `op.ref` into [-1, n) for a tree with n nodes below the root.
+// Folds `op.ref` into range for a tree with n nodes below the root: [-1, n)
+// for a parent, [0, n) for a target. References already in range are kept.
 Op Normalize(Op op, int n);
 
 // The trace line; `root` is the root's label ("iomem" or "ioport").

@@ -1,0 +1,575 @@
+// Table-driven tests of the kernel semantics restree models: each scenario is
+// a trace (docs/kernel-in-the-loop.md format) with the result every line must
+// give and the /proc/iomem text at the end. Every scenario runs on both
+// ResourceTree and KernelModel. The expectations were worked out by hand from
+// ../shared/reference/linux-resource-semantics.md §2 and the kernel source;
+// the comment on each line says why.
+//
+// Result notation: "<outcome> [ERRNO] [with=K] [node=K]" where K is a
+// pre-order index after the operation (-1 = the root); for region_intersects
+// the REGION_* name; for walks "walk" followed by "[first-last @node]" per
+// callback.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "resource_tree/render.h"
+#include "resource_tree/resource_tree.h"
+#include "tests/kernel_model.h"
+#include "tests/tree_ops.h"
+
+namespace restree {
+namespace {
+
+struct Step {
+  const char* op;
+  const char* want;
+};
+
+struct Scenario {
+  const char* name;
+  KernelProfile profile;
+  ResourceSpec root;
+  std::vector<Step> steps;
+  const char* proc;  // /proc/iomem at the end (profile depth cap)
+};
+
+void PrintTo(const Scenario& s, std::ostream* os) { *os << s.name; }
+
+const ResourceSpec kIomem = {Range::Full(), "PCI mem", iores::kMem, 0};
+const ResourceSpec kIoport = {Range(0, 0xffff), "PCI IO", iores::kIo, 0};
+
+std::string Summary(const ops::Op& op, const ops::OpResult& r) {
+  if (op.kind == ops::OpKind::kRegionIntersects) {
+    return std::string(RegionIntersectionName(r.intersects));
+  }
+  if (op.kind == ops::OpKind::kWalkIomemResDesc && r.outcome ==
+      KernelOutcome::kOk) {
+    std::string s = "walk";
+    for (const ops::WalkRecord& w : r.walk) {
+      absl::StrAppendFormat(&s, " [%#x-%#x @%d]", w.range.first(),
+                            w.range.last(), w.node);
+    }
+    return s;
+  }
+  std::string s(KernelOutcomeName(r.outcome));
+  if (r.err != 0) absl::StrAppend(&s, " ", ErrnoName(r.err));
+  if (r.conflict != ops::kNoNode) absl::StrAppend(&s, " with=", r.conflict);
+  if (r.node != ops::kNoNode) absl::StrAppend(&s, " node=", r.node);
+  return s;
+}
+
+std::vector<Scenario> Scenarios() {
+  const KernelProfile d61 = KernelProfile::Debian61();
+  return {
+      {"RequestLooksAtOneLevelAndNamesLowestConflict",
+       d61,
+       kIomem,
+       {
+           {R"op(request_resource parent=iomem start=0x1000 end=0x1fff flags=MEM desc=0 name="A")op",
+            "ok node=0"},
+           {R"op(request_resource parent=iomem start=0x3000 end=0x3fff flags=MEM desc=0 name="B")op",
+            "ok node=1"},
+           // Overlaps A and B: the lowest overlapping child is named.
+           {R"op(request_resource parent=iomem start=0x1800 end=0x37ff flags=MEM desc=0 name="C")op",
+            "conflict EBUSY with=0"},
+           {R"op(request_resource parent=iomem start=0x2000 end=0x2fff flags=MEM desc=0 name="D")op",
+            "ok node=1"},
+           // A range identical to its parent's is a valid child.
+           {R"op(request_resource parent=iomem:0 start=0x1000 end=0x1fff flags=MEM desc=0 name="E")op",
+            "ok node=1"},
+           // Not inside the parent: the parent itself is the conflict.
+           {R"op(request_resource parent=iomem:0 start=0x800 end=0x10ff flags=MEM desc=0 name="F")op",
+            "conflict EBUSY with=0"},
+           // Inverted range: the root is the conflict.
+           {R"op(request_resource parent=iomem start=0x5000 end=0x4fff flags=MEM desc=0 name="G")op",
+            "conflict EBUSY with=-1"},
+           // No descent: D is free space below iomem but not below B's level.
+           {R"op(request_resource parent=iomem start=0x3800 end=0x38ff flags=MEM desc=0 name="H")op",
+            "conflict EBUSY with=3"},
+       },
+       "00001000-00001fff : A\n"
+       "  00001000-00001fff : E\n"
+       "00002000-00002fff : D\n"
+       "00003000-00003fff : B\n"},
+
+      {"InsertDescendsAdoptsAndGoesAboveIdenticalRange",
+       d61,
+       kIomem,
+       {
+           {R"op(request_resource parent=iomem start=0x1000 end=0x1fff flags=MEM desc=0 name="RAM1")op",
+            "ok node=0"},
+           {R"op(request_resource parent=iomem start=0x2000 end=0x2fff flags=MEM desc=0 name="RAM2")op",
+            "ok node=1"},
+           {R"op(request_resource parent=iomem start=0x10000 end=0x1ffff flags=MEM desc=0 name="Win")op",
+            "ok node=2"},
+           // Covers RAM1 and RAM2 entirely: adopts both, in order.
+           {R"op(insert_resource parent=iomem start=0x0 end=0x2fff flags=MEM desc=0 name="Bus")op",
+            "ok node=0"},
+           // Win strictly contains it: descends one level and lands below Win.
+           {R"op(insert_resource parent=iomem start=0x10000 end=0x17fff flags=MEM desc=0 name="Half")op",
+            "ok node=4"},
+           // Identical to Win: goes above it, taking Win (and Half) along.
+           {R"op(insert_resource parent=iomem start=0x10000 end=0x1ffff flags=MEM desc=0 name="Twin")op",
+            "ok node=3"},
+           // Descends into Bus, then partially overlaps RAM1: RAM1 is named.
+           {R"op(insert_resource parent=iomem start=0x1800 end=0x27ff flags=MEM desc=0 name="Straddle")op",
+            "conflict EBUSY with=1"},
+           // Does not fit the parent named: the parent is the conflict.
+           {R"op(insert_resource parent=iomem:1 start=0x0 end=0x1fff flags=MEM desc=0 name="Big")op",
+            "conflict EBUSY with=1"},
+       },
+       "00000000-00002fff : Bus\n"
+       "  00001000-00001fff : RAM1\n"
+       "  00002000-00002fff : RAM2\n"
+       "00010000-0001ffff : Twin\n"
+       "  00010000-0001ffff : Win\n"
+       "    00010000-00017fff : Half\n"},
+
+      {"ExpandToFitSwallowsSystemRam",
+       d61,
+       kIomem,
+       {
+           {R"op(request_resource parent=iomem start=0x100000 end=0x17ffff flags=0x81000200 desc=0 name="System RAM")op",
+            "ok node=0"},
+           {R"op(request_resource parent=iomem start=0x180000 end=0x1bffff flags=0x80000200 desc=7 name="Reserved")op",
+            "ok node=1"},
+           // Starts inside System RAM: grows to its start, then adopts both.
+           {R"op(insert_resource_expand_to_fit parent=iomem start=0x140000 end=0x1fffff flags=MEM desc=9 name="CXL Window 0")op",
+            "ok node=0"},
+       },
+       "00100000-001fffff : CXL Window 0\n"
+       "  00100000-0017ffff : System RAM\n"
+       "  00180000-001bffff : Reserved\n"},
+
+      {"ExpandToFitAtTheRootEdgeIsNotInserted",
+       d61,
+       kIoport,
+       {
+           {R"op(request_resource parent=ioport start=0xff80 end=0xffff flags=IO desc=0 name="top")op",
+            "ok node=0"},
+           // Reaches past 0xffff: the kernel returns without inserting.
+           {R"op(insert_resource_expand_to_fit parent=ioport start=0xff00 end=0x100ff flags=IO desc=0 name="big")op",
+            "not-inserted with=-1"},
+           // Grows over "top" and then fits.
+           {R"op(insert_resource_expand_to_fit parent=ioport start=0xff00 end=0xffbf flags=IO desc=0 name="fits")op",
+            "ok node=0"},
+       },
+       "ff00-ffff : fits\n"
+       "  ff80-ffff : top\n"},
+
+      {"RemoveHoistsChildrenReleaseTakesSubtree",
+       d61,
+       kIomem,
+       {
+           {R"op(request_resource parent=iomem start=0x1000 end=0x1fff flags=MEM desc=0 name="RAM1")op",
+            "ok node=0"},
+           {R"op(request_resource parent=iomem start=0x2000 end=0x2fff flags=MEM desc=0 name="RAM2")op",
+            "ok node=1"},
+           {R"op(insert_resource parent=iomem start=0x0 end=0x2fff flags=MEM desc=0 name="Bus")op",
+            "ok node=0"},
+           {R"op(request_resource parent=iomem start=0x8000 end=0x8fff flags=MEM desc=0 name="Dev")op",
+            "ok node=3"},
+           {R"op(request_resource parent=iomem:3 start=0x8000 end=0x80ff flags=MEM desc=0 name="Reg")op",
+            "ok node=4"},
+           // Bus goes; RAM1 and RAM2 take its place, in order.
+           {R"op(remove_resource target=iomem:0)op", "ok"},
+           // Dev goes with Reg.
+           {R"op(release_resource target=iomem:2)op", "ok"},
+           // The root has no parent: the kernel would dereference NULL.
+           {R"op(remove_resource target=iomem)op", "contract-violation EINVAL"},
+       },
+       "00001000-00001fff : RAM1\n"
+       "00002000-00002fff : RAM2\n"},
+
+      {"AdjustMustFitParentSiblingsAndChildren",
+       d61,
+       kIomem,
+       {
+           {R"op(request_resource parent=iomem start=0x1000 end=0x1fff flags=MEM desc=0 name="A")op",
+            "ok node=0"},
+           {R"op(request_resource parent=iomem start=0x3000 end=0x3fff flags=MEM desc=0 name="B")op",
+            "ok node=1"},
+           {R"op(request_resource parent=iomem:0 start=0x1400 end=0x14ff flags=MEM desc=0 name="C")op",
+            "ok node=1"},
+           // Grows up to, not into, B.
+           {R"op(adjust_resource target=iomem:0 start=0x1000 size=0x2000)op", "ok"},
+           {R"op(adjust_resource target=iomem:0 start=0x1000 size=0x2001)op",
+            "error EBUSY"},
+           // Would uncover its child C.
+           {R"op(adjust_resource target=iomem:0 start=0x1500 size=0x100)op",
+            "error EBUSY"},
+           // B cannot start inside A.
+           {R"op(adjust_resource target=iomem:2 start=0x2f00 size=0x1100)op",
+            "error EBUSY"},
+           // C cannot leave A.
+           {R"op(adjust_resource target=iomem:1 start=0x800 size=0x100)op",
+            "error EBUSY"},
+           // size 0: end < start, which the kernel would store (P1).
+           {R"op(adjust_resource target=iomem:1 start=0x1000 size=0x0)op",
+            "contract-violation EINVAL"},
+           {R"op(adjust_resource target=iomem:1 start=0x1000 size=0x100)op", "ok"},
+       },
+       "00001000-00002fff : A\n"
+       "  00001000-000010ff : C\n"
+       "00003000-00003fff : B\n"},
+
+      {"AllocateFirstFitWithConstraints",
+       d61,
+       kIomem,
+       {
+           {R"op(request_resource parent=iomem start=0x0 end=0xfff flags=MEM desc=0 name="low")op",
+            "ok node=0"},
+           // ALIGN(x, 0) == 0: only a gap starting at 0 could work (P3).
+           {R"op(allocate_resource parent=iomem size=0x1000 min=0x0 max=0xffffffffffffffff align=0x0 alignf=none flags=MEM desc=0 name="a0")op",
+            "error EBUSY"},
+           {R"op(allocate_resource parent=iomem size=0x1000 min=0x0 max=0xffffffffffffffff align=0x1 alignf=none flags=MEM desc=0 name="a1")op",
+            "ok node=1"},
+           // First gap [0x2000,...) aligned up to 0x4000.
+           {R"op(allocate_resource parent=iomem size=0x1000 min=0x0 max=0xffffffffffffffff align=0x4000 alignf=none flags=MEM desc=0 name="a2")op",
+            "ok node=2"},
+           // Only [0x5000, 0x5fff] is allowed and free.
+           {R"op(allocate_resource parent=iomem size=0x1000 min=0x5000 max=0x5fff align=0x1000 alignf=none flags=MEM desc=0 name="a3")op",
+            "ok node=3"},
+           {R"op(allocate_resource parent=iomem size=0x1000 min=0x5000 max=0x5fff align=0x1000 alignf=none flags=MEM desc=0 name="a4")op",
+            "error EBUSY"},
+           // The callback rounds the gap start 0x2000 up to 16 KiB: 0x4000 is
+           // taken, so the next gap [0x6000,...) gives 0x8000.
+           {R"op(allocate_resource parent=iomem size=0x1000 min=0x0 max=0xffffffffffffffff align=0x1 alignf=up16k flags=MEM desc=0 name="a5")op",
+            "ok node=4"},
+       },
+       "00000000-00000fff : low\n"
+       "00001000-00001fff : a1\n"
+       "00004000-00004fff : a2\n"
+       "00005000-00005fff : a3\n"
+       "00008000-00008fff : a5\n"},
+
+      {"ReallocateGrowsShrinksOrMoves",
+       d61,
+       kIomem,
+       {
+           {R"op(request_resource parent=iomem start=0x1000 end=0x1fff flags=MEM desc=0 name="A")op",
+            "ok node=0"},
+           {R"op(request_resource parent=iomem start=0x4000 end=0x4fff flags=MEM desc=0 name="B")op",
+            "ok node=1"},
+           // The search treats A's own range as free: first fit at 0x0 holds
+           // A, so A grows in place to [0x0, 0x2fff].
+           {R"op(reallocate_resource target=iomem:0 size=0x3000 min=0x0 max=0xffffffffffffffff align=0x1 alignf=none)op",
+            "ok"},
+           // Shrinks in place: the first fit [0x0, 0xfff] lies inside A.
+           {R"op(reallocate_resource target=iomem:0 size=0x1000 min=0x0 max=0xffffffffffffffff align=0x1 alignf=none)op",
+            "ok"},
+           {R"op(request_resource parent=iomem:0 start=0x0 end=0xff flags=MEM desc=0 name="child")op",
+            "ok node=1"},
+           // A has a child and the new place [0x5000,...) does not contain it.
+           {R"op(reallocate_resource target=iomem:0 size=0x1000 min=0x5000 max=0xffffffffffffffff align=0x1 alignf=none)op",
+            "error EBUSY"},
+           // B has none: it moves.
+           {R"op(reallocate_resource target=iomem:2 size=0x1000 min=0x8000 max=0xffffffffffffffff align=0x1 alignf=none)op",
+            "ok"},
+       },
+       "00000000-00000fff : A\n"
+       "  00000000-000000ff : child\n"
+       "00008000-00008fff : B\n"},
+
+      {"RequestRegionNestsUnderNonBusyOnly",
+       d61,
+       kIomem,
+       {
+           {R"op(request_resource parent=iomem start=0x10000 end=0x1ffff flags=MEM desc=9 name="Win")op",
+            "ok node=0"},
+           // Descends into the non-busy window; inherits MEM and desc 9.
+           {R"op(request_region parent=iomem start=0x10000 size=0x1000 flags=0 name="r1")op",
+            "ok node=1"},
+           // r1 is busy: no nesting below it.
+           {R"op(request_region parent=iomem start=0x10800 size=0x100 flags=0 name="r2")op",
+            "conflict EBUSY with=1"},
+           // Descends into Win, where it does not fit: Win is the conflict.
+           {R"op(request_region parent=iomem start=0x10000 size=0x20000 flags=0 name="big")op",
+            "conflict EBUSY with=0"},
+           {R"op(request_region parent=iomem start=0x11000 size=0x100 flags=MUXED name="m1")op",
+            "ok node=2"},
+           {R"op(request_region parent=iomem start=0x11000 size=0x100 flags=MUXED name="m2")op",
+            "would-sleep EBUSY with=2"},
+           {R"op(release_region parent=iomem start=0x10000 size=0x1000)op", "ok"},
+           {R"op(release_region parent=iomem start=0x10000 size=0x1000)op",
+            "not-found"},
+           // Win is not busy, so release_region looks inside it, finds no
+           // busy node of that range, and warns.
+           {R"op(release_region parent=iomem start=0x10000 size=0x10000)op",
+            "not-found"},
+       },
+       "00010000-0001ffff : Win\n"
+       "  00011000-000110ff : m1\n"},
+
+      {"HotRemoveTrimsAndSplitsBusyRam",
+       d61,
+       kIomem,
+       {
+           {R"op(request_region parent=iomem start=0x100000000 size=0x30000000 flags=SYSRAM name="System RAM")op",
+            "ok node=0"},
+           // Interior: split into [0x100000000, 0x10fffffff] and a new
+           // [0x120000000, 0x12fffffff].
+           {R"op(release_mem_region_adjustable start=0x110000000 size=0x10000000)op",
+            "ok node=1"},
+           {R"op(release_mem_region_adjustable start=0x100000000 size=0x8000000)op",
+            "ok"},
+           {R"op(release_mem_region_adjustable start=0x128000000 size=0x8000000)op",
+            "ok"},
+           // Exact: the node goes.
+           {R"op(release_mem_region_adjustable start=0x120000000 size=0x8000000)op",
+            "ok"},
+           {R"op(release_mem_region_adjustable start=0x200000000 size=0x1000)op",
+            "not-found"},
+           {R"op(release_mem_region_adjustable start=0x200000000 size=0x0)op",
+            "contract-violation EINVAL"},
+       },
+       "108000000-10fffffff : System RAM\n"},
+
+      {"HotRemoveSplitWithChildAboveWarnsIn61",
+       d61,
+       kIomem,
+       {
+           {R"op(request_region parent=iomem start=0x100000000 size=0x30000000 flags=SYSRAM name="System RAM")op",
+            "ok node=0"},
+           {R"op(request_resource parent=iomem:0 start=0x128000000 end=0x128000fff flags=MEM desc=0 name="child")op",
+            "ok node=1"},
+           // 6.1 keeps all children in the lower part, so this WARNs.
+           {R"op(release_mem_region_adjustable start=0x110000000 size=0x10000000)op",
+            "warned"},
+       },
+       "100000000-12fffffff : System RAM\n"
+       "  128000000-128000fff : child\n"},
+
+      {"HotRemoveSplitReparentsChildrenIn70",
+       KernelProfile::Linux70(),
+       kIomem,
+       {
+           {R"op(request_region parent=iomem start=0x100000000 size=0x30000000 flags=SYSRAM name="System RAM")op",
+            "ok node=0"},
+           {R"op(request_resource parent=iomem:0 start=0x128000000 end=0x128000fff flags=MEM desc=0 name="child")op",
+            "ok node=1"},
+           {R"op(release_mem_region_adjustable start=0x110000000 size=0x10000000)op",
+            "ok node=1"},
+       },
+       "100000000-10fffffff : System RAM\n"
+       "120000000-12fffffff : System RAM\n"
+       "  128000000-128000fff : child\n"},
+
+      {"MergeNeedsEqualFlagsOnBothSides",
+       d61,
+       kIomem,
+       {
+           {R"op(request_region parent=iomem start=0x100000000 size=0x1000 flags=SYSRAM name="System RAM")op",
+            "ok node=0"},
+           {R"op(request_region parent=iomem start=0x100001000 size=0x1000 flags=SYSRAM name="System RAM")op",
+            "ok node=1"},
+           // Marks the upper one MERGEABLE; the lower one is not yet, so the
+           // flags differ and nothing merges (P5).
+           {R"op(merge_system_ram_resource target=iomem:1)op", "ok node=1"},
+           {R"op(merge_system_ram_resource target=iomem:0)op", "ok node=0"},
+           {R"op(request_resource parent=iomem start=0x200000000 end=0x200000fff flags=MEM desc=0 name="plain")op",
+            "ok node=1"},
+           {R"op(merge_system_ram_resource target=iomem:1)op", "warned"},
+       },
+       "100000000-100001fff : System RAM\n"
+       "200000000-200000fff : plain\n"},
+
+      {"FreeRegionStepsBySizeIn61",
+       d61,
+       kIomem,
+       {
+           {R"op(request_resource parent=iomem start=0x1000000000 end=0x1fffffffff flags=MEM desc=9 name="CXL Window 0")op",
+            "ok node=0"},
+           {R"op(request_resource parent=iomem:0 start=0x1000000000 end=0x10ffffffff flags=0x81000200 desc=0 name="System RAM")op",
+            "ok node=1"},
+           // 8G at 256M alignment: 0x1000000000 is taken; the next candidate
+           // is one *size* (8G) up.
+           {R"op(alloc_free_mem_region parent=iomem:0 size=0x200000000 align=0x10000000 name="region0")op",
+            "ok node=2"},
+           // From base 0, 6.1 never starts: addr 0 fails addr > addr - size.
+           {R"op(alloc_free_mem_region parent=iomem size=0x1000 align=0x1000 name="x")op",
+            "error ERANGE"},
+           // Descending from PHYSMEM_END (2^46-1) in 128M steps.
+           {R"op(request_free_mem_region parent=iomem size=0x1000 name="hmm-dev")op",
+            "ok node=3"},
+       },
+       "1000000000-1fffffffff : CXL Window 0\n"
+       "  1000000000-10ffffffff : System RAM\n"
+       "  1200000000-13ffffffff : region0\n"
+       "3ffff8000000-3fffffffffff : hmm-dev\n"},
+
+      {"FreeRegionStepsByAlignIn612",
+       KernelProfile::Linux612(),
+       kIomem,
+       {
+           {R"op(request_resource parent=iomem start=0x1000000000 end=0x1fffffffff flags=MEM desc=9 name="CXL Window 0")op",
+            "ok node=0"},
+           {R"op(request_resource parent=iomem:0 start=0x1000000000 end=0x10ffffffff flags=0x81000200 desc=0 name="System RAM")op",
+            "ok node=1"},
+           // Steps of 256M: the first free candidate follows System RAM.
+           {R"op(alloc_free_mem_region parent=iomem:0 size=0x200000000 align=0x10000000 name="region0")op",
+            "ok node=2"},
+           // 6.12 starts at ALIGN(max(0, align)): address 0x1000 is offered.
+           {R"op(alloc_free_mem_region parent=iomem size=0x1000 align=0x1000 name="x")op",
+            "ok node=0"},
+       },
+       "00001000-00001fff : x\n"
+       "1000000000-1fffffffff : CXL Window 0\n"
+       "  1000000000-10ffffffff : System RAM\n"
+       "  1100000000-12ffffffff : region0\n"},
+
+      {"RegionIntersectsSeesKmemUnderCxlWindow",
+       d61,
+       kIomem,
+       {
+           {R"op(request_resource parent=iomem start=0x100000000 end=0x48fffffff flags=0x81000200 desc=0 name="System RAM")op",
+            "ok node=0"},
+           {R"op(request_resource parent=iomem start=0x490000000 end=0x50fffffff flags=MEM desc=9 name="CXL Window 0")op",
+            "ok node=1"},
+           {R"op(insert_resource parent=iomem:1 start=0x490000000 end=0x50fffffff flags=MEM desc=0 name="region0")op",
+            "ok node=2"},
+           {R"op(request_region parent=iomem start=0x490000000 size=0x80000000 flags=0 name="dax0.0")op",
+            "ok node=3"},
+           {R"op(set_flags target=iomem:3 flags=0x1000200)op", "ok"},
+           // kmem, block-aligned and shorter than the dax device.
+           {R"op(request_region parent=iomem start=0x490000000 size=0x70000000 flags=0x3000000 name="System RAM (kmem)")op",
+            "ok node=4"},
+           // dax0.0 (SYSTEM_RAM) below the window covers the query.
+           {R"op(region_intersects start=0x490000000 size=0x1000 flags=0x1000200 desc=0)op",
+            "REGION_INTERSECTS"},
+           // Busy RAM: only kmem matches; it ends at 0x4ffffffff, so the
+           // rest of the window is "other".
+           {R"op(region_intersects start=0x4fffff000 size=0x2000 flags=0x81000200 desc=0)op",
+            "REGION_MIXED"},
+           // Across the top-level System RAM and into kmem.
+           {R"op(region_intersects start=0x48ffff000 size=0x2000 flags=0x81000200 desc=0)op",
+            "REGION_INTERSECTS"},
+           {R"op(region_intersects start=0x600000000 size=0x1000 flags=0x1000200 desc=0)op",
+            "REGION_DISJOINT"},
+           // Walks report a match once; its descendants are not visited.
+           {R"op(walk_iomem_res_desc start=0x0 end=0xffffffffff flags=0x81000200 desc=0)op",
+            "walk [0x100000000-0x48fffffff @0] [0x490000000-0x4ffffffff @4]"},
+           {R"op(walk_iomem_res_desc start=0x0 end=0xffffffffff flags=MEM desc=9)op",
+            "walk [0x490000000-0x50fffffff @1]"},
+           // A walk of start >= end makes no callback.
+           {R"op(walk_iomem_res_desc start=0x100000000 end=0x100000000 flags=MEM desc=0)op",
+            "walk"},
+       },
+       "100000000-48fffffff : System RAM\n"
+       "490000000-50fffffff : CXL Window 0\n"
+       "  490000000-50fffffff : region0\n"
+       "    490000000-50fffffff : dax0.0\n"
+       "      490000000-4ffffffff : System RAM (kmem)\n"},
+
+      {"RegionIntersectsIgnoresDescendantsInVanilla61",
+       KernelProfile::Vanilla61(),
+       kIomem,
+       {
+           {R"op(request_resource parent=iomem start=0x490000000 end=0x50fffffff flags=MEM desc=9 name="CXL Window 0")op",
+            "ok node=0"},
+           {R"op(request_region parent=iomem start=0x490000000 size=0x80000000 flags=SYSRAM name="System RAM (kmem)")op",
+            "ok node=1"},
+           // The bug b4afe4183ec7 fixed: the window does not match, so the
+           // kmem RAM below it is not seen.
+           {R"op(region_intersects start=0x490000000 size=0x1000 flags=0x1000200 desc=0)op",
+            "REGION_DISJOINT"},
+       },
+       "490000000-50fffffff : CXL Window 0\n"
+       "  490000000-50fffffff : System RAM (kmem)\n"},
+
+      {"RangesEndingAtTheTopOfTheAddressSpace",
+       d61,
+       kIomem,
+       {
+           {R"op(request_resource parent=iomem start=0xfffffffffffff000 end=0xffffffffffffffff flags=0x80000200 desc=0 name="top")op",
+            "ok node=0"},
+           {R"op(insert_resource parent=iomem start=0xffffffffff000000 end=0xffffffffffffffff flags=MEM desc=0 name="above")op",
+            "ok node=0"},
+           {R"op(adjust_resource target=iomem:1 start=0xffffffffffffe000 size=0x2000)op",
+            "ok"},
+           // Wraps: end < start.
+           {R"op(adjust_resource target=iomem:1 start=0xffffffffffffe000 size=0x3000)op",
+            "contract-violation EINVAL"},
+           // The match ends at 2^64-1: the kernel's next start wraps to 0.
+           {R"op(walk_iomem_res_desc start=0x0 end=0xffffffffffffffff flags=0x80000200 desc=0)op",
+            "contract-violation EINVAL"},
+           {R"op(walk_iomem_res_desc start=0x0 end=0xfffffffffffffffe flags=0x80000200 desc=0)op",
+            "walk [0xffffffffffffe000-0xfffffffffffffffe @1]"},
+           {R"op(release_mem_region_adjustable start=0xffffffffffffe000 size=0x2000)op",
+            "ok"},
+           {R"op(request_region parent=iomem start=0xffffffffffffff00 size=0x100 flags=0 name="last")op",
+            "ok node=1"},
+       },
+       "ffffffffff000000-ffffffffffffffff : above\n"
+       "  ffffffffffffff00-ffffffffffffffff : last\n"},
+
+      {"LookupResourceScansDirectChildrenOnly",
+       d61,
+       kIomem,
+       {
+           {R"op(request_resource parent=iomem start=0x1000 end=0x1fff flags=MEM desc=0 name="A")op",
+            "ok node=0"},
+           {R"op(request_resource parent=iomem:0 start=0x1800 end=0x18ff flags=MEM desc=0 name="B")op",
+            "ok node=1"},
+           {R"op(lookup_resource parent=iomem start=0x1000)op", "ok node=0"},
+           {R"op(lookup_resource parent=iomem start=0x1800)op", "ok"},
+           {R"op(lookup_resource parent=iomem:0 start=0x1800)op", "ok node=1"},
+       },
+       "00001000-00001fff : A\n"
+       "  00001800-000018ff : B\n"},
+  };
+}
+
+class KernelSemanticsTest : public ::testing::TestWithParam<Scenario> {};
+
+template <typename Impl>
+void RunScenario(const Scenario& sc, Impl& impl,
+                 const std::function<std::string()>& proc,
+                 const std::function<size_t()>& count, const char* which) {
+  for (size_t i = 0; i < sc.steps.size(); ++i) {
+    absl::StatusOr<ops::Op> op = ops::ParseOp(sc.steps[i].op);
+    ASSERT_TRUE(op.ok()) << op.status() << " in " << sc.steps[i].op;
+    const ops::Op norm = ops::Normalize(*op, static_cast<int>(count()));
+    if (op->ref >= 0) {
+      ASSERT_EQ(norm.ref, op->ref) << "reference out of range: "
+                                   << sc.steps[i].op;
+    }
+    const ops::OpResult r = ops::Apply(impl, *op);
+    EXPECT_EQ(Summary(*op, r), sc.steps[i].want)
+        << which << ", step " << i << ": " << sc.steps[i].op;
+  }
+  EXPECT_EQ(proc(), sc.proc) << which;
+}
+
+TEST_P(KernelSemanticsTest, ResourceTree) {
+  const Scenario& sc = GetParam();
+  ResourceTree tree(sc.root, sc.profile);
+  RunScenario(
+      sc, tree, [&] { return RenderProcIomem(tree); },
+      [&] { return tree.size() - 1; }, "ResourceTree");
+  EXPECT_TRUE(tree.CheckInvariants().empty());
+}
+
+TEST_P(KernelSemanticsTest, KernelModel) {
+  const Scenario& sc = GetParam();
+  model::KernelModel m(sc.root, sc.profile);
+  RunScenario(
+      sc, m, [&] { return m.RenderProc(sc.profile.proc_max_depth, false); },
+      [&] { return m.Preorder().size(); }, "KernelModel");
+  EXPECT_TRUE(m.CheckInvariants().empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Scenarios, KernelSemanticsTest, ::testing::ValuesIn(Scenarios()),
+    [](const ::testing::TestParamInfo<Scenario>& p) {
+      return p.param.name;
+    });
+
+}  // namespace
+}  // namespace restree
