@@ -103,7 +103,14 @@ absl::string_view KernelOutcomeName(KernelOutcome outcome) {
 
 absl::Status MakeKernelStatus(KernelOutcome outcome, int errno_value,
                               ResourceId conflict, absl::string_view message) {
-  absl::Status status(CodeFor(outcome, errno_value), message);
+  return MakeKernelStatus(CodeFor(outcome, errno_value), outcome, errno_value,
+                          conflict, message);
+}
+
+absl::Status MakeKernelStatus(absl::StatusCode code, KernelOutcome outcome,
+                              int errno_value, ResourceId conflict,
+                              absl::string_view message) {
+  absl::Status status(code, message);
   status.SetPayload(kPayloadUrl,
                     absl::Cord(absl::StrCat(static_cast<int>(outcome), " ",
                                             errno_value, " ", conflict.value())));

@@ -93,6 +93,12 @@ struct KernelError {
 absl::Status MakeKernelStatus(KernelOutcome outcome, int errno_value,
                               ResourceId conflict, absl::string_view message);
 
+// As above with an explicit status code (for errors whose C++ category
+// differs from what the outcome suggests, such as a stale id: kNotFound).
+absl::Status MakeKernelStatus(absl::StatusCode code, KernelOutcome outcome,
+                              int errno_value, ResourceId conflict,
+                              absl::string_view message);
+
 // The payload of `status`: `{kOk}` for an OK status; for a failing status
 // without a payload (not produced by restree's tree operations)
 // `{kError, EINVAL}`.

@@ -44,6 +44,10 @@ absl::string_view InvariantKindName(InvariantViolation::Kind kind) {
       return "preorder-not-monotone";
     case InvariantViolation::Kind::kBadName:
       return "bad-name";
+    case InvariantViolation::Kind::kMemoryHotplug:
+      return "memory-hotplug";
+    case InvariantViolation::Kind::kCxl:
+      return "cxl";
   }
   return "?";
 }
@@ -405,7 +409,8 @@ absl::Status ResourceTree::Rename(ResourceId id, absl::string_view name) {
 
 absl::Status ResourceTree::Stale(ResourceId id, absl::string_view op) const {
   return MakeKernelStatus(
-      KernelOutcome::kContractViolation, kerrno::kEINVAL, ResourceId(),
+      absl::StatusCode::kNotFound, KernelOutcome::kContractViolation,
+      kerrno::kEINVAL, ResourceId(),
       absl::StrCat(op, ": unknown or freed resource id ",
                    absl::StrFormat("%d", id.value()),
                    " (the kernel would use freed memory)"));

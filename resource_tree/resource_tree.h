@@ -26,7 +26,9 @@
 //     `KernelOutcome::kContractViolation` and changes nothing.
 //
 // Every failing operation returns a status carrying a `KernelError` (see
-// kernel_status.h): the kernel outcome, errno and conflicting resource.
+// kernel_status.h): the kernel outcome, errno and conflicting resource. A
+// stale or foreign id gives kNotFound (outcome kContractViolation: the kernel
+// would use freed memory).
 //
 // Complexity: d is the depth of the tree at the affected address, n the
 // number of nodes, k the number of nodes an operation moves or frees. Unless a
@@ -147,6 +149,8 @@ struct InvariantViolation {
     kUnreachable,         // a live node not reachable from the root
     kPreorderNotMonotone, // pre-order walk goes back in address
     kBadName,             // a name id outside the name table
+    kMemoryHotplug,       // reference invariant 13 (domain_invariants.h)
+    kCxl,                 // reference invariant 14 (domain_invariants.h)
   };
   Kind kind;
   std::vector<ResourceId> nodes;

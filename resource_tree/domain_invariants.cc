@@ -1,0 +1,101 @@
+#include "resource_tree/domain_invariants.h"
+
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_format.h"
+
+namespace restree {
+namespace {
+
+constexpr uint64_t k256M = uint64_t{256} << 20;
+
+// "prefix" followed by one or more decimal digits and nothing else.
+bool NameIsNumbered(absl::string_view name, absl::string_view prefix) {
+  if (!absl::StartsWith(name, prefix) || name.size() == prefix.size()) {
+    return false;
+  }
+  for (char c : name.substr(prefix.size())) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+std::string Show(const ResourceTree& t, ResourceId id) {
+  const Range r = t.RangeOf(id);
+  return absl::StrFormat("%x-%x \"%s\"", r.first(), r.last(), t.NameOf(id));
+}
+
+}  // namespace
+
+std::vector<InvariantViolation> CheckDomainInvariants(
+    const ResourceTree& tree, const DomainRules& rules) {
+  using Kind = InvariantViolation::Kind;
+  std::vector<InvariantViolation> out;
+  auto report = [&](Kind kind, std::vector<ResourceId> nodes,
+                    std::string message) {
+    out.push_back(InvariantViolation{kind, std::move(nodes), std::move(message)});
+  };
+  tree.ForEachPreorder([&](ResourceId id, int) {
+    const ResourceView v = tree.View(id);
+    // 13: driver-managed System RAM, as add_memory_driver_managed() makes it.
+    if (absl::StartsWith(v.name, "System RAM (") &&
+        absl::EndsWith(v.name, ")")) {
+      constexpr uint64_t kNeed = iores::kSystemRam | iores::kBusy |
+                                 iores::kSysramDriverManaged;
+      if (rules.check_flags && (v.flags & kNeed) != kNeed) {
+        report(Kind::kMemoryHotplug, {id},
+               absl::StrFormat("%s is driver-managed RAM without "
+                               "SYSTEM_RAM|BUSY|SYSRAM_DRIVER_MANAGED (flags "
+                               "%s)",
+                               Show(tree, id), FlagsToString(v.flags)));
+      }
+      const uint64_t b = rules.memory_block_size;
+      if (b != 0 && (v.range.first() % b != 0 ||
+                     (v.range.last() - v.range.first() + 1) % b != 0)) {
+        report(Kind::kMemoryHotplug, {id},
+               absl::StrFormat("%s is not aligned to the %#x-byte memory "
+                               "block",
+                               Show(tree, id), b));
+      }
+    }
+    // 14: CXL windows and the regions in them.
+    if (NameIsNumbered(v.name, "CXL Window ")) {
+      if (rules.check_flags && (ResourceType(v.flags) != iores::kMem ||
+                                v.desc != iores_desc::kCxl)) {
+        report(Kind::kCxl, {id},
+               absl::StrFormat("%s is not a MEM resource with desc CXL "
+                               "(flags %s, desc %s)",
+                               Show(tree, id), FlagsToString(v.flags),
+                               DescToString(v.desc)));
+      }
+    }
+    if (NameIsNumbered(v.name, "region")) {
+      // Find the window above it, if any.
+      ResourceId window;
+      for (ResourceId a = v.parent; a.valid(); a = tree.ParentOf(a)) {
+        if (NameIsNumbered(tree.NameOf(a), "CXL Window ")) {
+          window = a;
+          break;
+        }
+      }
+      if (window.valid()) {
+        if (window != v.parent) {
+          report(Kind::kCxl, {id, window},
+                 absl::StrFormat("%s is below %s but not its direct child",
+                                 Show(tree, id), Show(tree, window)));
+        }
+        if (v.range.first() % k256M != 0 ||
+            (v.range.last() - v.range.first() + 1) % k256M != 0) {
+          report(Kind::kCxl, {id},
+                 absl::StrFormat("%s is not 256 MiB aligned and sized",
+                                 Show(tree, id)));
+        }
+      }
+    }
+  });
+  return out;
+}
+
+}  // namespace restree

@@ -1,0 +1,500 @@
+// Tests of ResourceTree's own API: ids and their lifetime, navigation,
+// errors and their payloads, copies, the invariant checkers (fed corrupted
+// trees), rendering, and the value types. The kernel semantics of each
+// operation are tested in tests/kernel_semantics_test.cc and
+// tests/differential_test.cc.
+
+#include "resource_tree/resource_tree.h"
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "absl/numeric/int128.h"
+#include "absl/strings/str_cat.h"
+#include "resource_tree/domain_invariants.h"
+#include "resource_tree/render.h"
+#include "tests/status_matchers.h"
+
+namespace restree {
+
+// Reaches into a tree to corrupt it, so that the checker can be shown to
+// catch each kind of damage.
+class ResourceTreeTestPeer {
+ public:
+  static void SetRange(ResourceTree& t, ResourceId id, uint64_t first,
+                       uint64_t last) {
+    auto& n = t.nodes_[t.IndexOf(id)];
+    n.first = first;
+    n.last = last;
+  }
+  // Changes a node's start without rekeying its index entry.
+  static void SetFirstOnly(ResourceTree& t, ResourceId id, uint64_t first) {
+    t.nodes_[t.IndexOf(id)].first = first;
+  }
+  static void DropIndexEntry(ResourceTree& t, ResourceId id) {
+    t.UnlinkNode(t.IndexOf(id));
+  }
+  static void SetParentOnly(ResourceTree& t, ResourceId id, ResourceId p) {
+    t.nodes_[t.IndexOf(id)].parent = t.IndexOf(p);
+  }
+  static void SetNameId(ResourceTree& t, ResourceId id, uint32_t name) {
+    t.nodes_[t.IndexOf(id)].name = name;
+  }
+  static size_t NodeBytes() { return sizeof(ResourceTree::Node); }
+};
+
+namespace {
+
+using ::restree::testing::IsOk;
+using ::restree::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+constexpr uint64_t kRamFlags = iores::kSystemRam | iores::kBusy;
+
+std::vector<std::string> Names(const ResourceTree& t,
+                               const std::vector<ResourceId>& ids) {
+  std::vector<std::string> out;
+  for (ResourceId id : ids) out.emplace_back(t.NameOf(id));
+  return out;
+}
+
+std::vector<InvariantViolation::Kind> Kinds(
+    const std::vector<InvariantViolation>& v) {
+  std::vector<InvariantViolation::Kind> out;
+  for (const auto& x : v) out.push_back(x.kind);
+  return out;
+}
+
+TEST(RangeTest, InclusiveBoundsReachTheTop) {
+  EXPECT_EQ(Range::Full().size(), absl::uint128(1) << 64);
+  EXPECT_EQ(Range::Full().size_wrapping(), 0u);
+  EXPECT_EQ(Range(5, 5).size(), 1);
+  ASSERT_OK_AND_ASSIGN(Range top, Range::FromStartSize(kMaxAddress, 1));
+  EXPECT_EQ(top, Range(kMaxAddress, kMaxAddress));
+  EXPECT_THAT(Range::FromStartSize(kMaxAddress, 2),
+              StatusIs(absl::StatusCode::kOutOfRange));
+  EXPECT_THAT(Range::FromStartSize(0x1000, 0),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_FALSE(Range::FromStartSizeWrapping(0x1000, 0).valid());
+  EXPECT_EQ(Range::FromStartSizeWrapping(0, 0), Range::Full());
+}
+
+TEST(RangeTest, OverlapAndIntersectionFollowTheKernel) {
+  EXPECT_TRUE(Range(0, 10).Overlaps(Range(10, 20)));
+  EXPECT_FALSE(Range(0, 9).Overlaps(Range(10, 20)));  // adjacent only
+  EXPECT_EQ(Range(0, 15).Intersection(Range(10, 20)), Range(10, 15));
+  EXPECT_EQ(Range(0, 9).Intersection(Range(10, 20)), std::nullopt);
+  EXPECT_TRUE(Range(0, 20).Contains(Range(10, 20)));
+  EXPECT_FALSE(Range(0, 19).Contains(Range(10, 20)));
+  EXPECT_EQ(Range(0x1000, 0x1fff).ToString(), "[0x1000-0x1fff]");
+}
+
+TEST(RangeTest, KernelAlignIsMaskArithmetic) {
+  EXPECT_EQ(KernelAlign(0x1001, 0x1000), 0x2000u);
+  EXPECT_EQ(KernelAlign(0x1000, 0x1000), 0x1000u);
+  EXPECT_EQ(KernelAlign(0x1234, 0), 0u);  // the kernel's ALIGN(x, 0)
+  EXPECT_EQ(KernelAlign(kMaxAddress, 0x1000), 0u);  // wraps; callers check
+  // Not a power of two: (x + 2) & ~2, not a rounding.
+  EXPECT_EQ(KernelAlign(5, 3), (5u + 2u) & ~2u);
+}
+
+TEST(FlagsTest, NamesRoundTrip) {
+  const uint64_t f = kRamFlags | iores::kSysramDriverManaged;
+  EXPECT_EQ(FlagsToString(f), "MEM|SYSRAM|SYSRAM_DRIVER_MANAGED|BUSY");
+  uint64_t back = 0;
+  ASSERT_TRUE(ParseFlags(FlagsToString(f), &back));
+  EXPECT_EQ(back, f);
+  EXPECT_EQ(FlagsToString(0), "0");
+  EXPECT_EQ(FlagsToString(iores::kMem | 0x40), "MEM|0x40");
+  ASSERT_TRUE(ParseFlags("0x80000200", &back));
+  EXPECT_EQ(back, iores::kMem | iores::kBusy);
+  EXPECT_FALSE(ParseFlags("MEM|NOPE", &back));
+  EXPECT_FALSE(ParseFlags("", &back));
+  EXPECT_EQ(DescToString(iores_desc::kCxl), "CXL");
+  EXPECT_EQ(DescToString(42), "42");
+}
+
+TEST(KernelProfileTest, ProfilesByName) {
+  for (const KernelProfile& p : KernelProfile::All()) {
+    ASSERT_TRUE(KernelProfile::ByName(p.name).has_value()) << p.name;
+    EXPECT_EQ(KernelProfile::ByName(p.name)->name, p.name);
+  }
+  EXPECT_FALSE(KernelProfile::ByName("linux-2.4").has_value());
+  EXPECT_EQ(KernelProfile::Linux70().proc_max_depth, 8);
+  EXPECT_FALSE(KernelProfile::Vanilla61().region_intersects_descendants);
+}
+
+TEST(ResourceTreeTest, RootsAreTheKernels) {
+  ResourceTree mem = ResourceTree::Iomem();
+  EXPECT_EQ(mem.RangeOf(mem.root()), Range::Full());
+  EXPECT_EQ(mem.NameOf(mem.root()), "PCI mem");
+  EXPECT_EQ(mem.FlagsOf(mem.root()), iores::kMem);
+  EXPECT_EQ(mem.size(), 1u);
+  ResourceTree io = ResourceTree::Ioport();
+  EXPECT_EQ(io.RangeOf(io.root()), Range(0, 0xffff));
+  EXPECT_EQ(io.FlagsOf(io.root()), iores::kIo);
+}
+
+TEST(ResourceTreeTest, IdsSurviveUnrelatedMutationsAndMoves) {
+  ResourceTree t = ResourceTree::Iomem();
+  ASSERT_OK_AND_ASSIGN(ResourceId a,
+                       t.Request(t.root(), {Range(0x1000, 0x1fff), "A"}));
+  ASSERT_OK_AND_ASSIGN(ResourceId b,
+                       t.Request(t.root(), {Range(0x3000, 0x3fff), "B"}));
+  // Insert above both, then remove it again: A and B move twice.
+  ASSERT_OK_AND_ASSIGN(ResourceId bus,
+                       t.Insert(t.root(), {Range(0x0, 0xffff), "Bus"}));
+  EXPECT_EQ(t.ParentOf(a), bus);
+  ASSERT_THAT(t.Adjust(b, 0x4000, 0x1000), IsOk());
+  ASSERT_THAT(t.Remove(bus), IsOk());
+  EXPECT_TRUE(t.Contains(a));
+  EXPECT_TRUE(t.Contains(b));
+  EXPECT_FALSE(t.Contains(bus));
+  EXPECT_EQ(t.ParentOf(a), t.root());
+  EXPECT_EQ(t.RangeOf(b), Range(0x4000, 0x4fff));
+  EXPECT_THAT(t.CheckInvariants(), IsEmpty());
+}
+
+TEST(ResourceTreeTest, StaleIdsAreRefusedNotAliased) {
+  ResourceTree t = ResourceTree::Iomem();
+  ASSERT_OK_AND_ASSIGN(ResourceId a,
+                       t.Request(t.root(), {Range(0x1000, 0x1fff), "A"}));
+  ASSERT_THAT(t.Release(a), IsOk());
+  // The slot is reused by the next node; the old id must not name it.
+  ASSERT_OK_AND_ASSIGN(ResourceId b,
+                       t.Request(t.root(), {Range(0x1000, 0x1fff), "B"}));
+  EXPECT_NE(a, b);
+  EXPECT_FALSE(t.Contains(a));
+  EXPECT_THAT(t.Get(a), StatusIs(absl::StatusCode::kNotFound));
+  const absl::Status s = t.Remove(a);
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(GetKernelError(s).outcome, KernelOutcome::kContractViolation);
+  EXPECT_TRUE(t.Contains(b));
+  EXPECT_FALSE(t.Contains(ResourceId()));
+  EXPECT_EQ(ResourceId::FromValue(b.value()), b);
+}
+
+TEST(ResourceTreeTest, Navigation) {
+  ResourceTree t = ResourceTree::Iomem();
+  ASSERT_OK_AND_ASSIGN(ResourceId ram,
+                       t.Request(t.root(), {Range(0x100000, 0x7fffffff),
+                                            "System RAM", kRamFlags}));
+  ASSERT_OK_AND_ASSIGN(ResourceId code,
+                       t.Request(ram, {Range(0x1000000, 0x1dfffff),
+                                       "Kernel code", iores::kMem}));
+  ASSERT_OK_AND_ASSIGN(ResourceId data,
+                       t.Request(ram, {Range(0x2000000, 0x22fffff),
+                                       "Kernel data", iores::kMem}));
+  ASSERT_OK_AND_ASSIGN(ResourceId pci,
+                       t.Request(t.root(), {Range(0x80000000, 0xfebfffff),
+                                            "PCI Bus 0000:00", iores::kMem}));
+  EXPECT_EQ(t.FirstChild(t.root()), ram);
+  EXPECT_EQ(t.LastChild(t.root()), pci);
+  EXPECT_EQ(t.NextSibling(ram), pci);
+  EXPECT_EQ(t.PrevSibling(pci), ram);
+  EXPECT_FALSE(t.NextSibling(pci).valid());
+  EXPECT_FALSE(t.PrevSibling(ram).valid());
+  EXPECT_THAT(Names(t, t.Children(ram)),
+              ElementsAre("Kernel code", "Kernel data"));
+  EXPECT_THAT(Names(t, t.PreorderIds()),
+              ElementsAre("System RAM", "Kernel code", "Kernel data",
+                          "PCI Bus 0000:00"));
+  EXPECT_EQ(t.Depth(code), 1);
+  EXPECT_EQ(t.Depth(pci), 0);
+  EXPECT_FALSE(t.ParentOf(t.root()).valid());
+  // Lookup: the deepest node holding the address.
+  EXPECT_EQ(t.Lookup(0x1000000), code);
+  EXPECT_EQ(t.Lookup(0x1e00000), ram);
+  EXPECT_EQ(t.Lookup(0x22fffff), data);
+  EXPECT_EQ(t.Lookup(0x50), t.root());
+  EXPECT_EQ(t.Lookup(kMaxAddress), t.root());
+  EXPECT_EQ(t.LookupResource(t.root(), 0x80000000), pci);
+  EXPECT_FALSE(t.LookupResource(t.root(), 0x1000000).valid());
+  ASSERT_OK_AND_ASSIGN(ResourceView v, t.Get(data));
+  EXPECT_EQ(v.parent, ram);
+  EXPECT_EQ(v.range, Range(0x2000000, 0x22fffff));
+}
+
+TEST(ResourceTreeTest, NamesAreInterned) {
+  ResourceTree t = ResourceTree::Iomem();
+  ASSERT_OK_AND_ASSIGN(ResourceId a, t.Request(t.root(), {Range(0x0, 0xfff),
+                                                          "System RAM"}));
+  ASSERT_OK_AND_ASSIGN(
+      ResourceId b, t.Request(t.root(), {Range(0x2000, 0x2fff), "System RAM"}));
+  EXPECT_EQ(t.NameOf(a).data(), t.NameOf(b).data());
+  ASSERT_THAT(t.Rename(b, "Reserved"), IsOk());
+  EXPECT_EQ(t.NameOf(b), "Reserved");
+  EXPECT_EQ(t.NameOf(a), "System RAM");
+}
+
+TEST(ResourceTreeTest, ConflictPayloadNamesTheNode) {
+  ResourceTree t = ResourceTree::Iomem();
+  ASSERT_OK_AND_ASSIGN(ResourceId ram,
+                       t.Request(t.root(), {Range(0x1000, 0x1fff), "System RAM",
+                                            kRamFlags}));
+  const std::string before = RenderDump(t);
+  absl::StatusOr<ResourceId> r =
+      t.Request(t.root(), {Range(0x1800, 0x27ff), "dev", iores::kMem});
+  ASSERT_THAT(r, StatusIs(absl::StatusCode::kAlreadyExists));
+  const KernelError e = GetKernelError(r.status());
+  EXPECT_EQ(e.outcome, KernelOutcome::kConflict);
+  EXPECT_EQ(e.errno_value, kerrno::kEBUSY);
+  EXPECT_EQ(e.conflict, ram);
+  EXPECT_THAT(std::string(r.status().message()),
+              HasSubstr("[mem 0x00001800-0x000027ff] \"dev\": conflicts with "
+                        "[mem 0x00001000-0x00001fff] \"System RAM\""));
+  EXPECT_EQ(RenderDump(t), before);
+}
+
+TEST(ResourceTreeTest, ErrorCodesForEachOutcome) {
+  ResourceTree t = ResourceTree::Iomem();
+  ASSERT_OK_AND_ASSIGN(ResourceId a,
+                       t.Request(t.root(), {Range(0x1000, 0x1fff), "A"}));
+  EXPECT_THAT(t.Adjust(a, 0x1000, 0), StatusIs(absl::StatusCode::
+                                                   kFailedPrecondition));
+  EXPECT_THAT(t.ReleaseRegion(t.root(), 0x1000, 0x1000),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(t.AllocFreeMemRegion(a, 0x10000, 0x1000, "big"),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_EQ(GetKernelError(t.AllocFreeMemRegion(a, 0x10000, 0x1000, "big")
+                               .status())
+                .errno_value,
+            kerrno::kERANGE);
+  ASSERT_OK_AND_ASSIGN(ResourceId m,
+                       t.RequestRegion(t.root(), 0x3000, 0x10, "m",
+                                       iores::kMuxed));
+  absl::StatusOr<ResourceId> sleep =
+      t.RequestRegion(t.root(), 0x3000, 0x10, "m2", iores::kMuxed);
+  EXPECT_THAT(sleep, StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(GetKernelError(sleep.status()).conflict, m);
+  EXPECT_EQ(GetKernelError(absl::OkStatus()).outcome, KernelOutcome::kOk);
+  EXPECT_EQ(GetKernelError(absl::InternalError("x")).outcome,
+            KernelOutcome::kError);
+}
+
+TEST(ResourceTreeTest, ExpandToFitReportsWhatItGrewOver) {
+  ResourceTree t = ResourceTree::Iomem();
+  ASSERT_OK_AND_ASSIGN(ResourceId ram,
+                       t.Request(t.root(), {Range(0x100000, 0x17ffff),
+                                            "System RAM", kRamFlags}));
+  ASSERT_OK_AND_ASSIGN(ResourceId hole,
+                       t.Request(t.root(), {Range(0x1f0000, 0x20ffff),
+                                            "Reserved", iores::kMem}));
+  std::vector<ResourceId> over;
+  ASSERT_OK_AND_ASSIGN(
+      ResourceId w,
+      t.InsertExpandToFit(t.root(),
+                          {Range(0x140000, 0x1fffff), "CXL Window 0",
+                           iores::kMem, iores_desc::kCxl},
+                          &over));
+  EXPECT_THAT(over, ElementsAre(ram, hole));
+  EXPECT_EQ(t.RangeOf(w), Range(0x100000, 0x20ffff));
+  EXPECT_THAT(t.Children(w), ElementsAre(ram, hole));
+}
+
+TEST(ResourceTreeTest, CopiesAreIndependent) {
+  ResourceTree t = ResourceTree::Iomem();
+  ASSERT_OK_AND_ASSIGN(ResourceId a,
+                       t.Request(t.root(), {Range(0x1000, 0x1fff), "A"}));
+  ResourceTree copy = t;
+  ASSERT_THAT(copy.Release(a), IsOk());
+  ASSERT_THAT(copy.Request(copy.root(), {Range(0x1000, 0x1fff), "new name"})
+                  .status(),
+              IsOk());
+  EXPECT_TRUE(t.Contains(a));
+  EXPECT_EQ(t.NameOf(a), "A");
+  EXPECT_EQ(RenderProcIomem(copy), "00001000-00001fff : new name\n");
+  EXPECT_EQ(RenderProcIomem(t), "00001000-00001fff : A\n");
+}
+
+TEST(ResourceTreeTest, NodeFitsTheMemoryBudget) {
+  // 40 bytes per node plus its B-tree index entry (16 bytes) keeps a node
+  // within the kernel's 64-byte struct resource; docs/performance.md has the
+  // measured total.
+  EXPECT_LE(ResourceTreeTestPeer::NodeBytes(), 40u);
+}
+
+// ---------------------------------------------------------------------------
+// The checker, fed damage it must find.
+
+class CheckerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(a_, t_.Request(t_.root(), {Range(0x1000, 0x1fff),
+                                                    "A"}));
+    ASSERT_OK_AND_ASSIGN(b_, t_.Request(t_.root(), {Range(0x3000, 0x3fff),
+                                                    "B"}));
+    ASSERT_OK_AND_ASSIGN(c_, t_.Request(a_, {Range(0x1100, 0x11ff), "C"}));
+    ASSERT_THAT(t_.CheckInvariants(), IsEmpty());
+  }
+  ResourceTree t_ = ResourceTree::Iomem();
+  ResourceId a_, b_, c_;
+};
+
+TEST_F(CheckerTest, InvertedRange) {
+  ResourceTreeTestPeer::SetRange(t_, b_, 0x3000, 0x2fff);
+  const auto v = t_.CheckInvariants();
+  ASSERT_THAT(Kinds(v), ::testing::Contains(
+                            InvariantViolation::Kind::kInvalidRange));
+  EXPECT_THAT(v[0].nodes, ElementsAre(b_));
+}
+
+TEST_F(CheckerTest, ChildOutsideParent) {
+  ResourceTreeTestPeer::SetRange(t_, c_, 0x1100, 0x20ff);
+  EXPECT_THAT(Kinds(t_.CheckInvariants()),
+              ::testing::Contains(InvariantViolation::Kind::kOutsideParent));
+}
+
+TEST_F(CheckerTest, OverlappingSiblingsAndPartialOverlap) {
+  ResourceTreeTestPeer::SetRange(t_, a_, 0x1000, 0x30ff);
+  const auto kinds = Kinds(t_.CheckInvariants());
+  EXPECT_THAT(kinds, ::testing::Contains(
+                         InvariantViolation::Kind::kOverlappingSiblings));
+  EXPECT_THAT(kinds,
+              ::testing::Contains(InvariantViolation::Kind::kPartialOverlap));
+}
+
+TEST_F(CheckerTest, IndexOutOfStep) {
+  ResourceTreeTestPeer::SetFirstOnly(t_, b_, 0x3100);
+  EXPECT_THAT(Kinds(t_.CheckInvariants()),
+              ::testing::Contains(InvariantViolation::Kind::kBrokenLink));
+}
+
+TEST_F(CheckerTest, UnreachableNode) {
+  ResourceTreeTestPeer::DropIndexEntry(t_, a_);
+  const auto kinds = Kinds(t_.CheckInvariants());
+  EXPECT_THAT(kinds,
+              ::testing::Contains(InvariantViolation::Kind::kUnreachable));
+  EXPECT_THAT(kinds, ::testing::Contains(InvariantViolation::Kind::kBrokenLink));
+}
+
+TEST_F(CheckerTest, ParentLinkDisagreesWithIndex) {
+  ResourceTreeTestPeer::SetParentOnly(t_, c_, b_);
+  EXPECT_THAT(Kinds(t_.CheckInvariants()),
+              ::testing::Contains(InvariantViolation::Kind::kBrokenLink));
+}
+
+TEST_F(CheckerTest, BadNameId) {
+  ResourceTreeTestPeer::SetNameId(t_, c_, 999);
+  EXPECT_THAT(Kinds(t_.CheckInvariants()),
+              ::testing::Contains(InvariantViolation::Kind::kBadName));
+}
+
+TEST_F(CheckerTest, PreorderGoingBackInAddress) {
+  // C keeps its index key but claims an address below its parent's start;
+  // the pre-order walk then goes from A (0x1000) to C (0x800).
+  ResourceTreeTestPeer::SetRange(t_, c_, 0x800, 0x8ff);
+  EXPECT_THAT(Kinds(t_.CheckInvariants()),
+              ::testing::Contains(
+                  InvariantViolation::Kind::kPreorderNotMonotone));
+}
+
+// ---------------------------------------------------------------------------
+// Domain rules (reference invariants 13 and 14).
+
+TEST(DomainInvariantsTest, KmemChainPasses) {
+  ResourceTree t = ResourceTree::Iomem();
+  const uint64_t g = uint64_t{1} << 30;
+  ASSERT_OK_AND_ASSIGN(
+      ResourceId w,
+      t.Request(t.root(), {Range(16 * g, 32 * g - 1), "CXL Window 0",
+                           iores::kMem, iores_desc::kCxl}));
+  ASSERT_OK_AND_ASSIGN(ResourceId r, t.AllocFreeMemRegion(w, 2 * g, 256 << 20,
+                                                          "region0"));
+  const Range rr = t.RangeOf(r);
+  ASSERT_OK_AND_ASSIGN(ResourceId dax, t.RequestRegion(t.root(), rr.first(),
+                                                       2 * g, "dax0.0", 0));
+  ASSERT_THAT(t.SetFlags(dax, iores::kSystemRam), IsOk());
+  ASSERT_OK_AND_ASSIGN(
+      ResourceId kmem,
+      t.RequestRegion(t.root(), rr.first(), 2 * g, "System RAM (kmem)",
+                      iores::kSystemRam | iores::kSysramDriverManaged));
+  EXPECT_EQ(t.ParentOf(kmem), dax);
+  EXPECT_THAT(CheckDomainInvariants(t), IsEmpty());
+  EXPECT_THAT(t.CheckInvariants(), IsEmpty());
+}
+
+TEST(DomainInvariantsTest, FindsBrokenHotplugAndCxlRules) {
+  ResourceTree t = ResourceTree::Iomem();
+  ASSERT_OK_AND_ASSIGN(ResourceId w,
+                       t.Request(t.root(), {Range(0x100000000, 0x1ffffffff),
+                                            "CXL Window 0", iores::kMem}));
+  ASSERT_OK_AND_ASSIGN(ResourceId mid,
+                       t.Request(w, {Range(0x100000000, 0x1ffffffff), "x",
+                                     iores::kMem}));
+  ASSERT_OK_AND_ASSIGN(ResourceId region,
+                       t.Request(mid, {Range(0x100000000, 0x10fffffff),
+                                       "region3", iores::kMem}));
+  ASSERT_OK_AND_ASSIGN(
+      ResourceId kmem,
+      t.Request(t.root(), {Range(0x200000000, 0x200000fff),
+                           "System RAM (kmem)", iores::kSystemRam}));
+  std::vector<InvariantViolation> v = CheckDomainInvariants(t);
+  // Window without desc CXL; region not a direct child; kmem flags and
+  // alignment.
+  ASSERT_EQ(v.size(), 4u);
+  EXPECT_EQ(v[0].kind, InvariantViolation::Kind::kCxl);
+  EXPECT_THAT(v[0].nodes, ElementsAre(w));
+  EXPECT_THAT(v[1].nodes, ElementsAre(region, w));
+  EXPECT_EQ(v[2].kind, InvariantViolation::Kind::kMemoryHotplug);
+  EXPECT_THAT(v[2].nodes, ElementsAre(kmem));
+  EXPECT_THAT(v[3].message, HasSubstr("memory block"));
+  DomainRules names_only;
+  names_only.check_flags = false;
+  names_only.memory_block_size = 0;
+  EXPECT_EQ(CheckDomainInvariants(t, names_only).size(), 1u);
+}
+
+// ---------------------------------------------------------------------------
+// Rendering.
+
+TEST(RenderTest, WidthDepthCapAndUnprivilegedView) {
+  ResourceTree t = ResourceTree::Iomem();
+  ResourceId parent = t.root();
+  // Seven nested levels: the cap of 5 flattens the last two.
+  for (int i = 0; i < 7; ++i) {
+    ASSERT_OK_AND_ASSIGN(parent,
+                         t.Request(parent, {Range(0x1000, 0x1fff),
+                                            absl::StrCat("L", i)}));
+  }
+  ASSERT_OK(t.Request(t.root(), {Range(0x123456789, 0x12345678a), ""})
+                .status());
+  EXPECT_EQ(RenderProcIomem(t),
+            "00001000-00001fff : L0\n"
+            "  00001000-00001fff : L1\n"
+            "    00001000-00001fff : L2\n"
+            "      00001000-00001fff : L3\n"
+            "        00001000-00001fff : L4\n"
+            "          00001000-00001fff : L5\n"
+            "          00001000-00001fff : L6\n"
+            "123456789-12345678a : \n");
+  ProcRenderOptions eight;
+  eight.max_depth = 8;
+  EXPECT_THAT(RenderProcIomem(t, eight),
+              HasSubstr("\n            00001000-00001fff : L6\n"));
+  ProcRenderOptions zero;
+  zero.zero_addresses = true;
+  EXPECT_THAT(RenderProcIomem(t, zero),
+              HasSubstr("\n  00000000-00000000 : L1\n"));
+  ResourceTree io = ResourceTree::Ioport();
+  ASSERT_OK(io.Request(io.root(), {Range(0x20, 0x21), "pic1"}).status());
+  EXPECT_EQ(RenderProcIomem(io), "0020-0021 : pic1\n");
+}
+
+TEST(RenderTest, DumpShowsFlagsAndDesc) {
+  ResourceTree t = ResourceTree::Iomem();
+  ASSERT_OK(t.Request(t.root(), {Range(0x1000, 0x1fff), "System RAM",
+                                 kRamFlags, 0})
+                .status());
+  EXPECT_EQ(RenderDump(t),
+            "0000000000000000-ffffffffffffffff : PCI mem flags=0x200 desc=0\n"
+            "  0000000000001000-0000000000001fff : System RAM "
+            "flags=0x81000200 desc=0\n");
+}
+
+}  // namespace
+}  // namespace restree
