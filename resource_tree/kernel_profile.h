@@ -5,7 +5,7 @@
 // imitates where versions differ. The default, `Debian61()`, is Debian 12's
 // 6.1.192 kernel: the one `tests/` compiles and runs in user space, so every
 // behaviour of that profile is checked against real kernel code. The other
-// profiles follow the sources listed in docs/kernel-profiles.md and are
+// profiles follow the sources listed in docs/kernel-semantics.md and are
 // checked only against restree's own reference model.
 //
 // Thread-safety: a value type.

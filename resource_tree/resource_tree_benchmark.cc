@@ -1,0 +1,185 @@
+// Benchmarks of ResourceTree against the reference KernelModel (the kernel's
+// linked-list algorithms) at n = 10^3 .. 10^6 siblings, and the memory a node
+// costs. Results and the exact command are in docs/performance.md:
+//
+//   bazel run -c opt //resource_tree:resource_tree_benchmark
+//
+// Each operation runs on a tree of n "System RAM" siblings 8 KiB apart, at a
+// pseudo-random position, and is undone in the same iteration so the tree
+// stays the same size.
+
+#include <malloc.h>
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "benchmark/benchmark.h"
+#include "resource_tree/resource_tree.h"
+#include "tests/kernel_model.h"
+
+namespace restree {
+namespace {
+
+constexpr uint64_t kStride = 0x2000;
+constexpr uint64_t kRam = iores::kSystemRam | iores::kBusy;
+
+ResourceTree BuildTree(int64_t n) {
+  ResourceTree t = ResourceTree::Iomem();
+  for (int64_t i = 0; i < n; ++i) {
+    const uint64_t s = static_cast<uint64_t>(i) * kStride;
+    if (!t.Request(t.root(), {Range(s, s + 0xfff), "System RAM", kRam}).ok()) {
+      std::abort();
+    }
+  }
+  return t;
+}
+
+// The model is filled back to front so that building it is O(n), not
+// O(n^2): each request lands at the head of the sibling list.
+void BuildModel(model::KernelModel& m, int64_t n) {
+  for (int64_t i = n - 1; i >= 0; --i) {
+    const uint64_t s = static_cast<uint64_t>(i) * kStride;
+    if (m.RequestResource(m.root(), {Range(s, s + 0xfff), "System RAM", kRam})
+            .outcome != KernelOutcome::kOk) {
+      std::abort();
+    }
+  }
+}
+
+const ResourceSpec kIomemRoot = {Range::Full(), "PCI mem", iores::kMem, 0};
+
+void BM_RequestRelease_Tree(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  ResourceTree t = BuildTree(n);
+  std::mt19937_64 rng(1);
+  for (auto _ : state) {
+    const uint64_t gap = (rng() % n) * kStride + 0x1000;
+    absl::StatusOr<ResourceId> id =
+        t.Request(t.root(), {Range(gap, gap + 0xfff), "dev", iores::kMem});
+    benchmark::DoNotOptimize(id);
+    if (!id.ok() || !t.Release(*id).ok()) std::abort();
+  }
+  state.SetItemsProcessed(state.iterations() * 2);
+}
+BENCHMARK(BM_RequestRelease_Tree)->RangeMultiplier(10)->Range(1000, 1000000);
+
+void BM_RequestRelease_Model(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  model::KernelModel m(kIomemRoot, KernelProfile::Debian61());
+  BuildModel(m, n);
+  std::mt19937_64 rng(1);
+  for (auto _ : state) {
+    const uint64_t gap = (rng() % n) * kStride + 0x1000;
+    model::Result r = m.RequestResource(
+        m.root(), {Range(gap, gap + 0xfff), "dev", iores::kMem});
+    benchmark::DoNotOptimize(r);
+    if (r.outcome != KernelOutcome::kOk ||
+        m.ReleaseResource(r.node).outcome != KernelOutcome::kOk) {
+      std::abort();
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * 2);
+}
+BENCHMARK(BM_RequestRelease_Model)->RangeMultiplier(10)->Range(1000, 1000000);
+
+// insert_resource over 4 siblings, then remove_resource hoisting them back.
+void BM_InsertRemove_Tree(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  ResourceTree t = BuildTree(n);
+  std::mt19937_64 rng(2);
+  for (auto _ : state) {
+    const uint64_t s = (rng() % (n - 4)) * kStride;
+    absl::StatusOr<ResourceId> id = t.Insert(
+        t.root(), {Range(s, s + 4 * kStride - 1), "window", iores::kMem});
+    if (!id.ok() || !t.Remove(*id).ok()) std::abort();
+  }
+  state.SetItemsProcessed(state.iterations() * 2);
+}
+BENCHMARK(BM_InsertRemove_Tree)->RangeMultiplier(10)->Range(1000, 1000000);
+
+void BM_InsertRemove_Model(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  model::KernelModel m(kIomemRoot, KernelProfile::Debian61());
+  BuildModel(m, n);
+  std::mt19937_64 rng(2);
+  for (auto _ : state) {
+    const uint64_t s = (rng() % (n - 4)) * kStride;
+    model::Result r = m.InsertResource(
+        m.root(), {Range(s, s + 4 * kStride - 1), "window", iores::kMem});
+    if (r.outcome != KernelOutcome::kOk ||
+        m.RemoveResource(r.node).outcome != KernelOutcome::kOk) {
+      std::abort();
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * 2);
+}
+BENCHMARK(BM_InsertRemove_Model)->RangeMultiplier(10)->Range(1000, 1000000);
+
+// adjust_resource growing and shrinking a node in place.
+void BM_Adjust_Tree(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  ResourceTree t = BuildTree(n);
+  std::vector<ResourceId> ids = t.PreorderIds();
+  std::mt19937_64 rng(3);
+  for (auto _ : state) {
+    const size_t k = rng() % n;
+    const uint64_t s = k * kStride;
+    if (!t.Adjust(ids[k], s, 0x1800).ok() || !t.Adjust(ids[k], s, 0x1000).ok()) {
+      std::abort();
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * 2);
+}
+BENCHMARK(BM_Adjust_Tree)->RangeMultiplier(10)->Range(1000, 1000000);
+
+void BM_Adjust_Model(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  model::KernelModel m(kIomemRoot, KernelProfile::Debian61());
+  BuildModel(m, n);
+  std::vector<model::Res*> nodes = m.Preorder();
+  std::mt19937_64 rng(3);
+  for (auto _ : state) {
+    const size_t k = rng() % n;
+    const uint64_t s = k * kStride;
+    if (m.AdjustResource(nodes[k], s, 0x1800).outcome != KernelOutcome::kOk ||
+        m.AdjustResource(nodes[k], s, 0x1000).outcome != KernelOutcome::kOk) {
+      std::abort();
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * 2);
+}
+BENCHMARK(BM_Adjust_Model)->RangeMultiplier(10)->Range(1000, 1000000);
+
+void BM_Lookup_Tree(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  ResourceTree t = BuildTree(n);
+  std::mt19937_64 rng(4);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(t.Lookup((rng() % n) * kStride + 0x10));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Lookup_Tree)->RangeMultiplier(10)->Range(1000, 1000000);
+
+// Heap bytes per node of a tree of n siblings (glibc mallinfo2), reported as
+// the counter "bytes_per_node".
+void BM_MemoryPerNode(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  double per_node = 0;
+  for (auto _ : state) {
+    const size_t before = mallinfo2().uordblks;
+    ResourceTree t = BuildTree(n);
+    const size_t after = mallinfo2().uordblks;
+    per_node = static_cast<double>(after - before) / static_cast<double>(n);
+    benchmark::DoNotOptimize(t);
+  }
+  state.counters["bytes_per_node"] = per_node;
+}
+BENCHMARK(BM_MemoryPerNode)->Arg(1000000)->Iterations(1);
+
+}  // namespace
+}  // namespace restree
+
+BENCHMARK_MAIN();
