@@ -393,6 +393,7 @@ class ResourceTree {
 
  private:
   friend class ResourceTreeTestPeer;  // corrupts trees to test the checker
+  friend class TreeBuilder;           // bulk construction in pre-order
 
   static constexpr uint32_t kRootIndex = 0;
   static constexpr uint32_t kNoIndex = 0xffffffffu;

@@ -1,0 +1,75 @@
+#include "resource_tree/tree_builder.h"
+
+#include <utility>
+
+#include "absl/strings/str_format.h"
+
+namespace restree {
+
+TreeBuilder::TreeBuilder(const ResourceSpec& root, KernelProfile profile)
+    : tree_(root, std::move(profile)) {
+  last_child_.push_back(ResourceTree::kNoIndex);
+}
+
+ResourceId TreeBuilder::LastChildOf(ResourceId id) const {
+  const uint32_t i = tree_.IndexOf(id);
+  if (i == ResourceTree::kNoIndex || last_child_[i] == ResourceTree::kNoIndex) {
+    return ResourceId();
+  }
+  return tree_.MakeId(last_child_[i]);
+}
+
+absl::StatusOr<ResourceId> TreeBuilder::Append(ResourceId parent,
+                                               const ResourceSpec& spec,
+                                               Problem* problem,
+                                               ResourceId* other) {
+  auto fail = [&](Problem p, uint32_t in_the_way, const char* what) {
+    if (problem != nullptr) *problem = p;
+    if (other != nullptr) *other = tree_.MakeId(in_the_way);
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s %s: %s %s", spec.range.ToString(), spec.name, what,
+        tree_.Describe(in_the_way)));
+  };
+  const uint32_t p = tree_.IndexOf(parent);
+  if (p == ResourceTree::kNoIndex) {
+    if (problem != nullptr) *problem = Problem::kOutsideParent;
+    return absl::InvalidArgumentError("TreeBuilder::Append: unknown parent");
+  }
+  const Range& r = spec.range;
+  if (!r.valid()) return fail(Problem::kInverted, p, "is inverted, under");
+  if (!tree_.NodeRange(p).Contains(r)) {
+    return fail(Problem::kOutsideParent, p, "is not inside its parent");
+  }
+  const uint32_t prev = last_child_[p];
+  if (prev != ResourceTree::kNoIndex &&
+      tree_.nodes_[prev].last >= r.first()) {
+    return fail(Problem::kNotAfterSibling, prev,
+                "does not start after its previous sibling");
+  }
+  const uint32_t i = tree_.AllocateNode(r, tree_.names_.Intern(spec.name),
+                                        spec.flags, spec.desc, p);
+  if (i >= last_child_.size()) last_child_.resize(i + 1);
+  last_child_[i] = ResourceTree::kNoIndex;
+  last_child_[p] = i;
+  keys_.push_back(ResourceTree::ChildKey{p, i, r.first()});
+  if (problem != nullptr) *problem = Problem::kNone;
+  return tree_.MakeId(i);
+}
+
+ResourceTree TreeBuilder::Finish() && {
+  // Counting sort by parent; each parent's children were appended in
+  // increasing start order, so the result is sorted by (parent, start) and
+  // the B-tree is built by appending at its end.
+  std::vector<uint32_t> count(tree_.nodes_.size() + 1, 0);
+  for (const auto& k : keys_) ++count[k.parent + 1];
+  for (size_t i = 1; i < count.size(); ++i) count[i] += count[i - 1];
+  std::vector<ResourceTree::ChildKey> sorted(keys_.size());
+  for (const auto& k : keys_) sorted[count[k.parent]++] = k;
+  keys_.clear();
+  keys_.shrink_to_fit();
+  tree_.children_ = ResourceTree::ChildIndex(sorted.begin(), sorted.end());
+  last_child_.clear();
+  return std::move(tree_);
+}
+
+}  // namespace restree
