@@ -17,6 +17,7 @@
 #include "resource_tree/render.h"
 #include "resource_tree/tree_builder.h"
 #include "tests/status_matchers.h"
+#include "tests/tree_gen.h"
 
 namespace restree {
 namespace {
@@ -384,53 +385,8 @@ TEST(ParserTest, EmptyInputIsAnEmptyTree) {
 // ---------------------------------------------------------------------------
 // Property: any valid tree renders to text that parses back to the same tree.
 
-// v folded into [0, span_m1] (span_m1 may be 2^64-1).
-uint64_t Fold(uint64_t v, uint64_t span_m1) {
-  return span_m1 == kMaxAddress ? v : v % (span_m1 + 1);
-}
-
-rc::Gen<ResourceTree> GenTree() {
-  return rc::gen::exec([] {
-    const bool io = *rc::gen::inRange(0, 5) == 0;
-    TreeBuilder b(io ? ResourceSpec{Range(0, 0xffff), "PCI IO", iores::kIo}
-                     : ResourceSpec{Range::Full(), "PCI mem", iores::kMem});
-    // An explicit stack of open nodes; each step adds a child to the top
-    // node (somewhere after its previous child) or closes it.
-    std::vector<ResourceId> open = {b.root()};
-    const int steps = *rc::gen::inRange(0, 120);
-    for (int i = 0; i < steps && !open.empty(); ++i) {
-      const ResourceId top = open.back();
-      const Range pr = b.RangeOf(top);
-      const ResourceId last = b.LastChildOf(top);
-      const uint64_t from = last.valid() ? b.RangeOf(last).last() + 1 : pr.first();
-      if ((last.valid() && b.RangeOf(last).last() == pr.last()) ||
-          *rc::gen::inRange(0, 4) == 0) {
-        if (open.size() > 1) open.pop_back();
-        continue;
-      }
-      const uint64_t room = pr.last() - from;  // size - 1 available
-      const uint64_t skip = *rc::gen::inRange<uint64_t>(0, 4) == 0
-                                ? 0
-                                : Fold(*rc::gen::inRange<uint64_t>(0, 0x10000), room);
-      const uint64_t start = from + skip;
-      const uint64_t left = pr.last() - start;
-      uint64_t len_m1 = *rc::gen::element<int>(0, 1, 2) == 0
-                            ? left
-                            : Fold(*rc::gen::inRange<uint64_t>(0, 0x100000), left);
-      const std::string name = *rc::gen::element<std::string>(
-          "System RAM", "PCI Bus 0000:00", "a : b", "x-y (z)", "", "  sp ",
-          "CXL Window 0");
-      absl::StatusOr<ResourceId> id =
-          b.Append(top, {Range(start, start + len_m1), name});
-      RC_ASSERT(id.ok());
-      if (*rc::gen::inRange(0, 3) != 0) open.push_back(*id);
-    }
-    return std::move(b).Finish();
-  });
-}
-
 RC_GTEST_PROP(ParserProperty, RenderThenParseIsIdentity, ()) {
-  const ResourceTree t = *GenTree();
+  const ResourceTree t = *testing::GenTree();
   const int cap = *rc::gen::element(5, 8);
   ProcRenderOptions o;
   o.max_depth = cap;

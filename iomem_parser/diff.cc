@@ -1,0 +1,485 @@
+#include "iomem_parser/diff.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "resource_tree/tree_builder.h"
+
+namespace restree {
+namespace {
+
+bool IsSystemRam(absl::string_view name) {
+  return name == "System RAM" ||
+         (absl::StartsWith(name, "System RAM (") && absl::EndsWith(name, ")"));
+}
+
+bool AllDigits(absl::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+bool IsCxlWindow(absl::string_view n) {
+  return absl::StartsWith(n, "CXL Window ") && AllDigits(n.substr(11));
+}
+bool IsRegion(absl::string_view n) {
+  return absl::StartsWith(n, "region") && AllDigits(n.substr(6));
+}
+bool IsDax(absl::string_view n) {
+  if (!absl::StartsWith(n, "dax")) return false;
+  const size_t dot = n.find('.');
+  return dot != absl::string_view::npos && AllDigits(n.substr(3, dot - 3)) &&
+         AllDigits(n.substr(dot + 1));
+}
+
+// A tree flattened in pre-order, with parent positions.
+struct Flat {
+  std::vector<ResourceId> id;
+  std::vector<int> parent;  // -1 = the root
+  std::vector<Range> range;
+  std::vector<absl::string_view> name;
+  std::vector<uint64_t> flags;
+  std::vector<uint32_t> desc;
+  size_t size() const { return id.size(); }
+};
+
+Flat Flatten(const ResourceTree& t) {
+  Flat f;
+  std::vector<int> at_depth;  // the last node seen at each depth
+  t.ForEachPreorder([&](ResourceId id, int depth) {
+    const int pos = static_cast<int>(f.id.size());
+    at_depth.resize(static_cast<size_t>(depth) + 1);
+    at_depth[depth] = pos;
+    const ResourceView v = t.View(id);
+    f.id.push_back(id);
+    f.parent.push_back(depth == 0 ? -1 : at_depth[depth - 1]);
+    f.range.push_back(v.range);
+    f.name.push_back(v.name);
+    f.flags.push_back(v.flags);
+    f.desc.push_back(v.desc);
+  });
+  return f;
+}
+
+// Pre-order is sorted by (first ascending, last descending) in a valid tree.
+bool AddrLess(const Range& x, const Range& y) {
+  if (x.first() != y.first()) return x.first() < y.first();
+  return x.last() > y.last();
+}
+
+class Matcher {
+ public:
+  Matcher(const Flat& a, const Flat& b, bool zeroed)
+      : a_(a), b_(b), zeroed_(zeroed),
+        pa_(a.size(), -1), pb_(b.size(), -1) {}
+
+  void Run() {
+    if (zeroed_) {
+      ByAncestry();
+      ByNameInOrder();
+    } else {
+      SameRangeAndName();
+      Overlapping(/*need_parents_paired=*/true);
+      Renamed();
+      Overlapping(/*need_parents_paired=*/false);
+    }
+  }
+
+  const std::vector<int>& pair_a() const { return pa_; }
+  const std::vector<int>& pair_b() const { return pb_; }
+
+ private:
+  void Pair(int i, int j) {
+    pa_[i] = j;
+    pb_[j] = i;
+  }
+  bool ParentsPaired(int i, int j) const {
+    const int p = a_.parent[i];
+    const int q = b_.parent[j];
+    if (p < 0 || q < 0) return p < 0 && q < 0;
+    return pa_[p] == q;
+  }
+
+  // Round 1: a linear merge of the two pre-orders, pairing equal
+  // (range, name) in order within each run of equal ranges.
+  void SameRangeAndName() {
+    size_t i = 0, j = 0;
+    while (i < a_.size() && j < b_.size()) {
+      if (AddrLess(a_.range[i], b_.range[j])) {
+        ++i;
+      } else if (AddrLess(b_.range[j], a_.range[i])) {
+        ++j;
+      } else {
+        size_t ie = i, je = j;
+        while (ie < a_.size() && a_.range[ie] == a_.range[i]) ++ie;
+        while (je < b_.size() && b_.range[je] == b_.range[j]) ++je;
+        for (size_t x = j; x < je; ++x) {
+          for (size_t y = i; y < ie; ++y) {
+            if (pa_[y] < 0 && a_.name[y] == b_.name[x]) {
+              Pair(static_cast<int>(y), static_cast<int>(x));
+              break;
+            }
+          }
+        }
+        i = ie;
+        j = je;
+      }
+    }
+  }
+
+  // Rounds 2 and 4: same name and overlapping ranges. Unpaired old
+  // resources are indexed by name, in pre-order (so by start).
+  void Overlapping(bool need_parents_paired) {
+    absl::flat_hash_map<absl::string_view, std::vector<int>> by_name;
+    for (size_t i = 0; i < a_.size(); ++i) {
+      if (pa_[i] < 0) by_name[a_.name[i]].push_back(static_cast<int>(i));
+    }
+    if (by_name.empty()) return;
+    for (size_t j = 0; j < b_.size(); ++j) {
+      if (pb_[j] >= 0) continue;
+      auto it = by_name.find(b_.name[j]);
+      if (it == by_name.end()) continue;
+      const Range& r = b_.range[j];
+      std::vector<int>& cand = it->second;
+      // The last candidate starting at or before r.last; look back a few.
+      auto hi = std::upper_bound(
+          cand.begin(), cand.end(), r.last(),
+          [&](uint64_t v, int i) { return v < a_.range[i].first(); });
+      int best = -1;
+      absl::uint128 best_overlap = 0;
+      int looked = 0;
+      for (auto k = hi; k != cand.begin() && looked < 16; ++looked) {
+        --k;
+        const int i = *k;
+        if (pa_[i] >= 0) continue;
+        const std::optional<Range> o = a_.range[i].Intersection(r);
+        if (!o) continue;
+        if (need_parents_paired && !ParentsPaired(i, static_cast<int>(j))) {
+          continue;
+        }
+        if (best < 0 || o->size() > best_overlap) {
+          best = i;
+          best_overlap = o->size();
+        }
+      }
+      if (best >= 0) Pair(best, static_cast<int>(j));
+    }
+  }
+
+  // Round 3: same range, parents paired, another name.
+  void Renamed() {
+    absl::flat_hash_map<std::pair<uint64_t, uint64_t>, std::vector<int>>
+        by_range;
+    for (size_t i = 0; i < a_.size(); ++i) {
+      if (pa_[i] < 0) {
+        by_range[{a_.range[i].first(), a_.range[i].last()}].push_back(
+            static_cast<int>(i));
+      }
+    }
+    if (by_range.empty()) return;
+    for (size_t j = 0; j < b_.size(); ++j) {
+      if (pb_[j] >= 0) continue;
+      auto it = by_range.find({b_.range[j].first(), b_.range[j].last()});
+      if (it == by_range.end()) continue;
+      for (int i : it->second) {
+        if (pa_[i] < 0 && ParentsPaired(i, static_cast<int>(j))) {
+          Pair(i, static_cast<int>(j));
+          break;
+        }
+      }
+    }
+  }
+
+  // Zeroed round 1: top-down, the k-th child named N of paired parents.
+  void ByAncestry() {
+    // Children lists in order, per parent position (-1 -> index 0).
+    auto children = [](const Flat& f) {
+      std::vector<std::vector<int>> c(f.size() + 1);
+      for (size_t i = 0; i < f.size(); ++i) {
+        c[static_cast<size_t>(f.parent[i] + 1)].push_back(static_cast<int>(i));
+      }
+      return c;
+    };
+    const auto ca = children(a_);
+    const auto cb = children(b_);
+    std::vector<std::pair<int, int>> todo = {{-1, -1}};
+    while (!todo.empty()) {
+      const auto [p, q] = todo.back();
+      todo.pop_back();
+      const auto& kids_a = ca[static_cast<size_t>(p + 1)];
+      const auto& kids_b = cb[static_cast<size_t>(q + 1)];
+      size_t start = 0;
+      for (int j : kids_b) {
+        for (size_t k = start; k < kids_a.size(); ++k) {
+          const int i = kids_a[k];
+          if (pa_[i] < 0 && a_.name[i] == b_.name[j]) {
+            Pair(i, j);
+            todo.emplace_back(i, j);
+            start = k + 1;
+            break;
+          }
+        }
+      }
+    }
+  }
+
+  // Zeroed round 2: the k-th unpaired resource named N with the k-th.
+  void ByNameInOrder() {
+    absl::flat_hash_map<absl::string_view, std::vector<int>> by_name;
+    for (size_t i = a_.size(); i-- > 0;) {
+      if (pa_[i] < 0) by_name[a_.name[i]].push_back(static_cast<int>(i));
+    }
+    for (size_t j = 0; j < b_.size(); ++j) {
+      if (pb_[j] >= 0) continue;
+      auto it = by_name.find(b_.name[j]);
+      if (it == by_name.end() || it->second.empty()) continue;
+      Pair(it->second.back(), static_cast<int>(j));
+      it->second.pop_back();
+    }
+  }
+
+  const Flat& a_;
+  const Flat& b_;
+  bool zeroed_;
+  std::vector<int> pa_;
+  std::vector<int> pb_;
+};
+
+}  // namespace
+
+std::vector<std::string> ChangeNames(unsigned changes) {
+  std::vector<std::string> out;
+  if (changes & DiffEntry::kAdded) out.push_back("added");
+  if (changes & DiffEntry::kRemoved) out.push_back("removed");
+  if (changes & DiffEntry::kResized) out.push_back("resized");
+  if (changes & DiffEntry::kRenamed) out.push_back("renamed");
+  if (changes & DiffEntry::kReparented) out.push_back("reparented");
+  if (changes & DiffEntry::kFlagsChanged) out.push_back("flags");
+  return out;
+}
+
+IomemSummary Summarize(const ResourceTree& tree) {
+  IomemSummary s;
+  std::vector<bool> in_ram;  // per depth: this node or an ancestor is RAM
+  tree.ForEachPreorder([&](ResourceId id, int depth) {
+    const absl::string_view name = tree.NameOf(id);
+    const Range r = tree.RangeOf(id);
+    const bool above = depth > 0 && in_ram[depth - 1];
+    const bool ram = IsSystemRam(name);
+    if (ram && !above) s.system_ram += r.size();
+    in_ram.resize(static_cast<size_t>(depth) + 1);
+    in_ram[depth] = above || ram;
+    if (IsCxlWindow(name)) s.cxl_windows.push_back(r);
+    if (IsRegion(name)) s.regions.push_back(r);
+    if (IsDax(name)) s.dax.push_back(r);
+    if (name == "System RAM (kmem)") s.kmem.push_back(r);
+  });
+  return s;
+}
+
+IomemDiff DiffTrees(const ResourceTree& old_tree, const ResourceTree& new_tree,
+                    const DiffOptions& options) {
+  IomemDiff d;
+  d.zeroed = options.zeroed;
+  d.before = Summarize(old_tree);
+  d.after = Summarize(new_tree);
+  const Flat a = Flatten(old_tree);
+  const Flat b = Flatten(new_tree);
+  Matcher m(a, b, options.zeroed);
+  m.Run();
+  const std::vector<int>& pa = m.pair_a();
+  const std::vector<int>& pb = m.pair_b();
+
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (pa[i] >= 0) continue;
+    DiffEntry e;
+    e.changes = DiffEntry::kRemoved;
+    e.old_node = a.id[i];
+    e.range = a.range[i];
+    e.name = std::string(a.name[i]);
+    e.flags = a.flags[i];
+    e.desc = a.desc[i];
+    d.entries.push_back(std::move(e));
+  }
+  // Entry index of each added new-tree position, for parent references.
+  std::vector<size_t> added_entry(b.size(), 0);
+  for (size_t j = 0; j < b.size(); ++j) {
+    const int i = pb[j];
+    DiffEntry e;
+    e.new_node = b.id[j];
+    e.range = b.range[j];
+    e.name = std::string(b.name[j]);
+    e.flags = b.flags[j];
+    e.desc = b.desc[j];
+    const int q = b.parent[j];
+    if (q < 0) {
+      e.parent.kind = DiffParent::Kind::kRoot;
+    } else if (pb[q] >= 0) {
+      e.parent.kind = DiffParent::Kind::kOld;
+      e.parent.old_node = a.id[pb[q]];
+    } else {
+      e.parent.kind = DiffParent::Kind::kAdded;
+      e.parent.added = added_entry[q];
+    }
+    if (i < 0) {
+      e.changes = DiffEntry::kAdded;
+      added_entry[j] = d.entries.size();
+    } else {
+      e.old_node = a.id[i];
+      if (!options.zeroed && a.range[i] != b.range[j]) {
+        e.changes |= DiffEntry::kResized;
+      }
+      if (a.name[i] != b.name[j]) e.changes |= DiffEntry::kRenamed;
+      const int p = a.parent[i];
+      const bool same_parent =
+          (p < 0 && q < 0) || (p >= 0 && q >= 0 && pa[p] == q);
+      if (!same_parent) e.changes |= DiffEntry::kReparented;
+      if (a.flags[i] != b.flags[j] || a.desc[i] != b.desc[j]) {
+        e.changes |= DiffEntry::kFlagsChanged;
+      }
+      if (e.changes == 0) continue;
+    }
+    d.entries.push_back(std::move(e));
+  }
+  return d;
+}
+
+absl::StatusOr<ResourceTree> ApplyDiff(const ResourceTree& old_tree,
+                                       const IomemDiff& diff) {
+  if (diff.zeroed) {
+    return absl::FailedPreconditionError(
+        "a diff of zeroed dumps has no addresses to rebuild a tree from");
+  }
+  const Flat a = Flatten(old_tree);
+  absl::flat_hash_map<ResourceId, int> pos_of;
+  for (size_t i = 0; i < a.size(); ++i) pos_of[a.id[i]] = static_cast<int>(i);
+
+  // Result records: old positions [0, n) then added entries.
+  struct Rec {
+    Range range;
+    std::string name;
+    uint64_t flags;
+    uint32_t desc;
+    int parent;  // record index, -1 = root
+    bool alive;
+  };
+  std::vector<Rec> recs(a.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    recs[i] = Rec{a.range[i], std::string(a.name[i]), a.flags[i], a.desc[i],
+                  a.parent[i], true};
+  }
+  std::vector<int> rec_of_entry(diff.entries.size(), -1);
+  for (size_t k = 0; k < diff.entries.size(); ++k) {
+    const DiffEntry& e = diff.entries[k];
+    if (e.changes & DiffEntry::kAdded) {
+      rec_of_entry[k] = static_cast<int>(recs.size());
+      recs.push_back(Rec{e.range, e.name, e.flags, e.desc, -1, true});
+      continue;
+    }
+    auto it = pos_of.find(e.old_node);
+    if (it == pos_of.end()) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "diff entry %d names a resource the old tree lacks", k));
+    }
+    rec_of_entry[k] = it->second;
+    Rec& r = recs[static_cast<size_t>(it->second)];
+    if (e.changes & DiffEntry::kRemoved) {
+      r.alive = false;
+      continue;
+    }
+    r.range = e.range;
+    r.name = e.name;
+    r.flags = e.flags;
+    r.desc = e.desc;
+  }
+  // Parents of added and moved resources.
+  for (size_t k = 0; k < diff.entries.size(); ++k) {
+    const DiffEntry& e = diff.entries[k];
+    if (!(e.changes & (DiffEntry::kAdded | DiffEntry::kReparented))) continue;
+    int parent = -1;
+    switch (e.parent.kind) {
+      case DiffParent::Kind::kRoot:
+        break;
+      case DiffParent::Kind::kOld: {
+        auto it = pos_of.find(e.parent.old_node);
+        if (it == pos_of.end()) {
+          return absl::InvalidArgumentError(absl::StrFormat(
+              "diff entry %d has a parent the old tree lacks", k));
+        }
+        parent = it->second;
+        break;
+      }
+      case DiffParent::Kind::kAdded:
+        if (e.parent.added >= diff.entries.size() ||
+            rec_of_entry[e.parent.added] < 0) {
+          return absl::InvalidArgumentError(absl::StrFormat(
+              "diff entry %d has a parent that is not added", k));
+        }
+        parent = rec_of_entry[e.parent.added];
+        break;
+    }
+    recs[static_cast<size_t>(rec_of_entry[k])].parent = parent;
+  }
+  // Children per parent, by address; then emit in pre-order.
+  std::vector<std::vector<int>> kids(recs.size() + 1);
+  for (size_t r = 0; r < recs.size(); ++r) {
+    if (!recs[r].alive) continue;
+    const int p = recs[r].parent;
+    if (p >= 0 && !recs[static_cast<size_t>(p)].alive) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "\"%s\" stays but its parent \"%s\" is removed and the diff does "
+          "not move it",
+          recs[r].name, recs[static_cast<size_t>(p)].name));
+    }
+    kids[static_cast<size_t>(p + 1)].push_back(static_cast<int>(r));
+  }
+  for (auto& k : kids) {
+    std::sort(k.begin(), k.end(), [&](int x, int y) {
+      return AddrLess(recs[static_cast<size_t>(x)].range,
+                      recs[static_cast<size_t>(y)].range);
+    });
+  }
+  const ResourceView root = old_tree.View(old_tree.root());
+  TreeBuilder builder({root.range, root.name, root.flags, root.desc},
+                      old_tree.profile());
+  // Explicit stack of (record, next child index).
+  struct Frame {
+    int rec;
+    ResourceId id;
+    size_t next;
+  };
+  std::vector<Frame> frames = {{-1, builder.root(), 0}};
+  while (!frames.empty()) {
+    Frame& f = frames.back();
+    const auto& k = kids[static_cast<size_t>(f.rec + 1)];
+    if (f.next == k.size()) {
+      frames.pop_back();
+      continue;
+    }
+    const int c = k[f.next++];
+    const Rec& r = recs[static_cast<size_t>(c)];
+    absl::StatusOr<ResourceId> id =
+        builder.Append(f.id, {r.range, r.name, r.flags, r.desc});
+    if (!id.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the diff does not apply: ", id.status().message()));
+    }
+    frames.push_back({c, *id, 0});
+  }
+  if (builder.size() - 1 != static_cast<size_t>(std::count_if(
+                                recs.begin(), recs.end(),
+                                [](const Rec& r) { return r.alive; }))) {
+    return absl::InvalidArgumentError(
+        "the diff does not apply: some resources are not reachable");
+  }
+  return std::move(builder).Finish();
+}
+
+}  // namespace restree

@@ -1,0 +1,121 @@
+// File: diff.h
+// -----------------------------------------------------------------------------
+//
+// Structural diff of two resource trees (two /proc/iomem dumps, two boots,
+// two machines, before and after a hotplug).
+//
+// Matching. Resources are paired in three rounds:
+//   1. same range and same name (the k-th such resource in pre-order of one
+//      tree with the k-th of the other);
+//   2. same name, overlapping range, and parents that are paired: resized;
+//   3. same range, different name, parents paired: renamed;
+//      and, last, same name and overlapping range under unpaired parents:
+//      resized and moved.
+// In a zeroed (unprivileged) dump addresses carry no information, so
+// resources are paired by their ancestry of names instead (the path of names
+// from the root, and the occurrence of that path), then by name alone.
+//
+// Classification of each pair: resized (range differs), renamed, reparented
+// (its parent is not the partner of its partner's parent: e.g. System RAM
+// moved under a new CXL Window), flags changed (flags or desc differ; text
+// dumps carry none). Unpaired resources are removed (old tree) or added (new
+// tree).
+//
+// The diff is self-contained: `ApplyDiff(a, DiffTrees(a, b))` rebuilds a tree
+// equal to `b` from `a` and the entries alone (tested as a property), and
+// `DiffTrees(a, a)` is empty.
+//
+// Summaries come first for people: total System RAM, CXL windows, regions,
+// dax devices and kmem ranges, before and after.
+//
+// Complexity: O((n + m) log(n + m)) for trees of n and m nodes.
+// Thread-safety: pure functions of their arguments.
+
+#ifndef RESTREE_IOMEM_PARSER_DIFF_H_
+#define RESTREE_IOMEM_PARSER_DIFF_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/numeric/int128.h"
+#include "absl/status/statusor.h"
+#include "resource_tree/resource_tree.h"
+
+namespace restree {
+
+// Totals a person wants first. Resources are recognised by name: "System
+// RAM" and "System RAM (...)" (counted once where nested), "CXL Window N",
+// "regionN", "daxX.Y", "System RAM (kmem)".
+struct IomemSummary {
+  absl::uint128 system_ram = 0;  // bytes
+  std::vector<Range> cxl_windows;
+  std::vector<Range> regions;
+  std::vector<Range> dax;
+  std::vector<Range> kmem;
+};
+
+IomemSummary Summarize(const ResourceTree& tree);
+
+// Where an added or moved resource goes in the new tree.
+struct DiffParent {
+  enum class Kind { kRoot, kOld, kAdded };
+  Kind kind = Kind::kRoot;
+  ResourceId old_node;  // kOld: a resource of the old tree (kept in the new)
+  size_t added = 0;     // kAdded: index of the entry that adds it
+};
+
+struct DiffEntry {
+  enum Change : unsigned {
+    kAdded = 1u << 0,
+    kRemoved = 1u << 1,
+    kResized = 1u << 2,
+    kRenamed = 1u << 3,
+    kReparented = 1u << 4,
+    kFlagsChanged = 1u << 5,
+  };
+  unsigned changes = 0;
+  ResourceId old_node;  // invalid when added
+  ResourceId new_node;  // invalid when removed
+  // The resource as it is in the new tree (for added, resized, renamed,
+  // flags changed), or in the old tree (removed).
+  Range range;
+  std::string name;
+  uint64_t flags = 0;
+  uint32_t desc = 0;
+  // For added and reparented: the parent in the new tree.
+  DiffParent parent;
+};
+
+// Names of the changes in `changes`, in a fixed order ("resized", ...).
+std::vector<std::string> ChangeNames(unsigned changes);
+
+struct IomemDiff {
+  IomemSummary before;
+  IomemSummary after;
+  // Removed resources first (old tree's pre-order), then every other change
+  // in the new tree's pre-order.
+  std::vector<DiffEntry> entries;
+  // A dump without addresses was involved: summaries carry no sizes.
+  bool zeroed = false;
+  bool empty() const { return entries.empty(); }
+};
+
+struct DiffOptions {
+  // Pair by ancestry of names instead of addresses (set it when either
+  // dump is zeroed).
+  bool zeroed = false;
+};
+
+IomemDiff DiffTrees(const ResourceTree& old_tree, const ResourceTree& new_tree,
+                    const DiffOptions& options = {});
+
+// Rebuilds the new tree from the old one and the diff. Fails
+// (kInvalidArgument) if the diff does not fit `old_tree` (an entry names a
+// resource it lacks, or the result would break an invariant).
+[[nodiscard]] absl::StatusOr<ResourceTree> ApplyDiff(
+    const ResourceTree& old_tree, const IomemDiff& diff);
+
+}  // namespace restree
+
+#endif  // RESTREE_IOMEM_PARSER_DIFF_H_

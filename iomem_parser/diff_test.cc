@@ -1,0 +1,193 @@
+#include "iomem_parser/diff.h"
+
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "rapidcheck/gtest.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/str_format.h"
+#include "iomem_parser/parser.h"
+#include "resource_tree/render.h"
+#include "tests/tree_gen.h"
+
+namespace restree {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+std::string ReadSample(const std::string& name) {
+  std::ifstream in("iomem_parser/testdata/" + name, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)),
+                     std::istreambuf_iterator<char>());
+}
+
+ParsedIomem Parse(const std::string& name) {
+  absl::StatusOr<ParsedIomem> p = ParseIomem(ReadSample(name));
+  EXPECT_TRUE(p.ok()) << name << ": " << p.status();
+  return std::move(*p);
+}
+
+// "changes old-range -> new-range name" per entry.
+std::vector<std::string> Lines(const IomemDiff& d) {
+  std::vector<std::string> out;
+  for (const DiffEntry& e : d.entries) {
+    out.push_back(absl::StrFormat("%s %x-%x %s",
+                                  absl::StrJoin(ChangeNames(e.changes), "+"),
+                                  e.range.first(), e.range.last(), e.name));
+  }
+  return out;
+}
+
+TEST(DiffTest, EveryDumpAgainstItselfIsEmpty) {
+  for (const char* name :
+       {"qemu72-linux61-cxl1-iomem.txt", "github-note_intel-wolfpass-2socket-server.txt",
+        "github-joannahuadu-radiation-error-emulator_nvidia-jetson-orin-arm64.txt"}) {
+    const ParsedIomem p = Parse(name);
+    EXPECT_TRUE(DiffTrees(p.tree, p.tree).empty()) << name;
+  }
+}
+
+TEST(DiffTest, RealHotplugAddsThenRemovesADimm) {
+  const ParsedIomem before = Parse("qemu72-linux61-nocxl-iomem.txt");
+  const ParsedIomem plugged = Parse("qemu72-linux61-nocxl-iomem-after-hotplug.txt");
+  const ParsedIomem two = Parse("qemu72-linux61-nocxl-iomem-after-hotplug2.txt");
+  const ParsedIomem unplugged = Parse("qemu72-linux61-nocxl-iomem-after-unplug.txt");
+  IomemDiff d = DiffTrees(before.tree, plugged.tree);
+  EXPECT_THAT(Lines(d), ElementsAre("added 100000000-10fffffff System RAM"));
+  EXPECT_EQ(d.after.system_ram - d.before.system_ram, absl::uint128(256) << 20);
+  EXPECT_THAT(Lines(DiffTrees(plugged.tree, two.tree)),
+              ElementsAre("added 110000000-12fffffff System RAM"));
+  EXPECT_THAT(Lines(DiffTrees(two.tree, unplugged.tree)),
+              ElementsAre("removed 100000000-10fffffff System RAM"));
+}
+
+TEST(DiffTest, CxlBootAgainstPlainBoot) {
+  const ParsedIomem plain = Parse("qemu72-linux61-nocxl-iomem.txt");
+  const ParsedIomem cxl = Parse("qemu72-linux61-cxl1-iomem.txt");
+  const IomemDiff d = DiffTrees(plain.tree, cxl.tree);
+  const std::vector<std::string> lines = Lines(d);
+  // The PCI window shrank below the new bridge windows, two BARs moved into
+  // the low window, the high window moved up past the new CXL window.
+  EXPECT_THAT(lines, ::testing::Contains("resized c0000000-fdffffff PCI Bus 0000:00"));
+  EXPECT_THAT(lines, ::testing::Contains("added 390000000-48fffffff CXL Window 0"));
+  EXPECT_THAT(lines, ::testing::Contains(
+                         "resized 4c0000000-cbfffffff PCI Bus 0000:00"));
+  // The two BARs are placed elsewhere, overlapping nothing they had.
+  EXPECT_THAT(lines, ::testing::Contains("removed febf0000-febf0fff 0000:00:01.0"));
+  EXPECT_THAT(lines, ::testing::Contains("added 80000000-80000fff 0000:00:01.0"));
+  EXPECT_THAT(d.after.cxl_windows, ElementsAre(Range(0x390000000, 0x48fffffff)));
+  EXPECT_THAT(d.before.cxl_windows, IsEmpty());
+  absl::StatusOr<ResourceTree> rebuilt = ApplyDiff(plain.tree, d);
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
+  EXPECT_EQ(RenderDump(*rebuilt), RenderDump(cxl.tree));
+}
+
+TEST(DiffTest, SystemRamMovedUnderANewWindowIsReparented) {
+  ResourceTree a = ResourceTree::Iomem();
+  ASSERT_TRUE(a.Request(a.root(), {Range(0x100000000, 0x1ffffffff), "System RAM",
+                                   iores::kSystemRam | iores::kBusy})
+                  .ok());
+  ResourceTree b = a;
+  ASSERT_TRUE(b.InsertExpandToFit(b.root(), {Range(0x100000000, 0x4ffffffff),
+                                             "CXL Window 0", iores::kMem,
+                                             iores_desc::kCxl})
+                  .ok());
+  const IomemDiff d = DiffTrees(a, b);
+  EXPECT_THAT(Lines(d), ElementsAre("added 100000000-4ffffffff CXL Window 0",
+                                    "reparented 100000000-1ffffffff System RAM"));
+  EXPECT_EQ(d.entries[1].parent.kind, DiffParent::Kind::kAdded);
+  EXPECT_EQ(d.entries[1].parent.added, 0u);
+  EXPECT_EQ(d.before.system_ram, d.after.system_ram);
+}
+
+TEST(DiffTest, HotRemoveSplitIsResizedPlusAdded) {
+  ResourceTree a = ResourceTree::Iomem();
+  ASSERT_TRUE(a.RequestRegion(a.root(), 0x100000000, 0x30000000, "System RAM",
+                              iores::kSysram)
+                  .ok());
+  ResourceTree b = a;
+  ASSERT_TRUE(b.ReleaseMemRegionAdjustable(0x110000000, 0x10000000).ok());
+  EXPECT_THAT(Lines(DiffTrees(a, b)),
+              ElementsAre("resized 100000000-10fffffff System RAM",
+                          "added 120000000-12fffffff System RAM"));
+}
+
+TEST(DiffTest, RenameAndFlags) {
+  ResourceTree a = ResourceTree::Iomem();
+  const ResourceId dax =
+      *a.Request(a.root(), {Range(0x100000000, 0x1ffffffff), "dax0.0",
+                            iores::kMem | iores::kBusy});
+  ResourceTree b = a;
+  ASSERT_TRUE(b.Rename(dax, "dax0.1").ok());
+  ASSERT_TRUE(b.SetFlags(dax, iores::kSystemRam).ok());
+  EXPECT_THAT(Lines(DiffTrees(a, b)),
+              ElementsAre("renamed+flags 100000000-1ffffffff dax0.1"));
+}
+
+TEST(DiffTest, ZeroedDumpsPairByAncestry) {
+  const std::string text =
+      ReadSample("mailinglist_nonroot-zeroed-addresses_x86-laptop.txt");
+  const ParsedIomem a = Parse("mailinglist_nonroot-zeroed-addresses_x86-laptop.txt");
+  // Drop the 10th line (a leaf), as if that device went away.
+  std::vector<absl::string_view> lines = absl::StrSplit(text, '\n');
+  ASSERT_GT(lines.size(), 12u);
+  const std::string dropped(lines[9]);
+  lines.erase(lines.begin() + 9);
+  absl::StatusOr<ParsedIomem> b = ParseIomem(absl::StrJoin(lines, "\n"));
+  ASSERT_TRUE(b.ok()) << b.status();
+  ASSERT_TRUE(b->zeroed);
+  DiffOptions o;
+  o.zeroed = true;
+  EXPECT_TRUE(DiffTrees(a.tree, a.tree, o).empty());
+  const IomemDiff d = DiffTrees(a.tree, b->tree, o);
+  ASSERT_EQ(d.entries.size(), 1u) << absl::StrJoin(Lines(d), "\n");
+  EXPECT_EQ(d.entries[0].changes, DiffEntry::kRemoved);
+  EXPECT_EQ(d.entries[0].name, dropped.substr(dropped.find(" : ") + 3));
+  EXPECT_FALSE(ApplyDiff(a.tree, d).ok());  // no addresses to rebuild from
+}
+
+TEST(DiffTest, SummaryCountsNestedRamOnce) {
+  ResourceTree t = ResourceTree::Iomem();
+  const ResourceId w = *t.Request(t.root(), {Range(0x100000000, 0x1ffffffff),
+                                             "CXL Window 0"});
+  const ResourceId r = *t.Request(w, {Range(0x100000000, 0x1ffffffff), "region0"});
+  const ResourceId dax = *t.Request(r, {Range(0x100000000, 0x1ffffffff), "dax0.0"});
+  ASSERT_TRUE(t.Request(dax, {Range(0x100000000, 0x1ffffffff), "System RAM (kmem)"}).ok());
+  const ResourceId ram = *t.Request(t.root(), {Range(0x0, 0xfffff), "System RAM"});
+  ASSERT_TRUE(t.Request(ram, {Range(0x0, 0xfff), "System RAM"}).ok());
+  const IomemSummary s = Summarize(t);
+  EXPECT_EQ(s.system_ram, (absl::uint128(1) << 32) + 0x100000);
+  EXPECT_THAT(s.cxl_windows, ElementsAre(Range(0x100000000, 0x1ffffffff)));
+  EXPECT_EQ(s.regions.size(), 1u);
+  EXPECT_EQ(s.dax.size(), 1u);
+  EXPECT_EQ(s.kmem.size(), 1u);
+}
+
+RC_GTEST_PROP(DiffProperty, ApplyingTheDiffGivesTheNewTree, ()) {
+  const ResourceTree a = *testing::GenTree();
+  ResourceTree b = a;
+  testing::MutateTree(b, 12);
+  RC_ASSERT(DiffTrees(a, a).empty());
+  RC_ASSERT(DiffTrees(b, b).empty());
+  const IomemDiff d = DiffTrees(a, b);
+  absl::StatusOr<ResourceTree> rebuilt = ApplyDiff(a, d);
+  if (!rebuilt.ok()) RC_FAIL(std::string(rebuilt.status().message()));
+  RC_ASSERT(RenderDump(*rebuilt) == RenderDump(b));
+  // And backwards.
+  absl::StatusOr<ResourceTree> back = ApplyDiff(b, DiffTrees(b, a));
+  if (!back.ok()) {
+    RC_FAIL(absl::StrCat(back.status().message(), "\nA:\n", RenderDump(a),
+                         "B:\n", RenderDump(b)));
+  }
+  RC_ASSERT(RenderDump(*back) == RenderDump(a));
+}
+
+}  // namespace
+}  // namespace restree
