@@ -487,6 +487,35 @@ TEST(TieringTest, OverrideSetsTheAdistance) {
   EXPECT_EQ(r.NextDemotionNode(2), 3);
 }
 
+TEST(TieringTest, MaxNumNodesStaysFast) {
+  // 1024 nodes (MAX_NUMNODES): 512 CPU + DRAM nodes and 512 kmem nodes, the
+  // i-th kmem node nearest to the i-th DRAM node. O(n^2 log n) keeps this
+  // well under a second; the kernel's own loops would be O(n^3).
+  std::vector<int> ids;
+  for (int i = 0; i < kMaxNumNodes; ++i) ids.push_back(i);
+  ASSERT_OK_AND_ASSIGN(Topology t, Topology::Create(ids));
+  const int half = kMaxNumNodes / 2;
+  for (int i = 0; i < kMaxNumNodes; ++i) {
+    NumaNode& n = t.mutable_node(i);
+    n.has_memory = true;
+    if (i < half) {
+      n.cpus = {i};
+    } else {
+      n.source = MemorySource::kDaxKmem;
+    }
+    for (int j = 0; j < kMaxNumNodes; ++j) {
+      if (i == j) continue;
+      const bool pair = (i % half) == (j % half);
+      ASSERT_OK(t.SetDistance(i, j, pair ? 20 : 30 + (i + j) % 100));
+    }
+  }
+  ASSERT_OK_AND_ASSIGN(Tiering r, ComputeTiering(t));
+  EXPECT_THAT(CheckTiering(t, r), IsEmpty());
+  EXPECT_EQ(r.NextDemotionNode(7), half + 7);
+  EXPECT_EQ(r.NextPromotionNode(half + 7), 7);
+  EXPECT_EQ(r.node(1023).fallback.size(), 1024u);
+}
+
 // ---------------------------------------------------------------------------
 // Warnings.
 
