@@ -283,6 +283,16 @@ void Warn(const Topology& t, Tiering& r) {
                                   ? " (zero latency or bandwidth sum)"
                                   : " (no usable default DRAM reference)"));
     }
+    if (n.has_memory && !n.has_cpu() && n.source == MemorySource::kBoot &&
+        !n.perf.has_value() && !n.adistance_override.has_value()) {
+      AddWarning(r, TieringWarning::Kind::kAssumedDram, n.id,
+                 absl::StrCat("node ", n.id,
+                              " has memory but no CPUs, no performance data "
+                              "and no sign of dax/kmem: tiered as boot DRAM "
+                              "(abstract distance 576); if it is hot-plugged "
+                              "CXL memory, say source=kmem or give its "
+                              "performance"));
+    }
     absl::uint128 normal = 0;
     bool all_movable = !n.ranges.empty();
     for (const MemoryRange& m : n.ranges) {
@@ -402,6 +412,8 @@ absl::string_view WarningKindName(TieringWarning::Kind k) {
       return "dram-perf-mismatch";
     case TieringWarning::Kind::kPerfUnused:
       return "perf-unused";
+    case TieringWarning::Kind::kAssumedDram:
+      return "assumed-dram";
   }
   return "?";
 }

@@ -137,6 +137,7 @@ struct TieringWarning {
     kDemotionCrossesSocket, // a preferred demotion target on another socket
     kDramPerfMismatch,      // default DRAM nodes differ by more than 10%
     kPerfUnused,            // performance given but not used for adistance
+    kAssumedDram,           // CPU-less memory of unknown kind tiered as DRAM
   };
   Kind kind;
   int node = kNoNode;  // kNoNode when not about one node

@@ -148,6 +148,9 @@ TEST(TieringTest, KernelExample2MemoryOnlyDramSharesTheTier) {
                           {{10, 20, 30}, {20, 10, 30}, {30, 30, 10}});
   const Tiering r = Compute(t);
   EXPECT_THAT(TierNames(r), ElementsAre("memory_tier4=0-2"));
+  // Nothing says node 2 is anything but DRAM: said, not guessed.
+  EXPECT_TRUE(HasWarning(r, TieringWarning::Kind::kAssumedDram, 2));
+  EXPECT_FALSE(HasWarning(r, TieringWarning::Kind::kAssumedDram, 0));
   for (int n : {0, 1, 2}) {
     EXPECT_TRUE(r.node(n).demotion_preferred.Empty()) << n;
     EXPECT_TRUE(r.NodeIsToptier(n)) << n;
