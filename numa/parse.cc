@@ -60,7 +60,7 @@ std::vector<absl::string_view> Lines(absl::string_view text) {
 }
 
 // "FILE:LINE:COL: message"
-absl::Status At(absl::string_view file, size_t line, size_t column,
+[[nodiscard]] absl::Status At(absl::string_view file, size_t line, size_t column,
                 absl::string_view message,
                 absl::StatusCode code = absl::StatusCode::kInvalidArgument) {
   return absl::Status(code,
@@ -80,7 +80,7 @@ bool ParseInt(absl::string_view s, int64_t lo, int64_t hi, int64_t* out) {
   return true;
 }
 
-absl::Status CheckSize(absl::string_view text, absl::string_view file) {
+[[nodiscard]] absl::Status CheckSize(absl::string_view text, absl::string_view file) {
   if (text.size() > kMaxTextInput) {
     return absl::InvalidArgumentError(absl::StrCat(
         file, ": ", text.size(), " bytes exceeds the ", kMaxTextInput,
@@ -482,10 +482,22 @@ absl::Status ApplyNodeAttributes(absl::string_view text, absl::string_view file,
       t.set_demotion_enabled(tok[1].text == "true");
       continue;
     }
+    if (kind == "auto_online_blocks") {
+      std::optional<OnlinePolicy> policy;
+      if (tok.size() == 2) policy = ParseOnlinePolicy(tok[1].text);
+      if (!policy.has_value()) {
+        return err(tok[0].column,
+                   "expected \"auto_online_blocks offline|online|"
+                   "online_kernel|online_movable\"");
+      }
+      t.set_auto_online(*policy);
+      continue;
+    }
     if (kind != "node" && kind != "range") {
       return err(tok[0].column,
                  absl::StrCat("unknown statement '", kind,
-                              "' (node, range, demotion_enabled)"));
+                              "' (node, range, demotion_enabled, "
+                              "auto_online_blocks)"));
     }
     if (tok.size() < 2) return err(tok[0].column, "missing argument");
     // key=value pairs after the first argument.
@@ -649,7 +661,7 @@ absl::Status ApplyNodeAttributes(absl::string_view text, absl::string_view file,
 namespace {
 
 // Reads a whole (small) file; kNotFound if absent.
-absl::StatusOr<std::string> ReadSmallFile(const fs::path& path) {
+[[nodiscard]] absl::StatusOr<std::string> ReadSmallFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return absl::NotFoundError(
@@ -770,7 +782,7 @@ absl::StatusOr<uint64_t> ReadMemTotal(const fs::path& path) {
 // Memory blocks: each online memoryN with a nodeK entry becomes
 // [N * block, (N + 1) * block - 1] of node K in the zone valid_zones names
 // first; adjacent blocks of one node and zone are merged.
-absl::Status ReadMemoryBlocks(const fs::path& sys, Topology& t) {
+[[nodiscard]] absl::Status ReadMemoryBlocks(const fs::path& sys, Topology& t) {
   const fs::path dir = sys / "devices/system/memory";
   if (!Exists(dir / "block_size_bytes")) return absl::OkStatus();
   RESTREE_ASSIGN_OR_RETURN(std::string bs_text,
@@ -973,6 +985,19 @@ absl::StatusOr<SysrootDump> ReadSysroot(const std::string& root) {
           absl::StrCat(demotion.string(), ":1:1: expected true or false"));
     }
     t.set_demotion_enabled(v == "true");
+  }
+
+  const fs::path online = sys / "devices/system/memory/auto_online_blocks";
+  if (Exists(online)) {
+    RESTREE_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(online));
+    const std::optional<OnlinePolicy> policy =
+        ParseOnlinePolicy(absl::StripAsciiWhitespace(text));
+    if (!policy.has_value()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          online.string(),
+          ":1:1: expected offline, online, online_kernel or online_movable"));
+    }
+    t.set_auto_online(*policy);
   }
 
   SysrootDump dump{std::move(t), {}};

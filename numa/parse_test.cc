@@ -261,8 +261,10 @@ TEST(ApplyNodeAttributesTest, MemoryCpusAndOverrides) {
       "node 1 memory=0x40000000 adistance=1000  # a comment\n"
       "node 1 read_latency=1 write_latency=2 read_bandwidth=3 "
       "write_bandwidth=4\n"
-      "node 1 access=0 write_bandwidth=5\n",
+      "node 1 access=0 write_bandwidth=5\n"
+      "auto_online_blocks online_kernel\n",
       "f", &t));
+  EXPECT_EQ(t.auto_online(), OnlinePolicy::kOnlineKernel);
   EXPECT_THAT(t.node(0).cpus, ElementsAre(0, 1, 2, 3, 8));
   EXPECT_EQ(t.node(0).memory_bytes, uint64_t{16} << 30);
   EXPECT_TRUE(t.node(1).has_memory);
@@ -301,6 +303,8 @@ TEST(ApplyNodeAttributesTest, ErrorsLeaveTheTopologyUnchanged) {
        "f:2:7: range [0x1800-0x2fff] of node 1 overlaps"},
       {"range 0x1000-0x1fff node=7 zone=normal\n", "no node 7"},
       {"demotion_enabled maybe\n", "expected \"demotion_enabled true|false\""},
+      {"auto_online_blocks online_sometimes\n",
+       "f:1:1: expected \"auto_online_blocks offline|online|"},
       {"node 0 memory=0\nrange 0x0-0xfff node=0 zone=normal\nnode 0 memory=0\n",
        ""},
   };
@@ -368,6 +372,7 @@ TEST(ReadSysrootTest, SeedTree) {
   ASSERT_EQ(t.node(3).ranges.size(), 1u);
   EXPECT_EQ(t.node(3).ranges[0].range, Range(0x2000000000, 0x2007ffffff));
   EXPECT_TRUE(t.demotion_enabled());
+  EXPECT_EQ(t.auto_online(), OnlinePolicy::kOnlineMovable);
   ASSERT_EQ(dump.kernel_tiers.size(), 2u);
   EXPECT_EQ(dump.kernel_tiers.at(45), NodeMask::Of({2, 3}));
 }
@@ -422,6 +427,11 @@ TEST_F(ReadSysrootErrorTest, BadCpuList) {
 TEST_F(ReadSysrootErrorTest, BadDemotionSwitch) {
   Write("sys/kernel/mm/numa/demotion_enabled", "yes\n");
   EXPECT_THAT(Error(), HasSubstr("demotion_enabled:1:1: expected true or false"));
+}
+
+TEST_F(ReadSysrootErrorTest, BadOnlinePolicy) {
+  Write("sys/devices/system/memory/auto_online_blocks", "sometimes\n");
+  EXPECT_THAT(Error(), HasSubstr("auto_online_blocks:1:1: expected offline"));
 }
 
 TEST_F(ReadSysrootErrorTest, BadBlockSize) {

@@ -233,8 +233,13 @@ std::string RenderText(const Topology& t, const Tiering& r,
 
   bool any_ranges = false;
   for (const NumaNode& n : t.nodes()) any_ranges = any_ranges || !n.ranges.empty();
-  if (any_ranges) {
-    out += "\nmemory ranges:\n";
+  if (any_ranges || t.auto_online().has_value()) {
+    out += "\nmemory ranges";
+    if (t.auto_online().has_value()) {
+      absl::StrAppend(&out, " (auto_online_blocks: ",
+                      OnlinePolicyName(*t.auto_online()), ")");
+    }
+    out += ":\n";
     for (const NumaNode& n : t.nodes()) {
       for (const MemoryRange& m : n.ranges) {
         out += absl::StrCat("  node ", n.id, ": ", m.range.ToString(), " ",
@@ -327,6 +332,10 @@ std::string RenderJson(const Topology& t, const Tiering& r,
   absl::StrAppend(&out, "\n  ],\n  \"top_tier_adistance\": ",
                   r.top_tier_adistance, ",\n  \"demotion_enabled\": ",
                   t.demotion_enabled() ? "true" : "false",
+                  ",\n  \"auto_online_blocks\": ",
+                  t.auto_online().has_value()
+                      ? JsonString(std::string(OnlinePolicyName(*t.auto_online())))
+                      : "null",
                   ",\n  \"reference_node\": ",
                   r.reference.state == PerfReference::State::kSet
                       ? absl::StrCat(r.reference.node)

@@ -141,7 +141,7 @@ std::string DescribePerf(const AccessPerf& p) {
 
 // The node's abstract distance per set_node_memory_tier() (boot memory) or
 // dax/kmem (hot-plugged memory).
-absl::Status AssignAdistance(const NumaNode& n, const PerfReference& ref,
+[[nodiscard]] absl::Status AssignAdistance(const NumaNode& n, const PerfReference& ref,
                              NodeTiering& out) {
   if (n.adistance_override.has_value()) {
     out.adistance = *n.adistance_override;
@@ -318,6 +318,21 @@ void Warn(const Topology& t, Tiering& r) {
                               "it (gigantic pages are never movable)"));
     }
   }
+  bool any_kmem = false;
+  for (const NumaNode& n : t.nodes()) {
+    any_kmem = any_kmem || (n.has_memory && n.source == MemorySource::kDaxKmem);
+  }
+  if (any_kmem && t.auto_online().has_value() &&
+      (*t.auto_online() == OnlinePolicy::kOnline ||
+       *t.auto_online() == OnlinePolicy::kOnlineKernel)) {
+    AddWarning(
+        r, TieringWarning::Kind::kAutoOnlineKernel, kNoNode,
+        absl::StrCat("auto_online_blocks is ", OnlinePolicyName(*t.auto_online()),
+                     ": memory blocks hot-plugged from now on go to a kernel "
+                     "zone (ZONE_NORMAL; \"online\" does so unless "
+                     "movable_node or an adjacent ZONE_MOVABLE says "
+                     "otherwise); use online_movable for CXL memory"));
+  }
   bool any_demotion = false;
   for (const NodeTiering& nt : r.nodes) {
     if (!nt.demotion_preferred.Empty()) any_demotion = true;
@@ -414,6 +429,8 @@ absl::string_view WarningKindName(TieringWarning::Kind k) {
       return "perf-unused";
     case TieringWarning::Kind::kAssumedDram:
       return "assumed-dram";
+    case TieringWarning::Kind::kAutoOnlineKernel:
+      return "auto-online-kernel";
   }
   return "?";
 }

@@ -138,6 +138,8 @@ struct TieringWarning {
     kDramPerfMismatch,      // default DRAM nodes differ by more than 10%
     kPerfUnused,            // performance given but not used for adistance
     kAssumedDram,           // CPU-less memory of unknown kind tiered as DRAM
+    kAutoOnlineKernel,      // new hot-plugged blocks will be onlined into a
+                            // kernel zone (auto_online_blocks)
   };
   Kind kind;
   int node = kNoNode;  // kNoNode when not about one node

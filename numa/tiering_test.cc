@@ -549,6 +549,24 @@ TEST(TieringTest, WarnsAboutZonesSocketsAndCpusets) {
       HasWarning(r, TieringWarning::Kind::kDemotionCrossesSocket, 0));
 }
 
+TEST(TieringTest, WarnsWhenHotplugWouldOnlineIntoAKernelZone) {
+  Topology t = SeedFormA();
+  t.set_auto_online(OnlinePolicy::kOnlineKernel);
+  EXPECT_TRUE(HasWarning(Compute(t), TieringWarning::Kind::kAutoOnlineKernel,
+                         kNoNode));
+  t.set_auto_online(OnlinePolicy::kOnline);
+  EXPECT_TRUE(HasWarning(Compute(t), TieringWarning::Kind::kAutoOnlineKernel,
+                         kNoNode));
+  t.set_auto_online(OnlinePolicy::kOnlineMovable);
+  EXPECT_FALSE(HasWarning(Compute(t), TieringWarning::Kind::kAutoOnlineKernel,
+                          kNoNode));
+  // No hot-plugged (kmem) memory: nothing to warn about.
+  Topology dram = Make({{0, {0}}}, {{10}});
+  dram.set_auto_online(OnlinePolicy::kOnlineKernel);
+  EXPECT_FALSE(HasWarning(Compute(dram),
+                          TieringWarning::Kind::kAutoOnlineKernel, kNoNode));
+}
+
 TEST(TieringTest, NoCpusetWarningWhenDemotionIsDisabled) {
   const Tiering r = Compute(SeedFormA());
   EXPECT_FALSE(

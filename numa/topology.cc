@@ -33,6 +33,29 @@ absl::string_view ZoneName(Zone z) {
   return "?";
 }
 
+absl::string_view OnlinePolicyName(OnlinePolicy p) {
+  switch (p) {
+    case OnlinePolicy::kOffline:
+      return "offline";
+    case OnlinePolicy::kOnline:
+      return "online";
+    case OnlinePolicy::kOnlineKernel:
+      return "online_kernel";
+    case OnlinePolicy::kOnlineMovable:
+      return "online_movable";
+  }
+  return "?";
+}
+
+std::optional<OnlinePolicy> ParseOnlinePolicy(absl::string_view text) {
+  for (OnlinePolicy p :
+       {OnlinePolicy::kOffline, OnlinePolicy::kOnline,
+        OnlinePolicy::kOnlineKernel, OnlinePolicy::kOnlineMovable}) {
+    if (text == OnlinePolicyName(p)) return p;
+  }
+  return std::nullopt;
+}
+
 absl::StatusOr<Topology> Topology::Create(std::vector<int> ids) {
   if (ids.empty()) return absl::InvalidArgumentError("no NUMA nodes");
   std::sort(ids.begin(), ids.end());

@@ -57,6 +57,14 @@ absl::string_view MemorySourceName(MemorySource s);
 enum class Zone { kNormal, kMovable };
 absl::string_view ZoneName(Zone z);
 
+// /sys/devices/system/memory/auto_online_blocks: what the kernel does with
+// a memory block when it is hot-added.
+enum class OnlinePolicy { kOffline, kOnline, kOnlineKernel, kOnlineMovable };
+absl::string_view OnlinePolicyName(OnlinePolicy p);
+// The sysfs spelling ("offline", "online", "online_kernel",
+// "online_movable"); nullopt for anything else.
+std::optional<OnlinePolicy> ParseOnlinePolicy(absl::string_view text);
+
 // `struct access_coordinate`: performance of the node's memory as seen from
 // its nearest initiators. Latencies in nanoseconds, bandwidths in MiB/s, as
 // in /sys/devices/system/node/nodeN/accessC/initiators/.
@@ -148,6 +156,10 @@ class Topology {
   bool demotion_enabled() const { return demotion_enabled_; }
   void set_demotion_enabled(bool on) { demotion_enabled_ = on; }
 
+  // auto_online_blocks, when known.
+  std::optional<OnlinePolicy> auto_online() const { return auto_online_; }
+  void set_auto_online(OnlinePolicy p) { auto_online_ = p; }
+
   // Every broken invariant, one message each (empty means consistent):
   // ascending unique ids in range, the id table, a full n x n matrix with 10
   // on the diagonal and 1..255 elsewhere, ascending unique CPU ids owned by
@@ -166,6 +178,7 @@ class Topology {
   // Every node's ranges: first -> (last, node), for overlap checks.
   std::map<uint64_t, std::pair<uint64_t, int>> range_index_;
   bool demotion_enabled_ = false;
+  std::optional<OnlinePolicy> auto_online_;
 };
 
 }  // namespace numa
