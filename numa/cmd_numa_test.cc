@@ -125,6 +125,8 @@ TEST(CmdNumaTest, UsageAndInputErrors) {
       {{"--slit", kData + "seed_a.numactl"}, "byte 0: signature"},
       {{"--numactl", kData + "seed_b.slit"}, "seed_b.slit:1:1: unrecognised"},
       {{"--sysroot", kData + "missing"}, "not a directory"},
+      {{"--numactl", "numa/testdata"}, "numa/testdata: read error"},
+      {{"--slit", "/dev/zero"}, "/dev/zero: larger than 16777216 bytes"},
       {{"--numactl", kData + "seed_a.numactl", "--perf", kData + "seed_a.numactl"},
        "seed_a.numactl:1:1: unknown statement 'available:'"},
   };

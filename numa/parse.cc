@@ -832,7 +832,10 @@ absl::StatusOr<uint64_t> ReadMemTotal(const fs::path& path) {
     if (zt[0].text == "Movable") {
       zone = Zone::kMovable;
     } else if (zt[0].text == "Normal" || zt[0].text == "DMA32" ||
-               zt[0].text == "DMA") {
+               zt[0].text == "DMA" || zt[0].text == "HighMem" ||
+               zt[0].text == "none") {
+      // "none": the block spans zones (boot memory with holes); it is not
+      // movable either way.
       zone = Zone::kNormal;
     } else {
       return absl::InvalidArgumentError(absl::StrCat(
