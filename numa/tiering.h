@@ -22,7 +22,7 @@
 //
 // Complexity: n nodes. O(n^2 log n) time (one sorted candidate list per node
 // for the fallback order and one for demotion) and O(n^2) memory for the
-// fallback lists; n = 1024 takes under a second even unoptimised
+// fallback lists; n = 1024 takes about a second unoptimised
 // (tiering_test MaxNumNodesStaysFast, setup and checks included).
 //
 // Thread-safety: `Tiering` is an immutable value once computed; safe to share.
