@@ -1,0 +1,151 @@
+// `restree numa` run in-process through the CLI framework.
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tools/cli.h"
+
+namespace restree {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+struct Result {
+  int rc;
+  std::string out;
+  std::string err;
+};
+
+Result Numa(std::vector<std::string> args) {
+  args.insert(args.begin(), "numa");
+  std::ostringstream out;
+  std::ostringstream err;
+  const int rc = cli::Main(args, out, err, false);
+  return {rc, out.str(), err.str()};
+}
+
+const std::string kData = "numa/testdata/";
+
+TEST(CmdNumaTest, SeedFromNumactlAndAttributes) {
+  const Result r = Numa({"--numactl", kData + "seed_a.numactl", "--perf",
+                      kData + "seed.attrs"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_THAT(r.err, IsEmpty());
+  // CXL: 576 * (250 + 250) / (100 + 100) = 1440; 1440 * 80000 / 20000 =
+  // 5760; 5760 >> 7 = 45.
+  EXPECT_THAT(r.out, HasSubstr("memory_tier4  512-639   0-1   2-3\n"));
+  EXPECT_THAT(r.out, HasSubstr("memory_tier45 5760-5887 2-3   -\n"));
+  // Demotion 0 -> 2 and 1 -> 3; promotion 2 -> 0 and 3 -> 1.
+  EXPECT_THAT(r.out, HasSubstr("  0    2    2         2-3\n"));
+  EXPECT_THAT(r.out, HasSubstr("  1    3    3         2-3\n"));
+  EXPECT_THAT(r.out, HasSubstr("  2    0    0          distance\n"));
+  EXPECT_THAT(r.out, HasSubstr("  3    1    1          distance\n"));
+  // Form A: node 0 falls back to its CXL node (20, no CPUs) before node 1
+  // (20 + 1 for its CPUs).
+  EXPECT_THAT(r.out, HasSubstr("node 0: 0 2 1 3\n"));
+  EXPECT_THAT(r.out, HasSubstr("[kmem-zone-normal] node 3:"));
+  EXPECT_THAT(r.out, HasSubstr("[no-gigantic-pages] node 2:"));
+  EXPECT_THAT(r.out, HasSubstr("[demotion-ignores-cpuset]"));
+}
+
+TEST(CmdNumaTest, SysrootJson) {
+  const Result r = Numa({"--sysroot", kData + "sysroot_seed", "--json"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("\"demotion\":{\"next\":2,\"preferred\":[2]"));
+  EXPECT_THAT(r.out, HasSubstr("\"promotion\":{\"next\":1,\"candidates\":[1],"
+                               "\"rule\":\"distance\"}"));
+  EXPECT_THAT(r.out, HasSubstr("\"top_tier_adistance\": 639"));
+  // The sysroot's memory_tiering/ agrees with the model: no difference.
+  EXPECT_THAT(r.out, Not(HasSubstr("kernel-tiers-differ")));
+  EXPECT_EQ(r.out.back(), '\n');
+}
+
+TEST(CmdNumaTest, WithoutAttributesCpuLessNodesAreDram) {
+  // Without source=kmem or performance, numactl's CPU-less nodes are tiered
+  // as DRAM (576): one tier, and the output says why.
+  const Result r = Numa({"--numactl", kData + "seed_b.numactl"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("memory_tier4 512-639   0-3   -\n"));
+  EXPECT_THAT(r.out, HasSubstr("[assumed-dram] node 2"));
+}
+
+TEST(CmdNumaTest, KernelTierDifferencesAreReported) {
+  // The same sysroot, but its kernel shows the CXL nodes in memory_tier22
+  // (what dax/kmem's default gives when no performance data reached it).
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  const std::filesystem::path root =
+      std::filesystem::path(tmp != nullptr ? tmp : "/tmp") / "sysroot_tiers";
+  std::filesystem::remove_all(root);
+  std::filesystem::copy(kData + "sysroot_seed", root,
+                        std::filesystem::copy_options::recursive);
+  const std::filesystem::path tiers =
+      root / "sys/devices/virtual/memory_tiering";
+  std::filesystem::rename(tiers / "memory_tier45", tiers / "memory_tier22");
+  const Result r = Numa({"--sysroot", root.string()});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_THAT(r.out,
+              HasSubstr("[kernel-tiers-differ] the kernel shows memory_tier22 "
+                        "= 2-3; restree computes no such tier\n"));
+  EXPECT_THAT(r.out,
+              HasSubstr("[kernel-tiers-differ] restree computes "
+                        "memory_tier45 = 2-3; the kernel shows no such "
+                        "tier\n"));
+}
+
+TEST(CmdNumaTest, SlitWithDot) {
+  const Result r = Numa({"--slit", kData + "seed_b.slit", "--perf",
+                      kData + "seed.attrs", "--dot"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("digraph numa {"));
+  EXPECT_THAT(r.out, HasSubstr("n0 -> n2 [color=blue, label=\"demote\"];"));
+  EXPECT_THAT(r.out, HasSubstr("n3 -> n1 [color=red, label=\"promote\"];"));
+  EXPECT_THAT(r.out, HasSubstr("subgraph cluster_memory_tier45"));
+}
+
+TEST(CmdNumaTest, UsageAndInputErrors) {
+  const struct {
+    std::vector<std::string> args;
+    std::string error;
+  } kCases[] = {
+      {{}, "restree numa: give exactly one of --sysroot, --numactl, --slit\n"},
+      {{"--numactl", "a", "--slit", "b"}, "give exactly one of"},
+      {{"--bogus"}, "restree numa: unknown option '--bogus'\n"},
+      {{"--numactl"}, "restree numa: option '--numactl' needs a value\n"},
+      {{"--numactl", "x", "extra"}, "restree numa: unexpected argument 'extra'\n"},
+      {{"--numactl", kData + "seed_a.numactl", "--json", "--dot"},
+       "--json and --dot exclude each other"},
+      {{"--numactl", kData + "missing"}, "missing: cannot open"},
+      {{"--slit", kData + "seed_a.numactl"}, "byte 0: signature"},
+      {{"--numactl", kData + "seed_b.slit"}, "seed_b.slit:1:1: unrecognised"},
+      {{"--sysroot", kData + "missing"}, "not a directory"},
+      {{"--numactl", "numa/testdata"}, "numa/testdata: read error"},
+      {{"--slit", "/dev/zero"}, "/dev/zero: larger than 16777216 bytes"},
+      {{"--numactl", kData + "seed_a.numactl", "--perf", kData + "seed_a.numactl"},
+       "seed_a.numactl:1:1: unknown statement 'available:'"},
+  };
+  for (const auto& c : kCases) {
+    const Result r = Numa(c.args);
+    EXPECT_EQ(r.rc, 2) << c.error;
+    EXPECT_THAT(r.out, IsEmpty()) << c.error;
+    EXPECT_THAT(r.err, HasSubstr(c.error));
+    // One line on stderr.
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_THAT(r.err, ::testing::StartsWith("restree numa: "));
+  }
+}
+
+TEST(CmdNumaTest, Help) {
+  const Result r = Numa({"--help"});
+  EXPECT_EQ(r.rc, 0);
+  EXPECT_THAT(r.out, HasSubstr("usage: restree numa"));
+}
+
+}  // namespace
+}  // namespace restree
