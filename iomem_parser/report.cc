@@ -1,0 +1,280 @@
+#include "iomem_parser/report.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "resource_tree/domain_invariants.h"
+#include "resource_tree/json_writer.h"
+
+namespace restree {
+namespace {
+
+constexpr absl::string_view kRed = "\033[31m";
+constexpr absl::string_view kGreen = "\033[32m";
+constexpr absl::string_view kYellow = "\033[33m";
+constexpr absl::string_view kReset = "\033[0m";
+
+std::string RangeText(const Range& r) {
+  return absl::StrFormat("%x-%x", r.first(), r.last());
+}
+
+std::string Ranges(const std::vector<Range>& v) {
+  std::vector<std::string> parts;
+  for (const Range& r : v) {
+    parts.push_back(absl::StrCat(RangeText(r), " (", HumanSize(r.size()), ")"));
+  }
+  return parts.empty() ? "none" : absl::StrJoin(parts, ", ");
+}
+
+std::string SignedSize(absl::uint128 before, absl::uint128 after) {
+  if (after == before) return "unchanged";
+  if (after > before) return absl::StrCat("+", HumanSize(after - before));
+  return absl::StrCat("-", HumanSize(before - after));
+}
+
+std::string ParentName(const ResourceTree& t, ResourceId id) {
+  if (!id.valid() || !t.Contains(id)) return "?";
+  const ResourceId p = t.ParentOf(id);
+  if (!p.valid() || p == t.root()) return "the root";
+  return absl::StrCat("\"", t.NameOf(p), "\"");
+}
+
+void WriteResource(JsonWriter& w, const ParsedIomem& dump, ResourceId id) {
+  const ResourceView v = dump.tree.View(id);
+  w.BeginObject();
+  if (dump.zeroed) {
+    w.Key("start").Null().Key("end").Null().Key("size").Null();
+  } else {
+    w.Key("start").Hex(v.range.first());
+    w.Key("end").Hex(v.range.last());
+    w.Key("size").Uint128(v.range.size());
+  }
+  w.Key("name").String(v.name);
+  w.Key("line").Int(dump.LineOf(id));
+  if (v.parent.valid() && v.parent != dump.tree.root()) {
+    w.Key("parent").String(dump.tree.NameOf(v.parent));
+    w.Key("parent_line").Int(dump.LineOf(v.parent));
+  } else {
+    w.Key("parent").Null();
+  }
+  w.EndObject();
+}
+
+void WriteSummary(JsonWriter& w, const IomemSummary& s, bool zeroed) {
+  auto ranges = [&](const char* key, const std::vector<Range>& v) {
+    w.Key(key).BeginArray();
+    for (const Range& r : v) {
+      w.BeginObject();
+      if (zeroed) {
+        w.Key("start").Null().Key("end").Null().Key("size").Null();
+      } else {
+        w.Key("start").Hex(r.first()).Key("end").Hex(r.last());
+        w.Key("size").Uint128(r.size());
+      }
+      w.EndObject();
+    }
+    w.EndArray();
+  };
+  w.BeginObject();
+  if (zeroed) {
+    w.Key("system_ram").Null();
+  } else {
+    w.Key("system_ram").Uint128(s.system_ram);
+  }
+  ranges("cxl_windows", s.cxl_windows);
+  ranges("regions", s.regions);
+  ranges("dax", s.dax);
+  ranges("kmem", s.kmem);
+  w.EndObject();
+}
+
+}  // namespace
+
+std::string RenderDiff(const IomemDiff& diff, const DiffSide& old_side,
+                       const DiffSide& new_side, bool color) {
+  const ParsedIomem& a = *old_side.dump;
+  const ParsedIomem& b = *new_side.dump;
+  std::string out = absl::StrCat("--- old: ", old_side.source,
+                                 "\n+++ new: ", new_side.source, "\n");
+  if (diff.zeroed) {
+    absl::StrAppend(&out, "(a dump without addresses: resources are paired "
+                          "by name and ancestry; sizes unknown)\n");
+  } else {
+    absl::StrAppend(&out, "System RAM: ", HumanSize(diff.before.system_ram),
+                    " -> ", HumanSize(diff.after.system_ram), " (",
+                    SignedSize(diff.before.system_ram, diff.after.system_ram),
+                    ")\n");
+    absl::StrAppend(&out, "CXL windows: ", Ranges(diff.before.cxl_windows),
+                    " -> ", Ranges(diff.after.cxl_windows), "\n");
+    absl::StrAppend(&out, "regions: ", Ranges(diff.before.regions), " -> ",
+                    Ranges(diff.after.regions), "\n");
+    absl::StrAppend(&out, "dax: ", Ranges(diff.before.dax), " -> ",
+                    Ranges(diff.after.dax), "\n");
+    absl::StrAppend(&out, "kmem: ", Ranges(diff.before.kmem), " -> ",
+                    Ranges(diff.after.kmem), "\n");
+  }
+  absl::StrAppend(&out, diff.entries.size(),
+                  diff.entries.size() == 1 ? " change\n" : " changes\n");
+  for (const DiffEntry& e : diff.entries) {
+    absl::string_view paint;
+    std::string line;
+    const std::string where = diff.zeroed ? "" : RangeText(e.range) + "  ";
+    if (e.changes & DiffEntry::kAdded) {
+      paint = kGreen;
+      line = absl::StrCat("+ ", where, e.name, "  [new:",
+                          b.LineOf(e.new_node), "]");
+    } else if (e.changes & DiffEntry::kRemoved) {
+      paint = kRed;
+      line = absl::StrCat("- ", where, e.name, "  [old:",
+                          a.LineOf(e.old_node), "]");
+    } else {
+      paint = kYellow;
+      std::vector<std::string> what;
+      const Range old_range = a.tree.RangeOf(e.old_node);
+      if (e.changes & DiffEntry::kResized) {
+        what.push_back(absl::StrCat("resized from ", RangeText(old_range)));
+      }
+      if (e.changes & DiffEntry::kRenamed) {
+        what.push_back(absl::StrCat("renamed from \"",
+                                    a.tree.NameOf(e.old_node), "\""));
+      }
+      if (e.changes & DiffEntry::kReparented) {
+        what.push_back(absl::StrCat("moved from under ",
+                                    ParentName(a.tree, e.old_node),
+                                    " to under ",
+                                    ParentName(b.tree, e.new_node)));
+      }
+      if (e.changes & DiffEntry::kFlagsChanged) {
+        what.push_back(absl::StrCat(
+            "flags ", FlagsToString(a.tree.FlagsOf(e.old_node)), " -> ",
+            FlagsToString(e.flags)));
+      }
+      line = absl::StrCat("~ ", where, e.name, ": ", absl::StrJoin(what, "; "),
+                          "  [old:", a.LineOf(e.old_node), " -> new:",
+                          b.LineOf(e.new_node), "]");
+    }
+    if (color) {
+      absl::StrAppend(&out, paint, line, kReset, "\n");
+    } else {
+      absl::StrAppend(&out, line, "\n");
+    }
+  }
+  return out;
+}
+
+std::string RenderDiffJson(const IomemDiff& diff, const DiffSide& old_side,
+                           const DiffSide& new_side) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("schema").String("restree.diff/1");
+  w.Key("old").String(old_side.source);
+  w.Key("new").String(new_side.source);
+  w.Key("zeroed").Bool(diff.zeroed);
+  w.Key("same").Bool(diff.empty());
+  w.Key("summary").BeginObject();
+  w.Key("before");
+  WriteSummary(w, diff.before, diff.zeroed);
+  w.Key("after");
+  WriteSummary(w, diff.after, diff.zeroed);
+  w.EndObject();
+  w.Key("changes").BeginArray();
+  for (const DiffEntry& e : diff.entries) {
+    w.BeginObject();
+    w.Key("changes").BeginArray();
+    for (const std::string& c : ChangeNames(e.changes)) w.String(c);
+    w.EndArray();
+    w.Key("old");
+    if (e.old_node.valid()) {
+      WriteResource(w, *old_side.dump, e.old_node);
+    } else {
+      w.Null();
+    }
+    w.Key("new");
+    if (e.new_node.valid()) {
+      WriteResource(w, *new_side.dump, e.new_node);
+    } else {
+      w.Null();
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return std::move(w).Finish();
+}
+
+std::vector<CheckFinding> CheckDump(const ParsedIomem& dump,
+                                    const CheckOptions& options) {
+  std::vector<CheckFinding> out;
+  for (const IomemStructureProblem& p : dump.structure_problems) {
+    out.push_back({"structure", p.line, p.other_line, p.message});
+  }
+  auto add = [&](const std::vector<InvariantViolation>& v) {
+    for (const InvariantViolation& x : v) {
+      CheckFinding f;
+      f.kind = std::string(InvariantKindName(x.kind));
+      if (!x.nodes.empty()) f.line = dump.LineOf(x.nodes[0]);
+      if (x.nodes.size() > 1) f.other_line = dump.LineOf(x.nodes[1]);
+      f.message = x.message;
+      out.push_back(std::move(f));
+    }
+  };
+  add(dump.tree.CheckInvariants());
+  DomainRules rules;
+  rules.check_flags = false;  // a text dump has no flags
+  rules.memory_block_size = options.memory_block_size;
+  add(CheckDomainInvariants(dump.tree, rules));
+  return out;
+}
+
+std::string RenderCheck(const std::vector<CheckFinding>& findings,
+                        const ParsedIomem& dump, absl::string_view source) {
+  std::string out;
+  for (const CheckFinding& f : findings) {
+    // Structure messages already carry "file:line:col:".
+    if (f.kind == "structure") {
+      absl::StrAppend(&out, f.message, "\n");
+    } else {
+      absl::StrAppend(&out, source, ":", f.line, ": ", f.kind, ": ", f.message,
+                      f.other_line != 0 ? absl::StrCat(" (see line ",
+                                                       f.other_line, ")")
+                                        : "",
+                      "\n");
+    }
+  }
+  if (findings.empty()) {
+    absl::StrAppend(&out, source, ": ok: ", dump.tree.size() - 1,
+                    " resources; every invariant holds\n");
+  } else {
+    absl::StrAppend(&out, source, ": ", findings.size(),
+                    findings.size() == 1 ? " problem\n" : " problems\n");
+  }
+  return out;
+}
+
+std::string RenderCheckJson(const std::vector<CheckFinding>& findings,
+                            const ParsedIomem& dump, absl::string_view source) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("schema").String("restree.check/1");
+  w.Key("source").String(source);
+  w.Key("ok").Bool(findings.empty());
+  w.Key("resources").Uint(dump.tree.size() - 1);
+  w.Key("findings").BeginArray();
+  for (const CheckFinding& f : findings) {
+    w.BeginObject();
+    w.Key("kind").String(f.kind);
+    w.Key("line").Int(f.line);
+    if (f.other_line != 0) {
+      w.Key("other_line").Int(f.other_line);
+    } else {
+      w.Key("other_line").Null();
+    }
+    w.Key("message").String(f.message);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return std::move(w).Finish();
+}
+
+}  // namespace restree

@@ -1,0 +1,63 @@
+// File: show.h
+// -----------------------------------------------------------------------------
+//
+// What `restree show` prints, as library functions: selecting resources
+// (filters by subtree, by name, by depth) and rendering them as a readable
+// tree with sizes, in the kernel's exact format, or as JSON (docs/json.md).
+//
+// Thread-safety: pure functions.
+
+#ifndef RESTREE_IOMEM_PARSER_SHOW_H_
+#define RESTREE_IOMEM_PARSER_SHOW_H_
+
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "iomem_parser/parser.h"
+#include "resource_tree/resource_tree.h"
+
+namespace restree {
+
+struct ShowFilter {
+  // Only the subtrees of resources with exactly this name ("" = all).
+  std::string under;
+  // Only resources whose name this regex finds a match in (plus, as
+  // context, their ancestors).
+  bool use_name_regex = false;
+  std::regex name_regex;
+  // Only resources at a depth below this (0 = top level only); -1 = all.
+  int max_depth = -1;
+};
+
+struct ShownNode {
+  ResourceId id;
+  int depth = 0;         // true depth (children of the root: 0)
+  bool context = false;  // an ancestor shown only to place a match
+};
+
+// The selected resources, in pre-order. O(n log n).
+std::vector<ShownNode> SelectNodes(const ResourceTree& tree,
+                                   const ShowFilter& filter);
+
+// The readable tree: a summary line, then per resource its range, size
+// (lsmem style) and name, indented by true depth. For a zeroed dump only
+// names and structure are shown.
+std::string RenderShow(const ParsedIomem& dump,
+                       const std::vector<ShownNode>& nodes,
+                       absl::string_view source);
+
+// The kernel's exact format for the selected lines (for the whole tree this
+// is the input, byte for byte).
+std::string RenderShowRaw(const ParsedIomem& dump,
+                          const std::vector<ShownNode>& nodes);
+
+// JSON (schema "restree.show/1" in docs/json.md).
+std::string RenderShowJson(const ParsedIomem& dump,
+                           const std::vector<ShownNode>& nodes,
+                           absl::string_view source);
+
+}  // namespace restree
+
+#endif  // RESTREE_IOMEM_PARSER_SHOW_H_

@@ -1,0 +1,234 @@
+#include "resource_tree/json_writer.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "resource_tree/status_macros.h"
+
+namespace restree {
+namespace {
+
+// Length of the valid UTF-8 sequence starting at s[i], or 0.
+size_t Utf8Length(absl::string_view s, size_t i) {
+  const unsigned char c = static_cast<unsigned char>(s[i]);
+  size_t n;
+  uint32_t min;
+  if (c < 0x80) return 1;
+  if ((c & 0xe0) == 0xc0) {
+    n = 2;
+    min = 0x80;
+  } else if ((c & 0xf0) == 0xe0) {
+    n = 3;
+    min = 0x800;
+  } else if ((c & 0xf8) == 0xf0) {
+    n = 4;
+    min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  uint32_t cp = c & (0x7f >> n);
+  for (size_t k = 1; k < n; ++k) {
+    const unsigned char d = static_cast<unsigned char>(s[i + k]);
+    if ((d & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (d & 0x3f);
+  }
+  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+  return n;
+}
+
+}  // namespace
+
+std::string JsonQuote(absl::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out.push_back('"');
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(c));
+      ++i;
+    } else if (c == '\n') {
+      out += "\\n";
+      ++i;
+    } else if (c == '\t') {
+      out += "\\t";
+      ++i;
+    } else if (c == '\r') {
+      out += "\\r";
+      ++i;
+    } else if (c < 0x20 || c == 0x7f) {
+      absl::StrAppendFormat(&out, "\\u%04x", c);
+      ++i;
+    } else {
+      const size_t n = Utf8Length(s, i);
+      if (n == 0) {
+        absl::StrAppendFormat(&out, "\\u%04x", c);
+        ++i;
+      } else {
+        out.append(s.data() + i, n);
+        i += n;
+      }
+    }
+  }
+  out.push_back('"');
+  return out;
+}
+
+void JsonWriter::Newline() {
+  if (!pretty_) return;
+  out_.push_back('\n');
+  out_.append(stack_.size() * 2, ' ');
+}
+
+void JsonWriter::BeforeValue() {
+  RESTREE_CHECK(!done_, "JsonWriter: a second top-level value");
+  if (stack_.empty()) return;
+  if (stack_.back().kind == '{') {
+    RESTREE_CHECK(key_pending_, "JsonWriter: a value in an object needs a key");
+    key_pending_ = false;
+    return;
+  }
+  if (!stack_.back().empty) out_.push_back(',');
+  stack_.back().empty = false;
+  Newline();
+}
+
+JsonWriter& JsonWriter::Key(absl::string_view key) {
+  RESTREE_CHECK(!stack_.empty() && stack_.back().kind == '{' && !key_pending_,
+                "JsonWriter: a key outside an object");
+  if (!stack_.back().empty) out_.push_back(',');
+  stack_.back().empty = false;
+  Newline();
+  out_ += JsonQuote(key);
+  out_ += pretty_ ? ": " : ":";
+  key_pending_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::BeginObject() {
+  BeforeValue();
+  out_.push_back('{');
+  stack_.push_back({'{', true});
+  return *this;
+}
+
+JsonWriter& JsonWriter::BeginArray() {
+  BeforeValue();
+  out_.push_back('[');
+  stack_.push_back({'[', true});
+  return *this;
+}
+
+JsonWriter& JsonWriter::EndObject() {
+  RESTREE_CHECK(!stack_.empty() && stack_.back().kind == '{' && !key_pending_,
+                "JsonWriter: unbalanced EndObject");
+  const bool empty = stack_.back().empty;
+  stack_.pop_back();
+  if (!empty) Newline();
+  out_.push_back('}');
+  if (stack_.empty()) done_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::EndArray() {
+  RESTREE_CHECK(!stack_.empty() && stack_.back().kind == '[',
+                "JsonWriter: unbalanced EndArray");
+  const bool empty = stack_.back().empty;
+  stack_.pop_back();
+  if (!empty) Newline();
+  out_.push_back(']');
+  if (stack_.empty()) done_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::String(absl::string_view s) {
+  BeforeValue();
+  out_ += JsonQuote(s);
+  if (stack_.empty()) done_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::Int(int64_t v) {
+  BeforeValue();
+  absl::StrAppend(&out_, v);
+  if (stack_.empty()) done_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::Uint(uint64_t v) {
+  BeforeValue();
+  absl::StrAppend(&out_, v);
+  if (stack_.empty()) done_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::Uint128(absl::uint128 v) {
+  BeforeValue();
+  absl::StrAppend(&out_, absl::StrFormat("%d", v));
+  if (stack_.empty()) done_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::Double(double v) {
+  BeforeValue();
+  if (std::isfinite(v)) {
+    absl::StrAppend(&out_, v);
+  } else {
+    out_ += "null";
+  }
+  if (stack_.empty()) done_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::Bool(bool v) {
+  BeforeValue();
+  out_ += v ? "true" : "false";
+  if (stack_.empty()) done_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::Null() {
+  BeforeValue();
+  out_ += "null";
+  if (stack_.empty()) done_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::Hex(uint64_t v) {
+  return String(absl::StrCat("0x", absl::Hex(v)));
+}
+
+std::string JsonWriter::Finish() && {
+  RESTREE_CHECK(done_ && stack_.empty(), "JsonWriter: unfinished document");
+  out_.push_back('\n');
+  return std::move(out_);
+}
+
+std::string HumanSize(absl::uint128 bytes) {
+  static constexpr char kUnits[] = "BKMGTPE";
+  int unit = 0;
+  absl::uint128 whole = bytes;
+  while (whole >= 1024 && unit < 6) {
+    whole >>= 10;
+    ++unit;
+  }
+  const absl::uint128 scale = absl::uint128(1) << (10 * unit);
+  const absl::uint128 rem = bytes - whole * scale;
+  if (rem == 0 || unit == 0) {
+    return absl::StrFormat("%d%c", whole, kUnits[unit]);
+  }
+  // One decimal, rounded half up; 9.96K rounds to 10.0 -> "10K".
+  absl::uint128 tenths = (rem * 10 + scale / 2) / scale;
+  absl::uint128 w = whole;
+  if (tenths == 10) {
+    ++w;
+    tenths = 0;
+  }
+  if (tenths == 0) return absl::StrFormat("%d%c", w, kUnits[unit]);
+  return absl::StrFormat("%d.%d%c", w, tenths, kUnits[unit]);
+}
+
+}  // namespace restree

@@ -1,0 +1,81 @@
+// File: json_writer.h
+// -----------------------------------------------------------------------------
+//
+// A small streaming JSON writer shared by every `--json` output of restree.
+// It keeps an explicit stack of open containers (no recursion), inserts
+// commas and indentation, and escapes strings. Resource names are bytes, not
+// necessarily UTF-8: bytes that do not form valid UTF-8 are written as
+// \u00XX (their Latin-1 reading), so the output is always valid JSON.
+//
+//   JsonWriter w;
+//   w.BeginObject().Key("start").Hex(0x1000).Key("size").Uint(4096).EndObject();
+//   std::string text = std::move(w).Finish();
+//
+// Misuse (a value where a key is due, unbalanced containers) is a
+// programming error and aborts via RESTREE_CHECK.
+// Thread-compatible.
+
+#ifndef RESTREE_RESOURCE_TREE_JSON_WRITER_H_
+#define RESTREE_RESOURCE_TREE_JSON_WRITER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/numeric/int128.h"
+#include "absl/strings/string_view.h"
+
+namespace restree {
+
+// `s` as a JSON string literal, quotes included.
+std::string JsonQuote(absl::string_view s);
+
+class JsonWriter {
+ public:
+  // `pretty`: newline and two-space indentation per level.
+  explicit JsonWriter(bool pretty = true) : pretty_(pretty) {}
+
+  JsonWriter& BeginObject();
+  JsonWriter& EndObject();
+  JsonWriter& BeginArray();
+  JsonWriter& EndArray();
+  JsonWriter& Key(absl::string_view key);
+
+  JsonWriter& String(absl::string_view s);
+  JsonWriter& Int(int64_t v);
+  JsonWriter& Uint(uint64_t v);
+  // Sizes up to 2^64 (the whole address space) are exact integers.
+  JsonWriter& Uint128(absl::uint128 v);
+  JsonWriter& Double(double v);
+  JsonWriter& Bool(bool v);
+  JsonWriter& Null();
+  // An address as a string: "0x1000".
+  JsonWriter& Hex(uint64_t v);
+
+  // The document, with a final newline. Precondition: every container
+  // closed and exactly one value written.
+  std::string Finish() &&;
+
+ private:
+  void BeforeValue();
+  void Newline();
+
+  bool pretty_;
+  std::string out_;
+  struct Level {
+    char kind;   // '{' or '['
+    bool empty;  // nothing written in it yet
+  };
+  std::vector<Level> stack_;
+  bool key_pending_ = false;  // a key was written, its value is due
+  bool done_ = false;         // the top-level value is complete
+};
+
+// A size as people read it, like lsmem(1): binary multiples with a
+// one-letter unit, an integer when exact, else one decimal ("4K", "128M",
+// "1.5G", "512B", "16E" for 2^64).
+std::string HumanSize(absl::uint128 bytes);
+
+}  // namespace restree
+
+#endif  // RESTREE_RESOURCE_TREE_JSON_WRITER_H_

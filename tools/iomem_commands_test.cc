@@ -1,0 +1,377 @@
+// In-process tests of `restree show`, `diff`, `check` and `demo`: exit
+// codes, error lines, every output mode, and golden outputs for every
+// sample dump (tools/testdata/golden/, regenerated with
+// tools/update_golden.sh and reviewed by hand).
+
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "iomem_parser/parser.h"
+#include "resource_tree/json_writer.h"
+#include "tests/json_value.h"
+#include "tools/cli.h"
+
+namespace restree {
+namespace {
+
+using ::restree::testing::JsonValue;
+using ::restree::testing::ParseJson;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+struct RunResult {
+  int rc;
+  std::string out;
+  std::string err;
+};
+
+RunResult Restree(std::vector<std::string> args) {
+  std::ostringstream out, err;
+  const int rc = cli::Main(args, out, err, /*out_is_terminal=*/false);
+  return {rc, out.str(), err.str()};
+}
+
+const char kSamples[] = "iomem_parser/testdata/";
+
+std::string Sample(const std::string& name) {
+  return absl::StrCat(kSamples, name);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)),
+                     std::istreambuf_iterator<char>());
+}
+
+const char* const kAllSamples[] = {
+    "firecracker-vm-x86_64-6.18.txt",
+    "github-3itch-icekit_intel-laptop.txt",
+    "github-cyanide17-vangen_qemu-x86-q35.txt",
+    "github-jds2001-coreos-sosreport-master1_hyperv-vm.txt",
+    "github-joannahuadu-radiation-error-emulator_nvidia-jetson-orin-arm64.txt",
+    "github-note_intel-wolfpass-2socket-server.txt",
+    "github-yexuanyang-flip_simulation_qemu-arm64-virt.txt",
+    "lkml-2025-07_zhijian-rfc_cxl-window-softreserved-region-dax-kmem.excerpt.txt",
+    "mailinglist_nonroot-zeroed-addresses_x86-laptop.txt",
+    "qemu72-linux61-cxl1-iomem.txt",
+    "qemu72-linux61-legacy-pmem-kmem.txt",
+    "qemu72-linux61-nocxl-iomem-after-hotplug.txt",
+    "qemu72-linux61-nocxl-iomem-after-hotplug2.txt",
+    "qemu72-linux61-nocxl-iomem-after-unplug.txt",
+    "qemu72-linux61-nocxl-iomem.txt",
+};
+
+bool IsExcerpt(const std::string& name) {
+  return name.find(".excerpt.") != std::string::npos;
+}
+
+std::vector<std::string> Mode(const std::string& name) {
+  return IsExcerpt(name) ? std::vector<std::string>{"--lenient"}
+                         : std::vector<std::string>{};
+}
+
+// ---------------------------------------------------------------------------
+// Golden outputs and their independent checks, for every sample.
+
+class SampleCommandsTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(SampleCommandsTest, ShowMatchesGolden) {
+  const std::string name = GetParam();
+  std::vector<std::string> args = {"show", Sample(name)};
+  for (const auto& m : Mode(name)) args.push_back(m);
+  const RunResult r = Restree(args);
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out, ReadFile(absl::StrCat("tools/testdata/golden/", name,
+                                         ".show")));
+}
+
+TEST_P(SampleCommandsTest, RawIsTheInput) {
+  const std::string name = GetParam();
+  if (IsExcerpt(name)) GTEST_SKIP() << "a lenient-mode excerpt";
+  const RunResult r = Restree({"show", "--raw", Sample(name)});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out, ReadFile(Sample(name)));
+}
+
+// The JSON describes the same tree as the parser's, checked field by field
+// (not by bytes), and matches its golden file.
+TEST_P(SampleCommandsTest, JsonIsTheTree) {
+  const std::string name = GetParam();
+  std::vector<std::string> args = {"show", "--json", Sample(name)};
+  for (const auto& m : Mode(name)) args.push_back(m);
+  const RunResult r = Restree(args);
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out, ReadFile(absl::StrCat("tools/testdata/golden/", name,
+                                         ".json")));
+  absl::StatusOr<JsonValue> j = ParseJson(r.out);
+  ASSERT_TRUE(j.ok()) << j.status();
+  EXPECT_EQ((*j)["schema"].text, "restree.show/1");
+  IomemParseOptions o;
+  o.lenient = IsExcerpt(name);
+  absl::StatusOr<ParsedIomem> p = ParseIomem(ReadFile(Sample(name)), o);
+  ASSERT_TRUE(p.ok());
+  const std::vector<ResourceId> ids = p->tree.PreorderIds();
+  const JsonValue& res = (*j)["resources"];
+  ASSERT_EQ(res.items.size(), ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const JsonValue& e = res[i];
+    EXPECT_EQ(e["name"].text, p->tree.NameOf(ids[i]));
+    EXPECT_EQ(e["line"].text, absl::StrCat(p->LineOf(ids[i])));
+    EXPECT_EQ(e["depth"].text, absl::StrCat(p->tree.Depth(ids[i])));
+    const ResourceId parent = p->tree.ParentOf(ids[i]);
+    if (parent == p->tree.root()) {
+      EXPECT_TRUE(e["parent"].is_null());
+    } else {
+      uint64_t pi = 0;
+      ASSERT_TRUE(absl::SimpleAtoi(e["parent"].text, &pi));
+      EXPECT_EQ(ids[pi], parent);
+    }
+    if (p->zeroed) {
+      EXPECT_TRUE(e["start"].is_null());
+      continue;
+    }
+    const Range rg = p->tree.RangeOf(ids[i]);
+    EXPECT_EQ(e["start"].text, absl::StrCat("0x", absl::Hex(rg.first())));
+    EXPECT_EQ(e["end"].text, absl::StrCat("0x", absl::Hex(rg.last())));
+    EXPECT_EQ(e["size"].text, absl::StrCat(rg.last() - rg.first() + 1));
+  }
+}
+
+// Every size in the readable view is the line's range in lsmem's units.
+TEST_P(SampleCommandsTest, ShowSizesAgreeWithRanges) {
+  const std::string name = GetParam();
+  if (name.find("zeroed") != std::string::npos) GTEST_SKIP() << "no addresses";
+  std::vector<std::string> args = {"show", Sample(name)};
+  for (const auto& m : Mode(name)) args.push_back(m);
+  const RunResult r = Restree(args);
+  std::vector<std::string> lines = absl::StrSplit(r.out, '\n', absl::SkipEmpty());
+  ASSERT_GT(lines.size(), 1u);
+  for (size_t i = 1; i < lines.size(); ++i) {
+    std::vector<absl::string_view> f =
+        absl::StrSplit(absl::StripLeadingAsciiWhitespace(lines[i]), ' ',
+                       absl::SkipEmpty());
+    ASSERT_GE(f.size(), 2u) << lines[i];
+    std::vector<absl::string_view> se = absl::StrSplit(f[0], '-');
+    uint64_t s = 0, e = 0;
+    ASSERT_TRUE(absl::SimpleHexAtoi(se[0], &s) && absl::SimpleHexAtoi(se[1], &e));
+    EXPECT_EQ(f[1], HumanSize(absl::uint128(e) - s + 1)) << lines[i];
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Samples, SampleCommandsTest,
+                         ::testing::ValuesIn(kAllSamples));
+
+// ---------------------------------------------------------------------------
+// show
+
+TEST(ShowTest, Filters) {
+  const std::string cxl = Sample("qemu72-linux61-cxl1-iomem.txt");
+  RunResult r = Restree({"show", "--under", "PCI Bus 0000:0c", "--raw", cxl});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "fe000000-fe1fffff : PCI Bus 0000:0c\n"
+            "  fe000000-fe1fffff : PCI Bus 0000:0d\n"
+            "fe800000-fe9fffff : PCI Bus 0000:0c\n"
+            "  fe800000-fe9fffff : PCI Bus 0000:0d\n"
+            "    fe800000-fe80ffff : 0000:0d:00.0\n"
+            "      fe800000-fe80ffff : endpoint2\n"
+            "    fe810000-fe810fff : 0000:0d:00.0\n"
+            "      fe810080-fe810087 : 0000:0d:00.0\n"
+            "      fe810088-fe8108a7 : 0000:0d:00.0\n"
+            "      fe8108a8-fe8108af : 0000:0d:00.0\n"
+            "    fe811000-fe811fff : 0000:0d:00.0\n"
+            "fea10000-fea1ffff : PCI Bus 0000:0c\n"
+            "  fea10000-fea1ffff : 0000:0c:00.0\n");
+  r = Restree({"show", "--name", "^endpoint", cxl});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("fe800000-fe9fffff     2M  PCI Bus 0000:0c  (context)\n"));
+  EXPECT_THAT(r.out, HasSubstr("      fe800000-fe80ffff    64K  endpoint2\n"));
+  EXPECT_THAT(r.out, StartsWith(absl::StrCat(cxl, ": 4 resources;")));
+  r = Restree({"show", "--depth", "1", "--raw", cxl});
+  EXPECT_EQ(r.out.find("\n "), std::string::npos);  // no indented line
+}
+
+TEST(ShowTest, UsageErrorsAreOneLineAndExitTwo) {
+  const std::string cxl = Sample("qemu72-linux61-cxl1-iomem.txt");
+  struct Case {
+    std::vector<std::string> args;
+    std::string err;
+  } cases[] = {
+      {{"show", "--frobnicate", cxl}, "restree show: unknown option '--frobnicate'\n"},
+      {{"show", "--depth"}, "restree show: option '--depth' needs a value\n"},
+      {{"show", "--depth", "x", cxl}, "restree show: option '--depth' wants an integer, got 'x'\n"},
+      {{"show", "--depth", "0", cxl}, "restree show: --depth must be at least 1\n"},
+      {{"show", "--name", "(", cxl}, "restree show: --name: bad regular expression: "},
+      {{"show", "--raw", "--json", cxl}, "restree show: --raw and --json exclude each other\n"},
+      {{"show", cxl, cxl}, "restree show: takes at most one file\n"},
+      {{"show", "--max-depth", "6", cxl}, "restree show: --max-depth must be 5 or 8 (MAX_IORES_LEVEL)\n"},
+      {{"show", "/nonexistent/iomem"}, "/nonexistent/iomem: cannot open: No such file or directory\n"},
+      {{"nosuchcommand"}, "restree: unknown command 'nosuchcommand' (restree --help lists them)\n"},
+  };
+  for (const Case& c : cases) {
+    const RunResult r = Restree(c.args);
+    EXPECT_EQ(r.rc, 2) << c.args[1];
+    EXPECT_THAT(r.err, StartsWith(c.err)) << c.args[1];
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_EQ(r.out, "");
+  }
+}
+
+TEST(ShowTest, MalformedInputNamesFileLineColumn) {
+  const RunResult r = Restree(
+      {"show", Sample("lkml-2025-07_zhijian-rfc_cxl-window-softreserved-region-"
+                      "dax-kmem.excerpt.txt")});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_THAT(r.err, HasSubstr("excerpt.txt:2:1: odd indentation of 3 spaces"));
+  const RunResult lenient = Restree(
+      {"show", "--lenient",
+       Sample("lkml-2025-07_zhijian-rfc_cxl-window-softreserved-region-dax-"
+              "kmem.excerpt.txt")});
+  EXPECT_EQ(lenient.rc, 0);
+  EXPECT_THAT(lenient.err,
+              HasSubstr("excerpt.txt:2:1: repaired: indentation of 3 columns "
+                        "read as depth 1\n"));
+}
+
+TEST(ShowTest, HelpOnEveryCommand) {
+  for (const char* cmd : {"show", "diff", "check", "demo"}) {
+    const RunResult r = Restree({cmd, "--help"});
+    EXPECT_EQ(r.rc, 0) << cmd;
+    EXPECT_THAT(r.out, StartsWith(absl::StrCat("usage: restree ", cmd))) << cmd;
+  }
+  const RunResult top = Restree({"--help"});
+  EXPECT_EQ(top.rc, 0);
+  EXPECT_THAT(top.out, HasSubstr("  show      show a /proc/iomem dump"));
+}
+
+// ---------------------------------------------------------------------------
+// diff
+
+TEST(DiffCommandTest, ExitStatusLikeDiff) {
+  const std::string a = Sample("qemu72-linux61-nocxl-iomem.txt");
+  const std::string b = Sample("qemu72-linux61-nocxl-iomem-after-hotplug.txt");
+  RunResult r = Restree({"diff", a, a});
+  EXPECT_EQ(r.rc, 0);
+  EXPECT_THAT(r.out, HasSubstr("0 changes\n"));
+  r = Restree({"diff", a, b});
+  EXPECT_EQ(r.rc, 1);
+  // 1.9998G before (2G in lsmem's rounding), plus one 256M DIMM.
+  EXPECT_THAT(r.out, HasSubstr("System RAM: 2G -> 2.2G (+256M)\n"));
+  EXPECT_THAT(r.out, HasSubstr("+ 100000000-10fffffff  System RAM  [new:29]\n"));
+  EXPECT_EQ(r.out.find("\033["), std::string::npos);  // no colour in a pipe
+  r = Restree({"diff", "--color", "always", a, b});
+  EXPECT_THAT(r.out, HasSubstr("\033[32m+ 100000000-10fffffff"));
+  r = Restree({"diff", a});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_EQ(r.err, "restree diff: needs two files: OLD NEW\n");
+  r = Restree({"diff", a, "/nonexistent"});
+  EXPECT_EQ(r.rc, 2);
+}
+
+TEST(DiffCommandTest, JsonNamesEveryChange) {
+  const RunResult r = Restree({"diff", "--json",
+                         Sample("qemu72-linux61-nocxl-iomem-after-hotplug2.txt"),
+                         Sample("qemu72-linux61-nocxl-iomem-after-unplug.txt")});
+  EXPECT_EQ(r.rc, 1);
+  absl::StatusOr<JsonValue> j = ParseJson(r.out);
+  ASSERT_TRUE(j.ok()) << j.status() << r.out;
+  EXPECT_EQ((*j)["schema"].text, "restree.diff/1");
+  EXPECT_FALSE((*j)["same"].boolean);
+  const JsonValue& c = (*j)["changes"];
+  ASSERT_EQ(c.items.size(), 1u);
+  EXPECT_EQ(c[0]["changes"][0].text, "removed");
+  EXPECT_EQ(c[0]["old"]["start"].text, "0x100000000");
+  EXPECT_EQ(c[0]["old"]["size"].text, "268435456");
+  EXPECT_EQ(c[0]["old"]["line"].text, "29");
+  EXPECT_TRUE(c[0]["new"].is_null());
+  // The sum of the top-level "System RAM" lines (python3 gives the same).
+  EXPECT_EQ((*j)["summary"]["before"]["system_ram"].text, "2952256512");
+}
+
+TEST(DiffCommandTest, ZeroedDumpsAreComparedByName) {
+  const std::string z = Sample("mailinglist_nonroot-zeroed-addresses_x86-laptop.txt");
+  const RunResult r = Restree({"diff", z, z});
+  EXPECT_EQ(r.rc, 0);
+  EXPECT_THAT(r.out, HasSubstr("paired by name and ancestry"));
+}
+
+// ---------------------------------------------------------------------------
+// check
+
+TEST(CheckCommandTest, CleanDumpPasses) {
+  const RunResult r = Restree({"check", Sample("qemu72-linux61-legacy-pmem-kmem.txt")});
+  EXPECT_EQ(r.rc, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr(": ok: 36 resources; every invariant holds\n"));
+}
+
+TEST(CheckCommandTest, ReportsEveryProblemWithBothLines) {
+  const std::string path = ::testing::TempDir() + "/broken.txt";
+  {
+    std::ofstream f(path);
+    f << "00001000-00001fff : A\n"
+         "  00000800-000010ff : not inside A\n"
+         "00001800-00002fff : overlaps A\n"
+         "100000000-1ffffffff : CXL Window 0\n"
+         "  100000000-10fffffff : Soft Reserved\n"
+         "    100000000-107ffffff : region0\n"
+         "200000000-200000fff : System RAM (kmem)\n";
+  }
+  const RunResult r = Restree({"check", path});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_THAT(r.out, HasSubstr(absl::StrCat(
+                         path, ":2:3: 800-10ff \"not inside A\" is indented "
+                               "under line 1")));
+  EXPECT_THAT(r.out, HasSubstr(absl::StrCat(path, ":3:1: 1800-2fff \"overlaps A\" "
+                                                  "overlaps or precedes its "
+                                                  "previous sibling on line 1")));
+  EXPECT_THAT(r.out, HasSubstr(absl::StrCat(path, ":6: cxl: ")));
+  EXPECT_THAT(r.out, HasSubstr("(see line 4)"));
+  EXPECT_THAT(r.out, HasSubstr(absl::StrCat(path, ":7: memory-hotplug: ")));
+  // region0 breaks two CXL rules: not a direct child, and 128M long.
+  EXPECT_THAT(r.out, HasSubstr("\"region0\" is not 256 MiB aligned and sized"));
+  EXPECT_THAT(r.out, HasSubstr(absl::StrCat(path, ": 5 problems\n")));
+  const RunResult j = Restree({"check", "--json", path});
+  absl::StatusOr<JsonValue> v = ParseJson(j.out);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_FALSE((*v)["ok"].boolean);
+  ASSERT_EQ((*v)["findings"].items.size(), 5u);
+  EXPECT_EQ((*v)["findings"][0]["kind"].text, "structure");
+  EXPECT_EQ((*v)["findings"][0]["line"].text, "2");
+  EXPECT_EQ((*v)["findings"][0]["other_line"].text, "1");
+  // Without the block-size rule, the kmem line passes.
+  const RunResult nb = Restree({"check", "--block-size", "0", path});
+  EXPECT_THAT(nb.out, HasSubstr(": 4 problems\n"));
+}
+
+TEST(CheckCommandTest, ZeroedDumpCannotBeChecked) {
+  const RunResult r = Restree(
+      {"check", Sample("mailinglist_nonroot-zeroed-addresses_x86-laptop.txt")});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_THAT(r.err, HasSubstr("every address is 0"));
+}
+
+TEST(DemoCommandTest, BuildsTheCxlChain) {
+  const RunResult r = Restree({"demo"});
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("1000000000-1fffffffff : CXL Window 0\n"
+                               "  1000000000-10ffffffff : System RAM\n"
+                               "  1200000000-13ffffffff : region0\n"
+                               "    1200000000-13ffffffff : dax0.0\n"
+                               "      1200000000-13ffffffff : System RAM (kmem)\n"));
+  // The demo's output is itself a valid dump.
+  IomemParseOptions o;
+  absl::StatusOr<ParsedIomem> p = ParseIomem(r.out, o);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(Restree({"demo", "--depth", "0"}).rc, 2);
+}
+
+}  // namespace
+}  // namespace restree

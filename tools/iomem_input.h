@@ -1,0 +1,38 @@
+// File: iomem_input.h
+// -----------------------------------------------------------------------------
+//
+// Options and loading shared by the commands that read /proc/iomem dumps
+// (show, diff, check): --lenient, --ioports, --max-depth N.
+
+#ifndef RESTREE_TOOLS_IOMEM_INPUT_H_
+#define RESTREE_TOOLS_IOMEM_INPUT_H_
+
+#include <ostream>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "iomem_parser/parser.h"
+#include "tools/cli.h"
+
+namespace restree {
+namespace cli {
+
+inline constexpr char kDefaultIomem[] = "/proc/iomem";
+
+// Declares --lenient, --ioports and --max-depth on `opts`.
+void AddDumpOptions(OptionParser& opts);
+
+// Reads and parses `path` ("-" = standard input) with the options given on
+// the command line. Lenient-mode repairs are reported on `err`, one line
+// each ("FILE:LINE:COL: repaired: ..."). Errors name the file and place.
+[[nodiscard]] absl::StatusOr<ParsedIomem> LoadDump(
+    const std::string& path, const OptionParser& opts, std::ostream& err,
+    bool collect_structure_problems = false);
+
+// The name to show for `path` in messages.
+std::string SourceName(const std::string& path);
+
+}  // namespace cli
+}  // namespace restree
+
+#endif  // RESTREE_TOOLS_IOMEM_INPUT_H_
