@@ -188,7 +188,9 @@ absl::StatusOr<bool> Parser::Tokenise(absl::string_view raw, int line,
   }
   if (lenient) {
     size_t keep = rec->name.size();
-    while (keep > 0 && (rec->name[keep - 1] == ' ' || rec->name[keep - 1] == '\t')) {
+    while (keep > 0 && (rec->name[keep - 1] == ' ' ||
+                        rec->name[keep - 1] == '\t' ||
+                        rec->name[keep - 1] == '\r')) {
       --keep;
     }
     if (keep != rec->name.size()) {

@@ -352,6 +352,17 @@ TEST(ParserTest, LenientRepairsRealWorldNoise) {
   EXPECT_EQ(p->structure_problems[0].other_line, 6);
 }
 
+// Found by iomem_parse_fuzzer: lenient mode removed one CR of a line ending
+// in several, leaving the rest in the name, and the rendering of the result
+// was then not a valid dump.
+TEST(ParserTest, LenientStripsEveryTrailingCarriageReturn) {
+  absl::StatusOr<ParsedIomem> p =
+      Lenient("000cb800-000d17ff : Adapter ROM\r\r\r\n");
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(Shape(p->tree), "0 cb800-d17ff Adapter ROM\n");
+  EXPECT_TRUE(Strict(Render(*p)).ok());
+}
+
 TEST(ParserTest, CollectsStructureProblemsAndKeepsGoing) {
   const std::string text =
       "00001000-00001fff : A\n"
