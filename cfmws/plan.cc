@@ -254,9 +254,23 @@ class LinuxPlanner {
   absl::flat_hash_map<ResourceId, bool> published_;
 };
 
+void LeaveChunk(WindowPlan* p, uint64_t k, const Range& r, std::string why) {
+  if (!p->chunks_left.empty()) {
+    WindowPlan::LeftChunks& last = p->chunks_left.back();
+    if (last.last_chunk + 1 == k && last.why == why &&
+        last.range.last() + 1 == r.first()) {
+      last.last_chunk = k;
+      last.range = Range(last.range.first(), r.last());
+      return;
+    }
+  }
+  p->chunks_left.push_back({k, k, r, std::move(why)});
+}
+
 absl::Status PlanChunked(const Cedt& t, const PlanOptions& options,
                          ResourceTree* work, PlanResult* out) {
   int next_id = 0;
+  std::vector<std::pair<Range, int>> reserved;  // window range, id
   uint64_t total_chunks = 0;
   for (size_t i = 0; i < t.subtables.size(); ++i) {
     const Cfmws* c = std::get_if<Cfmws>(&t.subtables[i]);
@@ -297,6 +311,20 @@ absl::Status PlanChunked(const Cedt& t, const PlanOptions& options,
     }
     const Range whole(c->base_hpa, c->base_hpa + (c->window_size - 1));
     const std::string name = absl::StrCat("CXL Window ", id);
+    bool clash = false;
+    for (const auto& [range, other] : reserved) {
+      if (range.Overlaps(whole)) {
+        p.reason = absl::StrFormat("overlaps CXL Window %d %s, reserved "
+                                   "before it",
+                                   other, range.ToString());
+        clash = true;
+        break;
+      }
+    }
+    if (clash) {
+      out->windows.push_back(std::move(p));
+      continue;
+    }
     absl::StatusOr<ResourceId> win = work->Insert(
         work->root(), {whole, name, iores::kMem, iores_desc::kCxl});
     if (!win.ok()) {
@@ -305,6 +333,7 @@ absl::Status PlanChunked(const Cedt& t, const PlanOptions& options,
           "conflicts with %s",
           i, name, whole.ToString(), ConflictName(*work, win.status())));
     }
+    reserved.push_back({whole, id});
     p.fate = WindowFate::kReserved;
     p.node = *win;
     p.range = whole;
@@ -321,17 +350,16 @@ absl::Status PlanChunked(const Cedt& t, const PlanOptions& options,
       }
       if (holder.valid() && holder != *win &&
           work->RangeOf(holder).Contains(r)) {
-        p.chunks_left.push_back(absl::StrFormat(
-            "chunk %d %s: inside %s", k, r.ToString(), Describe(*work, holder)));
+        LeaveChunk(&p, k, r, absl::StrCat("inside ", Describe(*work, holder)));
         continue;
       }
       absl::StatusOr<ResourceId> chunk = work->Insert(
           *win, {r, absl::StrCat(name, " chunk ", k), iores::kMem,
                  iores_desc::kCxl});
       if (!chunk.ok()) {
-        p.chunks_left.push_back(absl::StrFormat(
-            "chunk %d %s: partly overlaps %s", k, r.ToString(),
-            ConflictName(*work, chunk.status())));
+        LeaveChunk(&p, k, r,
+                   absl::StrCat("partly overlaps ",
+                                ConflictName(*work, chunk.status())));
         continue;
       }
       ++p.chunks_reserved;
@@ -382,8 +410,10 @@ std::string FormatPlan(const PlanResult& plan) {
     if (w.fate == WindowFate::kReserved) {
       absl::StrAppendFormat(&s, "  %d chunks of 0x%x reserved\n",
                             w.chunks_reserved, w.chunk_size);
-      for (const std::string& c : w.chunks_left) {
-        absl::StrAppend(&s, "  left ", c, "\n");
+      for (const WindowPlan::LeftChunks& c : w.chunks_left) {
+        absl::StrAppendFormat(&s, "  left chunks %d-%d %s: %s\n",
+                              c.first_chunk, c.last_chunk, c.range.ToString(),
+                              c.why);
       }
     }
   }

@@ -31,7 +31,8 @@
 // window base, each `chunk_size` bytes (default ways x 256 MiB; the last may
 // be shorter). A chunk that would lie inside, or partly overlap, an existing
 // resource in the window is left to that resource and reported. A window
-// that cannot be inserted fails the whole plan.
+// overlapping one reserved before it is skipped; a window that conflicts
+// with a resource of the base tree fails the whole plan.
 //
 // Atomicity: both modes work on a copy of `*base` and replace `*base` only
 // on success; on any error `*base` is unchanged.
@@ -99,7 +100,15 @@ struct WindowPlan {
   // kChunked.
   uint64_t chunk_size = 0;
   uint64_t chunks_reserved = 0;
-  std::vector<std::string> chunks_left;  // "chunk 3 [..]: inside System RAM"
+  // Runs of consecutive chunks left to existing resources, for the same
+  // reason ("chunks 0-3 [0x..-0x..]: inside System RAM [..]").
+  struct LeftChunks {
+    uint64_t first_chunk = 0;
+    uint64_t last_chunk = 0;
+    Range range;
+    std::string why;
+  };
+  std::vector<LeftChunks> chunks_left;
 };
 
 struct PlanResult {
