@@ -130,7 +130,8 @@ std::vector<XorMapProblem> XorMapProblems(const WindowGeometry& g) {
     if (low != want) {
       out.push_back({i, absl::StrFormat(
                             "XOR map %d (0x%x) has lowest set bit %d, not the "
-                            "interleave position bit %d",
+                            "interleave position bit %d: the XOR does not "
+                            "select the interleave position",
                             i, m, low, want)});
     }
     for (size_t j = 0; j < g.xormaps.size(); ++j) {
@@ -141,7 +142,8 @@ std::vector<XorMapProblem> XorMapProblems(const WindowGeometry& g) {
         out.push_back({i, absl::StrFormat(
                               "XOR map %d (0x%x) contains bit %d, the bit XOR "
                               "map %d sets: the translation is not its own "
-                              "inverse",
+                              "inverse, so Linux's HPA<->SPA translation "
+                              "(one function for both ways) is wrong",
                               i, m, other_low, j)});
       }
     }

@@ -113,8 +113,11 @@ struct TargetAddress {
   bool operator==(const TargetAddress&) const = default;
 };
 
-// A problem with a window's XOR maps that breaks the bijection; empty when
-// the maps are well formed.
+// A problem with a window's XOR maps: a map whose lowest set bit is not its
+// interleave position bit g + i (the XOR then does not pick the position),
+// or a map containing another map's position bit (X is then not its own
+// inverse, and ToHpa(ToTarget(a)) != a). Empty when the maps are well
+// formed; zero maps are allowed (Linux skips them).
 struct XorMapProblem {
   size_t map_index = 0;
   std::string message;

@@ -330,9 +330,7 @@ class Validator {
     for (const XorMapProblem& p : XorMapProblems(g)) {
       Add(Severity::kError, "cfmws-xor-map", i,
           offsets_[*x] + kCximsFixedSize + 8 * p.map_index,
-          absl::StrFormat("CXIMS (subtable %d): %s; the address mapping is "
-                          "not a bijection Linux can invert",
-                          *x, p.message));
+          absl::StrFormat("CXIMS (subtable %d): %s", *x, p.message));
     }
   }
 
