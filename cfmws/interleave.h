@@ -22,7 +22,11 @@
 //     decode of H.
 //   inverse: the modulo inverse, then X again. X is its own inverse when the
 //   maps are well formed (`XorMapProblems` is empty): each map's lowest set
-//   bit is the position bit g + i and no map contains another's.
+//   bit is the position bit g + i and no map contains another's. X rewrites
+//   absolute address bits, so it keeps addresses inside the window only
+//   when the window is 256 MiB aligned, as the spec (and Linux's
+//   cxl_acpi_cfmws_verify) requires; for a misaligned XOR window ToTarget
+//   and ToHpa refuse addresses X would move out (kOutOfRange).
 //
 // Offsets are relative to the window base (Linux's region math is relative
 // to the region base; the two agree whenever B is a multiple of W * G, which
@@ -134,13 +138,15 @@ class InterleaveMap final {
 
   const WindowGeometry& geometry() const { return g_; }
 
-  // Address -> target. kOutOfRange if `hpa` is outside the window. O(n) for
-  // n XOR maps, else O(1); no allocation.
+  // Address -> target. kOutOfRange if `hpa` is outside the window, or
+  // (malformed maps or a misaligned XOR window) if X moves it outside. O(n)
+  // for n XOR maps, else O(1); no allocation.
   [[nodiscard]] absl::StatusOr<TargetAddress> ToTarget(uint64_t hpa) const;
 
   // Target -> address. kOutOfRange if `position >= ways`, if
-  // `target_offset >= TargetCapacity(position)`, or (malformed XOR maps
-  // only) if the translated address leaves the window.
+  // `target_offset >= TargetCapacity(position)`, or (malformed XOR maps or
+  // a misaligned XOR window only) if the translated address leaves the
+  // window.
   [[nodiscard]] absl::StatusOr<uint64_t> ToHpa(uint32_t position,
                                                uint64_t target_offset) const;
 

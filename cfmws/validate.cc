@@ -43,7 +43,6 @@ int CountErrors(const std::vector<Finding>& findings) {
 
 namespace {
 
-constexpr uint64_t kMiB = uint64_t{1} << 20;
 
 class Validator {
  public:
