@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -15,6 +14,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "cfmws/cedt.h"
 #include "cfmws/render.h"
@@ -40,34 +41,54 @@ struct Dsl {
   std::vector<uint8_t> raw;  // the "Raw Table Data" hex dump
 };
 
+// Lines of the form "[04Ch 0076 008h]   Window base address : 000..."
+// and the hex dump "    0000: 43 45 44 54 ...  // CEDT...".
 Dsl ParseDsl(const std::string& text) {
   Dsl d;
-  static const std::regex kField(
-      R"(^\[([0-9A-F]+)h ([0-9]{4}) ([0-9A-F]+)h\]\s+(.+?) : (.*)$)");
-  static const std::regex kRaw(R"(^\s+[0-9A-F]{4}: ((?:[0-9A-F]{2} )+))");
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
-    std::string l(line);
-    std::smatch m;
-    if (std::regex_match(l, m, kField)) {
+    if (absl::StartsWith(line, "[")) {
+      const size_t close = line.find(']');
+      const size_t colon = line.find(" : ");
+      if (close == absl::string_view::npos || colon == absl::string_view::npos) {
+        continue;
+      }
+      std::vector<std::string> pos =
+          absl::StrSplit(line.substr(1, close - 1), ' ');
+      if (pos.size() != 3 || pos[0].empty() || pos[2].empty() ||
+          pos[0].back() != 'h' || pos[2].back() != 'h') {
+        continue;
+      }
       DslField f;
-      EXPECT_TRUE(absl::SimpleHexAtoi(m[1].str(), &f.offset)) << l;
+      EXPECT_TRUE(absl::SimpleHexAtoi(pos[0].substr(0, pos[0].size() - 1),
+                                      &f.offset))
+          << line;
       uint64_t dec = 0;
-      EXPECT_TRUE(absl::SimpleAtoi(m[2].str(), &dec)) << l;
-      EXPECT_EQ(dec, f.offset) << "hex and decimal offsets disagree: " << l;
-      EXPECT_TRUE(absl::SimpleHexAtoi(m[3].str(), &f.length)) << l;
-      f.name = m[4].str();
-      std::string v = m[5].str();
+      EXPECT_TRUE(absl::SimpleAtoi(pos[1], &dec)) << line;
+      EXPECT_EQ(dec, f.offset) << "hex and decimal offsets disagree: " << line;
+      EXPECT_TRUE(absl::SimpleHexAtoi(pos[2].substr(0, pos[2].size() - 1),
+                                      &f.length))
+          << line;
+      f.name = std::string(absl::StripAsciiWhitespace(
+          line.substr(close + 1, colon - close - 1)));
+      std::string v(line.substr(colon + 3));
       if (!v.empty() && v[0] == '"') {
         f.value = v.substr(0, v.find('"', 1) + 1);
       } else {
         f.value = v.substr(0, v.find(' '));
       }
       d.fields.push_back(f);
-    } else if (std::regex_search(l, m, kRaw)) {
+      continue;
+    }
+    absl::string_view t = absl::StripLeadingAsciiWhitespace(line);
+    if (t.size() > 6 && t[4] == ':' && line.size() > t.size()) {
+      uint32_t addr = 0;
+      if (!absl::SimpleHexAtoi(t.substr(0, 4), &addr)) continue;
+      absl::string_view bytes = t.substr(5);
+      bytes = bytes.substr(0, bytes.find("//"));
       for (absl::string_view byte :
-           absl::StrSplit(m[1].str(), ' ', absl::SkipEmpty())) {
+           absl::StrSplit(bytes, ' ', absl::SkipEmpty())) {
         uint32_t b = 0;
-        EXPECT_TRUE(absl::SimpleHexAtoi(byte, &b));
+        EXPECT_TRUE(absl::SimpleHexAtoi(byte, &b)) << byte;
         d.raw.push_back(static_cast<uint8_t>(b));
       }
     }
