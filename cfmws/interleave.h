@@ -94,9 +94,9 @@ class CximsIndex final {
 // arithmetic, ENIW or HBIG does not decode, for a zero size, a window that
 // wraps past 2^64, a target list of the wrong length; kNotFound for an XOR
 // window (2, 4, 6, 8, 12 or 16 ways) without a CXIMS whose HBIG matches its
-// granularity ("No CXIMS for HBIG"), and kFailedPrecondition when the
-// matching CXIMS has an invalid HBIG or too few maps. Like Linux, the last
-// matching CXIMS wins. The granularity of a 1-way window is reported as
+// granularity ("No CXIMS for HBIG"), and kFailedPrecondition when some
+// CXIMS has an invalid HBIG or a matching one has too few maps. Like Linux,
+// the last matching CXIMS wins. The granularity of a 1-way window is reported as
 // stored (Linux advertises 256 for it; it does not change any result).
 // Complexity: O(1) plus the copies.
 [[nodiscard]] absl::StatusOr<WindowGeometry> GeometryOf(
