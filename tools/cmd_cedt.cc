@@ -21,6 +21,7 @@
 #include "resource_tree/render.h"
 #include "resource_tree/resource_tree.h"
 #include "tools/cli.h"
+#include "tools/iomem_input.h"
 
 namespace restree {
 namespace {
@@ -56,8 +57,8 @@ constexpr char kHelp[] =
     "  --chunked         with --plan: restree's chunked reservation instead\n"
     "  --chunk-size SIZE with --chunked: bytes per chunk (default ways x\n"
     "                    256 MiB; a multiple of it)\n"
-    "  --base DUMP       with --plan: start from a /proc/iomem dump (needs the\n"
-    "                    iomem parser; not available in this build)\n"
+    "  --base DUMP       with --plan: start from this /proc/iomem dump instead\n"
+    "                    of an empty tree (--lenient accepts an edited dump)\n"
     "  --describe        print the table in restree's description format\n"
     "  --encode DESC     build a table from a description file (checksum\n"
     "                    computed) and write it to --output OUT\n"
@@ -168,6 +169,17 @@ int Plan(cli::Context& ctx, const cedt::Cedt& t, const cli::OptionParser& opts,
     options.chunk_size = *cs;
   }
   ResourceTree tree = ResourceTree::Iomem();
+  if (opts.Has("base")) {
+    absl::StatusOr<ParsedIomem> base =
+        cli::LoadDump(opts.Get("base"), opts, *ctx.err);
+    if (!base.ok()) return Fail(ctx, base.status().message());
+    if (base->zeroed) {
+      return Fail(ctx, absl::StrCat(opts.Get("base"),
+                                    ": every address is 0 (read without "
+                                    "CAP_SYS_ADMIN); a plan needs addresses"));
+    }
+    tree = std::move(base->tree);
+  }
   absl::StatusOr<cedt::PlanResult> plan = cedt::PlanWindows(t, &tree, options);
   if (!plan.ok()) return Fail(ctx, plan.status().message());
   if (json) {
@@ -187,6 +199,7 @@ int RunCedt(cli::Context& ctx) {
       .Flag("chunked")
       .Value("chunk-size")
       .Value("base")
+      .Flag("lenient")
       .Flag("describe")
       .Value("encode")
       .Value("output");
@@ -206,12 +219,6 @@ int RunCedt(cli::Context& ctx) {
   if (opts.Has("output")) return Fail(ctx, "--output goes with --encode");
   if ((opts.Has("chunked") || opts.Has("base")) && !opts.Has("plan")) {
     return Fail(ctx, "--chunked and --base go with --plan");
-  }
-  if (opts.Has("base")) {
-    // PlanWindows() takes any base tree; reading one needs the iomem parser.
-    return Fail(ctx,
-                "--base needs the /proc/iomem parser, which this build does "
-                "not include yet; --plan starts from an empty iomem tree");
   }
   if (opts.positional().size() > 1) {
     return Fail(ctx, absl::StrCat("unexpected argument '",

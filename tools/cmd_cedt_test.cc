@@ -137,12 +137,39 @@ TEST(CmdCedtTest, PlanPrintsFatesAndIomem) {
   EXPECT_THAT(j.out, HasSubstr("\"mode\": \"linux\""));
 }
 
+// The QEMU guest's real /proc/iomem without its "CXL Window 0" line is the
+// tree cxl_acpi found at boot; planning that guest's CEDT onto it must give
+// back the real dump, byte for byte.
+TEST(CmdCedtTest, PlanOnTheGuestsOwnDumpReproducesIt) {
+  std::ifstream in("iomem_parser/testdata/qemu72-linux61-cxl1-iomem.txt");
+  const std::string real((std::istreambuf_iterator<char>(in)),
+                         std::istreambuf_iterator<char>());
+  const std::string window = "390000000-48fffffff : CXL Window 0\n";
+  const size_t at = real.find(window);
+  ASSERT_NE(at, std::string::npos);
+  const std::string base_path = TempPath("cxl1-without-window.txt");
+  {
+    std::ofstream out(base_path);
+    out << real.substr(0, at) << real.substr(at + window.size());
+  }
+  CliRun r = Cedt({kQemu, "--plan", "--base", base_path});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const size_t tree = r.out.find("\n00000000-00000fff : Reserved\n");
+  ASSERT_NE(tree, std::string::npos) << r.out;
+  EXPECT_EQ(r.out.substr(tree + 1), real);
+}
+
 TEST(CmdCedtTest, PlanOptionErrors) {
   EXPECT_EQ(Cedt({kQemu, "--chunked"}).rc, 2);
   EXPECT_EQ(Cedt({kQemu, "--plan", "--chunk-size", "1G"}).rc, 2);
-  CliRun base = Cedt({kQemu, "--plan", "--base", "/proc/iomem"});
+  CliRun base = Cedt({kQemu, "--plan", "--base", "/nonexistent/iomem"});
   EXPECT_EQ(base.rc, 2);
-  EXPECT_THAT(base.err, HasSubstr("--base needs the /proc/iomem parser"));
+  EXPECT_THAT(base.err, HasSubstr("/nonexistent/iomem: cannot open"));
+  CliRun zeroed = Cedt(
+      {kQemu, "--plan", "--base",
+       "iomem_parser/testdata/mailinglist_nonroot-zeroed-addresses_x86-laptop.txt"});
+  EXPECT_EQ(zeroed.rc, 2);
+  EXPECT_THAT(zeroed.err, HasSubstr("a plan needs addresses"));
   EXPECT_EQ(Cedt({kQemu, "--plan", "--validate"}).rc, 2);
   EXPECT_EQ(Cedt({kQemu, kTemplate}).rc, 2);
 }
