@@ -59,38 +59,48 @@ class Parser {
   std::vector<int> lenient_indents_;  // lenient indentation levels
 };
 
-// Parses lowercase (or, in lenient mode, any-case) hex digits at `s[*pos]`.
-// Returns false if there are none or the value needs more than 64 bits.
+// Hex digit values: 0-15 for [0-9a-f], 16-31 for [A-F] (value + 16, to
+// flag uppercase), 0xff otherwise.
+struct HexTable {
+  uint8_t v[256];
+  constexpr HexTable() : v() {
+    for (int i = 0; i < 256; ++i) v[i] = 0xff;
+    for (int i = 0; i < 10; ++i) v['0' + i] = static_cast<uint8_t>(i);
+    for (int i = 0; i < 6; ++i) {
+      v['a' + i] = static_cast<uint8_t>(10 + i);
+      v['A' + i] = static_cast<uint8_t>(26 + i);
+    }
+  }
+};
+constexpr HexTable kHex;
+
+// Parses hex digits at `s[*pos]` (any case; the caller rejects uppercase in
+// strict mode). Returns false if there are none or the value needs more than
+// 64 bits.
 bool ParseHex(absl::string_view s, size_t* pos, uint64_t* value, HexField* f,
               bool* overflow) {
+  const unsigned char* p =
+      reinterpret_cast<const unsigned char*>(s.data()) + *pos;
+  const unsigned char* const end =
+      reinterpret_cast<const unsigned char*>(s.data()) + s.size();
+  const unsigned char* const begin = p;
   uint64_t v = 0;
-  size_t i = *pos;
-  int significant = 0;
-  f->digits = 0;
-  f->upper = false;
-  *overflow = false;
-  while (i < s.size()) {
-    const char c = s[i];
-    unsigned d;
-    if (c >= '0' && c <= '9') {
-      d = static_cast<unsigned>(c - '0');
-    } else if (c >= 'a' && c <= 'f') {
-      d = static_cast<unsigned>(c - 'a' + 10);
-    } else if (c >= 'A' && c <= 'F') {
-      d = static_cast<unsigned>(c - 'A' + 10);
-      f->upper = true;
-    } else {
-      break;
-    }
-    if (significant > 0 || d != 0) ++significant;
-    if (significant > 16) *overflow = true;
-    v = (v << 4) | d;
-    ++i;
-    ++f->digits;
+  unsigned upper = 0;
+  while (p < end && *p == '0') ++p;  // leading zeros carry no value
+  const unsigned char* const significant = p;
+  while (p < end) {
+    const uint8_t d = kHex.v[*p];
+    if (d == 0xff) break;
+    upper |= d;
+    v = (v << 4) | (d & 15);
+    ++p;
   }
+  f->digits = static_cast<int>(p - begin);
+  f->upper = (upper & 16) != 0;
+  *overflow = p - significant > 16;
   if (f->digits == 0) return false;
-  f->leading_zero = s[*pos] == '0' && f->digits > 1;
-  *pos = i;
+  f->leading_zero = *begin == '0' && f->digits > 1;
+  *pos += static_cast<size_t>(f->digits);
   *value = v;
   return !*overflow;
 }

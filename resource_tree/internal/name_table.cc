@@ -1,7 +1,28 @@
 #include "resource_tree/internal/name_table.h"
 
+#include <cstring>
+
 namespace restree {
 namespace internal {
+
+size_t NameTable::NameHash::operator()(absl::string_view s) const {
+  constexpr uint64_t kMul = 0x9e3779b97f4a7c15ull;
+  uint64_t h = s.size() * kMul;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    h = (h ^ w) * kMul;
+    h ^= h >> 29;
+  }
+  if (i < s.size()) {
+    uint64_t w = 0;
+    std::memcpy(&w, s.data() + i, s.size() - i);
+    h = (h ^ w) * kMul;
+    h ^= h >> 29;
+  }
+  return static_cast<size_t>(h ^ (h >> 32));
+}
 
 NameTable::NameTable() { Intern(""); }
 

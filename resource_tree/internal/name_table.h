@@ -41,10 +41,16 @@ class NameTable {
  private:
   void Rebuild();
 
+  // Names are short; a word-at-a-time multiply hash is several times
+  // cheaper than the generic one and good enough for a hash table.
+  struct NameHash {
+    size_t operator()(absl::string_view s) const;
+  };
+
   // A deque never relocates its elements, so the views in `index_` (and the
   // ones handed out) stay valid as strings are added.
   std::deque<std::string> strings_;
-  absl::flat_hash_map<absl::string_view, uint32_t> index_;
+  absl::flat_hash_map<absl::string_view, uint32_t, NameHash> index_;
 };
 
 }  // namespace internal

@@ -1,0 +1,139 @@
+// Parse, render and diff throughput on a synthetic 10^6-line /proc/iomem,
+// measured against `wc -l` on the same file in the same run. Results and the
+// exact command are in docs/performance.md:
+//
+//   bazel run -c opt //iomem_parser:iomem_benchmark
+//
+// The dump: 10^6 lines, a third of them nested (System RAM with children,
+// PCI windows with BARs, CXL windows with region/dax/kmem chains), names
+// like a real machine's, addresses growing past 32 bits.
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "benchmark/benchmark.h"
+#include "absl/strings/str_format.h"
+#include "iomem_parser/diff.h"
+#include "iomem_parser/parser.h"
+#include "resource_tree/render.h"
+
+namespace restree {
+namespace {
+
+constexpr int kLines = 1000000;
+
+// 10^6 lines in groups of 10: a RAM block with two children, a PCI window
+// with three BARs, a CXL window with a region, dax and kmem chain.
+std::string MakeDump(uint64_t shift) {
+  std::string out;
+  out.reserve(static_cast<size_t>(kLines) * 40);
+  uint64_t a = 0x100000000 + shift;
+  const uint64_t step = 0x10000000;
+  for (int i = 0; i < kLines / 10; ++i, a += 3 * step) {
+    absl::StrAppendFormat(&out, "%08x-%08x : System RAM\n", a, a + step - 1);
+    absl::StrAppendFormat(&out, "  %08x-%08x : Kernel code\n", a, a + 0xfffff);
+    absl::StrAppendFormat(&out, "  %08x-%08x : Kernel data\n", a + 0x100000,
+                          a + 0x1fffff);
+    const uint64_t b = a + step;
+    absl::StrAppendFormat(&out, "%08x-%08x : PCI Bus 0000:%02x\n", b,
+                          b + step - 1, i & 0xff);
+    for (int k = 0; k < 3; ++k) {
+      absl::StrAppendFormat(&out, "  %08x-%08x : 0000:%02x:%02x.0\n",
+                            b + k * 0x10000, b + k * 0x10000 + 0xfff, i & 0xff,
+                            k);
+    }
+    const uint64_t c = b + step;
+    absl::StrAppendFormat(&out, "%08x-%08x : CXL Window %d\n", c, c + step - 1,
+                          i);
+    absl::StrAppendFormat(&out, "  %08x-%08x : region%d\n", c, c + step - 1, i);
+    absl::StrAppendFormat(&out, "    %08x-%08x : dax%d.0\n", c, c + step - 1, i);
+  }
+  return out;
+}
+
+const std::string& Dump() {
+  static const std::string* d = new std::string(MakeDump(0));
+  return *d;
+}
+
+const std::string& DumpFile() {
+  static const std::string* path = [] {
+    auto* p = new std::string("/tmp/restree_iomem_bench.txt");
+    std::ofstream(*p, std::ios::binary) << Dump();
+    return p;
+  }();
+  return *path;
+}
+
+// Seconds for `wc -l FILE`, best of 5 (the file is in the page cache).
+double WcSeconds() {
+  static const double best = [] {
+    const std::string cmd = "wc -l " + DumpFile() + " > /dev/null";
+    double b = 1e9;
+    for (int i = 0; i < 5; ++i) {
+      const auto t0 = std::chrono::steady_clock::now();
+      if (std::system(cmd.c_str()) != 0) std::abort();
+      const auto t1 = std::chrono::steady_clock::now();
+      b = std::min(b, std::chrono::duration<double>(t1 - t0).count());
+    }
+    return b;
+  }();
+  return best;
+}
+
+void BM_ParseMillionLines(benchmark::State& state) {
+  const std::string& text = Dump();
+  for (auto _ : state) {
+    absl::StatusOr<ParsedIomem> p = ParseIomem(text);
+    if (!p.ok()) std::abort();
+    benchmark::DoNotOptimize(p);
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(text.size()));
+  state.SetItemsProcessed(state.iterations() * kLines);
+  state.counters["wc_l_seconds"] = WcSeconds();
+}
+BENCHMARK(BM_ParseMillionLines)->Unit(benchmark::kMillisecond);
+
+void BM_RenderMillionLines(benchmark::State& state) {
+  absl::StatusOr<ParsedIomem> p = ParseIomem(Dump());
+  if (!p.ok()) std::abort();
+  for (auto _ : state) {
+    std::string out = RenderProcIomem(p->tree);
+    benchmark::DoNotOptimize(out);
+  }
+  state.SetItemsProcessed(state.iterations() * kLines);
+  state.counters["wc_l_seconds"] = WcSeconds();
+}
+BENCHMARK(BM_RenderMillionLines)->Unit(benchmark::kMillisecond);
+
+// Two 10^6-line dumps that differ in one resource in every thousand.
+void BM_DiffMillionLines(benchmark::State& state) {
+  absl::StatusOr<ParsedIomem> a = ParseIomem(Dump());
+  std::string changed = Dump();
+  size_t pos = 0;
+  for (int n = 0; (pos = changed.find("Kernel data", pos)) != std::string::npos;
+       ++n, pos += 11) {
+    if (n % 100 == 0) changed.replace(pos, 11, "Kernel DATA");
+  }
+  absl::StatusOr<ParsedIomem> b = ParseIomem(changed);
+  if (!a.ok() || !b.ok()) std::abort();
+  size_t entries = 0;
+  for (auto _ : state) {
+    IomemDiff d = DiffTrees(a->tree, b->tree);
+    entries = d.entries.size();
+    benchmark::DoNotOptimize(d);
+  }
+  state.counters["changes"] = static_cast<double>(entries);
+  state.SetItemsProcessed(state.iterations() * 2 * kLines);
+}
+BENCHMARK(BM_DiffMillionLines)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace restree
+
+BENCHMARK_MAIN();
