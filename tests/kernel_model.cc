@@ -561,7 +561,7 @@ Result KernelModel::MergeSystemRamResource(Res* res) {
 // would stop.
 uint64_t KernelModel::NextCandidate(Res* base, uint64_t addr, uint64_t size,
                                     uint64_t step, uint64_t limit,
-                                    bool descending) const {
+                                    bool descending, uint64_t* steps) const {
   Res* c = nullptr;
   for (Res* p = base->child; p && c == nullptr; p = p->sibling) {
     if (ResOverlaps(p->start, p->end, addr, addr + size - 1)) c = p;
@@ -601,6 +601,7 @@ uint64_t KernelModel::NextCandidate(Res* base, uint64_t addr, uint64_t size,
       lo = mid;
     }
   }
+  *steps = hi > top ? ~uint64_t{0} : static_cast<uint64_t>(hi);
   uint64_t a;
   if (!at(hi, &a)) return 0;  // 0 fails the loop test in both directions
   return a;
@@ -611,7 +612,9 @@ uint64_t KernelModel::NextCandidate(Res* base, uint64_t addr, uint64_t size,
 
 Result KernelModel::GetFreeMemRegion(Res* base, uint64_t size, uint64_t align,
                                      const std::string& name, uint32_t desc,
-                                     bool descending, bool request_region) {
+                                     bool descending, bool request_region,
+                                     bool dry_run) {
+  last_gfr_candidates_ = 1;
   size = Align(size, align);
   const uint64_t step = profile_.gfr_step_is_align ? align : size;
   const uint64_t limit = std::min(base->end, profile_.physmem_end);
@@ -646,9 +649,14 @@ Result KernelModel::GetFreeMemRegion(Res* base, uint64_t size, uint64_t align,
       if (step == 0) {
         return Fail(KernelOutcome::kContractViolation, kerrno::kEINVAL);
       }
-      addr = NextCandidate(base, addr, size, step, limit, descending);
+      uint64_t steps = 0;
+      addr = NextCandidate(base, addr, size, step, limit, descending, &steps);
+      last_gfr_candidates_ = steps > ~uint64_t{0} - last_gfr_candidates_
+                                 ? ~uint64_t{0}
+                                 : last_gfr_candidates_ + steps;
       continue;
     }
+    if (dry_run) return Ok();
     if (request_region) {
       Result r = RequestRegion(root_, addr, size, name, 0);
       if (r.outcome != KernelOutcome::kOk) break;

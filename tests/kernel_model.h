@@ -100,10 +100,20 @@ class KernelModel {
   Result ReleaseRegion(Res* parent, uint64_t start, uint64_t n);
   Result ReleaseMemRegionAdjustable(uint64_t start, uint64_t size);
   Result MergeSystemRamResource(Res* res);
+  // `dry_run`: stop at the first free candidate without placing anything
+  // (to learn last_gfr_candidates() first).
   Result GetFreeMemRegion(Res* base, uint64_t size, uint64_t align,
                           const std::string& name, uint32_t desc,
-                          bool descending, bool request_region);
+                          bool descending, bool request_region,
+                          bool dry_run = false);
   Result SetFlags(Res* res, uint64_t flags);
+
+  // How many candidates the kernel's loop would have tried in the last
+  // GetFreeMemRegion() (the model skips through taken stretches; the kernel
+  // walks them one step at a time). Saturates at 2^64-1. The kernel-in-the-
+  // loop harness asks with a dry run and keeps searches the kernel would
+  // spend minutes on away from it.
+  uint64_t last_gfr_candidates() const { return last_gfr_candidates_; }
 
   RegionIntersection RegionIntersects(uint64_t start, uint64_t size,
                                       uint64_t flags, uint32_t desc) const;
@@ -140,11 +150,13 @@ class KernelModel {
   int FindResource(Res* root, Res* old, Res* out, uint64_t size,
                    const AllocConstraint& c) const;
   uint64_t NextCandidate(Res* base, uint64_t addr, uint64_t size,
-                         uint64_t step, uint64_t limit, bool descending) const;
+                         uint64_t step, uint64_t limit, bool descending,
+                         uint64_t* steps) const;
 
   KernelProfile profile_;
   Res* root_ = nullptr;
   std::unordered_set<Res*> live_;
+  uint64_t last_gfr_candidates_ = 0;
 };
 
 }  // namespace model

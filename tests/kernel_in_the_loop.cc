@@ -1,0 +1,213 @@
+#include "tests/kernel_in_the_loop.h"
+
+#include <cstdlib>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "kernel_info.h"
+#include "resource_tree/render.h"
+#include "tests/kernel_shim/kernel_adapter.h"
+
+namespace restree {
+namespace kil {
+namespace {
+
+static_assert(KA_NUM_KINDS == ops::kNumOpKinds, "op kinds out of step");
+static_assert(static_cast<int>(ops::OpKind::kSetFlags) == KA_SET_FLAGS, "");
+static_assert(static_cast<int>(ops::OpKind::kWalkIomemResDesc) ==
+                  KA_WALK_IOMEM_RES_DESC, "");
+static_assert(static_cast<int>(KernelOutcome::kContractViolation) ==
+                  KA_CONTRACT_VIOLATION, "outcomes out of step");
+static_assert(static_cast<int>(KernelOutcome::kNotInserted) == KA_NOT_INSERTED,
+              "");
+static_assert(ops::kNoNode == KA_NO_NODE, "");
+
+const ResourceSpec kIomem = {Range::Full(), "PCI mem", iores::kMem, 0};
+
+constexpr uint64_t kMaxKernelCandidates = 1000000;
+
+bool booted = false;
+
+ops::OpResult FromKernel(const ka_result& k) {
+  ops::OpResult r;
+  r.outcome = static_cast<KernelOutcome>(k.outcome);
+  r.err = k.err;
+  r.conflict = k.conflict;
+  r.node = k.node;
+  r.intersects = static_cast<RegionIntersection>(k.intersects);
+  for (int i = 0; i < k.walk_n; ++i) {
+    ops::WalkRecord w;
+    w.range = Range(k.walk[i].start, k.walk[i].end);
+    w.flags = k.walk[i].flags;
+    w.desc = static_cast<uint32_t>(k.walk[i].desc);
+    w.node = KA_UNKNOWN_NODE;  // the kernel hands out a copy
+    w.parent = k.walk[i].parent;
+    r.walk.push_back(w);
+  }
+  return r;
+}
+
+// Equal, except where the kernel does not say (a conflict behind a NULL, the
+// node behind a walk callback's copy).
+bool SameAsKernel(const ops::OpResult& m, const ops::OpResult& k) {
+  if (m.outcome != k.outcome || m.err != k.err || m.node != k.node ||
+      m.intersects != k.intersects || m.walk.size() != k.walk.size()) {
+    return false;
+  }
+  if (k.conflict != KA_UNKNOWN_NODE && m.conflict != k.conflict) return false;
+  for (size_t i = 0; i < m.walk.size(); ++i) {
+    const ops::WalkRecord& a = m.walk[i];
+    const ops::WalkRecord& b = k.walk[i];
+    if (a.range != b.range || a.flags != b.flags || a.desc != b.desc ||
+        a.parent != b.parent) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string ProcText(bool capable) {
+  char* t = ka_proc_iomem(capable ? 1 : 0);
+  std::string out = t != nullptr ? t : "";
+  std::free(t);
+  return out;
+}
+
+}  // namespace
+
+bool KernelAvailable() { return ka_available() != 0; }
+
+std::string CompiledKernelDescription() {
+  return absl::StrCat(ka_kernel_release(), " (", ka_kernel_origin(), ")");
+}
+
+KernelProfile CompiledKernelProfile() {
+  KernelProfile p = KernelProfile::Debian61();
+  p.name = absl::StrCat("compiled-", RESTREE_KERNEL_RELEASE);
+  p.proc_max_depth = RESTREE_KERNEL_MAX_IORES_LEVEL;
+  p.region_intersects_descendants =
+      RESTREE_KERNEL_REGION_INTERSECTS_DESCENDANTS != 0;
+  p.gfr_step_is_align = RESTREE_KERNEL_GFR_STEP_IS_ALIGN != 0;
+  p.gfr_ascending_skips_zero = RESTREE_KERNEL_GFR_ASCENDING_SKIPS_ZERO != 0;
+  p.split_reparents_children = RESTREE_KERNEL_SPLIT_REPARENTS_CHILDREN != 0;
+  return p;
+}
+
+KernelLoop::KernelLoop(uint64_t physmem_end)
+    : profile_([&] {
+        KernelProfile p = CompiledKernelProfile();
+        p.physmem_end = physmem_end;
+        return p;
+      }()),
+      model_(kIomem, profile_),
+      tree_(kIomem, profile_) {
+  if (!booted) {
+    ka_init();
+    booted = true;
+  }
+  ka_reset(physmem_end);
+}
+
+KernelLoop::~KernelLoop() { ka_reset((uint64_t{1} << 46) - 1); }
+
+int KernelLoop::size() const { return static_cast<int>(tree_.size()) - 1; }
+
+std::string KernelLoop::KernelDump() const {
+  std::string out;
+  const int n = ka_count();
+  for (int i = -1; i < n; ++i) {
+    struct ka_node k;
+    ka_get_node(i, &k);
+    out.append(static_cast<size_t>(k.depth + 1) * 2, ' ');
+    absl::StrAppendFormat(&out, "%016x-%016x : %s flags=%#x desc=%d\n",
+                          k.start, k.end, k.name, k.flags, k.desc);
+  }
+  return out;
+}
+
+StepReport KernelLoop::Step(const ops::Op& op) {
+  StepReport s;
+  s.op = op;
+  // A free-region search the kernel would step through more than a
+  // million candidates for would take it minutes: ask the model (dry run)
+  // first and keep those away from every implementation.
+  if (op.kind == ops::OpKind::kAllocFreeMemRegion ||
+      op.kind == ops::OpKind::kRequestFreeMemRegion) {
+    const std::vector<model::Res*> pre = model_.Preorder();
+    model::Res* base = op.ref < 0 || op.ref >= static_cast<int>(pre.size())
+                           ? model_.root()
+                           : pre[op.ref];
+    const bool alloc = op.kind == ops::OpKind::kAllocFreeMemRegion;
+    model_.GetFreeMemRegion(base, op.size,
+                            alloc ? op.align : profile_.gfr_default_align,
+                            op.name, 0, /*descending=*/!alloc,
+                            /*request_region=*/!alloc, /*dry_run=*/true);
+    if (model_.last_gfr_candidates() > kMaxKernelCandidates) {
+      s.skipped = true;
+      return s;
+    }
+  }
+  // The model next: inputs it refuses would make the kernel hang or corrupt
+  // its tree.
+  s.model = ops::Apply(model_, op);
+  if (s.model.outcome == KernelOutcome::kContractViolation) {
+    s.skipped = true;
+    return s;
+  }
+  ka_op k{};
+  k.kind = static_cast<int>(op.kind);
+  k.ref = op.ref;
+  k.start = op.start;
+  k.end = op.end;
+  k.size = op.size;
+  k.min = op.min;
+  k.max = op.max;
+  k.align = op.align;
+  k.alignf_up16k = op.alignf == ops::AlignFn::kUp16k;
+  k.flags = op.flags;
+  k.desc = op.desc;
+  k.name = op.name.c_str();
+  static ka_result kr;  // large (the walk buffer); one at a time
+  ka_apply(&k, &kr);
+  s.kernel = FromKernel(kr);
+  s.tree = ops::Apply(tree_, op);
+
+  if (kr.bug) {
+    s.mismatch = "the kernel hit BUG()";
+  } else if (!SameAsKernel(s.model, s.kernel)) {
+    s.mismatch = absl::StrCat("kernel and KernelModel disagree: kernel ",
+                              s.kernel.ToString(), ", model ",
+                              s.model.ToString());
+  } else if (s.tree != s.model) {
+    s.mismatch = absl::StrCat("ResourceTree and KernelModel disagree: tree ",
+                              s.tree.ToString(), ", model ",
+                              s.model.ToString());
+  }
+  if (!s.mismatch.empty()) return s;
+  const std::string kd = KernelDump();
+  const std::string md = model_.Dump();
+  if (kd != md) {
+    s.mismatch = absl::StrCat("trees differ\nkernel:\n", kd, "model:\n", md);
+  } else if (RenderDump(tree_) != md) {
+    s.mismatch = absl::StrCat("trees differ\nResourceTree:\n", RenderDump(tree_),
+                              "model:\n", md);
+  } else {
+    for (bool capable : {true, false}) {
+      const std::string kp = ProcText(capable);
+      ProcRenderOptions o;
+      o.zero_addresses = !capable;
+      if (kp != RenderProcIomem(tree_, o) ||
+          kp != model_.RenderProc(profile_.proc_max_depth, !capable)) {
+        s.mismatch = absl::StrCat("/proc/iomem differs", capable ? "" : " (unprivileged)",
+                                  "\nkernel r_show:\n", kp, "restree:\n",
+                                  RenderProcIomem(tree_, o));
+        break;
+      }
+    }
+  }
+  return s;
+}
+
+}  // namespace kil
+}  // namespace restree

@@ -1,0 +1,75 @@
+// File: kernel_in_the_loop.h
+// -----------------------------------------------------------------------------
+//
+// The C++ side of the kernel-in-the-loop harness: runs tests/tree_ops.h
+// operations on a real kernel's kernel/resource.c (through
+// tests/kernel_shim/kernel_adapter.h) and compares what it does with
+// KernelModel and ResourceTree. Used by the kernel-in-the-loop test, its
+// fuzzer and the replay tool; see docs/kernel-in-the-loop.md.
+//
+// The kernel has global state: one KernelLoop per process at a time.
+
+#ifndef RESTREE_TESTS_KERNEL_IN_THE_LOOP_H_
+#define RESTREE_TESTS_KERNEL_IN_THE_LOOP_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "resource_tree/kernel_profile.h"
+#include "resource_tree/resource_tree.h"
+#include "tests/kernel_model.h"
+#include "tests/tree_ops.h"
+
+namespace restree {
+namespace kil {
+
+// The profile matching the kernel source that was compiled in: Debian61 with
+// the behaviours detected in its text (docs/kernel-in-the-loop.md).
+KernelProfile CompiledKernelProfile();
+// "6.1.192 (Debian linux-source-6.1 6.1.192-2)".
+std::string CompiledKernelDescription();
+// False if no kernel source was available at build time.
+bool KernelAvailable();
+
+// What happened to one operation on the three implementations.
+struct StepReport {
+  ops::Op op;
+  ops::OpResult model;
+  ops::OpResult kernel;
+  ops::OpResult tree;
+  bool skipped = false;  // the model refused it (the kernel would hang or
+                         // corrupt its tree): not run anywhere
+  std::string mismatch;  // empty if all three agree
+};
+
+// Three trees in lock step: the kernel's iomem_resource, a KernelModel and a
+// ResourceTree, all starting empty.
+class KernelLoop {
+ public:
+  // `physmem_end`: PHYSMEM_END for get_free_mem_region().
+  explicit KernelLoop(uint64_t physmem_end = (uint64_t{1} << 46) - 1);
+  ~KernelLoop();
+  KernelLoop(const KernelLoop&) = delete;
+  KernelLoop& operator=(const KernelLoop&) = delete;
+
+  // Runs `op` (already normalized) on all three and compares the results,
+  // the trees (full dumps) and /proc/iomem (the kernel's r_show, privileged
+  // and not, against both renderers).
+  StepReport Step(const ops::Op& op);
+
+  int size() const;  // nodes below the root
+  const ResourceTree& tree() const { return tree_; }
+  // The kernel's tree in RenderDump()'s format.
+  std::string KernelDump() const;
+
+ private:
+  KernelProfile profile_;
+  model::KernelModel model_;
+  ResourceTree tree_;
+};
+
+}  // namespace kil
+}  // namespace restree
+
+#endif  // RESTREE_TESTS_KERNEL_IN_THE_LOOP_H_

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kernel_adapter.h - a C ABI over a real kernel's kernel/resource.c compiled
+ * in user space against the shim, so that the same operation sequences can
+ * drive the kernel, KernelModel and ResourceTree (tests/tree_ops.h).
+ *
+ * One tree: the kernel's iomem_resource. Nodes are named by their index in
+ * the kernel's pre-order walk (the order of /proc/iomem), -1 for the root,
+ * exactly as in tests/tree_ops.h. Operation kinds and outcomes use the same
+ * numbering as ops::OpKind and restree::KernelOutcome (checked by
+ * static_asserts in tests/kernel_in_the_loop.cc).
+ *
+ * Kernel functions that return void, or NULL without naming a conflict,
+ * report what the adapter can observe: warnings counted by the shim, the
+ * kernel log, whether the tree changed, which node is new.
+ *
+ * Not thread-safe: the kernel code under test has global state.
+ */
+#ifndef RESTREE_TESTS_KERNEL_SHIM_KERNEL_ADAPTER_H_
+#define RESTREE_TESTS_KERNEL_SHIM_KERNEL_ADAPTER_H_
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Same order as restree::ops::OpKind. */
+enum ka_kind {
+	KA_REQUEST_RESOURCE,
+	KA_INSERT_RESOURCE,
+	KA_INSERT_RESOURCE_EXPAND_TO_FIT,
+	KA_REMOVE_RESOURCE,
+	KA_RELEASE_RESOURCE,
+	KA_RELEASE_CHILD_RESOURCES,
+	KA_ADJUST_RESOURCE,
+	KA_ALLOCATE_RESOURCE,
+	KA_REALLOCATE_RESOURCE,
+	KA_REQUEST_REGION,
+	KA_RELEASE_REGION,
+	KA_RELEASE_MEM_REGION_ADJUSTABLE,
+	KA_MERGE_SYSTEM_RAM_RESOURCE,
+	KA_REGION_INTERSECTS,
+	KA_WALK_IOMEM_RES_DESC,
+	KA_ALLOC_FREE_MEM_REGION,
+	KA_REQUEST_FREE_MEM_REGION,
+	KA_LOOKUP_RESOURCE,
+	KA_SET_FLAGS,
+	KA_NUM_KINDS
+};
+
+/* Same values as restree::KernelOutcome. */
+enum ka_outcome {
+	KA_OK = 0,
+	KA_ERROR,
+	KA_CONFLICT,
+	KA_WOULD_SLEEP,
+	KA_NOT_FOUND,
+	KA_WARNED,
+	KA_NOT_INSERTED,
+	KA_CONTRACT_VIOLATION, /* here: the kernel hit BUG() or looped */
+};
+
+#define KA_NO_NODE (-2)       /* as ops::kNoNode */
+#define KA_UNKNOWN_NODE (-3)  /* the kernel does not say */
+#define KA_WALK_MAX 4096
+
+struct ka_op {
+	int kind;
+	int ref;
+	uint64_t start, end, size, min, max, align;
+	int alignf_up16k;
+	uint64_t flags;
+	uint32_t desc;
+	const char *name;
+};
+
+struct ka_walk {
+	uint64_t start, end, flags, desc;
+	int parent;
+};
+
+struct ka_result {
+	int outcome;
+	int err;       /* positive errno, 0 if none */
+	int conflict;  /* pre-order index, -1 root, KA_NO_NODE, KA_UNKNOWN_NODE */
+	int node;
+	int intersects;
+	int walk_n;
+	struct ka_walk walk[KA_WALK_MAX];
+	int bug;       /* the kernel hit BUG() */
+};
+
+struct ka_node {
+	uint64_t start, end, flags, desc;
+	const char *name;
+	int depth;     /* 0 for children of the root */
+};
+
+/* 0 if the kernel source was not available at build time. */
+int ka_available(void);
+const char *ka_kernel_origin(void);
+const char *ka_kernel_release(void);
+
+/* Once per process: boot the shim (initcalls, log sink). */
+void ka_init(void);
+/* Back to an empty iomem tree; PHYSMEM_END as given. Frees every node. */
+void ka_reset(uint64_t physmem_end);
+/* The iomem tree in pre-order; index -1 is the root (depth -1). */
+int ka_count(void);
+void ka_get_node(int index, struct ka_node *out);
+/* Runs one operation on the kernel. */
+void ka_apply(const struct ka_op *op, struct ka_result *out);
+/* /proc/iomem as the kernel's r_show prints it; malloc'd, free() it. */
+char *ka_proc_iomem(int capable);
+/* How many allocations the kernel holds (should be the node count). */
+unsigned long ka_live_allocations(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RESTREE_TESTS_KERNEL_SHIM_KERNEL_ADAPTER_H_ */
