@@ -18,49 +18,13 @@
 #include "resource_tree/render.h"
 #include "resource_tree/resource_tree.h"
 #include "tests/kernel_model.h"
+#include "tests/fuzz_ops.h"
 #include "tests/tree_ops.h"
 
 namespace restree {
 namespace {
 
-constexpr uint64_t kFlags[] = {
-    iores::kMem,
-    iores::kMem | iores::kBusy,
-    iores::kSystemRam | iores::kBusy,
-    iores::kSystemRam,
-    iores::kMem | iores::kBusy | iores::kMuxed,
-    iores::kMuxed,
-    iores::kMem | iores::kUnset,
-    iores::kIo | iores::kBusy,
-    iores::kSystemRam | iores::kSysramDriverManaged,
-    0,
-};
-constexpr const char* kNames[] = {"A", "B", "System RAM", "CXL Window 0"};
 constexpr size_t kMaxOps = 256;
-
-uint64_t Addr(FuzzedDataProvider& in, uint64_t top) {
-  switch (in.ConsumeIntegralInRange<int>(0, 3)) {
-    case 0:
-      return in.ConsumeIntegral<uint8_t>() * uint64_t{0x100};
-    case 1:
-      return top - in.ConsumeIntegral<uint8_t>() * uint64_t{0x100};
-    case 2:
-      return in.ConsumeIntegral<uint16_t>();
-    default:
-      return in.ConsumeIntegral<uint64_t>();
-  }
-}
-
-uint64_t Len(FuzzedDataProvider& in) {
-  switch (in.ConsumeIntegralInRange<int>(0, 2)) {
-    case 0:
-      return (in.ConsumeIntegral<uint8_t>() % 32 + 1) * uint64_t{0x100};
-    case 1:
-      return in.ConsumeIntegral<uint16_t>();
-    default:
-      return in.ConsumeIntegral<uint64_t>();
-  }
-}
 
 [[noreturn]] void Fail(const std::string& trace, const std::string& what) {
   std::fprintf(stderr, "%s%s\n", trace.c_str(), what.c_str());
@@ -97,25 +61,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string trace = "profile " + profile.name + "\n";
   const uint64_t top = root.range.last();
   for (size_t step = 0; step < kMaxOps && in.remaining_bytes() > 0; ++step) {
-    ops::Op op;
-    op.kind = static_cast<ops::OpKind>(
-        in.ConsumeIntegralInRange<int>(0, ops::kNumOpKinds - 1));
-    op.ref = in.ConsumeIntegral<uint16_t>();
-    op.start = Addr(in, top);
-    op.size = Len(in);
-    op.end = in.ConsumeBool() ? op.start + op.size - 1 : Addr(in, top);
-    op.min = in.ConsumeBool() ? 0 : Addr(in, top);
-    op.max = in.ConsumeBool() ? ~uint64_t{0} : Addr(in, top);
-    op.align = in.ConsumeBool() ? uint64_t{1} << in.ConsumeIntegralInRange(0, 16)
-                                : in.ConsumeIntegral<uint16_t>();
-    op.alignf = in.ConsumeBool() ? ops::AlignFn::kUp16k : ops::AlignFn::kNone;
-    op.flags = in.ConsumeBool()
-                   ? kFlags[in.ConsumeIntegralInRange<size_t>(
-                         0, sizeof(kFlags) / sizeof(kFlags[0]) - 1)]
-                   : in.ConsumeIntegral<uint64_t>();
-    op.desc = in.ConsumeIntegralInRange<uint32_t>(0, 10);
-    op.name = kNames[in.ConsumeIntegralInRange<size_t>(0, 3)];
-    op = ops::Normalize(op, static_cast<int>(tree.size()) - 1);
+    const ops::Op op = ops::Normalize(testing::ConsumeOp(in, top),
+                                      static_cast<int>(tree.size()) - 1);
     trace += ops::ToString(op, label) + "\n";
 
     const std::string before = RenderDump(tree);

@@ -24,11 +24,12 @@ std::string DescribeRange(const Range& r, uint64_t flags,
                          r.last(), name);
 }
 
-// The kernel's __request_region() takes `int flags` and ORs it into an
-// unsigned long: bits above 31 are lost and bit 31 sign-extends.
+// The kernel's __request_region() takes `int flags` and computes
+// `IORESOURCE_BUSY | flags`. IORESOURCE_BUSY (0x80000000) is an unsigned int,
+// so the int converts to unsigned int: bits above 31 are lost and bit 31 does
+// NOT sign-extend into the unsigned long. (Found by //fuzz:kernel_loop_fuzzer.)
 uint64_t KernelIntFlags(uint64_t flags) {
-  return static_cast<uint64_t>(
-      static_cast<int64_t>(static_cast<int32_t>(static_cast<uint32_t>(flags))));
+  return static_cast<uint32_t>(flags);
 }
 
 }  // namespace

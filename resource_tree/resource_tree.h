@@ -293,7 +293,9 @@ class ResourceTree {
 
   // __request_region(parent, start, n, name, flags): creates a BUSY node
   // `[start, start + n - 1]` with flags `type(p) | ext_type(p) | BUSY |
-  // flags` and desc `desc(p)` of its final parent p, descending into
+  // flags` and desc `desc(p)` of its final parent p, where `flags` is an
+  // `int` in the kernel: only its low 32 bits count, and bit 31 is not
+  // sign-extended (docs/kernel-semantics.md). Descends into
   // non-busy conflicting nodes. Never adopts. A busy conflict fails (EBUSY,
   // kConflict), or kWouldSleep when both carry IORESOURCE_MUXED. The kernel
   // returns NULL on failure; restree also names the conflict.

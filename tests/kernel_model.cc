@@ -392,9 +392,9 @@ Result KernelModel::ReallocateResource(Res* old, uint64_t size,
 
 Result KernelModel::RequestRegion(Res* parent, uint64_t start, uint64_t n,
                                   const std::string& name, uint64_t flags) {
-  // `int flags` in the kernel.
-  const uint64_t iflags = static_cast<uint64_t>(
-      static_cast<int64_t>(static_cast<int32_t>(static_cast<uint32_t>(flags))));
+  // `int flags` in the kernel, OR-ed with the unsigned int IORESOURCE_BUSY:
+  // the upper 32 bits are dropped, bit 31 is not sign-extended.
+  const uint64_t iflags = static_cast<uint32_t>(flags);
   Res* res = NewRes(start, start + n - 1, name, 0, 0);
   while (true) {
     res->flags = Type(parent) | ExtType(parent) | iores::kBusy | iflags;

@@ -565,6 +565,30 @@ TEST_P(KernelSemanticsTest, KernelModel) {
   EXPECT_TRUE(m.CheckInvariants().empty());
 }
 
+// __request_region() takes `int flags` and computes IORESOURCE_BUSY | flags
+// with IORESOURCE_BUSY an unsigned int: bits above 31 are dropped and bit 31
+// is not sign-extended. restree once sign-extended; //fuzz:kernel_loop_fuzzer
+// found it against the real kernel with this value.
+constexpr uint64_t kCallerFlags = 0xfffffffe9c1f24e8;
+constexpr uint64_t kStoredFlags = 0x9c1f24e8 | iores::kBusy | iores::kMem;
+
+TEST(RequestRegionFlags, ResourceTreeKeepsThe32BitsOfAnInt) {
+  ResourceTree tree(kIomem, KernelProfile::Debian61());
+  absl::StatusOr<ResourceId> id =
+      tree.RequestRegion(tree.root(), 0x1000, 0x100, "r", kCallerFlags);
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(tree.FlagsOf(*id), kStoredFlags);
+  EXPECT_TRUE(tree.CheckInvariants().empty());
+}
+
+TEST(RequestRegionFlags, KernelModelKeepsThe32BitsOfAnInt) {
+  model::KernelModel m(kIomem, KernelProfile::Debian61());
+  const model::Result r =
+      m.RequestRegion(m.root(), 0x1000, 0x100, "r", kCallerFlags);
+  ASSERT_NE(r.node, nullptr);
+  EXPECT_EQ(r.node->flags, kStoredFlags);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Scenarios, KernelSemanticsTest, ::testing::ValuesIn(Scenarios()),
     [](const ::testing::TestParamInfo<Scenario>& p) {

@@ -82,6 +82,12 @@ rc::Gen<Op> GenOp(uint64_t top) {
           0, iores::kMuxed, iores::kExclusive,
           iores::kSystemRam | iores::kSysramDriverManaged});
     }
+    // Now and then any 64-bit value: request_region's `int flags` conversion
+    // and set_flags must hold for bits no driver uses.
+    if (op.kind == OpKind::kRequestRegion || op.kind == OpKind::kSetFlags) {
+      op.flags = *rc::gen::weightedOneOf<uint64_t>(
+          {{5, rc::gen::just(op.flags)}, {1, rc::gen::arbitrary<uint64_t>()}});
+    }
     op.desc = *rc::gen::elementOf(std::vector<uint32_t>{
         0, 0, iores_desc::kReserved, iores_desc::kCxl});
     op.name = *rc::gen::elementOf(std::vector<std::string>{

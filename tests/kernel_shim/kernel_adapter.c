@@ -24,20 +24,28 @@ static int *depths;
 static int n_nodes, cap_nodes;
 
 /* The kernel's pre-order from iomem_resource (its next_resource() order). */
+static void grow_nodes(void)
+{
+	cap_nodes = cap_nodes ? 2 * cap_nodes : 256;
+	nodes = realloc(nodes, (size_t)cap_nodes * sizeof(*nodes));
+	depths = realloc(depths, (size_t)cap_nodes * sizeof(*depths));
+	if (!nodes || !depths)
+		abort();
+}
+
 static void enumerate(void)
 {
 	struct resource *root = &iomem_resource, *p = root->child;
 	int d = 0;
 
 	n_nodes = 0;
+	/* Allocated even for an empty tree: memcpy/qsort/bsearch take `nodes`
+	 * and must not see NULL even with a count of 0. */
+	if (cap_nodes == 0)
+		grow_nodes();
 	while (p) {
-		if (n_nodes == cap_nodes) {
-			cap_nodes = cap_nodes ? 2 * cap_nodes : 256;
-			nodes = realloc(nodes, (size_t)cap_nodes * sizeof(*nodes));
-			depths = realloc(depths, (size_t)cap_nodes * sizeof(*depths));
-			if (!nodes || !depths)
-				abort();
-		}
+		if (n_nodes == cap_nodes)
+			grow_nodes();
 		nodes[n_nodes] = p;
 		depths[n_nodes] = d;
 		n_nodes++;
