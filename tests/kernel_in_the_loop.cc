@@ -3,8 +3,13 @@
 #include <cstdlib>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "kernel_info.h"
 #include "resource_tree/render.h"
 #include "tests/kernel_shim/kernel_adapter.h"
@@ -207,6 +212,84 @@ StepReport KernelLoop::Step(const ops::Op& op) {
     }
   }
   return s;
+}
+
+absl::StatusOr<ReplaySummary> Replay(
+    absl::string_view text, absl::string_view filename,
+    const std::function<void(int line, const StepReport&)>& on_step) {
+  constexpr absl::string_view kDirective = "# physmem_end=";
+  uint64_t physmem_end = (uint64_t{1} << 46) - 1;
+  struct Line {
+    int number;
+    ops::Op op;
+  };
+  std::vector<Line> lines;
+  int number = 0;
+  for (absl::string_view raw : absl::StrSplit(text, '\n')) {
+    ++number;
+    if (absl::EndsWith(raw, "\r")) raw.remove_suffix(1);
+    const absl::string_view line = absl::StripAsciiWhitespace(raw);
+    auto where = [&](absl::string_view msg) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(filename, ":", number, ": ", msg));
+    };
+    if (absl::StartsWith(line, kDirective)) {
+      if (!lines.empty()) {
+        return where("physmem_end must come before the first operation");
+      }
+      const absl::string_view v = line.substr(kDirective.size());
+      const bool ok = absl::StartsWithIgnoreCase(v, "0x")
+                          ? absl::SimpleHexAtoi(v.substr(2), &physmem_end)
+                          : absl::SimpleAtoi(v, &physmem_end);
+      if (!ok) return where(absl::StrCat("bad physmem_end '", v, "'"));
+      continue;
+    }
+    if (line.empty() || line[0] == '#') continue;
+    absl::StatusOr<ops::Op> op = ops::ParseOp(line);
+    if (!op.ok()) {
+      // ParseOp counts columns in `line`; report them in the file's line.
+      const size_t indent = static_cast<size_t>(line.data() - raw.data());
+      absl::string_view msg = op.status().message();
+      int col = 0;
+      if (absl::ConsumePrefix(&msg, "column ")) {
+        const size_t colon = msg.find(':');
+        if (colon != absl::string_view::npos &&
+            absl::SimpleAtoi(msg.substr(0, colon), &col)) {
+          msg.remove_prefix(colon + 1);
+          msg = absl::StripLeadingAsciiWhitespace(msg);
+        }
+      }
+      return absl::InvalidArgumentError(
+          col > 0 ? absl::StrCat(filename, ":", number, ":", col + indent,
+                                 ": ", msg)
+                  : absl::StrCat(filename, ":", number, ": ", msg));
+    }
+    lines.push_back({number, *std::move(op)});
+  }
+
+  ReplaySummary sum;
+  KernelLoop loop(physmem_end);
+  for (const Line& l : lines) {
+    // -1 (the root) is accepted for a target too: the model reports the
+    // contract violation and the step is skipped.
+    if (l.op.ref < -1 || l.op.ref >= loop.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          filename, ":", l.number, ": node ", l.op.ref,
+          " does not exist (the tree has ", loop.size(),
+          " nodes below the root)"));
+    }
+    StepReport r = loop.Step(l.op);
+    ++sum.ops;
+    if (r.skipped) ++sum.skipped;
+    if (on_step) on_step(l.number, r);
+    if (!r.mismatch.empty()) {
+      sum.mismatch_line = l.number;
+      sum.mismatch = std::move(r);
+      break;
+    }
+  }
+  sum.proc_iomem = ProcText(/*capable=*/true);
+  return sum;
 }
 
 }  // namespace kil

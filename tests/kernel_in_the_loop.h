@@ -13,9 +13,12 @@
 #define RESTREE_TESTS_KERNEL_IN_THE_LOOP_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "resource_tree/kernel_profile.h"
 #include "resource_tree/resource_tree.h"
 #include "tests/kernel_model.h"
@@ -68,6 +71,28 @@ class KernelLoop {
   model::KernelModel model_;
   ResourceTree tree_;
 };
+
+// What Replay() did.
+struct ReplaySummary {
+  int ops = 0;            // operations run (skipped ones included)
+  int skipped = 0;        // of which skipped (see StepReport::skipped)
+  int mismatch_line = 0;  // 1-based line of the first disagreement, or 0
+  StepReport mismatch;    // its report, when mismatch_line != 0
+  std::string proc_iomem; // the kernel's /proc/iomem (privileged) at the end
+};
+
+// Replays a trace (docs/kernel-in-the-loop.md): one tests/tree_ops.h
+// operation per line, blank lines and `#` comments ignored, and an optional
+// `# physmem_end=N` (decimal or 0x hex) before the first operation. Stops at
+// the first disagreement. Every line is parsed before anything runs; a
+// malformed line, a misplaced directive or a node reference the tree does not
+// have (references are not folded into range, unlike in generated sequences)
+// is an InvalidArgument error naming `filename:line[:column]`. `on_step`, if
+// set, sees every step with its line. Runs in O(ops * tree size) plus the
+// kernel's own costs; uses the process's one kernel (see above).
+[[nodiscard]] absl::StatusOr<ReplaySummary> Replay(
+    absl::string_view text, absl::string_view filename,
+    const std::function<void(int line, const StepReport&)>& on_step = {});
 
 }  // namespace kil
 }  // namespace restree
