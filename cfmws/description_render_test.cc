@@ -9,7 +9,6 @@
 #include "absl/status/status.h"
 #include "cfmws/cedt.h"
 #include "cfmws/description.h"
-#include "cfmws/internal/json_writer.h"
 #include "cfmws/interleave.h"
 #include "cfmws/plan.h"
 #include "cfmws/render.h"
@@ -117,21 +116,6 @@ TEST(JsonCheckerTest, AcceptsAndRejects) {
   EXPECT_FALSE(IsJson("{\"a\": [1,]}"));
   EXPECT_FALSE(IsJson("{\"a\" 1}"));
   EXPECT_FALSE(IsJson("[1] 2"));
-}
-
-TEST(JsonWriterTest, EscapesAndNests) {
-  internal::JsonWriter w;
-  w.BeginObject();
-  w.Key("s").String("a\"b\\c\n\x01\xff");
-  w.Key("n").Uint(18446744073709551615u);
-  w.Key("h").Hex(0x1f);
-  w.Key("e").BeginArray().EndArray();
-  w.EndObject();
-  const std::string j = w.Finish();
-  EXPECT_TRUE(IsJson(j)) << j;
-  EXPECT_THAT(j, HasSubstr(R"("a\"b\\c\n\u0001\u00ff")"));
-  EXPECT_THAT(j, HasSubstr(R"("h": "0x1f")"));
-  EXPECT_THAT(j, HasSubstr(R"("e": [])"));
 }
 
 TEST(DescriptionTest, ParsesNamedValuesAndSizes) {

@@ -5,13 +5,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "cfmws/internal/json_writer.h"
+#include "resource_tree/json_writer.h"
 #include "resource_tree/render.h"
 
 namespace restree {
 namespace cedt {
 
-using internal::JsonWriter;
 
 std::string HumanSize(uint64_t bytes) {
   static const char* kUnits[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB",
@@ -374,7 +373,7 @@ std::string CedtToJson(const Cedt& t, const std::vector<Finding>& findings) {
   w.Key("findings");
   FindingsArray(w, findings);
   w.EndObject();
-  return w.Finish();
+  return std::move(w).Finish();
 }
 
 std::string FindingsToJson(const std::vector<Finding>& findings) {
@@ -388,7 +387,7 @@ std::string FindingsToJson(const std::vector<Finding>& findings) {
   w.Key("warnings").Int(counts[1]);
   w.Key("infos").Int(counts[2]);
   w.EndObject();
-  return w.Finish();
+  return std::move(w).Finish();
 }
 
 std::string HpaToJson(uint64_t hpa, const std::vector<HpaMatch>& matches,
@@ -427,7 +426,7 @@ std::string HpaToJson(uint64_t hpa, const std::vector<HpaMatch>& matches,
   }
   w.EndArray();
   w.EndObject();
-  return w.Finish();
+  return std::move(w).Finish();
 }
 
 std::string HpaToText(uint64_t hpa, const std::vector<HpaMatch>& matches,
@@ -510,7 +509,7 @@ std::string PlanToJson(const PlanResult& plan, const ResourceTree& tree) {
   w.EndArray();
   w.Key("iomem").String(RenderProcIomem(tree));
   w.EndObject();
-  return w.Finish();
+  return std::move(w).Finish();
 }
 
 }  // namespace cedt

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "resource_tree/json_writer.h"
 
 namespace restree {
 namespace numa {
@@ -69,30 +70,6 @@ std::string PerfText(const AccessPerf& p) {
 }
 
 // --- JSON -------------------------------------------------------------------
-
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (c < 0x20) {
-          out += absl::StrFormat("\\u%04x", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
 
 std::string JsonInts(const std::vector<int>& v) {
   return absl::StrCat("[", absl::StrJoin(v, ","), "]");
@@ -286,7 +263,7 @@ std::string RenderJson(const Topology& t, const Tiering& r,
         &out, "    {\"id\":", n.id, ",\"cpus\":", JsonInts(n.cpus),
         ",\"has_memory\":", n.has_memory ? "true" : "false",
         ",\"memory_bytes\":", n.memory_bytes, ",\"source\":",
-        JsonString(std::string(MemorySourceName(n.source))),
+        JsonQuote(std::string(MemorySourceName(n.source))),
         ",\"socket\":", n.socket.has_value() ? absl::StrCat(*n.socket) : "null",
         ",\"perf\":", perf, ",\"initiators\":",
         JsonInts(n.initiators.ToVector()), ",\"ranges\":[",
@@ -295,9 +272,9 @@ std::string RenderJson(const Topology& t, const Tiering& r,
         &out, ",\n     \"adistance\":",
         n.has_memory ? absl::StrCat(nt.adistance) : "null",
         ",\"adistance_source\":",
-        JsonString(std::string(AdistanceSourceName(nt.adistance_source))),
+        JsonQuote(std::string(AdistanceSourceName(nt.adistance_source))),
         ",\"tier\":",
-        nt.tier < 0 ? "null" : JsonString(TierName(r, nt.tier)),
+        nt.tier < 0 ? "null" : JsonQuote(TierName(r, nt.tier)),
         ",\"toptier\":", nt.toptier ? "true" : "false", ",\"home\":",
         JsonInts(nt.home.ToVector()), ",\"sockets\":", JsonInts(nt.sockets));
     absl::StrAppend(
@@ -307,7 +284,7 @@ std::string RenderJson(const Topology& t, const Tiering& r,
         ",\n     \"promotion\":{\"next\":", JsonNode(nt.next_promotion),
         ",\"candidates\":", JsonInts(nt.promotion_candidates.ToVector()),
         ",\"rule\":",
-        JsonString(std::string(PromotionRuleName(nt.promotion_rule))), "}",
+        JsonQuote(std::string(PromotionRuleName(nt.promotion_rule))), "}",
         ",\n     \"fallback\":", JsonInts(nt.fallback), "}",
         i + 1 < t.nodes().size() ? "," : "", "\n");
   }
@@ -323,7 +300,7 @@ std::string RenderJson(const Topology& t, const Tiering& r,
   for (size_t i = 0; i < r.tiers.size(); ++i) {
     const MemoryTier& tier = r.tiers[i];
     absl::StrAppend(&out, i ? "," : "", "\n    {\"name\":",
-                    JsonString(tier.name()), ",\"id\":", tier.id(),
+                    JsonQuote(tier.name()), ",\"id\":", tier.id(),
                     ",\"adistance_start\":", tier.adistance_start,
                     ",\"nodes\":", JsonInts(tier.nodes.ToVector()),
                     ",\"lower_tier_mask\":",
@@ -334,7 +311,7 @@ std::string RenderJson(const Topology& t, const Tiering& r,
                   t.demotion_enabled() ? "true" : "false",
                   ",\n  \"auto_online_blocks\": ",
                   t.auto_online().has_value()
-                      ? JsonString(std::string(OnlinePolicyName(*t.auto_online())))
+                      ? JsonQuote(std::string(OnlinePolicyName(*t.auto_online())))
                       : "null",
                   ",\n  \"reference_node\": ",
                   r.reference.state == PerfReference::State::kSet
@@ -344,16 +321,16 @@ std::string RenderJson(const Topology& t, const Tiering& r,
   bool first = true;
   for (const TieringWarning& w : r.warnings) {
     absl::StrAppend(&out, first ? "" : ",", "\n    {\"kind\":",
-                    JsonString(std::string(WarningKindName(w.kind))),
+                    JsonQuote(std::string(WarningKindName(w.kind))),
                     ",\"node\":", JsonNode(w.node),
-                    ",\"message\":", JsonString(w.message), "}");
+                    ",\"message\":", JsonQuote(w.message), "}");
     first = false;
   }
   for (const std::string& n : notes) {
     absl::StrAppend(&out, first ? "" : ",",
                     "\n    {\"kind\":\"kernel-tiers-differ\",\"node\":null,"
                     "\"message\":",
-                    JsonString(n), "}");
+                    JsonQuote(n), "}");
     first = false;
   }
   out += first ? "]\n}\n" : "\n  ]\n}\n";
