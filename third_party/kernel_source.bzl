@@ -12,8 +12,11 @@ this repository, from
 and $RESTREE_RESOURCE_C, if set, replaces resource.c alone (a single patched
 file).
 
-The repository provides resource.c, the kernel's ioport.h (only to check the
-shim against it) and kernel_info.h: the kernel version, where it came from,
+The repository provides resource.c; `:kernel_ioport`, the kernel's own
+include/linux/ioport.h, so that resource.c compiles against its version's
+struct resource and helpers (every other <linux/...> header it includes that
+the shim does not provide is stubbed with the shim's core.h); and
+kernel_info.h: the kernel version, where it came from,
 and the behaviours of that resource.c that differ between kernel versions,
 detected from its text (see docs/kernel-in-the-loop.md). If no source is
 available, resource.c is empty and kernel_info.h says so; the tests then fail
@@ -57,6 +60,22 @@ def _from_tarball(ctx):
     deb = ctx.execute(["dpkg-query", "-W", "-f", "${Version}", "linux-source-6.1"])
     return "Debian linux-source-6.1 " + (deb.stdout.strip() if deb.return_code == 0 else "?")
 
+def _kernel_ioport(ctx):
+    """include/linux/ioport.h and stubs for what it includes that the shim lacks."""
+    shim_linux = ctx.path(Label("//tests/kernel_shim:include/linux/ioport.h")).dirname
+    text = ctx.read("ioport.h")
+    ctx.file("include/linux/ioport.h", text)
+    for line in text.split("\n"):
+        line = line.strip()
+        if not (line.startswith("#include <linux/") and line.endswith(".h>")):
+            continue
+        name = line[len("#include <linux/"):-1]
+        if "/" in name or shim_linux.get_child(name).exists:
+            continue
+        ctx.file("include/linux/" + name,
+                 "/* Stub from kernel_source.bzl: the shim's core.h stands in. */\n" +
+                 "#include <shim/core.h>\n")
+
 def _make_var(text, name):
     for line in text.split("\n"):
         if line.startswith(name + " ") or line.startswith(name + "="):
@@ -91,6 +110,8 @@ def _kernel_source_impl(ctx):
         info.append('#define RESTREE_KERNEL_RELEASE "%s"' % release)
         text = ctx.read("resource.c")
 
+    _kernel_ioport(ctx)
+
     # Behaviours that differ between versions, read off the source text.
     info.append("#define RESTREE_KERNEL_MAX_IORES_LEVEL %d" %
                 (8 if "MAX_IORES_LEVEL = 8" in text else 5))
@@ -108,6 +129,14 @@ def _kernel_source_impl(ctx):
 package(default_visibility = ["//visibility:public"])
 
 exports_files(["resource.c", "ioport.h"])
+
+# The kernel's own ioport.h and stubs, for `-Iexternal/linux_kernel_source/include`
+# in the copts of what compiles against them (-I precedes the shim's -isystem;
+# a copt, unlike a cc_library's includes, does not leak to dependents).
+filegroup(
+    name = "kernel_ioport",
+    srcs = glob(["include/linux/*.h"]),
+)
 
 cc_library(
     name = "kernel_info",

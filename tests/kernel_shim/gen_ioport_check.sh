@@ -1,17 +1,15 @@
 #!/bin/sh
 # Writes a C program that prints, for every IORESOURCE_* / IORES_* name in a
-# kernel's include/linux/ioport.h, its value and C type, plus the layout of
+# kernel's include/linux/ioport.h, its value and C type, and the layout of
 # struct resource:
 #
-#   gen_ioport_check.sh kernel IOPORT_H > check.c   # the kernel's header
-#   gen_ioport_check.sh shim   IOPORT_H > check.c   # our shim's, same names
+#   gen_ioport_check.sh IOPORT_H > ioport_check.c
 #
-# In kernel mode the header's own text is inlined with its <linux/...>
-# includes replaced by the shim's core.h (which stands in for bits.h,
-# compiler.h, minmax.h and types.h). ioport_check_test compares the outputs.
+# The program includes <linux/ioport.h>; BUILD.bazel compiles it once against
+# the kernel's header and once against the shim's, and ioport_check_test
+# compares the two outputs.
 set -eu
-mode=$1
-header=$2
+header=$1
 p() { printf '%s\n' "$*"; }  # dash's echo would expand a \n
 
 echo '#include <stddef.h>'
@@ -20,12 +18,7 @@ if [ ! -s "$header" ]; then  # third_party/kernel_source.bzl found no kernel
   p 'int main(void) { fputs("no kernel source: run tools/install_deps.sh\n", stderr); return 1; }'
   exit 0
 fi
-if [ "$mode" = kernel ]; then
-  echo '#include <shim/core.h>'
-  sed -e 's|^#include <linux/.*|/* & (the shim core.h stands in) */|' "$header"
-else
-  echo '#include <linux/ioport.h>'
-fi
+echo '#include <linux/ioport.h>'
 echo '#define T(x) _Generic((x), int: "int", unsigned: "unsigned", long: "long", unsigned long: "unsigned long", long long: "long long", unsigned long long: "unsigned long long", default: "other")'
 echo 'int main(void) {'
 p '  printf("sizeof(struct resource)=%zu\n", sizeof(struct resource));'
