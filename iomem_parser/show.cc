@@ -65,7 +65,7 @@ std::vector<ShownNode> SelectNodes(const ResourceTree& tree,
     }
   }
   std::vector<bool> context(all.size(), false);
-  if (filter.use_name_regex) {
+  if (filter.name.has_value()) {
     // Matches, plus their ancestors as context: walk with a stack of the
     // positions of the open ancestors.
     std::vector<size_t> path;
@@ -73,8 +73,7 @@ std::vector<ShownNode> SelectNodes(const ResourceTree& tree,
     for (size_t i = 0; i < all.size(); ++i) {
       path.resize(static_cast<size_t>(all[i].depth));
       if (keep[i]) {
-        const std::string name(tree.NameOf(all[i].id));
-        if (std::regex_search(name, filter.name_regex)) {
+        if (filter.name->Matches(tree.NameOf(all[i].id))) {
           match[i] = true;
           for (size_t a : path) {
             if (!match[a]) context[a] = true;

@@ -10,11 +10,12 @@
 #ifndef RESTREE_IOMEM_PARSER_SHOW_H_
 #define RESTREE_IOMEM_PARSER_SHOW_H_
 
-#include <regex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "iomem_parser/glob.h"
 #include "iomem_parser/parser.h"
 #include "resource_tree/resource_tree.h"
 
@@ -23,10 +24,9 @@ namespace restree {
 struct ShowFilter {
   // Only the subtrees of resources with exactly this name ("" = all).
   std::string under;
-  // Only resources whose name this regex finds a match in (plus, as
+  // Only resources whose whole name matches this pattern (plus, as
   // context, their ancestors).
-  bool use_name_regex = false;
-  std::regex name_regex;
+  std::optional<Glob> name;
   // Only resources at a depth below this (0 = top level only); -1 = all.
   int max_depth = -1;
 };

@@ -1,8 +1,10 @@
 // `restree show [FILE|-]`: a /proc/iomem dump as a readable tree.
 
-#include <regex>
 #include <string>
+#include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "iomem_parser/glob.h"
 #include "iomem_parser/show.h"
 #include "tools/cli.h"
 #include "tools/iomem_input.h"
@@ -17,7 +19,8 @@ constexpr char kHelp[] =
     "FILE defaults to /proc/iomem; - reads standard input.\n"
     "\n"
     "  --under NAME     only the subtrees of resources named exactly NAME\n"
-    "  --name REGEX     only resources whose name matches REGEX (ECMAScript),\n"
+    "  --name PATTERN   only resources whose name matches the shell-style\n"
+    "                   PATTERN (* ? [a-z] [!x] \\x; '*CXL*' for a part),\n"
     "                   with their ancestors as context\n"
     "  --depth N        only the top N levels\n"
     "  --raw            the kernel's exact format (the input, for a whole dump)\n"
@@ -46,13 +49,12 @@ int RunShow(cli::Context& ctx) {
   ShowFilter filter;
   filter.under = opts.Get("under");
   if (opts.Has("name")) {
-    try {
-      filter.name_regex = std::regex(opts.Get("name"));
-      filter.use_name_regex = true;
-    } catch (const std::regex_error& e) {
-      return fail(opts.Error(std::string("--name: bad regular expression: ") +
-                             e.what()));
+    absl::StatusOr<Glob> name = Glob::Compile(opts.Get("name"));
+    if (!name.ok()) {
+      return fail(opts.Error(
+          absl::StrCat("--name: bad pattern, ", name.status().message())));
     }
+    filter.name = *std::move(name);
   }
   absl::StatusOr<int64_t> depth = opts.GetInt("depth", -1);
   if (!depth.ok()) return fail(depth.status());
