@@ -73,7 +73,7 @@ std::vector<ShownNode> SelectNodes(const ResourceTree& tree,
     for (size_t i = 0; i < all.size(); ++i) {
       path.resize(static_cast<size_t>(all[i].depth));
       if (keep[i]) {
-        if (filter.name->Matches(tree.NameOf(all[i].id))) {
+        if (filter.name->Search(tree.NameOf(all[i].id))) {
           match[i] = true;
           for (size_t a : path) {
             if (!match[a]) context[a] = true;

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
-#include "iomem_parser/glob.h"
+#include "iomem_parser/name_regex.h"
 #include "iomem_parser/parser.h"
 #include "resource_tree/resource_tree.h"
 
@@ -24,9 +24,9 @@ namespace restree {
 struct ShowFilter {
   // Only the subtrees of resources with exactly this name ("" = all).
   std::string under;
-  // Only resources whose whole name matches this pattern (plus, as
+  // Only resources with a match of this regex in their name (plus, as
   // context, their ancestors).
-  std::optional<Glob> name;
+  std::optional<NameRegex> name;
   // Only resources at a depth below this (0 = top level only); -1 = all.
   int max_depth = -1;
 };

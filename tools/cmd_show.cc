@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "iomem_parser/glob.h"
+#include "iomem_parser/name_regex.h"
 #include "iomem_parser/show.h"
 #include "tools/cli.h"
 #include "tools/iomem_input.h"
@@ -19,9 +19,9 @@ constexpr char kHelp[] =
     "FILE defaults to /proc/iomem; - reads standard input.\n"
     "\n"
     "  --under NAME     only the subtrees of resources named exactly NAME\n"
-    "  --name PATTERN   only resources whose name matches the shell-style\n"
-    "                   PATTERN (* ? [a-z] [!x] \\x; '*CXL*' for a part),\n"
-    "                   with their ancestors as context\n"
+    "  --name REGEX     only resources with a match of REGEX in their name\n"
+    "                   (ERE/ECMAScript subset, linear time: . [] * + ? {m,n}\n"
+    "                   | () ^ $ \\d \\w \\s), with their ancestors as context\n"
     "  --depth N        only the top N levels\n"
     "  --raw            the kernel's exact format (the input, for a whole dump)\n"
     "  --json           JSON (schema restree.show/1, docs/json.md)\n"
@@ -49,10 +49,10 @@ int RunShow(cli::Context& ctx) {
   ShowFilter filter;
   filter.under = opts.Get("under");
   if (opts.Has("name")) {
-    absl::StatusOr<Glob> name = Glob::Compile(opts.Get("name"));
+    absl::StatusOr<NameRegex> name = NameRegex::Compile(opts.Get("name"));
     if (!name.ok()) {
-      return fail(opts.Error(
-          absl::StrCat("--name: bad pattern, ", name.status().message())));
+      return fail(opts.Error(absl::StrCat("--name: bad regular expression, ",
+                                          name.status().message())));
     }
     filter.name = *std::move(name);
   }

@@ -190,7 +190,7 @@ TEST(ShowTest, Filters) {
             "    fe811000-fe811fff : 0000:0d:00.0\n"
             "fea10000-fea1ffff : PCI Bus 0000:0c\n"
             "  fea10000-fea1ffff : 0000:0c:00.0\n");
-  r = Restree({"show", "--name", "endpoint*", cxl});
+  r = Restree({"show", "--name", "^endpoint", cxl});
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("fe800000-fe9fffff     2M  PCI Bus 0000:0c  (context)\n"));
   EXPECT_THAT(r.out, HasSubstr("      fe800000-fe80ffff    64K  endpoint2\n"));
@@ -209,7 +209,7 @@ TEST(ShowTest, UsageErrorsAreOneLineAndExitTwo) {
       {{"show", "--depth"}, "restree show: option '--depth' needs a value\n"},
       {{"show", "--depth", "x", cxl}, "restree show: option '--depth' wants an integer, got 'x'\n"},
       {{"show", "--depth", "0", cxl}, "restree show: --depth must be at least 1\n"},
-      {{"show", "--name", "end[0-9", cxl}, "restree show: --name: bad pattern, column 4: '[' without a closing ']'\n"},
+      {{"show", "--name", "end[0-9", cxl}, "restree show: --name: bad regular expression, column 4: '[' without a closing ']'\n"},
       {{"show", "--raw", "--json", cxl}, "restree show: --raw and --json exclude each other\n"},
       {{"show", cxl, cxl}, "restree show: takes at most one file\n"},
       {{"show", "--max-depth", "6", cxl}, "restree show: --max-depth must be 5 or 8 (MAX_IORES_LEVEL)\n"},
