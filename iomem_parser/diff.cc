@@ -209,10 +209,10 @@ class Matcher {
     };
     const auto ca = children(a_);
     const auto cb = children(b_);
-    std::vector<std::pair<int, int>> todo = {{-1, -1}};
-    while (!todo.empty()) {
-      const auto [p, q] = todo.back();
-      todo.pop_back();
+    std::vector<std::pair<int, int>> pending = {{-1, -1}};
+    while (!pending.empty()) {
+      const auto [p, q] = pending.back();
+      pending.pop_back();
       const auto& kids_a = ca[static_cast<size_t>(p + 1)];
       const auto& kids_b = cb[static_cast<size_t>(q + 1)];
       size_t start = 0;
@@ -221,7 +221,7 @@ class Matcher {
           const int i = kids_a[k];
           if (pa_[i] < 0 && a_.name[i] == b_.name[j]) {
             Pair(i, j);
-            todo.emplace_back(i, j);
+            pending.emplace_back(i, j);
             start = k + 1;
             break;
           }

@@ -437,14 +437,14 @@ absl::StatusOr<NameRegex> NameRegex::Compile(absl::string_view pattern) {
 bool NameRegex::Search(absl::string_view name) const {
   const size_t n = name.size();
   std::vector<size_t> mark(states_.size(), ~size_t{0});  // last position added
-  std::vector<int32_t> clist, nlist, todo;
+  std::vector<int32_t> clist, nlist, pending;
   // Adds the byte and match states reachable from `s0` without consuming a
   // byte at position `pos`.
   auto add = [&](std::vector<int32_t>& list, int32_t s0, size_t pos) {
-    todo.push_back(s0);
-    while (!todo.empty()) {
-      const int32_t s = todo.back();
-      todo.pop_back();
+    pending.push_back(s0);
+    while (!pending.empty()) {
+      const int32_t s = pending.back();
+      pending.pop_back();
       if (s < 0 || mark[static_cast<size_t>(s)] == pos) continue;
       mark[static_cast<size_t>(s)] = pos;
       const State& st = states_[static_cast<size_t>(s)];
@@ -454,14 +454,14 @@ bool NameRegex::Search(absl::string_view name) const {
           list.push_back(s);
           break;
         case Kind::kSplit:
-          todo.push_back(st.out1);
-          todo.push_back(st.out);
+          pending.push_back(st.out1);
+          pending.push_back(st.out);
           break;
         case Kind::kBegin:
-          if (pos == 0) todo.push_back(st.out);
+          if (pos == 0) pending.push_back(st.out);
           break;
         case Kind::kEnd:
-          if (pos == n) todo.push_back(st.out);
+          if (pos == n) pending.push_back(st.out);
           break;
       }
     }
