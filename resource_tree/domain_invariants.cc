@@ -1,6 +1,7 @@
 #include "resource_tree/domain_invariants.h"
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -37,8 +38,19 @@ std::vector<InvariantViolation> CheckDomainInvariants(
                     std::string message) {
     out.push_back(InvariantViolation{kind, std::move(nodes), std::move(message)});
   };
-  tree.ForEachPreorder([&](ResourceId id, int) {
+  // window_at[d]: the nearest "CXL Window N" at or above the node last seen
+  // at depth d (invalid if none), so that each region finds its window in
+  // O(1) instead of walking its ancestors.
+  const ResourceId root = tree.root();
+  const ResourceId root_window =
+      NameIsNumbered(tree.NameOf(root), "CXL Window ") ? root : ResourceId();
+  std::vector<ResourceId> window_at;
+  tree.ForEachPreorder([&](ResourceId id, int depth) {
     const ResourceView v = tree.View(id);
+    const size_t d = static_cast<size_t>(depth);
+    const ResourceId window = d == 0 ? root_window : window_at[d - 1];
+    window_at.resize(d + 1);
+    window_at[d] = NameIsNumbered(v.name, "CXL Window ") ? id : window;
     // 13: driver-managed System RAM, as add_memory_driver_managed() makes it.
     if (absl::StartsWith(v.name, "System RAM (") &&
         absl::EndsWith(v.name, ")")) {
@@ -72,15 +84,7 @@ std::vector<InvariantViolation> CheckDomainInvariants(
       }
     }
     if (NameIsNumbered(v.name, "region")) {
-      // Find the window above it, if any.
-      ResourceId window;
-      for (ResourceId a = v.parent; a.valid(); a = tree.ParentOf(a)) {
-        if (NameIsNumbered(tree.NameOf(a), "CXL Window ")) {
-          window = a;
-          break;
-        }
-      }
-      if (window.valid()) {
+      if (window.valid()) {  // the nearest window above it
         if (window != v.parent) {
           report(Kind::kCxl, {id, window},
                  absl::StrFormat("%s is below %s but not its direct child",
