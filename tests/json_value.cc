@@ -5,6 +5,23 @@
 namespace restree {
 namespace testing {
 
+JsonValue::~JsonValue() {
+  // Move every descendant into one flat list; each then dies childless.
+  std::vector<JsonValue> doomed;
+  auto adopt = [&](JsonValue& v) {
+    for (JsonValue& c : v.items) doomed.push_back(std::move(c));
+    for (auto& f : v.fields) doomed.push_back(std::move(f.second));
+    v.items.clear();
+    v.fields.clear();
+  };
+  adopt(*this);
+  while (!doomed.empty()) {
+    JsonValue v = std::move(doomed.back());
+    doomed.pop_back();
+    adopt(v);
+  }
+}
+
 const JsonValue& JsonValue::operator[](absl::string_view key) const {
   static const JsonValue* null = new JsonValue();
   for (const auto& f : fields) {

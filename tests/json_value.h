@@ -27,6 +27,15 @@ struct JsonValue {
   std::vector<JsonValue> items;                            // array
   std::vector<std::pair<std::string, JsonValue>> fields;  // object, in order
 
+  JsonValue() = default;
+  JsonValue(const JsonValue&) = default;  // recursive: for small values
+  JsonValue(JsonValue&&) = default;
+  JsonValue& operator=(const JsonValue&) = default;
+  JsonValue& operator=(JsonValue&&) = default;
+  // Iterative, like the parser: a deeply nested document is freed without
+  // recursing.
+  ~JsonValue();
+
   // The field `key` of an object; a null value if absent.
   const JsonValue& operator[](absl::string_view key) const;
   const JsonValue& operator[](size_t i) const { return items.at(i); }
