@@ -32,10 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint64_t physmem_end =
       in.ConsumeBool() ? 0x3fffffff : (uint64_t{1} << 46) - 1;
   kil::KernelLoop loop(physmem_end);
-  char directive[48];
-  std::snprintf(directive, sizeof(directive), "# physmem_end=%#llx\n",
-                static_cast<unsigned long long>(physmem_end));
-  std::string trace = directive;  // replayable: bazel run //tests:kil
+  std::string trace = kil::TraceHeader(physmem_end);  // bazel run //tests:kil
   for (int step = 0; step < 128 && in.remaining_bytes() > 0; ++step) {
     const ops::Op op =
         ops::Normalize(testing::ConsumeOp(in, kMaxAddress), loop.size());

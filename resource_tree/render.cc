@@ -51,14 +51,19 @@ std::string RenderProcIomem(const ResourceTree& tree,
   return out;
 }
 
+void AppendDumpLine(std::string* out, int depth, uint64_t first, uint64_t last,
+                    absl::string_view name, uint64_t flags, uint32_t desc) {
+  out->append(static_cast<size_t>(depth) * 2, ' ');
+  absl::StrAppendFormat(out, "%016x-%016x : %s flags=%#x desc=%d\n", first,
+                        last, name, flags, desc);
+}
+
 std::string RenderDump(const ResourceTree& tree) {
   std::string out;
   auto line = [&](ResourceId id, int depth) {
     const ResourceView v = tree.View(id);
-    out.append(static_cast<size_t>(depth) * 2, ' ');
-    absl::StrAppendFormat(&out, "%016x-%016x : %s flags=%#x desc=%d\n",
-                          v.range.first(), v.range.last(), v.name, v.flags,
-                          v.desc);
+    AppendDumpLine(&out, depth, v.range.first(), v.range.last(), v.name,
+                   v.flags, v.desc);
   };
   line(tree.root(), 0);
   tree.ForEachPreorder(

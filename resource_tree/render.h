@@ -51,6 +51,11 @@ void AppendProcLine(std::string* out, int depth, int width, uint64_t first,
 //   "<indent>first-last : name flags=0x... desc=N\n" (16-digit hex).
 std::string RenderDump(const ResourceTree& tree);
 
+// Appends one RenderDump() line (for dumps of trees held elsewhere, such as
+// the real kernel's in tests/kernel_in_the_loop.cc).
+void AppendDumpLine(std::string* out, int depth, uint64_t first, uint64_t last,
+                    absl::string_view name, uint64_t flags, uint32_t desc);
+
 }  // namespace restree
 
 #endif  // RESTREE_RESOURCE_TREE_RENDER_H_

@@ -124,9 +124,8 @@ std::string KernelLoop::KernelDump() const {
   for (int i = -1; i < n; ++i) {
     struct ka_node k;
     ka_get_node(i, &k);
-    out.append(static_cast<size_t>(k.depth + 1) * 2, ' ');
-    absl::StrAppendFormat(&out, "%016x-%016x : %s flags=%#x desc=%d\n",
-                          k.start, k.end, k.name, k.flags, k.desc);
+    AppendDumpLine(&out, k.depth + 1, k.start, k.end, k.name, k.flags,
+                   static_cast<uint32_t>(k.desc));
   }
   return out;
 }
@@ -192,21 +191,26 @@ StepReport KernelLoop::Step(const ops::Op& op) {
   if (!s.mismatch.empty()) return s;
   const std::string kd = KernelDump();
   const std::string md = model_.Dump();
+  const std::string td = RenderDump(tree_);
   if (kd != md) {
     s.mismatch = absl::StrCat("trees differ\nkernel:\n", kd, "model:\n", md);
-  } else if (RenderDump(tree_) != md) {
-    s.mismatch = absl::StrCat("trees differ\nResourceTree:\n", RenderDump(tree_),
-                              "model:\n", md);
+  } else if (td != md) {
+    s.mismatch =
+        absl::StrCat("trees differ\nResourceTree:\n", td, "model:\n", md);
   } else {
     for (bool capable : {true, false}) {
       const std::string kp = ProcText(capable);
       ProcRenderOptions o;
       o.zero_addresses = !capable;
-      if (kp != RenderProcIomem(tree_, o) ||
-          kp != model_.RenderProc(profile_.proc_max_depth, !capable)) {
-        s.mismatch = absl::StrCat("/proc/iomem differs", capable ? "" : " (unprivileged)",
-                                  "\nkernel r_show:\n", kp, "restree:\n",
-                                  RenderProcIomem(tree_, o));
+      const std::string tp = RenderProcIomem(tree_, o);
+      const std::string mp =
+          model_.RenderProc(profile_.proc_max_depth, !capable);
+      if (kp != tp || kp != mp) {
+        s.mismatch = absl::StrCat(
+            "/proc/iomem differs", capable ? "" : " (unprivileged)",
+            "\nkernel r_show:\n", kp,
+            kp != tp ? "ResourceTree:\n" : "KernelModel:\n",
+            kp != tp ? tp : mp);
         break;
       }
     }
@@ -214,10 +218,15 @@ StepReport KernelLoop::Step(const ops::Op& op) {
   return s;
 }
 
+constexpr absl::string_view kDirective = "# physmem_end=";
+
+std::string TraceHeader(uint64_t physmem_end) {
+  return absl::StrFormat("%s%#x\n", kDirective, physmem_end);
+}
+
 absl::StatusOr<ReplaySummary> Replay(
     absl::string_view text, absl::string_view filename,
     const std::function<void(int line, const StepReport&)>& on_step) {
-  constexpr absl::string_view kDirective = "# physmem_end=";
   uint64_t physmem_end = (uint64_t{1} << 46) - 1;
   struct Line {
     int number;
@@ -245,24 +254,15 @@ absl::StatusOr<ReplaySummary> Replay(
       continue;
     }
     if (line.empty() || line[0] == '#') continue;
-    absl::StatusOr<ops::Op> op = ops::ParseOp(line);
+    // The untrimmed line, so that ParseOp's "column N: ..." counts columns of
+    // the file's line.
+    absl::StatusOr<ops::Op> op =
+        ops::ParseOp(absl::StripTrailingAsciiWhitespace(raw));
     if (!op.ok()) {
-      // ParseOp counts columns in `line`; report them in the file's line.
-      const size_t indent = static_cast<size_t>(line.data() - raw.data());
       absl::string_view msg = op.status().message();
-      int col = 0;
-      if (absl::ConsumePrefix(&msg, "column ")) {
-        const size_t colon = msg.find(':');
-        if (colon != absl::string_view::npos &&
-            absl::SimpleAtoi(msg.substr(0, colon), &col)) {
-          msg.remove_prefix(colon + 1);
-          msg = absl::StripLeadingAsciiWhitespace(msg);
-        }
-      }
+      const bool has_column = absl::ConsumePrefix(&msg, "column ");
       return absl::InvalidArgumentError(
-          col > 0 ? absl::StrCat(filename, ":", number, ":", col + indent,
-                                 ": ", msg)
-                  : absl::StrCat(filename, ":", number, ": ", msg));
+          absl::StrCat(filename, ":", number, has_column ? ":" : ": ", msg));
     }
     lines.push_back({number, *std::move(op)});
   }

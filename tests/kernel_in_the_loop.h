@@ -72,6 +72,10 @@ class KernelLoop {
   ResourceTree tree_;
 };
 
+// The first line of a trace for a KernelLoop(physmem_end):
+// "# physmem_end=0x3fffffff\n", which Replay() reads back.
+std::string TraceHeader(uint64_t physmem_end);
+
 // What Replay() did.
 struct ReplaySummary {
   int ops = 0;            // operations run (skipped ones included)

@@ -96,7 +96,7 @@ RC_GTEST_PROP(KernelInTheLoop, KernelModelAndResourceTreeAgree, ()) {
       *rc::gen::container<std::vector<testing::PlacedOp>>(
           testing::GenPlacedOp(kMaxAddress));
   kil::KernelLoop loop(physmem_end);
-  std::string trace = absl::StrFormat("# physmem_end=%#x\n", physmem_end);
+  std::string trace = kil::TraceHeader(physmem_end);
   for (const testing::PlacedOp& p : seq) {
     const ops::Op op = testing::Place(
         loop.tree(), ops::Normalize(p.first, loop.size()), p.second,

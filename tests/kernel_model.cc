@@ -92,11 +92,11 @@ void KernelModel::FreeRes(Res* r) {
 }
 
 void KernelModel::FreeTree(Res* r) {
-  std::vector<Res*> todo = {r};
-  while (!todo.empty()) {
-    Res* x = todo.back();
-    todo.pop_back();
-    for (Res* c = x->child; c; c = c->sibling) todo.push_back(c);
+  std::vector<Res*> pending = {r};
+  while (!pending.empty()) {
+    Res* x = pending.back();
+    pending.pop_back();
+    for (Res* c = x->child; c; c = c->sibling) pending.push_back(c);
     FreeRes(x);
   }
 }
@@ -796,10 +796,10 @@ std::string KernelModel::RenderProc(int max_depth, bool zero_addresses) const {
 std::string KernelModel::Dump() const {
   std::string out;
   char buf[160];
-  std::vector<std::pair<Res*, int>> todo = {{root_, 0}};
-  while (!todo.empty()) {
-    auto [r, depth] = todo.back();
-    todo.pop_back();
+  std::vector<std::pair<Res*, int>> pending = {{root_, 0}};
+  while (!pending.empty()) {
+    auto [r, depth] = pending.back();
+    pending.pop_back();
     std::snprintf(buf, sizeof(buf), "%*s%016llx-%016llx : ", depth * 2, "",
                   static_cast<unsigned long long>(r->start),
                   static_cast<unsigned long long>(r->end));
@@ -811,7 +811,7 @@ std::string KernelModel::Dump() const {
     std::vector<Res*> kids;
     for (Res* c = r->child; c; c = c->sibling) kids.push_back(c);
     for (auto it = kids.rbegin(); it != kids.rend(); ++it) {
-      todo.emplace_back(*it, depth + 1);
+      pending.emplace_back(*it, depth + 1);
     }
   }
   return out;
@@ -820,11 +820,11 @@ std::string KernelModel::Dump() const {
 std::vector<std::string> KernelModel::CheckInvariants() const {
   std::vector<std::string> out;
   std::set<const Res*> seen = {root_};
-  std::vector<const Res*> todo = {root_};
+  std::vector<const Res*> pending = {root_};
   char buf[200];
-  while (!todo.empty()) {
-    const Res* p = todo.back();
-    todo.pop_back();
+  while (!pending.empty()) {
+    const Res* p = pending.back();
+    pending.pop_back();
     if (p->start > p->end) {
       std::snprintf(buf, sizeof(buf), "%s: start > end", p->name.c_str());
       out.push_back(buf);
@@ -844,7 +844,7 @@ std::vector<std::string> KernelModel::CheckInvariants() const {
                       ", " + c->name);
       }
       prev = c;
-      todo.push_back(c);
+      pending.push_back(c);
     }
   }
   if (seen.size() != live_.size()) {

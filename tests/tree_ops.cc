@@ -214,6 +214,7 @@ absl::StatusOr<Op> ParseOp(absl::string_view line) {
     return absl::InvalidArgumentError(
         absl::StrFormat("column %d: %s", col, msg));
   };
+  line = absl::StripLeadingAsciiWhitespace(line);
   if (absl::StartsWith(line, "> ")) line.remove_prefix(2);
   line = absl::StripLeadingAsciiWhitespace(line);
   size_t sp = line.find(' ');
