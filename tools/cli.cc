@@ -4,8 +4,6 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
-#include <iterator>
-#include <sstream>
 
 #include "absl/numeric/int128.h"
 #include "absl/strings/ascii.h"
@@ -168,23 +166,28 @@ absl::StatusOr<uint64_t> OptionParser::GetU64(const std::string& name,
   return v;
 }
 
-absl::StatusOr<std::string> ReadInput(const std::string& path) {
-  if (path == "-") {
-    std::ostringstream ss;
-    ss << std::cin.rdbuf();
-    if (std::cin.bad()) {
-      return absl::InvalidArgumentError("-: cannot read standard input");
+absl::StatusOr<std::string> ReadInput(const std::string& path,
+                                      size_t max_bytes) {
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (path != "-") {
+    file.open(path, std::ios::binary);
+    if (!file) {
+      return absl::NotFoundError(
+          absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
     }
-    return ss.str();
+    in = &file;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(
-        absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
+  std::string data;
+  char buf[1 << 16];
+  while (in->read(buf, sizeof(buf)) || in->gcount() > 0) {
+    data.append(buf, static_cast<size_t>(in->gcount()));
+    if (data.size() > max_bytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": larger than ", max_bytes, " bytes"));
+    }
   }
-  std::string data((std::istreambuf_iterator<char>(in)),
-                   std::istreambuf_iterator<char>());
-  if (in.bad()) {
+  if (in->bad()) {
     return absl::DataLossError(absl::StrCat(path, ": read error"));
   }
   return data;

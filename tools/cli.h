@@ -100,8 +100,12 @@ class OptionParser {
   std::vector<std::string> positional_;
 };
 
-// Reads a whole file, or standard input for "-". Errors name the file.
-[[nodiscard]] absl::StatusOr<std::string> ReadInput(const std::string& path);
+// Reads a whole file, or standard input for "-", in 64 KiB blocks. Errors
+// name the file: cannot open, a read error (a directory, say), or more than
+// `max_bytes` (an error, not an allocation).
+inline constexpr size_t kMaxInputBytes = size_t{1} << 30;
+[[nodiscard]] absl::StatusOr<std::string> ReadInput(
+    const std::string& path, size_t max_bytes = kMaxInputBytes);
 
 // Parses an unsigned number: decimal, 0x-hex, or with a K/M/G/T/P suffix
 // (binary multiples: 4K = 4096). Errors name `what`.

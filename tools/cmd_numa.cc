@@ -3,11 +3,7 @@
 // `numactl -H` output or a raw ACPI SLIT, plus restree's node attribute text.
 // The model is numa/tiering.h; the formats are in docs/tiering.md.
 
-#include <cerrno>
 #include <cstdint>
-#include <cstring>
-#include <fstream>
-#include <iostream>
 #include <map>
 #include <ostream>
 #include <string>
@@ -54,34 +50,6 @@ constexpr char kHelp[] =
     "\n"
     "Exit status: 0 success, 2 usage error or bad input.\n";
 
-// Reads `path` ("-": standard input) up to numa::kMaxTextInput bytes; a
-// longer input is an error, not an allocation.
-absl::StatusOr<std::string> ReadCapped(const std::string& path) {
-  std::ifstream file;
-  std::istream* in = &std::cin;
-  if (path != "-") {
-    file.open(path, std::ios::binary);
-    if (!file) {
-      return absl::NotFoundError(
-          absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
-    }
-    in = &file;
-  }
-  std::string data;
-  char buf[1 << 16];
-  while (in->read(buf, sizeof(buf)) || in->gcount() > 0) {
-    data.append(buf, static_cast<size_t>(in->gcount()));
-    if (data.size() > numa::kMaxTextInput) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": larger than ", numa::kMaxTextInput, " bytes"));
-    }
-  }
-  if (in->bad()) {
-    return absl::DataLossError(absl::StrCat(path, ": read error"));
-  }
-  return data;
-}
-
 int Fail(cli::Context& ctx, const absl::Status& s) {
   *ctx.err << "restree numa: " << s.message() << "\n";
   return cli::kExitError;
@@ -124,12 +92,12 @@ int RunNuma(cli::Context& ctx) {
     topology = std::move(dump->topology);
   } else if (opts.Has("numactl")) {
     const std::string file = opts.Get("numactl");
-    absl::StatusOr<std::string> text = ReadCapped(file);
+    absl::StatusOr<std::string> text = cli::ReadInput(file, numa::kMaxTextInput);
     if (!text.ok()) return Fail(ctx, text.status());
     topology = numa::ParseNumactl(*text, file);
   } else {
     const std::string file = opts.Get("slit");
-    absl::StatusOr<std::string> bytes = ReadCapped(file);
+    absl::StatusOr<std::string> bytes = cli::ReadInput(file, numa::kMaxTextInput);
     if (!bytes.ok()) return Fail(ctx, bytes.status());
     const std::vector<uint8_t> data(bytes->begin(), bytes->end());
     topology = numa::DecodeSlit(data, file);
@@ -138,7 +106,7 @@ int RunNuma(cli::Context& ctx) {
 
   if (opts.Has("perf")) {
     const std::string file = opts.Get("perf");
-    absl::StatusOr<std::string> text = ReadCapped(file);
+    absl::StatusOr<std::string> text = cli::ReadInput(file, numa::kMaxTextInput);
     if (!text.ok()) return Fail(ctx, text.status());
     if (absl::Status s = numa::ApplyNodeAttributes(*text, file, &*topology);
         !s.ok()) {

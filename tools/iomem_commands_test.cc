@@ -214,6 +214,9 @@ TEST(ShowTest, UsageErrorsAreOneLineAndExitTwo) {
       {{"show", cxl, cxl}, "restree show: takes at most one file\n"},
       {{"show", "--max-depth", "6", cxl}, "restree show: --max-depth must be 5 or 8 (MAX_IORES_LEVEL)\n"},
       {{"show", "/nonexistent/iomem"}, "/nonexistent/iomem: cannot open: No such file or directory\n"},
+      // A directory opens but cannot be read (this threw, and aborted).
+      {{"show", "/"}, "/: read error\n"},
+      {{"check", "/"}, "/: read error\n"},
       {{"nosuchcommand"}, "restree: unknown command 'nosuchcommand' (restree --help lists them)\n"},
   };
   for (const Case& c : cases) {
