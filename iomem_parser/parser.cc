@@ -437,9 +437,11 @@ absl::Status Parser::Build() {
   out_.lines.reserve(recs_.size());
   for (size_t i = 0; i < recs_.size(); ++i) {
     const Record& rec = recs_[i];
-    // A dropped line's children hang from its nearest kept ancestor.
+    // A dropped line's children hang from its nearest kept ancestor (a
+    // dropped line's parent[] is repointed there below, so this is one step).
     int p = parent[i];
     while (p >= 0 && dropped[p]) p = parent[p];
+    const int kept_parent = p;
     const ResourceId pid = p < 0 ? builder.root() : id_of[p];
     TreeBuilder::Problem problem;
     ResourceId other;
@@ -494,6 +496,7 @@ absl::Status Parser::Build() {
     out_.structure_problems.push_back(
         IomemStructureProblem{rec.line, line_of(p), msg});
     dropped[i] = true;
+    parent[i] = kept_parent;
   }
   out_.tree = std::move(builder).Finish();
   return absl::OkStatus();

@@ -75,8 +75,11 @@ std::vector<ShownNode> SelectNodes(const ResourceTree& tree,
       if (keep[i]) {
         if (filter.name->Search(tree.NameOf(all[i].id))) {
           match[i] = true;
-          for (size_t a : path) {
-            if (!match[a]) context[a] = true;
+          // Innermost first: an ancestor already marked has all of its own
+          // ancestors marked, so each node is marked at most once.
+          for (auto a = path.rbegin(); a != path.rend(); ++a) {
+            if (match[*a] || context[*a]) break;
+            context[*a] = true;
           }
         }
       }
