@@ -348,7 +348,6 @@ absl::StatusOr<NameRegex> NameRegex::Compile(absl::string_view pattern) {
   if (absl::Status s = parser.Run(); !s.ok()) return s;
 
   NameRegex re;
-  re.pattern_ = std::string(pattern);
   re.sets_ = std::move(parser.sets());
   // Thompson's construction over the postfix program. A fragment's dangling
   // exits form a list threaded through `next` (slot = 2 * state + which out),

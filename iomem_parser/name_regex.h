@@ -34,7 +34,6 @@
 
 #include <bitset>
 #include <cstdint>
-#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -55,8 +54,6 @@ class NameRegex {
   // True iff some part of `name` (possibly empty) matches.
   bool Search(absl::string_view name) const;
 
-  const std::string& pattern() const { return pattern_; }
-
  private:
   enum class Kind : uint8_t { kByte, kSplit, kBegin, kEnd, kMatch };
   struct State {
@@ -66,7 +63,6 @@ class NameRegex {
     int32_t set = -1;   // kByte: index into sets_
   };
 
-  std::string pattern_;
   std::vector<State> states_;
   std::vector<std::bitset<256>> sets_;
   int32_t start_ = -1;

@@ -1,6 +1,5 @@
 #include "resource_tree/json_writer.h"
 
-#include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -168,17 +167,6 @@ JsonWriter& JsonWriter::Uint(uint64_t v) {
 JsonWriter& JsonWriter::Uint128(absl::uint128 v) {
   BeforeValue();
   absl::StrAppend(&out_, absl::StrFormat("%d", v));
-  if (stack_.empty()) done_ = true;
-  return *this;
-}
-
-JsonWriter& JsonWriter::Double(double v) {
-  BeforeValue();
-  if (std::isfinite(v)) {
-    absl::StrAppend(&out_, v);
-  } else {
-    out_ += "null";
-  }
   if (stack_.empty()) done_ = true;
   return *this;
 }

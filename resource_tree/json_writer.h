@@ -46,7 +46,6 @@ class JsonWriter {
   JsonWriter& Uint(uint64_t v);
   // Sizes up to 2^64 (the whole address space) are exact integers.
   JsonWriter& Uint128(absl::uint128 v);
-  JsonWriter& Double(double v);
   JsonWriter& Bool(bool v);
   JsonWriter& Null();
   // An address as a string: "0x1000".

@@ -72,13 +72,6 @@ std::string ErrnoName(int errno_value) {
   return absl::StrCat("E", errno_value);
 }
 
-int ErrnoFromName(absl::string_view name) {
-  for (const ErrnoEntry& e : kErrnos) {
-    if (name == e.name) return e.value;
-  }
-  return 0;
-}
-
 absl::string_view KernelOutcomeName(KernelOutcome outcome) {
   switch (outcome) {
     case KernelOutcome::kOk:

@@ -51,8 +51,6 @@ inline constexpr int kERANGE = 34;
 
 // "EBUSY" for 16; "E123" for numbers without a name.
 std::string ErrnoName(int errno_value);
-// Inverse of ErrnoName() for the names above; 0 if unknown.
-int ErrnoFromName(absl::string_view name);
 
 enum class KernelOutcome : int {
   kOk = 0,

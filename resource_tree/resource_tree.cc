@@ -518,12 +518,10 @@ std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
   uint64_t prev_start = 0;
   uint32_t prev_node = kNoIndex;
   std::vector<uint32_t> stack = {kRootIndex};
-  std::vector<uint32_t> order;  // pre-order, for the sweep below
   while (!stack.empty()) {
     const uint32_t p = stack.back();
     stack.pop_back();
     if (p != kRootIndex) {
-      order.push_back(p);
       if (have_prev && nodes_[p].first < prev_start) {
         report(Kind::kPreorderNotMonotone, {prev_node, p},
                absl::StrFormat("pre-order visits %s after %s",

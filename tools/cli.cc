@@ -137,15 +137,6 @@ std::string OptionParser::Get(const std::string& name,
   return std::prev(range.second)->second;
 }
 
-std::vector<std::string> OptionParser::GetAll(const std::string& name) const {
-  std::vector<std::string> out;
-  auto range = values_.equal_range(name);
-  for (auto it = range.first; it != range.second; ++it) {
-    out.push_back(it->second);
-  }
-  return out;
-}
-
 absl::StatusOr<int64_t> OptionParser::GetInt(const std::string& name,
                                              int64_t fallback) const {
   if (!Has(name)) return fallback;

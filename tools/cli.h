@@ -80,8 +80,6 @@ class OptionParser {
   // The last value given for `name`, or `fallback`.
   std::string Get(const std::string& name,
                   const std::string& fallback = "") const;
-  // Every value given for a repeatable option.
-  std::vector<std::string> GetAll(const std::string& name) const;
   const std::vector<std::string>& positional() const { return positional_; }
 
   // Helpers for typed values; errors name the option.

@@ -55,12 +55,5 @@ uint32_t NameTable::Intern(absl::string_view name) {
   return id;
 }
 
-bool NameTable::Find(absl::string_view name, uint32_t* id) const {
-  auto it = index_.find(name);
-  if (it == index_.end()) return false;
-  *id = it->second;
-  return true;
-}
-
 }  // namespace internal
 }  // namespace restree

@@ -6,7 +6,7 @@
 // by `Get()` stays valid for the table's lifetime (and a copy of the table has
 // its own storage). Id 0 is the empty string.
 //
-// Complexity: `Intern()` and `Find()` are O(length) expected; `Get()` O(1).
+// Complexity: `Intern()` is O(length) expected; `Get()` O(1).
 // Thread-safety: thread-compatible.
 
 #ifndef RESTREE_RESOURCE_TREE_INTERNAL_NAME_TABLE_H_
@@ -32,8 +32,6 @@ class NameTable {
 
   // The id of `name`, adding it if new.
   uint32_t Intern(absl::string_view name);
-  // The id of `name` if present.
-  bool Find(absl::string_view name, uint32_t* id) const;
   // Precondition: id < size().
   absl::string_view Get(uint32_t id) const { return strings_[id]; }
   uint32_t size() const { return static_cast<uint32_t>(strings_.size()); }
