@@ -4,40 +4,13 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "resource_tree/domain_invariants.h"
 #include "resource_tree/tree_builder.h"
 
 namespace restree {
 namespace {
-
-bool IsSystemRam(absl::string_view name) {
-  return name == "System RAM" ||
-         (absl::StartsWith(name, "System RAM (") && absl::EndsWith(name, ")"));
-}
-
-bool AllDigits(absl::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
-  }
-  return true;
-}
-
-bool IsCxlWindow(absl::string_view n) {
-  return absl::StartsWith(n, "CXL Window ") && AllDigits(n.substr(11));
-}
-bool IsRegion(absl::string_view n) {
-  return absl::StartsWith(n, "region") && AllDigits(n.substr(6));
-}
-bool IsDax(absl::string_view n) {
-  if (!absl::StartsWith(n, "dax")) return false;
-  const size_t dot = n.find('.');
-  return dot != absl::string_view::npos && AllDigits(n.substr(3, dot - 3)) &&
-         AllDigits(n.substr(dot + 1));
-}
 
 // A tree flattened in pre-order, with parent positions.
 struct Flat {
@@ -272,13 +245,13 @@ IomemSummary Summarize(const ResourceTree& tree) {
     const absl::string_view name = tree.NameOf(id);
     const Range r = tree.RangeOf(id);
     const bool above = depth > 0 && in_ram[depth - 1];
-    const bool ram = IsSystemRam(name);
+    const bool ram = IsSystemRamName(name);
     if (ram && !above) s.system_ram += r.size();
     in_ram.resize(static_cast<size_t>(depth) + 1);
     in_ram[depth] = above || ram;
-    if (IsCxlWindow(name)) s.cxl_windows.push_back(r);
-    if (IsRegion(name)) s.regions.push_back(r);
-    if (IsDax(name)) s.dax.push_back(r);
+    if (IsCxlWindowName(name)) s.cxl_windows.push_back(r);
+    if (IsRegionName(name)) s.regions.push_back(r);
+    if (IsDaxName(name)) s.dax.push_back(r);
     if (name == "System RAM (kmem)") s.kmem.push_back(r);
   });
   return s;

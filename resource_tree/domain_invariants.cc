@@ -6,18 +6,16 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 
 namespace restree {
 namespace {
 
 constexpr uint64_t k256M = uint64_t{256} << 20;
 
-// "prefix" followed by one or more decimal digits and nothing else.
-bool NameIsNumbered(absl::string_view name, absl::string_view prefix) {
-  if (!absl::StartsWith(name, prefix) || name.size() == prefix.size()) {
-    return false;
-  }
-  for (char c : name.substr(prefix.size())) {
+bool AllDigits(absl::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
     if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
   }
   return true;
@@ -29,6 +27,29 @@ std::string Show(const ResourceTree& t, ResourceId id) {
 }
 
 }  // namespace
+
+bool IsCxlWindowName(absl::string_view n) {
+  return absl::ConsumePrefix(&n, "CXL Window ") && AllDigits(n);
+}
+
+bool IsRegionName(absl::string_view n) {
+  return absl::ConsumePrefix(&n, "region") && AllDigits(n);
+}
+
+bool IsDaxName(absl::string_view n) {
+  if (!absl::ConsumePrefix(&n, "dax")) return false;
+  const size_t dot = n.find('.');
+  return dot != absl::string_view::npos && AllDigits(n.substr(0, dot)) &&
+         AllDigits(n.substr(dot + 1));
+}
+
+bool IsDriverManagedRamName(absl::string_view n) {
+  return absl::StartsWith(n, "System RAM (") && absl::EndsWith(n, ")");
+}
+
+bool IsSystemRamName(absl::string_view n) {
+  return n == "System RAM" || IsDriverManagedRamName(n);
+}
 
 std::vector<InvariantViolation> CheckDomainInvariants(
     const ResourceTree& tree, const DomainRules& rules) {
@@ -43,17 +64,16 @@ std::vector<InvariantViolation> CheckDomainInvariants(
   // O(1) instead of walking its ancestors.
   const ResourceId root = tree.root();
   const ResourceId root_window =
-      NameIsNumbered(tree.NameOf(root), "CXL Window ") ? root : ResourceId();
+      IsCxlWindowName(tree.NameOf(root)) ? root : ResourceId();
   std::vector<ResourceId> window_at;
   tree.ForEachPreorder([&](ResourceId id, int depth) {
     const ResourceView v = tree.View(id);
     const size_t d = static_cast<size_t>(depth);
     const ResourceId window = d == 0 ? root_window : window_at[d - 1];
     window_at.resize(d + 1);
-    window_at[d] = NameIsNumbered(v.name, "CXL Window ") ? id : window;
+    window_at[d] = IsCxlWindowName(v.name) ? id : window;
     // 13: driver-managed System RAM, as add_memory_driver_managed() makes it.
-    if (absl::StartsWith(v.name, "System RAM (") &&
-        absl::EndsWith(v.name, ")")) {
+    if (IsDriverManagedRamName(v.name)) {
       constexpr uint64_t kNeed = iores::kSystemRam | iores::kBusy |
                                  iores::kSysramDriverManaged;
       if (rules.check_flags && (v.flags & kNeed) != kNeed) {
@@ -73,7 +93,7 @@ std::vector<InvariantViolation> CheckDomainInvariants(
       }
     }
     // 14: CXL windows and the regions in them.
-    if (NameIsNumbered(v.name, "CXL Window ")) {
+    if (IsCxlWindowName(v.name)) {
       if (rules.check_flags && (ResourceType(v.flags) != iores::kMem ||
                                 v.desc != iores_desc::kCxl)) {
         report(Kind::kCxl, {id},
@@ -83,7 +103,7 @@ std::vector<InvariantViolation> CheckDomainInvariants(
                                DescToString(v.desc)));
       }
     }
-    if (NameIsNumbered(v.name, "region")) {
+    if (IsRegionName(v.name)) {
       if (window.valid()) {  // the nearest window above it
         if (window != v.parent) {
           report(Kind::kCxl, {id, window},

@@ -30,9 +30,18 @@
 #include <cstdint>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "resource_tree/resource_tree.h"
 
 namespace restree {
+
+// How nodes are recognised by name, here and in the /proc/iomem summaries
+// (iomem_parser/diff.h). Numbers are one or more decimal digits.
+bool IsCxlWindowName(absl::string_view name);       // "CXL Window N"
+bool IsRegionName(absl::string_view name);          // "regionN"
+bool IsDaxName(absl::string_view name);             // "daxN.M"
+bool IsDriverManagedRamName(absl::string_view name);  // "System RAM (...)"
+bool IsSystemRamName(absl::string_view name);  // "System RAM" or the above
 
 struct DomainRules {
   // memory_block_size_bytes(); 0 skips the alignment rule.

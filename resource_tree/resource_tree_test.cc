@@ -418,6 +418,22 @@ TEST(DomainInvariantsTest, KmemChainPasses) {
   EXPECT_THAT(t.CheckInvariants(), IsEmpty());
 }
 
+TEST(DomainInvariantsTest, RecognisesNodesByName) {
+  EXPECT_TRUE(IsCxlWindowName("CXL Window 12"));
+  EXPECT_FALSE(IsCxlWindowName("CXL Window "));
+  EXPECT_FALSE(IsCxlWindowName("CXL Window 1 chunk 0"));
+  EXPECT_TRUE(IsRegionName("region0"));
+  EXPECT_FALSE(IsRegionName("region"));
+  EXPECT_FALSE(IsRegionName("regionX"));
+  EXPECT_TRUE(IsDaxName("dax0.0"));
+  EXPECT_FALSE(IsDaxName("dax0."));
+  EXPECT_FALSE(IsDaxName("dax.0"));
+  EXPECT_TRUE(IsSystemRamName("System RAM"));
+  EXPECT_TRUE(IsSystemRamName("System RAM (kmem)"));
+  EXPECT_FALSE(IsDriverManagedRamName("System RAM"));
+  EXPECT_FALSE(IsSystemRamName("System RAM (kmem"));
+}
+
 TEST(DomainInvariantsTest, FindsBrokenHotplugAndCxlRules) {
   ResourceTree t = ResourceTree::Iomem();
   ASSERT_OK_AND_ASSIGN(ResourceId w,
