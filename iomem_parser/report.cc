@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "iomem_parser/internal/json_fields.h"
 #include "resource_tree/domain_invariants.h"
 #include "resource_tree/json_writer.h"
 
@@ -42,13 +43,7 @@ std::string ParentName(const ResourceTree& t, ResourceId id) {
 void WriteResource(JsonWriter& w, const ParsedIomem& dump, ResourceId id) {
   const ResourceView v = dump.tree.View(id);
   w.BeginObject();
-  if (dump.zeroed) {
-    w.Key("start").Null().Key("end").Null().Key("size").Null();
-  } else {
-    w.Key("start").Hex(v.range.first());
-    w.Key("end").Hex(v.range.last());
-    w.Key("size").Uint128(v.range.size());
-  }
+  internal::WriteRangeFields(w, v.range, dump.zeroed);
   w.Key("name").String(v.name);
   w.Key("line").Int(dump.LineOf(id));
   if (v.parent.valid() && v.parent != dump.tree.root()) {
@@ -65,22 +60,13 @@ void WriteSummary(JsonWriter& w, const IomemSummary& s, bool zeroed) {
     w.Key(key).BeginArray();
     for (const Range& r : v) {
       w.BeginObject();
-      if (zeroed) {
-        w.Key("start").Null().Key("end").Null().Key("size").Null();
-      } else {
-        w.Key("start").Hex(r.first()).Key("end").Hex(r.last());
-        w.Key("size").Uint128(r.size());
-      }
+      internal::WriteRangeFields(w, r, zeroed);
       w.EndObject();
     }
     w.EndArray();
   };
   w.BeginObject();
-  if (zeroed) {
-    w.Key("system_ram").Null();
-  } else {
-    w.Key("system_ram").Uint128(s.system_ram);
-  }
+  internal::WriteSystemRam(w, s.system_ram, zeroed);
   ranges("cxl_windows", s.cxl_windows);
   ranges("regions", s.regions);
   ranges("dax", s.dax);

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "iomem_parser/diff.h"
+#include "iomem_parser/internal/json_fields.h"
 #include "resource_tree/json_writer.h"
 #include "resource_tree/render.h"
 
@@ -142,11 +143,7 @@ std::string RenderShowJson(const ParsedIomem& dump,
   w.Key("width").Int(dump.width);
   w.Key("max_depth").Int(dump.max_depth);
   w.Key("summary").BeginObject();
-  if (dump.zeroed) {
-    w.Key("system_ram").Null();
-  } else {
-    w.Key("system_ram").Uint128(s.system_ram);
-  }
+  internal::WriteSystemRam(w, s.system_ram, dump.zeroed);
   w.Key("cxl_windows").Uint(s.cxl_windows.size());
   w.Key("regions").Uint(s.regions.size());
   w.Key("dax").Uint(s.dax.size());
@@ -166,13 +163,7 @@ std::string RenderShowJson(const ParsedIomem& dump,
     }
     w.Key("depth").Int(n.depth);
     w.Key("line").Int(dump.LineOf(n.id));
-    if (dump.zeroed) {
-      w.Key("start").Null().Key("end").Null().Key("size").Null();
-    } else {
-      w.Key("start").Hex(v.range.first());
-      w.Key("end").Hex(v.range.last());
-      w.Key("size").Uint128(v.range.size());
-    }
+    internal::WriteRangeFields(w, v.range, dump.zeroed);
     w.Key("name").String(v.name);
     if (n.context) w.Key("context").Bool(true);
     w.EndObject();
