@@ -157,6 +157,11 @@ absl::StatusOr<uint64_t> OptionParser::GetU64(const std::string& name,
   return v;
 }
 
+int Fail(Context& ctx, const absl::Status& s) {
+  *ctx.err << s.message() << "\n";
+  return kExitError;
+}
+
 absl::StatusOr<std::string> ReadInput(const std::string& path,
                                       size_t max_bytes) {
   std::ifstream file;

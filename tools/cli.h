@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
@@ -41,6 +42,11 @@ struct Context {
   // True when `out` is a terminal (colour allowed).
   bool out_is_terminal = false;
 };
+
+// Writes `s`'s message and a newline to ctx.err; returns kExitError. The
+// message carries its own prefix (OptionParser::Error() adds "restree CMD: ",
+// input errors start with the file name).
+int Fail(Context& ctx, const absl::Status& s);
 
 struct Command {
   std::string name;

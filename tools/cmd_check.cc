@@ -31,21 +31,17 @@ int RunCheck(cli::Context& ctx) {
   cli::OptionParser opts("check");
   opts.Flag("json").Value("block-size");
   cli::AddDumpOptions(opts);
-  auto fail = [&](const absl::Status& s) {
-    *ctx.err << s.message() << "\n";
-    return cli::kExitError;
-  };
-  if (absl::Status s = opts.Parse(ctx.args); !s.ok()) return fail(s);
+  if (absl::Status s = opts.Parse(ctx.args); !s.ok()) return cli::Fail(ctx, s);
   if (opts.positional().size() > 1) {
-    return fail(opts.Error("takes at most one file"));
+    return cli::Fail(ctx, opts.Error("takes at most one file"));
   }
   absl::StatusOr<uint64_t> block = opts.GetU64("block-size", uint64_t{128} << 20);
-  if (!block.ok()) return fail(block.status());
+  if (!block.ok()) return cli::Fail(ctx, block.status());
   const std::string path =
       opts.positional().empty() ? cli::kDefaultIomem : opts.positional()[0];
   absl::StatusOr<ParsedIomem> dump =
       cli::LoadDump(path, opts, *ctx.err, /*collect_structure_problems=*/true);
-  if (!dump.ok()) return fail(dump.status());
+  if (!dump.ok()) return cli::Fail(ctx, dump.status());
   const std::string source = cli::SourceName(path);
   if (dump->zeroed) {
     *ctx.err << "restree check: " << source

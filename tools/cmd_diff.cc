@@ -31,17 +31,13 @@ int RunDiff(cli::Context& ctx) {
   cli::OptionParser opts("diff");
   opts.Flag("json").Value("color");
   cli::AddDumpOptions(opts);
-  auto fail = [&](const absl::Status& s) {
-    *ctx.err << s.message() << "\n";
-    return cli::kExitError;
-  };
-  if (absl::Status s = opts.Parse(ctx.args); !s.ok()) return fail(s);
+  if (absl::Status s = opts.Parse(ctx.args); !s.ok()) return cli::Fail(ctx, s);
   if (opts.positional().size() != 2) {
-    return fail(opts.Error("needs two files: OLD NEW"));
+    return cli::Fail(ctx, opts.Error("needs two files: OLD NEW"));
   }
   const std::string when = opts.Get("color", "auto");
   if (when != "auto" && when != "always" && when != "never") {
-    return fail(opts.Error("--color must be auto, always or never"));
+    return cli::Fail(ctx, opts.Error("--color must be auto, always or never"));
   }
   const bool color =
       when == "always" ||
@@ -49,12 +45,12 @@ int RunDiff(cli::Context& ctx) {
   const std::string& a_path = opts.positional()[0];
   const std::string& b_path = opts.positional()[1];
   if (a_path == "-" && b_path == "-") {
-    return fail(opts.Error("only one file can be standard input"));
+    return cli::Fail(ctx, opts.Error("only one file can be standard input"));
   }
   absl::StatusOr<ParsedIomem> a = cli::LoadDump(a_path, opts, *ctx.err);
-  if (!a.ok()) return fail(a.status());
+  if (!a.ok()) return cli::Fail(ctx, a.status());
   absl::StatusOr<ParsedIomem> b = cli::LoadDump(b_path, opts, *ctx.err);
-  if (!b.ok()) return fail(b.status());
+  if (!b.ok()) return cli::Fail(ctx, b.status());
   DiffOptions o;
   o.zeroed = a->zeroed || b->zeroed;
   const IomemDiff d = DiffTrees(a->tree, b->tree, o);

@@ -50,7 +50,7 @@ constexpr char kHelp[] =
     "\n"
     "Exit status: 0 success, 2 usage error or bad input.\n";
 
-int Fail(cli::Context& ctx, const absl::Status& s) {
+int NumaFail(cli::Context& ctx, const absl::Status& s) {
   *ctx.err << "restree numa: " << s.message() << "\n";
   return cli::kExitError;
 }
@@ -87,35 +87,35 @@ int RunNuma(cli::Context& ctx) {
   if (opts.Has("sysroot")) {
     absl::StatusOr<numa::SysrootDump> dump =
         numa::ReadSysroot(opts.Get("sysroot"));
-    if (!dump.ok()) return Fail(ctx, dump.status());
+    if (!dump.ok()) return NumaFail(ctx, dump.status());
     kernel_tiers = dump->kernel_tiers;
     topology = std::move(dump->topology);
   } else if (opts.Has("numactl")) {
     const std::string file = opts.Get("numactl");
     absl::StatusOr<std::string> text = cli::ReadInput(file, numa::kMaxTextInput);
-    if (!text.ok()) return Fail(ctx, text.status());
+    if (!text.ok()) return NumaFail(ctx, text.status());
     topology = numa::ParseNumactl(*text, file);
   } else {
     const std::string file = opts.Get("slit");
     absl::StatusOr<std::string> bytes = cli::ReadInput(file, numa::kMaxTextInput);
-    if (!bytes.ok()) return Fail(ctx, bytes.status());
+    if (!bytes.ok()) return NumaFail(ctx, bytes.status());
     const std::vector<uint8_t> data(bytes->begin(), bytes->end());
     topology = numa::DecodeSlit(data, file);
   }
-  if (!topology.ok()) return Fail(ctx, topology.status());
+  if (!topology.ok()) return NumaFail(ctx, topology.status());
 
   if (opts.Has("perf")) {
     const std::string file = opts.Get("perf");
     absl::StatusOr<std::string> text = cli::ReadInput(file, numa::kMaxTextInput);
-    if (!text.ok()) return Fail(ctx, text.status());
+    if (!text.ok()) return NumaFail(ctx, text.status());
     if (absl::Status s = numa::ApplyNodeAttributes(*text, file, &*topology);
         !s.ok()) {
-      return Fail(ctx, s);
+      return NumaFail(ctx, s);
     }
   }
 
   absl::StatusOr<numa::Tiering> tiering = numa::ComputeTiering(*topology);
-  if (!tiering.ok()) return Fail(ctx, tiering.status());
+  if (!tiering.ok()) return NumaFail(ctx, tiering.status());
   const std::vector<std::string> notes =
       numa::CompareKernelTiers(*tiering, kernel_tiers);
   if (opts.Has("json")) {

@@ -35,37 +35,33 @@ int RunShow(cli::Context& ctx) {
   cli::OptionParser opts("show");
   opts.Value("under").Value("name").Value("depth").Flag("raw").Flag("json");
   cli::AddDumpOptions(opts);
-  auto fail = [&](const absl::Status& s) {
-    *ctx.err << s.message() << "\n";
-    return cli::kExitError;
-  };
-  if (absl::Status s = opts.Parse(ctx.args); !s.ok()) return fail(s);
+  if (absl::Status s = opts.Parse(ctx.args); !s.ok()) return cli::Fail(ctx, s);
   if (opts.positional().size() > 1) {
-    return fail(opts.Error("takes at most one file"));
+    return cli::Fail(ctx, opts.Error("takes at most one file"));
   }
   if (opts.Has("raw") && opts.Has("json")) {
-    return fail(opts.Error("--raw and --json exclude each other"));
+    return cli::Fail(ctx, opts.Error("--raw and --json exclude each other"));
   }
   ShowFilter filter;
   filter.under = opts.Get("under");
   if (opts.Has("name")) {
     absl::StatusOr<NameRegex> name = NameRegex::Compile(opts.Get("name"));
     if (!name.ok()) {
-      return fail(opts.Error(absl::StrCat("--name: bad regular expression, ",
+      return cli::Fail(ctx, opts.Error(absl::StrCat("--name: bad regular expression, ",
                                           name.status().message())));
     }
     filter.name = *std::move(name);
   }
   absl::StatusOr<int64_t> depth = opts.GetInt("depth", -1);
-  if (!depth.ok()) return fail(depth.status());
+  if (!depth.ok()) return cli::Fail(ctx, depth.status());
   if (opts.Has("depth") && *depth < 1) {
-    return fail(opts.Error("--depth must be at least 1"));
+    return cli::Fail(ctx, opts.Error("--depth must be at least 1"));
   }
   filter.max_depth = static_cast<int>(*depth);
   const std::string path =
       opts.positional().empty() ? cli::kDefaultIomem : opts.positional()[0];
   absl::StatusOr<ParsedIomem> dump = cli::LoadDump(path, opts, *ctx.err);
-  if (!dump.ok()) return fail(dump.status());
+  if (!dump.ok()) return cli::Fail(ctx, dump.status());
   const std::vector<ShownNode> nodes = SelectNodes(dump->tree, filter);
   const std::string source = cli::SourceName(path);
   if (opts.Has("json")) {
