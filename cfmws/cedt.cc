@@ -105,6 +105,16 @@ std::string TypeName(uint8_t type) {
   }
 }
 
+absl::flat_hash_map<uint32_t, size_t> FirstChbsByUid(const Cedt& t) {
+  absl::flat_hash_map<uint32_t, size_t> out;
+  for (size_t i = 0; i < t.subtables.size(); ++i) {
+    if (const Chbs* c = std::get_if<Chbs>(&t.subtables[i])) {
+      out.emplace(c->uid, i);  // keeps the first
+    }
+  }
+  return out;
+}
+
 size_t RecordLength(const Subtable& s) {
   return std::visit(LengthVisitor{}, s);
 }

@@ -35,6 +35,7 @@
 #include <variant>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
@@ -209,6 +210,9 @@ struct Cedt {
 uint8_t TypeOf(const Subtable& s);
 // "CHBS", "CFMWS", "CXIMS", "RDPAS", "CSDS", or "type N".
 std::string TypeName(uint8_t type);
+// For each CHBS _UID, the index of the first CHBS with it (what Linux binds
+// a CFMWS target to). O(subtables).
+absl::flat_hash_map<uint32_t, size_t> FirstChbsByUid(const Cedt& t);
 // The record length the encoder writes for `s` (header included); may exceed
 // 0xffff for a model that cannot be encoded.
 size_t RecordLength(const Subtable& s);

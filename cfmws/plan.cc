@@ -1,5 +1,6 @@
 #include "cfmws/plan.h"
 
+#include <map>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -220,13 +221,14 @@ class LinuxPlanner {
     for (WindowPlan& p : out_.windows) {
       if (!p.window_id.has_value() || !p.decoder.empty()) continue;
       const Range want = Range::FromStartSizeWrapping(p.base, p.size);
-      ResourceId found;
-      for (ResourceId r = priv_.FirstChild(priv_.root()); r.valid();
-           r = priv_.NextSibling(r)) {
-        if (priv_.RangeOf(r).Contains(want)) {
-          found = r;
-          break;
-        }
+      // Top-level windows are disjoint: only the one holding want.first()
+      // can contain `want`.
+      ResourceId found = priv_.Lookup(want.first());
+      while (found != priv_.root() && priv_.ParentOf(found) != priv_.root()) {
+        found = priv_.ParentOf(found);
+      }
+      if (found == priv_.root() || !priv_.RangeOf(found).Contains(want)) {
+        found = ResourceId();
       }
       if (!found.valid()) {
         p.decoder = absl::StrFormat(
@@ -270,7 +272,8 @@ void LeaveChunk(WindowPlan* p, uint64_t k, const Range& r, std::string why) {
 absl::Status PlanChunked(const Cedt& t, const PlanOptions& options,
                          ResourceTree* work, PlanResult* out) {
   int next_id = 0;
-  std::vector<std::pair<Range, int>> reserved;  // window range, id
+  // The windows reserved so far, disjoint: first -> (last, id).
+  std::map<uint64_t, std::pair<uint64_t, int>> reserved;
   uint64_t total_chunks = 0;
   for (size_t i = 0; i < t.subtables.size(); ++i) {
     const Cfmws* c = std::get_if<Cfmws>(&t.subtables[i]);
@@ -311,17 +314,23 @@ absl::Status PlanChunked(const Cedt& t, const PlanOptions& options,
     }
     const Range whole(c->base_hpa, c->base_hpa + (c->window_size - 1));
     const std::string name = absl::StrCat("CXL Window ", id);
-    bool clash = false;
-    for (const auto& [range, other] : reserved) {
-      if (range.Overlaps(whole)) {
-        p.reason = absl::StrFormat("overlaps CXL Window %d %s, reserved "
-                                   "before it",
-                                   other, range.ToString());
-        clash = true;
-        break;
-      }
+    // Of the reserved windows `whole` overlaps, the first reserved (lowest
+    // id). They are found by address: the one starting at or before `whole`
+    // and those starting inside it.
+    auto it = reserved.upper_bound(whole.first());
+    if (it != reserved.begin()) --it;
+    int other = -1;
+    Range other_range;
+    for (; it != reserved.end() && it->first <= whole.last(); ++it) {
+      const auto& [last, rid] = it->second;
+      if (last < whole.first() || (other >= 0 && rid > other)) continue;
+      other = rid;
+      other_range = Range(it->first, last);
     }
-    if (clash) {
+    if (other >= 0) {
+      p.reason = absl::StrFormat("overlaps CXL Window %d %s, reserved "
+                                 "before it",
+                                 other, other_range.ToString());
       out->windows.push_back(std::move(p));
       continue;
     }
@@ -333,7 +342,7 @@ absl::Status PlanChunked(const Cedt& t, const PlanOptions& options,
           "conflicts with %s",
           i, name, whole.ToString(), ConflictName(*work, win.status())));
     }
-    reserved.push_back({whole, id});
+    reserved.emplace(whole.first(), std::make_pair(whole.last(), id));
     p.fate = WindowFate::kReserved;
     p.node = *win;
     p.range = whole;

@@ -51,7 +51,7 @@ class Validator {
 
   std::vector<Finding> Run() {
     Table();
-    CollectChbs();
+    chbs_uids_ = FirstChbsByUid(t_);
     for (size_t i = 0; i < t_.subtables.size(); ++i) {
       const Subtable& s = t_.subtables[i];
       if (const Chbs* c = std::get_if<Chbs>(&s)) CheckChbs(i, *c);
@@ -117,14 +117,6 @@ class Validator {
         offsets_[i] + len - trailing.size(),
         absl::StrFormat("record length %d has %d bytes past the %s layout",
                         len, trailing.size(), TypeName(TypeOf(t_.subtables[i]))));
-  }
-
-  void CollectChbs() {
-    for (size_t i = 0; i < t_.subtables.size(); ++i) {
-      if (const Chbs* c = std::get_if<Chbs>(&t_.subtables[i])) {
-        chbs_uids_.emplace(c->uid, i);  // keeps the first
-      }
-    }
   }
 
   void CheckChbs(size_t i, const Chbs& c) {

@@ -138,17 +138,14 @@ int Hpa(cli::Context& ctx, const cedt::Cedt& t, const std::string& text,
   absl::StatusOr<uint64_t> hpa = cli::ParseSize(text, "--hpa");
   if (!hpa.ok()) return Fail(ctx, hpa.status().message());
   const cedt::WindowIndex index = cedt::WindowIndex::Build(t);
+  const auto chbs_of = cedt::FirstChbsByUid(t);
   std::vector<cedt::HpaMatch> matches;
   for (const cedt::WindowIndex::Entry* e : index.Find(*hpa)) {
     absl::StatusOr<cedt::TargetAddress> target = e->map.ToTarget(*hpa);
     if (!target.ok()) continue;  // malformed XOR maps moved it out
     cedt::HpaMatch m{e->subtable_index, e->map.geometry(), *target, -1};
-    for (size_t i = 0; i < t.subtables.size(); ++i) {
-      const cedt::Chbs* c = std::get_if<cedt::Chbs>(&t.subtables[i]);
-      if (c != nullptr && c->uid == target->target_uid) {
-        m.chbs_index = static_cast<int>(i);
-        break;
-      }
+    if (auto c = chbs_of.find(target->target_uid); c != chbs_of.end()) {
+      m.chbs_index = static_cast<int>(c->second);
     }
     matches.push_back(std::move(m));
   }
