@@ -27,9 +27,9 @@ namespace restree {
 namespace {
 
 constexpr char kDefaultPath[] = "/sys/firmware/acpi/tables/CEDT";
-// CEDTs are a few KiB; refuse inputs that could only be a mistake or an
-// attack on memory.
-constexpr size_t kMaxInputBytes = size_t{16} << 20;
+// CEDTs are a few KiB; refuse inputs (tables and descriptions) that could
+// only be a mistake or an attack on memory, before reading them whole.
+constexpr size_t kMaxCedtInputBytes = size_t{16} << 20;
 
 constexpr char kHelp[] =
     "usage: restree cedt [FILE] [--json]\n"
@@ -72,7 +72,7 @@ int Fail(cli::Context& ctx, absl::string_view message) {
 }
 
 absl::StatusOr<std::string> ReadTable(const std::string& path) {
-  absl::StatusOr<std::string> data = cli::ReadInput(path);
+  absl::StatusOr<std::string> data = cli::ReadInput(path, kMaxCedtInputBytes);
   if (!data.ok()) {
     if (path == kDefaultPath &&
         data.status().code() == absl::StatusCode::kNotFound) {
@@ -84,11 +84,6 @@ absl::StatusOr<std::string> ReadTable(const std::string& path) {
     }
     return data.status();
   }
-  if (data->size() > kMaxInputBytes) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "%s: %d bytes is larger than any CEDT (limit %d)", path, data->size(),
-        kMaxInputBytes));
-  }
   return data;
 }
 
@@ -98,7 +93,8 @@ int Encode(cli::Context& ctx, const cli::OptionParser& opts) {
     return Fail(ctx, "--encode takes no FILE (the description is DESC)");
   }
   const std::string desc_path = opts.Get("encode");
-  absl::StatusOr<std::string> text = cli::ReadInput(desc_path);
+  absl::StatusOr<std::string> text =
+      cli::ReadInput(desc_path, kMaxCedtInputBytes);
   if (!text.ok()) return Fail(ctx, text.status().message());
   absl::StatusOr<cedt::Cedt> t = cedt::ParseDescription(*text);
   if (!t.ok()) {
