@@ -130,6 +130,19 @@ std::vector<uint64_t> SubtableOffsets(const Cedt& t) {
   return out;
 }
 
+std::string EscapeChars(absl::Span<const char> chars) {
+  std::string out;
+  for (char c : chars) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u < 0x7f && c != '"' && c != '\\') {
+      out.push_back(c);
+    } else {
+      absl::StrAppendFormat(&out, "\\x%02x", u);
+    }
+  }
+  return out;
+}
+
 uint8_t ComputeChecksum(absl::Span<const uint8_t> bytes) {
   uint8_t sum = 0;
   for (size_t i = 0; i < bytes.size(); ++i) {
@@ -142,19 +155,6 @@ uint8_t ComputeChecksum(absl::Span<const uint8_t> bytes) {
 // Decoding
 
 namespace {
-
-std::string Printable(absl::Span<const char> chars) {
-  std::string out;
-  for (char c : chars) {
-    const unsigned char u = static_cast<unsigned char>(c);
-    if (u >= 0x20 && u < 0x7f && c != '"' && c != '\\') {
-      out.push_back(c);
-    } else {
-      absl::StrAppendFormat(&out, "\\x%02x", u);
-    }
-  }
-  return out;
-}
 
 // Errors inside one record: "subtable I (TYPE, offset 0xO): message".
 class RecordContext {
@@ -346,7 +346,7 @@ absl::StatusOr<Cedt> DecodeCedt(absl::Span<const uint8_t> bytes) {
   if (std::memcmp(hd.signature.data(), "CEDT", 4) != 0) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "table header at offset 0x0: signature \"%s\" is not \"CEDT\"",
-        Printable(absl::MakeConstSpan(hd.signature))));
+        EscapeChars(absl::MakeConstSpan(hd.signature))));
   }
   if (hd.length < kHeaderSize) {
     return absl::OutOfRangeError(absl::StrFormat(
@@ -575,7 +575,7 @@ absl::StatusOr<std::vector<uint8_t>> EncodeCedt(const Cedt& t,
   if (std::memcmp(t.header.signature.data(), "CEDT", 4) != 0) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "table header: signature \"%s\" is not \"CEDT\"",
-        Printable(absl::MakeConstSpan(t.header.signature))));
+        EscapeChars(absl::MakeConstSpan(t.header.signature))));
   }
   uint64_t total = kHeaderSize;
   for (size_t i = 0; i < t.subtables.size(); ++i) {

@@ -210,6 +210,9 @@ struct Cedt {
 uint8_t TypeOf(const Subtable& s);
 // "CHBS", "CFMWS", "CXIMS", "RDPAS", "CSDS", or "type N".
 std::string TypeName(uint8_t type);
+// Fixed-size ASCII fields (signature, OEM ID, ...) for messages and text:
+// printable ASCII kept, '"', '\\' and every other byte as \xNN.
+std::string EscapeChars(absl::Span<const char> chars);
 // For each CHBS _UID, the index of the first CHBS with it (what Linux binds
 // a CFMWS target to). O(subtables).
 absl::flat_hash_map<uint32_t, size_t> FirstChbsByUid(const Cedt& t);

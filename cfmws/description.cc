@@ -12,6 +12,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -83,23 +84,12 @@ absl::StatusOr<std::vector<uint8_t>> ParseHexBytes(absl::string_view v) {
 }
 
 std::string HexBytes(const std::vector<uint8_t>& b) {
-  std::string s;
-  for (uint8_t x : b) absl::StrAppendFormat(&s, "%02x", x);
-  return s;
+  return absl::BytesToHexString(absl::string_view(
+      reinterpret_cast<const char*>(b.data()), b.size()));
 }
 
 std::string QuoteChars(absl::Span<const char> chars) {
-  std::string s = "\"";
-  for (char c : chars) {
-    const unsigned char u = static_cast<unsigned char>(c);
-    if (u >= 0x20 && u < 0x7f && c != '"' && c != '\\') {
-      s.push_back(c);
-    } else {
-      absl::StrAppendFormat(&s, "\\x%02x", u);
-    }
-  }
-  s += "\"";
-  return s;
+  return absl::StrCat("\"", EscapeChars(chars), "\"");
 }
 
 // ---------------------------------------------------------------------------

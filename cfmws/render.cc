@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -270,9 +271,8 @@ void FindingsArray(JsonWriter& w, const std::vector<Finding>& findings) {
 
 void Trailing(JsonWriter& w, const std::vector<uint8_t>& t) {
   if (t.empty()) return;
-  std::string hex;
-  for (uint8_t b : t) absl::StrAppendFormat(&hex, "%02x", b);
-  w.Key("trailing").String(hex);
+  w.Key("trailing").String(absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(t.data()), t.size())));
 }
 
 struct JsonVisitor {
