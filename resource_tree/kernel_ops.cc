@@ -17,13 +17,6 @@
 namespace restree {
 namespace {
 
-std::string DescribeRange(const Range& r, uint64_t flags,
-                          absl::string_view name) {
-  const char* type = ResourceType(flags) == iores::kIo ? "io" : "mem";
-  return absl::StrFormat("[%s 0x%08x-0x%08x] \"%s\"", type, r.first(),
-                         r.last(), name);
-}
-
 // The kernel's __request_region() takes `int flags` and computes
 // `IORESOURCE_BUSY | flags`. IORESOURCE_BUSY (0x80000000) is an unsigned int,
 // so the int converts to unsigned int: bits above 31 are lost and bit 31 does
@@ -42,12 +35,7 @@ absl::StatusOr<ResourceId> ResourceTree::Request(ResourceId parent,
   const uint32_t p = IndexOf(parent);
   if (p == kNoIndex) return Stale(parent, "request_resource");
   const Range& r = spec.range;
-  uint32_t conflict = kNoIndex;
-  if (!r.valid() || !NodeRange(p).Contains(r)) {
-    conflict = p;
-  } else {
-    conflict = LowestOverlappingChild(p, r);
-  }
+  const uint32_t conflict = PlacementConflict(p, r);
   if (conflict != kNoIndex) {
     return MakeKernelStatus(
         KernelOutcome::kConflict, kerrno::kEBUSY, MakeId(conflict),
@@ -71,11 +59,11 @@ ResourceTree::InsertPlan ResourceTree::PlanInsert(uint32_t parent,
   InsertPlan plan;
   uint32_t first = kNoIndex;
   for (;;) {
-    if (!r.valid() || !NodeRange(parent).Contains(r)) {
+    first = PlacementConflict(parent, r);
+    if (first == parent) {
       plan.conflict = parent;
       return plan;
     }
-    first = LowestOverlappingChild(parent, r);
     if (first == kNoIndex) {
       plan.parent = parent;
       return plan;
@@ -344,7 +332,7 @@ absl::StatusOr<ResourceId> ResourceTree::Allocate(
   if (p == kNoIndex) return Stale(root, "allocate_resource");
   Range r;
   if (!FindSpace(p, kNoIndex, size, spec.flags, constraint, &r) ||
-      !NodeRange(p).Contains(r) || LowestOverlappingChild(p, r) != kNoIndex) {
+      PlacementConflict(p, r) != kNoIndex) {
     return MakeKernelStatus(
         KernelOutcome::kError, kerrno::kEBUSY, ResourceId(),
         absl::StrFormat("allocate_resource \"%s\" size %#x in %s within "
@@ -396,8 +384,7 @@ absl::Status ResourceTree::Reallocate(ResourceId id, uint64_t size,
   // Release and request at the new place. The space came from the gaps
   // around `i`, so nothing else can be there.
   UnlinkNode(i);
-  const bool fits = NodeRange(root).Contains(r) &&
-                    LowestOverlappingChild(root, r) == kNoIndex;
+  const bool fits = PlacementConflict(root, r) == kNoIndex;
   RESTREE_CHECK(fits, "reallocate_resource found space that is taken");
   nodes_[i].first = r.first();
   nodes_[i].last = r.last();
@@ -423,12 +410,7 @@ absl::StatusOr<ResourceId> ResourceTree::RequestRegion(ResourceId parent,
         ResourceType(pn.flags) | ResourceExtType(pn.flags) | iores::kBusy |
         flags;
     const uint32_t res_desc = pn.desc;
-    uint32_t conflict;
-    if (!r.valid() || !NodeRange(p).Contains(r)) {
-      conflict = p;
-    } else {
-      conflict = LowestOverlappingChild(p, r);
-    }
+    const uint32_t conflict = PlacementConflict(p, r);
     if (conflict == kNoIndex) {
       const uint32_t i =
           AllocateNode(r, names_.Intern(name), res_flags, res_desc, p);

@@ -108,6 +108,12 @@ ResourceTree::ChildIter ResourceTree::ChildAtOrBefore(uint32_t parent,
   return it;
 }
 
+uint32_t ResourceTree::PlacementConflict(uint32_t parent,
+                                         const Range& r) const {
+  if (!r.valid() || !NodeRange(parent).Contains(r)) return parent;
+  return LowestOverlappingChild(parent, r);
+}
+
 uint32_t ResourceTree::LowestOverlappingChild(uint32_t parent,
                                               const Range& r) const {
   // Siblings are sorted and disjoint, so the lowest child reaching r.first is
@@ -416,11 +422,16 @@ absl::Status ResourceTree::Stale(ResourceId id, absl::string_view op) const {
                    " (the kernel would use freed memory)"));
 }
 
+std::string ResourceTree::DescribeRange(const Range& r, uint64_t flags,
+                                        absl::string_view name) {
+  const char* type = ResourceType(flags) == iores::kIo ? "io" : "mem";
+  return absl::StrFormat("[%s 0x%08x-0x%08x] \"%s\"", type, r.first(),
+                         r.last(), name);
+}
+
 std::string ResourceTree::Describe(uint32_t i) const {
   const Node& n = nodes_[i];
-  const char* type = ResourceType(n.flags) == iores::kIo ? "io" : "mem";
-  return absl::StrFormat("[%s 0x%08x-0x%08x] \"%s\"", type, n.first, n.last,
-                         names_.Get(n.name));
+  return DescribeRange(NodeRange(i), n.flags, names_.Get(n.name));
 }
 
 // -----------------------------------------------------------------------------

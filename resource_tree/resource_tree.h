@@ -440,6 +440,10 @@ class ResourceTree {
   // The kernel's __request_resource() scan without linking: the lowest
   // child overlapping `r`, or kNoIndex. Precondition: r.valid().
   uint32_t LowestOverlappingChild(uint32_t parent, const Range& r) const;
+  // The kernel's conflict for placing `r` directly under `parent`: `parent`
+  // itself if `r` is inverted or not inside it, else the lowest overlapping
+  // child; kNoIndex if `r` fits.
+  uint32_t PlacementConflict(uint32_t parent, const Range& r) const;
   uint32_t FirstChildIndex(uint32_t parent) const;
   uint32_t NextSiblingIndex(uint32_t i) const;
   uint32_t PrevSiblingIndex(uint32_t i) const;
@@ -477,6 +481,9 @@ class ResourceTree {
   bool CanAdjust(uint32_t i, uint64_t first, uint64_t last) const;
 
   absl::Status Stale(ResourceId id, absl::string_view op) const;
+  // "[mem 0x00001000-0x00001fff] "name"", as the kernel's %pR messages.
+  static std::string DescribeRange(const Range& r, uint64_t flags,
+                                   absl::string_view name);
   std::string Describe(uint32_t i) const;
 
   KernelProfile profile_;
