@@ -733,10 +733,7 @@ RegionIntersection ResourceTree::RegionIntersects(uint64_t start,
   // The root's children that overlap `res` (kernel arithmetic, so an
   // inverted `res` overlaps only a child spanning both of its ends).
   std::vector<uint32_t> top;
-  auto it = ChildAtOrBefore(kRootIndex, res.first());
-  if (it == children_.end() || it->parent != kRootIndex) {
-    it = ChildBegin(kRootIndex);
-  }
+  auto it = FirstChildReaching(kRootIndex, res.first());
   for (; it != children_.end() && it->parent == kRootIndex &&
          it->start <= res.last();
        ++it) {
@@ -759,12 +756,7 @@ RegionIntersection ResourceTree::RegionIntersects(uint64_t start,
     // Pre-order over p's descendants that overlap `res`; a node that does
     // not overlap cannot have descendants that do.
     std::vector<std::pair<uint32_t, ChildIter>> stack;
-    auto first_overlap = [&](uint32_t parent) {
-      auto f = ChildAtOrBefore(parent, res.first());
-      if (f == children_.end() || f->parent != parent) f = ChildBegin(parent);
-      return f;
-    };
-    stack.emplace_back(p, first_overlap(p));
+    stack.emplace_back(p, FirstChildReaching(p, res.first()));
     while (!stack.empty() && !stop) {
       auto& [parent, cit] = stack.back();
       if (cit == children_.end() || cit->parent != parent ||
@@ -789,7 +781,7 @@ RegionIntersection ResourceTree::RegionIntersects(uint64_t start,
         }
         o_first = std::max(o_first, dn.last + 1);
       }
-      stack.emplace_back(dp, first_overlap(dp));
+      stack.emplace_back(dp, FirstChildReaching(dp, res.first()));
     }
     if (!covered) ++other;
   }
@@ -808,13 +800,7 @@ absl::StatusOr<std::vector<WalkMatch>> ResourceTree::Walk(
     // The first node in pre-order that overlaps [start, end] and matches.
     uint32_t found = kNoIndex;
     std::vector<std::pair<uint32_t, ChildIter>> stack;
-    auto first_reaching = [&](uint32_t parent) {
-      auto f = ChildAtOrBefore(parent, start);
-      if (f == children_.end() || f->parent != parent) return ChildBegin(parent);
-      if (nodes_[f->child].last < start) return std::next(f);
-      return f;
-    };
-    stack.emplace_back(kRootIndex, first_reaching(kRootIndex));
+    stack.emplace_back(kRootIndex, FirstChildReaching(kRootIndex, start));
     while (!stack.empty() && found == kNoIndex) {
       auto& [parent, cit] = stack.back();
       if (cit == children_.end() || cit->parent != parent) {
@@ -831,7 +817,7 @@ absl::StatusOr<std::vector<WalkMatch>> ResourceTree::Walk(
         found = c;
         break;
       }
-      stack.emplace_back(c, first_reaching(c));
+      stack.emplace_back(c, FirstChildReaching(c, start));
     }
     if (found == kNoIndex) break;
     const Node& n = nodes_[found];

@@ -108,6 +108,14 @@ ResourceTree::ChildIter ResourceTree::ChildAtOrBefore(uint32_t parent,
   return it;
 }
 
+ResourceTree::ChildIter ResourceTree::FirstChildReaching(uint32_t parent,
+                                                         uint64_t addr) const {
+  auto it = ChildAtOrBefore(parent, addr);
+  if (it == children_.end() || it->parent != parent) return ChildBegin(parent);
+  if (nodes_[it->child].last < addr) return std::next(it);
+  return it;
+}
+
 uint32_t ResourceTree::PlacementConflict(uint32_t parent,
                                          const Range& r) const {
   if (!r.valid() || !NodeRange(parent).Contains(r)) return parent;

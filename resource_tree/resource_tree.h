@@ -437,6 +437,9 @@ class ResourceTree {
   ChildIter ChildEnd(uint32_t parent) const;
   // Last child with start <= addr, or ChildEnd(parent).
   ChildIter ChildAtOrBefore(uint32_t parent, uint64_t addr) const;
+  // The first child that ends at or after `addr` (where a scan for children
+  // overlapping a range starting at `addr` begins); O(log n).
+  ChildIter FirstChildReaching(uint32_t parent, uint64_t addr) const;
   // The kernel's __request_resource() scan without linking: the lowest
   // child overlapping `r`, or kNoIndex. Precondition: r.valid().
   uint32_t LowestOverlappingChild(uint32_t parent, const Range& r) const;
