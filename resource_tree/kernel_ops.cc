@@ -175,10 +175,7 @@ absl::Status ResourceTree::Remove(ResourceId id) {
   }
   const uint32_t parent = nodes_[i].parent;
   std::vector<uint32_t> kids;
-  for (auto it = ChildBegin(i); it != children_.end() && it->parent == i;
-       ++it) {
-    kids.push_back(it->child);
-  }
+  AppendChildIndices(i, &kids);
   // Unlink first: a child may start where `i` starts.
   UnlinkNode(i);
   for (uint32_t c : kids) Reparent(c, parent);
@@ -203,10 +200,7 @@ absl::Status ResourceTree::ReleaseChildren(ResourceId id) {
   const uint32_t i = IndexOf(id);
   if (i == kNoIndex) return Stale(id, "release_child_resources");
   std::vector<uint32_t> kids;
-  for (auto it = ChildBegin(i); it != children_.end() && it->parent == i;
-       ++it) {
-    kids.push_back(it->child);
-  }
+  AppendChildIndices(i, &kids);
   for (uint32_t c : kids) FreeSubtree(c);
   return absl::OkStatus();
 }

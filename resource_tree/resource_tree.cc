@@ -108,6 +108,14 @@ ResourceTree::ChildIter ResourceTree::ChildAtOrBefore(uint32_t parent,
   return it;
 }
 
+void ResourceTree::AppendChildIndices(uint32_t parent,
+                                      std::vector<uint32_t>* out) const {
+  for (auto it = ChildBegin(parent);
+       it != children_.end() && it->parent == parent; ++it) {
+    out->push_back(it->child);
+  }
+}
+
 ResourceTree::ChildIter ResourceTree::FirstChildReaching(uint32_t parent,
                                                          uint64_t addr) const {
   auto it = ChildAtOrBefore(parent, addr);
@@ -215,11 +223,7 @@ void ResourceTree::FreeNode(uint32_t i) {
 void ResourceTree::FreeSubtree(uint32_t i) {
   std::vector<uint32_t> doomed = {i};
   for (size_t k = 0; k < doomed.size(); ++k) {
-    const uint32_t p = doomed[k];
-    for (auto it = ChildBegin(p); it != children_.end() && it->parent == p;
-         ++it) {
-      doomed.push_back(it->child);
-    }
+    AppendChildIndices(doomed[k], &doomed);
   }
   for (uint32_t d : doomed) UnlinkNode(d);
   for (uint32_t d : doomed) FreeNode(d);

@@ -437,6 +437,8 @@ class ResourceTree {
   ChildIter ChildEnd(uint32_t parent) const;
   // Last child with start <= addr, or ChildEnd(parent).
   ChildIter ChildAtOrBefore(uint32_t parent, uint64_t addr) const;
+  // Appends `parent`'s children, in order, to `out`. O(c log n).
+  void AppendChildIndices(uint32_t parent, std::vector<uint32_t>* out) const;
   // The first child that ends at or after `addr` (where a scan for children
   // overlapping a range starting at `addr` begins); O(log n).
   ChildIter FirstChildReaching(uint32_t parent, uint64_t addr) const;
