@@ -23,9 +23,9 @@ constexpr const char* kNames[] = {"A", "B", "System RAM", "CXL Window 0"};
 uint64_t Addr(FuzzedDataProvider& in, uint64_t top) {
   switch (in.ConsumeIntegralInRange<int>(0, 3)) {
     case 0:
-      return in.ConsumeIntegral<uint8_t>() * uint64_t{0x100};
+      return in.ConsumeIntegral<uint8_t>() * kGrid;
     case 1:
-      return top - in.ConsumeIntegral<uint8_t>() * uint64_t{0x100};
+      return top - in.ConsumeIntegral<uint8_t>() * kGrid;
     case 2:
       return in.ConsumeIntegral<uint16_t>();
     default:
@@ -36,7 +36,7 @@ uint64_t Addr(FuzzedDataProvider& in, uint64_t top) {
 uint64_t Len(FuzzedDataProvider& in) {
   switch (in.ConsumeIntegralInRange<int>(0, 2)) {
     case 0:
-      return (in.ConsumeIntegral<uint8_t>() % 32 + 1) * uint64_t{0x100};
+      return (in.ConsumeIntegral<uint8_t>() % 32 + 1) * kGrid;
     case 1:
       return in.ConsumeIntegral<uint16_t>();
     default:

@@ -21,9 +21,6 @@
 namespace restree {
 namespace testing {
 
-// The address grid.
-inline constexpr uint64_t kGrid = 0x100;
-
 // An operation for a tree whose root ends at `top`.
 rc::Gen<ops::Op> GenOp(uint64_t top);
 

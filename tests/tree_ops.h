@@ -97,6 +97,16 @@ std::string ToString(const Op& op, absl::string_view root = "iomem");
 
 inline constexpr int kNoNode = -2;  // "no node" in an OpResult
 
+}  // namespace ops
+
+namespace testing {
+// The address grid generated and fuzzed addresses sit on, so that ranges
+// collide.
+inline constexpr uint64_t kGrid = 0x100;
+}  // namespace testing
+
+namespace ops {
+
 struct WalkRecord {
   Range range;
   uint64_t flags = 0;
