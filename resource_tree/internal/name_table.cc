@@ -4,8 +4,14 @@
 
 namespace restree {
 namespace internal {
+namespace {
 
-size_t NameTable::NameHash::operator()(absl::string_view s) const {
+constexpr size_t kInitialSlots = 64;
+constexpr size_t kBlockBytes = 64 * 1024;
+
+// Names are short; a word-at-a-time multiply hash is several times cheaper
+// than a general-purpose one and spreads /proc/iomem names well.
+uint32_t HashName(absl::string_view s) {
   constexpr uint64_t kMul = 0x9e3779b97f4a7c15ull;
   uint64_t h = s.size() * kMul;
   size_t i = 0;
@@ -21,38 +27,84 @@ size_t NameTable::NameHash::operator()(absl::string_view s) const {
     h = (h ^ w) * kMul;
     h ^= h >> 29;
   }
-  return static_cast<size_t>(h ^ (h >> 32));
+  h *= kMul;
+  return static_cast<uint32_t>(h >> 32);
 }
 
-NameTable::NameTable() { Intern(""); }
+}  // namespace
 
-NameTable::NameTable(const NameTable& other) : strings_(other.strings_) {
-  Rebuild();
+NameTable::NameTable() : slots_(kInitialSlots, 0) { Intern(""); }
+
+NameTable::NameTable(const NameTable& other) : NameTable() {
+  *this = other;
 }
 
 NameTable& NameTable::operator=(const NameTable& other) {
-  if (this != &other) {
-    strings_ = other.strings_;
-    Rebuild();
-  }
+  if (this == &other) return *this;
+  // Same ids, same slots; only the views must point into our own blocks.
+  slots_ = other.slots_;
+  views_.clear();
+  views_.reserve(other.views_.size());
+  blocks_.clear();
+  block_free_ = nullptr;
+  block_left_ = 0;
+  for (absl::string_view v : other.views_) views_.push_back(Store(v));
   return *this;
 }
 
-void NameTable::Rebuild() {
-  index_.clear();
-  index_.reserve(strings_.size());
-  for (uint32_t i = 0; i < strings_.size(); ++i) {
-    index_.emplace(absl::string_view(strings_[i]), i);
+absl::string_view NameTable::Store(absl::string_view name) {
+  if (name.empty()) return absl::string_view();
+  if (name.size() > block_left_) {
+    const size_t n = name.size() > kBlockBytes / 4 ? name.size() : kBlockBytes;
+    blocks_.push_back(std::unique_ptr<char[]>(new char[n]));
+    if (n != kBlockBytes) {
+      // A long name gets a block of its own; the current block stays open.
+      std::memcpy(blocks_.back().get(), name.data(), name.size());
+      absl::string_view v(blocks_.back().get(), name.size());
+      if (block_free_ != nullptr) std::swap(blocks_.back(), blocks_[blocks_.size() - 2]);
+      return v;
+    }
+    block_free_ = blocks_.back().get();
+    block_left_ = n;
   }
+  std::memcpy(block_free_, name.data(), name.size());
+  absl::string_view v(block_free_, name.size());
+  block_free_ += name.size();
+  block_left_ -= name.size();
+  return v;
 }
 
 uint32_t NameTable::Intern(absl::string_view name) {
-  auto it = index_.find(name);
-  if (it != index_.end()) return it->second;
-  const uint32_t id = static_cast<uint32_t>(strings_.size());
-  strings_.emplace_back(name);
-  index_.emplace(absl::string_view(strings_.back()), id);
+  const uint32_t h = HashName(name);
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = h & mask;; i = (i + 1) & mask) {
+    const uint64_t s = slots_[i];
+    if (s == 0) return Add(name, h, i);
+    if (static_cast<uint32_t>(s >> 32) == h) {
+      const uint32_t id = static_cast<uint32_t>(s) - 1;
+      if (views_[id] == name) return id;
+    }
+  }
+}
+
+uint32_t NameTable::Add(absl::string_view name, uint32_t h, size_t slot) {
+  const uint32_t id = static_cast<uint32_t>(views_.size());
+  views_.push_back(Store(name));
+  slots_[slot] = (static_cast<uint64_t>(h) << 32) | (uint64_t{id} + 1);
+  if (views_.size() * 2 > slots_.size()) Grow();
   return id;
+}
+
+void NameTable::Grow() {
+  std::vector<uint64_t> old(slots_.size() * 2, 0);
+  old.swap(slots_);
+  const size_t mask = slots_.size() - 1;
+  for (uint64_t s : old) {
+    if (s == 0) continue;
+    size_t i = static_cast<uint32_t>(s >> 32) & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = s;
+  }
 }
 
 }  // namespace internal

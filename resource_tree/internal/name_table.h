@@ -6,17 +6,23 @@
 // by `Get()` stays valid for the table's lifetime (and a copy of the table has
 // its own storage). Id 0 is the empty string.
 //
-// Complexity: `Intern()` is O(length) expected; `Get()` O(1).
+// The table is built for bulk parsing (a 10^6-line /proc/iomem interns 10^6
+// names, a third of them distinct): an open-addressing array of 8-byte slots,
+// each holding a name's 32-bit hash and its id, so probing and growing never
+// touch the strings themselves; the strings sit back to back in large blocks.
+//
+// Complexity: `Intern()` is O(length) expected; `Get()` O(1). Memory: the
+// strings, 16 bytes per name for the views, and 16 to 32 bytes per name of
+// slots (the load factor stays between 1/4 and 1/2).
 // Thread-safety: thread-compatible.
 
 #ifndef RESTREE_RESOURCE_TREE_INTERNAL_NAME_TABLE_H_
 #define RESTREE_RESOURCE_TREE_INTERNAL_NAME_TABLE_H_
 
 #include <cstdint>
-#include <deque>
-#include <string>
+#include <memory>
+#include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 
 namespace restree {
@@ -33,22 +39,23 @@ class NameTable {
   // The id of `name`, adding it if new.
   uint32_t Intern(absl::string_view name);
   // Precondition: id < size().
-  absl::string_view Get(uint32_t id) const { return strings_[id]; }
-  uint32_t size() const { return static_cast<uint32_t>(strings_.size()); }
+  absl::string_view Get(uint32_t id) const { return views_[id]; }
+  uint32_t size() const { return static_cast<uint32_t>(views_.size()); }
 
  private:
-  void Rebuild();
+  // Places `name` (not present) with hash `h` and returns its id.
+  uint32_t Add(absl::string_view name, uint32_t h, size_t slot);
+  // Doubles the slot array, re-placing every id by its stored hash.
+  void Grow();
+  // A copy of `name` in the table's own storage.
+  absl::string_view Store(absl::string_view name);
 
-  // Names are short; a word-at-a-time multiply hash is several times
-  // cheaper than the generic one and good enough for a hash table.
-  struct NameHash {
-    size_t operator()(absl::string_view s) const;
-  };
-
-  // A deque never relocates its elements, so the views in `index_` (and the
-  // ones handed out) stay valid as strings are added.
-  std::deque<std::string> strings_;
-  absl::flat_hash_map<absl::string_view, uint32_t, NameHash> index_;
+  // 0 = empty; else (hash << 32) | (id + 1). Size is a power of two.
+  std::vector<uint64_t> slots_;
+  std::vector<absl::string_view> views_;  // by id, into blocks_
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  char* block_free_ = nullptr;  // the unused tail of blocks_.back()
+  size_t block_left_ = 0;
 };
 
 }  // namespace internal
