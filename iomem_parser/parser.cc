@@ -1,7 +1,10 @@
 #include "iomem_parser/parser.h"
+#include "iomem_parser/internal/parse_paths.h"
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -502,6 +505,131 @@ absl::Status Parser::Build() {
   return absl::OkStatus();
 }
 
+// The fast path (internal/parse_paths.h): a dump in the kernel's exact
+// format, tokenised and appended to the tree in one pass with no per-line
+// allocation. It gives up at the first thing it does not handle (any error,
+// a zeroed dump) and reports a line deeper than `cap`, so the caller can
+// retry with the larger cap.
+enum class FastResult { kDone, kGaveUp, kDeeperThanCap };
+
+// Lowercase hex digits at `p`: their count, and their value in `*v` (valid
+// when the count is at most 16).
+inline size_t LowerHex(const char* p, const char* end, uint64_t* v) {
+  const char* q = p;
+  uint64_t x = 0;
+  while (q < end) {
+    const uint8_t d = kHex.v[static_cast<unsigned char>(*q)];
+    if (d > 15) break;
+    x = (x << 4) | d;
+    ++q;
+  }
+  *v = x;
+  return static_cast<size_t>(q - p);
+}
+
+// True iff a `digits`-digit field starting with `first` is what the kernel
+// prints at width `w` ("%0*llx": at least w digits, zero-padded only up to w).
+inline bool KernelWidth(size_t digits, char first, size_t w) {
+  return digits == w || (digits > w && digits <= 16 && first != '0');
+}
+
+FastResult ParseKernelFormat(absl::string_view text,
+                             const IomemParseOptions& opt, int cap,
+                             ParsedIomem* out) {
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  if (p == end) return FastResult::kGaveUp;
+  size_t width = 0;
+  // The root is chosen by the first line's width.
+  std::unique_ptr<TreeBuilder> builder;
+  // path[k]: the node at true depth k-1, and its range (path[0]: the root).
+  std::vector<ResourceId> path;
+  std::vector<Range> path_range;
+  int line = 0;
+  while (p < end) {
+    ++line;
+    const char* const bol = p;
+    while (p < end && *p == ' ') ++p;
+    const size_t spaces = static_cast<size_t>(p - bol);
+    uint64_t start, last;
+    const size_t sd = LowerHex(p, end, &start);
+    const char first_start = sd > 0 ? *p : 0;
+    p += sd;
+    if (p >= end || *p != '-') return FastResult::kGaveUp;
+    ++p;
+    const size_t ed = LowerHex(p, end, &last);
+    const char first_end = ed > 0 ? *p : 0;
+    p += ed;
+    if (end - p < 3 || p[0] != ' ' || p[1] != ':' || p[2] != ' ') {
+      return FastResult::kGaveUp;
+    }
+    p += 3;
+    const char* const nl =
+        static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+    if (nl == nullptr) return FastResult::kGaveUp;
+    const absl::string_view name(p, static_cast<size_t>(nl - p));
+    p = nl + 1;
+    if ((!name.empty() && name.back() == '\r') ||
+        std::memchr(name.data(), '\0', name.size()) != nullptr ||
+        (spaces & 1) != 0) {
+      return FastResult::kGaveUp;
+    }
+    if (builder == nullptr) {
+      // The first line fixes the width and the root; a first line at 0-0
+      // may start a zeroed dump, which the general parser handles.
+      if (start == 0 && last == 0) return FastResult::kGaveUp;
+      width = opt.root == IomemRoot::kIomem || sd >= 8 ? 8 : 4;
+      const ResourceSpec root =
+          width == 4 ? ResourceSpec{Range(0, 0xffff), "PCI IO", iores::kIo, 0}
+          : opt.root == IomemRoot::kIoports
+              ? ResourceSpec{Range::Full(), "PCI IO", iores::kIo, 0}
+              : ResourceSpec{Range::Full(), "PCI mem", iores::kMem, 0};
+      builder = std::make_unique<TreeBuilder>(
+          root, cap == 8 ? KernelProfile::Linux70() : KernelProfile::Debian61());
+      // A kernel line is at least 8 + 1 + 8 + 3 + 1 bytes (5 + 4 for
+      // ioports); reserve for that many, capped.
+      const size_t estimate =
+          std::min<size_t>(text.size() / (width == 8 ? 21 : 13) + 1, 1 << 24);
+      builder->Reserve(estimate);
+      out->nodes.reserve(estimate);
+      out->lines.reserve(estimate);
+      path.push_back(builder->root());
+      path_range.push_back(root.range);
+    }
+    if (!KernelWidth(sd, first_start, width) ||
+        !KernelWidth(ed, first_end, width)) {
+      return FastResult::kGaveUp;
+    }
+    const int depth = static_cast<int>(spaces / 2);
+    if (depth > cap) return FastResult::kDeeperThanCap;
+    const int have = static_cast<int>(path.size()) - 1;
+    if (depth > have || start > last) return FastResult::kGaveUp;
+    const Range r(start, last);
+    if (depth < cap) {
+      path.resize(static_cast<size_t>(depth) + 1);
+      path_range.resize(path.size());
+    } else {
+      while (static_cast<int>(path.size()) > cap + 1 &&
+             !path_range.back().Contains(r)) {
+        path.pop_back();
+        path_range.pop_back();
+      }
+    }
+    absl::StatusOr<ResourceId> id =
+        builder->Append(path.back(), {r, name, 0, 0});
+    if (!id.ok()) return FastResult::kGaveUp;
+    path.push_back(*id);
+    path_range.push_back(r);
+    out->nodes.push_back(*id);
+    out->lines.push_back(line);
+  }
+  out->tree = std::move(*builder).Finish();
+  out->zeroed = false;
+  out->width = static_cast<int>(width);
+  out->max_depth = cap;
+  return FastResult::kDone;
+}
+
 }  // namespace
 
 int ParsedIomem::LineOf(ResourceId id) const {
@@ -512,10 +640,37 @@ int ParsedIomem::LineOf(ResourceId id) const {
   return lines[static_cast<size_t>(it - nodes.begin())];
 }
 
-absl::StatusOr<ParsedIomem> ParseIomem(absl::string_view text,
-                                       const IomemParseOptions& options) {
+namespace internal {
+
+std::optional<ParsedIomem> ParseIomemFast(absl::string_view text,
+                                          const IomemParseOptions& options) {
+  if (options.lenient || options.collect_structure_problems) {
+    return std::nullopt;
+  }
+  // A file from a kernel with MAX_IORES_LEVEL 8 shows itself by a line
+  // deeper than 5; the first try then restarts with the larger cap.
+  for (int cap : {options.max_depth == 0 ? 5 : options.max_depth, 8}) {
+    ParsedIomem out;
+    const FastResult r = ParseKernelFormat(text, options, cap, &out);
+    if (r == FastResult::kDone) return out;
+    if (r == FastResult::kGaveUp || options.max_depth != 0) break;
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<ParsedIomem> ParseIomemGeneral(
+    absl::string_view text, const IomemParseOptions& options) {
   Parser p(text, options);
   return p.Run();
+}
+
+}  // namespace internal
+
+absl::StatusOr<ParsedIomem> ParseIomem(absl::string_view text,
+                                       const IomemParseOptions& options) {
+  std::optional<ParsedIomem> fast = internal::ParseIomemFast(text, options);
+  if (fast.has_value()) return std::move(*fast);
+  return internal::ParseIomemGeneral(text, options);
 }
 
 }  // namespace restree

@@ -11,6 +11,11 @@ TreeBuilder::TreeBuilder(const ResourceSpec& root, KernelProfile profile)
   last_child_.push_back(ResourceTree::kNoIndex);
 }
 
+void TreeBuilder::Reserve(size_t n) {
+  tree_.nodes_.reserve(tree_.nodes_.size() + n);
+  last_child_.reserve(last_child_.size() + n);
+}
+
 ResourceId TreeBuilder::LastChildOf(ResourceId id) const {
   const uint32_t i = tree_.IndexOf(id);
   if (i == ResourceTree::kNoIndex || last_child_[i] == ResourceTree::kNoIndex) {
@@ -48,27 +53,31 @@ absl::StatusOr<ResourceId> TreeBuilder::Append(ResourceId parent,
   }
   const uint32_t i = tree_.AllocateNode(r, tree_.names_.Intern(spec.name),
                                         spec.flags, spec.desc, p);
-  if (i >= last_child_.size()) last_child_.resize(i + 1);
-  last_child_[i] = ResourceTree::kNoIndex;
+  // Slots are handed out in order (nothing is ever freed here), so node i
+  // is the i-th appended and last_child_ grows with it.
+  last_child_.push_back(ResourceTree::kNoIndex);
   last_child_[p] = i;
-  keys_.push_back(ResourceTree::ChildKey{p, i, r.first()});
   if (problem != nullptr) *problem = Problem::kNone;
   return tree_.MakeId(i);
 }
 
 ResourceTree TreeBuilder::Finish() && {
-  // Counting sort by parent; each parent's children were appended in
-  // increasing start order, so the result is sorted by (parent, start) and
-  // the B-tree is built by appending at its end.
-  std::vector<uint32_t> count(tree_.nodes_.size() + 1, 0);
-  for (const auto& k : keys_) ++count[k.parent + 1];
-  for (size_t i = 1; i < count.size(); ++i) count[i] += count[i - 1];
-  std::vector<ResourceTree::ChildKey> sorted(keys_.size());
-  for (const auto& k : keys_) sorted[count[k.parent]++] = k;
-  keys_.clear();
-  keys_.shrink_to_fit();
-  tree_.children_ = ResourceTree::ChildIndex(sorted.begin(), sorted.end());
+  // Counting sort of the nodes by parent. Nodes are numbered in append
+  // order and each parent's children were appended in increasing start
+  // order, so the result is sorted by (parent, start) and the B-tree is
+  // built by appending at its end.
   last_child_.clear();
+  last_child_.shrink_to_fit();
+  const auto& nodes = tree_.nodes_;
+  std::vector<uint32_t> count(nodes.size() + 1, 0);
+  for (size_t i = 1; i < nodes.size(); ++i) ++count[nodes[i].parent + 1];
+  for (size_t i = 1; i < count.size(); ++i) count[i] += count[i - 1];
+  std::vector<ResourceTree::ChildKey> sorted(nodes.size() - 1);
+  for (uint32_t i = 1; i < nodes.size(); ++i) {
+    sorted[count[nodes[i].parent]++] =
+        ResourceTree::ChildKey{nodes[i].parent, i, nodes[i].first};
+  }
+  tree_.children_ = ResourceTree::ChildIndex(sorted.begin(), sorted.end());
   return std::move(tree_);
 }
 

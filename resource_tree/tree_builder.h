@@ -35,6 +35,10 @@ class TreeBuilder {
 
   ResourceId root() const { return tree_.root(); }
 
+  // Makes room for `n` more nodes (an estimate: a bound that is too high
+  // costs address space, not memory, until the nodes are appended).
+  void Reserve(size_t n);
+
   // Why an Append() failed.
   enum class Problem {
     kNone,
@@ -62,8 +66,7 @@ class TreeBuilder {
 
  private:
   ResourceTree tree_;
-  std::vector<ResourceTree::ChildKey> keys_;  // in append order
-  std::vector<uint32_t> last_child_;          // per slot
+  std::vector<uint32_t> last_child_;  // per slot
 };
 
 }  // namespace restree

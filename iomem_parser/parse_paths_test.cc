@@ -1,0 +1,214 @@
+// Holds ParseIomem()'s kernel-format fast path to its general parser
+// (internal/parse_paths.h): whenever the fast path returns a parse, the
+// general parser must return the same one; and the fast path must actually
+// take the kernel's own dumps, or the speed it exists for is gone.
+
+#include "iomem_parser/internal/parse_paths.h"
+
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "rapidcheck.h"
+#include "rapidcheck/gtest.h"
+#include "absl/strings/str_split.h"
+#include "iomem_parser/parser.h"
+#include "resource_tree/render.h"
+#include "tests/parse_fingerprint.h"
+#include "tests/tree_gen.h"
+
+namespace restree {
+namespace {
+
+using internal::ParseIomemFast;
+using internal::ParseIomemGeneral;
+using testing::ParseFingerprint;
+
+std::string ReadSample(const std::string& name) {
+  std::ifstream in("iomem_parser/testdata/" + name, std::ios::binary);
+  EXPECT_TRUE(in.good()) << name;
+  return std::string((std::istreambuf_iterator<char>(in)),
+                     std::istreambuf_iterator<char>());
+}
+
+// Privileged kernel dumps (the zeroed one goes to the general parser).
+const char* const kPrivilegedSamples[] = {
+    "firecracker-vm-x86_64-6.18.txt",
+    "github-3itch-icekit_intel-laptop.txt",
+    "github-cyanide17-vangen_qemu-x86-q35.txt",
+    "github-jds2001-coreos-sosreport-master1_hyperv-vm.txt",
+    "github-joannahuadu-radiation-error-emulator_nvidia-jetson-orin-arm64.txt",
+    "github-note_intel-wolfpass-2socket-server.txt",
+    "github-yexuanyang-flip_simulation_qemu-arm64-virt.txt",
+    "qemu72-linux61-cxl1-iomem.txt",
+    "qemu72-linux61-legacy-pmem-kmem.txt",
+    "qemu72-linux61-nocxl-iomem-after-hotplug.txt",
+    "qemu72-linux61-nocxl-iomem-after-hotplug2.txt",
+    "qemu72-linux61-nocxl-iomem-after-unplug.txt",
+    "qemu72-linux61-nocxl-iomem.txt",
+};
+
+// Runs both paths; fails the test if the fast path returns a parse that the
+// general parser does not return identically. Returns whether the fast path
+// took the input.
+bool FastPathAgrees(const std::string& text, const IomemParseOptions& o) {
+  const std::optional<ParsedIomem> fast = ParseIomemFast(text, o);
+  const absl::StatusOr<ParsedIomem> general = ParseIomemGeneral(text, o);
+  if (!fast.has_value()) return false;
+  EXPECT_TRUE(general.ok()) << "fast path accepted what the general parser "
+                               "rejects: "
+                            << general.status() << "\n"
+                            << text;
+  if (general.ok()) {
+    EXPECT_EQ(ParseFingerprint(*fast), ParseFingerprint(*general)) << text;
+  }
+  return true;
+}
+
+TEST(ParsePaths, KernelDumpsTakeTheFastPath) {
+  for (const char* name : kPrivilegedSamples) {
+    const std::string text = ReadSample(name);
+    for (int max_depth : {0, 5, 8}) {
+      IomemParseOptions o;
+      o.max_depth = max_depth;
+      EXPECT_TRUE(FastPathAgrees(text, o)) << name << " cap " << max_depth;
+    }
+  }
+}
+
+TEST(ParsePaths, OtherModesUseTheGeneralParser) {
+  const std::string text = ReadSample(kPrivilegedSamples[0]);
+  IomemParseOptions lenient;
+  lenient.lenient = true;
+  EXPECT_FALSE(ParseIomemFast(text, lenient).has_value());
+  IomemParseOptions collect;
+  collect.collect_structure_problems = true;
+  EXPECT_FALSE(ParseIomemFast(text, collect).has_value());
+  EXPECT_FALSE(ParseIomemFast(
+                   ReadSample("mailinglist_nonroot-zeroed-addresses_x86-laptop.txt"),
+                   {})
+                   .has_value());
+  EXPECT_FALSE(ParseIomemFast("", {}).has_value());
+}
+
+TEST(ParsePaths, LineDeeperThanFiveRestartsWithCapEight) {
+  std::string text;
+  for (int d = 0; d <= 6; ++d) {
+    text += std::string(2 * d, ' ') + "10000000-1fffffff : level\n";
+  }
+  IomemParseOptions inferred;
+  std::optional<ParsedIomem> p = ParseIomemFast(text, inferred);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->max_depth, 8);
+  EXPECT_EQ(p->tree.profile().name, "linux-7.0");
+  EXPECT_TRUE(FastPathAgrees(text, inferred));
+  // A file said to come from a cap-5 kernel is wrong; the general parser
+  // says so.
+  IomemParseOptions five;
+  five.max_depth = 5;
+  EXPECT_FALSE(ParseIomemFast(text, five).has_value());
+  EXPECT_FALSE(ParseIomem(text, five).ok());
+}
+
+// One-line edits of the kernel's dumps: every class of mistake the strict
+// parser reports, applied to every line. The fast path must give up on
+// every one the general parser rejects and agree on the rest.
+TEST(ParsePaths, EditedDumpsAgree) {
+  using Edit = std::string (*)(const std::string& line);
+  const Edit kEdits[] = {
+      [](const std::string& l) {  // uppercase hex
+        std::string s = l;
+        for (char& c : s) {
+          if (c >= 'a' && c <= 'f') { c = static_cast<char>(c - 32); break; }
+          if (c == ' ' && &c != &s[0] && s[&c - &s[0] - 1] != ' ') break;
+        }
+        return s;
+      },
+      [](const std::string& l) { return " " + l; },       // odd indent
+      [](const std::string& l) { return "  " + l; },      // one level deeper
+      [](const std::string& l) { return l.substr(2); },   // one level up
+      [](const std::string& l) { return l + "\r"; },      // CRLF
+      [](const std::string& l) { return l + " "; },       // trailing space
+      [](const std::string& l) { return l + std::string(1, '\0'); },
+      [](const std::string& l) {  // over-padded start
+        const size_t i = l.find_first_not_of(' ');
+        return l.substr(0, i) + "0" + l.substr(i);
+      },
+      [](const std::string& l) {  // short end
+        const size_t i = l.find(" : ");
+        return l.substr(0, i - 1) + l.substr(i);
+      },
+      [](const std::string& l) { return l.substr(0, l.find(" : ")) + " :"; },
+      [](const std::string& l) {  // inverted
+        const size_t dash = l.find('-');
+        const size_t sep = l.find(" : ");
+        const size_t i = l.find_first_not_of(' ');
+        return l.substr(0, i) + l.substr(dash + 1, sep - dash - 1) + "-" +
+               l.substr(i, dash - i) + l.substr(sep);
+      },
+      [](const std::string& l) { return std::string(); },  // empty line
+      [](const std::string& l) { return l + "\n" + l; },   // duplicate
+  };
+  int taken = 0, total = 0;
+  for (const char* name : kPrivilegedSamples) {
+    const std::vector<std::string> lines =
+        absl::StrSplit(ReadSample(name), '\n');
+    // lines.back() is the empty string after the final newline.
+    for (size_t i = 0; i + 1 < lines.size() && i < 80; ++i) {
+      for (Edit edit : kEdits) {
+        std::string text;
+        for (size_t j = 0; j + 1 < lines.size(); ++j) {
+          text += (j == i ? edit(lines[j]) : lines[j]) + "\n";
+        }
+        ++total;
+        if (FastPathAgrees(text, {})) ++taken;
+        if (HasFailure()) return;
+      }
+    }
+    // And the file without its final newline.
+    std::string text = ReadSample(name);
+    text.pop_back();
+    EXPECT_FALSE(FastPathAgrees(text, {}));
+  }
+  // Some edits keep a valid file (a deeper line that nests by containment,
+  // a trailing space in a name); most do not.
+  EXPECT_GT(taken, 0);
+  EXPECT_LT(taken, total / 2);
+}
+
+// Random valid trees, rendered at either cap: the fast path takes them and
+// agrees. Then random byte edits of the rendering: it agrees or gives up.
+RC_GTEST_PROP(ParsePathsProperty, RenderedTreesAndTheirEditsAgree, ()) {
+  const ResourceTree t = *restree::testing::GenTree();
+  const int cap = *rc::gen::element(5, 8);
+  ProcRenderOptions ro;
+  ro.max_depth = cap;
+  std::string text = RenderProcIomem(t, ro);
+  IomemParseOptions o;
+  o.max_depth = *rc::gen::element(0, cap);
+  o.root = *rc::gen::element(IomemRoot::kAuto, IomemRoot::kIomem,
+                             IomemRoot::kIoports);
+  const bool zero_first = text.compare(0, 9, "0000-0000") == 0 ||
+                          text.compare(0, 17, "00000000-00000000") == 0;
+  const bool took = FastPathAgrees(text, o);
+  if (o.root == IomemRoot::kAuto && !text.empty() && !zero_first) {
+    RC_ASSERT(took);
+  }
+  const int edits = *rc::gen::inRange(1, 4);
+  for (int e = 0; e < edits && !text.empty(); ++e) {
+    const size_t at = *rc::gen::inRange<size_t>(0, text.size());
+    const char c = *rc::gen::elementOf(std::string("0123456789abcdefA -:\n\r\t"));
+    switch (*rc::gen::inRange(0, 3)) {
+      case 0: text[at] = c; break;
+      case 1: text.insert(at, 1, c); break;
+      default: text.erase(at, 1); break;
+    }
+  }
+  FastPathAgrees(text, o);
+  RC_ASSERT(!::testing::Test::HasFailure());
+}
+
+}  // namespace
+}  // namespace restree

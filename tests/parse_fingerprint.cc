@@ -1,0 +1,33 @@
+#include "tests/parse_fingerprint.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "resource_tree/render.h"
+
+namespace restree {
+namespace testing {
+
+std::string ParseFingerprint(const ParsedIomem& p) {
+  std::string out = RenderDump(p.tree);
+  absl::StrAppendFormat(&out, "profile=%s zeroed=%d width=%d max_depth=%d\n",
+                        p.tree.profile().name, p.zeroed, p.width,
+                        p.max_depth);
+  for (size_t i = 0; i < p.nodes.size(); ++i) {
+    absl::StrAppendFormat(&out, "node %d line %d\n", p.nodes[i].value(),
+                          i < p.lines.size() ? p.lines[i] : -1);
+  }
+  if (p.lines.size() != p.nodes.size()) {
+    absl::StrAppend(&out, "lines: ", p.lines.size(), "\n");
+  }
+  for (const IomemRepair& r : p.repairs) {
+    absl::StrAppendFormat(&out, "repair %d:%d %s\n", r.line, r.column, r.what);
+  }
+  for (const IomemStructureProblem& s : p.structure_problems) {
+    absl::StrAppendFormat(&out, "problem %d/%d %s\n", s.line, s.other_line,
+                          s.message);
+  }
+  return out;
+}
+
+}  // namespace testing
+}  // namespace restree
