@@ -65,6 +65,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "resource_tree/flags.h"
+#include "resource_tree/internal/huge_page_allocator.h"
 #include "resource_tree/internal/name_table.h"
 #include "resource_tree/kernel_profile.h"
 #include "resource_tree/kernel_status.h"
@@ -492,7 +493,7 @@ class ResourceTree {
   std::string Describe(uint32_t i) const;
 
   KernelProfile profile_;
-  std::vector<Node> nodes_;
+  std::vector<Node, internal::HugePageAllocator<Node>> nodes_;
   std::vector<uint32_t> free_slots_;
   ChildIndex children_;
   internal::NameTable names_;

@@ -13,8 +13,11 @@
 #include "gtest/gtest.h"
 #include "absl/numeric/int128.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "resource_tree/domain_invariants.h"
+#include "resource_tree/internal/huge_page_allocator.h"
 #include "resource_tree/render.h"
+#include "resource_tree/tree_builder.h"
 #include "tests/status_matchers.h"
 
 namespace restree {
@@ -510,6 +513,43 @@ TEST(RenderTest, DumpShowsFlagsAndDesc) {
             "0000000000000000-ffffffffffffffff : PCI mem flags=0x200 desc=0\n"
             "  0000000000001000-0000000000001fff : System RAM "
             "flags=0x81000200 desc=0\n");
+}
+
+TEST(HugePageAllocator, LargeBlocksAreHugePageAligned) {
+  internal::HugePageAllocator<uint64_t> a;
+  const size_t big = (3 << 20) / sizeof(uint64_t);
+  uint64_t* p = a.allocate(big);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % (2 << 20), 0u);
+  for (size_t i = 0; i < big; ++i) p[i] = i;
+  EXPECT_EQ(p[big - 1], big - 1);
+  a.deallocate(p, big);
+  uint64_t* small = a.allocate(3);
+  small[2] = 7;
+  a.deallocate(small, 3);
+}
+
+// A tree whose node array outgrows the huge-page threshold while being
+// built, copied and mutated.
+TEST(ResourceTreeTest, LargeTreeBuildsCopiesAndMutates) {
+  TreeBuilder b({Range::Full(), "PCI mem", iores::kMem});
+  constexpr uint64_t kNodes = 200000;
+  for (uint64_t i = 0; i < kNodes; ++i) {
+    ASSERT_TRUE(b.Append(b.root(), {Range(i * 0x1000, i * 0x1000 + 0xfff),
+                                    i % 2 ? "System RAM" : "Reserved"})
+                    .ok());
+  }
+  ResourceTree t = std::move(b).Finish();
+  ResourceTree copy = t;
+  ASSERT_THAT(copy.Request(copy.root(), {Range(kNodes * 0x1000, kNodes * 0x1000),
+                                         "one more"}),
+              IsOk());
+  EXPECT_EQ(t.size(), kNodes + 1);
+  EXPECT_EQ(copy.size(), kNodes + 2);
+  EXPECT_THAT(copy.CheckInvariants(), ::testing::IsEmpty());
+  EXPECT_EQ(RenderProcIomem(t) + absl::StrFormat("%08x-%08x : one more\n",
+                                                  kNodes * 0x1000,
+                                                  kNodes * 0x1000),
+            RenderProcIomem(copy));
 }
 
 }  // namespace
