@@ -1,7 +1,8 @@
 // Fuzzes the /proc/iomem parser with its options, then checks what it
-// accepted: the tree passes CheckInvariants(); rendering it and parsing the
-// rendering strictly gives the same tree back (the round trip); and the tree
-// diffs empty against itself.
+// accepted: the kernel-format fast path, when it takes the input, agrees
+// with the general parser exactly; the tree passes CheckInvariants();
+// rendering it and parsing the rendering strictly gives the same tree back
+// (the round trip); and the tree diffs empty against itself.
 //
 //   bazel build --config=fuzz //fuzz:iomem_parse_fuzzer
 //   bazel-bin/fuzz/iomem_parse_fuzzer -dict=fuzz/iomem_parse_fuzzer.dict \
@@ -10,12 +11,15 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 #include "fuzzer/FuzzedDataProvider.h"
 #include "iomem_parser/diff.h"
+#include "iomem_parser/internal/parse_paths.h"
 #include "iomem_parser/parser.h"
 #include "resource_tree/render.h"
+#include "tests/parse_fingerprint.h"
 
 namespace {
 
@@ -49,7 +53,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   o.root = in.PickValueInArray(
       {IomemRoot::kAuto, IomemRoot::kIomem, IomemRoot::kIoports});
   const std::string text = in.ConsumeRemainingBytesAsString();
-  absl::StatusOr<ParsedIomem> p = ParseIomem(text, o);
+  const std::optional<ParsedIomem> fast = internal::ParseIomemFast(text, o);
+  absl::StatusOr<ParsedIomem> p = internal::ParseIomemGeneral(text, o);
+  if (fast.has_value()) {
+    if (!p.ok()) {
+      Fail("the fast path accepted what the general parser rejects",
+           std::string(p.status().message()) + "\n" + text);
+    }
+    const std::string f = testing::ParseFingerprint(*fast);
+    const std::string g = testing::ParseFingerprint(*p);
+    if (f != g) Fail("the parser's two paths disagree", f + "---\n" + g);
+  }
   if (!p.ok()) return 0;
   if (!p->tree.CheckInvariants().empty()) Fail("invariants broken", text);
   ProcRenderOptions r;

@@ -104,7 +104,9 @@ std::string RenderShow(const ParsedIomem& dump,
                                  "\n");
   const int w = dump.width;
   for (const ShownNode& n : nodes) {
-    out.append(static_cast<size_t>(n.depth) * 2, ' ');
+    out.append(static_cast<size_t>(std::min(n.depth, kShowMaxIndent)) * 2,
+               ' ');
+    if (n.depth > kShowMaxIndent) absl::StrAppend(&out, "[depth ", n.depth, "] ");
     if (dump.zeroed) {
       absl::StrAppend(&out, dump.tree.NameOf(n.id), "\n");
       continue;

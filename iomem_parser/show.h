@@ -43,7 +43,11 @@ std::vector<ShownNode> SelectNodes(const ResourceTree& tree,
 
 // The readable tree: a summary line, then per resource its range, size
 // (lsmem style) and name, indented by true depth. For a zeroed dump only
-// names and structure are shown.
+// names and structure are shown. Indentation stops growing at
+// kShowMaxIndent levels; a deeper resource is indented as that level and
+// starts with "[depth N] ", so the output stays linear in the input however
+// deep a dump nests by address containment below the kernel's cap.
+inline constexpr int kShowMaxIndent = 16;
 std::string RenderShow(const ParsedIomem& dump,
                        const std::vector<ShownNode>& nodes,
                        absl::string_view source);

@@ -3,6 +3,7 @@
 // sample dump (tools/testdata/golden/, regenerated with
 // tools/update_golden.sh and reviewed by hand).
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -11,8 +12,10 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "iomem_parser/parser.h"
 #include "resource_tree/json_writer.h"
@@ -197,6 +200,38 @@ TEST(ShowTest, Filters) {
   EXPECT_THAT(r.out, StartsWith(absl::StrCat(cxl, ": 4 resources;")));
   r = Restree({"show", "--depth", "1", "--raw", cxl});
   EXPECT_EQ(r.out.find("\n "), std::string::npos);  // no indented line
+}
+
+// A dump nested 20,000 deep by address containment below the kernel's cap
+// (the file itself indents at most 5 levels): the readable output stops
+// indenting at kShowMaxIndent and names the depth instead, so it stays
+// linear in the input.
+TEST(ShowTest, DeepNestingKeepsOutputLinear) {
+  constexpr int kDeep = 20000;
+  std::string dump;
+  for (int d = 0; d < kDeep; ++d) {
+    dump += absl::StrFormat("%s%08x-%08x : n%d\n",
+                            std::string(2 * std::min(d, 5), ' '), 0x1000 + d,
+                            0x100000000 - d, d);
+  }
+  const std::string path = ::testing::TempDir() + "/deep_iomem.txt";
+  std::ofstream(path, std::ios::binary) << dump;
+  RunResult r = Restree({"show", path});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_LT(r.out.size(), 3 * dump.size());
+  // (absl::StrContains, not HasSubstr: a failure must not print 1 MB.)
+  EXPECT_TRUE(absl::StrContains(
+      r.out, absl::StrCat("\n", std::string(32, ' '),
+                          "00001010-fffffff0     4G  n16\n")));
+  EXPECT_TRUE(absl::StrContains(
+      r.out, absl::StrCat("\n", std::string(32, ' '),
+                          "[depth 17] 00001011-ffffffef     4G  n17\n")));
+  EXPECT_TRUE(absl::StrContains(
+      r.out, absl::StrCat("\n", std::string(32, ' '), "[depth ", kDeep - 1,
+                          "] 00005e1f-ffffb1e1     4G  n19999\n")));
+  // --raw is the kernel's format: the input, byte for byte.
+  r = Restree({"show", "--raw", path});
+  EXPECT_TRUE(r.out == dump);
 }
 
 TEST(ShowTest, UsageErrorsAreOneLineAndExitTwo) {
