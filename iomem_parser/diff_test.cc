@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "iomem_parser/parser.h"
 #include "resource_tree/render.h"
+#include "tests/iomem_samples.h"
 #include "tests/tree_gen.h"
 
 namespace restree {
@@ -23,9 +24,7 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
 std::string ReadSample(const std::string& name) {
-  std::ifstream in("iomem_parser/testdata/" + name, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)),
-                     std::istreambuf_iterator<char>());
+  return testing::ReadTestFile(testing::IomemSamplePath(name));
 }
 
 ParsedIomem Parse(const std::string& name) {

@@ -5,8 +5,6 @@
 
 #include "iomem_parser/internal/parse_paths.h"
 
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -16,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "iomem_parser/parser.h"
 #include "resource_tree/render.h"
+#include "tests/iomem_samples.h"
 #include "tests/parse_fingerprint.h"
 #include "tests/tree_gen.h"
 
@@ -27,28 +26,17 @@ using internal::ParseIomemGeneral;
 using testing::ParseFingerprint;
 
 std::string ReadSample(const std::string& name) {
-  std::ifstream in("iomem_parser/testdata/" + name, std::ios::binary);
-  EXPECT_TRUE(in.good()) << name;
-  return std::string((std::istreambuf_iterator<char>(in)),
-                     std::istreambuf_iterator<char>());
+  return testing::ReadTestFile(testing::IomemSamplePath(name));
 }
 
 // Privileged kernel dumps (the zeroed one goes to the general parser).
-const char* const kPrivilegedSamples[] = {
-    "firecracker-vm-x86_64-6.18.txt",
-    "github-3itch-icekit_intel-laptop.txt",
-    "github-cyanide17-vangen_qemu-x86-q35.txt",
-    "github-jds2001-coreos-sosreport-master1_hyperv-vm.txt",
-    "github-joannahuadu-radiation-error-emulator_nvidia-jetson-orin-arm64.txt",
-    "github-note_intel-wolfpass-2socket-server.txt",
-    "github-yexuanyang-flip_simulation_qemu-arm64-virt.txt",
-    "qemu72-linux61-cxl1-iomem.txt",
-    "qemu72-linux61-legacy-pmem-kmem.txt",
-    "qemu72-linux61-nocxl-iomem-after-hotplug.txt",
-    "qemu72-linux61-nocxl-iomem-after-hotplug2.txt",
-    "qemu72-linux61-nocxl-iomem-after-unplug.txt",
-    "qemu72-linux61-nocxl-iomem.txt",
-};
+std::vector<std::string> PrivilegedSamples() {
+  std::vector<std::string> out;
+  for (const std::string& n : testing::KernelIomemSampleNames()) {
+    if (!testing::IsZeroedSample(n)) out.push_back(n);
+  }
+  return out;
+}
 
 // Runs both paths; fails the test if the fast path returns a parse that the
 // general parser does not return identically. Returns whether the fast path
@@ -68,7 +56,7 @@ bool FastPathAgrees(const std::string& text, const IomemParseOptions& o) {
 }
 
 TEST(ParsePaths, KernelDumpsTakeTheFastPath) {
-  for (const char* name : kPrivilegedSamples) {
+  for (const std::string& name : PrivilegedSamples()) {
     const std::string text = ReadSample(name);
     for (int max_depth : {0, 5, 8}) {
       IomemParseOptions o;
@@ -79,7 +67,7 @@ TEST(ParsePaths, KernelDumpsTakeTheFastPath) {
 }
 
 TEST(ParsePaths, OtherModesUseTheGeneralParser) {
-  const std::string text = ReadSample(kPrivilegedSamples[0]);
+  const std::string text = ReadSample(PrivilegedSamples()[0]);
   IomemParseOptions lenient;
   lenient.lenient = true;
   EXPECT_FALSE(ParseIomemFast(text, lenient).has_value());
@@ -152,7 +140,7 @@ TEST(ParsePaths, EditedDumpsAgree) {
       [](const std::string& l) { return l + "\n" + l; },   // duplicate
   };
   int taken = 0, total = 0;
-  for (const char* name : kPrivilegedSamples) {
+  for (const std::string& name : PrivilegedSamples()) {
     const std::vector<std::string> lines =
         absl::StrSplit(ReadSample(name), '\n');
     // lines.back() is the empty string after the final newline.

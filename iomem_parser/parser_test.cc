@@ -16,6 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "resource_tree/render.h"
 #include "resource_tree/tree_builder.h"
+#include "tests/iomem_samples.h"
 #include "tests/status_matchers.h"
 #include "tests/tree_gen.h"
 
@@ -28,28 +29,8 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 std::string ReadSample(const std::string& name) {
-  std::ifstream in("iomem_parser/testdata/" + name, std::ios::binary);
-  EXPECT_TRUE(in.good()) << name;
-  return std::string((std::istreambuf_iterator<char>(in)),
-                     std::istreambuf_iterator<char>());
+  return testing::ReadTestFile(testing::IomemSamplePath(name));
 }
-
-const char* const kKernelSamples[] = {
-    "firecracker-vm-x86_64-6.18.txt",
-    "github-3itch-icekit_intel-laptop.txt",
-    "github-cyanide17-vangen_qemu-x86-q35.txt",
-    "github-jds2001-coreos-sosreport-master1_hyperv-vm.txt",
-    "github-joannahuadu-radiation-error-emulator_nvidia-jetson-orin-arm64.txt",
-    "github-note_intel-wolfpass-2socket-server.txt",
-    "github-yexuanyang-flip_simulation_qemu-arm64-virt.txt",
-    "mailinglist_nonroot-zeroed-addresses_x86-laptop.txt",
-    "qemu72-linux61-cxl1-iomem.txt",
-    "qemu72-linux61-legacy-pmem-kmem.txt",
-    "qemu72-linux61-nocxl-iomem-after-hotplug.txt",
-    "qemu72-linux61-nocxl-iomem-after-hotplug2.txt",
-    "qemu72-linux61-nocxl-iomem-after-unplug.txt",
-    "qemu72-linux61-nocxl-iomem.txt",
-};
 
 std::string Render(const ParsedIomem& p) {
   ProcRenderOptions o;
@@ -86,7 +67,7 @@ absl::StatusOr<ParsedIomem> Lenient(absl::string_view text) {
   return ParseIomem(text, o);
 }
 
-class SampleTest : public ::testing::TestWithParam<const char*> {};
+class SampleTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(SampleTest, RendersBackByteForByte) {
   const std::string text = ReadSample(GetParam());
@@ -107,7 +88,7 @@ TEST_P(SampleTest, RendersBackByteForByte) {
 }
 
 INSTANTIATE_TEST_SUITE_P(KernelDumps, SampleTest,
-                         ::testing::ValuesIn(kKernelSamples));
+                         ::testing::ValuesIn(testing::KernelIomemSampleNames()));
 
 TEST(ParserTest, CxlDumpShapeAndCap) {
   absl::StatusOr<ParsedIomem> p =

@@ -19,6 +19,7 @@
 #include "absl/strings/str_split.h"
 #include "iomem_parser/parser.h"
 #include "resource_tree/json_writer.h"
+#include "tests/iomem_samples.h"
 #include "tests/json_value.h"
 #include "tools/cli.h"
 
@@ -42,49 +43,22 @@ RunResult Restree(std::vector<std::string> args) {
   return {rc, out.str(), err.str()};
 }
 
-const char kSamples[] = "iomem_parser/testdata/";
+using testing::IsExcerptSample;
+using testing::ReadTestFile;
 
 std::string Sample(const std::string& name) {
-  return absl::StrCat(kSamples, name);
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)),
-                     std::istreambuf_iterator<char>());
-}
-
-const char* const kAllSamples[] = {
-    "firecracker-vm-x86_64-6.18.txt",
-    "github-3itch-icekit_intel-laptop.txt",
-    "github-cyanide17-vangen_qemu-x86-q35.txt",
-    "github-jds2001-coreos-sosreport-master1_hyperv-vm.txt",
-    "github-joannahuadu-radiation-error-emulator_nvidia-jetson-orin-arm64.txt",
-    "github-note_intel-wolfpass-2socket-server.txt",
-    "github-yexuanyang-flip_simulation_qemu-arm64-virt.txt",
-    "lkml-2025-07_zhijian-rfc_cxl-window-softreserved-region-dax-kmem.excerpt.txt",
-    "mailinglist_nonroot-zeroed-addresses_x86-laptop.txt",
-    "qemu72-linux61-cxl1-iomem.txt",
-    "qemu72-linux61-legacy-pmem-kmem.txt",
-    "qemu72-linux61-nocxl-iomem-after-hotplug.txt",
-    "qemu72-linux61-nocxl-iomem-after-hotplug2.txt",
-    "qemu72-linux61-nocxl-iomem-after-unplug.txt",
-    "qemu72-linux61-nocxl-iomem.txt",
-};
-
-bool IsExcerpt(const std::string& name) {
-  return name.find(".excerpt.") != std::string::npos;
+  return testing::IomemSamplePath(name);
 }
 
 std::vector<std::string> Mode(const std::string& name) {
-  return IsExcerpt(name) ? std::vector<std::string>{"--lenient"}
+  return IsExcerptSample(name) ? std::vector<std::string>{"--lenient"}
                          : std::vector<std::string>{};
 }
 
 // ---------------------------------------------------------------------------
 // Golden outputs and their independent checks, for every sample.
 
-class SampleCommandsTest : public ::testing::TestWithParam<const char*> {};
+class SampleCommandsTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(SampleCommandsTest, ShowMatchesGolden) {
   const std::string name = GetParam();
@@ -92,16 +66,16 @@ TEST_P(SampleCommandsTest, ShowMatchesGolden) {
   for (const auto& m : Mode(name)) args.push_back(m);
   const RunResult r = Restree(args);
   ASSERT_EQ(r.rc, 0) << r.err;
-  EXPECT_EQ(r.out, ReadFile(absl::StrCat("tools/testdata/golden/", name,
+  EXPECT_EQ(r.out, ReadTestFile(absl::StrCat("tools/testdata/golden/", name,
                                          ".show")));
 }
 
 TEST_P(SampleCommandsTest, RawIsTheInput) {
   const std::string name = GetParam();
-  if (IsExcerpt(name)) GTEST_SKIP() << "a lenient-mode excerpt";
+  if (IsExcerptSample(name)) GTEST_SKIP() << "a lenient-mode excerpt";
   const RunResult r = Restree({"show", "--raw", Sample(name)});
   ASSERT_EQ(r.rc, 0) << r.err;
-  EXPECT_EQ(r.out, ReadFile(Sample(name)));
+  EXPECT_EQ(r.out, ReadTestFile(Sample(name)));
 }
 
 // The JSON describes the same tree as the parser's, checked field by field
@@ -112,14 +86,14 @@ TEST_P(SampleCommandsTest, JsonIsTheTree) {
   for (const auto& m : Mode(name)) args.push_back(m);
   const RunResult r = Restree(args);
   ASSERT_EQ(r.rc, 0) << r.err;
-  EXPECT_EQ(r.out, ReadFile(absl::StrCat("tools/testdata/golden/", name,
+  EXPECT_EQ(r.out, ReadTestFile(absl::StrCat("tools/testdata/golden/", name,
                                          ".json")));
   absl::StatusOr<JsonValue> j = ParseJson(r.out);
   ASSERT_TRUE(j.ok()) << j.status();
   EXPECT_EQ((*j)["schema"].text, "restree.show/1");
   IomemParseOptions o;
-  o.lenient = IsExcerpt(name);
-  absl::StatusOr<ParsedIomem> p = ParseIomem(ReadFile(Sample(name)), o);
+  o.lenient = IsExcerptSample(name);
+  absl::StatusOr<ParsedIomem> p = ParseIomem(ReadTestFile(Sample(name)), o);
   ASSERT_TRUE(p.ok());
   const std::vector<ResourceId> ids = p->tree.PreorderIds();
   const JsonValue& res = (*j)["resources"];
@@ -151,7 +125,7 @@ TEST_P(SampleCommandsTest, JsonIsTheTree) {
 // Every size in the readable view is the line's range in lsmem's units.
 TEST_P(SampleCommandsTest, ShowSizesAgreeWithRanges) {
   const std::string name = GetParam();
-  if (name.find("zeroed") != std::string::npos) GTEST_SKIP() << "no addresses";
+  if (testing::IsZeroedSample(name)) GTEST_SKIP() << "no addresses";
   std::vector<std::string> args = {"show", Sample(name)};
   for (const auto& m : Mode(name)) args.push_back(m);
   const RunResult r = Restree(args);
@@ -170,7 +144,7 @@ TEST_P(SampleCommandsTest, ShowSizesAgreeWithRanges) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Samples, SampleCommandsTest,
-                         ::testing::ValuesIn(kAllSamples));
+                         ::testing::ValuesIn(testing::IomemSampleNames()));
 
 // ---------------------------------------------------------------------------
 // show
