@@ -1,5 +1,4 @@
 #include "iomem_parser/parser.h"
-#include "iomem_parser/internal/parse_paths.h"
 
 #include <algorithm>
 #include <cstring>
@@ -9,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "iomem_parser/internal/parse_paths.h"
 #include "resource_tree/tree_builder.h"
 
 namespace restree {
@@ -76,6 +76,27 @@ struct HexTable {
   }
 };
 constexpr HexTable kHex;
+
+// The hex width of a non-empty file: 8 for iomem, else from its first line
+// (a kernel file's first line is its lowest address, printed at exactly the
+// minimum width: 4 for x86 ioports, 8 otherwise).
+int FileWidth(IomemRoot root, int first_digits) {
+  return root == IomemRoot::kIomem || first_digits >= 8 ? 8 : 4;
+}
+
+// The root the kernel printed the file from.
+ResourceSpec RootFor(int width, IomemRoot root) {
+  if (width == 4) return {Range(0, 0xffff), "PCI IO", iores::kIo, 0};
+  if (root == IomemRoot::kIoports) {
+    return {Range::Full(), "PCI IO", iores::kIo, 0};
+  }
+  return {Range::Full(), "PCI mem", iores::kMem, 0};
+}
+
+// MAX_IORES_LEVEL 8 came with 7.0.
+KernelProfile ProfileForCap(int cap) {
+  return cap == 8 ? KernelProfile::Linux70() : KernelProfile::Debian61();
+}
 
 // Parses hex digits at `s[*pos]` (any case; the caller rejects uppercase in
 // strict mode). Returns false if there are none or the value needs more than
@@ -307,18 +328,10 @@ absl::StatusOr<ParsedIomem> Parser::Run() {
     fields.emplace_back(fs, fe);
   }
 
-  // The width: from the option, else the first line (a kernel file's first
-  // line is its lowest address, printed at exactly the minimum width).
-  if (opt_.root == IomemRoot::kIoports) {
-    out_.width = 4;
-  } else if (opt_.root == IomemRoot::kIomem) {
-    out_.width = 8;
-  } else if (!recs_.empty()) {
-    out_.width = fields[0].first.digits < 8 ? 4 : 8;
-  }
-  if (opt_.root == IomemRoot::kIoports && !fields.empty() &&
-      fields[0].first.digits >= 8) {
-    out_.width = 8;
+  if (!recs_.empty()) {
+    out_.width = FileWidth(opt_.root, fields[0].first.digits);
+  } else {
+    out_.width = opt_.root == IomemRoot::kIoports ? 4 : 8;
   }
   for (size_t i = 0; i < recs_.size(); ++i) {
     const Record& r = recs_[i];
@@ -369,14 +382,8 @@ absl::StatusOr<ParsedIomem> Parser::Run() {
 }
 
 absl::Status Parser::Build() {
-  const bool io = out_.width == 4;
-  const ResourceSpec root =
-      io ? ResourceSpec{Range(0, 0xffff), "PCI IO", iores::kIo, 0}
-         : opt_.root == IomemRoot::kIoports
-               ? ResourceSpec{Range::Full(), "PCI IO", iores::kIo, 0}
-               : ResourceSpec{Range::Full(), "PCI mem", iores::kMem, 0};
-  KernelProfile profile = KernelProfile::Debian61();
-  if (out_.max_depth == 8) profile = KernelProfile::Linux70();
+  const ResourceSpec root = RootFor(out_.width, opt_.root);
+  const KernelProfile profile = ProfileForCap(out_.max_depth);
   const int cap = out_.max_depth;
 
   // Parent of each record, by index (-1 = the root), from indentation and,
@@ -586,15 +593,10 @@ FastResult ParseKernelFormat(absl::string_view text,
       (first.start == 0 && first.last == 0)) {
     return FastResult::kGaveUp;
   }
-  const size_t width =
-      opt.root == IomemRoot::kIomem || first.start_digits >= 8 ? 8 : 4;
-  const ResourceSpec root =
-      width == 4 ? ResourceSpec{Range(0, 0xffff), "PCI IO", iores::kIo, 0}
-      : opt.root == IomemRoot::kIoports
-          ? ResourceSpec{Range::Full(), "PCI IO", iores::kIo, 0}
-          : ResourceSpec{Range::Full(), "PCI mem", iores::kMem, 0};
-  TreeBuilder builder(
-      root, cap == 8 ? KernelProfile::Linux70() : KernelProfile::Debian61());
+  const size_t width = static_cast<size_t>(
+      FileWidth(opt.root, static_cast<int>(first.start_digits)));
+  const ResourceSpec root = RootFor(static_cast<int>(width), opt.root);
+  TreeBuilder builder(root, ProfileForCap(cap));
   // A kernel line is at least 8 + 1 + 8 + 3 + 1 bytes (4 + 1 + 4 + 3 + 1 for
   // ioports); reserve for that many, capped.
   const size_t estimate =
