@@ -5,6 +5,7 @@
 
 #include "iomem_parser/internal/parse_paths.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,21 +39,34 @@ std::vector<std::string> PrivilegedSamples() {
   return out;
 }
 
-// Runs both paths; fails the test if the fast path returns a parse that the
-// general parser does not return identically. Returns whether the fast path
-// took the input.
+// Runs both paths, the fast one whole and cut into 2 and 3 parts (parsed on
+// their own threads); fails the test if a fast parse differs from the
+// general parser's, or if the cut changes whether the fast path takes the
+// input. Returns whether it took it.
 bool FastPathAgrees(const std::string& text, const IomemParseOptions& o) {
-  const std::optional<ParsedIomem> fast = ParseIomemFast(text, o);
   const absl::StatusOr<ParsedIomem> general = ParseIomemGeneral(text, o);
-  if (!fast.has_value()) return false;
-  EXPECT_TRUE(general.ok()) << "fast path accepted what the general parser "
-                               "rejects: "
-                            << general.status() << "\n"
-                            << text;
-  if (general.ok()) {
-    EXPECT_EQ(ParseFingerprint(*fast), ParseFingerprint(*general)) << text;
+  std::optional<bool> took;
+  for (int parts : {1, 2, 3}) {
+    internal::FastPathOptions cut;
+    cut.max_parts = parts;
+    cut.min_part_bytes = 1;
+    const std::optional<ParsedIomem> fast = ParseIomemFast(text, o, cut);
+    if (took.has_value()) {
+      EXPECT_EQ(fast.has_value(), *took) << parts << " parts\n" << text;
+    }
+    took = fast.has_value();
+    if (!fast.has_value()) continue;
+    EXPECT_TRUE(general.ok()) << "fast path (" << parts
+                              << " parts) accepted what the general parser "
+                                 "rejects: "
+                              << general.status() << "\n"
+                              << text;
+    if (general.ok()) {
+      EXPECT_EQ(ParseFingerprint(*fast), ParseFingerprint(*general))
+          << parts << " parts\n" << text;
+    }
   }
-  return true;
+  return *took;
 }
 
 TEST(ParsePaths, KernelDumpsTakeTheFastPath) {

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "iomem_parser/internal/file_kind.h"
 #include "iomem_parser/internal/parse_paths.h"
 #include "resource_tree/tree_builder.h"
 
@@ -76,27 +77,6 @@ struct HexTable {
   }
 };
 constexpr HexTable kHex;
-
-// The hex width of a non-empty file: 8 for iomem, else from its first line
-// (a kernel file's first line is its lowest address, printed at exactly the
-// minimum width: 4 for x86 ioports, 8 otherwise).
-int FileWidth(IomemRoot root, int first_digits) {
-  return root == IomemRoot::kIomem || first_digits >= 8 ? 8 : 4;
-}
-
-// The root the kernel printed the file from.
-ResourceSpec RootFor(int width, IomemRoot root) {
-  if (width == 4) return {Range(0, 0xffff), "PCI IO", iores::kIo, 0};
-  if (root == IomemRoot::kIoports) {
-    return {Range::Full(), "PCI IO", iores::kIo, 0};
-  }
-  return {Range::Full(), "PCI mem", iores::kMem, 0};
-}
-
-// MAX_IORES_LEVEL 8 came with 7.0.
-KernelProfile ProfileForCap(int cap) {
-  return cap == 8 ? KernelProfile::Linux70() : KernelProfile::Debian61();
-}
 
 // Parses hex digits at `s[*pos]` (any case; the caller rejects uppercase in
 // strict mode). Returns false if there are none or the value needs more than
@@ -329,7 +309,7 @@ absl::StatusOr<ParsedIomem> Parser::Run() {
   }
 
   if (!recs_.empty()) {
-    out_.width = FileWidth(opt_.root, fields[0].first.digits);
+    out_.width = internal::FileWidth(opt_.root, fields[0].first.digits);
   } else {
     out_.width = opt_.root == IomemRoot::kIoports ? 4 : 8;
   }
@@ -382,8 +362,8 @@ absl::StatusOr<ParsedIomem> Parser::Run() {
 }
 
 absl::Status Parser::Build() {
-  const ResourceSpec root = RootFor(out_.width, opt_.root);
-  const KernelProfile profile = ProfileForCap(out_.max_depth);
+  const ResourceSpec root = internal::RootFor(out_.width, opt_.root);
+  const KernelProfile profile = internal::ProfileForCap(out_.max_depth);
   const int cap = out_.max_depth;
 
   // Parent of each record, by index (-1 = the root), from indentation and,
@@ -512,151 +492,6 @@ absl::Status Parser::Build() {
   return absl::OkStatus();
 }
 
-// The fast path (internal/parse_paths.h): a dump in the kernel's exact
-// format, tokenised and appended to the tree in one pass with no per-line
-// allocation. It gives up at the first thing it does not handle (any error,
-// a zeroed dump) and reports a line deeper than `cap`, so the caller can
-// retry with the larger cap.
-enum class FastResult { kDone, kGaveUp, kDeeperThanCap };
-
-// Lowercase hex digits at `p`: their count, and their value in `*v` (valid
-// when the count is at most 16).
-inline size_t LowerHex(const char* p, const char* end, uint64_t* v) {
-  const char* q = p;
-  uint64_t x = 0;
-  while (q < end) {
-    const uint8_t d = kHex.v[static_cast<unsigned char>(*q)];
-    if (d > 15) break;
-    x = (x << 4) | d;
-    ++q;
-  }
-  *v = x;
-  return static_cast<size_t>(q - p);
-}
-
-// True iff a `digits`-digit field starting with `first` is what the kernel
-// prints at width `w` ("%0*llx": at least w digits, zero-padded only up to w).
-inline bool KernelWidth(size_t digits, char first, size_t w) {
-  return digits == w || (digits > w && digits <= 16 && first != '0');
-}
-
-// One line in the kernel's format, tokenised but not yet checked against
-// the file's width or the tree.
-struct KernelLine {
-  uint64_t start = 0;
-  uint64_t last = 0;
-  absl::string_view name;
-  size_t spaces = 0;
-  size_t start_digits = 0;
-  size_t end_digits = 0;
-  char start_first = 0;  // the first digit of each address
-  char end_first = 0;
-};
-
-// Tokenises the line at `p`: "<spaces><hex>-<hex> : <name>\n" with an even
-// number of spaces, lowercase hex and a name without NUL or a final CR.
-// Returns the start of the next line, or nullptr if the line is not that.
-const char* TokeniseKernelLine(const char* p, const char* end, KernelLine* l) {
-  const char* const bol = p;
-  while (p < end && *p == ' ') ++p;
-  l->spaces = static_cast<size_t>(p - bol);
-  l->start_digits = LowerHex(p, end, &l->start);
-  l->start_first = p < end ? *p : 0;
-  p += l->start_digits;
-  if (p >= end || *p != '-' || (l->spaces & 1) != 0) return nullptr;
-  ++p;
-  l->end_digits = LowerHex(p, end, &l->last);
-  l->end_first = p < end ? *p : 0;
-  p += l->end_digits;
-  if (end - p < 3 || p[0] != ' ' || p[1] != ':' || p[2] != ' ') return nullptr;
-  p += 3;
-  const char* const nl = static_cast<const char*>(
-      std::memchr(p, '\n', static_cast<size_t>(end - p)));
-  if (nl == nullptr) return nullptr;
-  l->name = absl::string_view(p, static_cast<size_t>(nl - p));
-  if ((!l->name.empty() && l->name.back() == '\r') ||
-      std::memchr(p, '\0', l->name.size()) != nullptr) {
-    return nullptr;
-  }
-  return nl + 1;
-}
-
-FastResult ParseKernelFormat(absl::string_view text,
-                             const IomemParseOptions& opt, int cap,
-                             ParsedIomem* out) {
-  const char* p = text.data();
-  const char* const end = p + text.size();
-  // The first line fixes the width and the root; a first line at 0-0 may
-  // start a zeroed dump, which the general parser handles.
-  KernelLine first;
-  if (p == end || TokeniseKernelLine(p, end, &first) == nullptr ||
-      (first.start == 0 && first.last == 0)) {
-    return FastResult::kGaveUp;
-  }
-  const size_t width = static_cast<size_t>(
-      FileWidth(opt.root, static_cast<int>(first.start_digits)));
-  const ResourceSpec root = RootFor(static_cast<int>(width), opt.root);
-  TreeBuilder builder(root, ProfileForCap(cap));
-  // A kernel line is at least 8 + 1 + 8 + 3 + 1 bytes (4 + 1 + 4 + 3 + 1 for
-  // ioports); reserve for that many, capped.
-  const size_t estimate =
-      std::min<size_t>(text.size() / (width == 8 ? 21 : 13) + 1, 1 << 24);
-  builder.Reserve(estimate);
-  out->nodes.reserve(estimate);
-  out->lines.reserve(estimate);
-  // path[k]: the node at true depth k-1, and its range (path[0]: the root).
-  std::vector<ResourceId> path = {builder.root()};
-  std::vector<Range> path_range = {root.range};
-  int line = 0;
-  // Lines are tokenised a batch ahead of being appended, so the name table
-  // can be told which names are coming (TreeBuilder::PrefetchName).
-  constexpr int kBatch = 16;
-  KernelLine batch[kBatch];
-  while (p < end) {
-    int n = 0;
-    for (; n < kBatch && p < end; ++n) {
-      p = TokeniseKernelLine(p, end, &batch[n]);
-      if (p == nullptr) return FastResult::kGaveUp;
-      builder.PrefetchName(batch[n].name);
-    }
-    for (int k = 0; k < n; ++k) {
-      const KernelLine& l = batch[k];
-      ++line;
-      if (!KernelWidth(l.start_digits, l.start_first, width) ||
-          !KernelWidth(l.end_digits, l.end_first, width)) {
-        return FastResult::kGaveUp;
-      }
-      const int depth = static_cast<int>(l.spaces / 2);
-      if (depth > cap) return FastResult::kDeeperThanCap;
-      const int have = static_cast<int>(path.size()) - 1;
-      if (depth > have || l.start > l.last) return FastResult::kGaveUp;
-      const Range r(l.start, l.last);
-      if (depth < cap) {
-        path.resize(static_cast<size_t>(depth) + 1);
-        path_range.resize(path.size());
-      } else {
-        while (static_cast<int>(path.size()) > cap + 1 &&
-               !path_range.back().Contains(r)) {
-          path.pop_back();
-          path_range.pop_back();
-        }
-      }
-      absl::StatusOr<ResourceId> id =
-          builder.Append(path.back(), {r, l.name, 0, 0});
-      if (!id.ok()) return FastResult::kGaveUp;
-      path.push_back(*id);
-      path_range.push_back(r);
-      out->nodes.push_back(*id);
-      out->lines.push_back(line);
-    }
-  }
-  out->tree = std::move(builder).Finish();
-  out->zeroed = false;
-  out->width = static_cast<int>(width);
-  out->max_depth = cap;
-  return FastResult::kDone;
-}
-
 }  // namespace
 
 int ParsedIomem::LineOf(ResourceId id) const {
@@ -668,22 +503,6 @@ int ParsedIomem::LineOf(ResourceId id) const {
 }
 
 namespace internal {
-
-std::optional<ParsedIomem> ParseIomemFast(absl::string_view text,
-                                          const IomemParseOptions& options) {
-  if (options.lenient || options.collect_structure_problems) {
-    return std::nullopt;
-  }
-  // A file from a kernel with MAX_IORES_LEVEL 8 shows itself by a line
-  // deeper than 5; the first try then restarts with the larger cap.
-  for (int cap : {options.max_depth == 0 ? 5 : options.max_depth, 8}) {
-    ParsedIomem out;
-    const FastResult r = ParseKernelFormat(text, options, cap, &out);
-    if (r == FastResult::kDone) return out;
-    if (r == FastResult::kGaveUp || options.max_depth != 0) break;
-  }
-  return std::nullopt;
-}
 
 absl::StatusOr<ParsedIomem> ParseIomemGeneral(
     absl::string_view text, const IomemParseOptions& options) {

@@ -66,7 +66,7 @@ ResourceTree ResourceTree::Ioport(uint64_t io_space_limit,
 ResourceTree::ResourceTree(const ResourceSpec& root, KernelProfile profile)
     : profile_(std::move(profile)) {
   RESTREE_CHECK(root.range.valid(), "the root range must not be inverted");
-  Node n;
+  Node n{};
   n.first = root.range.first();
   n.last = root.range.last();
   n.flags = root.flags;
@@ -182,7 +182,7 @@ uint32_t ResourceTree::AllocateNode(const Range& r, uint32_t name,
   } else {
     RESTREE_CHECK(nodes_.size() < kNoIndex - 1, "too many resources");
     i = static_cast<uint32_t>(nodes_.size());
-    nodes_.emplace_back();
+    nodes_.push_back(Node{});
   }
   Node& n = nodes_[i];
   n.first = r.first();

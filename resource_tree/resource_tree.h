@@ -401,14 +401,16 @@ class ResourceTree {
   static constexpr uint32_t kRootIndex = 0;
   static constexpr uint32_t kNoIndex = 0xffffffffu;
 
+  // Trivially default-constructible on purpose: the node array can grow
+  // without writing (TreeBuilder::Split), and `Node{}` is all zero.
   struct Node {
-    uint64_t first = 0;
-    uint64_t last = 0;
-    uint64_t flags = 0;
-    uint32_t desc = 0;
-    uint32_t name = 0;
-    uint32_t parent = kNoIndex;  // kNoIndex for the root
-    uint32_t generation = 0;     // odd while live, even while free
+    uint64_t first;
+    uint64_t last;
+    uint64_t flags;
+    uint32_t desc;
+    uint32_t name;
+    uint32_t parent;      // kNoIndex for the root
+    uint32_t generation;  // odd while live, even while free
   };
 
   // One entry per non-root node, ordered by (parent, start).

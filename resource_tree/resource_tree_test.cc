@@ -7,6 +7,7 @@
 #include "resource_tree/resource_tree.h"
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -550,6 +551,164 @@ TEST(ResourceTreeTest, LargeTreeBuildsCopiesAndMutates) {
                                                   kNodes * 0x1000,
                                                   kNodes * 0x1000),
             RenderProcIomem(copy));
+}
+
+
+// Builds `lines` (pre-order, with depths) one node at a time.
+struct PreorderLine {
+  size_t depth;
+  Range range;
+  std::string name;
+};
+
+std::vector<PreorderLine> NestedLines(int groups) {
+  std::vector<PreorderLine> out;
+  for (int g = 0; g < groups; ++g) {
+    const uint64_t a = uint64_t{0x100000} * g;
+    out.push_back({0, Range(a, a + 0xfffff), g % 3 ? "System RAM" : "PCI Bus"});
+    out.push_back({1, Range(a, a + 0xfff), "Kernel code"});
+    out.push_back({1, Range(a + 0x1000, a + 0x7fff), absl::StrCat("dev", g)});
+    out.push_back({2, Range(a + 0x2000, a + 0x2fff), absl::StrCat("bar", g % 7)});
+  }
+  return out;
+}
+
+ResourceTree BuildSequentially(const std::vector<PreorderLine>& lines) {
+  TreeBuilder b({Range::Full(), "PCI mem", iores::kMem});
+  std::vector<ResourceId> path = {b.root()};
+  for (const PreorderLine& l : lines) {
+    path.resize(l.depth + 1);
+    path.push_back(*b.Append(path.back(), {l.range, l.name}));
+  }
+  return std::move(b).Finish();
+}
+
+TEST(TreeBuilderPartsTest, PartsOnThreadsBuildTheSequentialTree) {
+  const std::vector<PreorderLine> lines = NestedLines(3000);
+  const ResourceTree sequential = BuildSequentially(lines);
+  // Three parts, cut at top-level lines, each filled on its own thread.
+  const std::vector<size_t> cut = {0, 4 * 1000, 4 * 2500, lines.size()};
+  TreeBuilder b({Range::Full(), "PCI mem", iores::kMem});
+  std::vector<TreeBuilder::Part> parts = b.Split(3, lines.size() + 10);
+  std::vector<int> failures(3, 0);
+  std::vector<std::thread> threads;
+  for (size_t k = 0; k < 3; ++k) {
+    threads.emplace_back([&, k] {
+      TreeBuilder::Part& part = parts[k];
+      part.Begin(cut[k]);
+      for (size_t i = cut[k]; i < cut[k + 1]; ++i) {
+        const PreorderLine& l = lines[i];
+        if (part.Append(l.depth, l.range, part.PrepareName(l.name)) !=
+            TreeBuilder::Problem::kNone) {
+          ++failures[k];
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_THAT(failures, ElementsAre(0, 0, 0));
+  absl::StatusOr<ResourceTree> joined = std::move(b).Join(std::move(parts));
+  ASSERT_THAT(joined, IsOk());
+  EXPECT_THAT(joined->CheckInvariants(), IsEmpty());
+  EXPECT_EQ(RenderDump(*joined), RenderDump(sequential));
+  EXPECT_EQ(joined->size(), lines.size() + 1);
+  for (size_t k = 1; k <= lines.size(); k += 997) {
+    EXPECT_EQ(joined->NameOf(TreeBuilder::NodeId(k)), lines[k - 1].name);
+    EXPECT_EQ(joined->View(TreeBuilder::NodeId(k)).range, lines[k - 1].range);
+  }
+}
+
+// A name used in two parts is one interned name after Join(): the kernel
+// merges adjacent System RAM only when the names match.
+TEST(TreeBuilderPartsTest, NamesAreSharedAcrossParts) {
+  TreeBuilder b({Range::Full(), "PCI mem", iores::kMem});
+  std::vector<TreeBuilder::Part> parts = b.Split(2, 2);
+  const uint64_t ram = iores::kSystemRam | iores::kBusy;
+  parts[0].Begin(0);
+  parts[1].Begin(1);
+  ASSERT_EQ(parts[1].Append(0, Range(0x1000, 0x1fff),
+                            parts[1].PrepareName(std::string("System RAM")),
+                            ram),
+            TreeBuilder::Problem::kNone);
+  ASSERT_EQ(parts[0].Append(0, Range(0x0, 0xfff),
+                            parts[0].PrepareName("System RAM"), ram),
+            TreeBuilder::Problem::kNone);
+  absl::StatusOr<ResourceTree> t = std::move(b).Join(std::move(parts));
+  ASSERT_THAT(t, IsOk());
+  // Both must be marked mergeable (the kernel compares whole flags).
+  ASSERT_THAT(t->MergeSystemRam(TreeBuilder::NodeId(1)), IsOk());
+  absl::StatusOr<ResourceId> merged = t->MergeSystemRam(TreeBuilder::NodeId(2));
+  ASSERT_THAT(merged, IsOk());
+  EXPECT_EQ(*merged, TreeBuilder::NodeId(1));
+  EXPECT_EQ(t->RangeOf(*merged), Range(0x0, 0x1fff));
+}
+
+TEST(TreeBuilderPartsTest, AppendRefusesWhatBreaksTheTree) {
+  using P = TreeBuilder::Problem;
+  TreeBuilder b({Range(0, 0xffff), "PCI IO", iores::kIo});
+  std::vector<TreeBuilder::Part> parts = b.Split(1, 3);
+  TreeBuilder::Part& p = parts[0];
+  const auto name = p.PrepareName("x");
+  EXPECT_EQ(p.Append(0, Range(0x10, 0x1f), name), P::kOutsideParent)
+      << "before Begin()";
+  p.Begin(0);
+  EXPECT_EQ(p.Append(0, Range(0x20, 0x10), name), P::kInverted);
+  EXPECT_EQ(p.Append(0, Range(0xfff0, 0x10000), name), P::kOutsideParent);
+  ASSERT_EQ(p.Append(0, Range(0x10, 0x1f), name), P::kNone);
+  EXPECT_EQ(p.height(), 2u);
+  EXPECT_EQ(p.Append(0, Range(0x1f, 0x2f), name), P::kNotAfterSibling);
+  EXPECT_EQ(p.Append(1, Range(0x10, 0x20), name), P::kOutsideParent);
+  ASSERT_EQ(p.Append(1, Range(0x10, 0x11), name), P::kNone);
+  ASSERT_EQ(p.Append(0, Range(0x20, 0x2f), name), P::kNone);
+  EXPECT_EQ(p.height(), 2u) << "the path drops below the level appended at";
+  EXPECT_EQ(p.RangeAt(1), Range(0x20, 0x2f));
+  EXPECT_EQ(p.Append(0, Range(0x30, 0x3f), name), P::kOutsideParent)
+      << "past Split()'s max_nodes";
+  EXPECT_EQ(p.size(), 3u);
+  absl::StatusOr<ResourceTree> t = std::move(b).Join(std::move(parts));
+  ASSERT_THAT(t, IsOk());
+  EXPECT_EQ(RenderProcIomem(*t),
+            "0010-001f : x\n  0010-0011 : x\n0020-002f : x\n");
+}
+
+TEST(TreeBuilderPartsTest, JoinChecksWherePartsBeginAndTheirSeams) {
+  auto build = [](uint64_t second_start, size_t second_begin,
+                  bool fill_middle) {
+    TreeBuilder b({Range::Full(), "PCI mem", iores::kMem});
+    std::vector<TreeBuilder::Part> parts = b.Split(3, 8);
+    parts[0].Begin(0);
+    EXPECT_EQ(parts[0].Append(0, Range(0x1000, 0x1fff),
+                              parts[0].PrepareName("a")),
+              TreeBuilder::Problem::kNone);
+    parts[1].Begin(1);
+    if (fill_middle) {
+      EXPECT_EQ(parts[1].Append(0, Range(0x2000, 0x2fff),
+                                parts[1].PrepareName("b")),
+                TreeBuilder::Problem::kNone);
+    }
+    parts[2].Begin(second_begin);
+    EXPECT_EQ(parts[2].Append(0, Range(second_start, second_start + 0xfff),
+                              parts[2].PrepareName("c")),
+              TreeBuilder::Problem::kNone);
+    return std::move(b).Join(std::move(parts));
+  };
+  // An empty part in the middle is fine.
+  absl::StatusOr<ResourceTree> ok = build(0x3000, 1, false);
+  ASSERT_THAT(ok, IsOk());
+  EXPECT_EQ(RenderProcIomem(*ok),
+            "00001000-00001fff : a\n00003000-00003fff : c\n");
+  EXPECT_THAT(build(0x3000, 2, true), IsOk());
+  // A part that did not begin where the parts before it end.
+  absl::StatusOr<ResourceTree> misplaced = build(0x3000, 1, true);
+  EXPECT_THAT(misplaced, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(misplaced.status().message(),
+              HasSubstr("begins at node 2, not 3"));
+  // A part whose first node overlaps the last top-level node before it,
+  // across the empty part.
+  absl::StatusOr<ResourceTree> overlap = build(0x1800, 1, false);
+  EXPECT_THAT(overlap, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(overlap.status().message(),
+              HasSubstr("does not start after its previous sibling"));
 }
 
 }  // namespace

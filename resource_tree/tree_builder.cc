@@ -1,8 +1,11 @@
 #include "resource_tree/tree_builder.h"
 
+#include <algorithm>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_format.h"
+#include "resource_tree/status_macros.h"
 
 namespace restree {
 
@@ -61,13 +64,11 @@ absl::StatusOr<ResourceId> TreeBuilder::Append(ResourceId parent,
   return tree_.MakeId(i);
 }
 
-ResourceTree TreeBuilder::Finish() && {
-  // Counting sort of the nodes by parent. Nodes are numbered in append
-  // order and each parent's children were appended in increasing start
-  // order, so the result is sorted by (parent, start) and the B-tree is
-  // built by appending at its end.
-  last_child_.clear();
-  last_child_.shrink_to_fit();
+void TreeBuilder::BuildIndex() {
+  // Counting sort of the nodes by parent. Nodes are numbered in pre-order
+  // and each parent's children were appended in increasing start order, so
+  // the result is sorted by (parent, start) and the B-tree is built by
+  // appending at its end.
   const auto& nodes = tree_.nodes_;
   std::vector<uint32_t> count(nodes.size() + 1, 0);
   for (size_t i = 1; i < nodes.size(); ++i) ++count[nodes[i].parent + 1];
@@ -78,6 +79,123 @@ ResourceTree TreeBuilder::Finish() && {
         ResourceTree::ChildKey{nodes[i].parent, i, nodes[i].first};
   }
   tree_.children_ = ResourceTree::ChildIndex(sorted.begin(), sorted.end());
+}
+
+ResourceTree TreeBuilder::Finish() && {
+  last_child_.clear();
+  last_child_.shrink_to_fit();
+  BuildIndex();
+  return std::move(tree_);
+}
+
+std::vector<TreeBuilder::Part> TreeBuilder::Split(size_t n,
+                                                  size_t max_nodes) {
+  RESTREE_CHECK(tree_.nodes_.size() == 1, "Split() after Append()");
+  RESTREE_CHECK(max_nodes < ResourceTree::kNoIndex - 1, "too many resources");
+  tree_.nodes_.resize(1 + max_nodes);  // not written: see HugePageAllocator
+  std::vector<Part> parts;
+  parts.reserve(n);
+  for (size_t k = 0; k < n; ++k) {
+    parts.push_back(Part(tree_.nodes_.data(), max_nodes,
+                         tree_.NodeRange(ResourceTree::kRootIndex),
+                         k == 0 ? &tree_.names_ : nullptr));
+  }
+  return parts;
+}
+
+TreeBuilder::Part::Part(ResourceTree::Node* nodes, size_t max_nodes,
+                        const Range& root, internal::NameTable* shared_names)
+    : nodes_(nodes), max_nodes_(max_nodes) {
+  path_.push_back(Step{ResourceTree::kRootIndex, root});
+  if (shared_names == nullptr) {
+    own_names_ = std::make_unique<internal::NameTable>(
+        internal::NameTable::Storage::kBorrow);
+    names_ = own_names_.get();
+  } else {
+    names_ = shared_names;
+  }
+}
+
+void TreeBuilder::Part::Begin(size_t nodes_before) {
+  const size_t before = std::min(nodes_before, max_nodes_);
+  base_ = static_cast<uint32_t>(1 + before);
+  capacity_ = static_cast<uint32_t>(max_nodes_ - before);
+}
+
+TreeBuilder::Problem TreeBuilder::Part::Append(size_t level, const Range& r,
+                                               const Name& name,
+                                               uint64_t flags, uint32_t desc) {
+  if (!r.valid()) return Problem::kInverted;
+  if (count_ == capacity_ || !path_[level].range.Contains(r)) {
+    return Problem::kOutsideParent;
+  }
+  if (level + 1 < height_ && path_[level + 1].range.last() >= r.first()) {
+    return Problem::kNotAfterSibling;
+  }
+  if (count_ == 0) first_top_ = r;
+  const uint32_t i = base_ + count_++;
+  ResourceTree::Node& n = nodes_[i];
+  n.first = r.first();
+  n.last = r.last();
+  n.flags = flags;
+  n.desc = desc;
+  n.name = names_->Intern(name.text, name.hash);
+  n.parent = path_[level].index;
+  n.generation = 1;
+  // path_ only grows; height_ says how much of it is the path.
+  if (level + 1 == path_.size()) path_.emplace_back();
+  path_[level + 1] = Step{i, r};
+  height_ = level + 2;
+  return Problem::kNone;
+}
+
+absl::StatusOr<ResourceTree> TreeBuilder::Join(std::vector<Part> parts) && {
+  // Each part must start where the one before it ends, and (being whole
+  // subtrees of the root) its first node must start after the last
+  // top-level node of the part before.
+  const Part* prev = nullptr;
+  uint32_t next = 1;
+  for (const Part& p : parts) {
+    if (p.base_ != next) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "TreeBuilder::Join: a part begins at node %d, not %d", p.base_,
+          next));
+    }
+    next += p.count_;
+    if (p.count_ == 0) continue;
+    if (prev != nullptr &&
+        prev->path_[1].range.last() >= p.first_top_.first()) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "TreeBuilder::Join: %s does not start after its previous sibling "
+          "%s",
+          p.first_top_.ToString(), prev->path_[1].range.ToString()));
+    }
+    prev = &p;
+  }
+  tree_.nodes_.resize(next);
+  tree_.live_count_ = next;
+  last_child_.clear();
+  last_child_.shrink_to_fit();
+  if (parts.size() <= 1) {  // the names are in the tree already
+    BuildIndex();
+    return std::move(tree_);
+  }
+  // The later parts' names move into the tree on a second thread while
+  // this one builds the index (which allocates the B-tree's nodes, better
+  // done in the main thread's malloc arena). The index reads only parents
+  // and starts, the names pass writes only names: different members of the
+  // same nodes, so no data race.
+  std::thread names([this, &parts] {
+    std::vector<uint32_t> remap;
+    for (const Part& p : parts) {
+      if (p.own_names_ == nullptr) continue;
+      tree_.names_.InternAll(*p.own_names_, &remap);
+      ResourceTree::Node* const n = tree_.nodes_.data() + p.base_;
+      for (uint32_t i = 0; i < p.count_; ++i) n[i].name = remap[n[i].name];
+    }
+  });
+  BuildIndex();
+  names.join();
   return std::move(tree_);
 }
 

@@ -4,26 +4,51 @@
 // `TreeBuilder` builds a ResourceTree from nodes given in pre-order (the order
 // of /proc/iomem lines), in O(1) amortised time per node plus one O(n) index
 // build at the end, instead of the O(log n) inserts of the kernel-compatible
-// operations. Each `Append()` validates that the new node keeps the tree's
+// operations. Each append validates that the new node keeps the tree's
 // invariants — inside its parent, after (and disjoint from) the parent's
-// previous child — so `Finish()` always returns a tree that passes
-// `CheckInvariants()`.
+// previous child — so the finished tree always passes `CheckInvariants()`.
 //
-// Example:
-//   TreeBuilder b(ResourceSpec{Range::Full(), "PCI mem", iores::kMem});
-//   ResourceId ram = *b.Append(b.root(), {Range(0x1000, 0x9ffff), "System RAM"});
-//   ResourceTree tree = std::move(b).Finish();
+// Two ways to feed it:
 //
-// Ids returned by Append() stay valid in the finished tree.
-// Thread-compatible.
+//   * One node at a time, under any earlier node:
+//
+//       TreeBuilder b(ResourceSpec{Range::Full(), "PCI mem", iores::kMem});
+//       ResourceId ram = *b.Append(b.root(), {Range(0x1000, 0x9ffff), "RAM"});
+//       ResourceTree tree = std::move(b).Finish();
+//
+//     Ids returned by Append() stay valid in the finished tree.
+//
+//   * In parts, on several threads. The root's children are cut into runs of
+//     whole subtrees; each run is built as a `Part`, along its rightmost
+//     path (the way pre-order text such as /proc/iomem arrives):
+//
+//       std::vector<TreeBuilder::Part> parts = b.Split(2, max_nodes);
+//       std::thread t([&] {
+//         parts[1].Begin(n0);  // n0: how many nodes part 0 will hold
+//         Fill(parts[1]);
+//       });
+//       parts[0].Begin(0);
+//       Fill(parts[0]);
+//       t.join();
+//       absl::StatusOr<ResourceTree> tree = std::move(b).Join(std::move(parts));
+//
+//     Part k's nodes take the ids after part k-1's, so the tree's node
+//     order is the pre-order of the whole input. Join() checks the seams
+//     between parts, moves the later parts' names into the tree and builds
+//     the child index, the index on a second thread.
+
+// Thread-safety: thread-compatible, except that distinct Parts of one
+// builder may be filled concurrently.
 
 #ifndef RESTREE_RESOURCE_TREE_TREE_BUILDER_H_
 #define RESTREE_RESOURCE_TREE_TREE_BUILDER_H_
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "resource_tree/internal/name_table.h"
 #include "resource_tree/resource_tree.h"
 
 namespace restree {
@@ -56,13 +81,6 @@ class TreeBuilder {
                                                   Problem* problem = nullptr,
                                                   ResourceId* other = nullptr);
 
-  // A hint that `name` will be appended soon (see NameTable::Prefetch): a
-  // loader that knows its next names a few nodes ahead saves the cache miss
-  // of looking each one up. No effect on the result.
-  void PrefetchName(absl::string_view name) const {
-    tree_.names_.Prefetch(name);
-  }
-
   // The range and last child of a node appended so far (or the root).
   Range RangeOf(ResourceId id) const { return tree_.RangeOf(id); }
   ResourceId LastChildOf(ResourceId id) const;
@@ -71,9 +89,108 @@ class TreeBuilder {
   // The tree. The builder is left empty.
   ResourceTree Finish() &&;
 
+  // The id of the k-th node (1-based, in pre-order) of a tree made by this
+  // class, by Finish() or Join(). O(1).
+  static ResourceId NodeId(size_t k) {
+    return ResourceId::FromValue((uint64_t{1} << 32) | k);
+  }
+
+  // ---------------------------------------------------------------------------
+  // Building in parts.
+
+  class Part;
+
+  // Cuts the rest of the build into `n` parts that hold at most `max_nodes`
+  // nodes together. Precondition: nothing appended yet. The node array
+  // grows by `max_nodes` without being written (address space, not memory:
+  // each part's thread faults in the pages it fills).
+  std::vector<Part> Split(size_t n, size_t max_nodes);
+
+  // The tree made of `parts` (from Split(), in order). kInvalidArgument if
+  // a part was not begun after exactly the nodes the parts before it hold,
+  // or if a part's first node does not start after the previous non-empty
+  // part's last top-level node ends (a seam no Part can check alone). Then
+  // the builder is unusable. O(n) plus the index build, which runs on a
+  // second thread while this one moves names. The builder is left empty.
+  [[nodiscard]] absl::StatusOr<ResourceTree> Join(std::vector<Part> parts) &&;
+
  private:
+  // Builds tree_.children_ from the parent links of nodes appended in
+  // pre-order.
+  void BuildIndex();
+
   ResourceTree tree_;
   std::vector<uint32_t> last_child_;  // per slot
+};
+
+// One run of the root's subtrees, built in pre-order along its rightmost
+// path: level 0 of the path is the root, level k the last node appended at
+// depth k - 1 (below the root). Appending under the node at some level drops
+// the path below that level, so only nodes on the path can gain children.
+//
+// Names given to a part other than the first are kept as views (the first
+// part copies them into the tree): they must stay valid until Join().
+//
+// Thread-compatible; each Part may be filled on its own thread.
+class TreeBuilder::Part {
+ public:
+  Part(Part&&) = default;
+  Part& operator=(Part&&) = default;
+
+  // A name, hashed, with the slot where it will be looked up prefetched: a
+  // loader that prepares names a few nodes ahead of appending them hides the
+  // cache misses of a large name table.
+  struct Name {
+    absl::string_view text;
+    uint32_t hash = 0;
+  };
+  Name PrepareName(absl::string_view name) const {
+    const Name n{name, internal::NameTable::Hash(name)};
+    names_->Prefetch(n.hash);
+    return n;
+  }
+
+  // Fixes where the part's nodes go: after `nodes_before` nodes (the total
+  // the parts before it will hold). Call once, before Append().
+  void Begin(size_t nodes_before);
+
+  // Levels on the rightmost path, the root's included (at least 1).
+  size_t height() const { return height_; }
+  // The range of the node at `level` < height().
+  const Range& RangeAt(size_t level) const { return path_[level].range; }
+  // Nodes appended so far.
+  size_t size() const { return count_; }
+
+  // Appends `r` named `name` as the last child of the node at `level` (<
+  // height()); the path becomes that level's prefix plus the new node.
+  // kNone on success. Otherwise nothing changes and the result says why:
+  // inverted, outside the node at `level`, not after that node's previous
+  // child (the path's next level), or kOutsideParent when the parts would
+  // hold more than Split()'s `max_nodes`. O(1) amortised.
+  Problem Append(size_t level, const Range& r, const Name& name,
+                 uint64_t flags = 0, uint32_t desc = 0);
+
+ private:
+  friend class TreeBuilder;
+  struct Step {
+    uint32_t index;
+    Range range;
+  };
+  Part(ResourceTree::Node* nodes, size_t max_nodes, const Range& root,
+       internal::NameTable* shared_names);
+
+  ResourceTree::Node* nodes_;  // the tree's node array (index 0: the root)
+  size_t height_ = 1;          // path_[0, height_) is the path
+  size_t max_nodes_;           // below the root
+  uint32_t base_ = 0;          // the index of this part's first node
+  uint32_t capacity_ = 0;
+  uint32_t count_ = 0;
+  std::vector<Step> path_;
+  Range first_top_;  // this part's first node (its seam with the previous)
+  // The first part interns into the tree's table; the others into their own
+  // borrowing table, merged by Join().
+  std::unique_ptr<internal::NameTable> own_names_;
+  internal::NameTable* names_;
 };
 
 }  // namespace restree

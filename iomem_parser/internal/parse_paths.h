@@ -5,9 +5,10 @@
 // can hold them to each other. Not part of the public API.
 //
 //   * The kernel-format fast path reads a strict, privileged dump in one
-//     pass straight into the tree. It gives up (nullopt) at the first thing
-//     it does not handle: any error, lenient or problem-collecting mode, a
-//     zeroed dump. Gives up in O(position of the problem).
+//     pass straight into the tree, a large file in parts on several
+//     threads. It gives up (nullopt) at the first thing it does not handle:
+//     any error, lenient or problem-collecting mode, a zeroed dump. Gives up
+//     in O(position of the problem) per part.
 //   * The general parser handles every mode and words every error; it is the
 //     specification the fast path must agree with.
 //
@@ -19,6 +20,7 @@
 #ifndef RESTREE_IOMEM_PARSER_INTERNAL_PARSE_PATHS_H_
 #define RESTREE_IOMEM_PARSER_INTERNAL_PARSE_PATHS_H_
 
+#include <cstddef>
 #include <optional>
 
 #include "absl/status/statusor.h"
@@ -28,8 +30,19 @@
 namespace restree {
 namespace internal {
 
-std::optional<ParsedIomem> ParseIomemFast(absl::string_view text,
-                                          const IomemParseOptions& options);
+// How the fast path cuts a large file into parts parsed on their own
+// threads (TreeBuilder::Part). Parts begin at top-level lines, so each is
+// whole subtrees of the root; the result does not depend on the cut.
+struct FastPathOptions {
+  // At most this many parts; 0 = one per hardware thread, at most 4.
+  int max_parts = 0;
+  // No part smaller than this (tests set 1 to cut small files).
+  size_t min_part_bytes = size_t{4} << 20;
+};
+
+std::optional<ParsedIomem> ParseIomemFast(
+    absl::string_view text, const IomemParseOptions& options,
+    const FastPathOptions& fast = FastPathOptions());
 
 [[nodiscard]] absl::StatusOr<ParsedIomem> ParseIomemGeneral(
     absl::string_view text, const IomemParseOptions& options);

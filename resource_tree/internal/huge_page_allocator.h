@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdlib>
 #include <new>
+#include <utility>
 
 namespace restree {
 namespace internal {
@@ -49,6 +50,19 @@ struct HugePageAllocator {
       std::free(p);
     }
   }
+  // Growing without arguments (`resize(n)`) default-initialises: for a
+  // trivial type that writes nothing, so the caller can fill a large array
+  // in parallel (and the pages are faulted in by the threads that fill
+  // them). Construction with arguments is as usual.
+  template <typename U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+
   template <typename U>
   bool operator==(const HugePageAllocator<U>&) const { return true; }
   template <typename U>

@@ -49,11 +49,16 @@ inline __attribute__((always_inline)) uint32_t HashName(absl::string_view s) {
 
 }  // namespace
 
-NameTable::NameTable() : slots_(kInitialSlots, 0) { Intern(""); }
+NameTable::NameTable(Storage storage)
+    : slots_(kInitialSlots, 0), borrow_(storage == Storage::kBorrow) {
+  Intern("");
+}
 
 NameTable::NameTable(const NameTable& other) : NameTable() {
   *this = other;
 }
+
+uint32_t NameTable::Hash(absl::string_view name) { return HashName(name); }
 
 NameTable& NameTable::operator=(const NameTable& other) {
   if (this == &other) return *this;
@@ -64,12 +69,14 @@ NameTable& NameTable::operator=(const NameTable& other) {
   blocks_.clear();
   block_free_ = nullptr;
   block_left_ = 0;
+  borrow_ = false;
   for (absl::string_view v : other.views_) views_.push_back(Store(v));
   return *this;
 }
 
 absl::string_view NameTable::Store(absl::string_view name) {
   if (name.empty()) return absl::string_view();
+  if (borrow_) return name;
   if (name.size() > block_left_) {
     const size_t n = name.size() > kBlockBytes / 4 ? name.size() : kBlockBytes;
     blocks_.push_back(std::unique_ptr<char[]>(new char[n]));
@@ -90,12 +97,11 @@ absl::string_view NameTable::Store(absl::string_view name) {
   return v;
 }
 
-void NameTable::Prefetch(absl::string_view name) const {
-  __builtin_prefetch(&slots_[HashName(name) & (slots_.size() - 1)]);
+void NameTable::Prefetch(uint32_t hash) const {
+  __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
 }
 
-uint32_t NameTable::Intern(absl::string_view name) {
-  const uint32_t h = HashName(name);
+uint32_t NameTable::Intern(absl::string_view name, uint32_t h) {
   const size_t mask = slots_.size() - 1;
   for (size_t i = h & mask;; i = (i + 1) & mask) {
     const uint64_t s = slots_[i];
@@ -115,8 +121,35 @@ uint32_t NameTable::Add(absl::string_view name, uint32_t h, size_t slot) {
   return id;
 }
 
-void NameTable::Grow() {
-  std::vector<uint64_t> old(slots_.size() * 2, 0);
+void NameTable::Reserve(size_t n) {
+  if (n > views_.capacity()) views_.reserve(n);
+  size_t slots = slots_.size();
+  while (n * 2 > slots) slots *= 2;
+  if (slots != slots_.size()) Rehash(slots);
+}
+
+void NameTable::InternAll(const NameTable& other, std::vector<uint32_t>* ids) {
+  const uint32_t n = other.size();
+  Reserve(size() + n);
+  ids->resize(n);
+  constexpr uint32_t kAhead = 16;  // a power of two
+  uint32_t hash[kAhead];
+  for (uint32_t k = 0; k < n + kAhead; ++k) {
+    if (k >= kAhead) {
+      const uint32_t j = k - kAhead;
+      (*ids)[j] = Intern(other.Get(j), hash[j % kAhead]);
+    }
+    if (k < n) {
+      hash[k % kAhead] = HashName(other.Get(k));
+      Prefetch(hash[k % kAhead]);
+    }
+  }
+}
+
+void NameTable::Grow() { Rehash(slots_.size() * 2); }
+
+void NameTable::Rehash(size_t slots) {
+  std::vector<uint64_t> old(slots, 0);
   old.swap(slots_);
   const size_t mask = slots_.size() - 1;
   for (uint64_t s : old) {

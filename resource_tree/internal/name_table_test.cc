@@ -67,6 +67,52 @@ TEST(NameTable, CopyOwnsItsStrings) {
   }
 }
 
+
+TEST(NameTable, BorrowingTableKeepsViewsOfItsInput) {
+  const std::string text = "System RAM|dax0.0|System RAM";
+  NameTable t(NameTable::Storage::kBorrow);
+  const uint32_t ram = t.Intern(absl::string_view(text).substr(0, 10));
+  const uint32_t dax = t.Intern(absl::string_view(text).substr(11, 6));
+  EXPECT_EQ(t.Intern(absl::string_view(text).substr(18)), ram);
+  EXPECT_EQ(t.Get(ram).data(), text.data());
+  EXPECT_EQ(t.Get(dax).data(), text.data() + 11);
+  // A copy owns its strings.
+  NameTable copy = t;
+  EXPECT_EQ(copy.Get(ram), "System RAM");
+  EXPECT_NE(copy.Get(ram).data(), text.data());
+}
+
+TEST(NameTable, InternAllMapsEveryIdAndKeepsOrder) {
+  NameTable target;
+  target.Intern("shared");
+  target.Intern("only in target");
+  NameTable source(NameTable::Storage::kBorrow);
+  std::vector<std::string> names = {"fresh 1", "shared", "fresh 2"};
+  for (int i = 0; i < 5000; ++i) names.push_back("n" + std::to_string(i));
+  for (const std::string& n : names) source.Intern(n);
+  std::vector<uint32_t> ids;
+  target.InternAll(source, &ids);
+  ASSERT_EQ(ids.size(), source.size());
+  EXPECT_EQ(ids[0], 0u);                      // ""
+  EXPECT_EQ(ids[1], 3u);                      // "fresh 1", the next new id
+  EXPECT_EQ(ids[2], 1u);                      // "shared", already there
+  EXPECT_EQ(ids[3], 4u);                      // "fresh 2"
+  for (uint32_t k = 0; k < source.size(); ++k) {
+    ASSERT_EQ(target.Get(ids[k]), source.Get(k)) << k;
+  }
+  EXPECT_EQ(target.size(), 3u + names.size() - 1);
+}
+
+TEST(NameTable, ReserveKeepsIdsAndLookups) {
+  NameTable t;
+  t.Intern("a");
+  t.Reserve(100000);
+  EXPECT_EQ(t.Intern("a"), 1u);
+  for (int i = 0; i < 100000; ++i) t.Intern(std::to_string(i));
+  EXPECT_EQ(t.Intern("a"), 1u);
+  EXPECT_EQ(t.Get(2), "0");
+}
+
 }  // namespace
 }  // namespace internal
 }  // namespace restree
