@@ -65,25 +65,36 @@ absl::StatusOr<ResourceId> TreeBuilder::Append(ResourceId parent,
 }
 
 void TreeBuilder::BuildIndex() {
-  // Counting sort of the nodes by parent. Nodes are numbered in pre-order
-  // and each parent's children were appended in increasing start order, so
-  // the result is sorted by (parent, start) and the B-tree is built by
-  // appending at its end.
+  // Counting sort of the nodes by parent, from each node's number of
+  // children (made into each parent's first position in place). Nodes are
+  // numbered in pre-order and each parent's children were appended in
+  // increasing start order, so the result is sorted by (parent, start) and
+  // the B-tree is built by appending at its end.
   const auto& nodes = tree_.nodes_;
-  std::vector<uint32_t> count(nodes.size() + 1, 0);
-  for (size_t i = 1; i < nodes.size(); ++i) ++count[nodes[i].parent + 1];
-  for (size_t i = 1; i < count.size(); ++i) count[i] += count[i - 1];
-  std::vector<ResourceTree::ChildKey> sorted(nodes.size() - 1);
+  uint32_t sum = 0;
+  for (uint32_t& c : children_) {
+    const uint32_t n = c;
+    c = sum;
+    sum += n;
+  }
+  std::vector<ResourceTree::ChildKey,
+              internal::HugePageAllocator<ResourceTree::ChildKey>>
+      sorted(nodes.size() - 1);
   for (uint32_t i = 1; i < nodes.size(); ++i) {
-    sorted[count[nodes[i].parent]++] =
+    sorted[children_[nodes[i].parent]++] =
         ResourceTree::ChildKey{nodes[i].parent, i, nodes[i].first};
   }
+  children_ = ChildCounts();
   tree_.children_ = ResourceTree::ChildIndex(sorted.begin(), sorted.end());
 }
 
 ResourceTree TreeBuilder::Finish() && {
   last_child_.clear();
   last_child_.shrink_to_fit();
+  children_.assign(tree_.nodes_.size(), 0);
+  for (size_t i = 1; i < tree_.nodes_.size(); ++i) {
+    ++children_[tree_.nodes_[i].parent];
+  }
   BuildIndex();
   return std::move(tree_);
 }
@@ -92,20 +103,23 @@ std::vector<TreeBuilder::Part> TreeBuilder::Split(size_t n,
                                                   size_t max_nodes) {
   RESTREE_CHECK(tree_.nodes_.size() == 1, "Split() after Append()");
   RESTREE_CHECK(max_nodes < ResourceTree::kNoIndex - 1, "too many resources");
-  tree_.nodes_.resize(1 + max_nodes);  // not written: see HugePageAllocator
+  // Neither is written here: see HugePageAllocator.
+  tree_.nodes_.resize(1 + max_nodes);
+  children_.resize(1 + max_nodes);
   std::vector<Part> parts;
   parts.reserve(n);
   for (size_t k = 0; k < n; ++k) {
-    parts.push_back(Part(tree_.nodes_.data(), max_nodes,
+    parts.push_back(Part(tree_.nodes_.data(), children_.data(), max_nodes,
                          tree_.NodeRange(ResourceTree::kRootIndex),
                          k == 0 ? &tree_.names_ : nullptr));
   }
   return parts;
 }
 
-TreeBuilder::Part::Part(ResourceTree::Node* nodes, size_t max_nodes,
-                        const Range& root, internal::NameTable* shared_names)
-    : nodes_(nodes), max_nodes_(max_nodes) {
+TreeBuilder::Part::Part(ResourceTree::Node* nodes, uint32_t* children,
+                        size_t max_nodes, const Range& root,
+                        internal::NameTable* shared_names)
+    : nodes_(nodes), children_(children), max_nodes_(max_nodes) {
   path_.push_back(Step{ResourceTree::kRootIndex, root});
   if (shared_names == nullptr) {
     own_names_ = std::make_unique<internal::NameTable>(
@@ -142,6 +156,9 @@ TreeBuilder::Problem TreeBuilder::Part::Append(size_t level, const Range& r,
   n.name = names_->Intern(name.text, name.hash);
   n.parent = path_[level].index;
   n.generation = 1;
+  children_[i] = 0;
+  // The root's count is shared by all parts: each keeps its own.
+  ++(level == 0 ? root_children_ : children_[n.parent]);
   // path_ only grows; height_ says how much of it is the path.
   if (level + 1 == path_.size()) path_.emplace_back();
   path_[level + 1] = Step{i, r};
@@ -174,6 +191,11 @@ absl::StatusOr<ResourceTree> TreeBuilder::Join(std::vector<Part> parts) && {
   }
   tree_.nodes_.resize(next);
   tree_.live_count_ = next;
+  children_.resize(next);
+  children_[ResourceTree::kRootIndex] = 0;
+  for (const Part& p : parts) {
+    children_[ResourceTree::kRootIndex] += p.root_children_;
+  }
   last_child_.clear();
   last_child_.shrink_to_fit();
   if (parts.size() <= 1) {  // the names are in the tree already

@@ -48,6 +48,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "resource_tree/internal/huge_page_allocator.h"
 #include "resource_tree/internal/name_table.h"
 #include "resource_tree/resource_tree.h"
 
@@ -115,12 +116,17 @@ class TreeBuilder {
   [[nodiscard]] absl::StatusOr<ResourceTree> Join(std::vector<Part> parts) &&;
 
  private:
+  using ChildCounts =
+      std::vector<uint32_t, internal::HugePageAllocator<uint32_t>>;
+
   // Builds tree_.children_ from the parent links of nodes appended in
-  // pre-order.
+  // pre-order and `children_`, each node's number of children. Empties
+  // `children_`.
   void BuildIndex();
 
   ResourceTree tree_;
-  std::vector<uint32_t> last_child_;  // per slot
+  std::vector<uint32_t> last_child_;  // per slot, for Append()
+  ChildCounts children_;
 };
 
 // One run of the root's subtrees, built in pre-order along its rightmost
@@ -176,10 +182,12 @@ class TreeBuilder::Part {
     uint32_t index;
     Range range;
   };
-  Part(ResourceTree::Node* nodes, size_t max_nodes, const Range& root,
-       internal::NameTable* shared_names);
+  Part(ResourceTree::Node* nodes, uint32_t* children, size_t max_nodes,
+       const Range& root, internal::NameTable* shared_names);
 
   ResourceTree::Node* nodes_;  // the tree's node array (index 0: the root)
+  uint32_t* children_;         // children per node (the builder's)
+  uint32_t root_children_ = 0; // this part's top-level nodes
   size_t height_ = 1;          // path_[0, height_) is the path
   size_t max_nodes_;           // below the root
   uint32_t base_ = 0;          // the index of this part's first node

@@ -149,7 +149,7 @@ void NameTable::InternAll(const NameTable& other, std::vector<uint32_t>* ids) {
 void NameTable::Grow() { Rehash(slots_.size() * 2); }
 
 void NameTable::Rehash(size_t slots) {
-  std::vector<uint64_t> old(slots, 0);
+  Slots old(slots, 0);
   old.swap(slots_);
   const size_t mask = slots_.size() - 1;
   for (uint64_t s : old) {

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "resource_tree/internal/huge_page_allocator.h"
 
 namespace restree {
 namespace internal {
@@ -74,7 +75,8 @@ class NameTable {
   absl::string_view Store(absl::string_view name);
 
   // 0 = empty; else (hash << 32) | (id + 1). Size is a power of two.
-  std::vector<uint64_t> slots_;
+  using Slots = std::vector<uint64_t, HugePageAllocator<uint64_t>>;
+  Slots slots_;
   std::vector<absl::string_view> views_;  // by id, into blocks_
   std::vector<std::unique_ptr<char[]>> blocks_;
   char* block_free_ = nullptr;  // the unused tail of blocks_.back()
