@@ -626,9 +626,11 @@ TEST(TreeBuilderPartsTest, NamesAreSharedAcrossParts) {
   const uint64_t ram = iores::kSystemRam | iores::kBusy;
   parts[0].Begin(0);
   parts[1].Begin(1);
+  // A later part keeps views of its names until Join(): this one's text is
+  // another buffer than part 0's.
+  const std::string second_name = "System RAM";
   ASSERT_EQ(parts[1].Append(0, Range(0x1000, 0x1fff),
-                            parts[1].PrepareName(std::string("System RAM")),
-                            ram),
+                            parts[1].PrepareName(second_name), ram),
             TreeBuilder::Problem::kNone);
   ASSERT_EQ(parts[0].Append(0, Range(0x0, 0xfff),
                             parts[0].PrepareName("System RAM"), ram),
@@ -651,6 +653,8 @@ TEST(TreeBuilderPartsTest, AppendRefusesWhatBreaksTheTree) {
   const auto name = p.PrepareName("x");
   EXPECT_EQ(p.Append(0, Range(0x10, 0x1f), name), P::kOutsideParent)
       << "before Begin()";
+  EXPECT_FALSE(b.Append(b.root(), {Range(0x10, 0x1f), "y"}).ok())
+      << "one node at a time after Split()";
   p.Begin(0);
   EXPECT_EQ(p.Append(0, Range(0x20, 0x10), name), P::kInverted);
   EXPECT_EQ(p.Append(0, Range(0xfff0, 0x10000), name), P::kOutsideParent);

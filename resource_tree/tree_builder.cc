@@ -38,10 +38,12 @@ absl::StatusOr<ResourceId> TreeBuilder::Append(ResourceId parent,
         "%s %s: %s %s", spec.range.ToString(), spec.name, what,
         tree_.Describe(in_the_way)));
   };
-  const uint32_t p = tree_.IndexOf(parent);
+  const uint32_t p = split_ ? ResourceTree::kNoIndex : tree_.IndexOf(parent);
   if (p == ResourceTree::kNoIndex) {
     if (problem != nullptr) *problem = Problem::kOutsideParent;
-    return absl::InvalidArgumentError("TreeBuilder::Append: unknown parent");
+    return absl::InvalidArgumentError(
+        split_ ? "TreeBuilder::Append: after Split()"
+               : "TreeBuilder::Append: unknown parent");
   }
   const Range& r = spec.range;
   if (!r.valid()) return fail(Problem::kInverted, p, "is inverted, under");
@@ -89,6 +91,7 @@ void TreeBuilder::BuildIndex() {
 }
 
 ResourceTree TreeBuilder::Finish() && {
+  RESTREE_CHECK(!split_, "Finish() after Split()");
   last_child_.clear();
   last_child_.shrink_to_fit();
   children_.assign(tree_.nodes_.size(), 0);
@@ -101,7 +104,9 @@ ResourceTree TreeBuilder::Finish() && {
 
 std::vector<TreeBuilder::Part> TreeBuilder::Split(size_t n,
                                                   size_t max_nodes) {
-  RESTREE_CHECK(tree_.nodes_.size() == 1, "Split() after Append()");
+  RESTREE_CHECK(tree_.nodes_.size() == 1 && !split_,
+                "Split() after Append() or Split()");
+  split_ = true;
   RESTREE_CHECK(max_nodes < ResourceTree::kNoIndex - 1, "too many resources");
   // Neither is written here: see HugePageAllocator.
   tree_.nodes_.resize(1 + max_nodes);

@@ -34,9 +34,9 @@
 //
 //     Part k's nodes take the ids after part k-1's, so the tree's node
 //     order is the pre-order of the whole input. Join() checks the seams
-//     between parts, moves the later parts' names into the tree and builds
-//     the child index, the index on a second thread.
-
+//     between parts, then moves the later parts' names into the tree on a
+//     second thread while it builds the child index.
+//
 // Thread-safety: thread-compatible, except that distinct Parts of one
 // builder may be filled concurrently.
 
@@ -74,7 +74,7 @@ class TreeBuilder {
   };
 
   // Appends `spec` as the last child of `parent`, which must be the root or
-  // a node appended earlier. On failure nothing is appended, the status is
+  // a node appended earlier (and not after Split()). On failure nothing is appended, the status is
   // kInvalidArgument, and `*problem`/`*other` (if given) say why and name the
   // node in the way (the parent, or the previous sibling).
   [[nodiscard]] absl::StatusOr<ResourceId> Append(ResourceId parent,
@@ -87,7 +87,7 @@ class TreeBuilder {
   ResourceId LastChildOf(ResourceId id) const;
   size_t size() const { return tree_.live_count_; }
 
-  // The tree. The builder is left empty.
+  // The tree. The builder is left empty. Not after Split() (use Join()).
   ResourceTree Finish() &&;
 
   // The id of the k-th node (1-based, in pre-order) of a tree made by this
@@ -111,8 +111,9 @@ class TreeBuilder {
   // a part was not begun after exactly the nodes the parts before it hold,
   // or if a part's first node does not start after the previous non-empty
   // part's last top-level node ends (a seam no Part can check alone). Then
-  // the builder is unusable. O(n) plus the index build, which runs on a
-  // second thread while this one moves names. The builder is left empty.
+  // the builder is unusable. O(n): the later parts' names move into the
+  // tree on a second thread while this one builds the child index. The
+  // builder is left empty.
   [[nodiscard]] absl::StatusOr<ResourceTree> Join(std::vector<Part> parts) &&;
 
  private:
@@ -127,6 +128,7 @@ class TreeBuilder {
   ResourceTree tree_;
   std::vector<uint32_t> last_child_;  // per slot, for Append()
   ChildCounts children_;
+  bool split_ = false;
 };
 
 // One run of the root's subtrees, built in pre-order along its rightmost
