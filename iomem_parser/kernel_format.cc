@@ -29,19 +29,10 @@ namespace {
 
 enum class FastResult { kDone, kGaveUp, kDeeperThanCap };
 
-// Values of the digits the kernel prints ("%llx": 0-9, a-f); 0xff otherwise.
-struct LowerHexTable {
-  uint8_t v[256];
-  constexpr LowerHexTable() : v() {
-    for (int i = 0; i < 256; ++i) v[i] = 0xff;
-    for (int i = 0; i < 10; ++i) v['0' + i] = static_cast<uint8_t>(i);
-    for (int i = 0; i < 6; ++i) v['a' + i] = static_cast<uint8_t>(10 + i);
-  }
-};
-constexpr LowerHexTable kLowerHex;
-
+// The value of a digit the kernel prints ("%llx": 0-9, a-f), else above 15
+// (uppercase included: kHex flags it with 16).
 inline uint8_t HexValue(char c) {
-  return kLowerHex.v[static_cast<unsigned char>(c)];
+  return kHex.v[static_cast<unsigned char>(c)];
 }
 
 #if defined(__SSE2__)

@@ -63,20 +63,6 @@ class Parser {
   std::vector<int> lenient_indents_;  // lenient indentation levels
 };
 
-// Hex digit values: 0-15 for [0-9a-f], 16-31 for [A-F] (value + 16, to
-// flag uppercase), 0xff otherwise.
-struct HexTable {
-  uint8_t v[256];
-  constexpr HexTable() : v() {
-    for (int i = 0; i < 256; ++i) v[i] = 0xff;
-    for (int i = 0; i < 10; ++i) v['0' + i] = static_cast<uint8_t>(i);
-    for (int i = 0; i < 6; ++i) {
-      v['a' + i] = static_cast<uint8_t>(10 + i);
-      v['A' + i] = static_cast<uint8_t>(26 + i);
-    }
-  }
-};
-constexpr HexTable kHex;
 
 // Parses hex digits at `s[*pos]` (any case; the caller rejects uppercase in
 // strict mode). Returns false if there are none or the value needs more than
@@ -93,7 +79,7 @@ bool ParseHex(absl::string_view s, size_t* pos, uint64_t* value, HexField* f,
   while (p < end && *p == '0') ++p;  // leading zeros carry no value
   const unsigned char* const significant = p;
   while (p < end) {
-    const uint8_t d = kHex.v[*p];
+    const uint8_t d = internal::kHex.v[*p];
     if (d == 0xff) break;
     upper |= d;
     v = (v << 4) | (d & 15);
