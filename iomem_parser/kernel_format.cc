@@ -291,26 +291,11 @@ FastResult ParseKernelFormat(absl::string_view text,
   for (FastResult r : results) {
     if (r != FastResult::kDone) return r;
   }
-  // Every line is a node: node k (in pre-order) is line k. Written while
-  // the parts are joined.
+  // Every line is a node: node k (in pre-order) is line k.
   size_t n = 0;
   for (const TreeBuilder::Part& p : parts) n += p.size();
-  auto number = [out, n] {
-    out->nodes.resize(n);
-    out->lines.resize(n);
-    for (size_t i = 0; i < n; ++i) {
-      out->nodes[i] = TreeBuilder::NodeId(i + 1);
-      out->lines[i] = static_cast<int>(i + 1);
-    }
-  };
-  std::thread numbering;
-  if (chunks.size() > 1) {
-    numbering = std::thread(number);
-  } else {
-    number();
-  }
+  out->node_lines = IomemNodeLines::OnePerLine(n);
   absl::StatusOr<ResourceTree> tree = std::move(builder).Join(std::move(parts));
-  if (numbering.joinable()) numbering.join();
   if (!tree.ok()) return FastResult::kGaveUp;
   out->tree = *std::move(tree);
   out->zeroed = false;

@@ -408,9 +408,9 @@ absl::Status Parser::Build() {
 
   TreeBuilder builder(root, profile);
   std::vector<ResourceId> id_of(recs_.size());
-  std::vector<int> rec_of_node;  // parallel to out_.nodes
-  out_.nodes.reserve(recs_.size());
-  out_.lines.reserve(recs_.size());
+  std::vector<ResourceId> kept;   // the nodes made, in order
+  std::vector<int> rec_of_node;   // parallel to `kept`
+  kept.reserve(recs_.size());
   for (size_t i = 0; i < recs_.size(); ++i) {
     const Record& rec = recs_[i];
     // A dropped line's children hang from its nearest kept ancestor (a
@@ -425,8 +425,8 @@ absl::Status Parser::Build() {
         pid, {Range(rec.start, rec.end), rec.name, 0, 0}, &problem, &other);
     if (id.ok()) {
       id_of[i] = *id;
-      out_.nodes.push_back(*id);
-      out_.lines.push_back(rec.line);
+      kept.push_back(*id);
+      out_.node_lines.Add(*id, rec.line);
       rec_of_node.push_back(static_cast<int>(i));
       continue;
     }
@@ -450,10 +450,10 @@ absl::Status Parser::Build() {
         // handed out in increasing order).
         int sib = -1;
         auto it = std::lower_bound(
-            out_.nodes.begin(), out_.nodes.end(), other,
+            kept.begin(), kept.end(), other,
             [](ResourceId a, ResourceId b) { return a.value() < b.value(); });
-        if (it != out_.nodes.end() && *it == other) {
-          sib = rec_of_node[static_cast<size_t>(it - out_.nodes.begin())];
+        if (it != kept.end() && *it == other) {
+          sib = rec_of_node[static_cast<size_t>(it - kept.begin())];
         }
         msg = absl::StrCat(
             self, " overlaps or precedes its previous sibling on ",
@@ -480,12 +480,49 @@ absl::Status Parser::Build() {
 
 }  // namespace
 
-int ParsedIomem::LineOf(ResourceId id) const {
+IomemNodeLines IomemNodeLines::OnePerLine(size_t n) {
+  IomemNodeLines m;
+  m.one_per_line_ = true;
+  m.n_ = n;
+  return m;
+}
+
+void IomemNodeLines::Add(ResourceId id, int line) {
+  if (one_per_line_) {
+    nodes_.reserve(n_ + 1);
+    lines_.reserve(n_ + 1);
+    for (size_t k = 0; k < n_; ++k) {
+      nodes_.push_back(TreeBuilder::NodeId(k + 1));
+      lines_.push_back(static_cast<int>(k + 1));
+    }
+    one_per_line_ = false;
+    n_ = 0;
+  }
+  nodes_.push_back(id);
+  lines_.push_back(line);
+}
+
+ResourceId IomemNodeLines::node(size_t k) const {
+  return one_per_line_ ? TreeBuilder::NodeId(k + 1) : nodes_[k];
+}
+
+int IomemNodeLines::line(size_t k) const {
+  return one_per_line_ ? static_cast<int>(k + 1) : lines_[k];
+}
+
+ptrdiff_t IomemNodeLines::Find(ResourceId id) const {
+  if (one_per_line_) {
+    // NodeId(k) is slot k at the first generation.
+    const size_t k = static_cast<size_t>(id.value() & 0xffffffffu);
+    return k >= 1 && k <= n_ && TreeBuilder::NodeId(k) == id
+               ? static_cast<ptrdiff_t>(k - 1)
+               : -1;
+  }
   auto it = std::lower_bound(
-      nodes.begin(), nodes.end(), id,
+      nodes_.begin(), nodes_.end(), id,
       [](ResourceId a, ResourceId b) { return a.value() < b.value(); });
-  if (it == nodes.end() || *it != id) return 0;
-  return lines[static_cast<size_t>(it - nodes.begin())];
+  if (it == nodes_.end() || *it != id) return -1;
+  return it - nodes_.begin();
 }
 
 namespace internal {

@@ -39,6 +39,7 @@
 #ifndef RESTREE_IOMEM_PARSER_PARSER_H_
 #define RESTREE_IOMEM_PARSER_PARSER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -85,6 +86,40 @@ struct IomemStructureProblem {
   std::string message;  // "file:line:col: ..." naming both lines
 };
 
+// The nodes made from a file's lines, in file order, each with its 1-based
+// line. A file in the kernel's exact format, one node per line, is held as
+// that fact alone (O(1) memory, nothing written per line); other files list
+// their pairs.
+class IomemNodeLines {
+ public:
+  // n nodes, the k-th (1-based, in pre-order) of a tree made by TreeBuilder
+  // from line k.
+  static IomemNodeLines OnePerLine(size_t n);
+
+  // Adds the next node and its line. Ids must increase (TreeBuilder hands
+  // them out in order); lines too. O(1) amortised (O(n) once if the map was
+  // one per line).
+  void Add(ResourceId id, int line);
+
+  size_t size() const { return one_per_line_ ? n_ : nodes_.size(); }
+  // Precondition: k < size().
+  ResourceId node(size_t k) const;
+  int line(size_t k) const;
+  // The position of `id`, or -1. O(log n); O(1) one per line.
+  ptrdiff_t Find(ResourceId id) const;
+  // The line of `id`, or 0 if it is not here (the root, unknown ids).
+  int LineOf(ResourceId id) const {
+    const ptrdiff_t k = Find(id);
+    return k < 0 ? 0 : line(static_cast<size_t>(k));
+  }
+
+ private:
+  bool one_per_line_ = false;
+  size_t n_ = 0;
+  std::vector<ResourceId> nodes_;
+  std::vector<int> lines_;
+};
+
 struct ParsedIomem {
   ResourceTree tree = ResourceTree::Iomem();
   // The file came from a reader without CAP_SYS_ADMIN: every address was 0.
@@ -96,10 +131,9 @@ struct ParsedIomem {
   int max_depth = 5;
   // The nodes in file order (pre-order for a valid file) and the 1-based
   // line each came from.
-  std::vector<ResourceId> nodes;
-  std::vector<int> lines;
+  IomemNodeLines node_lines;
   // The line of `id`, or 0 for the root and unknown ids. O(log n).
-  int LineOf(ResourceId id) const;
+  int LineOf(ResourceId id) const { return node_lines.LineOf(id); }
   // Lenient mode only.
   std::vector<IomemRepair> repairs;
   // collect_structure_problems only.

@@ -79,16 +79,53 @@ TEST_P(SampleTest, RendersBackByteForByte) {
   // One node per line, in file order.
   EXPECT_EQ(p->tree.size() - 1,
             static_cast<size_t>(std::count(text.begin(), text.end(), '\n')));
-  ASSERT_EQ(p->nodes.size(), p->lines.size());
-  for (size_t i = 0; i < p->lines.size(); ++i) {
-    EXPECT_EQ(p->lines[i], static_cast<int>(i) + 1);
-    EXPECT_EQ(p->LineOf(p->nodes[i]), static_cast<int>(i) + 1);
+  ASSERT_EQ(p->node_lines.size(), p->tree.size() - 1);
+  for (size_t i = 0; i < p->node_lines.size(); ++i) {
+    EXPECT_EQ(p->node_lines.line(i), static_cast<int>(i) + 1);
+    EXPECT_EQ(p->LineOf(p->node_lines.node(i)), static_cast<int>(i) + 1);
   }
   EXPECT_THAT(p->repairs, IsEmpty());
 }
 
 INSTANTIATE_TEST_SUITE_P(KernelDumps, SampleTest,
                          ::testing::ValuesIn(testing::KernelIomemSampleNames()));
+
+// The one-per-line form answers as the list it stands for, and turns into
+// that list when a pair is added.
+TEST(IomemNodeLinesTest, OnePerLineIsTheListItStandsFor) {
+  IomemNodeLines m = IomemNodeLines::OnePerLine(3);
+  ASSERT_EQ(m.size(), 3u);
+  for (size_t k = 0; k < 3; ++k) {
+    EXPECT_EQ(m.node(k), TreeBuilder::NodeId(k + 1));
+    EXPECT_EQ(m.line(k), static_cast<int>(k) + 1);
+    EXPECT_EQ(m.LineOf(TreeBuilder::NodeId(k + 1)), static_cast<int>(k) + 1);
+  }
+  // The root, a node past the end, the same slot at another generation.
+  EXPECT_EQ(m.LineOf(TreeBuilder::NodeId(0)), 0);
+  EXPECT_EQ(m.LineOf(TreeBuilder::NodeId(4)), 0);
+  EXPECT_EQ(m.LineOf(ResourceId::FromValue((uint64_t{3} << 32) | 2)), 0);
+  EXPECT_EQ(m.LineOf(ResourceId()), 0);
+  m.Add(TreeBuilder::NodeId(7), 9);
+  ASSERT_EQ(m.size(), 4u);
+  EXPECT_EQ(m.node(2), TreeBuilder::NodeId(3));
+  EXPECT_EQ(m.line(2), 3);
+  EXPECT_EQ(m.LineOf(TreeBuilder::NodeId(7)), 9);
+  EXPECT_EQ(m.Find(TreeBuilder::NodeId(5)), -1);
+}
+
+// The fast path gives the one-per-line form; the general parser, which
+// skips lines in lenient mode, lists pairs. Both name lines the same way.
+TEST(ParserTest, LenientModeMapsNodesToTheirLines) {
+  IomemParseOptions lenient;
+  lenient.lenient = true;
+  absl::StatusOr<ParsedIomem> p = ParseIomem(
+      "\n00001000-00001fff : a\n\n  00001000-000017ff : b\n", lenient);
+  ASSERT_TRUE(p.ok()) << p.status();
+  ASSERT_EQ(p->node_lines.size(), 2u);
+  EXPECT_EQ(p->node_lines.line(0), 2);
+  EXPECT_EQ(p->node_lines.line(1), 4);
+  EXPECT_EQ(p->LineOf(p->node_lines.node(1)), 4);
+}
 
 TEST(ParserTest, CxlDumpShapeAndCap) {
   absl::StatusOr<ParsedIomem> p =
@@ -218,7 +255,8 @@ TEST(ParserTest, DeepNestingIsIterative) {
   }
   absl::StatusOr<ParsedIomem> p = Strict(text);
   ASSERT_TRUE(p.ok()) << p.status();
-  EXPECT_EQ(p->tree.Depth(p->nodes.back()), 100004);
+  EXPECT_EQ(p->tree.Depth(p->node_lines.node(p->node_lines.size() - 1)),
+            100004);
   EXPECT_EQ(Render(*p), text);
 }
 

@@ -12,12 +12,9 @@ std::string ParseFingerprint(const ParsedIomem& p) {
   absl::StrAppendFormat(&out, "profile=%s zeroed=%d width=%d max_depth=%d\n",
                         p.tree.profile().name, p.zeroed, p.width,
                         p.max_depth);
-  for (size_t i = 0; i < p.nodes.size(); ++i) {
-    absl::StrAppendFormat(&out, "node %d line %d\n", p.nodes[i].value(),
-                          i < p.lines.size() ? p.lines[i] : -1);
-  }
-  if (p.lines.size() != p.nodes.size()) {
-    absl::StrAppend(&out, "lines: ", p.lines.size(), "\n");
+  for (size_t i = 0; i < p.node_lines.size(); ++i) {
+    absl::StrAppendFormat(&out, "node %d line %d\n",
+                          p.node_lines.node(i).value(), p.node_lines.line(i));
   }
   for (const IomemRepair& r : p.repairs) {
     absl::StrAppendFormat(&out, "repair %d:%d %s\n", r.line, r.column, r.what);
