@@ -238,33 +238,43 @@ std::vector<std::string> ChangeNames(unsigned changes) {
   return out;
 }
 
-IomemSummary Summarize(const ResourceTree& tree) {
+namespace {
+
+// The summary of a flattened tree (its nodes in pre-order with parents).
+IomemSummary SummarizeFlat(const Flat& f) {
   IomemSummary s;
-  std::vector<bool> in_ram;  // per depth: this node or an ancestor is RAM
-  tree.ForEachPreorder([&](ResourceId id, int depth) {
-    const absl::string_view name = tree.NameOf(id);
-    const Range r = tree.RangeOf(id);
-    const bool above = depth > 0 && in_ram[depth - 1];
+  std::vector<bool> in_ram(f.size());  // this node or an ancestor is RAM
+  for (size_t i = 0; i < f.size(); ++i) {
+    const absl::string_view name = f.name[i];
+    const Range& r = f.range[i];
+    const bool above = f.parent[i] >= 0 && in_ram[static_cast<size_t>(f.parent[i])];
     const bool ram = IsSystemRamName(name);
     if (ram && !above) s.system_ram += r.size();
-    in_ram.resize(static_cast<size_t>(depth) + 1);
-    in_ram[depth] = above || ram;
+    in_ram[i] = above || ram;
     if (IsCxlWindowName(name)) s.cxl_windows.push_back(r);
     if (IsRegionName(name)) s.regions.push_back(r);
     if (IsDaxName(name)) s.dax.push_back(r);
     if (name == "System RAM (kmem)") s.kmem.push_back(r);
-  });
+  }
   return s;
+}
+
+}  // namespace
+
+IomemSummary Summarize(const ResourceTree& tree) {
+  return SummarizeFlat(Flatten(tree));
 }
 
 IomemDiff DiffTrees(const ResourceTree& old_tree, const ResourceTree& new_tree,
                     const DiffOptions& options) {
   IomemDiff d;
   d.zeroed = options.zeroed;
-  d.before = Summarize(old_tree);
-  d.after = Summarize(new_tree);
+  // Each tree is walked once; the summaries and the matching use the flat
+  // copies.
   const Flat a = Flatten(old_tree);
   const Flat b = Flatten(new_tree);
+  d.before = SummarizeFlat(a);
+  d.after = SummarizeFlat(b);
   Matcher m(a, b, options.zeroed);
   m.Run();
   const std::vector<int>& pa = m.pair_a();
