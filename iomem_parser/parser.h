@@ -89,7 +89,7 @@ struct IomemStructureProblem {
 // The nodes made from a file's lines, in file order, each with its 1-based
 // line. A file in the kernel's exact format, one node per line, is held as
 // that fact alone (O(1) memory, nothing written per line); other files list
-// their pairs.
+// their pairs. A value type; thread-compatible.
 class IomemNodeLines {
  public:
   // n nodes, the k-th (1-based, in pre-order) of a tree made by TreeBuilder
