@@ -408,9 +408,7 @@ absl::Status Parser::Build() {
 
   TreeBuilder builder(root, profile);
   std::vector<ResourceId> id_of(recs_.size());
-  std::vector<ResourceId> kept;   // the nodes made, in order
-  std::vector<int> rec_of_node;   // parallel to `kept`
-  kept.reserve(recs_.size());
+  std::vector<int> rec_of_node;  // parallel to out_.node_lines
   for (size_t i = 0; i < recs_.size(); ++i) {
     const Record& rec = recs_[i];
     // A dropped line's children hang from its nearest kept ancestor (a
@@ -425,7 +423,6 @@ absl::Status Parser::Build() {
         pid, {Range(rec.start, rec.end), rec.name, 0, 0}, &problem, &other);
     if (id.ok()) {
       id_of[i] = *id;
-      kept.push_back(*id);
       out_.node_lines.Add(*id, rec.line);
       rec_of_node.push_back(static_cast<int>(i));
       continue;
@@ -448,13 +445,8 @@ absl::Status Parser::Build() {
       default: {
         // The previous child of the same parent, found by its id (ids are
         // handed out in increasing order).
-        int sib = -1;
-        auto it = std::lower_bound(
-            kept.begin(), kept.end(), other,
-            [](ResourceId a, ResourceId b) { return a.value() < b.value(); });
-        if (it != kept.end() && *it == other) {
-          sib = rec_of_node[static_cast<size_t>(it - kept.begin())];
-        }
+        const ptrdiff_t at = out_.node_lines.Find(other);
+        const int sib = at < 0 ? -1 : rec_of_node[static_cast<size_t>(at)];
         msg = absl::StrCat(
             self, " overlaps or precedes its previous sibling on ",
             Where(line_of(sib)),
