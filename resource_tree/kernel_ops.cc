@@ -668,17 +668,18 @@ absl::StatusOr<ResourceId> ResourceTree::GetFreeMemRegion(
         addr -= static_cast<uint64_t>(k * s);
       } else {
         const absl::uint128 k = (absl::uint128(nodes_[c].last) - addr) / s + 1;
-        const absl::uint128 next = absl::uint128(addr) + k * s;
-        if (next > kMaxAddress) return erange();
+        absl::uint128 next = absl::uint128(addr) + k * s;
         // Stop at the first candidate whose range would wrap, so that the
-        // check above sees it.
+        // check above sees it. That candidate comes before `next`, so it is
+        // tested first: the kernel reaches it even when `next` itself would
+        // lie past 2^64-1.
         const absl::uint128 wrap_at = absl::uint128(kMaxAddress) - size + 2;
         if (next >= wrap_at && addr < wrap_at) {
           const absl::uint128 kw = (wrap_at - addr + s - 1) / s;
-          addr = static_cast<uint64_t>(absl::uint128(addr) + kw * s);
-        } else {
-          addr = static_cast<uint64_t>(next);
+          next = absl::uint128(addr) + kw * s;
         }
+        if (next > kMaxAddress) return erange();
+        addr = static_cast<uint64_t>(next);
       }
       continue;
     }

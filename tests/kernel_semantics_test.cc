@@ -424,6 +424,22 @@ std::vector<Scenario> Scenarios() {
        "  1000000000-10ffffffff : System RAM\n"
        "  1100000000-12ffffffff : region0\n"},
 
+      {"FreeRegionReachesTheWrappingCandidateBeforeRunningOut",
+       KernelProfile::Linux612(),
+       kIomem,
+       {
+           {R"op(request_resource parent=iomem start=0x1100 end=0xffffffffffffffff flags=MEM desc=0 name="CXL Window 0")op",
+            "ok node=0"},
+           // Size 2^64-1 in steps of 1 from address 1: the candidate at 1
+           // ends at 2^64-1 and overlaps the window; the one at 2 wraps past
+           // 2^64-1, which the kernel does not guard against. Skipping
+           // straight past the window would run off the top and answer
+           // ERANGE instead.
+           {R"op(alloc_free_mem_region parent=iomem size=0xffffffffffffffff align=0x1 name="x")op",
+            "contract-violation EINVAL"},
+       },
+       "00001100-ffffffffffffffff : CXL Window 0\n"},
+
       {"RegionIntersectsSeesKmemUnderCxlWindow",
        d61,
        kIomem,
