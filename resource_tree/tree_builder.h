@@ -162,6 +162,10 @@ class TreeBuilder::Part {
   // the parts before it will hold). Call once, before Append().
   void Begin(size_t nodes_before);
 
+  // Makes room for `n` distinct names in the table this part interns into,
+  // so that it need not grow (and rehash) on the way there. A hint.
+  void ReserveNames(size_t n) { names_->Reserve(n); }
+
   // Levels on the rightmost path, the root's included (at least 1).
   size_t height() const { return height_; }
   // The range of the node at `level` < height().
