@@ -283,8 +283,10 @@ FastResult ParseKernelFormat(absl::string_view text,
     parts[k].Begin(before);
     // A guess of one distinct name per three lines (~128 bytes): the name
     // table then does not grow, and rehash, all the way up on a large dump.
-    // A table that needs more still grows.
-    parts[k].ReserveNames(chunks[k].size() / 128);
+    // A table that needs more still grows. The first part's table is the
+    // tree's, into which Join() merges the others' names: it is sized for
+    // the whole text.
+    parts[k].ReserveNames((k == 0 ? text.size() : chunks[k].size()) / 128);
     results[k] = FillPart(chunks[k], width, static_cast<size_t>(cap), &parts[k]);
   };
   std::vector<std::thread> threads;
