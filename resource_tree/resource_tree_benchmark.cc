@@ -152,6 +152,53 @@ void BM_Adjust_Model(benchmark::State& state) {
 }
 BENCHMARK(BM_Adjust_Model)->RangeMultiplier(10)->Range(1000, 1000000);
 
+// allocate_resource of 4 KiB at or above a random sibling (the first fit is
+// the gap right after it), then release_resource. The kernel walks the
+// sibling list from its head to the first gap that fits.
+AllocConstraint AllocAbove(uint64_t min) {
+  AllocConstraint c;
+  c.min = min;
+  c.align = 0x1000;
+  return c;
+}
+
+void BM_AllocateRelease_Tree(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  ResourceTree t = BuildTree(n);
+  std::mt19937_64 rng(4);
+  for (auto _ : state) {
+    const uint64_t min = (rng() % n) * kStride;
+    absl::StatusOr<ResourceId> id = t.Allocate(
+        t.root(), {Range(), "dev", iores::kMem}, 0x1000, AllocAbove(min));
+    benchmark::DoNotOptimize(id);
+    if (!id.ok() || t.RangeOf(*id).first() != min + 0x1000 ||
+        !t.Release(*id).ok()) {
+      std::abort();
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * 2);
+}
+BENCHMARK(BM_AllocateRelease_Tree)->RangeMultiplier(10)->Range(1000, 1000000);
+
+void BM_AllocateRelease_Model(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  model::KernelModel m(kIomemRoot, KernelProfile::Debian61());
+  BuildModel(m, n);
+  std::mt19937_64 rng(4);
+  for (auto _ : state) {
+    const uint64_t min = (rng() % n) * kStride;
+    model::Result r = m.AllocateResource(
+        m.root(), {Range(), "dev", iores::kMem}, 0x1000, AllocAbove(min));
+    benchmark::DoNotOptimize(r);
+    if (r.outcome != KernelOutcome::kOk || r.node->start != min + 0x1000 ||
+        m.ReleaseResource(r.node).outcome != KernelOutcome::kOk) {
+      std::abort();
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * 2);
+}
+BENCHMARK(BM_AllocateRelease_Model)->RangeMultiplier(10)->Range(1000, 1000000);
+
 void BM_Lookup_Tree(benchmark::State& state) {
   const int64_t n = state.range(0);
   ResourceTree t = BuildTree(n);
