@@ -337,8 +337,10 @@ class ResourceTree {
   // KernelProfile), takes the first `[addr, addr + ALIGN(size, align) - 1]`
   // that no child of `base` overlaps, and either inserts a MEM node there
   // under `base` or (request_region) requests a busy region from the root.
-  // kError ERANGE if none. Stepping costs O(1) per child skipped, not per
-  // step. kContractViolation where the kernel would loop forever (a step of
+  // kError ERANGE if none. O(log n + k) for k children of `base` passed:
+  // the search jumps over each taken stretch instead of stepping through
+  // it, and walks the index instead of searching it again per candidate.
+  // kContractViolation where the kernel would loop forever (a step of
   // 0 over an occupied address).
   [[nodiscard]] absl::StatusOr<ResourceId> GetFreeMemRegion(
       ResourceId base, uint64_t size, uint64_t align, absl::string_view name,
@@ -480,6 +482,8 @@ class ResourceTree {
   InsertPlan PlanInsert(uint32_t parent, const Range& r) const;
   uint32_t CommitInsert(const InsertPlan& plan, const Range& r, uint32_t name,
                         uint64_t flags, uint32_t desc);
+
+  class GfrCursor;  // get_free_mem_region's walk through a window's children
 
   // __find_resource(): the kernel's first-fit scan.
   bool FindSpace(uint32_t root, uint32_t old, uint64_t size,

@@ -10,6 +10,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -198,6 +199,159 @@ void BM_AllocateRelease_Model(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * 2);
 }
 BENCHMARK(BM_AllocateRelease_Model)->RangeMultiplier(10)->Range(1000, 1000000);
+
+// get_free_mem_region, as CXL places a region in its window
+// (alloc_free_mem_region: ascending, 4 KiB): a window packed with n 4 KiB
+// regions has one of them, at a random position j, released; the search
+// steps past the j regions below the hole and fills it. k = j is uniform in
+// [0, n), so the cost per iteration is the cost of stepping past n/2
+// children on average.
+constexpr uint64_t kRegion = 0x1000;
+const uint64_t kWindowBase = uint64_t{1} << 40;
+
+void BM_FreeRegion_Tree(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  ResourceTree t = ResourceTree::Iomem();
+  absl::StatusOr<ResourceId> window = t.Request(
+      t.root(),
+      {Range(kWindowBase, kWindowBase + 2 * n * kRegion - 1), "CXL Window 0",
+       iores::kMem});
+  if (!window.ok()) std::abort();
+  std::vector<ResourceId> regions;
+  for (int64_t i = 0; i < n; ++i) {
+    const uint64_t s = kWindowBase + i * kRegion;
+    absl::StatusOr<ResourceId> id =
+        t.Request(*window, {Range(s, s + kRegion - 1), "region", iores::kMem});
+    if (!id.ok()) std::abort();
+    regions.push_back(*id);
+  }
+  std::mt19937_64 rng(5);
+  for (auto _ : state) {
+    const size_t j = rng() % n;
+    if (!t.Release(regions[j]).ok()) std::abort();
+    absl::StatusOr<ResourceId> id =
+        t.AllocFreeMemRegion(*window, kRegion, kRegion, "region");
+    benchmark::DoNotOptimize(id);
+    if (!id.ok() || t.RangeOf(*id).first() != kWindowBase + j * kRegion) {
+      std::abort();
+    }
+    regions[j] = *id;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_FreeRegion_Tree)->RangeMultiplier(10)->Range(1000, 1000000);
+
+// The model tests every candidate against every child, as the kernel's
+// __region_intersects() does (but jumps over a taken stretch where the kernel
+// steps through it): O(k n). Up to 10^4 only.
+void BM_FreeRegion_Model(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  model::KernelModel m(kIomemRoot, KernelProfile::Debian61());
+  model::Result window = m.RequestResource(
+      m.root(),
+      {Range(kWindowBase, kWindowBase + 2 * n * kRegion - 1), "CXL Window 0",
+       iores::kMem});
+  if (window.outcome != KernelOutcome::kOk) std::abort();
+  std::vector<model::Res*> regions;
+  for (int64_t i = n - 1; i >= 0; --i) {  // O(1) each, at the list's head
+    const uint64_t s = kWindowBase + i * kRegion;
+    model::Result r = m.RequestResource(
+        window.node, {Range(s, s + kRegion - 1), "region", iores::kMem});
+    if (r.outcome != KernelOutcome::kOk) std::abort();
+    regions.push_back(r.node);
+  }
+  std::reverse(regions.begin(), regions.end());
+  std::mt19937_64 rng(5);
+  for (auto _ : state) {
+    const size_t j = rng() % n;
+    if (m.ReleaseResource(regions[j]).outcome != KernelOutcome::kOk) {
+      std::abort();
+    }
+    model::Result r = m.GetFreeMemRegion(window.node, kRegion, kRegion,
+                                         "region", iores_desc::kNone,
+                                         /*descending=*/false,
+                                         /*request_region=*/false);
+    benchmark::DoNotOptimize(r);
+    if (r.outcome != KernelOutcome::kOk ||
+        r.node->start != kWindowBase + j * kRegion) {
+      std::abort();
+    }
+    regions[j] = r.node;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_FreeRegion_Model)->RangeMultiplier(10)->Range(1000, 10000);
+
+// region_intersects() of a random 4 KiB range that straddles a sibling's
+// end and the gap after it: REGION_INTERSECTS (a gap is neither the type
+// asked for nor another).
+void BM_RegionIntersects_Tree(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  ResourceTree t = BuildTree(n);
+  std::mt19937_64 rng(6);
+  for (auto _ : state) {
+    const uint64_t s = (rng() % n) * kStride + 0x800;
+    const RegionIntersection r =
+        t.RegionIntersects(s, 0x1000, kRam, iores_desc::kNone);
+    benchmark::DoNotOptimize(r);
+    if (r != RegionIntersection::kIntersects) std::abort();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RegionIntersects_Tree)->RangeMultiplier(10)->Range(1000, 1000000);
+
+void BM_RegionIntersects_Model(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  model::KernelModel m(kIomemRoot, KernelProfile::Debian61());
+  BuildModel(m, n);
+  std::mt19937_64 rng(6);
+  for (auto _ : state) {
+    const uint64_t s = (rng() % n) * kStride + 0x800;
+    const RegionIntersection r =
+        m.RegionIntersects(s, 0x1000, kRam, iores_desc::kNone);
+    benchmark::DoNotOptimize(r);
+    if (r != RegionIntersection::kIntersects) std::abort();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RegionIntersects_Model)->RangeMultiplier(10)->Range(1000, 1000000);
+
+// walk_system_ram_res() over a random stretch of 16 siblings: O(log n + m)
+// in the tree; the kernel restarts its search at the root for each match.
+constexpr int kWalkHits = 16;
+
+void BM_WalkSystemRam_Tree(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  ResourceTree t = BuildTree(n);
+  std::mt19937_64 rng(7);
+  for (auto _ : state) {
+    const uint64_t s = (rng() % (n - kWalkHits)) * kStride;
+    absl::StatusOr<std::vector<WalkMatch>> w =
+        t.WalkSystemRam(s, s + kWalkHits * kStride - 1);
+    benchmark::DoNotOptimize(w);
+    if (!w.ok() || w->size() != kWalkHits) std::abort();
+  }
+  state.SetItemsProcessed(state.iterations() * kWalkHits);
+}
+BENCHMARK(BM_WalkSystemRam_Tree)->RangeMultiplier(10)->Range(1000, 1000000);
+
+void BM_WalkSystemRam_Model(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  model::KernelModel m(kIomemRoot, KernelProfile::Debian61());
+  BuildModel(m, n);
+  std::mt19937_64 rng(7);
+  for (auto _ : state) {
+    const uint64_t s = (rng() % (n - kWalkHits)) * kStride;
+    KernelOutcome outcome = KernelOutcome::kOk;
+    std::vector<model::WalkHit> w =
+        m.WalkIomemResDesc(iores_desc::kNone, kRam, s,
+                           s + kWalkHits * kStride - 1, &outcome);
+    benchmark::DoNotOptimize(w);
+    if (outcome != KernelOutcome::kOk || w.size() != kWalkHits) std::abort();
+  }
+  state.SetItemsProcessed(state.iterations() * kWalkHits);
+}
+BENCHMARK(BM_WalkSystemRam_Model)->RangeMultiplier(10)->Range(1000, 1000000);
 
 void BM_Lookup_Tree(benchmark::State& state) {
   const int64_t n = state.range(0);

@@ -280,6 +280,50 @@ TEST(ResourceTreeTest, ErrorCodesForEachOutcome) {
             KernelOutcome::kError);
 }
 
+// get_free_mem_region walks a window's children once across all its
+// candidates. Descending, a candidate can overlap several children and the
+// jump is below the lowest of them; ascending with a large alignment, a jump
+// can pass children that no candidate overlaps. Expected placements worked
+// out by hand from the kernel's loop, for both stepping rules.
+TEST(ResourceTreeTest, FreeRegionWalksPastManyChildren) {
+  for (const KernelProfile& profile :
+       {KernelProfile::Debian61(), KernelProfile::Linux612()}) {
+    SCOPED_TRACE(profile.name);
+    ResourceTree t = ResourceTree::Iomem(profile);
+    ASSERT_OK_AND_ASSIGN(
+        ResourceId down,
+        t.Request(t.root(), {Range(0x0, 0xfffff), "down", iores::kMem}));
+    for (uint64_t s : {0xf0000, 0xf2000, 0xf4000, 0xf9000, 0xfb000, 0xfd000}) {
+      ASSERT_OK(t.Request(down, {Range(s, s + 0xfff), "c", iores::kMem})
+                    .status());
+    }
+    // First candidate [0xf8000, 0xfffff]: its lowest overlap is 0xf9000.
+    // Below it, the candidate meets 0xf2000 (and 0xf4000), then 0xf0000;
+    // [0xe8000, 0xeffff] is free.
+    FreeRegionMode descending;
+    descending.descending = true;
+    ASSERT_OK_AND_ASSIGN(ResourceId d,
+                         t.GetFreeMemRegion(down, 0x8000, 0x1000, "d",
+                                            iores_desc::kNone, descending));
+    EXPECT_EQ(t.RangeOf(d), Range(0xe8000, 0xeffff));
+    EXPECT_EQ(t.ParentOf(d), down);
+
+    ASSERT_OK_AND_ASSIGN(
+        ResourceId up,
+        t.Request(t.root(), {Range(0x100000, 0x4fffff), "up", iores::kMem}));
+    for (const Range& r : {Range(0x100000, 0x100fff), Range(0x180000, 0x180fff),
+                           Range(0x200000, 0x2fffff), Range(0x310000, 0x310fff)}) {
+      ASSERT_OK(t.Request(up, {r, "c", iores::kMem}).status());
+    }
+    // 1 MiB candidates: 0x100000 (taken), 0x200000 (taken; 0x180000 lies
+    // between the two and is passed), 0x300000 (taken), 0x400000.
+    ASSERT_OK_AND_ASSIGN(ResourceId a,
+                         t.AllocFreeMemRegion(up, 0x1000, 0x100000, "a"));
+    EXPECT_EQ(t.RangeOf(a), Range(0x400000, 0x4fffff));
+    EXPECT_THAT(t.CheckInvariants(), IsEmpty());
+  }
+}
+
 TEST(ResourceTreeTest, ExpandToFitReportsWhatItGrewOver) {
   ResourceTree t = ResourceTree::Iomem();
   ASSERT_OK_AND_ASSIGN(ResourceId ram,
