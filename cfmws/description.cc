@@ -17,6 +17,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "resource_tree/byte_size.h"
 #include "resource_tree/status_macros.h"
 
 namespace restree {
@@ -26,35 +27,15 @@ namespace {
 // ---------------------------------------------------------------------------
 // Values
 
+// A number as ParseByteSize() reads it (decimal, 0x-hex, K/M/G/T/P/E
+// suffixes), at most `max`.
 absl::StatusOr<uint64_t> ParseNumber(absl::string_view v, uint64_t max) {
-  absl::string_view t = v;
-  unsigned shift = 0;
-  if (!t.empty()) {
-    const char last = absl::ascii_toupper(static_cast<unsigned char>(t.back()));
-    const size_t k = absl::string_view("KMGTP").find(last);
-    if (k != absl::string_view::npos) {
-      shift = 10 * static_cast<unsigned>(k + 1);
-      t.remove_suffix(1);
-    }
-  }
-  uint64_t n = 0;
-  bool ok;
-  if (absl::StartsWithIgnoreCase(t, "0x")) {
-    ok = t.size() > 2 && absl::SimpleHexAtoi(t, &n);
-  } else {
-    ok = !t.empty() && absl::ascii_isdigit(static_cast<unsigned char>(t[0])) &&
-         absl::SimpleAtoi(t, &n);
-  }
-  if (!ok) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("'", v, "' is not a number (decimal, 0x-hex, or with a "
-                             "K/M/G/T/P suffix)"));
-  }
-  if ((absl::uint128(n) << shift) > max) {
+  RESTREE_ASSIGN_OR_RETURN(const uint64_t n, ParseByteSize(v));
+  if (n > max) {
     return absl::InvalidArgumentError(
         absl::StrFormat("'%s' does not fit (maximum 0x%x)", v, max));
   }
-  return n << shift;
+  return n;
 }
 
 int HexDigit(char c) {

@@ -167,7 +167,7 @@ RC_GTEST_PROP(CedtPropertyTest, DescriptionRoundTrip, ()) {
   Cedt t = GenCedt();
   const std::string text = FormatDescription(t);
   absl::StatusOr<Cedt> p = ParseDescription(text);
-  RC_ASSERT(p.ok());
+  if (!p.ok()) RC_FAIL(absl::StrCat(p.status().message(), "\n", text));
   t.header.length = 0;
   t.header.checksum = 0;
   RC_ASSERT(*p == t);

@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "iomem_parser/diff.h"
 #include "iomem_parser/internal/json_fields.h"
+#include "resource_tree/byte_size.h"
 #include "resource_tree/json_writer.h"
 #include "resource_tree/render.h"
 

@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "resource_tree/byte_size.h"
 #include "resource_tree/status_macros.h"
 
 namespace restree {
@@ -116,37 +117,6 @@ struct NumactlNode {
 };
 
 }  // namespace
-
-absl::StatusOr<uint64_t> ParseByteSize(absl::string_view text,
-                                       absl::string_view what) {
-  absl::string_view t = absl::StripAsciiWhitespace(text);
-  auto bad = [&] {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, ": '", text, "' is not a size (e.g. 4096, 0x1000, 16G)"));
-  };
-  if (t.empty()) return bad();
-  unsigned shift = 0;
-  const char last = absl::ascii_toupper(static_cast<unsigned char>(t.back()));
-  static constexpr absl::string_view kSuffixes = "KMGTP";
-  if (const size_t at = kSuffixes.find(last); at != absl::string_view::npos) {
-    shift = 10 * static_cast<unsigned>(at + 1);
-    t.remove_suffix(1);
-  }
-  uint64_t v = 0;
-  bool ok = false;
-  if (absl::StartsWithIgnoreCase(t, "0x")) {
-    ok = t.size() > 2 && t.size() <= 18 && absl::SimpleHexAtoi(t, &v);
-  } else {
-    ok = !t.empty() && absl::ascii_isdigit(static_cast<unsigned char>(t[0])) &&
-         absl::SimpleAtoi(t, &v);
-  }
-  if (!ok) return bad();
-  if (shift != 0 && (v >> (64 - shift)) != 0) {
-    return absl::OutOfRangeError(
-        absl::StrCat(what, ": '", text, "' does not fit in 64 bits"));
-  }
-  return v << shift;
-}
 
 absl::StatusOr<Topology> ParseNumactl(absl::string_view text,
                                       absl::string_view file) {

@@ -86,11 +86,6 @@ struct SysrootDump {
 // for malformed files.
 [[nodiscard]] absl::StatusOr<SysrootDump> ReadSysroot(const std::string& root);
 
-// Parses a size: decimal or 0x-hex, optionally followed by K, M, G, T or P
-// (binary multiples). Errors name `what`.
-[[nodiscard]] absl::StatusOr<uint64_t> ParseByteSize(absl::string_view text,
-                                                     absl::string_view what);
-
 }  // namespace numa
 }  // namespace restree
 

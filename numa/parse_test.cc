@@ -285,7 +285,7 @@ TEST(ApplyNodeAttributesTest, ErrorsLeaveTheTopologyUnchanged) {
       {"node x\n", "f:1:6: 'x' is not a node id"},
       {"node 0 colour=red\n", "f:1:8: unknown node key 'colour'"},
       {"node 0 memory\n", "f:1:8: expected key=value"},
-      {"node 0 memory=lots\n", "f:1:15: memory: 'lots' is not a size"},
+      {"node 0 memory=lots\n", "f:1:15: memory: 'lots' is not a number"},
       {"node 0 socket=-1\n", "f:1:15: socket wants an integer"},
       {"node 0 read_latency=5\n", "f:1:1: give all four"},
       {"node 0 access=1\n", "access= without performance values"},
@@ -325,21 +325,6 @@ TEST(ApplyNodeAttributesTest, ErrorsLeaveTheTopologyUnchanged) {
     EXPECT_EQ(t.node(0).has_memory, before.node(0).has_memory);
     EXPECT_FALSE(t.node(0).perf.has_value());
   }
-}
-
-TEST(ParseByteSizeTest, Forms) {
-  EXPECT_EQ(ParseByteSize("4096", "x").value(), 4096u);
-  EXPECT_EQ(ParseByteSize("0x1000", "x").value(), 4096u);
-  EXPECT_EQ(ParseByteSize("16G", "x").value(), uint64_t{16} << 30);
-  EXPECT_EQ(ParseByteSize("1p", "x").value(), uint64_t{1} << 50);
-  EXPECT_THAT(ParseByteSize("20000P", "x"),
-              StatusIs(absl::StatusCode::kOutOfRange));
-  EXPECT_THAT(ParseByteSize("", "x"),
-              StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(ParseByteSize("0x", "x"),
-              StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(ParseByteSize("-1", "x"),
-              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 // ---------------------------------------------------------------------------

@@ -195,28 +195,4 @@ std::string JsonWriter::Finish() && {
   return std::move(out_);
 }
 
-std::string HumanSize(absl::uint128 bytes) {
-  static constexpr char kUnits[] = "BKMGTPE";
-  int unit = 0;
-  absl::uint128 whole = bytes;
-  while (whole >= 1024 && unit < 6) {
-    whole >>= 10;
-    ++unit;
-  }
-  const absl::uint128 scale = absl::uint128(1) << (10 * unit);
-  const absl::uint128 rem = bytes - whole * scale;
-  if (rem == 0 || unit == 0) {
-    return absl::StrFormat("%d%c", whole, kUnits[unit]);
-  }
-  // One decimal, rounded half up; 9.96K rounds to 10.0 -> "10K".
-  absl::uint128 tenths = (rem * 10 + scale / 2) / scale;
-  absl::uint128 w = whole;
-  if (tenths == 10) {
-    ++w;
-    tenths = 0;
-  }
-  if (tenths == 0) return absl::StrFormat("%d%c", w, kUnits[unit]);
-  return absl::StrFormat("%d.%d%c", w, tenths, kUnits[unit]);
-}
-
 }  // namespace restree

@@ -70,11 +70,6 @@ class JsonWriter {
   bool done_ = false;         // the top-level value is complete
 };
 
-// A size as people read it, like lsmem(1): binary multiples with a
-// one-letter unit, an integer when exact, else one decimal ("4K", "128M",
-// "1.5G", "512B", "16E" for 2^64).
-std::string HumanSize(absl::uint128 bytes);
-
 }  // namespace restree
 
 #endif  // RESTREE_RESOURCE_TREE_JSON_WRITER_H_

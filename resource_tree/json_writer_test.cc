@@ -1,4 +1,4 @@
-// JsonWriter, JsonQuote and HumanSize: the layout every `--json` output
+// JsonWriter and JsonQuote: the layout every `--json` output
 // shares, escaping of names that are bytes rather than UTF-8, and misuse.
 
 #include "resource_tree/json_writer.h"
@@ -93,18 +93,6 @@ TEST(JsonQuote, AnyBytesGiveValidJson) {
     // Escaping adds and never drops: the decoded text is at least as long.
     EXPECT_GE(v->text.size(), s.size()) << doc;
   }
-}
-
-TEST(HumanSize, ReadsLikeLsmem) {
-  EXPECT_EQ(HumanSize(0), "0B");
-  EXPECT_EQ(HumanSize(512), "512B");
-  EXPECT_EQ(HumanSize(1023), "1023B");
-  EXPECT_EQ(HumanSize(4096), "4K");
-  EXPECT_EQ(HumanSize(1536), "1.5K");
-  EXPECT_EQ(HumanSize(10199), "10K");  // 9.96K rounds to 10.0
-  EXPECT_EQ(HumanSize(uint64_t{128} << 20), "128M");
-  EXPECT_EQ(HumanSize(uint64_t{3} << 29), "1.5G");
-  EXPECT_EQ(HumanSize(absl::uint128(1) << 64), "16E");
 }
 
 TEST(JsonWriterDeathTest, MisuseAborts) {

@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "resource_tree/byte_size.h"
 
 namespace restree {
 namespace cli {
@@ -152,7 +153,7 @@ absl::StatusOr<uint64_t> OptionParser::GetU64(const std::string& name,
                                               uint64_t fallback) const {
   if (!Has(name)) return fallback;
   absl::StatusOr<uint64_t> v =
-      ParseSize(Get(name), absl::StrCat("option '--", name, "'"));
+      ParseByteSize(Get(name), absl::StrCat("option '--", name, "'"));
   if (!v.ok()) return Error(v.status().message());
   return v;
 }
@@ -187,37 +188,6 @@ absl::StatusOr<std::string> ReadInput(const std::string& path,
     return absl::DataLossError(absl::StrCat(path, ": read error"));
   }
   return data;
-}
-
-absl::StatusOr<uint64_t> ParseSize(absl::string_view text,
-                                   absl::string_view what) {
-  absl::string_view t = absl::StripAsciiWhitespace(text);
-  auto bad = [&] {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, ": '", text, "' is not a size (e.g. 4096, 0x1000, 4K, 256M)"));
-  };
-  if (t.empty()) return bad();
-  unsigned shift = 0;
-  const char last = absl::ascii_toupper(static_cast<unsigned char>(t.back()));
-  if (absl::string_view("KMGTPE").find(last) != absl::string_view::npos) {
-    shift = 10 * (1 + static_cast<unsigned>(
-                          absl::string_view("KMGTPE").find(last)));
-    t.remove_suffix(1);
-  }
-  uint64_t v = 0;
-  bool ok;
-  if (absl::StartsWithIgnoreCase(t, "0x")) {
-    ok = t.size() > 2 && absl::SimpleHexAtoi(t, &v);
-  } else {
-    ok = !t.empty() && absl::ascii_isdigit(static_cast<unsigned char>(t[0])) &&
-         absl::SimpleAtoi(t, &v);
-  }
-  if (!ok) return bad();
-  if (shift != 0 && (absl::uint128(v) << shift) > ~uint64_t{0}) {
-    return absl::OutOfRangeError(
-        absl::StrCat(what, ": '", text, "' does not fit in 64 bits"));
-  }
-  return v << shift;
 }
 
 }  // namespace cli

@@ -111,11 +111,6 @@ inline constexpr size_t kMaxInputBytes = size_t{1} << 30;
 [[nodiscard]] absl::StatusOr<std::string> ReadInput(
     const std::string& path, size_t max_bytes = kMaxInputBytes);
 
-// Parses an unsigned number: decimal, 0x-hex, or with a K/M/G/T/P suffix
-// (binary multiples: 4K = 4096). Errors name `what`.
-[[nodiscard]] absl::StatusOr<uint64_t> ParseSize(absl::string_view text,
-                                                 absl::string_view what);
-
 }  // namespace cli
 }  // namespace restree
 

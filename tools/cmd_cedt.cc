@@ -18,6 +18,7 @@
 #include "cfmws/plan.h"
 #include "cfmws/render.h"
 #include "cfmws/validate.h"
+#include "resource_tree/byte_size.h"
 #include "resource_tree/render.h"
 #include "resource_tree/resource_tree.h"
 #include "tools/cli.h"
@@ -131,7 +132,7 @@ int Validate(cli::Context& ctx, const cedt::Cedt& t, bool json) {
 
 int Hpa(cli::Context& ctx, const cedt::Cedt& t, const std::string& text,
         bool json) {
-  absl::StatusOr<uint64_t> hpa = cli::ParseSize(text, "--hpa");
+  absl::StatusOr<uint64_t> hpa = ParseByteSize(text, "--hpa");
   if (!hpa.ok()) return Fail(ctx, hpa.status().message());
   const cedt::WindowIndex index = cedt::WindowIndex::Build(t);
   const auto chbs_of = cedt::FirstChbsByUid(t);
