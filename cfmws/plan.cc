@@ -67,6 +67,19 @@ std::string Describe(const ResourceTree& t, ResourceId id) {
   return absl::StrCat(t.NameOf(id), " ", t.RangeOf(id).ToString());
 }
 
+// Both planners' start for CFMWS `c` (subtable `i`): where the window is,
+// and false with the reason when Linux would skip it.
+bool StartWindowPlan(size_t i, const Cfmws& c, WindowPlan* p) {
+  p->subtable_index = i;
+  p->base = c.base_hpa;
+  p->size = c.window_size;
+  if (std::optional<std::string> why = LinuxVerifyFailure(c)) {
+    p->reason = *std::move(why);
+    return false;
+  }
+  return true;
+}
+
 std::string ConflictName(const ResourceTree& t, const absl::Status& s) {
   const KernelError e = GetKernelError(s);
   if (t.Contains(e.conflict)) return Describe(t, e.conflict);
@@ -88,11 +101,7 @@ class LinuxPlanner {
       const Cfmws* c = std::get_if<Cfmws>(&t_.subtables[i]);
       if (c == nullptr) continue;
       WindowPlan p;
-      p.subtable_index = i;
-      p.base = c->base_hpa;
-      p.size = c->window_size;
-      if (std::optional<std::string> why = LinuxVerifyFailure(*c)) {
-        p.reason = *why;
+      if (!StartWindowPlan(i, *c, &p)) {
         p.decoder = "not registered (window skipped)";
         out_.windows.push_back(std::move(p));
         continue;
@@ -279,11 +288,7 @@ absl::Status PlanChunked(const Cedt& t, const PlanOptions& options,
     const Cfmws* c = std::get_if<Cfmws>(&t.subtables[i]);
     if (c == nullptr) continue;
     WindowPlan p;
-    p.subtable_index = i;
-    p.base = c->base_hpa;
-    p.size = c->window_size;
-    if (std::optional<std::string> why = LinuxVerifyFailure(*c)) {
-      p.reason = *why;
+    if (!StartWindowPlan(i, *c, &p)) {
       out->windows.push_back(std::move(p));
       continue;
     }
