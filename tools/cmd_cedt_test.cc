@@ -118,8 +118,15 @@ TEST(CmdCedtTest, HpaFindsTheTarget) {
   CliRun miss = Cedt({kQemu, "--hpa", "0x1000"});
   EXPECT_EQ(miss.rc, 1);
   EXPECT_THAT(miss.out, HasSubstr("in no usable CXL window"));
+  // A hex address's final e is a digit, not the 2^60 suffix.
+  CliRun e = Cedt({kQemu, "--hpa", "0x39000010e"});
+  EXPECT_EQ(e.rc, 0) << e.err;
+  EXPECT_THAT(e.out, HasSubstr("offset 0x10e"));
   CliRun bad = Cedt({kQemu, "--hpa", "zzz"});
   EXPECT_EQ(bad.rc, 2);
+  EXPECT_EQ(bad.err,
+            "restree cedt: --hpa: 'zzz' is not a number (e.g. 4096, 0x1000, "
+            "4K, 256M)\n");
   CliRun json = Cedt({kQemu, "--hpa", "0x390000100", "--json"});
   EXPECT_THAT(json.out, HasSubstr("\"target_uid\": 12"));
 }
