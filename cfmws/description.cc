@@ -7,11 +7,8 @@
 #include <utility>
 #include <vector>
 
-#include "absl/numeric/int128.h"
 #include "absl/status/status.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -27,8 +24,7 @@ namespace {
 // ---------------------------------------------------------------------------
 // Values
 
-// A number as ParseByteSize() reads it (decimal, 0x-hex, K/M/G/T/P/E
-// suffixes), at most `max`.
+// A number as ParseByteSize() reads it, at most `max`.
 absl::StatusOr<uint64_t> ParseNumber(absl::string_view v, uint64_t max) {
   RESTREE_ASSIGN_OR_RETURN(const uint64_t n, ParseByteSize(v));
   if (n > max) {

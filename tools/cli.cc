@@ -5,8 +5,6 @@
 #include <fstream>
 #include <iostream>
 
-#include "absl/numeric/int128.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
