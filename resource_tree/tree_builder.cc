@@ -1,9 +1,9 @@
 #include "resource_tree/tree_builder.h"
 
 #include <algorithm>
-#include <thread>
 #include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_format.h"
 #include "resource_tree/status_macros.h"
 
@@ -66,28 +66,36 @@ absl::StatusOr<ResourceId> TreeBuilder::Append(ResourceId parent,
   return tree_.MakeId(i);
 }
 
-void TreeBuilder::BuildIndex() {
-  // Counting sort of the nodes by parent, from each node's number of
-  // children (made into each parent's first position in place). Nodes are
-  // numbered in pre-order and each parent's children were appended in
-  // increasing start order, so the result is sorted by (parent, start) and
-  // the B-tree is built by appending at its end.
-  const auto& nodes = tree_.nodes_;
+void TreeBuilder::BuildShards(const ResourceTree::Node* nodes, uint32_t first,
+                 uint32_t count, uint32_t* children,
+                 internal::ChildIndex::Shard* top,
+                 internal::ChildIndex::Shard* rest) {
+  // Each parent's children were appended in increasing start order, so a
+  // counting sort by parent (each count made into the parent's first
+  // position, in place) sorts `rest` by (parent, start), and both B-trees
+  // are built by appending at their ends.
   uint32_t sum = 0;
-  for (uint32_t& c : children_) {
-    const uint32_t n = c;
-    c = sum;
+  for (uint32_t i = first; i < first + count; ++i) {
+    const uint32_t n = children[i];
+    children[i] = sum;
     sum += n;
   }
-  std::vector<ResourceTree::ChildKey,
-              internal::HugePageAllocator<ResourceTree::ChildKey>>
-      sorted(nodes.size() - 1);
-  for (uint32_t i = 1; i < nodes.size(); ++i) {
-    sorted[children_[nodes[i].parent]++] =
-        ResourceTree::ChildKey{nodes[i].parent, i, nodes[i].first};
+  std::vector<internal::ChildKey,
+              internal::HugePageAllocator<internal::ChildKey>>
+      sorted(sum);
+  top->set.clear();
+  for (uint32_t i = first; i < first + count; ++i) {
+    const ResourceTree::Node& n = nodes[i];
+    const internal::ChildKey k{n.parent, i, n.first};
+    if (n.parent == 0) {
+      top->set.insert(top->set.end(), k);
+    } else {
+      sorted[children[n.parent]++] = k;
+    }
   }
-  children_ = ChildCounts();
-  tree_.children_ = ResourceTree::ChildIndex(sorted.begin(), sorted.end());
+  top->bound = internal::ChildKey{0, 0, count == 0 ? 0 : nodes[first].first};
+  rest->bound = internal::ChildKey{first, 0, 0};
+  rest->set = internal::ChildIndex::Set(sorted.begin(), sorted.end());
 }
 
 ResourceTree TreeBuilder::Finish() && {
@@ -98,12 +106,17 @@ ResourceTree TreeBuilder::Finish() && {
   for (size_t i = 1; i < tree_.nodes_.size(); ++i) {
     ++children_[tree_.nodes_[i].parent];
   }
-  BuildIndex();
+  absl::InlinedVector<internal::ChildIndex::Shard, 2> shards(2);
+  BuildShards(tree_.nodes_.data(), 1,
+              static_cast<uint32_t>(tree_.nodes_.size() - 1), children_.data(),
+              &shards[0], &shards[1]);
+  children_ = ChildCounts();
+  tree_.children_ = internal::ChildIndex(std::move(shards));
   return std::move(tree_);
 }
 
-std::vector<TreeBuilder::Part> TreeBuilder::Split(size_t n,
-                                                  size_t max_nodes) {
+std::vector<TreeBuilder::Part> TreeBuilder::Split(size_t n, size_t max_nodes,
+                                                  size_t max_names) {
   RESTREE_CHECK(tree_.nodes_.size() == 1 && !split_,
                 "Split() after Append() or Split()");
   split_ = true;
@@ -111,28 +124,30 @@ std::vector<TreeBuilder::Part> TreeBuilder::Split(size_t n,
   // Neither is written here: see HugePageAllocator.
   tree_.nodes_.resize(1 + max_nodes);
   children_.resize(1 + max_nodes);
+  tree_.names_.BeginWriters(max_names, n);
   std::vector<Part> parts;
   parts.reserve(n);
   for (size_t k = 0; k < n; ++k) {
     parts.push_back(Part(tree_.nodes_.data(), children_.data(), max_nodes,
                          tree_.NodeRange(ResourceTree::kRootIndex),
-                         k == 0 ? &tree_.names_ : nullptr));
+                         &tree_.names_));
   }
   return parts;
 }
 
 TreeBuilder::Part::Part(ResourceTree::Node* nodes, uint32_t* children,
                         size_t max_nodes, const Range& root,
-                        internal::NameTable* shared_names)
-    : nodes_(nodes), children_(children), max_nodes_(max_nodes) {
+                        internal::NameTable* names)
+    : nodes_(nodes), children_(children), max_nodes_(max_nodes),
+      names_(names) {
   path_.push_back(Step{ResourceTree::kRootIndex, root});
-  if (shared_names == nullptr) {
-    own_names_ = std::make_unique<internal::NameTable>(
-        internal::NameTable::Storage::kBorrow);
-    names_ = own_names_.get();
-  } else {
-    names_ = shared_names;
-  }
+}
+
+void TreeBuilder::Part::Finish() {
+  if (finished_) return;
+  finished_ = true;
+  capacity_ = count_;  // Append() refuses from now on
+  BuildShards(nodes_, base_, count_, children_, &top_, &rest_);
 }
 
 void TreeBuilder::Part::Begin(size_t nodes_before) {
@@ -151,6 +166,8 @@ TreeBuilder::Problem TreeBuilder::Part::Append(size_t level, const Range& r,
   if (level + 1 < height_ && path_[level + 1].range.last() >= r.first()) {
     return Problem::kNotAfterSibling;
   }
+  const uint32_t name_id = names_.Intern(name.text, name.hash);
+  if (name_id == internal::NameTable::kFull) return Problem::kTooManyNames;
   if (count_ == 0) first_top_ = r;
   const uint32_t i = base_ + count_++;
   ResourceTree::Node& n = nodes_[i];
@@ -158,12 +175,12 @@ TreeBuilder::Problem TreeBuilder::Part::Append(size_t level, const Range& r,
   n.last = r.last();
   n.flags = flags;
   n.desc = desc;
-  n.name = names_->Intern(name.text, name.hash);
+  n.name = name_id;
   n.parent = path_[level].index;
   n.generation = 1;
   children_[i] = 0;
-  // The root's count is shared by all parts: each keeps its own.
-  ++(level == 0 ? root_children_ : children_[n.parent]);
+  // The root's count would be shared by all parts; Finish() needs none.
+  if (level != 0) ++children_[n.parent];
   // path_ only grows; height_ says how much of it is the path.
   if (level + 1 == path_.size()) path_.emplace_back();
   path_[level + 1] = Step{i, r};
@@ -172,6 +189,9 @@ TreeBuilder::Problem TreeBuilder::Part::Append(size_t level, const Range& r,
 }
 
 absl::StatusOr<ResourceTree> TreeBuilder::Join(std::vector<Part> parts) && {
+  std::vector<internal::NameTable::Writer*> writers;
+  for (Part& p : parts) writers.push_back(&p.names_);
+  tree_.names_.EndWriters(writers);
   // Each part must start where the one before it ends, and (being whole
   // subtrees of the root) its first node must start after the last
   // top-level node of the part before.
@@ -196,33 +216,20 @@ absl::StatusOr<ResourceTree> TreeBuilder::Join(std::vector<Part> parts) && {
   }
   tree_.nodes_.resize(next);
   tree_.live_count_ = next;
-  children_.resize(next);
-  children_[ResourceTree::kRootIndex] = 0;
-  for (const Part& p : parts) {
-    children_[ResourceTree::kRootIndex] += p.root_children_;
-  }
   last_child_.clear();
   last_child_.shrink_to_fit();
-  if (parts.size() <= 1) {  // the names are in the tree already
-    BuildIndex();
-    return std::move(tree_);
+  // The shards, in key order: every part's top-level nodes, then every
+  // part's other nodes (whose parents are that part's nodes).
+  absl::InlinedVector<internal::ChildIndex::Shard, 2> shards;
+  for (Part& p : parts) {
+    p.Finish();
+    if (!p.top_.set.empty()) shards.push_back(std::move(p.top_));
   }
-  // The later parts' names move into the tree on a second thread while
-  // this one builds the index (which allocates the B-tree's nodes, better
-  // done in the main thread's malloc arena). The index reads only parents
-  // and starts, the names pass writes only names: different members of the
-  // same nodes, so no data race.
-  std::thread names([this, &parts] {
-    std::vector<uint32_t> remap;
-    for (const Part& p : parts) {
-      if (p.own_names_ == nullptr) continue;
-      tree_.names_.InternAll(*p.own_names_, &remap);
-      ResourceTree::Node* const n = tree_.nodes_.data() + p.base_;
-      for (uint32_t i = 0; i < p.count_; ++i) n[i].name = remap[n[i].name];
-    }
-  });
-  BuildIndex();
-  names.join();
+  for (Part& p : parts) {
+    if (!p.rest_.set.empty()) shards.push_back(std::move(p.rest_));
+  }
+  children_ = ChildCounts();
+  tree_.children_ = internal::ChildIndex(std::move(shards));
   return std::move(tree_);
 }
 
