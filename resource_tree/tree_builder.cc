@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <utility>
 
-#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_format.h"
 #include "resource_tree/status_macros.h"
 
@@ -106,7 +105,7 @@ ResourceTree TreeBuilder::Finish() && {
   for (size_t i = 1; i < tree_.nodes_.size(); ++i) {
     ++children_[tree_.nodes_[i].parent];
   }
-  absl::InlinedVector<internal::ChildIndex::Shard, 2> shards(2);
+  std::vector<internal::ChildIndex::Shard> shards(2);
   BuildShards(tree_.nodes_.data(), 1,
               static_cast<uint32_t>(tree_.nodes_.size() - 1), children_.data(),
               &shards[0], &shards[1]);
@@ -220,7 +219,7 @@ absl::StatusOr<ResourceTree> TreeBuilder::Join(std::vector<Part> parts) && {
   last_child_.shrink_to_fit();
   // The shards, in key order: every part's top-level nodes, then every
   // part's other nodes (whose parents are that part's nodes).
-  absl::InlinedVector<internal::ChildIndex::Shard, 2> shards;
+  std::vector<internal::ChildIndex::Shard> shards;
   for (Part& p : parts) {
     p.Finish();
     if (!p.top_.set.empty()) shards.push_back(std::move(p.top_));

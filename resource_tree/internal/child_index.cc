@@ -14,10 +14,11 @@ std::string KeyString(const ChildKey& k) {
 
 }  // namespace
 
-ChildIndex::ChildIndex(absl::InlinedVector<Shard, 2> shards)
+ChildIndex::ChildIndex(std::vector<Shard> shards)
     : shards_(std::move(shards)) {
   if (shards_.empty()) shards_.resize(1);
   shards_[0].bound = ChildKey{0, 0, 0};
+  last_ = static_cast<uint32_t>(shards_.size() - 1);
 }
 
 size_t ChildIndex::size() const {

@@ -25,9 +25,10 @@
 #include <iterator>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/container/btree_set.h"
-#include "absl/container/inlined_vector.h"
 
 namespace restree {
 namespace internal {
@@ -82,9 +83,8 @@ class ChildIndex {
     }
     // Precondition: not begin().
     const_iterator& operator--() {
-      while (it_ == index_->shards_[shard_].set.begin()) {
-        --shard_;
-        it_ = index_->shards_[shard_].set.end();
+      while (shard_ > 0 && it_ == shards_[shard_].set.begin()) {
+        it_ = shards_[--shard_].set.end();
       }
       --it_;
       return *this;
@@ -103,20 +103,22 @@ class ChildIndex {
 
    private:
     friend class ChildIndex;
-    const_iterator(const ChildIndex* index, size_t shard, Set::const_iterator it)
-        : index_(index), shard_(shard), it_(it) {
+    const_iterator(const Shard* shards, uint32_t last, uint32_t shard,
+                   Set::const_iterator it)
+        : shards_(shards), shard_(shard), last_(last), it_(it) {
       Settle();
     }
-    // Moves from a shard's end to the next non-empty shard's first key.
+    // Moves from a shard's end to the next non-empty shard's first key (with
+    // one shard, a comparison of two registers).
     void Settle() {
-      const size_t last = index_->shards_.size() - 1;
-      while (shard_ < last && it_ == index_->shards_[shard_].set.end()) {
-        it_ = index_->shards_[++shard_].set.begin();
+      while (shard_ < last_ && it_ == shards_[shard_].set.end()) {
+        it_ = shards_[++shard_].set.begin();
       }
     }
 
-    const ChildIndex* index_ = nullptr;
-    size_t shard_ = 0;
+    const Shard* shards_ = nullptr;
+    uint32_t shard_ = 0;
+    uint32_t last_ = 0;  // the index's last shard
     Set::const_iterator it_;
   };
 
@@ -125,39 +127,47 @@ class ChildIndex {
   // The index made of `shards`, whose bounds must increase, the first being
   // the least key (0, 0), and whose keys must lie within their bounds (as
   // CheckShards() verifies). An empty list makes an empty index.
-  explicit ChildIndex(absl::InlinedVector<Shard, 2> shards);
+  explicit ChildIndex(std::vector<Shard> shards);
 
   ChildIndex(const ChildIndex&) = default;
   ChildIndex& operator=(const ChildIndex&) = default;
-  ChildIndex(ChildIndex&&) = default;
-  ChildIndex& operator=(ChildIndex&&) = default;
+  // A moved-from index is empty, with one shard.
+  ChildIndex(ChildIndex&& other) : ChildIndex() {
+    shards_.swap(other.shards_);
+    std::swap(last_, other.last_);
+  }
+  ChildIndex& operator=(ChildIndex&& other) {
+    if (this != &other) {
+      shards_ = std::move(other.shards_);
+      last_ = other.last_;
+      other.shards_.assign(1, Shard{});
+      other.last_ = 0;
+    }
+    return *this;
+  }
 
-  const_iterator begin() const {
-    return const_iterator(this, 0, shards_[0].set.begin());
-  }
-  const_iterator end() const {
-    return const_iterator(this, shards_.size() - 1, shards_.back().set.end());
-  }
+  const_iterator begin() const { return At(0, shards_[0].set.begin()); }
+  const_iterator end() const { return At(last_, shards_[last_].set.end()); }
   size_t size() const;
   size_t shard_count() const { return shards_.size(); }
 
-  const_iterator find(const ChildKey& k) const {
-    const size_t s = ShardOf(k);
+  ABSL_ATTRIBUTE_ALWAYS_INLINE const_iterator find(const ChildKey& k) const {
+    const uint32_t s = ShardOf(k);
     auto it = shards_[s].set.find(k);
-    return it == shards_[s].set.end() ? end() : const_iterator(this, s, it);
+    return it == shards_[s].set.end() ? end() : At(s, it);
   }
-  const_iterator lower_bound(const ChildKey& k) const {
-    const size_t s = ShardOf(k);
-    return const_iterator(this, s, shards_[s].set.lower_bound(k));
+  ABSL_ATTRIBUTE_ALWAYS_INLINE const_iterator lower_bound(const ChildKey& k) const {
+    const uint32_t s = ShardOf(k);
+    return At(s, shards_[s].set.lower_bound(k));
   }
-  const_iterator upper_bound(const ChildKey& k) const {
-    const size_t s = ShardOf(k);
-    return const_iterator(this, s, shards_[s].set.upper_bound(k));
+  ABSL_ATTRIBUTE_ALWAYS_INLINE const_iterator upper_bound(const ChildKey& k) const {
+    const uint32_t s = ShardOf(k);
+    return At(s, shards_[s].set.upper_bound(k));
   }
   std::pair<const_iterator, bool> insert(const ChildKey& k) {
-    const size_t s = ShardOf(k);
+    const uint32_t s = ShardOf(k);
     auto r = shards_[s].set.insert(k);
-    return {const_iterator(this, s, r.first), r.second};
+    return {At(s, r.first), r.second};
   }
   // Precondition: `it` is an element of this index.
   void erase(const_iterator it) { shards_[it.shard_].set.erase(it.it_); }
@@ -168,14 +178,18 @@ class ChildIndex {
   std::string CheckShards() const;
 
  private:
+  const_iterator At(uint32_t shard, Set::const_iterator it) const {
+    return const_iterator(shards_.data(), last_, shard, it);
+  }
   // The shard whose range holds `k`.
-  size_t ShardOf(const ChildKey& k) const {
-    size_t s = shards_.size() - 1;
+  uint32_t ShardOf(const ChildKey& k) const {
+    uint32_t s = last_;
     while (s > 0 && ChildKeyLess()(k, shards_[s].bound)) --s;
     return s;
   }
 
-  absl::InlinedVector<Shard, 2> shards_;
+  std::vector<Shard> shards_;  // at least one
+  uint32_t last_ = 0;          // shards_.size() - 1
 };
 
 }  // namespace internal

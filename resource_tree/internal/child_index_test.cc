@@ -40,7 +40,7 @@ std::vector<std::pair<uint32_t, uint64_t>> Backward(const ChildIndex& x) {
 // of them left empty, and the model of the same keys.
 std::pair<ChildIndex, Model> Sharded(const std::vector<ChildKey>& bounds,
                                      const std::vector<ChildKey>& keys) {
-  absl::InlinedVector<ChildIndex::Shard, 2> shards(bounds.size());
+  std::vector<ChildIndex::Shard> shards(bounds.size());
   Model model;
   for (size_t s = 0; s < bounds.size(); ++s) shards[s].bound = bounds[s];
   for (const ChildKey& k : keys) {
@@ -59,7 +59,7 @@ TEST(ChildIndex, EmptyIndexHasOneShard) {
   EXPECT_TRUE(x.find(ChildKey{0, 1, 0}) == x.end());
   EXPECT_TRUE(x.lower_bound(ChildKey{5, 0, 0}) == x.end());
   EXPECT_EQ(x.CheckShards(), "");
-  EXPECT_EQ(ChildIndex(absl::InlinedVector<ChildIndex::Shard, 2>()).shard_count(), 1u);
+  EXPECT_EQ(ChildIndex(std::vector<ChildIndex::Shard>()).shard_count(), 1u);
 }
 
 // Random keys in six shards (two of them empty), then random lookups,
@@ -148,7 +148,7 @@ TEST(ChildIndex, ShardedIndexBehavesAsOneOrderedSet) {
 TEST(ChildIndex, CheckShardsNamesTheBrokenBound) {
   // Bounds out of order.
   {
-    absl::InlinedVector<ChildIndex::Shard, 2> shards(3);
+    std::vector<ChildIndex::Shard> shards(3);
     shards[1].bound = ChildKey{5, 0, 0};
     shards[2].bound = ChildKey{3, 0, 0};
     EXPECT_THAT(ChildIndex(std::move(shards)).CheckShards(),
@@ -157,7 +157,7 @@ TEST(ChildIndex, CheckShardsNamesTheBrokenBound) {
   }
   // A key below its shard's bound, and one at the next shard's bound.
   {
-    absl::InlinedVector<ChildIndex::Shard, 2> shards(2);
+    std::vector<ChildIndex::Shard> shards(2);
     shards[1].bound = ChildKey{5, 0, 0};
     shards[1].set.insert(ChildKey{4, 9, 0x10});
     EXPECT_THAT(ChildIndex(std::move(shards)).CheckShards(),
@@ -165,7 +165,7 @@ TEST(ChildIndex, CheckShardsNamesTheBrokenBound) {
                           "bound (parent 5, start 0)"));
   }
   {
-    absl::InlinedVector<ChildIndex::Shard, 2> shards(2);
+    std::vector<ChildIndex::Shard> shards(2);
     shards[1].bound = ChildKey{5, 0, 0};
     shards[0].set.insert(ChildKey{5, 9, 0});
     EXPECT_THAT(ChildIndex(std::move(shards)).CheckShards(),
