@@ -715,8 +715,8 @@ TEST(TreeBuilderPartsTest, NamesAreSharedAcrossParts) {
   const uint64_t ram = iores::kSystemRam | iores::kBusy;
   parts[0].Begin(0);
   parts[1].Begin(1);
-  // A later part keeps views of its names until Join(): this one's text is
-  // another buffer than part 0's.
+  // The parts intern into one table at once: this name's text is another
+  // buffer than part 0's.
   const std::string second_name = "System RAM";
   ASSERT_EQ(parts[1].Append(0, Range(0x1000, 0x1fff),
                             parts[1].PrepareName(second_name), ram),
