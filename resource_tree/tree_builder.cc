@@ -11,11 +11,13 @@ namespace restree {
 TreeBuilder::TreeBuilder(const ResourceSpec& root, KernelProfile profile)
     : tree_(root, std::move(profile)) {
   last_child_.push_back(ResourceTree::kNoIndex);
+  next_.push_back(ResourceTree::kNoIndex);
 }
 
 void TreeBuilder::Reserve(size_t n) {
   tree_.nodes_.reserve(tree_.nodes_.size() + n);
   last_child_.reserve(last_child_.size() + n);
+  next_.reserve(next_.size() + n);
 }
 
 ResourceId TreeBuilder::LastChildOf(ResourceId id) const {
@@ -60,56 +62,56 @@ absl::StatusOr<ResourceId> TreeBuilder::Append(ResourceId parent,
   // Slots are handed out in order (nothing is ever freed here), so node i
   // is the i-th appended and last_child_ grows with it.
   last_child_.push_back(ResourceTree::kNoIndex);
+  next_.push_back(ResourceTree::kNoIndex);
+  if (prev != ResourceTree::kNoIndex) next_[prev] = i;
   last_child_[p] = i;
   if (problem != nullptr) *problem = Problem::kNone;
   return tree_.MakeId(i);
 }
 
+template <typename FirstChild>
 void TreeBuilder::BuildShards(const ResourceTree::Node* nodes, uint32_t first,
-                 uint32_t count, uint32_t* children,
-                 internal::ChildIndex::Shard* top,
-                 internal::ChildIndex::Shard* rest) {
-  // Each parent's children were appended in increasing start order, so a
-  // counting sort by parent (each count made into the parent's first
-  // position, in place) sorts `rest` by (parent, start), and both B-trees
-  // are built by appending at their ends.
-  uint32_t sum = 0;
-  for (uint32_t i = first; i < first + count; ++i) {
-    const uint32_t n = children[i];
-    children[i] = sum;
-    sum += n;
-  }
-  std::vector<internal::ChildKey,
-              internal::HugePageAllocator<internal::ChildKey>>
-      sorted(sum);
+                              uint32_t count, const uint32_t* next,
+                              FirstChild first_child,
+                              internal::ChildIndex::Shard* top,
+                              internal::ChildIndex::Shard* rest) {
+  // Parents in increasing index, each one's children in increasing start:
+  // keys in (parent, start) order, so both B-trees are built by appending
+  // at their ends, with no sorting.
+  const uint32_t end = first + count;
   top->set.clear();
-  for (uint32_t i = first; i < first + count; ++i) {
-    const ResourceTree::Node& n = nodes[i];
-    const internal::ChildKey k{n.parent, i, n.first};
-    if (n.parent == 0) {
-      top->set.insert(top->set.end(), k);
-    } else {
-      sorted[children[n.parent]++] = k;
+  rest->set.clear();
+  for (uint32_t p = first; p < end; ++p) {
+    const ResourceTree::Node& n = nodes[p];
+    if (n.parent == ResourceTree::kRootIndex) {
+      top->set.insert(top->set.end(), internal::ChildKey{n.parent, p, n.first});
+    }
+    for (uint32_t c = first_child(p); c != ResourceTree::kNoIndex;
+         c = next[c]) {
+      rest->set.insert(rest->set.end(), internal::ChildKey{p, c, nodes[c].first});
     }
   }
   top->bound = internal::ChildKey{0, 0, count == 0 ? 0 : nodes[first].first};
   rest->bound = internal::ChildKey{first, 0, 0};
-  rest->set = internal::ChildIndex::Set(sorted.begin(), sorted.end());
 }
 
 ResourceTree TreeBuilder::Finish() && {
   RESTREE_CHECK(!split_, "Finish() after Split()");
-  last_child_.clear();
-  last_child_.shrink_to_fit();
-  children_.assign(tree_.nodes_.size(), 0);
-  for (size_t i = 1; i < tree_.nodes_.size(); ++i) {
-    ++children_[tree_.nodes_[i].parent];
+  // Nodes were appended under any earlier node: each one's first child is
+  // the lowest-numbered node naming it as parent.
+  std::vector<uint32_t> first_child(tree_.nodes_.size(),
+                                    ResourceTree::kNoIndex);
+  for (size_t i = tree_.nodes_.size() - 1; i >= 1; --i) {
+    first_child[tree_.nodes_[i].parent] = static_cast<uint32_t>(i);
   }
   std::vector<internal::ChildIndex::Shard> shards(2);
-  BuildShards(tree_.nodes_.data(), 1,
-              static_cast<uint32_t>(tree_.nodes_.size() - 1), children_.data(),
-              &shards[0], &shards[1]);
-  children_ = ChildCounts();
+  BuildShards(
+      tree_.nodes_.data(), 1, static_cast<uint32_t>(tree_.nodes_.size() - 1),
+      next_.data(), [&](uint32_t p) { return first_child[p]; }, &shards[0],
+      &shards[1]);
+  last_child_.clear();
+  last_child_.shrink_to_fit();
+  next_ = Links();
   tree_.children_ = internal::ChildIndex(std::move(shards));
   return std::move(tree_);
 }
@@ -122,22 +124,22 @@ std::vector<TreeBuilder::Part> TreeBuilder::Split(size_t n, size_t max_nodes,
   RESTREE_CHECK(max_nodes < ResourceTree::kNoIndex - 1, "too many resources");
   // Neither is written here: see HugePageAllocator.
   tree_.nodes_.resize(1 + max_nodes);
-  children_.resize(1 + max_nodes);
+  next_.resize(1 + max_nodes);
   tree_.names_.BeginWriters(max_names, n);
   std::vector<Part> parts;
   parts.reserve(n);
   for (size_t k = 0; k < n; ++k) {
-    parts.push_back(Part(tree_.nodes_.data(), children_.data(), max_nodes,
+    parts.push_back(Part(tree_.nodes_.data(), next_.data(), max_nodes,
                          tree_.NodeRange(ResourceTree::kRootIndex),
                          &tree_.names_));
   }
   return parts;
 }
 
-TreeBuilder::Part::Part(ResourceTree::Node* nodes, uint32_t* children,
+TreeBuilder::Part::Part(ResourceTree::Node* nodes, uint32_t* next,
                         size_t max_nodes, const Range& root,
                         internal::NameTable* names)
-    : nodes_(nodes), children_(children), max_nodes_(max_nodes),
+    : nodes_(nodes), next_(next), max_nodes_(max_nodes),
       names_(names) {
   path_.push_back(Step{ResourceTree::kRootIndex, root});
 }
@@ -146,7 +148,16 @@ void TreeBuilder::Part::Finish() {
   if (finished_) return;
   finished_ = true;
   capacity_ = count_;  // Append() refuses from now on
-  BuildShards(nodes_, base_, count_, children_, &top_, &rest_);
+  // In pre-order, a node's first child (if any) is the node after it.
+  const uint32_t end = base_ + count_;
+  const ResourceTree::Node* const nodes = nodes_;
+  BuildShards(
+      nodes_, base_, count_, next_,
+      [nodes, end](uint32_t p) {
+        return p + 1 < end && nodes[p + 1].parent == p ? p + 1
+                                                       : ResourceTree::kNoIndex;
+      },
+      &top_, &rest_);
 }
 
 void TreeBuilder::Part::Begin(size_t nodes_before) {
@@ -177,9 +188,9 @@ TreeBuilder::Problem TreeBuilder::Part::Append(size_t level, const Range& r,
   n.name = name_id;
   n.parent = path_[level].index;
   n.generation = 1;
-  children_[i] = 0;
-  // The root's count would be shared by all parts; Finish() needs none.
-  if (level != 0) ++children_[n.parent];
+  next_[i] = ResourceTree::kNoIndex;
+  // The path's next level is the previous child of the node at `level`.
+  if (level + 1 < height_) next_[path_[level + 1].index] = i;
   // path_ only grows; height_ says how much of it is the path.
   if (level + 1 == path_.size()) path_.emplace_back();
   path_[level + 1] = Step{i, r};
@@ -227,7 +238,7 @@ absl::StatusOr<ResourceTree> TreeBuilder::Join(std::vector<Part> parts) && {
   for (Part& p : parts) {
     if (!p.rest_.set.empty()) shards.push_back(std::move(p.rest_));
   }
-  children_ = ChildCounts();
+  next_ = Links();
   tree_.children_ = internal::ChildIndex(std::move(shards));
   return std::move(tree_);
 }

@@ -125,21 +125,23 @@ class TreeBuilder {
   [[nodiscard]] absl::StatusOr<ResourceTree> Join(std::vector<Part> parts) &&;
 
  private:
-  using ChildCounts =
-      std::vector<uint32_t, internal::HugePageAllocator<uint32_t>>;
+  using Links = std::vector<uint32_t, internal::HugePageAllocator<uint32_t>>;
 
   // The child index shards of nodes [first, first + count): whole subtrees
-  // of the root, numbered in pre-order, whose numbers of children are
-  // `children[first, first + count)` (overwritten). `top` gets the keys of
-  // the top-level nodes, `rest` the others'. O(count).
+  // of the root, numbered so that each parent's children have increasing
+  // numbers, linked by `next` (next sibling, or kNoIndex), the first given
+  // by `first_child(p)` (or kNoIndex). `top` gets the keys of the top-level
+  // nodes, `rest` the others'. O(count), no sorting.
+  template <typename FirstChild>
   static void BuildShards(const ResourceTree::Node* nodes, uint32_t first,
-                          uint32_t count, uint32_t* children,
+                          uint32_t count, const uint32_t* next,
+                          FirstChild first_child,
                           internal::ChildIndex::Shard* top,
                           internal::ChildIndex::Shard* rest);
 
   ResourceTree tree_;
   std::vector<uint32_t> last_child_;  // per slot, for Append()
-  ChildCounts children_;
+  Links next_;                        // per slot: the next sibling
   bool split_ = false;
 };
 
@@ -201,11 +203,11 @@ class TreeBuilder::Part {
     uint32_t index;
     Range range;
   };
-  Part(ResourceTree::Node* nodes, uint32_t* children, size_t max_nodes,
+  Part(ResourceTree::Node* nodes, uint32_t* next, size_t max_nodes,
        const Range& root, internal::NameTable* names);
 
   ResourceTree::Node* nodes_;  // the tree's node array (index 0: the root)
-  uint32_t* children_;         // children per node (the builder's)
+  uint32_t* next_;             // next sibling per node (the builder's)
   size_t height_ = 1;          // path_[0, height_) is the path
   size_t max_nodes_;           // below the root
   uint32_t base_ = 0;          // the index of this part's first node
