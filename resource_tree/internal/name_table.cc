@@ -164,6 +164,7 @@ void NameTable::BeginWriters(size_t n, size_t writers) {
   limit_ = static_cast<uint32_t>(
       std::min<size_t>(slots_.size() / 2, size_t{kFull} - 1));
   next_id_ = size();
+  lone_writer_ = writers <= 1;
   views_.resize(limit_);  // not written: View is trivial (see the allocator)
 }
 
@@ -199,6 +200,12 @@ uint32_t NameTable::Writer::Intern(absl::string_view name, uint32_t h) {
       const uint32_t id = next_;
       table_->views_[id] = storage_.Store(name);
       const uint64_t mine = (static_cast<uint64_t>(h) << 32) | (uint64_t{id} + 1);
+      // A lone writer has no one to race: a plain (release) store.
+      if (table_->lone_writer_) {
+        slot.store(mine, std::memory_order_release);
+        ++next_;
+        return id;
+      }
       if (slot.compare_exchange_strong(s, mine, std::memory_order_release,
                                        std::memory_order_acquire)) {
         ++next_;

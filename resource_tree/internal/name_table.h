@@ -78,7 +78,8 @@ class NameTable {
   class Writer;
   // Fixes the table's room (it will not grow while the writers run): with
   // at most `writers` Writers, Writer::Intern() refuses a new name only once
-  // the table holds `n` names or more.
+  // the table holds `n` names or more. With one writer it skips the atomic
+  // compare-and-swap.
   void BeginWriters(size_t n, size_t writers);
   // Takes the writers' strings into the table and makes it usable again.
   void EndWriters(absl::Span<Writer* const> writers);
@@ -120,6 +121,7 @@ class NameTable {
   // and the most names the slots may hold.
   uint32_t next_id_ = 0;
   uint32_t limit_ = 0;
+  bool lone_writer_ = false;  // BeginWriters() was told of one writer
 };
 
 // One thread's way into a table between BeginWriters() and EndWriters().
