@@ -27,7 +27,7 @@ namespace restree {
 namespace internal {
 namespace {
 
-enum class FastResult { kDone, kGaveUp, kDeeperThanCap, kTooManyNames };
+enum class FastResult { kDone, kGaveUp, kDeeperThanCap };
 
 // The value of a digit the kernel prints ("%llx": 0-9, a-f), else above 15
 // (uppercase included: kHex flags it with 16).
@@ -207,13 +207,8 @@ FastResult FillPart(absl::string_view chunk, size_t width, size_t cap,
         level = height - 1;
         while (level > cap && !part->RangeAt(level).Contains(r)) --level;
       }
-      switch (part->Append(level, r, names[k])) {
-        case TreeBuilder::Problem::kNone:
-          break;
-        case TreeBuilder::Problem::kTooManyNames:
-          return FastResult::kTooManyNames;
-        default:
-          return FastResult::kGaveUp;
+      if (part->Append(level, r, names[k]) != TreeBuilder::Problem::kNone) {
+        return FastResult::kGaveUp;
       }
     }
   }
@@ -254,12 +249,10 @@ std::vector<absl::string_view> CutIntoParts(absl::string_view text,
   return out;
 }
 
-// Parses `text` with depth cap `cap`, with room for a distinct name per
-// line if `every_name` (else for a guess that fits real dumps).
 FastResult ParseKernelFormat(absl::string_view text,
                              const IomemParseOptions& opt,
                              const FastPathOptions& fast, int cap,
-                             bool every_name, ParsedIomem* out) {
+                             ParsedIomem* out) {
   // The first line fixes the width and the root; a first line at 0-0 may
   // start a zeroed dump, which the general parser handles.
   const char* const end = text.data() + text.size();
@@ -278,11 +271,7 @@ FastResult ParseKernelFormat(absl::string_view text,
   TreeBuilder builder(RootFor(static_cast<int>(width), opt.root),
                       ProfileForCap(cap));
   const std::vector<absl::string_view> chunks = CutIntoParts(text, fast);
-  // A guess of one distinct name per three lines (~128 bytes) keeps the name
-  // table small; a dump with more is parsed again with room for them all.
-  const size_t max_names = every_name ? max_nodes : text.size() / 128;
-  std::vector<TreeBuilder::Part> parts =
-      builder.Split(chunks.size(), max_nodes, max_names);
+  std::vector<TreeBuilder::Part> parts = builder.Split(chunks.size(), max_nodes);
   std::vector<FastResult> results(chunks.size(), FastResult::kGaveUp);
   // Part k begins after the lines of the chunks before it, which its own
   // thread counts (at memory speed) while the earlier parts are filled.
@@ -292,9 +281,13 @@ FastResult ParseKernelFormat(absl::string_view text,
       before += CountLines(chunks[j].data(), chunks[j].data() + chunks[j].size());
     }
     parts[k].Begin(before);
+    // A guess of one distinct name per three lines (~128 bytes): the name
+    // table then does not grow, and rehash, all the way up on a large dump.
+    // A table that needs more still grows. The first part's table is the
+    // tree's, into which Join() merges the others' names: it is sized for
+    // the whole text.
+    parts[k].ReserveNames((k == 0 ? text.size() : chunks[k].size()) / 128);
     results[k] = FillPart(chunks[k], width, static_cast<size_t>(cap), &parts[k]);
-    // The part's share of the child index, built on its own thread.
-    if (results[k] == FastResult::kDone) parts[k].Finish();
   };
   std::vector<std::thread> threads;
   for (size_t k = 1; k < chunks.size(); ++k) threads.emplace_back(fill, k);
@@ -327,17 +320,11 @@ std::optional<ParsedIomem> ParseIomemFast(absl::string_view text,
   }
   // A file from a kernel with MAX_IORES_LEVEL 8 shows itself by a line
   // deeper than 5; the first try then restarts with the larger cap.
-  bool every_name = false;
   for (int cap : {options.max_depth == 0 ? 5 : options.max_depth, 8}) {
     ParsedIomem out;
-    FastResult r =
-        ParseKernelFormat(text, options, fast, cap, every_name, &out);
-    if (r == FastResult::kTooManyNames) {
-      every_name = true;
-      r = ParseKernelFormat(text, options, fast, cap, every_name, &out);
-    }
+    const FastResult r = ParseKernelFormat(text, options, fast, cap, &out);
     if (r == FastResult::kDone) return out;
-    if (r != FastResult::kDeeperThanCap || options.max_depth != 0) break;
+    if (r == FastResult::kGaveUp || options.max_depth != 0) break;
   }
   return std::nullopt;
 }

@@ -70,10 +70,10 @@ bool FastPathAgrees(const std::string& text, const IomemParseOptions& o) {
   return *took;
 }
 
-// The fast path sizes the name table for one distinct name per ~128 bytes
-// of text, and its parts cannot grow it while they run: a dump with a new
-// name on every line (40,000 lines of ~24 bytes, against room for ~16,000
-// names) must still be taken, by parsing again with room for every line.
+// The fast path sizes its name tables for one distinct name per ~128 bytes
+// of text: a dump with a new name on every line (40,000 lines of ~24 bytes,
+// against a first guess of ~8,000 names) must still be taken, the tables
+// growing past the guess.
 TEST(ParsePaths, DumpWithANewNameOnEveryLineTakesTheFastPath) {
   std::string text;
   for (uint64_t i = 0; i < 20000; ++i) {

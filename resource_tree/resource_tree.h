@@ -59,12 +59,12 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/btree_set.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "resource_tree/flags.h"
-#include "resource_tree/internal/child_index.h"
 #include "resource_tree/internal/huge_page_allocator.h"
 #include "resource_tree/internal/name_table.h"
 #include "resource_tree/kernel_profile.h"
@@ -416,8 +416,18 @@ class ResourceTree {
   };
 
   // One entry per non-root node, ordered by (parent, start).
-  using ChildKey = internal::ChildKey;
-  using ChildIndex = internal::ChildIndex;
+  struct ChildKey {
+    uint32_t parent;
+    uint32_t child;
+    uint64_t start;
+  };
+  struct ChildKeyLess {
+    using is_transparent = void;
+    bool operator()(const ChildKey& a, const ChildKey& b) const {
+      return a.parent != b.parent ? a.parent < b.parent : a.start < b.start;
+    }
+  };
+  using ChildIndex = absl::btree_set<ChildKey, ChildKeyLess>;
   using ChildIter = ChildIndex::const_iterator;
 
   ResourceId MakeId(uint32_t index) const {

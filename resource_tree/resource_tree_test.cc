@@ -633,8 +633,7 @@ TEST(TreeBuilderPartsTest, PartsOnThreadsBuildTheSequentialTree) {
   // Three parts, cut at top-level lines, each filled on its own thread.
   const std::vector<size_t> cut = {0, 4 * 1000, 4 * 2500, lines.size()};
   TreeBuilder b({Range::Full(), "PCI mem", iores::kMem});
-  std::vector<TreeBuilder::Part> parts =
-      b.Split(3, lines.size() + 10, lines.size());
+  std::vector<TreeBuilder::Part> parts = b.Split(3, lines.size() + 10);
   std::vector<int> failures(3, 0);
   std::vector<std::thread> threads;
   for (size_t k = 0; k < 3; ++k) {
@@ -648,8 +647,6 @@ TEST(TreeBuilderPartsTest, PartsOnThreadsBuildTheSequentialTree) {
           ++failures[k];
         }
       }
-      // Parts 0 and 2 build their index shares here, part 1's in Join().
-      if (k != 1) part.Finish();
     });
   }
   for (std::thread& t : threads) t.join();
@@ -663,60 +660,18 @@ TEST(TreeBuilderPartsTest, PartsOnThreadsBuildTheSequentialTree) {
     EXPECT_EQ(joined->NameOf(TreeBuilder::NodeId(k)), lines[k - 1].name);
     EXPECT_EQ(joined->View(TreeBuilder::NodeId(k)).range, lines[k - 1].range);
   }
-
-  // The joined tree's child index is in shards (each part's top-level nodes,
-  // and the rest of its nodes); the same operations on it and on the
-  // sequential tree give the same trees. Part 1's top-level nodes are all
-  // released (emptying their shard), and new nodes go under the root across
-  // that gap, under part 1's remaining parents, and past the end.
-  ResourceTree seq = sequential;
-  ResourceTree& par = *joined;
-  int ops = 0;
-  auto both = [&](auto op) {
-    const absl::Status on_seq = op(seq);
-    EXPECT_EQ(op(par), on_seq);
-    // The checker is O(n log n): every 64th operation, and the last ones.
-    if (++ops % 64 == 0 || ops > 1500) {
-      EXPECT_THAT(par.CheckInvariants(), IsEmpty());
-    }
-  };
-  for (size_t i = cut[1]; i < cut[2]; ++i) {
-    if (lines[i].depth != 0) continue;
-    const uint64_t at = lines[i].range.first();
-    both([&](ResourceTree& t) {
-      return t.Release(t.LookupResource(t.root(), at));
-    });
-  }
-  const uint64_t gap = lines[cut[1]].range.first();
-  for (uint64_t a : {gap, gap + 0x100000 * 700, uint64_t{0x100000} * 5000,
-                     uint64_t{0x100000} * 3}) {
-    both([&](ResourceTree& t) {
-      return t.Request(t.root(), {Range(a, a + 0xfff), "new"}).status();
-    });
-  }
-  // Under a parent of part 2 (the last), and under one of part 0.
-  for (size_t i : {cut[2] + 4, size_t{8}}) {
-    const uint64_t at = lines[i].range.first();
-    both([&](ResourceTree& t) {
-      return t.Request(t.LookupResource(t.root(), at),
-                       {Range(at + 0x80000, at + 0x80fff), "late"})
-          .status();
-    });
-  }
-  EXPECT_EQ(RenderDump(par), RenderDump(seq));
-  EXPECT_LT(par.size(), sequential.size());
 }
 
 // A name used in two parts is one interned name after Join(): the kernel
 // merges adjacent System RAM only when the names match.
 TEST(TreeBuilderPartsTest, NamesAreSharedAcrossParts) {
   TreeBuilder b({Range::Full(), "PCI mem", iores::kMem});
-  std::vector<TreeBuilder::Part> parts = b.Split(2, 2, 4);
+  std::vector<TreeBuilder::Part> parts = b.Split(2, 2);
   const uint64_t ram = iores::kSystemRam | iores::kBusy;
   parts[0].Begin(0);
   parts[1].Begin(1);
-  // The parts intern into one table at once: this name's text is another
-  // buffer than part 0's.
+  // A later part keeps views of its names until Join(): this one's text is
+  // another buffer than part 0's.
   const std::string second_name = "System RAM";
   ASSERT_EQ(parts[1].Append(0, Range(0x1000, 0x1fff),
                             parts[1].PrepareName(second_name), ram),
@@ -737,7 +692,7 @@ TEST(TreeBuilderPartsTest, NamesAreSharedAcrossParts) {
 TEST(TreeBuilderPartsTest, AppendRefusesWhatBreaksTheTree) {
   using P = TreeBuilder::Problem;
   TreeBuilder b({Range(0, 0xffff), "PCI IO", iores::kIo});
-  std::vector<TreeBuilder::Part> parts = b.Split(1, 3, 4);
+  std::vector<TreeBuilder::Part> parts = b.Split(1, 3);
   TreeBuilder::Part& p = parts[0];
   const auto name = p.PrepareName("x");
   EXPECT_EQ(p.Append(0, Range(0x10, 0x1f), name), P::kOutsideParent)
@@ -768,7 +723,7 @@ TEST(TreeBuilderPartsTest, JoinChecksWherePartsBeginAndTheirSeams) {
   auto build = [](uint64_t second_start, size_t second_begin,
                   bool fill_middle) {
     TreeBuilder b({Range::Full(), "PCI mem", iores::kMem});
-    std::vector<TreeBuilder::Part> parts = b.Split(3, 8, 8);
+    std::vector<TreeBuilder::Part> parts = b.Split(3, 8);
     parts[0].Begin(0);
     EXPECT_EQ(parts[0].Append(0, Range(0x1000, 0x1fff),
                               parts[0].PrepareName("a")),

@@ -1,6 +1,7 @@
 #include "resource_tree/tree_builder.h"
 
 #include <algorithm>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_format.h"
@@ -11,13 +12,11 @@ namespace restree {
 TreeBuilder::TreeBuilder(const ResourceSpec& root, KernelProfile profile)
     : tree_(root, std::move(profile)) {
   last_child_.push_back(ResourceTree::kNoIndex);
-  next_.push_back(ResourceTree::kNoIndex);
 }
 
 void TreeBuilder::Reserve(size_t n) {
   tree_.nodes_.reserve(tree_.nodes_.size() + n);
   last_child_.reserve(last_child_.size() + n);
-  next_.reserve(next_.size() + n);
 }
 
 ResourceId TreeBuilder::LastChildOf(ResourceId id) const {
@@ -62,102 +61,78 @@ absl::StatusOr<ResourceId> TreeBuilder::Append(ResourceId parent,
   // Slots are handed out in order (nothing is ever freed here), so node i
   // is the i-th appended and last_child_ grows with it.
   last_child_.push_back(ResourceTree::kNoIndex);
-  next_.push_back(ResourceTree::kNoIndex);
-  if (prev != ResourceTree::kNoIndex) next_[prev] = i;
   last_child_[p] = i;
   if (problem != nullptr) *problem = Problem::kNone;
   return tree_.MakeId(i);
 }
 
-template <typename FirstChild>
-void TreeBuilder::BuildShards(const ResourceTree::Node* nodes, uint32_t first,
-                              uint32_t count, const uint32_t* next,
-                              FirstChild first_child,
-                              internal::ChildIndex::Shard* top,
-                              internal::ChildIndex::Shard* rest) {
-  // Parents in increasing index, each one's children in increasing start:
-  // keys in (parent, start) order, so both B-trees are built by appending
-  // at their ends, with no sorting.
-  const uint32_t end = first + count;
-  top->set.clear();
-  rest->set.clear();
-  for (uint32_t p = first; p < end; ++p) {
-    const ResourceTree::Node& n = nodes[p];
-    if (n.parent == ResourceTree::kRootIndex) {
-      top->set.insert(top->set.end(), internal::ChildKey{n.parent, p, n.first});
-    }
-    for (uint32_t c = first_child(p); c != ResourceTree::kNoIndex;
-         c = next[c]) {
-      rest->set.insert(rest->set.end(), internal::ChildKey{p, c, nodes[c].first});
-    }
+void TreeBuilder::BuildIndex() {
+  // Counting sort of the nodes by parent, from each node's number of
+  // children (made into each parent's first position in place). Nodes are
+  // numbered in pre-order and each parent's children were appended in
+  // increasing start order, so the result is sorted by (parent, start) and
+  // the B-tree is built by appending at its end.
+  const auto& nodes = tree_.nodes_;
+  uint32_t sum = 0;
+  for (uint32_t& c : children_) {
+    const uint32_t n = c;
+    c = sum;
+    sum += n;
   }
-  top->bound = internal::ChildKey{0, 0, count == 0 ? 0 : nodes[first].first};
-  rest->bound = internal::ChildKey{first, 0, 0};
+  std::vector<ResourceTree::ChildKey,
+              internal::HugePageAllocator<ResourceTree::ChildKey>>
+      sorted(nodes.size() - 1);
+  for (uint32_t i = 1; i < nodes.size(); ++i) {
+    sorted[children_[nodes[i].parent]++] =
+        ResourceTree::ChildKey{nodes[i].parent, i, nodes[i].first};
+  }
+  children_ = ChildCounts();
+  tree_.children_ = ResourceTree::ChildIndex(sorted.begin(), sorted.end());
 }
 
 ResourceTree TreeBuilder::Finish() && {
   RESTREE_CHECK(!split_, "Finish() after Split()");
-  // Nodes were appended under any earlier node: each one's first child is
-  // the lowest-numbered node naming it as parent.
-  std::vector<uint32_t> first_child(tree_.nodes_.size(),
-                                    ResourceTree::kNoIndex);
-  for (size_t i = tree_.nodes_.size() - 1; i >= 1; --i) {
-    first_child[tree_.nodes_[i].parent] = static_cast<uint32_t>(i);
-  }
-  std::vector<internal::ChildIndex::Shard> shards(2);
-  BuildShards(
-      tree_.nodes_.data(), 1, static_cast<uint32_t>(tree_.nodes_.size() - 1),
-      next_.data(), [&](uint32_t p) { return first_child[p]; }, &shards[0],
-      &shards[1]);
   last_child_.clear();
   last_child_.shrink_to_fit();
-  next_ = Links();
-  tree_.children_ = internal::ChildIndex(std::move(shards));
+  children_.assign(tree_.nodes_.size(), 0);
+  for (size_t i = 1; i < tree_.nodes_.size(); ++i) {
+    ++children_[tree_.nodes_[i].parent];
+  }
+  BuildIndex();
   return std::move(tree_);
 }
 
-std::vector<TreeBuilder::Part> TreeBuilder::Split(size_t n, size_t max_nodes,
-                                                  size_t max_names) {
+std::vector<TreeBuilder::Part> TreeBuilder::Split(size_t n,
+                                                  size_t max_nodes) {
   RESTREE_CHECK(tree_.nodes_.size() == 1 && !split_,
                 "Split() after Append() or Split()");
   split_ = true;
   RESTREE_CHECK(max_nodes < ResourceTree::kNoIndex - 1, "too many resources");
   // Neither is written here: see HugePageAllocator.
   tree_.nodes_.resize(1 + max_nodes);
-  next_.resize(1 + max_nodes);
-  tree_.names_.BeginWriters(max_names, n);
+  children_.resize(1 + max_nodes);
   std::vector<Part> parts;
   parts.reserve(n);
   for (size_t k = 0; k < n; ++k) {
-    parts.push_back(Part(tree_.nodes_.data(), next_.data(), max_nodes,
+    parts.push_back(Part(tree_.nodes_.data(), children_.data(), max_nodes,
                          tree_.NodeRange(ResourceTree::kRootIndex),
-                         &tree_.names_));
+                         k == 0 ? &tree_.names_ : nullptr));
   }
   return parts;
 }
 
-TreeBuilder::Part::Part(ResourceTree::Node* nodes, uint32_t* next,
+TreeBuilder::Part::Part(ResourceTree::Node* nodes, uint32_t* children,
                         size_t max_nodes, const Range& root,
-                        internal::NameTable* names)
-    : nodes_(nodes), next_(next), max_nodes_(max_nodes),
-      names_(names) {
+                        internal::NameTable* shared_names)
+    : nodes_(nodes), children_(children), max_nodes_(max_nodes) {
   path_.push_back(Step{ResourceTree::kRootIndex, root});
-}
-
-void TreeBuilder::Part::Finish() {
-  if (finished_) return;
-  finished_ = true;
-  capacity_ = count_;  // Append() refuses from now on
-  // In pre-order, a node's first child (if any) is the node after it.
-  const uint32_t end = base_ + count_;
-  const ResourceTree::Node* const nodes = nodes_;
-  BuildShards(
-      nodes_, base_, count_, next_,
-      [nodes, end](uint32_t p) {
-        return p + 1 < end && nodes[p + 1].parent == p ? p + 1
-                                                       : ResourceTree::kNoIndex;
-      },
-      &top_, &rest_);
+  if (shared_names == nullptr) {
+    own_names_ = std::make_unique<internal::NameTable>(
+        internal::NameTable::Storage::kBorrow);
+    names_ = own_names_.get();
+  } else {
+    names_ = shared_names;
+  }
 }
 
 void TreeBuilder::Part::Begin(size_t nodes_before) {
@@ -176,8 +151,6 @@ TreeBuilder::Problem TreeBuilder::Part::Append(size_t level, const Range& r,
   if (level + 1 < height_ && path_[level + 1].range.last() >= r.first()) {
     return Problem::kNotAfterSibling;
   }
-  const uint32_t name_id = names_.Intern(name.text, name.hash);
-  if (name_id == internal::NameTable::kFull) return Problem::kTooManyNames;
   if (count_ == 0) first_top_ = r;
   const uint32_t i = base_ + count_++;
   ResourceTree::Node& n = nodes_[i];
@@ -185,12 +158,12 @@ TreeBuilder::Problem TreeBuilder::Part::Append(size_t level, const Range& r,
   n.last = r.last();
   n.flags = flags;
   n.desc = desc;
-  n.name = name_id;
+  n.name = names_->Intern(name.text, name.hash);
   n.parent = path_[level].index;
   n.generation = 1;
-  next_[i] = ResourceTree::kNoIndex;
-  // The path's next level is the previous child of the node at `level`.
-  if (level + 1 < height_) next_[path_[level + 1].index] = i;
+  children_[i] = 0;
+  // The root's count is shared by all parts: each keeps its own.
+  ++(level == 0 ? root_children_ : children_[n.parent]);
   // path_ only grows; height_ says how much of it is the path.
   if (level + 1 == path_.size()) path_.emplace_back();
   path_[level + 1] = Step{i, r};
@@ -199,9 +172,6 @@ TreeBuilder::Problem TreeBuilder::Part::Append(size_t level, const Range& r,
 }
 
 absl::StatusOr<ResourceTree> TreeBuilder::Join(std::vector<Part> parts) && {
-  std::vector<internal::NameTable::Writer*> writers;
-  for (Part& p : parts) writers.push_back(&p.names_);
-  tree_.names_.EndWriters(writers);
   // Each part must start where the one before it ends, and (being whole
   // subtrees of the root) its first node must start after the last
   // top-level node of the part before.
@@ -226,20 +196,33 @@ absl::StatusOr<ResourceTree> TreeBuilder::Join(std::vector<Part> parts) && {
   }
   tree_.nodes_.resize(next);
   tree_.live_count_ = next;
+  children_.resize(next);
+  children_[ResourceTree::kRootIndex] = 0;
+  for (const Part& p : parts) {
+    children_[ResourceTree::kRootIndex] += p.root_children_;
+  }
   last_child_.clear();
   last_child_.shrink_to_fit();
-  // The shards, in key order: every part's top-level nodes, then every
-  // part's other nodes (whose parents are that part's nodes).
-  std::vector<internal::ChildIndex::Shard> shards;
-  for (Part& p : parts) {
-    p.Finish();
-    if (!p.top_.set.empty()) shards.push_back(std::move(p.top_));
+  if (parts.size() <= 1) {  // the names are in the tree already
+    BuildIndex();
+    return std::move(tree_);
   }
-  for (Part& p : parts) {
-    if (!p.rest_.set.empty()) shards.push_back(std::move(p.rest_));
-  }
-  next_ = Links();
-  tree_.children_ = internal::ChildIndex(std::move(shards));
+  // The later parts' names move into the tree on a second thread while
+  // this one builds the index (which allocates the B-tree's nodes, better
+  // done in the main thread's malloc arena). The index reads only parents
+  // and starts, the names pass writes only names: different members of the
+  // same nodes, so no data race.
+  std::thread names([this, &parts] {
+    std::vector<uint32_t> remap;
+    for (const Part& p : parts) {
+      if (p.own_names_ == nullptr) continue;
+      tree_.names_.InternAll(*p.own_names_, &remap);
+      ResourceTree::Node* const n = tree_.nodes_.data() + p.base_;
+      for (uint32_t i = 0; i < p.count_; ++i) n[i].name = remap[n[i].name];
+    }
+  });
+  BuildIndex();
+  names.join();
   return std::move(tree_);
 }
 

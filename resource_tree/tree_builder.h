@@ -22,25 +22,20 @@
 //     whole subtrees; each run is built as a `Part`, along its rightmost
 //     path (the way pre-order text such as /proc/iomem arrives):
 //
-//       std::vector<TreeBuilder::Part> parts =
-//           b.Split(2, max_nodes, max_names);
+//       std::vector<TreeBuilder::Part> parts = b.Split(2, max_nodes);
 //       std::thread t([&] {
 //         parts[1].Begin(n0);  // n0: how many nodes part 0 will hold
 //         Fill(parts[1]);
-//         parts[1].Finish();
 //       });
 //       parts[0].Begin(0);
 //       Fill(parts[0]);
-//       parts[0].Finish();
 //       t.join();
 //       absl::StatusOr<ResourceTree> tree = std::move(b).Join(std::move(parts));
 //
 //     Part k's nodes take the ids after part k-1's, so the tree's node
-//     order is the pre-order of the whole input. All parts intern their
-//     names into the tree's table at once (lock-free), and each builds its
-//     share of the child index when its filling thread calls Finish(), so
-//     Join() only checks the seams between parts and puts the shares
-//     together.
+//     order is the pre-order of the whole input. Join() checks the seams
+//     between parts, then moves the later parts' names into the tree on a
+//     second thread while it builds the child index.
 //
 // Thread-safety: thread-compatible, except that distinct Parts of one
 // builder may be filled concurrently.
@@ -76,7 +71,6 @@ class TreeBuilder {
     kInverted,        // start > end
     kOutsideParent,   // not inside `parent`
     kNotAfterSibling, // starts at or before the end of the previous child
-    kTooManyNames,    // (Part only) more distinct names than Split() allowed
   };
 
   // Appends `spec` as the last child of `parent`, which must be the root or
@@ -108,12 +102,10 @@ class TreeBuilder {
   class Part;
 
   // Cuts the rest of the build into `n` parts that hold at most `max_nodes`
-  // nodes and `max_names` distinct names (at least) together. Precondition:
-  // nothing appended yet. The node array grows by `max_nodes` without being
-  // written (address space, not memory: each part's thread faults in the
-  // pages it fills). The parts intern into the tree's name table
-  // concurrently, so it is sized for `max_names` here and cannot grow.
-  std::vector<Part> Split(size_t n, size_t max_nodes, size_t max_names);
+  // nodes together. Precondition: nothing appended yet. The node array
+  // grows by `max_nodes` without being written (address space, not memory:
+  // each part's thread faults in the pages it fills).
+  std::vector<Part> Split(size_t n, size_t max_nodes);
 
   // The tree made of `parts` (from Split(), in order). kInvalidArgument if
   // a part was not begun after exactly the nodes the parts before it hold,
@@ -125,23 +117,17 @@ class TreeBuilder {
   [[nodiscard]] absl::StatusOr<ResourceTree> Join(std::vector<Part> parts) &&;
 
  private:
-  using Links = std::vector<uint32_t, internal::HugePageAllocator<uint32_t>>;
+  using ChildCounts =
+      std::vector<uint32_t, internal::HugePageAllocator<uint32_t>>;
 
-  // The child index shards of nodes [first, first + count): whole subtrees
-  // of the root, numbered so that each parent's children have increasing
-  // numbers, linked by `next` (next sibling, or kNoIndex), the first given
-  // by `first_child(p)` (or kNoIndex). `top` gets the keys of the top-level
-  // nodes, `rest` the others'. O(count), no sorting.
-  template <typename FirstChild>
-  static void BuildShards(const ResourceTree::Node* nodes, uint32_t first,
-                          uint32_t count, const uint32_t* next,
-                          FirstChild first_child,
-                          internal::ChildIndex::Shard* top,
-                          internal::ChildIndex::Shard* rest);
+  // Builds tree_.children_ from the parent links of nodes appended in
+  // pre-order and `children_`, each node's number of children. Empties
+  // `children_`.
+  void BuildIndex();
 
   ResourceTree tree_;
   std::vector<uint32_t> last_child_;  // per slot, for Append()
-  Links next_;                        // per slot: the next sibling
+  ChildCounts children_;
   bool split_ = false;
 };
 
@@ -149,6 +135,9 @@ class TreeBuilder {
 // path: level 0 of the path is the root, level k the last node appended at
 // depth k - 1 (below the root). Appending under the node at some level drops
 // the path below that level, so only nodes on the path can gain children.
+//
+// Names given to a part other than the first are kept as views (the first
+// part copies them into the tree): they must stay valid until Join().
 //
 // Thread-compatible; each Part may be filled on its own thread.
 class TreeBuilder::Part {
@@ -165,13 +154,17 @@ class TreeBuilder::Part {
   };
   Name PrepareName(absl::string_view name) const {
     const Name n{name, internal::NameTable::Hash(name)};
-    names_.Prefetch(n.hash);
+    names_->Prefetch(n.hash);
     return n;
   }
 
   // Fixes where the part's nodes go: after `nodes_before` nodes (the total
   // the parts before it will hold). Call once, before Append().
   void Begin(size_t nodes_before);
+
+  // Makes room for `n` distinct names in the table this part interns into,
+  // so that it need not grow (and rehash) on the way there. A hint.
+  void ReserveNames(size_t n) { names_->Reserve(n); }
 
   // Levels on the rightmost path, the root's included (at least 1).
   size_t height() const { return height_; }
@@ -184,18 +177,10 @@ class TreeBuilder::Part {
   // height()); the path becomes that level's prefix plus the new node.
   // kNone on success. Otherwise nothing changes and the result says why:
   // inverted, outside the node at `level`, not after that node's previous
-  // child (the path's next level), kOutsideParent when the parts would
-  // hold more than Split()'s `max_nodes`, or kTooManyNames when the name is
-  // new and the tree's name table holds Split()'s `max_names` already. O(1)
-  // amortised.
+  // child (the path's next level), or kOutsideParent when the parts would
+  // hold more than Split()'s `max_nodes`. O(1) amortised.
   Problem Append(size_t level, const Range& r, const Name& name,
                  uint64_t flags = 0, uint32_t desc = 0);
-
-  // Builds the part's share of the tree's child index. Optional: call it on
-  // the part's thread after its last Append() so that the parts' shares are
-  // built in parallel (Join() does it for a part that has not). Nothing may
-  // be appended after it. O(size()).
-  void Finish();
 
  private:
   friend class TreeBuilder;
@@ -203,11 +188,12 @@ class TreeBuilder::Part {
     uint32_t index;
     Range range;
   };
-  Part(ResourceTree::Node* nodes, uint32_t* next, size_t max_nodes,
-       const Range& root, internal::NameTable* names);
+  Part(ResourceTree::Node* nodes, uint32_t* children, size_t max_nodes,
+       const Range& root, internal::NameTable* shared_names);
 
   ResourceTree::Node* nodes_;  // the tree's node array (index 0: the root)
-  uint32_t* next_;             // next sibling per node (the builder's)
+  uint32_t* children_;         // children per node (the builder's)
+  uint32_t root_children_ = 0; // this part's top-level nodes
   size_t height_ = 1;          // path_[0, height_) is the path
   size_t max_nodes_;           // below the root
   uint32_t base_ = 0;          // the index of this part's first node
@@ -215,12 +201,10 @@ class TreeBuilder::Part {
   uint32_t count_ = 0;
   std::vector<Step> path_;
   Range first_top_;  // this part's first node (its seam with the previous)
-  // Finish()'s shards of the child index: the part's top-level nodes, and
-  // the others.
-  bool finished_ = false;
-  internal::ChildIndex::Shard top_;
-  internal::ChildIndex::Shard rest_;
-  internal::NameTable::Writer names_;  // into the tree's table
+  // The first part interns into the tree's table; the others into their own
+  // borrowing table, merged by Join().
+  std::unique_ptr<internal::NameTable> own_names_;
+  internal::NameTable* names_;
 };
 
 }  // namespace restree

@@ -1,7 +1,5 @@
 #include "resource_tree/internal/name_table.h"
 
-#include <algorithm>
-#include <atomic>
 #include <cstring>
 
 namespace restree {
@@ -51,7 +49,10 @@ inline __attribute__((always_inline)) uint32_t HashName(absl::string_view s) {
 
 }  // namespace
 
-NameTable::NameTable() : slots_(kInitialSlots, 0) { Intern(""); }
+NameTable::NameTable(Storage storage)
+    : slots_(kInitialSlots, 0), borrow_(storage == Storage::kBorrow) {
+  Intern("");
+}
 
 NameTable::NameTable(const NameTable& other) : NameTable() {
   *this = other;
@@ -65,39 +66,39 @@ NameTable& NameTable::operator=(const NameTable& other) {
   slots_ = other.slots_;
   views_.clear();
   views_.reserve(other.views_.size());
-  storage_ = Storage();
-  for (uint32_t id = 0; id < other.size(); ++id) {
-    views_.push_back(storage_.Store(other.Get(id)));
-  }
+  blocks_.clear();
+  block_free_ = nullptr;
+  block_left_ = 0;
+  borrow_ = false;
+  for (absl::string_view v : other.views_) views_.push_back(Store(v));
   return *this;
 }
 
-NameTable::View NameTable::Storage::Store(absl::string_view name) {
-  if (name.empty()) return View{nullptr, 0};
-  if (name.size() > left_) {
+absl::string_view NameTable::Store(absl::string_view name) {
+  if (name.empty()) return absl::string_view();
+  if (borrow_) return name;
+  if (name.size() > block_left_) {
     const size_t n = name.size() > kBlockBytes / 4 ? name.size() : kBlockBytes;
     blocks_.push_back(std::unique_ptr<char[]>(new char[n]));
     if (n != kBlockBytes) {
       // A long name gets a block of its own; the current block stays open.
       std::memcpy(blocks_.back().get(), name.data(), name.size());
-      return View{blocks_.back().get(), name.size()};
+      absl::string_view v(blocks_.back().get(), name.size());
+      if (block_free_ != nullptr) std::swap(blocks_.back(), blocks_[blocks_.size() - 2]);
+      return v;
     }
-    free_ = blocks_.back().get();
-    left_ = n;
+    block_free_ = blocks_.back().get();
+    block_left_ = n;
   }
-  std::memcpy(free_, name.data(), name.size());
-  const View v{free_, name.size()};
-  free_ += name.size();
-  left_ -= name.size();
+  std::memcpy(block_free_, name.data(), name.size());
+  absl::string_view v(block_free_, name.size());
+  block_free_ += name.size();
+  block_left_ -= name.size();
   return v;
 }
 
-void NameTable::Storage::Adopt(Storage* other) {
-  // Our current block (free_) stays the one Store() fills.
-  for (auto& b : other->blocks_) blocks_.push_back(std::move(b));
-  other->blocks_.clear();
-  other->free_ = nullptr;
-  other->left_ = 0;
+void NameTable::Prefetch(uint32_t hash) const {
+  __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
 }
 
 uint32_t NameTable::Intern(absl::string_view name, uint32_t h) {
@@ -107,14 +108,14 @@ uint32_t NameTable::Intern(absl::string_view name, uint32_t h) {
     if (s == 0) return Add(name, h, i);
     if (static_cast<uint32_t>(s >> 32) == h) {
       const uint32_t id = static_cast<uint32_t>(s) - 1;
-      if (Get(id) == name) return id;
+      if (views_[id] == name) return id;
     }
   }
 }
 
 uint32_t NameTable::Add(absl::string_view name, uint32_t h, size_t slot) {
   const uint32_t id = static_cast<uint32_t>(views_.size());
-  views_.push_back(storage_.Store(name));
+  views_.push_back(Store(name));
   slots_[slot] = (static_cast<uint64_t>(h) << 32) | (uint64_t{id} + 1);
   if (views_.size() * 2 > slots_.size()) Grow();
   return id;
@@ -125,6 +126,24 @@ void NameTable::Reserve(size_t n) {
   size_t slots = slots_.size();
   while (n * 2 > slots) slots *= 2;
   if (slots != slots_.size()) Rehash(slots);
+}
+
+void NameTable::InternAll(const NameTable& other, std::vector<uint32_t>* ids) {
+  const uint32_t n = other.size();
+  Reserve(size() + n);
+  ids->resize(n);
+  constexpr uint32_t kAhead = 16;  // a power of two
+  uint32_t hash[kAhead];
+  for (uint32_t k = 0; k < n + kAhead; ++k) {
+    if (k >= kAhead) {
+      const uint32_t j = k - kAhead;
+      (*ids)[j] = Intern(other.Get(j), hash[j % kAhead]);
+    }
+    if (k < n) {
+      hash[k % kAhead] = HashName(other.Get(k));
+      Prefetch(hash[k % kAhead]);
+    }
+  }
 }
 
 void NameTable::Grow() { Rehash(slots_.size() * 2); }
@@ -138,86 +157,6 @@ void NameTable::Rehash(size_t slots) {
     size_t i = static_cast<uint32_t>(s >> 32) & mask;
     while (slots_[i] != 0) i = (i + 1) & mask;
     slots_[i] = s;
-  }
-}
-
-// -----------------------------------------------------------------------------
-// Concurrent writers.
-//
-// A slot goes from 0 to its final value once, by compare-and-swap; a writer
-// writes a new name's view (at an id only it may use) before publishing the
-// slot with release order, and readers load slots with acquire order, so a
-// view is complete before any reader can find its id. Ids are set aside in
-// runs of kIdRun from one shared counter, so writers rarely touch the same
-// cache line.
-
-namespace {
-
-constexpr uint32_t kIdRun = 256;
-
-}  // namespace
-
-void NameTable::BeginWriters(size_t n, size_t writers) {
-  // Each writer may hold up to a run of ids it has not used yet.
-  Reserve(n + writers * kIdRun);
-  // The slot array no longer grows: at most half of it may be used.
-  limit_ = static_cast<uint32_t>(
-      std::min<size_t>(slots_.size() / 2, size_t{kFull} - 1));
-  next_id_ = size();
-  lone_writer_ = writers <= 1;
-  views_.resize(limit_);  // not written: View is trivial (see the allocator)
-}
-
-void NameTable::EndWriters(absl::Span<Writer* const> writers) {
-  const uint32_t end =
-      std::min(std::atomic_ref<uint32_t>(next_id_).load(), limit_);
-  for (Writer* w : writers) {
-    // The ids a writer set aside and did not use are gaps.
-    for (uint32_t id = w->next_; id < w->end_; ++id) views_[id] = View{nullptr, 0};
-    w->next_ = w->end_ = 0;
-    storage_.Adopt(&w->storage_);
-  }
-  views_.resize(end);
-  limit_ = 0;
-}
-
-bool NameTable::Writer::TakeIds() {
-  const uint32_t first =
-      std::atomic_ref<uint32_t>(table_->next_id_).fetch_add(
-          kIdRun, std::memory_order_relaxed);
-  if (first >= table_->limit_) return false;
-  next_ = first;
-  end_ = std::min(first + kIdRun, table_->limit_);
-  return true;
-}
-
-uint32_t NameTable::Writer::Intern(absl::string_view name, uint32_t h) {
-  for (size_t i = h & mask_;; i = (i + 1) & mask_) {
-    std::atomic_ref<uint64_t> slot(slots_[i]);
-    uint64_t s = slot.load(std::memory_order_acquire);
-    if (s == 0) {
-      if (next_ == end_ && !TakeIds()) return kFull;
-      const uint32_t id = next_;
-      table_->views_[id] = storage_.Store(name);
-      const uint64_t mine = (static_cast<uint64_t>(h) << 32) | (uint64_t{id} + 1);
-      // A lone writer has no one to race: a plain (release) store.
-      if (table_->lone_writer_) {
-        slot.store(mine, std::memory_order_release);
-        ++next_;
-        return id;
-      }
-      if (slot.compare_exchange_strong(s, mine, std::memory_order_release,
-                                       std::memory_order_acquire)) {
-        ++next_;
-        return id;
-      }
-      // Another writer took the slot first (`s` is now its value): the id
-      // stays this writer's for its next new name; the string copy is lost.
-    }
-    if (static_cast<uint32_t>(s >> 32) == h) {
-      const uint32_t id = static_cast<uint32_t>(s) - 1;
-      if (table_->Get(id) == name) return id;
-    }
   }
 }
 

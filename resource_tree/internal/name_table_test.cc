@@ -1,9 +1,7 @@
 #include "resource_tree/internal/name_table.h"
 
 #include <memory>
-#include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -70,102 +68,39 @@ TEST(NameTable, CopyOwnsItsStrings) {
 }
 
 
-// Two writers on two threads intern overlapping name sets, each name many
-// times and in a different order: every string gets one id, which both
-// writers (and the table afterwards) agree on.
-TEST(NameTableWriters, ConcurrentWritersAgreeOnEveryId) {
-  constexpr int kNames = 20000;
-  std::vector<std::string> names;
-  for (int i = 0; i < kNames; ++i) names.push_back("name " + std::to_string(i));
-  NameTable t;
-  const uint32_t before = t.Intern("before");
-  t.BeginWriters(kNames + 10, 2);
-  NameTable::Writer w0(&t), w1(&t);
-  std::vector<uint32_t> ids0(kNames), ids1(kNames);
-  auto run = [&](NameTable::Writer* w, std::vector<uint32_t>* ids, bool up) {
-    for (int round = 0; round < 3; ++round) {
-      for (int k = 0; k < kNames; ++k) {
-        const int i = up ? k : kNames - 1 - k;
-        const uint32_t id = w->Intern(names[i], NameTable::Hash(names[i]));
-        if (round > 0 && (*ids)[i] != id) (*ids)[i] = NameTable::kFull;
-        if (round == 0) (*ids)[i] = id;
-      }
-    }
-  };
-  std::thread other([&] { run(&w1, &ids1, false); });
-  run(&w0, &ids0, true);
-  other.join();
-  NameTable::Writer* writers[] = {&w0, &w1};
-  t.EndWriters(writers);
-  EXPECT_EQ(ids0, ids1);
-  std::set<uint32_t> distinct(ids0.begin(), ids0.end());
-  EXPECT_EQ(distinct.size(), static_cast<size_t>(kNames));
-  EXPECT_EQ(distinct.count(NameTable::kFull), 0u);
-  EXPECT_EQ(distinct.count(before), 0u);
-  for (int i = 0; i < kNames; ++i) {
-    ASSERT_EQ(t.Get(ids0[i]), names[i]) << i;
-    ASSERT_EQ(t.Intern(names[i]), ids0[i]) << i;
-  }
-  // Ids set aside and not used are gaps holding "".
-  EXPECT_GE(t.size(), 2u + kNames);
-  size_t gaps = 0;
-  for (uint32_t id = 0; id < t.size(); ++id) gaps += t.Get(id).empty();
-  EXPECT_EQ(gaps, t.size() - 1 - 1 - kNames + 1);
-  // The table works as usual afterwards.
-  const uint32_t fresh = t.Intern("after");
-  EXPECT_EQ(t.Get(fresh), "after");
-  EXPECT_EQ(t.Intern("before"), before);
-  EXPECT_EQ(t.Intern(""), 0u);
+TEST(NameTable, BorrowingTableKeepsViewsOfItsInput) {
+  const std::string text = "System RAM|dax0.0|System RAM";
+  NameTable t(NameTable::Storage::kBorrow);
+  const uint32_t ram = t.Intern(absl::string_view(text).substr(0, 10));
+  const uint32_t dax = t.Intern(absl::string_view(text).substr(11, 6));
+  EXPECT_EQ(t.Intern(absl::string_view(text).substr(18)), ram);
+  EXPECT_EQ(t.Get(ram).data(), text.data());
+  EXPECT_EQ(t.Get(dax).data(), text.data() + 11);
+  // A copy owns its strings.
+  NameTable copy = t;
+  EXPECT_EQ(copy.Get(ram), "System RAM");
+  EXPECT_NE(copy.Get(ram).data(), text.data());
 }
 
-// BeginWriters() fixes the room; a new name past it is refused (and not
-// added), while names already there are still found.
-TEST(NameTableWriters, FullTableRefusesNewNamesOnly) {
-  NameTable t;
-  // Room for 8 names and a writer's run of unused ids (256): 264 names, so
-  // 528 slots, rounded up to 1024, hold 512 names.
-  t.BeginWriters(8, 1);
-  NameTable::Writer w(&t);
+TEST(NameTable, InternAllMapsEveryIdAndKeepsOrder) {
+  NameTable target;
+  target.Intern("shared");
+  target.Intern("only in target");
+  NameTable source(NameTable::Storage::kBorrow);
+  std::vector<std::string> names = {"fresh 1", "shared", "fresh 2"};
+  for (int i = 0; i < 5000; ++i) names.push_back("n" + std::to_string(i));
+  for (const std::string& n : names) source.Intern(n);
   std::vector<uint32_t> ids;
-  uint32_t refused = 0;
-  for (int i = 0; i < 600; ++i) {
-    const std::string n = "n" + std::to_string(i);
-    const uint32_t id = w.Intern(n, NameTable::Hash(n));
-    if (id == NameTable::kFull) {
-      ++refused;
-    } else {
-      ids.push_back(id);
-    }
+  target.InternAll(source, &ids);
+  ASSERT_EQ(ids.size(), source.size());
+  EXPECT_EQ(ids[0], 0u);                      // ""
+  EXPECT_EQ(ids[1], 3u);                      // "fresh 1", the next new id
+  EXPECT_EQ(ids[2], 1u);                      // "shared", already there
+  EXPECT_EQ(ids[3], 4u);                      // "fresh 2"
+  for (uint32_t k = 0; k < source.size(); ++k) {
+    ASSERT_EQ(target.Get(ids[k]), source.Get(k)) << k;
   }
-  EXPECT_EQ(ids.size(), 511u);  // "" holds id 0
-  EXPECT_EQ(refused, 89u);
-  EXPECT_EQ(w.Intern("n0", NameTable::Hash("n0")), ids[0]);
-  NameTable::Writer* writers[] = {&w};
-  t.EndWriters(writers);
-  EXPECT_EQ(t.size(), 512u);
-  EXPECT_EQ(t.Get(ids[510]), "n510");
-  // Outside writers the table grows again.
-  EXPECT_EQ(t.Get(t.Intern("n599")), "n599");
-}
-
-// A copy made after writers ran owns its strings (the writers' blocks have
-// moved into the table they wrote to).
-TEST(NameTableWriters, CopyAfterWritersOwnsItsStrings) {
-  auto t = std::make_unique<NameTable>();
-  t->BeginWriters(100, 1);
-  uint32_t id;
-  {
-    NameTable::Writer w(t.get());
-    std::string name = "System RAM";
-    id = w.Intern(name, NameTable::Hash(name));
-    name.assign(name.size(), 'x');  // the table keeps its own copy
-    NameTable::Writer* writers[] = {&w};
-    t->EndWriters(writers);
-  }
-  EXPECT_EQ(t->Get(id), "System RAM");
-  NameTable copy = *t;
-  t.reset();
-  EXPECT_EQ(copy.Get(id), "System RAM");
+  EXPECT_EQ(target.size(), 3u + names.size() - 1);
 }
 
 TEST(NameTable, ReserveKeepsIdsAndLookups) {
