@@ -177,39 +177,28 @@ FastResult FillPart(absl::string_view chunk, size_t width, size_t cap,
                     TreeBuilder::Part* part) {
   const char* p = chunk.data();
   const char* const end = p + chunk.size();
-  // Lines are tokenised a batch ahead of being appended, so that the name
-  // table's slots for the batch's names are loading meanwhile.
-  constexpr int kBatch = 16;
-  KernelLine batch[kBatch];
-  TreeBuilder::Part::Name names[kBatch];
+  KernelLine l;
   while (p < end) {
-    int n = 0;
-    for (; n < kBatch && p < end; ++n) {
-      p = TokeniseKernelLine(p, end, &batch[n]);
-      if (p == nullptr) return FastResult::kGaveUp;
-      names[n] = part->PrepareName(batch[n].name);
+    p = TokeniseKernelLine(p, end, &l);
+    if (p == nullptr) return FastResult::kGaveUp;
+    if (!KernelWidth(l.start_digits, l.start_first, width) ||
+        !KernelWidth(l.end_digits, l.end_first, width)) {
+      return FastResult::kGaveUp;
     }
-    for (int k = 0; k < n; ++k) {
-      const KernelLine& l = batch[k];
-      if (!KernelWidth(l.start_digits, l.start_first, width) ||
-          !KernelWidth(l.end_digits, l.end_first, width)) {
-        return FastResult::kGaveUp;
-      }
-      const size_t depth = l.spaces / 2;
-      if (depth > cap) return FastResult::kDeeperThanCap;
-      const size_t height = part->height();
-      if (depth >= height || l.start > l.last) return FastResult::kGaveUp;
-      const Range r(l.start, l.last);
-      // Below the cap the indentation is the depth; at the cap the kernel
-      // prints every deeper level too, and containment decides.
-      size_t level = depth;
-      if (depth == cap) {
-        level = height - 1;
-        while (level > cap && !part->RangeAt(level).Contains(r)) --level;
-      }
-      if (part->Append(level, r, names[k]) != TreeBuilder::Problem::kNone) {
-        return FastResult::kGaveUp;
-      }
+    const size_t depth = l.spaces / 2;
+    if (depth > cap) return FastResult::kDeeperThanCap;
+    const size_t height = part->height();
+    if (depth >= height || l.start > l.last) return FastResult::kGaveUp;
+    const Range r(l.start, l.last);
+    // Below the cap the indentation is the depth; at the cap the kernel
+    // prints every deeper level too, and containment decides.
+    size_t level = depth;
+    if (depth == cap) {
+      level = height - 1;
+      while (level > cap && !part->RangeAt(level).Contains(r)) --level;
+    }
+    if (part->Append(level, r, l.name) != TreeBuilder::Problem::kNone) {
+      return FastResult::kGaveUp;
     }
   }
   return FastResult::kDone;
@@ -266,12 +255,18 @@ FastResult ParseKernelFormat(absl::string_view text,
   // A kernel line is at least 8 + 1 + 8 + 3 + 1 bytes (4 + 1 + 4 + 3 + 1 for
   // ioports): a bound on the number of nodes.
   const size_t max_nodes = text.size() / (width == 8 ? 21 : 13) + 1;
-  if (max_nodes > (size_t{1} << 31)) return FastResult::kGaveUp;
+  // Names are copied, each part's into the stretch of the tree's name text
+  // where its chunk lies in `text` (a chunk's names are shorter than it).
+  if (max_nodes > (size_t{1} << 31) ||
+      text.size() > TreeBuilder::kMaxNameBytes) {
+    return FastResult::kGaveUp;
+  }
 
   TreeBuilder builder(RootFor(static_cast<int>(width), opt.root),
                       ProfileForCap(cap));
   const std::vector<absl::string_view> chunks = CutIntoParts(text, fast);
-  std::vector<TreeBuilder::Part> parts = builder.Split(chunks.size(), max_nodes);
+  std::vector<TreeBuilder::Part> parts =
+      builder.Split(chunks.size(), max_nodes, text.size());
   std::vector<FastResult> results(chunks.size(), FastResult::kGaveUp);
   // Part k begins after the lines of the chunks before it, which its own
   // thread counts (at memory speed) while the earlier parts are filled.
@@ -280,13 +275,8 @@ FastResult ParseKernelFormat(absl::string_view text,
     for (size_t j = 0; j < k; ++j) {
       before += CountLines(chunks[j].data(), chunks[j].data() + chunks[j].size());
     }
-    parts[k].Begin(before);
-    // A guess of one distinct name per three lines (~128 bytes): the name
-    // table then does not grow, and rehash, all the way up on a large dump.
-    // A table that needs more still grows. The first part's table is the
-    // tree's, into which Join() merges the others' names: it is sized for
-    // the whole text.
-    parts[k].ReserveNames((k == 0 ? text.size() : chunks[k].size()) / 128);
+    parts[k].Begin(before, static_cast<size_t>(chunks[k].data() - text.data()),
+                   chunks[k].size());
     results[k] = FillPart(chunks[k], width, static_cast<size_t>(cap), &parts[k]);
   };
   std::vector<std::thread> threads;

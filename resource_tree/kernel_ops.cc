@@ -76,8 +76,8 @@ ResourceTree::InsertPlan ResourceTree::PlanInsert(uint32_t parent,
   // Adopt `first` and the siblings after it that start inside the range;
   // each must lie completely inside it.
   size_t count = 0;
-  for (auto it = children_.find(ChildKey{parent, first, nodes_[first].first});
-       it != children_.end() && it->parent == parent && it->start <= r.last();
+  for (auto it = Index().find(ChildKey{parent, first, nodes_[first].first});
+       it != Index().end() && it->parent == parent && it->start <= r.last();
        ++it) {
     const Node& n = nodes_[it->child];
     if (n.first < r.first() || n.last > r.last()) {
@@ -98,7 +98,7 @@ uint32_t ResourceTree::CommitInsert(const InsertPlan& plan, const Range& r,
   std::vector<uint32_t> adopted;
   adopted.reserve(plan.count);
   if (plan.first != kNoIndex) {
-    auto it = children_.find(
+    auto it = Index().find(
         ChildKey{plan.parent, plan.first, nodes_[plan.first].first});
     for (size_t k = 0; k < plan.count; ++k, ++it) adopted.push_back(it->child);
   }
@@ -262,7 +262,7 @@ bool ResourceTree::FindSpace(uint32_t root, uint32_t old, uint64_t size,
   const Node& rt = nodes_[root];
   auto this_it = ChildBegin(root);
   auto at_end = [&](ChildIter it) {
-    return it == children_.end() || it->parent != root;
+    return it == Index().end() || it->parent != root;
   };
   uint64_t tmp_start = rt.first;
   // A child at the root's start: begin after it (its start - 1 would wrap).
@@ -449,7 +449,7 @@ absl::Status ResourceTree::ReleaseRegion(ResourceId parent, uint64_t start,
   if (!r.valid()) return nonexistent();
   for (;;) {
     auto it = ChildAtOrBefore(p, r.first());
-    if (it == children_.end() || it->parent != p ||
+    if (it == Index().end() || it->parent != p ||
         nodes_[it->child].last < r.last()) {
       return nonexistent();
     }
@@ -494,7 +494,7 @@ absl::StatusOr<ResourceId> ResourceTree::ReleaseMemRegionAdjustable(
   uint32_t c;
   for (;;) {
     auto it = ChildAtOrBefore(p, r.first());
-    if (it == children_.end() || it->parent != p) return not_found();
+    if (it == Index().end() || it->parent != p) return not_found();
     c = it->child;
     // The kernel stops at the first child starting at or after `end`.
     if (nodes_[c].first >= r.last() || nodes_[c].last < r.last()) {
@@ -533,7 +533,7 @@ absl::StatusOr<ResourceId> ResourceTree::ReleaseMemRegionAdjustable(
   // (a new node). Children that stay must fit the lower part.
   std::vector<uint32_t> move_up;
   bool fits = true;
-  for (auto it = ChildBegin(c); it != children_.end() && it->parent == c;
+  for (auto it = ChildBegin(c); it != Index().end() && it->parent == c;
        ++it) {
     const Node& k = nodes_[it->child];
     if (profile_.split_reparents_children && k.first > r.last()) {
@@ -580,7 +580,10 @@ absl::StatusOr<ResourceId> ResourceTree::MergeSystemRam(ResourceId id) {
   auto mergeable = [&](uint32_t a, uint32_t b) {
     const Node& x = nodes_[a];
     const Node& y = nodes_[b];
-    return x.flags == y.flags && x.last + 1 == y.first && x.name == y.name &&
+    // The kernel compares name pointers; restree compares text (names_.Get
+    // is cheap, and equal ids are equal text).
+    return x.flags == y.flags && x.last + 1 == y.first &&
+           (x.name == y.name || names_.Get(x.name) == names_.Get(y.name)) &&
            x.desc == y.desc && FirstChildIndex(a) == kNoIndex &&
            FirstChildIndex(b) == kNoIndex;
   };
@@ -639,10 +642,10 @@ class ResourceTree::GfrCursor {
 
  private:
   bool Valid(ChildIter it) const {
-    return it != t_.children_.end() && it->parent == parent_;
+    return it != t_.Index().end() && it->parent == parent_;
   }
   ChildIter Prev(ChildIter it) const {
-    return it == t_.children_.begin() ? t_.children_.end() : std::prev(it);
+    return it == t_.Index().begin() ? t_.Index().end() : std::prev(it);
   }
 
   const ResourceTree& t_;
@@ -777,7 +780,7 @@ RegionIntersection ResourceTree::RegionIntersects(uint64_t start,
   // inverted `res` overlaps only a child spanning both of its ends).
   std::vector<uint32_t> top;
   auto it = FirstChildReaching(kRootIndex, res.first());
-  for (; it != children_.end() && it->parent == kRootIndex &&
+  for (; it != Index().end() && it->parent == kRootIndex &&
          it->start <= res.last();
        ++it) {
     if (NodeRange(it->child).Overlaps(res)) top.push_back(it->child);
@@ -802,7 +805,7 @@ RegionIntersection ResourceTree::RegionIntersects(uint64_t start,
     stack.emplace_back(p, FirstChildReaching(p, res.first()));
     while (!stack.empty() && !stop) {
       auto& [parent, cit] = stack.back();
-      if (cit == children_.end() || cit->parent != parent ||
+      if (cit == Index().end() || cit->parent != parent ||
           cit->start > res.last()) {
         stack.pop_back();
         continue;
@@ -846,7 +849,7 @@ absl::StatusOr<std::vector<WalkMatch>> ResourceTree::Walk(
     stack.emplace_back(kRootIndex, FirstChildReaching(kRootIndex, start));
     while (!stack.empty() && found == kNoIndex) {
       auto& [parent, cit] = stack.back();
-      if (cit == children_.end() || cit->parent != parent) {
+      if (cit == Index().end() || cit->parent != parent) {
         stack.pop_back();
         continue;
       }

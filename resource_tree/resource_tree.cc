@@ -78,8 +78,52 @@ ResourceTree::ResourceTree(const ResourceSpec& root, KernelProfile profile)
   live_count_ = 1;
 }
 
+ResourceTree::ResourceTree(const ResourceTree& other)
+    : profile_(other.profile_),
+      nodes_(other.nodes_),
+      free_slots_(other.free_slots_),
+      preorder_slots_(other.preorder_slots_),
+      names_(other.names_),
+      live_count_(other.live_count_) {
+  // Another thread may be building other's index (a const method): copy it
+  // only once it is complete, else leave ours to be built from the nodes.
+  if (other.index_state_->built.load(std::memory_order_acquire)) {
+    children_ = other.children_;
+  } else {
+    index_state_->built.store(false, std::memory_order_relaxed);
+  }
+}
+
+ResourceTree& ResourceTree::operator=(const ResourceTree& other) {
+  if (this != &other) *this = ResourceTree(other);
+  return *this;
+}
+
 // -----------------------------------------------------------------------------
 // Slots and the child index.
+
+void ResourceTree::BuildIndex() const {
+  std::lock_guard<std::mutex> lock(index_state_->mu);
+  if (index_state_->built.load(std::memory_order_relaxed)) return;
+  RESTREE_CHECK(preorder_slots_ && free_slots_.empty(),
+                "no child index for a tree whose slots are not in pre-order");
+  // Counting sort of the nodes by parent: `first[p]` becomes the position of
+  // p's first entry. Slots are in pre-order, so each parent's children come
+  // in increasing start order, the result is sorted by (parent, start), and
+  // the B-tree is built by appending at its end.
+  const size_t n = nodes_.size();
+  std::vector<uint32_t, internal::HugePageAllocator<uint32_t>> first(n + 1, 0);
+  for (size_t i = 1; i < n; ++i) ++first[nodes_[i].parent + 1];
+  for (size_t p = 1; p <= n; ++p) first[p] += first[p - 1];
+  std::vector<ChildKey, internal::HugePageAllocator<ChildKey>> sorted(n - 1);
+  for (uint32_t i = 1; i < n; ++i) {
+    const Node& node = nodes_[i];
+    sorted[first[node.parent]++] = ChildKey{node.parent, i, node.first};
+  }
+  first = decltype(first)();
+  children_ = ChildIndex(sorted.begin(), sorted.end());
+  index_state_->built.store(true, std::memory_order_release);
+}
 
 uint32_t ResourceTree::IndexOf(ResourceId id) const {
   if (!id.valid() || id.index_ >= nodes_.size()) return kNoIndex;
@@ -92,17 +136,17 @@ bool ResourceTree::Contains(ResourceId id) const {
 }
 
 ResourceTree::ChildIter ResourceTree::ChildBegin(uint32_t parent) const {
-  return children_.lower_bound(ChildKey{parent, 0, 0});
+  return Index().lower_bound(ChildKey{parent, 0, 0});
 }
 
 ResourceTree::ChildIter ResourceTree::ChildEnd(uint32_t parent) const {
-  return children_.lower_bound(ChildKey{parent + 1, 0, 0});
+  return Index().lower_bound(ChildKey{parent + 1, 0, 0});
 }
 
 ResourceTree::ChildIter ResourceTree::ChildAtOrBefore(uint32_t parent,
                                                       uint64_t addr) const {
-  auto it = children_.upper_bound(ChildKey{parent, 0, addr});
-  if (it == children_.begin()) return ChildEnd(parent);
+  auto it = Index().upper_bound(ChildKey{parent, 0, addr});
+  if (it == Index().begin()) return ChildEnd(parent);
   --it;
   if (it->parent != parent) return ChildEnd(parent);
   return it;
@@ -111,7 +155,7 @@ ResourceTree::ChildIter ResourceTree::ChildAtOrBefore(uint32_t parent,
 void ResourceTree::AppendChildIndices(uint32_t parent,
                                       std::vector<uint32_t>* out) const {
   for (auto it = ChildBegin(parent);
-       it != children_.end() && it->parent == parent; ++it) {
+       it != Index().end() && it->parent == parent; ++it) {
     out->push_back(it->child);
   }
 }
@@ -119,7 +163,7 @@ void ResourceTree::AppendChildIndices(uint32_t parent,
 ResourceTree::ChildIter ResourceTree::FirstChildReaching(uint32_t parent,
                                                          uint64_t addr) const {
   auto it = ChildAtOrBefore(parent, addr);
-  if (it == children_.end() || it->parent != parent) return ChildBegin(parent);
+  if (it == Index().end() || it->parent != parent) return ChildBegin(parent);
   if (nodes_[it->child].last < addr) return std::next(it);
   return it;
 }
@@ -134,14 +178,14 @@ uint32_t ResourceTree::LowestOverlappingChild(uint32_t parent,
                                               const Range& r) const {
   // Siblings are sorted and disjoint, so the lowest child reaching r.first is
   // either the last one starting at or before it, or the next one.
-  auto it = children_.upper_bound(ChildKey{parent, 0, r.first()});
-  if (it != children_.begin()) {
+  auto it = Index().upper_bound(ChildKey{parent, 0, r.first()});
+  if (it != Index().begin()) {
     auto prev = std::prev(it);
     if (prev->parent == parent && nodes_[prev->child].last >= r.first()) {
       return prev->child;
     }
   }
-  if (it != children_.end() && it->parent == parent &&
+  if (it != Index().end() && it->parent == parent &&
       it->start <= r.last()) {
     return it->child;
   }
@@ -150,23 +194,23 @@ uint32_t ResourceTree::LowestOverlappingChild(uint32_t parent,
 
 uint32_t ResourceTree::FirstChildIndex(uint32_t parent) const {
   auto it = ChildBegin(parent);
-  if (it == children_.end() || it->parent != parent) return kNoIndex;
+  if (it == Index().end() || it->parent != parent) return kNoIndex;
   return it->child;
 }
 
 uint32_t ResourceTree::NextSiblingIndex(uint32_t i) const {
   const Node& n = nodes_[i];
   if (n.parent == kNoIndex) return kNoIndex;
-  auto it = children_.upper_bound(ChildKey{n.parent, 0, n.first});
-  if (it == children_.end() || it->parent != n.parent) return kNoIndex;
+  auto it = Index().upper_bound(ChildKey{n.parent, 0, n.first});
+  if (it == Index().end() || it->parent != n.parent) return kNoIndex;
   return it->child;
 }
 
 uint32_t ResourceTree::PrevSiblingIndex(uint32_t i) const {
   const Node& n = nodes_[i];
   if (n.parent == kNoIndex) return kNoIndex;
-  auto it = children_.lower_bound(ChildKey{n.parent, 0, n.first});
-  if (it == children_.begin()) return kNoIndex;
+  auto it = Index().lower_bound(ChildKey{n.parent, 0, n.first});
+  if (it == Index().begin()) return kNoIndex;
   --it;
   if (it->parent != n.parent) return kNoIndex;
   return it->child;
@@ -175,6 +219,8 @@ uint32_t ResourceTree::PrevSiblingIndex(uint32_t i) const {
 uint32_t ResourceTree::AllocateNode(const Range& r, uint32_t name,
                                     uint64_t flags, uint32_t desc,
                                     uint32_t parent) {
+  // A deferred index build must not see the new slot: it is linked later.
+  Index();
   uint32_t i;
   if (!free_slots_.empty()) {
     i = free_slots_.back();
@@ -200,16 +246,18 @@ uint32_t ResourceTree::AllocateNode(const Range& r, uint32_t name,
 
 void ResourceTree::LinkNode(uint32_t i) {
   const Node& n = nodes_[i];
-  const bool inserted = children_.insert(ChildKey{n.parent, i, n.first}).second;
+  const bool inserted =
+      MutableIndex().insert(ChildKey{n.parent, i, n.first}).second;
   RESTREE_CHECK(inserted, "two siblings with the same start");
 }
 
 void ResourceTree::UnlinkNode(uint32_t i) {
   const Node& n = nodes_[i];
-  auto it = children_.find(ChildKey{n.parent, i, n.first});
-  RESTREE_CHECK(it != children_.end() && it->child == i,
+  ChildIndex& index = MutableIndex();
+  auto it = index.find(ChildKey{n.parent, i, n.first});
+  RESTREE_CHECK(it != index.end() && it->child == i,
                 "unlinking a node that is not linked");
-  children_.erase(it);
+  index.erase(it);
 }
 
 void ResourceTree::FreeNode(uint32_t i) {
@@ -312,7 +360,7 @@ ResourceId ResourceTree::LastChild(ResourceId id) const {
   const uint32_t i = IndexOf(id);
   RESTREE_CHECK(i != kNoIndex, "LastChild() of a stale id");
   auto end = ChildEnd(i);
-  if (end == children_.begin()) return ResourceId();
+  if (end == Index().begin()) return ResourceId();
   auto it = std::prev(end);
   return it->parent == i ? MakeId(it->child) : ResourceId();
 }
@@ -335,7 +383,7 @@ std::vector<ResourceId> ResourceTree::Children(ResourceId id) const {
   const uint32_t i = IndexOf(id);
   RESTREE_CHECK(i != kNoIndex, "Children() of a stale id");
   std::vector<ResourceId> out;
-  for (auto it = ChildBegin(i); it != children_.end() && it->parent == i;
+  for (auto it = ChildBegin(i); it != Index().end() && it->parent == i;
        ++it) {
     out.push_back(MakeId(it->child));
   }
@@ -355,12 +403,27 @@ int ResourceTree::Depth(ResourceId id) const {
 
 void ResourceTree::ForEachPreorder(
     absl::FunctionRef<void(ResourceId, int)> fn) const {
+  if (preorder_slots_) {
+    // Slot order is the pre-order: a node's parent is on the path of
+    // ancestors of the node before it, so the path gives the depth.
+    std::vector<uint32_t> path = {kRootIndex};
+    for (uint32_t i = 1; i < nodes_.size(); ++i) {
+      const uint32_t p = nodes_[i].parent;
+      while (path.back() != p) {
+        path.pop_back();
+        RESTREE_CHECK(!path.empty(), "slots are not in pre-order");
+      }
+      fn(MakeId(i), static_cast<int>(path.size()) - 1);
+      path.push_back(i);
+    }
+    return;
+  }
   // One iterator per level: the next child to visit under that ancestor.
   std::vector<std::pair<uint32_t, ChildIter>> stack;
   stack.emplace_back(kRootIndex, ChildBegin(kRootIndex));
   while (!stack.empty()) {
     auto& [parent, it] = stack.back();
-    if (it == children_.end() || it->parent != parent) {
+    if (it == Index().end() || it->parent != parent) {
       stack.pop_back();
       continue;
     }
@@ -382,7 +445,7 @@ ResourceId ResourceTree::Lookup(uint64_t addr) const {
   uint32_t cur = kRootIndex;
   for (;;) {
     auto it = ChildAtOrBefore(cur, addr);
-    if (it == children_.end() || it->parent != cur ||
+    if (it == Index().end() || it->parent != cur ||
         nodes_[it->child].last < addr) {
       return MakeId(cur);
     }
@@ -394,8 +457,8 @@ ResourceId ResourceTree::LookupResource(ResourceId parent,
                                         uint64_t start) const {
   const uint32_t p = IndexOf(parent);
   if (p == kNoIndex) return ResourceId();
-  auto it = children_.find(ChildKey{p, 0, start});
-  return it == children_.end() ? ResourceId() : MakeId(it->child);
+  auto it = Index().find(ChildKey{p, 0, start});
+  return it == Index().end() ? ResourceId() : MakeId(it->child);
 }
 
 // -----------------------------------------------------------------------------
@@ -482,10 +545,10 @@ std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
       report(Kind::kInvalidRange, {i},
              absl::StrFormat("%s has start > end", Describe(i)));
     }
-    if (n.name >= names_.size()) {
+    if (!names_.Valid(n.name)) {
       report(Kind::kBadName, {i},
-             absl::StrFormat("node %d has name id %d of %d", i, n.name,
-                             names_.size()));
+             absl::StrFormat("node %d has name id %#x, not in the name table",
+                             i, n.name));
     }
     if (i != kRootIndex && !live(n.parent)) {
       report(Kind::kBrokenLink, {i},
@@ -508,7 +571,7 @@ std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
   // The child index: every entry names a live child whose parent and start
   // it records; each non-root live node appears exactly once.
   std::vector<uint32_t> entries(nodes_.size(), 0);
-  for (const ChildKey& k : children_) {
+  for (const ChildKey& k : Index()) {
     if (!live(k.child) || k.child == kRootIndex) {
       report(Kind::kBrokenLink, {k.child},
              absl::StrFormat("index entry for dead or root slot %d", k.child));
@@ -541,9 +604,27 @@ std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
   uint64_t prev_start = 0;
   uint32_t prev_node = kNoIndex;
   std::vector<uint32_t> stack = {kRootIndex};
+  // While the tree says its slots are in pre-order (ForEachPreorder() then
+  // walks them in slot order), the walk must visit slot 1, 2, 3, ...
+  uint32_t expected_slot = 1;
+  if (preorder_slots_ && !free_slots_.empty()) {
+    report(Kind::kBrokenLink, {free_slots_.front()},
+           "slots are marked as in pre-order but some are free");
+  }
   while (!stack.empty()) {
     const uint32_t p = stack.back();
     stack.pop_back();
+    if (p != kRootIndex && preorder_slots_ && expected_slot != kNoIndex) {
+      if (p != expected_slot) {
+        report(Kind::kBrokenLink, {p},
+               absl::StrFormat("slots are marked as in pre-order but %s, "
+                               "slot %d, is visited where slot %d should be",
+                               Describe(p), p, expected_slot));
+        expected_slot = kNoIndex;  // one report is enough
+      } else {
+        ++expected_slot;
+      }
+    }
     if (p != kRootIndex) {
       if (have_prev && nodes_[p].first < prev_start) {
         report(Kind::kPreorderNotMonotone, {prev_node, p},
@@ -556,7 +637,7 @@ std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
     }
     std::vector<uint32_t> kids;
     uint32_t prev_kid = kNoIndex;
-    for (auto it = ChildBegin(p); it != children_.end() && it->parent == p;
+    for (auto it = ChildBegin(p); it != Index().end() && it->parent == p;
          ++it) {
       const uint32_t c = it->child;
       if (!live(c)) continue;

@@ -14,12 +14,21 @@
 //   * Nodes are owned by the tree. Callers hold `ResourceId`s, which stay
 //     valid across unrelated mutations and become detectably stale when their
 //     node is freed (see resource_id.h).
-//   * Names are interned: a million "System RAM" nodes share one string.
-//     Two names compare equal iff their text is equal (the kernel compares
-//     pointers; restree's callers are assumed to intern as the kernel's users
-//     do). Interned strings live as long as the tree.
+//   * Names given to operations are interned: a million "System RAM" nodes
+//     share one string. A tree bulk-loaded by TreeBuilder's parts (a large
+//     /proc/iomem parse) keeps each node's name verbatim instead, which is
+//     cheaper to load. Either way two names compare equal iff their text is
+//     equal (the kernel compares pointers; restree's callers are assumed to
+//     intern as the kernel's users do). Strings live as long as the tree.
 //   * Children are indexed by start address in a B-tree, so finding a
 //     position among n siblings is O(log n) where the kernel walks a list.
+//   * A tree made by TreeBuilder builds that index on first use, not when it
+//     is made: its nodes are stored in pre-order, which is all that
+//     `ForEachPreorder()`, `PreorderIds()`, `View()` and the other per-node
+//     accessors need. So reading a parsed dump (showing, rendering, diffing
+//     it) never pays for the index. The first call that needs it (child and
+//     sibling navigation, lookups, the kernel queries, `CheckInvariants()`,
+//     any mutation) builds it, once, in O(n log n); see "Complexity" below.
 //   * Operations are atomic: a failing operation leaves the tree exactly as
 //     it was. Where the kernel itself would corrupt its tree, loop forever or
 //     crash on a caller's mistake, restree refuses with
@@ -32,14 +41,17 @@
 //
 // Complexity: d is the depth of the tree at the affected address, n the
 // number of nodes, k the number of nodes an operation moves or frees. Unless a
-// method says otherwise, it costs O(d log n + k log n).
+// method says otherwise, it costs O(d log n + k log n), plus, the first time
+// a method that uses the child index is called on a tree from TreeBuilder,
+// O(n log n) to build the index.
 //
 // Invalidation: `ResourceId`s of nodes that an operation frees become stale;
 // all others stay valid. `ResourceView`s and `absl::string_view`s of names
 // stay valid as long as the tree (names are never freed).
 //
 // Thread-safety: thread-compatible. Const methods may run concurrently with
-// each other; any mutation needs exclusive access.
+// each other (the first of them to need the child index builds it under a
+// lock while the others wait); any mutation needs exclusive access.
 //
 // Example:
 //   ResourceTree tree = ResourceTree::Iomem();
@@ -53,9 +65,12 @@
 #ifndef RESTREE_RESOURCE_TREE_RESOURCE_TREE_H_
 #define RESTREE_RESOURCE_TREE_RESOURCE_TREE_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -172,11 +187,12 @@ class ResourceTree {
                         KernelProfile profile = KernelProfile::Debian61());
 
   // Movable and copyable (a copy is a deep, independent tree with the same
-  // ids, handy for snapshots in tests).
+  // ids, handy for snapshots in tests). A moved-from tree may only be
+  // destroyed or assigned to.
   ResourceTree(ResourceTree&&) = default;
   ResourceTree& operator=(ResourceTree&&) = default;
-  ResourceTree(const ResourceTree&) = default;
-  ResourceTree& operator=(const ResourceTree&) = default;
+  ResourceTree(const ResourceTree& other);
+  ResourceTree& operator=(const ResourceTree& other);
 
   // ---------------------------------------------------------------------------
   // Navigation. All O(1) unless noted; an invalid or stale id is a
@@ -214,8 +230,9 @@ class ResourceTree {
 
   // Calls `fn(id, depth)` for every node but the root, in the kernel's
   // pre-order (parents before children, siblings by address): /proc/iomem
-  // order. Depth is uncapped. Iterative; O(n log n). `fn` must not mutate the
-  // tree.
+  // order. Depth is uncapped. Iterative; O(n) on a tree from TreeBuilder not
+  // mutated since, else O(n log n). Never builds the child index. `fn` must
+  // not mutate the tree.
   void ForEachPreorder(absl::FunctionRef<void(ResourceId, int)> fn) const;
   // The ids in pre-order (root excluded).
   std::vector<ResourceId> PreorderIds() const;
@@ -430,6 +447,23 @@ class ResourceTree {
   using ChildIndex = absl::btree_set<ChildKey, ChildKeyLess>;
   using ChildIter = ChildIndex::const_iterator;
 
+  // The child index, built first if it is not yet (a tree from TreeBuilder).
+  // Every read of `children_` goes through Index(), every write through
+  // MutableIndex(), which also records that the slots may no longer be in
+  // pre-order.
+  const ChildIndex& Index() const {
+    if (!index_state_->built.load(std::memory_order_acquire)) BuildIndex();
+    return children_;
+  }
+  ChildIndex& MutableIndex() {
+    Index();
+    preorder_slots_ = false;
+    return children_;
+  }
+  // Builds children_ from the parent links of slots in pre-order, under
+  // index_state_'s lock unless another thread got there first. O(n log n).
+  void BuildIndex() const;
+
   ResourceId MakeId(uint32_t index) const {
     return ResourceId(index, nodes_[index].generation);
   }
@@ -498,10 +532,23 @@ class ResourceTree {
                                    absl::string_view name);
   std::string Describe(uint32_t i) const;
 
+  // Whether children_ is built; TreeBuilder makes trees without it.
+  struct IndexState {
+    std::atomic<bool> built{true};
+    std::mutex mu;  // taken to build it
+  };
+
   KernelProfile profile_;
   std::vector<Node, internal::HugePageAllocator<Node>> nodes_;
   std::vector<uint32_t> free_slots_;
-  ChildIndex children_;
+  // Read and written only through Index() and MutableIndex(); mutable for
+  // the deferred build.
+  mutable ChildIndex children_;
+  std::unique_ptr<IndexState> index_state_ = std::make_unique<IndexState>();
+  // True while slots [1, nodes_.size()) are exactly the nodes, in pre-order
+  // (a tree from TreeBuilder until its first structural change). Always true
+  // while the index is not built.
+  bool preorder_slots_ = true;
   internal::NameTable names_;
   size_t live_count_ = 0;
 };

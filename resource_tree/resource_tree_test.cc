@@ -630,19 +630,27 @@ ResourceTree BuildSequentially(const std::vector<PreorderLine>& lines) {
 TEST(TreeBuilderPartsTest, PartsOnThreadsBuildTheSequentialTree) {
   const std::vector<PreorderLine> lines = NestedLines(3000);
   const ResourceTree sequential = BuildSequentially(lines);
-  // Three parts, cut at top-level lines, each filled on its own thread.
+  // Three parts, cut at top-level lines, each filled on its own thread, each
+  // with exactly the name bytes it needs.
   const std::vector<size_t> cut = {0, 4 * 1000, 4 * 2500, lines.size()};
+  std::vector<size_t> bytes_before = {0};
+  for (size_t k = 0; k < 3; ++k) {
+    size_t bytes = 0;
+    for (size_t i = cut[k]; i < cut[k + 1]; ++i) bytes += lines[i].name.size();
+    bytes_before.push_back(bytes_before.back() + bytes);
+  }
   TreeBuilder b({Range::Full(), "PCI mem", iores::kMem});
-  std::vector<TreeBuilder::Part> parts = b.Split(3, lines.size() + 10);
+  std::vector<TreeBuilder::Part> parts =
+      b.Split(3, lines.size() + 10, bytes_before.back());
   std::vector<int> failures(3, 0);
   std::vector<std::thread> threads;
   for (size_t k = 0; k < 3; ++k) {
     threads.emplace_back([&, k] {
       TreeBuilder::Part& part = parts[k];
-      part.Begin(cut[k]);
+      part.Begin(cut[k], bytes_before[k], bytes_before[k + 1] - bytes_before[k]);
       for (size_t i = cut[k]; i < cut[k + 1]; ++i) {
         const PreorderLine& l = lines[i];
-        if (part.Append(l.depth, l.range, part.PrepareName(l.name)) !=
+        if (part.Append(l.depth, l.range, l.name) !=
             TreeBuilder::Problem::kNone) {
           ++failures[k];
         }
@@ -662,81 +670,206 @@ TEST(TreeBuilderPartsTest, PartsOnThreadsBuildTheSequentialTree) {
   }
 }
 
-// A name used in two parts is one interned name after Join(): the kernel
-// merges adjacent System RAM only when the names match.
-TEST(TreeBuilderPartsTest, NamesAreSharedAcrossParts) {
+// Parts copy names (their input may go before Join()), and keep them
+// verbatim: the same text in two parts has two ids, and the tree compares
+// names by text, so the kernel's merge of adjacent System RAM (which needs
+// equal names) still happens.
+TEST(TreeBuilderPartsTest, VerbatimNamesCompareByText) {
   TreeBuilder b({Range::Full(), "PCI mem", iores::kMem});
-  std::vector<TreeBuilder::Part> parts = b.Split(2, 2);
+  std::vector<TreeBuilder::Part> parts = b.Split(2, 2, 64);
   const uint64_t ram = iores::kSystemRam | iores::kBusy;
-  parts[0].Begin(0);
-  parts[1].Begin(1);
-  // A later part keeps views of its names until Join(): this one's text is
-  // another buffer than part 0's.
-  const std::string second_name = "System RAM";
-  ASSERT_EQ(parts[1].Append(0, Range(0x1000, 0x1fff),
-                            parts[1].PrepareName(second_name), ram),
-            TreeBuilder::Problem::kNone);
-  ASSERT_EQ(parts[0].Append(0, Range(0x0, 0xfff),
-                            parts[0].PrepareName("System RAM"), ram),
+  parts[0].Begin(0, 0, 32);
+  parts[1].Begin(1, 32, 32);
+  {
+    const std::string second_name = "System RAM";
+    ASSERT_EQ(parts[1].Append(0, Range(0x1000, 0x1fff), second_name, ram),
+              TreeBuilder::Problem::kNone);
+  }
+  ASSERT_EQ(parts[0].Append(0, Range(0x0, 0xfff), "System RAM", ram),
             TreeBuilder::Problem::kNone);
   absl::StatusOr<ResourceTree> t = std::move(b).Join(std::move(parts));
   ASSERT_THAT(t, IsOk());
+  EXPECT_EQ(t->NameOf(TreeBuilder::NodeId(2)), "System RAM");
   // Both must be marked mergeable (the kernel compares whole flags).
   ASSERT_THAT(t->MergeSystemRam(TreeBuilder::NodeId(1)), IsOk());
   absl::StatusOr<ResourceId> merged = t->MergeSystemRam(TreeBuilder::NodeId(2));
   ASSERT_THAT(merged, IsOk());
   EXPECT_EQ(*merged, TreeBuilder::NodeId(1));
   EXPECT_EQ(t->RangeOf(*merged), Range(0x0, 0x1fff));
+  EXPECT_THAT(t->CheckInvariants(), IsEmpty());
+}
+
+// (id, depth) pairs in ForEachPreorder() order.
+std::vector<std::pair<uint64_t, int>> PreorderWithDepth(const ResourceTree& t) {
+  std::vector<std::pair<uint64_t, int>> out;
+  t.ForEachPreorder(
+      [&](ResourceId id, int depth) { out.emplace_back(id.value(), depth); });
+  return out;
+}
+
+// A tree from TreeBuilder has no child index until something needs it;
+// several threads that need it at once get one index, and the same answers
+// as a tree whose index was built by operations.
+TEST(DeferredIndexTest, ConcurrentFirstQueriesAgreeWithAnOpsBuiltTree) {
+  const std::vector<PreorderLine> lines = NestedLines(2000);
+  ResourceTree by_ops = ResourceTree::Iomem();
+  {
+    std::vector<ResourceId> path = {by_ops.root()};
+    for (const PreorderLine& l : lines) {
+      path.resize(l.depth + 1);
+      path.push_back(*by_ops.Request(path.back(), {l.range, l.name}));
+    }
+  }
+  for (int round = 0; round < 5; ++round) {
+    const ResourceTree built = BuildSequentially(lines);
+    std::vector<std::vector<uint64_t>> answers(4);
+    std::vector<std::thread> threads;
+    for (size_t k = 0; k < answers.size(); ++k) {
+      threads.emplace_back([&, k] {
+        // Each thread starts with a different query that needs the index.
+        for (size_t q = 0; q < 400; ++q) {
+          const uint64_t addr = (q * 7919 + k * 104729) % (0x100000 * 2000);
+          switch ((q + k) % 4) {
+            case 0:
+              answers[k].push_back(built.Lookup(addr).value());
+              break;
+            case 1:
+              answers[k].push_back(
+                  built.LastChild(built.Lookup(addr)).value());
+              break;
+            case 2:
+              answers[k].push_back(static_cast<uint64_t>(built.RegionIntersects(
+                  addr, 0x1000, iores::kMem, iores_desc::kNone)));
+              break;
+            default:
+              answers[k].push_back(
+                  built.PrevSibling(built.Lookup(addr)).value());
+          }
+        }
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    for (size_t k = 0; k < answers.size(); ++k) {
+      for (size_t q = 0; q < 400; ++q) {
+        const uint64_t addr = (q * 7919 + k * 104729) % (0x100000 * 2000);
+        uint64_t want = 0;
+        switch ((q + k) % 4) {
+          case 0:
+            want = by_ops.Lookup(addr).value();
+            break;
+          case 1:
+            want = by_ops.LastChild(by_ops.Lookup(addr)).value();
+            break;
+          case 2:
+            want = static_cast<uint64_t>(by_ops.RegionIntersects(
+                addr, 0x1000, iores::kMem, iores_desc::kNone));
+            break;
+          default:
+            want = by_ops.PrevSibling(by_ops.Lookup(addr)).value();
+        }
+        ASSERT_EQ(answers[k][q], want) << "thread " << k << " query " << q;
+      }
+    }
+    EXPECT_THAT(built.CheckInvariants(), IsEmpty());
+  }
+}
+
+// ForEachPreorder() walks the slots while they are the pre-order, and the
+// index once a mutation may have changed that; both walks agree, and a copy
+// made before the index exists builds its own.
+TEST(DeferredIndexTest, BothPreorderWalksAgreeAndCopiesStandAlone) {
+  const std::vector<PreorderLine> lines = NestedLines(500);
+  ResourceTree t = BuildSequentially(lines);
+  const ResourceTree unbuilt_copy = t;
+  const std::vector<std::pair<uint64_t, int>> by_slots = PreorderWithDepth(t);
+  ASSERT_EQ(by_slots.size(), lines.size());
+  for (size_t k = 0; k < lines.size(); ++k) {
+    ASSERT_EQ(by_slots[k].first, TreeBuilder::NodeId(k + 1).value()) << k;
+    ASSERT_EQ(by_slots[k].second, static_cast<int>(lines[k].depth)) << k;
+  }
+  // A request that fails, then one that succeeds and is released again:
+  // the same tree, now walked through the index.
+  const Range gap(0x100000 * 500, 0x100000 * 500 + 0xfff);
+  EXPECT_FALSE(t.Request(t.root(), {Range(0, 0xfff), "taken"}).ok());
+  EXPECT_EQ(PreorderWithDepth(t), by_slots) << "a failed request changes nothing";
+  absl::StatusOr<ResourceId> extra = t.Request(t.root(), {gap, "extra"});
+  ASSERT_THAT(extra, IsOk());
+  ASSERT_THAT(t.Release(*extra), IsOk());
+  EXPECT_EQ(PreorderWithDepth(t), by_slots);
+  EXPECT_THAT(t.CheckInvariants(), IsEmpty());
+  // The copy never saw the index: its own is built from its nodes.
+  EXPECT_EQ(PreorderWithDepth(unbuilt_copy), by_slots);
+  EXPECT_EQ(unbuilt_copy.Lookup(0x2000), TreeBuilder::NodeId(4));
+  EXPECT_THAT(unbuilt_copy.CheckInvariants(), IsEmpty());
+  ResourceTree mutated_copy = unbuilt_copy;
+  ASSERT_THAT(mutated_copy.Request(mutated_copy.root(), {gap, "extra"}), IsOk());
+  EXPECT_EQ(mutated_copy.size(), t.size() + 1);
+  EXPECT_THAT(mutated_copy.CheckInvariants(), IsEmpty());
+}
+
+// A tree that claims slot order is the pre-order while it is not (what a
+// bug in TreeBuilder would leave) is reported, not walked wrongly in silence.
+TEST(DeferredIndexTest, CheckerCatchesSlotsOutOfPreorder) {
+  TreeBuilder b({Range::Full(), "PCI mem", iores::kMem});
+  const ResourceId first = *b.Append(b.root(), {Range(0x1000, 0x1fff), "a"});
+  const ResourceId second = *b.Append(b.root(), {Range(0x2000, 0x2fff), "b"});
+  ResourceTree t = std::move(b).Finish();
+  ResourceTreeTestPeer::SetRange(t, first, 0x3000, 0x3fff);
+  ResourceTreeTestPeer::SetRange(t, second, 0x1000, 0x1fff);
+  const std::vector<InvariantViolation> v = t.CheckInvariants();
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].kind, InvariantViolation::Kind::kBrokenLink);
+  EXPECT_THAT(v[0].message, HasSubstr("slots are marked as in pre-order"));
+  EXPECT_THAT(v[0].nodes, ElementsAre(second));
 }
 
 TEST(TreeBuilderPartsTest, AppendRefusesWhatBreaksTheTree) {
   using P = TreeBuilder::Problem;
   TreeBuilder b({Range(0, 0xffff), "PCI IO", iores::kIo});
-  std::vector<TreeBuilder::Part> parts = b.Split(1, 3);
+  std::vector<TreeBuilder::Part> parts = b.Split(1, 4, 6);
   TreeBuilder::Part& p = parts[0];
-  const auto name = p.PrepareName("x");
-  EXPECT_EQ(p.Append(0, Range(0x10, 0x1f), name), P::kOutsideParent)
-      << "before Begin()";
+  EXPECT_EQ(p.Append(0, Range(0x10, 0x1f), "x"), P::kFull) << "before Begin()";
   EXPECT_FALSE(b.Append(b.root(), {Range(0x10, 0x1f), "y"}).ok())
       << "one node at a time after Split()";
-  p.Begin(0);
-  EXPECT_EQ(p.Append(0, Range(0x20, 0x10), name), P::kInverted);
-  EXPECT_EQ(p.Append(0, Range(0xfff0, 0x10000), name), P::kOutsideParent);
-  ASSERT_EQ(p.Append(0, Range(0x10, 0x1f), name), P::kNone);
+  p.Begin(0, 0, 100);  // clipped to Split()'s 6 bytes
+  EXPECT_EQ(p.Append(0, Range(0x20, 0x10), "x"), P::kInverted);
+  EXPECT_EQ(p.Append(0, Range(0xfff0, 0x10000), "x"), P::kOutsideParent);
+  ASSERT_EQ(p.Append(0, Range(0x10, 0x1f), "x"), P::kNone);
   EXPECT_EQ(p.height(), 2u);
-  EXPECT_EQ(p.Append(0, Range(0x1f, 0x2f), name), P::kNotAfterSibling);
-  EXPECT_EQ(p.Append(1, Range(0x10, 0x20), name), P::kOutsideParent);
-  ASSERT_EQ(p.Append(1, Range(0x10, 0x11), name), P::kNone);
-  ASSERT_EQ(p.Append(0, Range(0x20, 0x2f), name), P::kNone);
+  EXPECT_EQ(p.Append(0, Range(0x1f, 0x2f), "x"), P::kNotAfterSibling);
+  EXPECT_EQ(p.Append(1, Range(0x10, 0x20), "x"), P::kOutsideParent);
+  EXPECT_EQ(p.Append(1, Range(0x10, 0x11), "too long"), P::kFull)
+      << "past the part's name bytes";
+  ASSERT_EQ(p.Append(1, Range(0x10, 0x11), "x"), P::kNone);
+  ASSERT_EQ(p.Append(0, Range(0x20, 0x2f), ""), P::kNone);
   EXPECT_EQ(p.height(), 2u) << "the path drops below the level appended at";
   EXPECT_EQ(p.RangeAt(1), Range(0x20, 0x2f));
-  EXPECT_EQ(p.Append(0, Range(0x30, 0x3f), name), P::kOutsideParent)
+  ASSERT_EQ(p.Append(0, Range(0x30, 0x3f), "yyyy"), P::kNone)
+      << "exactly the last name bytes";
+  EXPECT_EQ(p.Append(0, Range(0x40, 0x4f), ""), P::kFull)
       << "past Split()'s max_nodes";
-  EXPECT_EQ(p.size(), 3u);
+  EXPECT_EQ(p.size(), 4u);
   absl::StatusOr<ResourceTree> t = std::move(b).Join(std::move(parts));
   ASSERT_THAT(t, IsOk());
   EXPECT_EQ(RenderProcIomem(*t),
-            "0010-001f : x\n  0010-0011 : x\n0020-002f : x\n");
+            "0010-001f : x\n  0010-0011 : x\n0020-002f : \n0030-003f : yyyy\n");
 }
 
 TEST(TreeBuilderPartsTest, JoinChecksWherePartsBeginAndTheirSeams) {
   auto build = [](uint64_t second_start, size_t second_begin,
                   bool fill_middle) {
     TreeBuilder b({Range::Full(), "PCI mem", iores::kMem});
-    std::vector<TreeBuilder::Part> parts = b.Split(3, 8);
-    parts[0].Begin(0);
-    EXPECT_EQ(parts[0].Append(0, Range(0x1000, 0x1fff),
-                              parts[0].PrepareName("a")),
+    std::vector<TreeBuilder::Part> parts = b.Split(3, 8, 3);
+    parts[0].Begin(0, 0, 1);
+    EXPECT_EQ(parts[0].Append(0, Range(0x1000, 0x1fff), "a"),
               TreeBuilder::Problem::kNone);
-    parts[1].Begin(1);
+    parts[1].Begin(1, 1, 1);
     if (fill_middle) {
-      EXPECT_EQ(parts[1].Append(0, Range(0x2000, 0x2fff),
-                                parts[1].PrepareName("b")),
+      EXPECT_EQ(parts[1].Append(0, Range(0x2000, 0x2fff), "b"),
                 TreeBuilder::Problem::kNone);
     }
-    parts[2].Begin(second_begin);
-    EXPECT_EQ(parts[2].Append(0, Range(second_start, second_start + 0xfff),
-                              parts[2].PrepareName("c")),
+    parts[2].Begin(second_begin, 2, 1);
+    EXPECT_EQ(parts[2].Append(0, Range(second_start, second_start + 0xfff), "c"),
               TreeBuilder::Problem::kNone);
     return std::move(b).Join(std::move(parts));
   };

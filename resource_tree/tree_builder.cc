@@ -1,7 +1,7 @@
 #include "resource_tree/tree_builder.h"
 
 #include <algorithm>
-#include <thread>
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/str_format.h"
@@ -11,6 +11,9 @@ namespace restree {
 
 TreeBuilder::TreeBuilder(const ResourceSpec& root, KernelProfile profile)
     : tree_(root, std::move(profile)) {
+  // Nodes are added in pre-order and the index is left for the tree to build
+  // on first use.
+  tree_.index_state_->built.store(false, std::memory_order_relaxed);
   last_child_.push_back(ResourceTree::kNoIndex);
 }
 
@@ -56,114 +59,100 @@ absl::StatusOr<ResourceId> TreeBuilder::Append(ResourceId parent,
     return fail(Problem::kNotAfterSibling, prev,
                 "does not start after its previous sibling");
   }
-  const uint32_t i = tree_.AllocateNode(r, tree_.names_.Intern(spec.name),
-                                        spec.flags, spec.desc, p);
-  // Slots are handed out in order (nothing is ever freed here), so node i
-  // is the i-th appended and last_child_ grows with it.
+  RESTREE_CHECK(tree_.nodes_.size() < ResourceTree::kNoIndex - 1,
+                "too many resources");
+  // Nothing is ever freed here, so the new slot is the next one and
+  // last_child_ grows with it; the slots stay in pre-order.
+  const uint32_t i = static_cast<uint32_t>(tree_.nodes_.size());
+  ResourceTree::Node n{};
+  n.first = r.first();
+  n.last = r.last();
+  n.flags = spec.flags;
+  n.desc = spec.desc;
+  n.name = tree_.names_.Intern(spec.name);
+  n.parent = p;
+  n.generation = 1;
+  tree_.nodes_.push_back(n);
+  ++tree_.live_count_;
   last_child_.push_back(ResourceTree::kNoIndex);
   last_child_[p] = i;
   if (problem != nullptr) *problem = Problem::kNone;
   return tree_.MakeId(i);
 }
 
-void TreeBuilder::BuildIndex() {
-  // Counting sort of the nodes by parent, from each node's number of
-  // children (made into each parent's first position in place). Nodes are
-  // numbered in pre-order and each parent's children were appended in
-  // increasing start order, so the result is sorted by (parent, start) and
-  // the B-tree is built by appending at its end.
-  const auto& nodes = tree_.nodes_;
-  uint32_t sum = 0;
-  for (uint32_t& c : children_) {
-    const uint32_t n = c;
-    c = sum;
-    sum += n;
-  }
-  std::vector<ResourceTree::ChildKey,
-              internal::HugePageAllocator<ResourceTree::ChildKey>>
-      sorted(nodes.size() - 1);
-  for (uint32_t i = 1; i < nodes.size(); ++i) {
-    sorted[children_[nodes[i].parent]++] =
-        ResourceTree::ChildKey{nodes[i].parent, i, nodes[i].first};
-  }
-  children_ = ChildCounts();
-  tree_.children_ = ResourceTree::ChildIndex(sorted.begin(), sorted.end());
-}
-
 ResourceTree TreeBuilder::Finish() && {
   RESTREE_CHECK(!split_, "Finish() after Split()");
   last_child_.clear();
   last_child_.shrink_to_fit();
-  children_.assign(tree_.nodes_.size(), 0);
-  for (size_t i = 1; i < tree_.nodes_.size(); ++i) {
-    ++children_[tree_.nodes_[i].parent];
-  }
-  BuildIndex();
   return std::move(tree_);
 }
 
-std::vector<TreeBuilder::Part> TreeBuilder::Split(size_t n,
-                                                  size_t max_nodes) {
+std::vector<TreeBuilder::Part> TreeBuilder::Split(size_t n, size_t max_nodes,
+                                                  size_t max_name_bytes) {
   RESTREE_CHECK(tree_.nodes_.size() == 1 && !split_,
                 "Split() after Append() or Split()");
   split_ = true;
   RESTREE_CHECK(max_nodes < ResourceTree::kNoIndex - 1, "too many resources");
-  // Neither is written here: see HugePageAllocator.
+  // Neither is written here: see HugePageAllocator and ReserveVerbatim().
   tree_.nodes_.resize(1 + max_nodes);
-  children_.resize(1 + max_nodes);
+  internal::NameTable::VerbatimSpace names =
+      tree_.names_.ReserveVerbatim(1 + max_nodes, max_name_bytes);
+  names.entries[ResourceTree::kRootIndex] = {0, 0};  // the root's is interned
   std::vector<Part> parts;
   parts.reserve(n);
   for (size_t k = 0; k < n; ++k) {
-    parts.push_back(Part(tree_.nodes_.data(), children_.data(), max_nodes,
-                         tree_.NodeRange(ResourceTree::kRootIndex),
-                         k == 0 ? &tree_.names_ : nullptr));
+    parts.push_back(Part(tree_.nodes_.data(), names, max_nodes, max_name_bytes,
+                         tree_.NodeRange(ResourceTree::kRootIndex)));
   }
   return parts;
 }
 
-TreeBuilder::Part::Part(ResourceTree::Node* nodes, uint32_t* children,
-                        size_t max_nodes, const Range& root,
-                        internal::NameTable* shared_names)
-    : nodes_(nodes), children_(children), max_nodes_(max_nodes) {
+TreeBuilder::Part::Part(ResourceTree::Node* nodes,
+                        internal::NameTable::VerbatimSpace names,
+                        size_t max_nodes, size_t max_name_bytes,
+                        const Range& root)
+    : nodes_(nodes),
+      names_(names),
+      max_nodes_(max_nodes),
+      max_name_bytes_(max_name_bytes) {
   path_.push_back(Step{ResourceTree::kRootIndex, root});
-  if (shared_names == nullptr) {
-    own_names_ = std::make_unique<internal::NameTable>(
-        internal::NameTable::Storage::kBorrow);
-    names_ = own_names_.get();
-  } else {
-    names_ = shared_names;
-  }
 }
 
-void TreeBuilder::Part::Begin(size_t nodes_before) {
+void TreeBuilder::Part::Begin(size_t nodes_before, size_t name_bytes_before,
+                              size_t name_bytes) {
   const size_t before = std::min(nodes_before, max_nodes_);
   base_ = static_cast<uint32_t>(1 + before);
   capacity_ = static_cast<uint32_t>(max_nodes_ - before);
+  const size_t at = std::min(name_bytes_before, max_name_bytes_);
+  name_at_ = static_cast<uint32_t>(at);
+  name_end_ = static_cast<uint32_t>(at + std::min(name_bytes, max_name_bytes_ - at));
 }
 
 TreeBuilder::Problem TreeBuilder::Part::Append(size_t level, const Range& r,
-                                               const Name& name,
+                                               absl::string_view name,
                                                uint64_t flags, uint32_t desc) {
   if (!r.valid()) return Problem::kInverted;
-  if (count_ == capacity_ || !path_[level].range.Contains(r)) {
-    return Problem::kOutsideParent;
-  }
+  if (!path_[level].range.Contains(r)) return Problem::kOutsideParent;
   if (level + 1 < height_ && path_[level + 1].range.last() >= r.first()) {
     return Problem::kNotAfterSibling;
   }
+  if (count_ == capacity_ || name.size() > name_end_ - name_at_) {
+    return Problem::kFull;
+  }
   if (count_ == 0) first_top_ = r;
   const uint32_t i = base_ + count_++;
+  const uint32_t size = static_cast<uint32_t>(name.size());
+  if (size != 0) std::memcpy(names_.text + name_at_, name.data(), size);
+  names_.entries[i] = internal::NameTable::VerbatimName{name_at_, size};
+  name_at_ += size;
   ResourceTree::Node& n = nodes_[i];
   n.first = r.first();
   n.last = r.last();
   n.flags = flags;
   n.desc = desc;
-  n.name = names_->Intern(name.text, name.hash);
+  n.name = internal::NameTable::VerbatimId(i);
   n.parent = path_[level].index;
   n.generation = 1;
-  children_[i] = 0;
-  // The root's count is shared by all parts: each keeps its own.
-  ++(level == 0 ? root_children_ : children_[n.parent]);
   // path_ only grows; height_ says how much of it is the path.
   if (level + 1 == path_.size()) path_.emplace_back();
   path_[level + 1] = Step{i, r};
@@ -196,33 +185,9 @@ absl::StatusOr<ResourceTree> TreeBuilder::Join(std::vector<Part> parts) && {
   }
   tree_.nodes_.resize(next);
   tree_.live_count_ = next;
-  children_.resize(next);
-  children_[ResourceTree::kRootIndex] = 0;
-  for (const Part& p : parts) {
-    children_[ResourceTree::kRootIndex] += p.root_children_;
-  }
+  tree_.names_.TrimVerbatim(next);
   last_child_.clear();
   last_child_.shrink_to_fit();
-  if (parts.size() <= 1) {  // the names are in the tree already
-    BuildIndex();
-    return std::move(tree_);
-  }
-  // The later parts' names move into the tree on a second thread while
-  // this one builds the index (which allocates the B-tree's nodes, better
-  // done in the main thread's malloc arena). The index reads only parents
-  // and starts, the names pass writes only names: different members of the
-  // same nodes, so no data race.
-  std::thread names([this, &parts] {
-    std::vector<uint32_t> remap;
-    for (const Part& p : parts) {
-      if (p.own_names_ == nullptr) continue;
-      tree_.names_.InternAll(*p.own_names_, &remap);
-      ResourceTree::Node* const n = tree_.nodes_.data() + p.base_;
-      for (uint32_t i = 0; i < p.count_; ++i) n[i].name = remap[n[i].name];
-    }
-  });
-  BuildIndex();
-  names.join();
   return std::move(tree_);
 }
 

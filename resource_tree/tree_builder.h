@@ -2,15 +2,16 @@
 // -----------------------------------------------------------------------------
 //
 // `TreeBuilder` builds a ResourceTree from nodes given in pre-order (the order
-// of /proc/iomem lines), in O(1) amortised time per node plus one O(n) index
-// build at the end, instead of the O(log n) inserts of the kernel-compatible
-// operations. Each append validates that the new node keeps the tree's
-// invariants — inside its parent, after (and disjoint from) the parent's
-// previous child — so the finished tree always passes `CheckInvariants()`.
+// of /proc/iomem lines), in O(1) amortised time per node, instead of the
+// O(log n) inserts of the kernel-compatible operations. Each append validates
+// that the new node keeps the tree's invariants — inside its parent, after
+// (and disjoint from) the parent's previous child — so the finished tree
+// always passes `CheckInvariants()`. The tree's child index is not built
+// here: the tree builds it on first use (see resource_tree.h).
 //
 // Two ways to feed it:
 //
-//   * One node at a time, under any earlier node:
+//   * One node at a time, under any earlier node. Names are interned.
 //
 //       TreeBuilder b(ResourceSpec{Range::Full(), "PCI mem", iores::kMem});
 //       ResourceId ram = *b.Append(b.root(), {Range(0x1000, 0x9ffff), "RAM"});
@@ -20,22 +21,26 @@
 //
 //   * In parts, on several threads. The root's children are cut into runs of
 //     whole subtrees; each run is built as a `Part`, along its rightmost
-//     path (the way pre-order text such as /proc/iomem arrives):
+//     path (the way pre-order text such as /proc/iomem arrives). Names are
+//     stored verbatim (copied, not interned), each part in its own stretch
+//     of the tree's name text:
 //
-//       std::vector<TreeBuilder::Part> parts = b.Split(2, max_nodes);
+//       std::vector<TreeBuilder::Part> parts =
+//           b.Split(2, max_nodes, max_name_bytes);
 //       std::thread t([&] {
-//         parts[1].Begin(n0);  // n0: how many nodes part 0 will hold
+//         // n0: how many nodes part 0 will hold; b0: the name bytes it may
+//         // use at most.
+//         parts[1].Begin(n0, b0, max_name_bytes - b0);
 //         Fill(parts[1]);
 //       });
-//       parts[0].Begin(0);
+//       parts[0].Begin(0, 0, b0);
 //       Fill(parts[0]);
 //       t.join();
 //       absl::StatusOr<ResourceTree> tree = std::move(b).Join(std::move(parts));
 //
 //     Part k's nodes take the ids after part k-1's, so the tree's node
 //     order is the pre-order of the whole input. Join() checks the seams
-//     between parts, then moves the later parts' names into the tree on a
-//     second thread while it builds the child index.
+//     between parts; it does no other work.
 //
 // Thread-safety: thread-compatible, except that distinct Parts of one
 // builder may be filled concurrently.
@@ -48,7 +53,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "resource_tree/internal/huge_page_allocator.h"
+#include "absl/strings/string_view.h"
 #include "resource_tree/internal/name_table.h"
 #include "resource_tree/resource_tree.h"
 
@@ -71,6 +76,7 @@ class TreeBuilder {
     kInverted,        // start > end
     kOutsideParent,   // not inside `parent`
     kNotAfterSibling, // starts at or before the end of the previous child
+    kFull,            // a Part has no room left (see Split())
   };
 
   // Appends `spec` as the last child of `parent`, which must be the root or
@@ -102,32 +108,24 @@ class TreeBuilder {
   class Part;
 
   // Cuts the rest of the build into `n` parts that hold at most `max_nodes`
-  // nodes together. Precondition: nothing appended yet. The node array
-  // grows by `max_nodes` without being written (address space, not memory:
-  // each part's thread faults in the pages it fills).
-  std::vector<Part> Split(size_t n, size_t max_nodes);
+  // nodes and `max_name_bytes` bytes of names together. Precondition:
+  // nothing appended yet, `max_name_bytes <= kMaxNameBytes`. The node array and the name
+  // text grow by that much without being written (address space, not
+  // memory: each part's thread faults in the pages it fills).
+  std::vector<Part> Split(size_t n, size_t max_nodes, size_t max_name_bytes);
+  static constexpr size_t kMaxNameBytes =
+      internal::NameTable::kMaxVerbatimBytes;
 
   // The tree made of `parts` (from Split(), in order). kInvalidArgument if
   // a part was not begun after exactly the nodes the parts before it hold,
   // or if a part's first node does not start after the previous non-empty
   // part's last top-level node ends (a seam no Part can check alone). Then
-  // the builder is unusable. O(n): the later parts' names move into the
-  // tree on a second thread while this one builds the child index. The
-  // builder is left empty.
+  // the builder is unusable. O(number of parts). The builder is left empty.
   [[nodiscard]] absl::StatusOr<ResourceTree> Join(std::vector<Part> parts) &&;
 
  private:
-  using ChildCounts =
-      std::vector<uint32_t, internal::HugePageAllocator<uint32_t>>;
-
-  // Builds tree_.children_ from the parent links of nodes appended in
-  // pre-order and `children_`, each node's number of children. Empties
-  // `children_`.
-  void BuildIndex();
-
   ResourceTree tree_;
   std::vector<uint32_t> last_child_;  // per slot, for Append()
-  ChildCounts children_;
   bool split_ = false;
 };
 
@@ -136,35 +134,18 @@ class TreeBuilder {
 // depth k - 1 (below the root). Appending under the node at some level drops
 // the path below that level, so only nodes on the path can gain children.
 //
-// Names given to a part other than the first are kept as views (the first
-// part copies them into the tree): they must stay valid until Join().
-//
 // Thread-compatible; each Part may be filled on its own thread.
 class TreeBuilder::Part {
  public:
   Part(Part&&) = default;
   Part& operator=(Part&&) = default;
 
-  // A name, hashed, with the slot where it will be looked up prefetched: a
-  // loader that prepares names a few nodes ahead of appending them hides the
-  // cache misses of a large name table.
-  struct Name {
-    absl::string_view text;
-    uint32_t hash = 0;
-  };
-  Name PrepareName(absl::string_view name) const {
-    const Name n{name, internal::NameTable::Hash(name)};
-    names_->Prefetch(n.hash);
-    return n;
-  }
-
   // Fixes where the part's nodes go: after `nodes_before` nodes (the total
-  // the parts before it will hold). Call once, before Append().
-  void Begin(size_t nodes_before);
-
-  // Makes room for `n` distinct names in the table this part interns into,
-  // so that it need not grow (and rehash) on the way there. A hint.
-  void ReserveNames(size_t n) { names_->Reserve(n); }
+  // the parts before it will hold); and where its names go: `name_bytes`
+  // bytes from `name_bytes_before` in the tree's name text (stretches of
+  // different parts must not overlap). Call once, before Append().
+  void Begin(size_t nodes_before, size_t name_bytes_before,
+             size_t name_bytes);
 
   // Levels on the rightmost path, the root's included (at least 1).
   size_t height() const { return height_; }
@@ -177,9 +158,10 @@ class TreeBuilder::Part {
   // height()); the path becomes that level's prefix plus the new node.
   // kNone on success. Otherwise nothing changes and the result says why:
   // inverted, outside the node at `level`, not after that node's previous
-  // child (the path's next level), or kOutsideParent when the parts would
-  // hold more than Split()'s `max_nodes`. O(1) amortised.
-  Problem Append(size_t level, const Range& r, const Name& name,
+  // child (the path's next level), or kFull when the part's nodes or name
+  // bytes (from Split() and Begin()) would run out. O(1) amortised plus
+  // the copy of the name.
+  Problem Append(size_t level, const Range& r, absl::string_view name,
                  uint64_t flags = 0, uint32_t desc = 0);
 
  private:
@@ -188,23 +170,21 @@ class TreeBuilder::Part {
     uint32_t index;
     Range range;
   };
-  Part(ResourceTree::Node* nodes, uint32_t* children, size_t max_nodes,
-       const Range& root, internal::NameTable* shared_names);
+  Part(ResourceTree::Node* nodes, internal::NameTable::VerbatimSpace names,
+       size_t max_nodes, size_t max_name_bytes, const Range& root);
 
   ResourceTree::Node* nodes_;  // the tree's node array (index 0: the root)
-  uint32_t* children_;         // children per node (the builder's)
-  uint32_t root_children_ = 0; // this part's top-level nodes
+  internal::NameTable::VerbatimSpace names_;  // entry k names node k
   size_t height_ = 1;          // path_[0, height_) is the path
   size_t max_nodes_;           // below the root
+  size_t max_name_bytes_;
   uint32_t base_ = 0;          // the index of this part's first node
   uint32_t capacity_ = 0;
   uint32_t count_ = 0;
+  uint32_t name_at_ = 0;       // where the next name's bytes go
+  uint32_t name_end_ = 0;      // the end of this part's stretch
   std::vector<Step> path_;
   Range first_top_;  // this part's first node (its seam with the previous)
-  // The first part interns into the tree's table; the others into their own
-  // borrowing table, merged by Join().
-  std::unique_ptr<internal::NameTable> own_names_;
-  internal::NameTable* names_;
 };
 
 }  // namespace restree

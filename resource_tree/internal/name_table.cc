@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "resource_tree/status_macros.h"
+
 namespace restree {
 namespace internal {
 namespace {
@@ -49,16 +51,11 @@ inline __attribute__((always_inline)) uint32_t HashName(absl::string_view s) {
 
 }  // namespace
 
-NameTable::NameTable(Storage storage)
-    : slots_(kInitialSlots, 0), borrow_(storage == Storage::kBorrow) {
-  Intern("");
-}
+NameTable::NameTable() : slots_(kInitialSlots, 0) { Intern(""); }
 
 NameTable::NameTable(const NameTable& other) : NameTable() {
   *this = other;
 }
-
-uint32_t NameTable::Hash(absl::string_view name) { return HashName(name); }
 
 NameTable& NameTable::operator=(const NameTable& other) {
   if (this == &other) return *this;
@@ -69,14 +66,47 @@ NameTable& NameTable::operator=(const NameTable& other) {
   blocks_.clear();
   block_free_ = nullptr;
   block_left_ = 0;
-  borrow_ = false;
   for (absl::string_view v : other.views_) views_.push_back(Store(v));
+  // Verbatim entries keep their ids; their text is copied without the
+  // reserved space around it.
+  size_t bytes = 0;
+  for (size_t k = 0; k < other.verbatim_size_; ++k) {
+    bytes += other.verbatim_[k].size;
+  }
+  verbatim_text_ = decltype(verbatim_text_)();
+  verbatim_text_.resize(bytes);
+  verbatim_ = decltype(verbatim_)();
+  verbatim_.resize(other.verbatim_size_);
+  verbatim_size_ = other.verbatim_size_;
+  uint32_t at = 0;
+  for (size_t k = 0; k < verbatim_size_; ++k) {
+    const absl::string_view text = other.Get(VerbatimId(static_cast<uint32_t>(k)));
+    if (!text.empty()) std::memcpy(verbatim_text_.data() + at, text.data(), text.size());
+    verbatim_[k] = VerbatimName{at, static_cast<uint32_t>(text.size())};
+    at += static_cast<uint32_t>(text.size());
+  }
   return *this;
+}
+
+NameTable::VerbatimSpace NameTable::ReserveVerbatim(size_t entries,
+                                                    size_t bytes) {
+  RESTREE_CHECK(verbatim_size_ == 0, "ReserveVerbatim() twice");
+  RESTREE_CHECK(bytes <= kMaxVerbatimBytes && entries <= kVerbatimBit,
+                "too many verbatim names");
+  // resize() default-initialises: nothing is written (HugePageAllocator).
+  verbatim_.resize(entries);
+  verbatim_text_.resize(bytes);
+  return VerbatimSpace{verbatim_.data(), verbatim_text_.data()};
+}
+
+void NameTable::TrimVerbatim(size_t n) {
+  RESTREE_CHECK(n <= verbatim_.size(), "TrimVerbatim() past the reserve");
+  verbatim_.resize(n);
+  verbatim_size_ = n;
 }
 
 absl::string_view NameTable::Store(absl::string_view name) {
   if (name.empty()) return absl::string_view();
-  if (borrow_) return name;
   if (name.size() > block_left_) {
     const size_t n = name.size() > kBlockBytes / 4 ? name.size() : kBlockBytes;
     blocks_.push_back(std::unique_ptr<char[]>(new char[n]));
@@ -97,11 +127,8 @@ absl::string_view NameTable::Store(absl::string_view name) {
   return v;
 }
 
-void NameTable::Prefetch(uint32_t hash) const {
-  __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
-}
-
-uint32_t NameTable::Intern(absl::string_view name, uint32_t h) {
+uint32_t NameTable::Intern(absl::string_view name) {
+  const uint32_t h = HashName(name);
   const size_t mask = slots_.size() - 1;
   for (size_t i = h & mask;; i = (i + 1) & mask) {
     const uint64_t s = slots_[i];
@@ -115,41 +142,15 @@ uint32_t NameTable::Intern(absl::string_view name, uint32_t h) {
 
 uint32_t NameTable::Add(absl::string_view name, uint32_t h, size_t slot) {
   const uint32_t id = static_cast<uint32_t>(views_.size());
+  RESTREE_CHECK(id < kVerbatimBit, "too many interned names");
   views_.push_back(Store(name));
   slots_[slot] = (static_cast<uint64_t>(h) << 32) | (uint64_t{id} + 1);
   if (views_.size() * 2 > slots_.size()) Grow();
   return id;
 }
 
-void NameTable::Reserve(size_t n) {
-  if (n > views_.capacity()) views_.reserve(n);
-  size_t slots = slots_.size();
-  while (n * 2 > slots) slots *= 2;
-  if (slots != slots_.size()) Rehash(slots);
-}
-
-void NameTable::InternAll(const NameTable& other, std::vector<uint32_t>* ids) {
-  const uint32_t n = other.size();
-  Reserve(size() + n);
-  ids->resize(n);
-  constexpr uint32_t kAhead = 16;  // a power of two
-  uint32_t hash[kAhead];
-  for (uint32_t k = 0; k < n + kAhead; ++k) {
-    if (k >= kAhead) {
-      const uint32_t j = k - kAhead;
-      (*ids)[j] = Intern(other.Get(j), hash[j % kAhead]);
-    }
-    if (k < n) {
-      hash[k % kAhead] = HashName(other.Get(k));
-      Prefetch(hash[k % kAhead]);
-    }
-  }
-}
-
-void NameTable::Grow() { Rehash(slots_.size() * 2); }
-
-void NameTable::Rehash(size_t slots) {
-  Slots old(slots, 0);
+void NameTable::Grow() {
+  Slots old(slots_.size() * 2, 0);
   old.swap(slots_);
   const size_t mask = slots_.size() - 1;
   for (uint64_t s : old) {

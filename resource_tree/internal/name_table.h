@@ -1,20 +1,34 @@
 // File: internal/name_table.h
 // -----------------------------------------------------------------------------
 //
-// Interned resource names: each distinct string is stored once and named by a
-// dense 32-bit id. Strings are never freed, so an `absl::string_view` returned
-// by `Get()` stays valid for the table's lifetime (and a copy of the table has
-// its own storage). Id 0 is the empty string.
+// Resource names, each named by a 32-bit id. Two kinds of entries:
 //
-// The table is built for bulk parsing (a 10^6-line /proc/iomem interns 10^6
-// names, a third of them distinct): an open-addressing array of 8-byte slots,
-// each holding a name's 32-bit hash and its id, so probing and growing never
-// touch the strings themselves; the strings sit back to back in large blocks.
+//   * Interned names, from `Intern()`: each distinct string is stored once
+//     under a dense id (id 0 is the empty string). Built for operations that
+//     name one resource at a time: an open-addressing array of 8-byte slots,
+//     each holding a name's 32-bit hash and its id, so probing and growing
+//     never touch the strings themselves; the strings sit back to back in
+//     large blocks.
+//   * Verbatim names, for bulk loading: entry k is stored as given, with no
+//     hashing and no deduplication, under `VerbatimId(k)`. A 10^6-line
+//     /proc/iomem parse stores its names this way, on several threads at
+//     once (see `ReserveVerbatim()`), which costs a copy of the bytes instead
+//     of a hash table lookup per line.
 //
-// Complexity: `Intern()` is O(length) expected; `Get()` O(1). Memory: the
-// strings, 16 bytes per name for the views, and 16 to 32 bytes per name of
-// slots (the load factor stays between 1/4 and 1/2).
-// Thread-safety: thread-compatible.
+// So equal ids mean equal text, but equal text may have several ids (a
+// verbatim name and an interned one, or two verbatim ones): compare names by
+// text.
+//
+// Strings are never freed, so an `absl::string_view` returned by `Get()`
+// stays valid for the table's lifetime (and a copy of the table has its own
+// storage).
+//
+// Complexity: `Intern()` is O(length) expected; `Get()` O(1); copying O(total
+// length). Memory: per interned name, its string, a 16-byte view and 16 to 32
+// bytes of slots (the load factor stays between 1/4 and 1/2); per verbatim
+// entry, its string and 8 bytes.
+// Thread-safety: thread-compatible; distinct verbatim entries may be written
+// concurrently through the pointers `ReserveVerbatim()` returns.
 
 #ifndef RESTREE_RESOURCE_TREE_INTERNAL_NAME_TABLE_H_
 #define RESTREE_RESOURCE_TREE_INTERNAL_NAME_TABLE_H_
@@ -31,46 +45,63 @@ namespace internal {
 
 class NameTable {
  public:
-  // Where the strings live. A borrowing table keeps views of the strings it
-  // is given (which must outlive it) instead of copies: a bulk loader's
-  // scratch table over its input text. Copies of any table own their
-  // strings.
-  enum class Storage { kOwn, kBorrow };
+  // A verbatim entry: `size` bytes at `offset` in the table's verbatim text.
+  struct VerbatimName {
+    uint32_t offset;
+    uint32_t size;
+  };
+  // Where a bulk loader writes verbatim names: `entries[k]` describes entry
+  // k, whose bytes it copies to `text + entries[k].offset`.
+  struct VerbatimSpace {
+    VerbatimName* entries;
+    char* text;
+  };
+  // The largest number of bytes of verbatim text (offsets are 32-bit).
+  static constexpr size_t kMaxVerbatimBytes = 0xffffffffu;
 
-  explicit NameTable(Storage storage = Storage::kOwn);
+  NameTable();
   NameTable(const NameTable& other);
   NameTable& operator=(const NameTable& other);
   NameTable(NameTable&&) = default;
   NameTable& operator=(NameTable&&) = default;
 
-  // The id of `name`, adding it if new.
-  uint32_t Intern(absl::string_view name) { return Intern(name, Hash(name)); }
-  // As Intern(), with `hash == Hash(name)` computed earlier.
-  uint32_t Intern(absl::string_view name, uint32_t hash);
-  // The table's hash of `name`: O(length), a pure function.
-  static uint32_t Hash(absl::string_view name);
-  // Starts loading the slot where a name with `hash` would be found. A bulk
-  // loader that calls this some names ahead of Intern() hides the cache
-  // misses of a large table (a third of a 10^6-line parse without it).
-  void Prefetch(uint32_t hash) const;
-  // Makes room for `n` names in all without growing again.
-  void Reserve(size_t n);
-  // Interns every name of `other`; `(*ids)[k]` becomes this table's id of
-  // `other.Get(k)`. Prefetches ahead: O(other's total length), with the
-  // cache misses of a large table overlapped.
-  void InternAll(const NameTable& other, std::vector<uint32_t>* ids);
-  // Precondition: id < size().
-  absl::string_view Get(uint32_t id) const { return views_[id]; }
+  // The id of `name` among the interned names, adding it if new.
+  // Precondition: fewer than 2^31 interned names.
+  uint32_t Intern(absl::string_view name);
+
+  // The id of verbatim entry k.
+  static uint32_t VerbatimId(uint32_t k) { return kVerbatimBit | k; }
+  // Makes room for `entries` verbatim entries and `bytes` bytes of their
+  // text, and returns where to write them. Neither is written here (a loader
+  // on several threads faults in the pages it fills), so every entry in
+  // [0, n) must be written before `TrimVerbatim(n)` makes them part of the
+  // table. Precondition: no verbatim entries yet, `bytes <=
+  // kMaxVerbatimBytes`. Invalidates earlier VerbatimSpaces.
+  VerbatimSpace ReserveVerbatim(size_t entries, size_t bytes);
+  // Keeps verbatim entries [0, n), which must all have been written.
+  void TrimVerbatim(size_t n);
+
+  // The text of `id`. Precondition: Valid(id).
+  absl::string_view Get(uint32_t id) const {
+    if ((id & kVerbatimBit) == 0) return views_[id];
+    const VerbatimName& v = verbatim_[id & ~kVerbatimBit];
+    return absl::string_view(verbatim_text_.data() + v.offset, v.size);
+  }
+  // True iff `id` names an entry of this table.
+  bool Valid(uint32_t id) const {
+    return (id & kVerbatimBit) == 0 ? id < views_.size()
+                                    : (id & ~kVerbatimBit) < verbatim_size_;
+  }
+  // The number of interned names.
   uint32_t size() const { return static_cast<uint32_t>(views_.size()); }
 
  private:
+  static constexpr uint32_t kVerbatimBit = 0x80000000u;
+
   // Places `name` (not present) with hash `h` and returns its id.
   uint32_t Add(absl::string_view name, uint32_t h, size_t slot);
-  // Doubles the slot array.
+  // Doubles the slot array, re-placing every id by its stored hash.
   void Grow();
-  // Moves to a slot array of `slots` (a power of two, more than twice the
-  // names), re-placing every id by its stored hash.
-  void Rehash(size_t slots);
   // A copy of `name` in the table's own storage.
   absl::string_view Store(absl::string_view name);
 
@@ -81,7 +112,12 @@ class NameTable {
   std::vector<std::unique_ptr<char[]>> blocks_;
   char* block_free_ = nullptr;  // the unused tail of blocks_.back()
   size_t block_left_ = 0;
-  bool borrow_ = false;
+
+  // Verbatim entries [0, verbatim_size_) are part of the table; the rest of
+  // the arrays is reserved space.
+  std::vector<VerbatimName, HugePageAllocator<VerbatimName>> verbatim_;
+  std::vector<char, HugePageAllocator<char>> verbatim_text_;
+  size_t verbatim_size_ = 0;
 };
 
 }  // namespace internal

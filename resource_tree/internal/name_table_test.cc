@@ -1,7 +1,9 @@
 #include "resource_tree/internal/name_table.h"
 
+#include <cstring>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -68,49 +70,76 @@ TEST(NameTable, CopyOwnsItsStrings) {
 }
 
 
-TEST(NameTable, BorrowingTableKeepsViewsOfItsInput) {
-  const std::string text = "System RAM|dax0.0|System RAM";
-  NameTable t(NameTable::Storage::kBorrow);
-  const uint32_t ram = t.Intern(absl::string_view(text).substr(0, 10));
-  const uint32_t dax = t.Intern(absl::string_view(text).substr(11, 6));
-  EXPECT_EQ(t.Intern(absl::string_view(text).substr(18)), ram);
-  EXPECT_EQ(t.Get(ram).data(), text.data());
-  EXPECT_EQ(t.Get(dax).data(), text.data() + 11);
-  // A copy owns its strings.
-  NameTable copy = t;
-  EXPECT_EQ(copy.Get(ram), "System RAM");
-  EXPECT_NE(copy.Get(ram).data(), text.data());
-}
-
-TEST(NameTable, InternAllMapsEveryIdAndKeepsOrder) {
-  NameTable target;
-  target.Intern("shared");
-  target.Intern("only in target");
-  NameTable source(NameTable::Storage::kBorrow);
-  std::vector<std::string> names = {"fresh 1", "shared", "fresh 2"};
-  for (int i = 0; i < 5000; ++i) names.push_back("n" + std::to_string(i));
-  for (const std::string& n : names) source.Intern(n);
-  std::vector<uint32_t> ids;
-  target.InternAll(source, &ids);
-  ASSERT_EQ(ids.size(), source.size());
-  EXPECT_EQ(ids[0], 0u);                      // ""
-  EXPECT_EQ(ids[1], 3u);                      // "fresh 1", the next new id
-  EXPECT_EQ(ids[2], 1u);                      // "shared", already there
-  EXPECT_EQ(ids[3], 4u);                      // "fresh 2"
-  for (uint32_t k = 0; k < source.size(); ++k) {
-    ASSERT_EQ(target.Get(ids[k]), source.Get(k)) << k;
-  }
-  EXPECT_EQ(target.size(), 3u + names.size() - 1);
-}
-
-TEST(NameTable, ReserveKeepsIdsAndLookups) {
+// Two writers fill disjoint verbatim entries and text at once, as the parts
+// of a parse do; the table then serves them by id, next to interned names.
+TEST(NameTable, VerbatimNamesWrittenOnTwoThreads) {
   NameTable t;
+  const uint32_t ram = t.Intern("System RAM");
+  constexpr uint32_t kEntries = 20000;
+  constexpr size_t kHalfBytes = 400000;
+  NameTable::VerbatimSpace space = t.ReserveVerbatim(kEntries + 100, 2 * kHalfBytes);
+  auto name_of = [](uint32_t k) {
+    return k % 3 == 0 ? std::string("System RAM") : "dax" + std::to_string(k);
+  };
+  auto fill = [&](uint32_t from, uint32_t to, uint32_t at) {
+    for (uint32_t k = from; k < to; ++k) {
+      const std::string n = name_of(k);
+      std::memcpy(space.text + at, n.data(), n.size());
+      space.entries[k] = {at, static_cast<uint32_t>(n.size())};
+      at += static_cast<uint32_t>(n.size());
+    }
+  };
+  std::thread other(fill, kEntries / 2, kEntries, static_cast<uint32_t>(kHalfBytes));
+  fill(0, kEntries / 2, 0);
+  other.join();
+  t.TrimVerbatim(kEntries);
+  for (uint32_t k = 0; k < kEntries; ++k) {
+    ASSERT_TRUE(t.Valid(NameTable::VerbatimId(k))) << k;
+    ASSERT_EQ(t.Get(NameTable::VerbatimId(k)), name_of(k)) << k;
+  }
+  EXPECT_FALSE(t.Valid(NameTable::VerbatimId(kEntries)));
+  // Equal text, different ids: verbatim names are not deduplicated, and
+  // interning does not look at them.
+  EXPECT_NE(NameTable::VerbatimId(0), ram);
+  EXPECT_EQ(t.Get(NameTable::VerbatimId(0)), t.Get(ram));
+  const uint32_t next = t.size();
+  EXPECT_EQ(t.Intern("dax1"), next);
+  EXPECT_EQ(t.Intern("System RAM"), ram);
+}
+
+TEST(NameTable, CopyOwnsItsVerbatimText) {
+  auto original = std::make_unique<NameTable>();
+  original->Intern("kept");
+  // Reserved far more than used: the copy keeps only the bytes in use.
+  NameTable::VerbatimSpace space = original->ReserveVerbatim(8, 1 << 20);
+  const std::string names[] = {"", "PCI Bus 0000:00", "", "region0", std::string(70000, 'L')};
+  uint32_t at = 1000;  // entries need not start at 0 or be contiguous
+  for (uint32_t k = 0; k < 5; ++k) {
+    std::memcpy(space.text + at, names[k].data(), names[k].size());
+    space.entries[k] = {at, static_cast<uint32_t>(names[k].size())};
+    at += static_cast<uint32_t>(names[k].size()) + 7;
+  }
+  original->TrimVerbatim(5);
+  NameTable copy = *original;
+  NameTable assigned;
+  assigned = *original;
+  original.reset();
+  for (NameTable* t : {&copy, &assigned}) {
+    for (uint32_t k = 0; k < 5; ++k) {
+      EXPECT_EQ(t->Get(NameTable::VerbatimId(k)), names[k]) << k;
+    }
+    EXPECT_FALSE(t->Valid(NameTable::VerbatimId(5)));
+    EXPECT_EQ(t->Intern("kept"), 1u);
+  }
+}
+
+TEST(NameTable, ValidKnowsBothKinds) {
+  NameTable t;
+  EXPECT_TRUE(t.Valid(0));
+  EXPECT_FALSE(t.Valid(1));
+  EXPECT_FALSE(t.Valid(NameTable::VerbatimId(0)));
   t.Intern("a");
-  t.Reserve(100000);
-  EXPECT_EQ(t.Intern("a"), 1u);
-  for (int i = 0; i < 100000; ++i) t.Intern(std::to_string(i));
-  EXPECT_EQ(t.Intern("a"), 1u);
-  EXPECT_EQ(t.Get(2), "0");
+  EXPECT_TRUE(t.Valid(1));
 }
 
 }  // namespace
