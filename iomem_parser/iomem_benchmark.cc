@@ -117,6 +117,22 @@ void BM_ParseMillionLinesOneThread(benchmark::State& state) {
 }
 BENCHMARK(BM_ParseMillionLinesOneThread)->Unit(benchmark::kMillisecond);
 
+// The parse plus the first query that needs the tree's child index, which
+// a parsed tree builds then (on the calling thread): what a caller that goes
+// on to navigate or mutate the tree pays in all.
+void BM_ParseMillionLinesThenLookup(benchmark::State& state) {
+  const std::string& text = Dump();
+  for (auto _ : state) {
+    absl::StatusOr<ParsedIomem> p = ParseIomem(text);
+    if (!p.ok()) std::abort();
+    benchmark::DoNotOptimize(p->tree.Lookup(0x100000000));
+  }
+  state.SetItemsProcessed(state.iterations() * kLines);
+}
+BENCHMARK(BM_ParseMillionLinesThenLookup)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
 void BM_RenderMillionLines(benchmark::State& state) {
   absl::StatusOr<ParsedIomem> p = ParseIomem(Dump());
   if (!p.ok()) std::abort();

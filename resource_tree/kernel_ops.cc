@@ -32,6 +32,7 @@ uint64_t KernelIntFlags(uint64_t flags) {
 
 absl::StatusOr<ResourceId> ResourceTree::Request(ResourceId parent,
                                                  const ResourceSpec& spec) {
+  EnsureIndex();
   const uint32_t p = IndexOf(parent);
   if (p == kNoIndex) return Stale(parent, "request_resource");
   const Range& r = spec.range;
@@ -112,6 +113,7 @@ uint32_t ResourceTree::CommitInsert(const InsertPlan& plan, const Range& r,
 
 absl::StatusOr<ResourceId> ResourceTree::Insert(ResourceId parent,
                                                 const ResourceSpec& spec) {
+  EnsureIndex();
   const uint32_t p = IndexOf(parent);
   if (p == kNoIndex) return Stale(parent, "insert_resource");
   const InsertPlan plan = PlanInsert(p, spec.range);
@@ -131,6 +133,7 @@ absl::StatusOr<ResourceId> ResourceTree::Insert(ResourceId parent,
 absl::StatusOr<ResourceId> ResourceTree::InsertExpandToFit(
     ResourceId root, const ResourceSpec& spec,
     std::vector<ResourceId>* expanded_over) {
+  EnsureIndex();
   const uint32_t p = IndexOf(root);
   if (p == kNoIndex) return Stale(root, "insert_resource_expand_to_fit");
   Range r = spec.range;
@@ -165,6 +168,7 @@ absl::StatusOr<ResourceId> ResourceTree::InsertExpandToFit(
 // remove_resource(), release_resource(), release_child_resources()
 
 absl::Status ResourceTree::Remove(ResourceId id) {
+  EnsureIndex();
   const uint32_t i = IndexOf(id);
   if (i == kNoIndex) return Stale(id, "remove_resource");
   if (i == kRootIndex) {
@@ -184,6 +188,7 @@ absl::Status ResourceTree::Remove(ResourceId id) {
 }
 
 absl::Status ResourceTree::Release(ResourceId id) {
+  EnsureIndex();
   const uint32_t i = IndexOf(id);
   if (i == kNoIndex) return Stale(id, "release_resource");
   if (i == kRootIndex) {
@@ -197,6 +202,7 @@ absl::Status ResourceTree::Release(ResourceId id) {
 }
 
 absl::Status ResourceTree::ReleaseChildren(ResourceId id) {
+  EnsureIndex();
   const uint32_t i = IndexOf(id);
   if (i == kNoIndex) return Stale(id, "release_child_resources");
   std::vector<uint32_t> kids;
@@ -231,6 +237,7 @@ bool ResourceTree::CanAdjust(uint32_t i, uint64_t first, uint64_t last) const {
 
 absl::Status ResourceTree::Adjust(ResourceId id, uint64_t start,
                                   uint64_t size) {
+  EnsureIndex();
   const uint32_t i = IndexOf(id);
   if (i == kNoIndex) return Stale(id, "adjust_resource");
   const Range r = Range::FromStartSizeWrapping(start, size);
@@ -322,6 +329,7 @@ bool ResourceTree::FindSpace(uint32_t root, uint32_t old, uint64_t size,
 absl::StatusOr<ResourceId> ResourceTree::Allocate(
     ResourceId root, const ResourceSpec& spec, uint64_t size,
     const AllocConstraint& constraint) {
+  EnsureIndex();
   const uint32_t p = IndexOf(root);
   if (p == kNoIndex) return Stale(root, "allocate_resource");
   Range r;
@@ -342,6 +350,7 @@ absl::StatusOr<ResourceId> ResourceTree::Allocate(
 
 absl::Status ResourceTree::Reallocate(ResourceId id, uint64_t size,
                                       const AllocConstraint& constraint) {
+  EnsureIndex();
   const uint32_t i = IndexOf(id);
   if (i == kNoIndex) return Stale(id, "reallocate_resource");
   const uint32_t root = nodes_[i].parent;
@@ -394,6 +403,7 @@ absl::StatusOr<ResourceId> ResourceTree::RequestRegion(ResourceId parent,
                                                        uint64_t n,
                                                        absl::string_view name,
                                                        uint64_t flags) {
+  EnsureIndex();
   uint32_t p = IndexOf(parent);
   if (p == kNoIndex) return Stale(parent, "__request_region");
   flags = KernelIntFlags(flags);
@@ -434,6 +444,7 @@ absl::StatusOr<ResourceId> ResourceTree::RequestRegion(ResourceId parent,
 
 absl::Status ResourceTree::ReleaseRegion(ResourceId parent, uint64_t start,
                                          uint64_t n) {
+  EnsureIndex();
   uint32_t p = IndexOf(parent);
   if (p == kNoIndex) return Stale(parent, "__release_region");
   const Range r = Range::FromStartSizeWrapping(start, n);
@@ -469,6 +480,7 @@ absl::Status ResourceTree::ReleaseRegion(ResourceId parent, uint64_t start,
 
 absl::StatusOr<ResourceId> ResourceTree::ReleaseMemRegionAdjustable(
     uint64_t start, uint64_t size) {
+  EnsureIndex();
   const Range r = Range::FromStartSizeWrapping(start, size);
   if (size == 0 || !r.valid()) {
     return MakeKernelStatus(
@@ -561,6 +573,7 @@ absl::StatusOr<ResourceId> ResourceTree::ReleaseMemRegionAdjustable(
 // merge_system_ram_resource()
 
 absl::StatusOr<ResourceId> ResourceTree::MergeSystemRam(ResourceId id) {
+  EnsureIndex();
   const uint32_t i = IndexOf(id);
   if (i == kNoIndex) return Stale(id, "merge_system_ram_resource");
   constexpr uint64_t kNeed = iores::kSystemRam | iores::kBusy;
@@ -658,6 +671,7 @@ class ResourceTree::GfrCursor {
 absl::StatusOr<ResourceId> ResourceTree::GetFreeMemRegion(
     ResourceId base, uint64_t size, uint64_t align, absl::string_view name,
     uint32_t desc, FreeRegionMode mode) {
+  EnsureIndex();
   const uint32_t b = IndexOf(base);
   if (b == kNoIndex) return Stale(base, "get_free_mem_region");
   const Node bn = nodes_[b];
@@ -773,6 +787,7 @@ RegionIntersection ResourceTree::RegionIntersects(uint64_t start,
                                                   uint64_t size,
                                                   uint64_t flags,
                                                   uint32_t desc) const {
+  EnsureIndex();
   const Range res = Range::FromStartSizeWrapping(start, size);
   int type = 0;
   int other = 0;
@@ -841,6 +856,7 @@ RegionIntersection ResourceTree::RegionIntersects(uint64_t start,
 
 absl::StatusOr<std::vector<WalkMatch>> ResourceTree::Walk(
     uint32_t desc, uint64_t flags, uint64_t start, uint64_t end) const {
+  EnsureIndex();
   std::vector<WalkMatch> out;
   while (start < end) {
     // The first node in pre-order that overlaps [start, end] and matches.

@@ -4,6 +4,7 @@
 #include "resource_tree/resource_tree.h"
 
 #include <algorithm>
+#include <cassert>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -102,6 +103,16 @@ ResourceTree& ResourceTree::operator=(const ResourceTree& other) {
 // -----------------------------------------------------------------------------
 // Slots and the child index.
 
+uint32_t ResourceTree::IndexOf(ResourceId id) const {
+  if (!id.valid() || id.index_ >= nodes_.size()) return kNoIndex;
+  if (nodes_[id.index_].generation != id.generation_) return kNoIndex;
+  return id.index_;
+}
+
+bool ResourceTree::Contains(ResourceId id) const {
+  return IndexOf(id) != kNoIndex;
+}
+
 void ResourceTree::BuildIndex() const {
   std::lock_guard<std::mutex> lock(index_state_->mu);
   if (index_state_->built.load(std::memory_order_relaxed)) return;
@@ -123,16 +134,6 @@ void ResourceTree::BuildIndex() const {
   first = decltype(first)();
   children_ = ChildIndex(sorted.begin(), sorted.end());
   index_state_->built.store(true, std::memory_order_release);
-}
-
-uint32_t ResourceTree::IndexOf(ResourceId id) const {
-  if (!id.valid() || id.index_ >= nodes_.size()) return kNoIndex;
-  if (nodes_[id.index_].generation != id.generation_) return kNoIndex;
-  return id.index_;
-}
-
-bool ResourceTree::Contains(ResourceId id) const {
-  return IndexOf(id) != kNoIndex;
 }
 
 ResourceTree::ChildIter ResourceTree::ChildBegin(uint32_t parent) const {
@@ -219,8 +220,9 @@ uint32_t ResourceTree::PrevSiblingIndex(uint32_t i) const {
 uint32_t ResourceTree::AllocateNode(const Range& r, uint32_t name,
                                     uint64_t flags, uint32_t desc,
                                     uint32_t parent) {
-  // A deferred index build must not see the new slot: it is linked later.
-  Index();
+  // A deferred index build must not see the new slot (it is linked later):
+  // the index exists before any slot is allocated.
+  assert(index_state_->built.load(std::memory_order_relaxed));
   uint32_t i;
   if (!free_slots_.empty()) {
     i = free_slots_.back();
@@ -350,6 +352,7 @@ ResourceId ResourceTree::ParentOf(ResourceId id) const {
 }
 
 ResourceId ResourceTree::FirstChild(ResourceId id) const {
+  EnsureIndex();
   const uint32_t i = IndexOf(id);
   RESTREE_CHECK(i != kNoIndex, "FirstChild() of a stale id");
   const uint32_t c = FirstChildIndex(i);
@@ -357,6 +360,7 @@ ResourceId ResourceTree::FirstChild(ResourceId id) const {
 }
 
 ResourceId ResourceTree::LastChild(ResourceId id) const {
+  EnsureIndex();
   const uint32_t i = IndexOf(id);
   RESTREE_CHECK(i != kNoIndex, "LastChild() of a stale id");
   auto end = ChildEnd(i);
@@ -366,6 +370,7 @@ ResourceId ResourceTree::LastChild(ResourceId id) const {
 }
 
 ResourceId ResourceTree::NextSibling(ResourceId id) const {
+  EnsureIndex();
   const uint32_t i = IndexOf(id);
   RESTREE_CHECK(i != kNoIndex, "NextSibling() of a stale id");
   const uint32_t s = NextSiblingIndex(i);
@@ -373,6 +378,7 @@ ResourceId ResourceTree::NextSibling(ResourceId id) const {
 }
 
 ResourceId ResourceTree::PrevSibling(ResourceId id) const {
+  EnsureIndex();
   const uint32_t i = IndexOf(id);
   RESTREE_CHECK(i != kNoIndex, "PrevSibling() of a stale id");
   const uint32_t s = PrevSiblingIndex(i);
@@ -380,6 +386,7 @@ ResourceId ResourceTree::PrevSibling(ResourceId id) const {
 }
 
 std::vector<ResourceId> ResourceTree::Children(ResourceId id) const {
+  EnsureIndex();
   const uint32_t i = IndexOf(id);
   RESTREE_CHECK(i != kNoIndex, "Children() of a stale id");
   std::vector<ResourceId> out;
@@ -442,6 +449,7 @@ std::vector<ResourceId> ResourceTree::PreorderIds() const {
 }
 
 ResourceId ResourceTree::Lookup(uint64_t addr) const {
+  EnsureIndex();
   uint32_t cur = kRootIndex;
   for (;;) {
     auto it = ChildAtOrBefore(cur, addr);
@@ -455,6 +463,7 @@ ResourceId ResourceTree::Lookup(uint64_t addr) const {
 
 ResourceId ResourceTree::LookupResource(ResourceId parent,
                                         uint64_t start) const {
+  EnsureIndex();
   const uint32_t p = IndexOf(parent);
   if (p == kNoIndex) return ResourceId();
   auto it = Index().find(ChildKey{p, 0, start});
@@ -513,6 +522,7 @@ std::string ResourceTree::Describe(uint32_t i) const {
 // Invariants.
 
 std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
+  EnsureIndex();
   using Kind = InvariantViolation::Kind;
   std::vector<InvariantViolation> out;
   auto id_of = [&](uint32_t i) {

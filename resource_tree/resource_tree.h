@@ -66,6 +66,7 @@
 #define RESTREE_RESOURCE_TREE_RESOURCE_TREE_H_
 
 #include <atomic>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -447,16 +448,22 @@ class ResourceTree {
   using ChildIndex = absl::btree_set<ChildKey, ChildKeyLess>;
   using ChildIter = ChildIndex::const_iterator;
 
-  // The child index, built first if it is not yet (a tree from TreeBuilder).
-  // Every read of `children_` goes through Index(), every write through
-  // MutableIndex(), which also records that the slots may no longer be in
+  // The child index is built on first use (a tree from TreeBuilder has
+  // none). Every public method that reads or changes it calls EnsureIndex()
+  // once, on entry: one acquire load, where a check in the helpers would
+  // cost one per step of a search. The helpers then reach the index through
+  // Index() and MutableIndex(), which check (in debug builds) that it was
+  // built; MutableIndex() also records that the slots may no longer be in
   // pre-order.
-  const ChildIndex& Index() const {
+  void EnsureIndex() const {
     if (!index_state_->built.load(std::memory_order_acquire)) BuildIndex();
+  }
+  const ChildIndex& Index() const {
+    assert(index_state_->built.load(std::memory_order_relaxed));
     return children_;
   }
   ChildIndex& MutableIndex() {
-    Index();
+    assert(index_state_->built.load(std::memory_order_relaxed));
     preorder_slots_ = false;
     return children_;
   }
@@ -541,8 +548,8 @@ class ResourceTree {
   KernelProfile profile_;
   std::vector<Node, internal::HugePageAllocator<Node>> nodes_;
   std::vector<uint32_t> free_slots_;
-  // Read and written only through Index() and MutableIndex(); mutable for
-  // the deferred build.
+  // Read and written only through Index() and MutableIndex() (after
+  // EnsureIndex()); mutable for the deferred build.
   mutable ChildIndex children_;
   std::unique_ptr<IndexState> index_state_ = std::make_unique<IndexState>();
   // True while slots [1, nodes_.size()) are exactly the nodes, in pre-order

@@ -6,6 +6,7 @@
 
 #include "resource_tree/resource_tree.h"
 
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -771,6 +772,86 @@ TEST(DeferredIndexTest, ConcurrentFirstQueriesAgreeWithAnOpsBuiltTree) {
       }
     }
     EXPECT_THAT(built.CheckInvariants(), IsEmpty());
+  }
+}
+
+// Every public method that uses the child index, called first thing on a
+// tree from TreeBuilder, answers as on the same tree built by operations
+// (and, in debug builds, an index read before EnsureIndex() would abort).
+TEST(DeferredIndexTest, EveryIndexUserWorksOnAFreshBuiltTree) {
+  const std::vector<PreorderLine> lines = NestedLines(50);
+  ResourceTree by_ops = ResourceTree::Iomem();
+  {
+    std::vector<ResourceId> path = {by_ops.root()};
+    for (const PreorderLine& l : lines) {
+      path.resize(l.depth + 1);
+      path.push_back(*by_ops.Request(path.back(), {l.range, l.name}));
+    }
+  }
+  const ResourceTree built = BuildSequentially(lines);
+  // Node k of both trees is line k (the ops tree allocated slots in order).
+  const ResourceId dev = TreeBuilder::NodeId(3);  // group 0's "dev0"
+  const ResourceId top = TreeBuilder::NodeId(5);  // group 1's top node
+  const uint64_t free_at = 0x100000 * 50;
+  using Op = std::function<std::string(ResourceTree&)>;
+  auto id = [](ResourceId r) { return absl::StrCat(r.value()); };
+  auto status = [](const absl::Status& st) { return st.ToString(); };
+  auto result = [](const absl::StatusOr<ResourceId>& r) {
+    return r.ok() ? absl::StrCat(r->value()) : r.status().ToString();
+  };
+  const std::vector<std::pair<std::string, Op>> ops = {
+      {"FirstChild", [&](ResourceTree& t) { return id(t.FirstChild(top)); }},
+      {"LastChild", [&](ResourceTree& t) { return id(t.LastChild(top)); }},
+      {"NextSibling", [&](ResourceTree& t) { return id(t.NextSibling(dev)); }},
+      {"PrevSibling", [&](ResourceTree& t) { return id(t.PrevSibling(dev)); }},
+      {"Children", [&](ResourceTree& t) { return absl::StrCat(t.Children(top).size()); }},
+      {"Lookup", [&](ResourceTree& t) { return id(t.Lookup(0x102000)); }},
+      {"LookupResource", [&](ResourceTree& t) { return id(t.LookupResource(top, 0x101000)); }},
+      {"RegionIntersects", [&](ResourceTree& t) {
+         return absl::StrCat(static_cast<int>(t.RegionIntersects(0x1000, 0x10, 0, 0)));
+       }},
+      {"Walk", [&](ResourceTree& t) {
+         auto w = t.WalkMem(0, free_at);
+         return w.ok() ? absl::StrCat(w->size()) : w.status().ToString();
+       }},
+      {"CheckInvariants", [&](ResourceTree& t) { return absl::StrCat(t.CheckInvariants().size()); }},
+      {"Request", [&](ResourceTree& t) {
+         return result(t.Request(t.root(), {Range(0x1000, 0x1fff), "x"}));
+       }},
+      {"Insert", [&](ResourceTree& t) {
+         return result(t.Insert(t.root(), {Range(0x100000, 0x2fffff), "x"}));
+       }},
+      {"InsertExpandToFit", [&](ResourceTree& t) {
+         return result(t.InsertExpandToFit(t.root(), {Range(0x100800, 0x1fffff), "x"}));
+       }},
+      {"Remove", [&](ResourceTree& t) { return status(t.Remove(dev)); }},
+      {"Release", [&](ResourceTree& t) { return status(t.Release(dev)); }},
+      {"ReleaseChildren", [&](ResourceTree& t) { return status(t.ReleaseChildren(top)); }},
+      {"Adjust", [&](ResourceTree& t) { return status(t.Adjust(dev, 0x1000, 0x8000)); }},
+      {"Allocate", [&](ResourceTree& t) {
+         return result(t.Allocate(t.root(), {Range(), "x"}, 0x1000, AllocConstraint{}));
+       }},
+      {"Reallocate", [&](ResourceTree& t) {
+         return status(t.Reallocate(TreeBuilder::NodeId(2), 0x800, AllocConstraint{}));
+       }},
+      {"RequestRegion", [&](ResourceTree& t) {
+         return result(t.RequestRegion(t.root(), 0x1100, 0x10, "x", 0));
+       }},
+      {"ReleaseRegion", [&](ResourceTree& t) { return status(t.ReleaseRegion(t.root(), 0x2000, 0x1000)); }},
+      {"ReleaseMemRegionAdjustable", [&](ResourceTree& t) {
+         return result(t.ReleaseMemRegionAdjustable(0x2000, 0x100));
+       }},
+      {"MergeSystemRam", [&](ResourceTree& t) { return result(t.MergeSystemRam(top)); }},
+      {"GetFreeMemRegion", [&](ResourceTree& t) {
+         return result(t.AllocFreeMemRegion(top, 0x1000, 0x1000, "x"));
+       }},
+  };
+  for (const auto& [name, op] : ops) {
+    ResourceTree fresh = built;  // a copy of an unbuilt tree has no index
+    ResourceTree reference = by_ops;
+    EXPECT_EQ(op(fresh), op(reference)) << name;
+    EXPECT_EQ(RenderDump(fresh), RenderDump(reference)) << name;
+    EXPECT_THAT(fresh.CheckInvariants(), IsEmpty()) << name;
   }
 }
 

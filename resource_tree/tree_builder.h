@@ -135,7 +135,9 @@ class TreeBuilder {
 // the path below that level, so only nodes on the path can gain children.
 //
 // Thread-compatible; each Part may be filled on its own thread.
-class TreeBuilder::Part {
+// Aligned to a cache line: parts filled on separate threads sit side by side
+// in a vector, and each append writes its counters.
+class alignas(64) TreeBuilder::Part {
  public:
   Part(Part&&) = default;
   Part& operator=(Part&&) = default;
