@@ -628,6 +628,17 @@ ResourceTree BuildSequentially(const std::vector<PreorderLine>& lines) {
   return std::move(b).Finish();
 }
 
+// The same tree through Request(): its child index built as it grows.
+ResourceTree BuildByRequests(const std::vector<PreorderLine>& lines) {
+  ResourceTree t = ResourceTree::Iomem();
+  std::vector<ResourceId> path = {t.root()};
+  for (const PreorderLine& l : lines) {
+    path.resize(l.depth + 1);
+    path.push_back(*t.Request(path.back(), {l.range, l.name}));
+  }
+  return t;
+}
+
 TEST(TreeBuilderPartsTest, PartsOnThreadsBuildTheSequentialTree) {
   const std::vector<PreorderLine> lines = NestedLines(3000);
   const ResourceTree sequential = BuildSequentially(lines);
@@ -713,62 +724,36 @@ std::vector<std::pair<uint64_t, int>> PreorderWithDepth(const ResourceTree& t) {
 // as a tree whose index was built by operations.
 TEST(DeferredIndexTest, ConcurrentFirstQueriesAgreeWithAnOpsBuiltTree) {
   const std::vector<PreorderLine> lines = NestedLines(2000);
-  ResourceTree by_ops = ResourceTree::Iomem();
-  {
-    std::vector<ResourceId> path = {by_ops.root()};
-    for (const PreorderLine& l : lines) {
-      path.resize(l.depth + 1);
-      path.push_back(*by_ops.Request(path.back(), {l.range, l.name}));
+  const ResourceTree by_ops = BuildByRequests(lines);
+  // Query q of thread k; each thread starts with a different kind.
+  auto ask = [](const ResourceTree& t, size_t k, size_t q) -> uint64_t {
+    const uint64_t addr = (q * 7919 + k * 104729) % (0x100000 * 2000);
+    switch ((q + k) % 4) {
+      case 0:
+        return t.Lookup(addr).value();
+      case 1:
+        return t.LastChild(t.Lookup(addr)).value();
+      case 2:
+        return static_cast<uint64_t>(
+            t.RegionIntersects(addr, 0x1000, iores::kMem, iores_desc::kNone));
+      default:
+        return t.PrevSibling(t.Lookup(addr)).value();
     }
-  }
+  };
   for (int round = 0; round < 5; ++round) {
     const ResourceTree built = BuildSequentially(lines);
     std::vector<std::vector<uint64_t>> answers(4);
     std::vector<std::thread> threads;
     for (size_t k = 0; k < answers.size(); ++k) {
       threads.emplace_back([&, k] {
-        // Each thread starts with a different query that needs the index.
-        for (size_t q = 0; q < 400; ++q) {
-          const uint64_t addr = (q * 7919 + k * 104729) % (0x100000 * 2000);
-          switch ((q + k) % 4) {
-            case 0:
-              answers[k].push_back(built.Lookup(addr).value());
-              break;
-            case 1:
-              answers[k].push_back(
-                  built.LastChild(built.Lookup(addr)).value());
-              break;
-            case 2:
-              answers[k].push_back(static_cast<uint64_t>(built.RegionIntersects(
-                  addr, 0x1000, iores::kMem, iores_desc::kNone)));
-              break;
-            default:
-              answers[k].push_back(
-                  built.PrevSibling(built.Lookup(addr)).value());
-          }
-        }
+        for (size_t q = 0; q < 400; ++q) answers[k].push_back(ask(built, k, q));
       });
     }
     for (std::thread& t : threads) t.join();
     for (size_t k = 0; k < answers.size(); ++k) {
       for (size_t q = 0; q < 400; ++q) {
-        const uint64_t addr = (q * 7919 + k * 104729) % (0x100000 * 2000);
-        uint64_t want = 0;
-        switch ((q + k) % 4) {
-          case 0:
-            want = by_ops.Lookup(addr).value();
-            break;
-          case 1:
-            want = by_ops.LastChild(by_ops.Lookup(addr)).value();
-            break;
-          case 2:
-            want = static_cast<uint64_t>(by_ops.RegionIntersects(
-                addr, 0x1000, iores::kMem, iores_desc::kNone));
-            break;
-          default:
-            want = by_ops.PrevSibling(by_ops.Lookup(addr)).value();
-        }
-        ASSERT_EQ(answers[k][q], want) << "thread " << k << " query " << q;
+        ASSERT_EQ(answers[k][q], ask(by_ops, k, q))
+            << "thread " << k << " query " << q;
       }
     }
     EXPECT_THAT(built.CheckInvariants(), IsEmpty());
@@ -780,14 +765,7 @@ TEST(DeferredIndexTest, ConcurrentFirstQueriesAgreeWithAnOpsBuiltTree) {
 // (and, in debug builds, an index read before EnsureIndex() would abort).
 TEST(DeferredIndexTest, EveryIndexUserWorksOnAFreshBuiltTree) {
   const std::vector<PreorderLine> lines = NestedLines(50);
-  ResourceTree by_ops = ResourceTree::Iomem();
-  {
-    std::vector<ResourceId> path = {by_ops.root()};
-    for (const PreorderLine& l : lines) {
-      path.resize(l.depth + 1);
-      path.push_back(*by_ops.Request(path.back(), {l.range, l.name}));
-    }
-  }
+  const ResourceTree by_ops = BuildByRequests(lines);
   const ResourceTree built = BuildSequentially(lines);
   // Node k of both trees is line k (the ops tree allocated slots in order).
   const ResourceId dev = TreeBuilder::NodeId(3);  // group 0's "dev0"
