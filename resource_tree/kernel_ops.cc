@@ -545,8 +545,7 @@ absl::StatusOr<ResourceId> ResourceTree::ReleaseMemRegionAdjustable(
   // (a new node). Children that stay must fit the lower part.
   std::vector<uint32_t> move_up;
   bool fits = true;
-  for (auto it = ChildBegin(c); it != Index().end() && it->parent == c;
-       ++it) {
+  for (auto it = ChildBegin(c); it != Index().end() && it->parent == c; ++it) {
     const Node& k = nodes_[it->child];
     if (profile_.split_reparents_children && k.first > r.last()) {
       move_up.push_back(it->child);

@@ -186,8 +186,7 @@ uint32_t ResourceTree::LowestOverlappingChild(uint32_t parent,
       return prev->child;
     }
   }
-  if (it != Index().end() && it->parent == parent &&
-      it->start <= r.last()) {
+  if (it != Index().end() && it->parent == parent && it->start <= r.last()) {
     return it->child;
   }
   return kNoIndex;
@@ -390,8 +389,7 @@ std::vector<ResourceId> ResourceTree::Children(ResourceId id) const {
   const uint32_t i = IndexOf(id);
   RESTREE_CHECK(i != kNoIndex, "Children() of a stale id");
   std::vector<ResourceId> out;
-  for (auto it = ChildBegin(i); it != Index().end() && it->parent == i;
-       ++it) {
+  for (auto it = ChildBegin(i); it != Index().end() && it->parent == i; ++it) {
     out.push_back(MakeId(it->child));
   }
   return out;

@@ -11,11 +11,11 @@
 #include <thread>
 #include <vector>
 
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "absl/numeric/int128.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
 #include "resource_tree/domain_invariants.h"
 #include "resource_tree/internal/huge_page_allocator.h"
 #include "resource_tree/render.h"
@@ -659,7 +659,8 @@ TEST(TreeBuilderPartsTest, PartsOnThreadsBuildTheSequentialTree) {
   for (size_t k = 0; k < 3; ++k) {
     threads.emplace_back([&, k] {
       TreeBuilder::Part& part = parts[k];
-      part.Begin(cut[k], bytes_before[k], bytes_before[k + 1] - bytes_before[k]);
+      part.Begin(cut[k], bytes_before[k],
+                 bytes_before[k + 1] - bytes_before[k]);
       for (size_t i = cut[k]; i < cut[k + 1]; ++i) {
         const PreorderLine& l = lines[i];
         if (part.Append(l.depth, l.range, l.name) !=
@@ -782,45 +783,70 @@ TEST(DeferredIndexTest, EveryIndexUserWorksOnAFreshBuiltTree) {
       {"LastChild", [&](ResourceTree& t) { return id(t.LastChild(top)); }},
       {"NextSibling", [&](ResourceTree& t) { return id(t.NextSibling(dev)); }},
       {"PrevSibling", [&](ResourceTree& t) { return id(t.PrevSibling(dev)); }},
-      {"Children", [&](ResourceTree& t) { return absl::StrCat(t.Children(top).size()); }},
+      {"Children",
+       [&](ResourceTree& t) { return absl::StrCat(t.Children(top).size()); }},
       {"Lookup", [&](ResourceTree& t) { return id(t.Lookup(0x102000)); }},
-      {"LookupResource", [&](ResourceTree& t) { return id(t.LookupResource(top, 0x101000)); }},
-      {"RegionIntersects", [&](ResourceTree& t) {
-         return absl::StrCat(static_cast<int>(t.RegionIntersects(0x1000, 0x10, 0, 0)));
+      {"LookupResource",
+       [&](ResourceTree& t) { return id(t.LookupResource(top, 0x101000)); }},
+      {"RegionIntersects",
+       [&](ResourceTree& t) {
+         return absl::StrCat(
+             static_cast<int>(t.RegionIntersects(0x1000, 0x10, 0, 0)));
        }},
-      {"Walk", [&](ResourceTree& t) {
+      {"Walk",
+       [&](ResourceTree& t) {
          auto w = t.WalkMem(0, free_at);
          return w.ok() ? absl::StrCat(w->size()) : w.status().ToString();
        }},
-      {"CheckInvariants", [&](ResourceTree& t) { return absl::StrCat(t.CheckInvariants().size()); }},
-      {"Request", [&](ResourceTree& t) {
+      {"CheckInvariants",
+       [&](ResourceTree& t) {
+         return absl::StrCat(t.CheckInvariants().size());
+       }},
+      {"Request",
+       [&](ResourceTree& t) {
          return result(t.Request(t.root(), {Range(0x1000, 0x1fff), "x"}));
        }},
-      {"Insert", [&](ResourceTree& t) {
+      {"Insert",
+       [&](ResourceTree& t) {
          return result(t.Insert(t.root(), {Range(0x100000, 0x2fffff), "x"}));
        }},
-      {"InsertExpandToFit", [&](ResourceTree& t) {
-         return result(t.InsertExpandToFit(t.root(), {Range(0x100800, 0x1fffff), "x"}));
+      {"InsertExpandToFit",
+       [&](ResourceTree& t) {
+         return result(
+             t.InsertExpandToFit(t.root(), {Range(0x100800, 0x1fffff), "x"}));
        }},
       {"Remove", [&](ResourceTree& t) { return status(t.Remove(dev)); }},
       {"Release", [&](ResourceTree& t) { return status(t.Release(dev)); }},
-      {"ReleaseChildren", [&](ResourceTree& t) { return status(t.ReleaseChildren(top)); }},
-      {"Adjust", [&](ResourceTree& t) { return status(t.Adjust(dev, 0x1000, 0x8000)); }},
-      {"Allocate", [&](ResourceTree& t) {
-         return result(t.Allocate(t.root(), {Range(), "x"}, 0x1000, AllocConstraint{}));
+      {"ReleaseChildren",
+       [&](ResourceTree& t) { return status(t.ReleaseChildren(top)); }},
+      {"Adjust",
+       [&](ResourceTree& t) { return status(t.Adjust(dev, 0x1000, 0x8000)); }},
+      {"Allocate",
+       [&](ResourceTree& t) {
+         return result(
+             t.Allocate(t.root(), {Range(), "x"}, 0x1000, AllocConstraint{}));
        }},
-      {"Reallocate", [&](ResourceTree& t) {
-         return status(t.Reallocate(TreeBuilder::NodeId(2), 0x800, AllocConstraint{}));
+      {"Reallocate",
+       [&](ResourceTree& t) {
+         return status(
+             t.Reallocate(TreeBuilder::NodeId(2), 0x800, AllocConstraint{}));
        }},
-      {"RequestRegion", [&](ResourceTree& t) {
+      {"RequestRegion",
+       [&](ResourceTree& t) {
          return result(t.RequestRegion(t.root(), 0x1100, 0x10, "x", 0));
        }},
-      {"ReleaseRegion", [&](ResourceTree& t) { return status(t.ReleaseRegion(t.root(), 0x2000, 0x1000)); }},
-      {"ReleaseMemRegionAdjustable", [&](ResourceTree& t) {
+      {"ReleaseRegion",
+       [&](ResourceTree& t) {
+         return status(t.ReleaseRegion(t.root(), 0x2000, 0x1000));
+       }},
+      {"ReleaseMemRegionAdjustable",
+       [&](ResourceTree& t) {
          return result(t.ReleaseMemRegionAdjustable(0x2000, 0x100));
        }},
-      {"MergeSystemRam", [&](ResourceTree& t) { return result(t.MergeSystemRam(top)); }},
-      {"GetFreeMemRegion", [&](ResourceTree& t) {
+      {"MergeSystemRam",
+       [&](ResourceTree& t) { return result(t.MergeSystemRam(top)); }},
+      {"GetFreeMemRegion",
+       [&](ResourceTree& t) {
          return result(t.AllocFreeMemRegion(top, 0x1000, 0x1000, "x"));
        }},
   };
@@ -850,7 +876,8 @@ TEST(DeferredIndexTest, BothPreorderWalksAgreeAndCopiesStandAlone) {
   // the same tree, now walked through the index.
   const Range gap(0x100000 * 500, 0x100000 * 500 + 0xfff);
   EXPECT_FALSE(t.Request(t.root(), {Range(0, 0xfff), "taken"}).ok());
-  EXPECT_EQ(PreorderWithDepth(t), by_slots) << "a failed request changes nothing";
+  EXPECT_EQ(PreorderWithDepth(t), by_slots)
+      << "a failed request changes nothing";
   absl::StatusOr<ResourceId> extra = t.Request(t.root(), {gap, "extra"});
   ASSERT_THAT(extra, IsOk());
   ASSERT_THAT(t.Release(*extra), IsOk());
@@ -861,7 +888,8 @@ TEST(DeferredIndexTest, BothPreorderWalksAgreeAndCopiesStandAlone) {
   EXPECT_EQ(unbuilt_copy.Lookup(0x2000), TreeBuilder::NodeId(4));
   EXPECT_THAT(unbuilt_copy.CheckInvariants(), IsEmpty());
   ResourceTree mutated_copy = unbuilt_copy;
-  ASSERT_THAT(mutated_copy.Request(mutated_copy.root(), {gap, "extra"}), IsOk());
+  ASSERT_THAT(mutated_copy.Request(mutated_copy.root(), {gap, "extra"}),
+              IsOk());
   EXPECT_EQ(mutated_copy.size(), t.size() + 1);
   EXPECT_THAT(mutated_copy.CheckInvariants(), IsEmpty());
 }
@@ -928,8 +956,9 @@ TEST(TreeBuilderPartsTest, JoinChecksWherePartsBeginAndTheirSeams) {
                 TreeBuilder::Problem::kNone);
     }
     parts[2].Begin(second_begin, 2, 1);
-    EXPECT_EQ(parts[2].Append(0, Range(second_start, second_start + 0xfff), "c"),
-              TreeBuilder::Problem::kNone);
+    EXPECT_EQ(
+        parts[2].Append(0, Range(second_start, second_start + 0xfff), "c"),
+        TreeBuilder::Problem::kNone);
     return std::move(b).Join(std::move(parts));
   };
   // An empty part in the middle is fine.

@@ -125,7 +125,8 @@ void TreeBuilder::Part::Begin(size_t nodes_before, size_t name_bytes_before,
   capacity_ = static_cast<uint32_t>(max_nodes_ - before);
   const size_t at = std::min(name_bytes_before, max_name_bytes_);
   name_at_ = static_cast<uint32_t>(at);
-  name_end_ = static_cast<uint32_t>(at + std::min(name_bytes, max_name_bytes_ - at));
+  name_end_ =
+      static_cast<uint32_t>(at + std::min(name_bytes, max_name_bytes_ - at));
 }
 
 TreeBuilder::Problem TreeBuilder::Part::Append(size_t level, const Range& r,

@@ -36,7 +36,8 @@
 //       parts[0].Begin(0, 0, b0);
 //       Fill(parts[0]);
 //       t.join();
-//       absl::StatusOr<ResourceTree> tree = std::move(b).Join(std::move(parts));
+//       absl::StatusOr<ResourceTree> tree =
+//           std::move(b).Join(std::move(parts));
 //
 //     Part k's nodes take the ids after part k-1's, so the tree's node
 //     order is the pre-order of the whole input. Join() checks the seams
@@ -73,10 +74,10 @@ class TreeBuilder {
   // Why an Append() failed.
   enum class Problem {
     kNone,
-    kInverted,        // start > end
-    kOutsideParent,   // not inside `parent`
-    kNotAfterSibling, // starts at or before the end of the previous child
-    kFull,            // a Part has no room left (see Split())
+    kInverted,         // start > end
+    kOutsideParent,    // not inside `parent`
+    kNotAfterSibling,  // starts at or before the end of the previous child
+    kFull,             // a Part has no room left (see Split())
   };
 
   // Appends `spec` as the last child of `parent`, which must be the root or
@@ -109,8 +110,8 @@ class TreeBuilder {
 
   // Cuts the rest of the build into `n` parts that hold at most `max_nodes`
   // nodes and `max_name_bytes` bytes of names together. Precondition:
-  // nothing appended yet, `max_name_bytes <= kMaxNameBytes`. The node array and the name
-  // text grow by that much without being written (address space, not
+  // nothing appended yet, `max_name_bytes <= kMaxNameBytes`. The node array and
+  // the name text grow by that much without being written (address space, not
   // memory: each part's thread faults in the pages it fills).
   std::vector<Part> Split(size_t n, size_t max_nodes, size_t max_name_bytes);
   static constexpr size_t kMaxNameBytes =
@@ -146,8 +147,7 @@ class alignas(64) TreeBuilder::Part {
   // the parts before it will hold); and where its names go: `name_bytes`
   // bytes from `name_bytes_before` in the tree's name text (stretches of
   // different parts must not overlap). Call once, before Append().
-  void Begin(size_t nodes_before, size_t name_bytes_before,
-             size_t name_bytes);
+  void Begin(size_t nodes_before, size_t name_bytes_before, size_t name_bytes);
 
   // Levels on the rightmost path, the root's included (at least 1).
   size_t height() const { return height_; }
@@ -183,8 +183,8 @@ class alignas(64) TreeBuilder::Part {
   uint32_t base_ = 0;          // the index of this part's first node
   uint32_t capacity_ = 0;
   uint32_t count_ = 0;
-  uint32_t name_at_ = 0;       // where the next name's bytes go
-  uint32_t name_end_ = 0;      // the end of this part's stretch
+  uint32_t name_at_ = 0;   // where the next name's bytes go
+  uint32_t name_end_ = 0;  // the end of this part's stretch
   std::vector<Step> path_;
   Range first_top_;  // this part's first node (its seam with the previous)
 };

@@ -80,8 +80,10 @@ NameTable& NameTable::operator=(const NameTable& other) {
   verbatim_size_ = other.verbatim_size_;
   uint32_t at = 0;
   for (size_t k = 0; k < verbatim_size_; ++k) {
-    const absl::string_view text = other.Get(VerbatimId(static_cast<uint32_t>(k)));
-    if (!text.empty()) std::memcpy(verbatim_text_.data() + at, text.data(), text.size());
+    const absl::string_view text =
+        other.Get(VerbatimId(static_cast<uint32_t>(k)));
+    if (!text.empty())
+      std::memcpy(verbatim_text_.data() + at, text.data(), text.size());
     verbatim_[k] = VerbatimName{at, static_cast<uint32_t>(text.size())};
     at += static_cast<uint32_t>(text.size());
   }

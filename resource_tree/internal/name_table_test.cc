@@ -69,7 +69,6 @@ TEST(NameTable, CopyOwnsItsStrings) {
   }
 }
 
-
 // Two writers fill disjoint verbatim entries and text at once, as the parts
 // of a parse do; the table then serves them by id, next to interned names.
 TEST(NameTable, VerbatimNamesWrittenOnTwoThreads) {
@@ -77,7 +76,8 @@ TEST(NameTable, VerbatimNamesWrittenOnTwoThreads) {
   const uint32_t ram = t.Intern("System RAM");
   constexpr uint32_t kEntries = 20000;
   constexpr size_t kHalfBytes = 400000;
-  NameTable::VerbatimSpace space = t.ReserveVerbatim(kEntries + 100, 2 * kHalfBytes);
+  NameTable::VerbatimSpace space =
+      t.ReserveVerbatim(kEntries + 100, 2 * kHalfBytes);
   auto name_of = [](uint32_t k) {
     return k % 3 == 0 ? std::string("System RAM") : "dax" + std::to_string(k);
   };
@@ -89,7 +89,8 @@ TEST(NameTable, VerbatimNamesWrittenOnTwoThreads) {
       at += static_cast<uint32_t>(n.size());
     }
   };
-  std::thread other(fill, kEntries / 2, kEntries, static_cast<uint32_t>(kHalfBytes));
+  std::thread other(fill, kEntries / 2, kEntries,
+                    static_cast<uint32_t>(kHalfBytes));
   fill(0, kEntries / 2, 0);
   other.join();
   t.TrimVerbatim(kEntries);
@@ -112,7 +113,8 @@ TEST(NameTable, CopyOwnsItsVerbatimText) {
   original->Intern("kept");
   // Reserved far more than used: the copy keeps only the bytes in use.
   NameTable::VerbatimSpace space = original->ReserveVerbatim(8, 1 << 20);
-  const std::string names[] = {"", "PCI Bus 0000:00", "", "region0", std::string(70000, 'L')};
+  const std::string names[] = {"", "PCI Bus 0000:00", "", "region0",
+                               std::string(70000, 'L')};
   uint32_t at = 1000;  // entries need not start at 0 or be contiguous
   for (uint32_t k = 0; k < 5; ++k) {
     std::memcpy(space.text + at, names[k].data(), names[k].size());
