@@ -408,7 +408,8 @@ class ResourceTree {
   // Every structural invariant of the reference semantics ("Invariants" 1-8:
   // valid ranges, containment, sorted and disjoint siblings, laminar family,
   // link consistency, reachability, pre-order monotonicity) plus the tree's
-  // own bookkeeping (index, free list, name ids). Returns every violation
+  // own bookkeeping (index, free list, name ids, slots marked as the
+  // pre-order being so). Returns every violation
   // found, each with the nodes involved; empty means consistent.
   // O(n log n). Independent of the code paths it checks: the laminar check
   // is a global sweep that does not trust parent links.
