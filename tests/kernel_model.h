@@ -134,6 +134,10 @@ class KernelModel {
   std::vector<std::string> CheckInvariants() const;
 
  private:
+  // The redesign operations' model builds on these nodes (NewRes/FreeRes and
+  // the set of live nodes, to forget chunk sizes of freed ones).
+  friend class RedesignModel;
+
   Res* NewRes(uint64_t start, uint64_t end, const std::string& name,
               uint64_t flags, uint32_t desc);
   void FreeRes(Res* r);
