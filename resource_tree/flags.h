@@ -52,6 +52,12 @@ inline constexpr uint64_t kAuto = 0x40000000;
 inline constexpr uint64_t kBusy = 0x80000000;  // a driver claimed it
 // IORESOURCE_SYSTEM_RAM.
 inline constexpr uint64_t kSystemRam = kMem | kSysram;
+
+// restree's own flag, not a kernel one (the kernel's flags are 32 bits; this
+// is bit 40): marks a chunk node of a chunk-reserved window (see
+// ResourceTree::ReserveChunks). Never rendered in /proc/iomem text; a
+// redesigned kernel would carry it as a new IORESOURCE_* bit or a desc.
+inline constexpr uint64_t kRestreeChunk = uint64_t{1} << 40;
 }  // namespace iores
 
 // IORES_DESC_* (include/linux/ioport.h, v7.0 numbering; 7..9 are absent from

@@ -32,7 +32,6 @@ uint64_t KernelIntFlags(uint64_t flags) {
 
 absl::StatusOr<ResourceId> ResourceTree::Request(ResourceId parent,
                                                  const ResourceSpec& spec) {
-  EnsureIndex();
   const uint32_t p = IndexOf(parent);
   if (p == kNoIndex) return Stale(parent, "request_resource");
   const Range& r = spec.range;
@@ -46,10 +45,10 @@ absl::StatusOr<ResourceId> ResourceTree::Request(ResourceId parent,
                                    : ": conflicts with ",
                      Describe(conflict)));
   }
-  const uint32_t i =
-      AllocateNode(r, names_.Intern(spec.name), spec.flags, spec.desc, p);
-  LinkNode(i);
-  return MakeId(i);
+  if (const uint32_t chunk = FenceConflict(p); chunk != kNoIndex) {
+    return FenceStatus("request_resource", r, spec.name, chunk);
+  }
+  return MakeId(AddNode(r, spec.name, spec.flags, spec.desc, p));
 }
 
 // -----------------------------------------------------------------------------
@@ -77,10 +76,10 @@ ResourceTree::InsertPlan ResourceTree::PlanInsert(uint32_t parent,
   // Adopt `first` and the siblings after it that start inside the range;
   // each must lie completely inside it.
   size_t count = 0;
-  for (auto it = Index().find(ChildKey{parent, first, nodes_[first].first});
+  for (auto it = Index().find(ChildKey{parent, first, N(first).first});
        it != Index().end() && it->parent == parent && it->start <= r.last();
        ++it) {
-    const Node& n = nodes_[it->child];
+    const Node& n = N(it->child);
     if (n.first < r.first() || n.last > r.last()) {
       plan.conflict = it->child;
       return plan;
@@ -94,26 +93,26 @@ ResourceTree::InsertPlan ResourceTree::PlanInsert(uint32_t parent,
 }
 
 uint32_t ResourceTree::CommitInsert(const InsertPlan& plan, const Range& r,
-                                    uint32_t name, uint64_t flags,
+                                    absl::string_view name, uint64_t flags,
                                     uint32_t desc) {
   std::vector<uint32_t> adopted;
   adopted.reserve(plan.count);
   if (plan.first != kNoIndex) {
     auto it = Index().find(
-        ChildKey{plan.parent, plan.first, nodes_[plan.first].first});
+        ChildKey{plan.parent, plan.first, N(plan.first).first});
     for (size_t k = 0; k < plan.count; ++k, ++it) adopted.push_back(it->child);
   }
-  const uint32_t i = AllocateNode(r, name, flags, desc, plan.parent);
+  const uint32_t i =
+      store_.Allocate(r, store_.Intern(name), flags, desc, plan.parent);
   // Move the adopted run first: the new node may start where one of them
   // does, and the index allows one child per start.
-  for (uint32_t c : adopted) Reparent(c, i);
-  LinkNode(i);
+  for (uint32_t c : adopted) store_.SetParent(c, i);
+  store_.Link(i);
   return i;
 }
 
 absl::StatusOr<ResourceId> ResourceTree::Insert(ResourceId parent,
                                                 const ResourceSpec& spec) {
-  EnsureIndex();
   const uint32_t p = IndexOf(parent);
   if (p == kNoIndex) return Stale(parent, "insert_resource");
   const InsertPlan plan = PlanInsert(p, spec.range);
@@ -126,14 +125,17 @@ absl::StatusOr<ResourceId> ResourceTree::Insert(ResourceId parent,
                                         : ": partially overlaps ",
                      Describe(plan.conflict)));
   }
-  return MakeId(CommitInsert(plan, spec.range, names_.Intern(spec.name),
-                             spec.flags, spec.desc));
+  if (const uint32_t chunk = FenceConflict(plan.parent, plan.first, plan.count);
+      chunk != kNoIndex) {
+    return FenceStatus("insert_resource", spec.range, spec.name, chunk);
+  }
+  return MakeId(
+      CommitInsert(plan, spec.range, spec.name, spec.flags, spec.desc));
 }
 
 absl::StatusOr<ResourceId> ResourceTree::InsertExpandToFit(
     ResourceId root, const ResourceSpec& spec,
     std::vector<ResourceId>* expanded_over) {
-  EnsureIndex();
   const uint32_t p = IndexOf(root);
   if (p == kNoIndex) return Stale(root, "insert_resource_expand_to_fit");
   Range r = spec.range;
@@ -143,8 +145,14 @@ absl::StatusOr<ResourceId> ResourceTree::InsertExpandToFit(
   for (;;) {
     const InsertPlan plan = PlanInsert(p, r);
     if (plan.conflict == kNoIndex) {
-      const uint32_t i = CommitInsert(plan, r, names_.Intern(spec.name),
-                                      spec.flags, spec.desc);
+      if (const uint32_t chunk =
+              FenceConflict(plan.parent, plan.first, plan.count);
+          chunk != kNoIndex) {
+        return FenceStatus("insert_resource_expand_to_fit", r, spec.name,
+                           chunk);
+      }
+      const uint32_t i =
+          CommitInsert(plan, r, spec.name, spec.flags, spec.desc);
       if (expanded_over != nullptr) *expanded_over = std::move(over);
       return MakeId(i);
     }
@@ -168,7 +176,6 @@ absl::StatusOr<ResourceId> ResourceTree::InsertExpandToFit(
 // remove_resource(), release_resource(), release_child_resources()
 
 absl::Status ResourceTree::Remove(ResourceId id) {
-  EnsureIndex();
   const uint32_t i = IndexOf(id);
   if (i == kNoIndex) return Stale(id, "remove_resource");
   if (i == kRootIndex) {
@@ -177,18 +184,17 @@ absl::Status ResourceTree::Remove(ResourceId id) {
                             "remove_resource of the root: the kernel "
                             "dereferences its NULL parent");
   }
-  const uint32_t parent = nodes_[i].parent;
+  const uint32_t parent = N(i).parent;
   std::vector<uint32_t> kids;
   AppendChildIndices(i, &kids);
   // Unlink first: a child may start where `i` starts.
-  UnlinkNode(i);
-  for (uint32_t c : kids) Reparent(c, parent);
-  FreeNode(i);
+  store_.Unlink(i);
+  for (uint32_t c : kids) store_.SetParent(c, parent);
+  store_.Free(i);
   return absl::OkStatus();
 }
 
 absl::Status ResourceTree::Release(ResourceId id) {
-  EnsureIndex();
   const uint32_t i = IndexOf(id);
   if (i == kNoIndex) return Stale(id, "release_resource");
   if (i == kRootIndex) {
@@ -202,7 +208,6 @@ absl::Status ResourceTree::Release(ResourceId id) {
 }
 
 absl::Status ResourceTree::ReleaseChildren(ResourceId id) {
-  EnsureIndex();
   const uint32_t i = IndexOf(id);
   if (i == kNoIndex) return Stale(id, "release_child_resources");
   std::vector<uint32_t> kids;
@@ -215,29 +220,28 @@ absl::Status ResourceTree::ReleaseChildren(ResourceId id) {
 // __adjust_resource()
 
 bool ResourceTree::CanAdjust(uint32_t i, uint64_t first, uint64_t last) const {
-  const Node& n = nodes_[i];
+  const Node& n = N(i);
   if (n.parent != kNoIndex) {
-    const Node& p = nodes_[n.parent];
+    const Node& p = N(n.parent);
     if (first < p.first || last > p.last) return false;
     const uint32_t next = NextSiblingIndex(i);
-    if (next != kNoIndex && nodes_[next].first <= last) return false;
+    if (next != kNoIndex && N(next).first <= last) return false;
     const uint32_t prev = PrevSiblingIndex(i);
-    if (prev != kNoIndex && first <= nodes_[prev].last) return false;
+    if (prev != kNoIndex && first <= N(prev).last) return false;
   }
   // Children are sorted and disjoint: the first has the lowest start, the
   // last the highest end.
   const uint32_t fc = FirstChildIndex(i);
   if (fc != kNoIndex) {
-    if (nodes_[fc].first < first) return false;
+    if (N(fc).first < first) return false;
     auto last_it = std::prev(ChildEnd(i));
-    if (nodes_[last_it->child].last > last) return false;
+    if (N(last_it->child).last > last) return false;
   }
   return true;
 }
 
 absl::Status ResourceTree::Adjust(ResourceId id, uint64_t start,
                                   uint64_t size) {
-  EnsureIndex();
   const uint32_t i = IndexOf(id);
   if (i == kNoIndex) return Stale(id, "adjust_resource");
   const Range r = Range::FromStartSizeWrapping(start, size);
@@ -256,7 +260,7 @@ absl::Status ResourceTree::Adjust(ResourceId id, uint64_t start,
                      ": it would leave its parent, reach a sibling or "
                      "uncover a child"));
   }
-  MoveNode(i, r.first(), r.last());
+  store_.Move(i, r.first(), r.last());
   return absl::OkStatus();
 }
 
@@ -266,16 +270,16 @@ absl::Status ResourceTree::Adjust(ResourceId id, uint64_t start,
 bool ResourceTree::FindSpace(uint32_t root, uint32_t old, uint64_t size,
                              uint64_t new_flags, const AllocConstraint& c,
                              Range* out) const {
-  const Node& rt = nodes_[root];
+  const Node& rt = N(root);
   auto this_it = ChildBegin(root);
   auto at_end = [&](ChildIter it) {
     return it == Index().end() || it->parent != root;
   };
   uint64_t tmp_start = rt.first;
   // A child at the root's start: begin after it (its start - 1 would wrap).
-  if (!at_end(this_it) && nodes_[this_it->child].first == rt.first) {
-    tmp_start = this_it->child == old ? nodes_[old].first
-                                      : nodes_[this_it->child].last + 1;
+  if (!at_end(this_it) && N(this_it->child).first == rt.first) {
+    tmp_start = this_it->child == old ? N(old).first
+                                      : N(this_it->child).last + 1;
     ++this_it;
   }
   // Without `old`, gaps that end before c.min cannot be used: start at the
@@ -283,8 +287,8 @@ bool ResourceTree::FindSpace(uint32_t root, uint32_t old, uint64_t size,
   if (old == kNoIndex && c.min > tmp_start) {
     auto p = ChildAtOrBefore(root, c.min);
     if (!at_end(p) && !at_end(this_it) && p->start >= this_it->start) {
-      if (nodes_[p->child].last == rt.last) return false;
-      tmp_start = nodes_[p->child].last + 1;
+      if (N(p->child).last == rt.last) return false;
+      tmp_start = N(p->child).last + 1;
       this_it = std::next(p);
     }
   }
@@ -295,7 +299,7 @@ bool ResourceTree::FindSpace(uint32_t root, uint32_t old, uint64_t size,
     // Gaps start ever later: once past c.max, none can be used.
     if (tmp_start > c.max) return false;
     const uint64_t tmp_end =
-        !have_this ? rt.last : (t == old ? nodes_[t].last : nodes_[t].first - 1);
+        !have_this ? rt.last : (t == old ? N(t).last : N(t).first - 1);
     if (tmp_end >= tmp_start) {
       const uint64_t s = std::max(tmp_start, c.min);
       const uint64_t e = std::min(tmp_end, c.max);
@@ -320,8 +324,8 @@ bool ResourceTree::FindSpace(uint32_t root, uint32_t old, uint64_t size,
         }
       }
     }
-    if (!have_this || nodes_[t].last == rt.last) return false;
-    if (t != old) tmp_start = nodes_[t].last + 1;
+    if (!have_this || N(t).last == rt.last) return false;
+    if (t != old) tmp_start = N(t).last + 1;
     ++this_it;
   }
 }
@@ -329,7 +333,6 @@ bool ResourceTree::FindSpace(uint32_t root, uint32_t old, uint64_t size,
 absl::StatusOr<ResourceId> ResourceTree::Allocate(
     ResourceId root, const ResourceSpec& spec, uint64_t size,
     const AllocConstraint& constraint) {
-  EnsureIndex();
   const uint32_t p = IndexOf(root);
   if (p == kNoIndex) return Stale(root, "allocate_resource");
   Range r;
@@ -342,18 +345,17 @@ absl::StatusOr<ResourceId> ResourceTree::Allocate(
                         spec.name, size, Describe(p), constraint.min,
                         constraint.max, constraint.align));
   }
-  const uint32_t i =
-      AllocateNode(r, names_.Intern(spec.name), spec.flags, spec.desc, p);
-  LinkNode(i);
-  return MakeId(i);
+  if (const uint32_t chunk = FenceConflict(p); chunk != kNoIndex) {
+    return FenceStatus("allocate_resource", r, spec.name, chunk);
+  }
+  return MakeId(AddNode(r, spec.name, spec.flags, spec.desc, p));
 }
 
 absl::Status ResourceTree::Reallocate(ResourceId id, uint64_t size,
                                       const AllocConstraint& constraint) {
-  EnsureIndex();
   const uint32_t i = IndexOf(id);
   if (i == kNoIndex) return Stale(id, "reallocate_resource");
-  const uint32_t root = nodes_[i].parent;
+  const uint32_t root = N(i).parent;
   if (root == kNoIndex) {
     return MakeKernelStatus(KernelOutcome::kContractViolation, kerrno::kEINVAL,
                             ResourceId(),
@@ -361,7 +363,7 @@ absl::Status ResourceTree::Reallocate(ResourceId id, uint64_t size,
                             "parent to allocate from");
   }
   Range r;
-  if (!FindSpace(root, i, size, nodes_[i].flags, constraint, &r)) {
+  if (!FindSpace(root, i, size, N(i).flags, constraint, &r)) {
     return MakeKernelStatus(
         KernelOutcome::kError, kerrno::kEBUSY, ResourceId(),
         absl::StrFormat("reallocate_resource %s to size %#x: no free space",
@@ -369,9 +371,9 @@ absl::Status ResourceTree::Reallocate(ResourceId id, uint64_t size,
   }
   const Range old = NodeRange(i);
   // resource_contains() is false for UNSET resources.
-  const bool unset = (nodes_[i].flags & iores::kUnset) != 0;
+  const bool unset = (N(i).flags & iores::kUnset) != 0;
   if (!unset && r.Contains(old)) {
-    MoveNode(i, r.first(), r.last());
+    store_.Move(i, r.first(), r.last());
     return absl::OkStatus();
   }
   if (FirstChildIndex(i) != kNoIndex) {
@@ -381,17 +383,16 @@ absl::Status ResourceTree::Reallocate(ResourceId id, uint64_t size,
                      r.ToString(), ": it has children and cannot move"));
   }
   if (!unset && old.Contains(r)) {
-    MoveNode(i, r.first(), r.last());
+    store_.Move(i, r.first(), r.last());
     return absl::OkStatus();
   }
   // Release and request at the new place. The space came from the gaps
   // around `i`, so nothing else can be there.
-  UnlinkNode(i);
+  store_.Unlink(i);
   const bool fits = PlacementConflict(root, r) == kNoIndex;
   RESTREE_CHECK(fits, "reallocate_resource found space that is taken");
-  nodes_[i].first = r.first();
-  nodes_[i].last = r.last();
-  LinkNode(i);
+  store_.Link(i);
+  store_.Move(i, r.first(), r.last());
   return absl::OkStatus();
 }
 
@@ -403,25 +404,24 @@ absl::StatusOr<ResourceId> ResourceTree::RequestRegion(ResourceId parent,
                                                        uint64_t n,
                                                        absl::string_view name,
                                                        uint64_t flags) {
-  EnsureIndex();
   uint32_t p = IndexOf(parent);
   if (p == kNoIndex) return Stale(parent, "__request_region");
   flags = KernelIntFlags(flags);
   const Range r = Range::FromStartSizeWrapping(start, n);
   for (;;) {
-    const Node& pn = nodes_[p];
+    const Node& pn = N(p);
     const uint64_t res_flags =
         ResourceType(pn.flags) | ResourceExtType(pn.flags) | iores::kBusy |
         flags;
     const uint32_t res_desc = pn.desc;
     const uint32_t conflict = PlacementConflict(p, r);
     if (conflict == kNoIndex) {
-      const uint32_t i =
-          AllocateNode(r, names_.Intern(name), res_flags, res_desc, p);
-      LinkNode(i);
-      return MakeId(i);
+      if (const uint32_t chunk = FenceConflict(p); chunk != kNoIndex) {
+        return FenceStatus("__request_region", r, name, chunk);
+      }
+      return MakeId(AddNode(r, name, res_flags, res_desc, p));
     }
-    const uint64_t cflags = nodes_[conflict].flags;
+    const uint64_t cflags = N(conflict).flags;
     if (conflict != p && (cflags & iores::kBusy) == 0) {
       p = conflict;
       continue;
@@ -444,7 +444,6 @@ absl::StatusOr<ResourceId> ResourceTree::RequestRegion(ResourceId parent,
 
 absl::Status ResourceTree::ReleaseRegion(ResourceId parent, uint64_t start,
                                          uint64_t n) {
-  EnsureIndex();
   uint32_t p = IndexOf(parent);
   if (p == kNoIndex) return Stale(parent, "__release_region");
   const Range r = Range::FromStartSizeWrapping(start, n);
@@ -461,11 +460,11 @@ absl::Status ResourceTree::ReleaseRegion(ResourceId parent, uint64_t start,
   for (;;) {
     auto it = ChildAtOrBefore(p, r.first());
     if (it == Index().end() || it->parent != p ||
-        nodes_[it->child].last < r.last()) {
+        N(it->child).last < r.last()) {
       return nonexistent();
     }
     const uint32_t c = it->child;
-    if ((nodes_[c].flags & iores::kBusy) == 0) {
+    if ((N(c).flags & iores::kBusy) == 0) {
       p = c;
       continue;
     }
@@ -480,7 +479,6 @@ absl::Status ResourceTree::ReleaseRegion(ResourceId parent, uint64_t start,
 
 absl::StatusOr<ResourceId> ResourceTree::ReleaseMemRegionAdjustable(
     uint64_t start, uint64_t size) {
-  EnsureIndex();
   const Range r = Range::FromStartSizeWrapping(start, size);
   if (size == 0 || !r.valid()) {
     return MakeKernelStatus(
@@ -509,11 +507,11 @@ absl::StatusOr<ResourceId> ResourceTree::ReleaseMemRegionAdjustable(
     if (it == Index().end() || it->parent != p) return not_found();
     c = it->child;
     // The kernel stops at the first child starting at or after `end`.
-    if (nodes_[c].first >= r.last() || nodes_[c].last < r.last()) {
+    if (N(c).first >= r.last() || N(c).last < r.last()) {
       return not_found();
     }
-    if ((nodes_[c].flags & iores::kMem) == 0) return not_found();
-    if ((nodes_[c].flags & iores::kBusy) != 0) break;
+    if ((N(c).flags & iores::kMem) == 0) return not_found();
+    if ((N(c).flags & iores::kBusy) != 0) break;
     p = c;
   }
   const Range cr = NodeRange(c);
@@ -531,14 +529,14 @@ absl::StatusOr<ResourceId> ResourceTree::ReleaseMemRegionAdjustable(
     if (!CanAdjust(c, r.last() + 1, cr.last())) {
       return warn("children would be left outside the remaining part");
     }
-    MoveNode(c, r.last() + 1, cr.last());
+    store_.Move(c, r.last() + 1, cr.last());
     return ResourceId();
   }
   if (cr.last() == r.last()) {
     if (!CanAdjust(c, cr.first(), r.first() - 1)) {
       return warn("children would be left outside the remaining part");
     }
-    MoveNode(c, cr.first(), r.first() - 1);
+    store_.Move(c, cr.first(), r.first() - 1);
     return ResourceId();
   }
   // Split into [cr.first, start-1] (the original node) and [end+1, cr.last]
@@ -546,7 +544,7 @@ absl::StatusOr<ResourceId> ResourceTree::ReleaseMemRegionAdjustable(
   std::vector<uint32_t> move_up;
   bool fits = true;
   for (auto it = ChildBegin(c); it != Index().end() && it->parent == c; ++it) {
-    const Node& k = nodes_[it->child];
+    const Node& k = N(it->child);
     if (profile_.split_reparents_children && k.first > r.last()) {
       move_up.push_back(it->child);
     } else if (k.last >= r.first()) {
@@ -559,12 +557,11 @@ absl::StatusOr<ResourceId> ResourceTree::ReleaseMemRegionAdjustable(
                       "children it already moved; restree keeps the tree)"
                     : "children above the cut would be orphaned");
   }
-  const uint32_t high =
-      AllocateNode(Range(r.last() + 1, cr.last()), nodes_[c].name,
-                   nodes_[c].flags, nodes_[c].desc, p);
-  MoveNode(c, cr.first(), r.first() - 1);
-  LinkNode(high);
-  for (uint32_t k : move_up) Reparent(k, high);
+  const uint32_t high = store_.Allocate(Range(r.last() + 1, cr.last()),
+                                        N(c).name, N(c).flags, N(c).desc, p);
+  store_.Move(c, cr.first(), r.first() - 1);
+  store_.Link(high);
+  for (uint32_t k : move_up) store_.SetParent(k, high);
   return MakeId(high);
 }
 
@@ -572,11 +569,10 @@ absl::StatusOr<ResourceId> ResourceTree::ReleaseMemRegionAdjustable(
 // merge_system_ram_resource()
 
 absl::StatusOr<ResourceId> ResourceTree::MergeSystemRam(ResourceId id) {
-  EnsureIndex();
   const uint32_t i = IndexOf(id);
   if (i == kNoIndex) return Stale(id, "merge_system_ram_resource");
   constexpr uint64_t kNeed = iores::kSystemRam | iores::kBusy;
-  if ((nodes_[i].flags & kNeed) != kNeed) {
+  if ((N(i).flags & kNeed) != kNeed) {
     return MakeKernelStatus(
         KernelOutcome::kWarned, 0, ResourceId(),
         absl::StrCat("merge_system_ram_resource ", Describe(i),
@@ -588,30 +584,30 @@ absl::StatusOr<ResourceId> ResourceTree::MergeSystemRam(ResourceId id) {
                             "merge_system_ram_resource of the root: the "
                             "kernel dereferences its NULL parent");
   }
-  nodes_[i].flags |= iores::kSysramMergeable;
+  store_.SetFlags(i, N(i).flags | iores::kSysramMergeable);
   auto mergeable = [&](uint32_t a, uint32_t b) {
-    const Node& x = nodes_[a];
-    const Node& y = nodes_[b];
-    // The kernel compares name pointers; restree compares text (names_.Get
-    // is cheap, and equal ids are equal text).
+    const Node& x = N(a);
+    const Node& y = N(b);
+    // The kernel compares name pointers; restree compares text (a name's
+    // text is one load away, and equal ids are equal text).
     return x.flags == y.flags && x.last + 1 == y.first &&
-           (x.name == y.name || names_.Get(x.name) == names_.Get(y.name)) &&
+           (x.name == y.name || store_.name(a) == store_.name(b)) &&
            x.desc == y.desc && FirstChildIndex(a) == kNoIndex &&
            FirstChildIndex(b) == kNoIndex;
   };
   const uint32_t next = NextSiblingIndex(i);
   if (next != kNoIndex && mergeable(i, next)) {
-    const uint64_t last = nodes_[next].last;
-    UnlinkNode(next);
-    FreeNode(next);
-    nodes_[i].last = last;
+    const uint64_t last = N(next).last;
+    store_.Unlink(next);
+    store_.Free(next);
+    store_.Move(i, N(i).first, last);
   }
   const uint32_t prev = PrevSiblingIndex(i);
   if (prev != kNoIndex && mergeable(prev, i)) {
-    const uint64_t last = nodes_[i].last;
-    UnlinkNode(i);
-    FreeNode(i);
-    nodes_[prev].last = last;
+    const uint64_t last = N(i).last;
+    store_.Unlink(i);
+    store_.Free(i);
+    store_.Move(prev, N(prev).first, last);
     return MakeId(prev);
   }
   return MakeId(i);
@@ -639,13 +635,13 @@ class ResourceTree::GfrCursor {
       started_ = true;
     }
     if (!descending_) {
-      while (Valid(at_) && t_.nodes_[at_->child].last < cand.first()) ++at_;
+      while (Valid(at_) && t_.N(at_->child).last < cand.first()) ++at_;
       return Valid(at_) && at_->start <= cand.last() ? at_->child : kNoIndex;
     }
     while (Valid(at_) && at_->start > cand.last()) at_ = Prev(at_);
     uint32_t lowest = kNoIndex;
     for (ChildIter j = at_;
-         Valid(j) && t_.nodes_[j->child].last >= cand.first(); j = Prev(j)) {
+         Valid(j) && t_.N(j->child).last >= cand.first(); j = Prev(j)) {
       lowest = j->child;
       at_ = Prev(j);  // the next candidate lies below `lowest`
     }
@@ -670,10 +666,9 @@ class ResourceTree::GfrCursor {
 absl::StatusOr<ResourceId> ResourceTree::GetFreeMemRegion(
     ResourceId base, uint64_t size, uint64_t align, absl::string_view name,
     uint32_t desc, FreeRegionMode mode) {
-  EnsureIndex();
   const uint32_t b = IndexOf(base);
   if (b == kNoIndex) return Stale(base, "get_free_mem_region");
-  const Node bn = nodes_[b];
+  const Node bn = N(b);
   size = KernelAlign(size, align);
   const uint64_t step = profile_.gfr_step_is_align ? align : size;
   const uint64_t limit = std::min(bn.last, profile_.physmem_end);
@@ -724,14 +719,14 @@ absl::StatusOr<ResourceId> ResourceTree::GetFreeMemRegion(
       // too (a lower one for ascending, the lowest for descending): jump.
       const absl::uint128 s = step;
       if (mode.descending) {
-        const Node& cn = nodes_[c];
+        const Node& cn = N(c);
         if (cn.first < size) return erange();
         const uint64_t target = cn.first - size;  // highest start that fits
         const absl::uint128 k = (absl::uint128(addr) - target + s - 1) / s;
         if (k * s > addr) return erange();
         addr -= static_cast<uint64_t>(k * s);
       } else {
-        const absl::uint128 k = (absl::uint128(nodes_[c].last) - addr) / s + 1;
+        const absl::uint128 k = (absl::uint128(N(c).last) - addr) / s + 1;
         absl::uint128 next = absl::uint128(addr) + k * s;
         // Stop at the first candidate whose range would wrap, so that the
         // check above sees it. That candidate comes before `next`, so it is
@@ -750,17 +745,22 @@ absl::StatusOr<ResourceId> ResourceTree::GetFreeMemRegion(
     if (mode.request_region) {
       absl::StatusOr<ResourceId> id =
           RequestRegion(root(), cand.first(), size, name, 0);
-      if (!id.ok()) return erange();
-      nodes_[IndexOf(*id)].desc = desc;
+      if (!id.ok()) {
+        // The fence's refusal is not the kernel's failed request: say so.
+        const KernelError e = GetKernelError(id.status());
+        if (chunk_fence_ && IsChunk(e.conflict)) return id.status();
+        return erange();
+      }
+      store_.SetDesc(IndexOf(*id), desc);
       return id;
     }
     // The kernel's __insert_resource() fails (and the search ends) when the
     // candidate reaches past `base`.
     if (!Range(bn.first, bn.last).Contains(cand)) return erange();
-    const uint32_t i =
-        AllocateNode(cand, names_.Intern(name), iores::kMem, desc, b);
-    LinkNode(i);
-    return MakeId(i);
+    if (const uint32_t chunk = FenceConflict(b); chunk != kNoIndex) {
+      return FenceStatus("get_free_mem_region", cand, name, chunk);
+    }
+    return MakeId(AddNode(cand, name, iores::kMem, desc, b));
   }
 }
 
@@ -786,7 +786,6 @@ RegionIntersection ResourceTree::RegionIntersects(uint64_t start,
                                                   uint64_t size,
                                                   uint64_t flags,
                                                   uint32_t desc) const {
-  EnsureIndex();
   const Range res = Range::FromStartSizeWrapping(start, size);
   int type = 0;
   int other = 0;
@@ -800,7 +799,7 @@ RegionIntersection ResourceTree::RegionIntersects(uint64_t start,
     if (NodeRange(it->child).Overlaps(res)) top.push_back(it->child);
   }
   for (uint32_t p : top) {
-    const Node& pn = nodes_[p];
+    const Node& pn = N(p);
     if (IsTypeMatch(pn.flags, pn.desc, flags, desc)) {
       ++type;
       continue;
@@ -826,7 +825,7 @@ RegionIntersection ResourceTree::RegionIntersects(uint64_t start,
       }
       const uint32_t dp = cit->child;
       ++cit;
-      const Node& dn = nodes_[dp];
+      const Node& dn = N(dp);
       if (!NodeRange(dp).Overlaps(res)) continue;
       if (IsTypeMatch(dn.flags, dn.desc, flags, desc)) {
         ++type;
@@ -855,7 +854,6 @@ RegionIntersection ResourceTree::RegionIntersects(uint64_t start,
 
 absl::StatusOr<std::vector<WalkMatch>> ResourceTree::Walk(
     uint32_t desc, uint64_t flags, uint64_t start, uint64_t end) const {
-  EnsureIndex();
   std::vector<WalkMatch> out;
   while (start < end) {
     // The first node in pre-order that overlaps [start, end] and matches.
@@ -870,7 +868,7 @@ absl::StatusOr<std::vector<WalkMatch>> ResourceTree::Walk(
       }
       const uint32_t c = cit->child;
       ++cit;
-      const Node& n = nodes_[c];
+      const Node& n = N(c);
       // Pre-order starts never decrease: past `end`, nothing follows.
       if (n.first > end) break;
       if (n.last < start) continue;
@@ -881,7 +879,7 @@ absl::StatusOr<std::vector<WalkMatch>> ResourceTree::Walk(
       stack.emplace_back(c, FirstChildReaching(c, start));
     }
     if (found == kNoIndex) break;
-    const Node& n = nodes_[found];
+    const Node& n = N(found);
     WalkMatch m;
     m.range = Range(std::max(start, n.first), std::min(end, n.last));
     m.flags = n.flags;

@@ -37,8 +37,22 @@ absl::string_view InvariantKindName(InvariantViolation::Kind kind) {
       return "overlapping-siblings";
     case InvariantViolation::Kind::kPartialOverlap:
       return "partial-overlap";
-    case InvariantViolation::Kind::kBrokenLink:
-      return "broken-link";
+    case InvariantViolation::Kind::kRootSlot:
+      return "root-slot";
+    case InvariantViolation::Kind::kDeadParent:
+      return "dead-parent";
+    case InvariantViolation::Kind::kLiveCount:
+      return "live-count";
+    case InvariantViolation::Kind::kFreeList:
+      return "free-list";
+    case InvariantViolation::Kind::kIndexEntry:
+      return "index-entry";
+    case InvariantViolation::Kind::kCycle:
+      return "cycle";
+    case InvariantViolation::Kind::kSlotOrder:
+      return "slot-order";
+    case InvariantViolation::Kind::kNameRefs:
+      return "name-refs";
     case InvariantViolation::Kind::kUnreachable:
       return "unreachable";
     case InvariantViolation::Kind::kPreorderNotMonotone:
@@ -65,75 +79,27 @@ ResourceTree ResourceTree::Ioport(uint64_t io_space_limit,
 }
 
 ResourceTree::ResourceTree(const ResourceSpec& root, KernelProfile profile)
-    : profile_(std::move(profile)) {
-  RESTREE_CHECK(root.range.valid(), "the root range must not be inverted");
-  Node n{};
-  n.first = root.range.first();
-  n.last = root.range.last();
-  n.flags = root.flags;
-  n.desc = root.desc;
-  n.name = names_.Intern(root.name);
-  n.parent = kNoIndex;
-  n.generation = 1;
-  nodes_.push_back(n);
-  live_count_ = 1;
-}
+    : profile_(std::move(profile)),
+      store_(root.range, root.name, root.flags, root.desc) {}
 
-ResourceTree::ResourceTree(const ResourceTree& other)
-    : profile_(other.profile_),
-      nodes_(other.nodes_),
-      free_slots_(other.free_slots_),
-      preorder_slots_(other.preorder_slots_),
-      names_(other.names_),
-      live_count_(other.live_count_) {
-  // Another thread may be building other's index (a const method): copy it
-  // only once it is complete, else leave ours to be built from the nodes.
-  if (other.index_state_->built.load(std::memory_order_acquire)) {
-    children_ = other.children_;
-  } else {
-    index_state_->built.store(false, std::memory_order_relaxed);
-  }
-}
-
-ResourceTree& ResourceTree::operator=(const ResourceTree& other) {
-  if (this != &other) *this = ResourceTree(other);
-  return *this;
+ResourceTree ResourceTree::FromStore(internal::NodeStore store,
+                                     KernelProfile profile) {
+  ResourceTree t({Range(0, 0), "", 0, 0}, std::move(profile));
+  t.store_ = std::move(store);
+  return t;
 }
 
 // -----------------------------------------------------------------------------
 // Slots and the child index.
 
 uint32_t ResourceTree::IndexOf(ResourceId id) const {
-  if (!id.valid() || id.index_ >= nodes_.size()) return kNoIndex;
-  if (nodes_[id.index_].generation != id.generation_) return kNoIndex;
+  if (!id.valid() || id.index_ >= store_.slot_count()) return kNoIndex;
+  if (store_.node(id.index_).generation != id.generation_) return kNoIndex;
   return id.index_;
 }
 
 bool ResourceTree::Contains(ResourceId id) const {
   return IndexOf(id) != kNoIndex;
-}
-
-void ResourceTree::BuildIndex() const {
-  std::lock_guard<std::mutex> lock(index_state_->mu);
-  if (index_state_->built.load(std::memory_order_relaxed)) return;
-  RESTREE_CHECK(preorder_slots_ && free_slots_.empty(),
-                "no child index for a tree whose slots are not in pre-order");
-  // Counting sort of the nodes by parent: `first[p]` becomes the position of
-  // p's first entry. Slots are in pre-order, so each parent's children come
-  // in increasing start order, the result is sorted by (parent, start), and
-  // the B-tree is built by appending at its end.
-  const size_t n = nodes_.size();
-  std::vector<uint32_t, internal::HugePageAllocator<uint32_t>> first(n + 1, 0);
-  for (size_t i = 1; i < n; ++i) ++first[nodes_[i].parent + 1];
-  for (size_t p = 1; p <= n; ++p) first[p] += first[p - 1];
-  std::vector<ChildKey, internal::HugePageAllocator<ChildKey>> sorted(n - 1);
-  for (uint32_t i = 1; i < n; ++i) {
-    const Node& node = nodes_[i];
-    sorted[first[node.parent]++] = ChildKey{node.parent, i, node.first};
-  }
-  first = decltype(first)();
-  children_ = ChildIndex(sorted.begin(), sorted.end());
-  index_state_->built.store(true, std::memory_order_release);
 }
 
 ResourceTree::ChildIter ResourceTree::ChildBegin(uint32_t parent) const {
@@ -165,7 +131,7 @@ ResourceTree::ChildIter ResourceTree::FirstChildReaching(uint32_t parent,
                                                          uint64_t addr) const {
   auto it = ChildAtOrBefore(parent, addr);
   if (it == Index().end() || it->parent != parent) return ChildBegin(parent);
-  if (nodes_[it->child].last < addr) return std::next(it);
+  if (N(it->child).last < addr) return std::next(it);
   return it;
 }
 
@@ -182,7 +148,7 @@ uint32_t ResourceTree::LowestOverlappingChild(uint32_t parent,
   auto it = Index().upper_bound(ChildKey{parent, 0, r.first()});
   if (it != Index().begin()) {
     auto prev = std::prev(it);
-    if (prev->parent == parent && nodes_[prev->child].last >= r.first()) {
+    if (prev->parent == parent && N(prev->child).last >= r.first()) {
       return prev->child;
     }
   }
@@ -199,7 +165,7 @@ uint32_t ResourceTree::FirstChildIndex(uint32_t parent) const {
 }
 
 uint32_t ResourceTree::NextSiblingIndex(uint32_t i) const {
-  const Node& n = nodes_[i];
+  const Node& n = N(i);
   if (n.parent == kNoIndex) return kNoIndex;
   auto it = Index().upper_bound(ChildKey{n.parent, 0, n.first});
   if (it == Index().end() || it->parent != n.parent) return kNoIndex;
@@ -207,7 +173,7 @@ uint32_t ResourceTree::NextSiblingIndex(uint32_t i) const {
 }
 
 uint32_t ResourceTree::PrevSiblingIndex(uint32_t i) const {
-  const Node& n = nodes_[i];
+  const Node& n = N(i);
   if (n.parent == kNoIndex) return kNoIndex;
   auto it = Index().lower_bound(ChildKey{n.parent, 0, n.first});
   if (it == Index().begin()) return kNoIndex;
@@ -216,57 +182,20 @@ uint32_t ResourceTree::PrevSiblingIndex(uint32_t i) const {
   return it->child;
 }
 
-uint32_t ResourceTree::AllocateNode(const Range& r, uint32_t name,
-                                    uint64_t flags, uint32_t desc,
-                                    uint32_t parent) {
-  // A deferred index build must not see the new slot (it is linked later):
-  // the index exists before any slot is allocated.
-  assert(index_state_->built.load(std::memory_order_relaxed));
-  uint32_t i;
-  if (!free_slots_.empty()) {
-    i = free_slots_.back();
-    free_slots_.pop_back();
-  } else {
-    RESTREE_CHECK(nodes_.size() < kNoIndex - 1, "too many resources");
-    i = static_cast<uint32_t>(nodes_.size());
-    nodes_.push_back(Node{});
-  }
-  Node& n = nodes_[i];
-  n.first = r.first();
-  n.last = r.last();
-  n.flags = flags;
-  n.desc = desc;
-  n.name = name;
-  n.parent = parent;
-  // Odd generations are live, even ones free (so a stale id never matches).
-  ++n.generation;
-  if (n.generation == 0) n.generation = 1;
-  ++live_count_;
+uint32_t ResourceTree::LastChildIndex(uint32_t parent) const {
+  auto end = ChildEnd(parent);
+  if (end == Index().begin()) return kNoIndex;
+  auto it = std::prev(end);
+  return it->parent == parent ? it->child : kNoIndex;
+}
+
+uint32_t ResourceTree::AddNode(const Range& r, absl::string_view name,
+                               uint64_t flags, uint32_t desc,
+                               uint32_t parent) {
+  const uint32_t i =
+      store_.Allocate(r, store_.Intern(name), flags, desc, parent);
+  store_.Link(i);
   return i;
-}
-
-void ResourceTree::LinkNode(uint32_t i) {
-  const Node& n = nodes_[i];
-  const bool inserted =
-      MutableIndex().insert(ChildKey{n.parent, i, n.first}).second;
-  RESTREE_CHECK(inserted, "two siblings with the same start");
-}
-
-void ResourceTree::UnlinkNode(uint32_t i) {
-  const Node& n = nodes_[i];
-  ChildIndex& index = MutableIndex();
-  auto it = index.find(ChildKey{n.parent, i, n.first});
-  RESTREE_CHECK(it != index.end() && it->child == i,
-                "unlinking a node that is not linked");
-  index.erase(it);
-}
-
-void ResourceTree::FreeNode(uint32_t i) {
-  Node& n = nodes_[i];
-  ++n.generation;
-  n.parent = kNoIndex;
-  free_slots_.push_back(i);
-  --live_count_;
 }
 
 void ResourceTree::FreeSubtree(uint32_t i) {
@@ -274,27 +203,10 @@ void ResourceTree::FreeSubtree(uint32_t i) {
   for (size_t k = 0; k < doomed.size(); ++k) {
     AppendChildIndices(doomed[k], &doomed);
   }
-  for (uint32_t d : doomed) UnlinkNode(d);
-  for (uint32_t d : doomed) FreeNode(d);
-}
-
-void ResourceTree::MoveNode(uint32_t i, uint64_t first, uint64_t last) {
-  Node& n = nodes_[i];
-  if (n.first != first && n.parent != kNoIndex) {
-    UnlinkNode(i);
-    n.first = first;
-    n.last = last;
-    LinkNode(i);
-  } else {
-    n.first = first;
-    n.last = last;
-  }
-}
-
-void ResourceTree::Reparent(uint32_t c, uint32_t parent) {
-  UnlinkNode(c);
-  nodes_[c].parent = parent;
-  LinkNode(c);
+  for (uint32_t d : doomed) store_.Unlink(d);
+  // Free in reverse, so the slots go back to the free list in the order a
+  // rollback expects (any order would keep the tree valid).
+  for (auto it = doomed.rbegin(); it != doomed.rend(); ++it) store_.Free(*it);
 }
 
 // -----------------------------------------------------------------------------
@@ -308,11 +220,11 @@ absl::StatusOr<ResourceView> ResourceTree::Get(ResourceId id) const {
 ResourceView ResourceTree::View(ResourceId id) const {
   const uint32_t i = IndexOf(id);
   RESTREE_CHECK(i != kNoIndex, "View() of a stale id");
-  const Node& n = nodes_[i];
+  const Node& n = N(i);
   ResourceView v;
   v.id = id;
   v.range = Range(n.first, n.last);
-  v.name = names_.Get(n.name);
+  v.name = store_.names().Get(n.name);
   v.flags = n.flags;
   v.desc = n.desc;
   v.parent = n.parent == kNoIndex ? ResourceId() : MakeId(n.parent);
@@ -328,30 +240,29 @@ Range ResourceTree::RangeOf(ResourceId id) const {
 absl::string_view ResourceTree::NameOf(ResourceId id) const {
   const uint32_t i = IndexOf(id);
   RESTREE_CHECK(i != kNoIndex, "NameOf() of a stale id");
-  return names_.Get(nodes_[i].name);
+  return store_.names().Get(N(i).name);
 }
 
 uint64_t ResourceTree::FlagsOf(ResourceId id) const {
   const uint32_t i = IndexOf(id);
   RESTREE_CHECK(i != kNoIndex, "FlagsOf() of a stale id");
-  return nodes_[i].flags;
+  return N(i).flags;
 }
 
 uint32_t ResourceTree::DescOf(ResourceId id) const {
   const uint32_t i = IndexOf(id);
   RESTREE_CHECK(i != kNoIndex, "DescOf() of a stale id");
-  return nodes_[i].desc;
+  return N(i).desc;
 }
 
 ResourceId ResourceTree::ParentOf(ResourceId id) const {
   const uint32_t i = IndexOf(id);
   RESTREE_CHECK(i != kNoIndex, "ParentOf() of a stale id");
-  const uint32_t p = nodes_[i].parent;
+  const uint32_t p = N(i).parent;
   return p == kNoIndex ? ResourceId() : MakeId(p);
 }
 
 ResourceId ResourceTree::FirstChild(ResourceId id) const {
-  EnsureIndex();
   const uint32_t i = IndexOf(id);
   RESTREE_CHECK(i != kNoIndex, "FirstChild() of a stale id");
   const uint32_t c = FirstChildIndex(i);
@@ -359,7 +270,6 @@ ResourceId ResourceTree::FirstChild(ResourceId id) const {
 }
 
 ResourceId ResourceTree::LastChild(ResourceId id) const {
-  EnsureIndex();
   const uint32_t i = IndexOf(id);
   RESTREE_CHECK(i != kNoIndex, "LastChild() of a stale id");
   auto end = ChildEnd(i);
@@ -369,7 +279,6 @@ ResourceId ResourceTree::LastChild(ResourceId id) const {
 }
 
 ResourceId ResourceTree::NextSibling(ResourceId id) const {
-  EnsureIndex();
   const uint32_t i = IndexOf(id);
   RESTREE_CHECK(i != kNoIndex, "NextSibling() of a stale id");
   const uint32_t s = NextSiblingIndex(i);
@@ -377,7 +286,6 @@ ResourceId ResourceTree::NextSibling(ResourceId id) const {
 }
 
 ResourceId ResourceTree::PrevSibling(ResourceId id) const {
-  EnsureIndex();
   const uint32_t i = IndexOf(id);
   RESTREE_CHECK(i != kNoIndex, "PrevSibling() of a stale id");
   const uint32_t s = PrevSiblingIndex(i);
@@ -385,7 +293,6 @@ ResourceId ResourceTree::PrevSibling(ResourceId id) const {
 }
 
 std::vector<ResourceId> ResourceTree::Children(ResourceId id) const {
-  EnsureIndex();
   const uint32_t i = IndexOf(id);
   RESTREE_CHECK(i != kNoIndex, "Children() of a stale id");
   std::vector<ResourceId> out;
@@ -399,8 +306,8 @@ int ResourceTree::Depth(ResourceId id) const {
   uint32_t i = IndexOf(id);
   RESTREE_CHECK(i != kNoIndex, "Depth() of a stale id");
   int depth = -1;
-  while (nodes_[i].parent != kNoIndex) {
-    i = nodes_[i].parent;
+  while (N(i).parent != kNoIndex) {
+    i = N(i).parent;
     ++depth;
   }
   return depth;
@@ -408,12 +315,12 @@ int ResourceTree::Depth(ResourceId id) const {
 
 void ResourceTree::ForEachPreorder(
     absl::FunctionRef<void(ResourceId, int)> fn) const {
-  if (preorder_slots_) {
+  if (store_.preorder_slots()) {
     // Slot order is the pre-order: a node's parent is on the path of
     // ancestors of the node before it, so the path gives the depth.
     std::vector<uint32_t> path = {kRootIndex};
-    for (uint32_t i = 1; i < nodes_.size(); ++i) {
-      const uint32_t p = nodes_[i].parent;
+    for (uint32_t i = 1; i < store_.slot_count(); ++i) {
+      const uint32_t p = N(i).parent;
       while (path.back() != p) {
         path.pop_back();
         RESTREE_CHECK(!path.empty(), "slots are not in pre-order");
@@ -441,18 +348,17 @@ void ResourceTree::ForEachPreorder(
 
 std::vector<ResourceId> ResourceTree::PreorderIds() const {
   std::vector<ResourceId> out;
-  out.reserve(live_count_ - 1);
+  out.reserve(store_.live_count() - 1);
   ForEachPreorder([&](ResourceId id, int) { out.push_back(id); });
   return out;
 }
 
 ResourceId ResourceTree::Lookup(uint64_t addr) const {
-  EnsureIndex();
   uint32_t cur = kRootIndex;
   for (;;) {
     auto it = ChildAtOrBefore(cur, addr);
     if (it == Index().end() || it->parent != cur ||
-        nodes_[it->child].last < addr) {
+        N(it->child).last < addr) {
       return MakeId(cur);
     }
     cur = it->child;
@@ -461,7 +367,6 @@ ResourceId ResourceTree::Lookup(uint64_t addr) const {
 
 ResourceId ResourceTree::LookupResource(ResourceId parent,
                                         uint64_t start) const {
-  EnsureIndex();
   const uint32_t p = IndexOf(parent);
   if (p == kNoIndex) return ResourceId();
   auto it = Index().find(ChildKey{p, 0, start});
@@ -474,21 +379,21 @@ ResourceId ResourceTree::LookupResource(ResourceId parent,
 absl::Status ResourceTree::SetFlags(ResourceId id, uint64_t flags) {
   const uint32_t i = IndexOf(id);
   if (i == kNoIndex) return Stale(id, "set flags");
-  nodes_[i].flags = flags;
+  store_.SetFlags(i, flags);
   return absl::OkStatus();
 }
 
 absl::Status ResourceTree::SetDesc(ResourceId id, uint32_t desc) {
   const uint32_t i = IndexOf(id);
   if (i == kNoIndex) return Stale(id, "set desc");
-  nodes_[i].desc = desc;
+  store_.SetDesc(i, desc);
   return absl::OkStatus();
 }
 
 absl::Status ResourceTree::Rename(ResourceId id, absl::string_view name) {
   const uint32_t i = IndexOf(id);
   if (i == kNoIndex) return Stale(id, "rename");
-  nodes_[i].name = names_.Intern(name);
+  store_.SetName(i, store_.Intern(name));
   return absl::OkStatus();
 }
 
@@ -512,19 +417,19 @@ std::string ResourceTree::DescribeRange(const Range& r, uint64_t flags,
 }
 
 std::string ResourceTree::Describe(uint32_t i) const {
-  const Node& n = nodes_[i];
-  return DescribeRange(NodeRange(i), n.flags, names_.Get(n.name));
+  const Node& n = N(i);
+  return DescribeRange(NodeRange(i), n.flags, store_.names().Get(n.name));
 }
 
 // -----------------------------------------------------------------------------
 // Invariants.
 
 std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
-  EnsureIndex();
   using Kind = InvariantViolation::Kind;
   std::vector<InvariantViolation> out;
+  const size_t slots = store_.slot_count();
   auto id_of = [&](uint32_t i) {
-    return i < nodes_.size() ? MakeId(i) : ResourceId();
+    return i < slots ? MakeId(i) : ResourceId();
   };
   auto report = [&](Kind kind, std::vector<uint32_t> nodes,
                     std::string message) {
@@ -534,70 +439,85 @@ std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
     v.message = std::move(message);
     out.push_back(std::move(v));
   };
-  auto live = [&](uint32_t i) {
-    return i < nodes_.size() && (nodes_[i].generation & 1) == 1;
-  };
+  auto live = [&](uint32_t i) { return store_.IsLive(i); };
 
   // Bookkeeping: the root, live count, free list, names.
-  if (nodes_.empty() || !live(kRootIndex) ||
-      nodes_[kRootIndex].parent != kNoIndex) {
-    report(Kind::kBrokenLink, {kRootIndex}, "the root slot is not a live root");
+  if (slots == 0 || !live(kRootIndex) || N(kRootIndex).parent != kNoIndex) {
+    report(Kind::kRootSlot, {kRootIndex}, "the root slot is not a live root");
     return out;
   }
+  const internal::NameTable& names = store_.names();
+  // Holders per interned name id, to check the reference counts.
+  std::vector<uint32_t> holders(names.size(), 0);
   size_t live_nodes = 0;
-  for (uint32_t i = 0; i < nodes_.size(); ++i) {
+  for (uint32_t i = 0; i < slots; ++i) {
     if (!live(i)) continue;
     ++live_nodes;
-    const Node& n = nodes_[i];
+    const Node& n = N(i);
     if (n.first > n.last) {
       report(Kind::kInvalidRange, {i},
              absl::StrFormat("%s has start > end", Describe(i)));
     }
-    if (!names_.Valid(n.name)) {
+    if (!names.Valid(n.name)) {
       report(Kind::kBadName, {i},
              absl::StrFormat("node %d has name id %#x, not in the name table",
                              i, n.name));
+    } else if (n.name < holders.size()) {
+      ++holders[n.name];
     }
     if (i != kRootIndex && !live(n.parent)) {
-      report(Kind::kBrokenLink, {i},
+      report(Kind::kDeadParent, {i},
              absl::StrFormat("node %d has a dead parent slot %d", i,
                              n.parent));
     }
   }
-  if (live_nodes != live_count_) {
-    report(Kind::kBrokenLink, {},
-           absl::StrFormat("%d live slots but the tree counts %d", live_nodes,
-                           live_count_));
+  // While a transaction is open, freed nodes keep their names referenced
+  // (for a rollback): the counts are only exact between transactions.
+  if (!store_.in_transaction()) {
+    for (uint32_t id = 1; id < holders.size(); ++id) {
+      if (names.RefCount(id) != holders[id]) {
+        report(Kind::kNameRefs, {},
+               absl::StrFormat("name \"%s\" (id %d) has %d references but "
+                               "%d nodes hold it",
+                               names.RefCount(id) != 0 ? names.Get(id) : "",
+                               id, names.RefCount(id), holders[id]));
+      }
+    }
   }
-  for (uint32_t f : free_slots_) {
+  if (live_nodes != store_.live_count()) {
+    report(Kind::kLiveCount, {},
+           absl::StrFormat("%d live slots but the tree counts %d", live_nodes,
+                           store_.live_count()));
+  }
+  for (uint32_t f : store_.free_slots()) {
     if (live(f)) {
-      report(Kind::kBrokenLink, {f},
+      report(Kind::kFreeList, {f},
              absl::StrFormat("slot %d is both live and on the free list", f));
     }
   }
 
   // The child index: every entry names a live child whose parent and start
   // it records; each non-root live node appears exactly once.
-  std::vector<uint32_t> entries(nodes_.size(), 0);
+  std::vector<uint32_t> entries(slots, 0);
   for (const ChildKey& k : Index()) {
     if (!live(k.child) || k.child == kRootIndex) {
-      report(Kind::kBrokenLink, {k.child},
+      report(Kind::kIndexEntry, {k.child},
              absl::StrFormat("index entry for dead or root slot %d", k.child));
       continue;
     }
     ++entries[k.child];
-    const Node& n = nodes_[k.child];
+    const Node& n = N(k.child);
     if (n.parent != k.parent || n.first != k.start) {
-      report(Kind::kBrokenLink, {k.child, k.parent},
+      report(Kind::kIndexEntry, {k.child, k.parent},
              absl::StrFormat("index says %s is under slot %d at %#x; the node "
                              "says slot %d at %#x",
                              Describe(k.child), k.parent, k.start, n.parent,
                              n.first));
     }
   }
-  for (uint32_t i = 1; i < nodes_.size(); ++i) {
+  for (uint32_t i = 1; i < slots; ++i) {
     if (live(i) && entries[i] != 1) {
-      report(Kind::kBrokenLink, {i},
+      report(Kind::kIndexEntry, {i},
              absl::StrFormat("%s appears %d times in the child index",
                              Describe(i), entries[i]));
     }
@@ -605,7 +525,7 @@ std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
 
   // Per level: containment, order, disjointness. Reachability from the root
   // through the index, in pre-order, with start monotone.
-  std::vector<bool> seen(nodes_.size(), false);
+  std::vector<bool> seen(slots, false);
   seen[kRootIndex] = true;
   size_t reached = 1;
   bool have_prev = false;
@@ -615,16 +535,17 @@ std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
   // While the tree says its slots are in pre-order (ForEachPreorder() then
   // walks them in slot order), the walk must visit slot 1, 2, 3, ...
   uint32_t expected_slot = 1;
-  if (preorder_slots_ && !free_slots_.empty()) {
-    report(Kind::kBrokenLink, {free_slots_.front()},
+  const bool preorder_slots = store_.preorder_slots();
+  if (preorder_slots && !store_.free_slots().empty()) {
+    report(Kind::kSlotOrder, {store_.free_slots().front()},
            "slots are marked as in pre-order but some are free");
   }
   while (!stack.empty()) {
     const uint32_t p = stack.back();
     stack.pop_back();
-    if (p != kRootIndex && preorder_slots_ && expected_slot != kNoIndex) {
+    if (p != kRootIndex && preorder_slots && expected_slot != kNoIndex) {
       if (p != expected_slot) {
-        report(Kind::kBrokenLink, {p},
+        report(Kind::kSlotOrder, {p},
                absl::StrFormat("slots are marked as in pre-order but %s, "
                                "slot %d, is visited where slot %d should be",
                                Describe(p), p, expected_slot));
@@ -634,13 +555,13 @@ std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
       }
     }
     if (p != kRootIndex) {
-      if (have_prev && nodes_[p].first < prev_start) {
+      if (have_prev && N(p).first < prev_start) {
         report(Kind::kPreorderNotMonotone, {prev_node, p},
                absl::StrFormat("pre-order visits %s after %s",
                                Describe(p), Describe(prev_node)));
       }
       have_prev = true;
-      prev_start = nodes_[p].first;
+      prev_start = N(p).first;
       prev_node = p;
     }
     std::vector<uint32_t> kids;
@@ -649,14 +570,14 @@ std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
          ++it) {
       const uint32_t c = it->child;
       if (!live(c)) continue;
-      const Node& n = nodes_[c];
-      if (n.first < nodes_[p].first || n.last > nodes_[p].last) {
+      const Node& n = N(c);
+      if (n.first < N(p).first || n.last > N(p).last) {
         report(Kind::kOutsideParent, {c, p},
                absl::StrFormat("%s is not inside its parent %s", Describe(c),
                                Describe(p)));
       }
       if (prev_kid != kNoIndex) {
-        const Node& a = nodes_[prev_kid];
+        const Node& a = N(prev_kid);
         if (a.first >= n.first) {
           report(Kind::kUnsortedSiblings, {prev_kid, c},
                  absl::StrFormat("%s comes before %s", Describe(prev_kid),
@@ -669,7 +590,7 @@ std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
       }
       prev_kid = c;
       if (seen[c]) {
-        report(Kind::kBrokenLink, {c},
+        report(Kind::kCycle, {c},
                absl::StrFormat("%s is reached twice (a cycle?)", Describe(c)));
         continue;
       }
@@ -681,7 +602,7 @@ std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
     for (auto it = kids.rbegin(); it != kids.rend(); ++it) stack.push_back(*it);
   }
   if (reached != live_nodes) {
-    for (uint32_t i = 0; i < nodes_.size(); ++i) {
+    for (uint32_t i = 0; i < slots; ++i) {
       if (live(i) && !seen[i]) {
         report(Kind::kUnreachable, {i},
                absl::StrFormat("%s is not reachable from the root",
@@ -694,21 +615,21 @@ std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
   // (first ascending, last descending), every interval must nest in the
   // innermost open interval that reaches it, or start after it ends.
   std::vector<uint32_t> all;
-  for (uint32_t i = 0; i < nodes_.size(); ++i) {
-    if (live(i) && nodes_[i].first <= nodes_[i].last) all.push_back(i);
+  for (uint32_t i = 0; i < slots; ++i) {
+    if (live(i) && N(i).first <= N(i).last) all.push_back(i);
   }
   std::sort(all.begin(), all.end(), [&](uint32_t a, uint32_t b) {
-    if (nodes_[a].first != nodes_[b].first) {
-      return nodes_[a].first < nodes_[b].first;
+    if (N(a).first != N(b).first) {
+      return N(a).first < N(b).first;
     }
-    return nodes_[a].last > nodes_[b].last;
+    return N(a).last > N(b).last;
   });
   std::vector<uint32_t> open;
   for (uint32_t i : all) {
-    while (!open.empty() && nodes_[open.back()].last < nodes_[i].first) {
+    while (!open.empty() && N(open.back()).last < N(i).first) {
       open.pop_back();
     }
-    if (!open.empty() && nodes_[open.back()].last < nodes_[i].last) {
+    if (!open.empty() && N(open.back()).last < N(i).last) {
       report(Kind::kPartialOverlap, {open.back(), i},
              absl::StrFormat("%s and %s partially overlap",
                              Describe(open.back()), Describe(i)));

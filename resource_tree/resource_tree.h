@@ -75,14 +75,12 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/btree_set.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "resource_tree/flags.h"
-#include "resource_tree/internal/huge_page_allocator.h"
-#include "resource_tree/internal/name_table.h"
+#include "resource_tree/internal/node_store.h"
 #include "resource_tree/kernel_profile.h"
 #include "resource_tree/kernel_status.h"
 #include "resource_tree/range.h"
@@ -162,7 +160,15 @@ struct InvariantViolation {
     kUnsortedSiblings,    // siblings not in increasing start order
     kOverlappingSiblings, // consecutive siblings overlap
     kPartialOverlap,      // two nodes neither disjoint nor nested
-    kBrokenLink,          // index and parent links disagree
+    // The tree's own bookkeeping, one kind per check:
+    kRootSlot,            // slot 0 is not a live root
+    kDeadParent,          // a live node's parent slot is free
+    kLiveCount,           // the live count disagrees with the slots
+    kFreeList,            // a live slot on the free list
+    kIndexEntry,          // child index entry missing, doubled or wrong
+    kCycle,               // a node reached twice from the root
+    kSlotOrder,           // slots marked as pre-order are not
+    kNameRefs,            // a name's reference count != its holders
     kUnreachable,         // a live node not reachable from the root
     kPreorderNotMonotone, // pre-order walk goes back in address
     kBadName,             // a name id outside the name table
@@ -174,6 +180,33 @@ struct InvariantViolation {
   std::string message;
 };
 absl::string_view InvariantKindName(InvariantViolation::Kind kind);
+
+// Which resources InsertOver() may cut in two at the new window's edge.
+struct SplitPolicy {
+  // Exact names of splittable resources (matched by text).
+  std::vector<std::string> splittable = {"System RAM", "Reserved",
+                                         "Soft Reserved"};
+  bool Splittable(absl::string_view name) const;
+};
+
+// Options of ResourceTree::Grow().
+struct GrowPolicy {
+  // Let each ancestor that `new_range` does not fit in grow too, just
+  // enough (to the smallest range holding both), as FreeBSD's
+  // pcib_grow_window() grows bridge windows up a chain.
+  bool grow_ancestors = false;
+};
+
+// The rule chunk sizes follow: a multiple of 256 MiB x interleave ways,
+// or exactly the memory-block size.
+struct ChunkGeometry {
+  uint64_t chunk_size = uint64_t{256} << 20;
+  uint32_t ways = 1;  // 1, 2, 3, 4, 6, 8, 12 or 16
+  uint64_t memory_block_size = uint64_t{128} << 20;
+  // The most chunk nodes one call may create (bad input must not take
+  // unbounded memory).
+  uint64_t max_new_chunks = uint64_t{1} << 24;
+};
 
 class ResourceTree {
  public:
@@ -192,8 +225,12 @@ class ResourceTree {
   // destroyed or assigned to.
   ResourceTree(ResourceTree&&) = default;
   ResourceTree& operator=(ResourceTree&&) = default;
-  ResourceTree(const ResourceTree& other);
-  ResourceTree& operator=(const ResourceTree& other);
+  ResourceTree(const ResourceTree& other) = default;
+  ResourceTree& operator=(const ResourceTree& other) = default;
+
+  // A tree made of a store that TreeBuilder filled (its only use).
+  static ResourceTree FromStore(internal::NodeStore store,
+                                KernelProfile profile);
 
   // ---------------------------------------------------------------------------
   // Navigation. All O(1) unless noted; an invalid or stale id is a
@@ -202,7 +239,7 @@ class ResourceTree {
   ResourceId root() const { return MakeId(kRootIndex); }
   const KernelProfile& profile() const { return profile_; }
   // Number of nodes, the root included.
-  size_t size() const { return live_count_; }
+  size_t size() const { return store_.live_count(); }
 
   // True iff `id` names a node of this tree that has not been freed.
   bool Contains(ResourceId id) const;
@@ -380,6 +417,187 @@ class ResourceTree {
   [[nodiscard]] absl::Status Rename(ResourceId id, absl::string_view name);
 
   // ---------------------------------------------------------------------------
+  // Redesign operations: what kernel/resource.c lacks for CXL memory that
+  // comes and goes (docs/design.md, "Redesign operations"). Each is atomic:
+  // it runs inside a Transaction, and a failure rolls back every step it took,
+  // so the tree (ids and generations included) is exactly as before. Each
+  // failure is a KernelError with the errno a kernel implementation would
+  // return and, where one resource is in the way, that resource as the
+  // conflict (its range and name are in the message). A stale id is
+  // kNotFound / kContractViolation as everywhere else.
+  //
+  // Complexity: k is the number of nodes the operation creates, frees or
+  // moves, d the depth at the affected address; each costs O(d log n +
+  // k log n) unless it says otherwise, never O(n).
+
+  // Moves `id` to be a child of `new_parent`. Because ranges are laminar, a
+  // node whose range contains `id`'s range is an ancestor of `id` or a
+  // descendant with exactly `id`'s range, so an existing node can only
+  // change parent within a chain of nodes with `id`'s exact range (the
+  // "which of two equal ranges is the parent" question: window, region and
+  // Soft Reserved on one range). Cases:
+  //   * `new_parent` is `id`'s parent: nothing changes, OK.
+  //   * `new_parent` is a proper ancestor of `id` and every node strictly
+  //     between them has `id`'s range: `id` takes the place of the highest
+  //     of those nodes (whose parent is `new_parent`), that node becomes
+  //     `id`'s child with the chain below it intact, and `id`'s former
+  //     children go to `id`'s former parent. E.g. A > B > C > kids with
+  //     B == C in range, Reparent(C, A) gives A > C > B > kids.
+  //   * `new_parent` is a proper descendant of `id` and every node from
+  //     `id` down to `new_parent` has `id`'s range: `id` leaves the chain
+  //     (its child takes its place) and becomes the only child of
+  //     `new_parent`, adopting `new_parent`'s former children. E.g.
+  //     A > B > C > kids with B == C, Reparent(B, C) gives A > C > B > kids.
+  // Errors: EINVAL (kError) if `id` is the root, or `new_parent` does not
+  // contain `id`'s range (conflict: `new_parent`); EBUSY (kConflict) if
+  // `new_parent` contains `id`'s range but a node between them does not
+  // have `id`'s exact range, i.e. `id` would overlap a new sibling
+  // (conflict: that node, the highest such on the path). Reparenting
+  // existing resources under a *new* window is InsertOver().
+  // O((c + h) log n) for h nodes on the chain and c children moved.
+  [[nodiscard]] absl::Status Reparent(ResourceId id, ResourceId new_parent);
+
+  // Inserts `spec` as insert_resource() does (descending from `parent` to
+  // the deepest node that strictly contains it, adopting the children there
+  // that it covers), and in addition splits each resource that straddles
+  // one of its edges instead of failing:
+  //   * A straddling node X (it overlaps the new range and extends past
+  //     exactly one of its edges) is cut at that edge into a lower part,
+  //     which keeps X's id, and an upper part, a new node with X's name,
+  //     flags and desc. Of the two parts, the one inside the new range is
+  //     adopted by the new node; the other stays where X was.
+  //   * X's children are divided the same way: those wholly below the cut
+  //     stay with the lower part, those wholly above go to the upper part,
+  //     and the one child that may straddle the cut is split in turn (and
+  //     so on down; iteratively, not recursively).
+  //   * Every node that must be cut must be `policy.Splittable()`; the
+  //     first one that is not fails the operation (EBUSY, kConflict,
+  //     conflict: that node). Nodes are examined at the lower edge first,
+  //     top-down, then at the upper edge, top-down.
+  // With nothing to split this is exactly Insert() (same result, conflict
+  // and tree). Other errors are Insert()'s: EBUSY with conflict `parent`
+  // when `spec.range` is inverted or does not fit in `parent`. With the
+  // chunk fence on, a new node may neither land in a chunk nor adopt or
+  // split one (EBUSY, conflict: the chunk).
+  [[nodiscard]] absl::StatusOr<ResourceId> InsertOver(
+      ResourceId parent, const ResourceSpec& spec,
+      const SplitPolicy& policy = SplitPolicy());
+
+  // Grows `id` in place to `new_range`, which must contain its current
+  // range. Siblings that `new_range` covers entirely are adopted as `id`'s
+  // children (in order; `id`'s own children stay). Errors: EINVAL if `id`
+  // is the root, or `new_range` is inverted or does not contain `id`'s
+  // range; EBUSY (kConflict) on the lowest sibling `new_range` partially
+  // overlaps; EBUSY (conflict: the parent) if `new_range` does not fit in
+  // the parent and `grow_ancestors` is off. With `grow_ancestors`, each
+  // ancestor that must grow grows to the smallest range holding its old
+  // range and the range of the grown child, and must then overlap none of
+  // its own siblings (EBUSY, conflict: the lowest it overlaps; ancestors
+  // never adopt) and fit its own parent, up to the root, which never grows
+  // (EBUSY, conflict: the root). Checks go bottom-up; the first failure is
+  // reported. With nothing to adopt and no ancestor growing, this is
+  // Adjust(id, new_range.first(), size) when that succeeds.
+  [[nodiscard]] absl::Status Grow(ResourceId id, const Range& new_range,
+                                  const GrowPolicy& policy = GrowPolicy());
+
+  // Shrinks `id` in place to `new_range`, which must lie inside its current
+  // range and still cover every child. Errors: EINVAL if `id` is the root or
+  // `new_range` is inverted or not inside `id`'s range; EBUSY (kConflict) on
+  // the lowest child `new_range` does not cover.
+  [[nodiscard]] absl::Status Shrink(ResourceId id, const Range& new_range);
+
+  // ---------------------------------------------------------------------------
+  // CFMWS chunk reservation. A window's address space is divided into slots
+  // of `chunk_size` bytes counted from the window's start (the last slot may
+  // be shorter). A chunk is a child of the window named "CXL chunk" with
+  // flags IORESOURCE_MEM | iores::kRestreeChunk (restree's own bit, not a
+  // kernel flag) and desc IORES_DESC_CXL; it lies within one slot and is
+  // unused by definition (a region that claims chunks replaces them). In
+  // /proc/iomem form it renders as a line "CXL chunk" under the window.
+
+  // The name every chunk node has.
+  static constexpr absl::string_view kChunkName = "CXL chunk";
+  // Whether `id` is a chunk node.
+  bool IsChunk(ResourceId id) const;
+  // The chunk size ReserveChunks() last recorded for `window`, or 0.
+  uint64_t ChunkSizeOf(ResourceId window) const;
+
+  // Covers the free space of `window` with chunks: every stretch of a slot
+  // that no child of `window` overlaps becomes one chunk. Records
+  // `geometry.chunk_size` as the window's chunk size (ReturnToChunks() uses
+  // it). Returns the number of chunks created. Errors: EINVAL if `window` is
+  // the root or a chunk, `ways` is not a CXL interleave, or `chunk_size` is
+  // neither a non-zero multiple of 256 MiB x ways nor the memory-block size;
+  // E2BIG if more than `max_new_chunks` chunks would be created.
+  // O(c log n) for c children of `window` plus chunks created.
+  [[nodiscard]] absl::StatusOr<size_t> ReserveChunks(
+      ResourceId window, const ChunkGeometry& geometry);
+
+  // A region takes the place of the chunks `spec.range` covers: the range
+  // must begin at the start of a chunk of `window`, end at the end of a
+  // chunk, and be covered without a gap by chunks that are consecutive
+  // children of `window`. They are freed and `spec` (name, flags, desc) is
+  // linked in their place as a child of `window`. Errors: EINVAL if
+  // `spec.range` is inverted or not inside `window` (conflict: `window`);
+  // EBUSY (kConflict) on the first child of `window` in the range that is
+  // not a chunk; EINVAL if an edge cuts a chunk (conflict: that chunk) or a
+  // part of the range is not reserved (no conflict; the message names the
+  // free stretch). O(log n + k log n) for k chunks claimed.
+  [[nodiscard]] absl::StatusOr<ResourceId> ClaimChunks(
+      ResourceId window, const ResourceSpec& spec);
+
+  // The inverse of ClaimChunks(): frees `id` (a childless child of a window
+  // with a recorded chunk size) and covers its range with chunks, split at
+  // the window's slot boundaries. Returns the number of chunks created.
+  // Errors: EINVAL if `id` is the root or a chunk, or its parent has no
+  // recorded chunk size; EBUSY (kConflict) if `id` has children (conflict:
+  // the first). `id` is stale afterwards.
+  [[nodiscard]] absl::StatusOr<size_t> ReturnToChunks(ResourceId id);
+
+  // Frees every chunk of `window` and returns how many. With `shrink`, the
+  // window then shrinks to the smallest range holding its remaining
+  // children (unchanged if none remain). Errors: EINVAL if `window` is the
+  // root or a chunk. O(log n + k log n) for k chunks freed.
+  [[nodiscard]] absl::StatusOr<size_t> ReleaseUnusedChunks(ResourceId window,
+                                                           bool shrink);
+
+  // The allocation fence, on by default: no kernel-compatible operation
+  // (Request, Insert, InsertExpandToFit, Allocate, RequestRegion,
+  // GetFreeMemRegion and their wrappers) places a new node inside a chunk
+  // or adopts a chunk; such a call fails with EBUSY (kConflict) naming the
+  // chunk. Only ClaimChunks() consumes chunks. Turning it off makes chunks
+  // ordinary resources to those operations (the kernel's behaviour).
+  void set_chunk_fence(bool on) { chunk_fence_ = on; }
+  bool chunk_fence() const { return chunk_fence_; }
+
+  // ---------------------------------------------------------------------------
+  // Transactions. Every mutation below a Transaction records its inverse in
+  // the tree's undo journal; Commit() keeps the changes, destruction without
+  // Commit() (or Rollback()) undoes them in reverse order, restoring the
+  // tree exactly: the same nodes, ids and generations, names, the same
+  // rendering and the same CheckInvariants() result. Transactions nest (an
+  // inner rollback undoes only the inner steps). Rollback costs O(k log n)
+  // for the k primitive steps taken, never O(n); with no transaction open
+  // nothing is recorded. The tree must outlive the Transaction and must not
+  // be moved or copied-to while one is open.
+  class Transaction {
+   public:
+    explicit Transaction(ResourceTree* tree);
+    ~Transaction();
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    void Commit();
+    void Rollback();
+    // Primitive steps recorded since this transaction began.
+    size_t steps() const;
+
+   private:
+    ResourceTree* tree_;
+    size_t mark_;
+    bool open_ = true;
+  };
+
+  // ---------------------------------------------------------------------------
   // Kernel-compatible queries.
 
   // region_intersects(start, size, flags, desc) over the root's children
@@ -402,6 +620,11 @@ class ResourceTree {
   [[nodiscard]] absl::StatusOr<std::vector<WalkMatch>> WalkMem(
       uint64_t start, uint64_t end) const;
 
+  // "[mem 0x00001000-0x00001fff] "name"", as the kernel's %pR messages
+  // describe a resource (what every error message here uses).
+  static std::string DescribeRange(const Range& r, uint64_t flags,
+                                   absl::string_view name);
+
   // ---------------------------------------------------------------------------
   // Checking.
 
@@ -417,67 +640,25 @@ class ResourceTree {
 
  private:
   friend class ResourceTreeTestPeer;  // corrupts trees to test the checker
-  friend class TreeBuilder;           // bulk construction in pre-order
 
-  static constexpr uint32_t kRootIndex = 0;
-  static constexpr uint32_t kNoIndex = 0xffffffffu;
+  static constexpr uint32_t kRootIndex = internal::NodeStore::kRoot;
+  static constexpr uint32_t kNoIndex = internal::NodeStore::kNone;
 
-  // Trivially default-constructible on purpose: the node array can grow
-  // without writing (TreeBuilder::Split), and `Node{}` is all zero.
-  struct Node {
-    uint64_t first;
-    uint64_t last;
-    uint64_t flags;
-    uint32_t desc;
-    uint32_t name;
-    uint32_t parent;      // kNoIndex for the root
-    uint32_t generation;  // odd while live, even while free
-  };
-
-  // One entry per non-root node, ordered by (parent, start).
-  struct ChildKey {
-    uint32_t parent;
-    uint32_t child;
-    uint64_t start;
-  };
-  struct ChildKeyLess {
-    using is_transparent = void;
-    bool operator()(const ChildKey& a, const ChildKey& b) const {
-      return a.parent != b.parent ? a.parent < b.parent : a.start < b.start;
-    }
-  };
-  using ChildIndex = absl::btree_set<ChildKey, ChildKeyLess>;
+  using Node = internal::Node;
+  using ChildKey = internal::ChildKey;
+  using ChildIndex = internal::ChildIndex;
   using ChildIter = ChildIndex::const_iterator;
 
-  // The child index is built on first use (a tree from TreeBuilder has
-  // none). Every public method that reads or changes it calls EnsureIndex()
-  // once, on entry: one acquire load, where a check in the helpers would
-  // cost one per step of a search. The helpers then reach the index through
-  // Index() and MutableIndex(), which check (in debug builds) that it was
-  // built; MutableIndex() also records that the slots may no longer be in
-  // pre-order.
-  void EnsureIndex() const {
-    if (!index_state_->built.load(std::memory_order_acquire)) BuildIndex();
-  }
-  const ChildIndex& Index() const {
-    assert(index_state_->built.load(std::memory_order_relaxed));
-    return children_;
-  }
-  ChildIndex& MutableIndex() {
-    assert(index_state_->built.load(std::memory_order_relaxed));
-    preorder_slots_ = false;
-    return children_;
-  }
-  // Builds children_ from the parent links of slots in pre-order, under
-  // index_state_'s lock unless another thread got there first. O(n log n).
-  void BuildIndex() const;
+  // The child index, built on first use (see NodeStore::index()).
+  const ChildIndex& Index() const { return store_.index(); }
+  const Node& N(uint32_t i) const { return store_.node(i); }
 
   ResourceId MakeId(uint32_t index) const {
-    return ResourceId(index, nodes_[index].generation);
+    return ResourceId(index, store_.node(index).generation);
   }
   // The slot of a live id, or kNoIndex.
   uint32_t IndexOf(ResourceId id) const;
-  Range NodeRange(uint32_t i) const { return Range(nodes_[i].first, nodes_[i].last); }
+  Range NodeRange(uint32_t i) const { return store_.range(i); }
 
   // Child lookups at one level, all O(log n).
   ChildIter ChildBegin(uint32_t parent) const;
@@ -497,19 +678,15 @@ class ResourceTree {
   // child; kNoIndex if `r` fits.
   uint32_t PlacementConflict(uint32_t parent, const Range& r) const;
   uint32_t FirstChildIndex(uint32_t parent) const;
+  uint32_t LastChildIndex(uint32_t parent) const;
   uint32_t NextSiblingIndex(uint32_t i) const;
   uint32_t PrevSiblingIndex(uint32_t i) const;
 
-  uint32_t AllocateNode(const Range& r, uint32_t name, uint64_t flags,
-                        uint32_t desc, uint32_t parent);
-  void LinkNode(uint32_t i);    // adds the index entry for node i
-  void UnlinkNode(uint32_t i);  // removes it
-  void FreeNode(uint32_t i);    // slot back to the free list
-  void FreeSubtree(uint32_t i); // unlink + free i and all descendants
-  // Moves node i (already linked) to a new start/last, rekeying its entry.
-  void MoveNode(uint32_t i, uint64_t first, uint64_t last);
-  // Re-parents child c (linked under its current parent) to `parent`.
-  void Reparent(uint32_t c, uint32_t parent);
+  // A new linked node under `parent`.
+  uint32_t AddNode(const Range& r, absl::string_view name, uint64_t flags,
+                   uint32_t desc, uint32_t parent);
+  // Unlinks and frees i and all its descendants. Iterative.
+  void FreeSubtree(uint32_t i);
 
   // The checks of __insert_resource(): on success `*parent` and `*first`
   // (the first adopted child, or kNoIndex for a leaf insert) and `*count`
@@ -522,8 +699,8 @@ class ResourceTree {
     uint32_t conflict = kNoIndex;
   };
   InsertPlan PlanInsert(uint32_t parent, const Range& r) const;
-  uint32_t CommitInsert(const InsertPlan& plan, const Range& r, uint32_t name,
-                        uint64_t flags, uint32_t desc);
+  uint32_t CommitInsert(const InsertPlan& plan, const Range& r,
+                        absl::string_view name, uint64_t flags, uint32_t desc);
 
   class GfrCursor;  // get_free_mem_region's walk through a window's children
 
@@ -534,31 +711,38 @@ class ResourceTree {
   // The __adjust_resource() checks.
   bool CanAdjust(uint32_t i, uint64_t first, uint64_t last) const;
 
+  // The allocation fence: if it is on and a new node under `parent`
+  // (adopting `count` children from `first`) would land in or take a
+  // chunk, the chunk; else kNoIndex.
+  uint32_t FenceConflict(uint32_t parent, uint32_t first = kNoIndex,
+                         size_t count = 0) const;
+  absl::Status FenceStatus(absl::string_view op, const Range& r,
+                           absl::string_view name, uint32_t chunk) const;
+  bool IsChunkIndex(uint32_t i) const {
+    return (N(i).flags & iores::kRestreeChunk) != 0;
+  }
+  // Redesign helpers (redesign_ops.cc).
+  // Cuts x at `cut` (x.first < cut <= x.last): x keeps [x.first, cut - 1],
+  // a new node [cut, x.last] with x's name, flags and desc is linked under
+  // `high_parent` and takes x's children that start at or after `cut`.
+  uint32_t SplitAt(uint32_t x, uint64_t cut, uint32_t high_parent);
+  // The nodes to cut at `cut` below `parent`, top-down: the child of
+  // `parent` that has `cut` strictly inside (first < cut <= last), then its
+  // child that does, and so on.
+  std::vector<uint32_t> CutChain(uint32_t parent, uint64_t cut) const;
+  // Covers the parts of `span` (inside `window`, overlapping none of its
+  // children) with chunks cut at the window's slot boundaries.
+  void AddChunks(uint32_t window, const Range& span, uint64_t chunk_size);
+  // How many chunks AddChunks() would make for `span`.
+  uint64_t CountChunks(uint32_t window, const Range& span,
+                       uint64_t chunk_size) const;
+
   absl::Status Stale(ResourceId id, absl::string_view op) const;
-  // "[mem 0x00001000-0x00001fff] "name"", as the kernel's %pR messages.
-  static std::string DescribeRange(const Range& r, uint64_t flags,
-                                   absl::string_view name);
   std::string Describe(uint32_t i) const;
 
-  // Whether children_ is built; TreeBuilder makes trees without it.
-  struct IndexState {
-    std::atomic<bool> built{true};
-    std::mutex mu;  // taken to build it
-  };
-
   KernelProfile profile_;
-  std::vector<Node, internal::HugePageAllocator<Node>> nodes_;
-  std::vector<uint32_t> free_slots_;
-  // Read and written only through Index() and MutableIndex() (after
-  // EnsureIndex()); mutable for the deferred build.
-  mutable ChildIndex children_;
-  std::unique_ptr<IndexState> index_state_ = std::make_unique<IndexState>();
-  // True while slots [1, nodes_.size()) are exactly the nodes, in pre-order
-  // (a tree from TreeBuilder until its first structural change). Always true
-  // while the index is not built.
-  bool preorder_slots_ = true;
-  internal::NameTable names_;
-  size_t live_count_ = 0;
+  internal::NodeStore store_;
+  bool chunk_fence_ = true;
 };
 
 }  // namespace restree

@@ -30,24 +30,24 @@ class ResourceTreeTestPeer {
  public:
   static void SetRange(ResourceTree& t, ResourceId id, uint64_t first,
                        uint64_t last) {
-    auto& n = t.nodes_[t.IndexOf(id)];
+    auto& n = t.store_.nodes_[t.IndexOf(id)];
     n.first = first;
     n.last = last;
   }
   // Changes a node's start without rekeying its index entry.
   static void SetFirstOnly(ResourceTree& t, ResourceId id, uint64_t first) {
-    t.nodes_[t.IndexOf(id)].first = first;
+    t.store_.nodes_[t.IndexOf(id)].first = first;
   }
   static void DropIndexEntry(ResourceTree& t, ResourceId id) {
-    t.UnlinkNode(t.IndexOf(id));
+    t.store_.RawUnlink(t.IndexOf(id));
   }
   static void SetParentOnly(ResourceTree& t, ResourceId id, ResourceId p) {
-    t.nodes_[t.IndexOf(id)].parent = t.IndexOf(p);
+    t.store_.nodes_[t.IndexOf(id)].parent = t.IndexOf(p);
   }
   static void SetNameId(ResourceTree& t, ResourceId id, uint32_t name) {
-    t.nodes_[t.IndexOf(id)].name = name;
+    t.store_.nodes_[t.IndexOf(id)].name = name;
   }
-  static size_t NodeBytes() { return sizeof(ResourceTree::Node); }
+  static size_t NodeBytes() { return sizeof(internal::Node); }
 };
 
 namespace {
@@ -410,7 +410,7 @@ TEST_F(CheckerTest, OverlappingSiblingsAndPartialOverlap) {
 TEST_F(CheckerTest, IndexOutOfStep) {
   ResourceTreeTestPeer::SetFirstOnly(t_, b_, 0x3100);
   EXPECT_THAT(Kinds(t_.CheckInvariants()),
-              ::testing::Contains(InvariantViolation::Kind::kBrokenLink));
+              ::testing::Contains(InvariantViolation::Kind::kIndexEntry));
 }
 
 TEST_F(CheckerTest, UnreachableNode) {
@@ -418,13 +418,13 @@ TEST_F(CheckerTest, UnreachableNode) {
   const auto kinds = Kinds(t_.CheckInvariants());
   EXPECT_THAT(kinds,
               ::testing::Contains(InvariantViolation::Kind::kUnreachable));
-  EXPECT_THAT(kinds, ::testing::Contains(InvariantViolation::Kind::kBrokenLink));
+  EXPECT_THAT(kinds, ::testing::Contains(InvariantViolation::Kind::kIndexEntry));
 }
 
 TEST_F(CheckerTest, ParentLinkDisagreesWithIndex) {
   ResourceTreeTestPeer::SetParentOnly(t_, c_, b_);
   EXPECT_THAT(Kinds(t_.CheckInvariants()),
-              ::testing::Contains(InvariantViolation::Kind::kBrokenLink));
+              ::testing::Contains(InvariantViolation::Kind::kIndexEntry));
 }
 
 TEST_F(CheckerTest, BadNameId) {
@@ -905,7 +905,7 @@ TEST(DeferredIndexTest, CheckerCatchesSlotsOutOfPreorder) {
   ResourceTreeTestPeer::SetRange(t, second, 0x1000, 0x1fff);
   const std::vector<InvariantViolation> v = t.CheckInvariants();
   ASSERT_EQ(v.size(), 1u);
-  EXPECT_EQ(v[0].kind, InvariantViolation::Kind::kBrokenLink);
+  EXPECT_EQ(v[0].kind, InvariantViolation::Kind::kSlotOrder);
   EXPECT_THAT(v[0].message, HasSubstr("slots are marked as in pre-order"));
   EXPECT_THAT(v[0].nodes, ElementsAre(second));
 }

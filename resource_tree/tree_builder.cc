@@ -10,24 +10,38 @@
 namespace restree {
 
 TreeBuilder::TreeBuilder(const ResourceSpec& root, KernelProfile profile)
-    : tree_(root, std::move(profile)) {
+    : profile_(std::move(profile)),
+      store_(root.range, root.name, root.flags, root.desc) {
   // Nodes are added in pre-order and the index is left for the tree to build
   // on first use.
-  tree_.index_state_->built.store(false, std::memory_order_relaxed);
-  last_child_.push_back(ResourceTree::kNoIndex);
+  store_.index_state_->built.store(false, std::memory_order_relaxed);
+  last_child_.push_back(Store::kNone);
 }
 
 void TreeBuilder::Reserve(size_t n) {
-  tree_.nodes_.reserve(tree_.nodes_.size() + n);
+  store_.nodes_.reserve(store_.nodes_.size() + n);
   last_child_.reserve(last_child_.size() + n);
 }
 
+uint32_t TreeBuilder::Slot(ResourceId id) const {
+  // Nothing is freed while building: every slot has generation 1.
+  if (id.value() >> 32 != 1) return Store::kNone;
+  const uint32_t i = static_cast<uint32_t>(id.value());
+  return i < store_.slot_count() ? i : Store::kNone;
+}
+
+std::string TreeBuilder::Describe(uint32_t slot) const {
+  const internal::Node& n = store_.node(slot);
+  return ResourceTree::DescribeRange(store_.range(slot), n.flags,
+                                     store_.name(slot));
+}
+
 ResourceId TreeBuilder::LastChildOf(ResourceId id) const {
-  const uint32_t i = tree_.IndexOf(id);
-  if (i == ResourceTree::kNoIndex || last_child_[i] == ResourceTree::kNoIndex) {
+  const uint32_t i = Slot(id);
+  if (i == Store::kNone || last_child_[i] == Store::kNone) {
     return ResourceId();
   }
-  return tree_.MakeId(last_child_[i]);
+  return IdOf(last_child_[i]);
 }
 
 absl::StatusOr<ResourceId> TreeBuilder::Append(ResourceId parent,
@@ -36,13 +50,13 @@ absl::StatusOr<ResourceId> TreeBuilder::Append(ResourceId parent,
                                                ResourceId* other) {
   auto fail = [&](Problem p, uint32_t in_the_way, const char* what) {
     if (problem != nullptr) *problem = p;
-    if (other != nullptr) *other = tree_.MakeId(in_the_way);
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "%s %s: %s %s", spec.range.ToString(), spec.name, what,
-        tree_.Describe(in_the_way)));
+    if (other != nullptr) *other = IdOf(in_the_way);
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s %s: %s %s", spec.range.ToString(), spec.name,
+                        what, Describe(in_the_way)));
   };
-  const uint32_t p = split_ ? ResourceTree::kNoIndex : tree_.IndexOf(parent);
-  if (p == ResourceTree::kNoIndex) {
+  const uint32_t p = split_ ? Store::kNone : Slot(parent);
+  if (p == Store::kNone) {
     if (problem != nullptr) *problem = Problem::kOutsideParent;
     return absl::InvalidArgumentError(
         split_ ? "TreeBuilder::Append: after Split()"
@@ -50,64 +64,63 @@ absl::StatusOr<ResourceId> TreeBuilder::Append(ResourceId parent,
   }
   const Range& r = spec.range;
   if (!r.valid()) return fail(Problem::kInverted, p, "is inverted, under");
-  if (!tree_.NodeRange(p).Contains(r)) {
+  if (!store_.range(p).Contains(r)) {
     return fail(Problem::kOutsideParent, p, "is not inside its parent");
   }
   const uint32_t prev = last_child_[p];
-  if (prev != ResourceTree::kNoIndex &&
-      tree_.nodes_[prev].last >= r.first()) {
+  if (prev != Store::kNone && store_.node(prev).last >= r.first()) {
     return fail(Problem::kNotAfterSibling, prev,
                 "does not start after its previous sibling");
   }
-  RESTREE_CHECK(tree_.nodes_.size() < ResourceTree::kNoIndex - 1,
-                "too many resources");
+  RESTREE_CHECK(store_.slot_count() < Store::kNone - 1, "too many resources");
   // Nothing is ever freed here, so the new slot is the next one and
   // last_child_ grows with it; the slots stay in pre-order.
-  const uint32_t i = static_cast<uint32_t>(tree_.nodes_.size());
-  ResourceTree::Node n{};
+  const uint32_t i = static_cast<uint32_t>(store_.slot_count());
+  internal::Node n{};
   n.first = r.first();
   n.last = r.last();
   n.flags = spec.flags;
   n.desc = spec.desc;
-  n.name = tree_.names_.Intern(spec.name);
+  n.name = store_.names_.Intern(spec.name);
+  store_.names_.Ref(n.name);
   n.parent = p;
   n.generation = 1;
-  tree_.nodes_.push_back(n);
-  ++tree_.live_count_;
-  last_child_.push_back(ResourceTree::kNoIndex);
+  store_.nodes_.push_back(n);
+  ++store_.live_count_;
+  last_child_.push_back(Store::kNone);
   last_child_[p] = i;
   if (problem != nullptr) *problem = Problem::kNone;
-  return tree_.MakeId(i);
+  return IdOf(i);
 }
 
 ResourceTree TreeBuilder::Finish() && {
   RESTREE_CHECK(!split_, "Finish() after Split()");
   last_child_.clear();
   last_child_.shrink_to_fit();
-  return std::move(tree_);
+  return ResourceTree::FromStore(std::move(store_), std::move(profile_));
 }
 
 std::vector<TreeBuilder::Part> TreeBuilder::Split(size_t n, size_t max_nodes,
                                                   size_t max_name_bytes) {
-  RESTREE_CHECK(tree_.nodes_.size() == 1 && !split_,
+  RESTREE_CHECK(store_.slot_count() == 1 && !split_,
                 "Split() after Append() or Split()");
   split_ = true;
-  RESTREE_CHECK(max_nodes < ResourceTree::kNoIndex - 1, "too many resources");
+  RESTREE_CHECK(max_nodes < Store::kNone - 1, "too many resources");
   // Neither is written here: see HugePageAllocator and ReserveVerbatim().
-  tree_.nodes_.resize(1 + max_nodes);
+  store_.nodes_.resize(1 + max_nodes);
   internal::NameTable::VerbatimSpace names =
-      tree_.names_.ReserveVerbatim(1 + max_nodes, max_name_bytes);
-  names.entries[ResourceTree::kRootIndex] = {0, 0};  // the root's is interned
+      store_.names_.ReserveVerbatim(1 + max_nodes, max_name_bytes);
+  names.entries[Store::kRoot] = {0, 0};  // the root's is interned
   std::vector<Part> parts;
   parts.reserve(n);
   for (size_t k = 0; k < n; ++k) {
-    parts.push_back(Part(tree_.nodes_.data(), names, max_nodes, max_name_bytes,
-                         tree_.NodeRange(ResourceTree::kRootIndex)));
+    parts.push_back(Part(store_.nodes_.data(), names, max_nodes,
+                         max_name_bytes, store_.range(Store::kRoot)));
   }
   return parts;
 }
 
-TreeBuilder::Part::Part(ResourceTree::Node* nodes,
+TreeBuilder::Part::Part(internal::Node* nodes,
                         internal::NameTable::VerbatimSpace names,
                         size_t max_nodes, size_t max_name_bytes,
                         const Range& root)
@@ -115,7 +128,7 @@ TreeBuilder::Part::Part(ResourceTree::Node* nodes,
       names_(names),
       max_nodes_(max_nodes),
       max_name_bytes_(max_name_bytes) {
-  path_.push_back(Step{ResourceTree::kRootIndex, root});
+  path_.push_back(Step{Store::kRoot, root});
 }
 
 void TreeBuilder::Part::Begin(size_t nodes_before, size_t name_bytes_before,
@@ -146,7 +159,7 @@ TreeBuilder::Problem TreeBuilder::Part::Append(size_t level, const Range& r,
   if (size != 0) std::memcpy(names_.text + name_at_, name.data(), size);
   names_.entries[i] = internal::NameTable::VerbatimName{name_at_, size};
   name_at_ += size;
-  ResourceTree::Node& n = nodes_[i];
+  internal::Node& n = nodes_[i];
   n.first = r.first();
   n.last = r.last();
   n.flags = flags;
@@ -184,12 +197,12 @@ absl::StatusOr<ResourceTree> TreeBuilder::Join(std::vector<Part> parts) && {
     }
     prev = &p;
   }
-  tree_.nodes_.resize(next);
-  tree_.live_count_ = next;
-  tree_.names_.TrimVerbatim(next);
+  store_.nodes_.resize(next);
+  store_.live_count_ = next;
+  store_.names_.TrimVerbatim(next);
   last_child_.clear();
   last_child_.shrink_to_fit();
-  return std::move(tree_);
+  return ResourceTree::FromStore(std::move(store_), std::move(profile_));
 }
 
 }  // namespace restree

@@ -51,11 +51,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "resource_tree/internal/name_table.h"
+#include "resource_tree/internal/node_store.h"
 #include "resource_tree/resource_tree.h"
 
 namespace restree {
@@ -65,7 +67,7 @@ class TreeBuilder {
   explicit TreeBuilder(const ResourceSpec& root,
                        KernelProfile profile = KernelProfile::Debian61());
 
-  ResourceId root() const { return tree_.root(); }
+  ResourceId root() const { return IdOf(Store::kRoot); }
 
   // Makes room for `n` more nodes (an estimate: a bound that is too high
   // costs address space, not memory, until the nodes are appended).
@@ -90,9 +92,9 @@ class TreeBuilder {
                                                   ResourceId* other = nullptr);
 
   // The range and last child of a node appended so far (or the root).
-  Range RangeOf(ResourceId id) const { return tree_.RangeOf(id); }
+  Range RangeOf(ResourceId id) const { return store_.range(Slot(id)); }
   ResourceId LastChildOf(ResourceId id) const;
-  size_t size() const { return tree_.live_count_; }
+  size_t size() const { return store_.live_count(); }
 
   // The tree. The builder is left empty. Not after Split() (use Join()).
   ResourceTree Finish() &&;
@@ -125,7 +127,16 @@ class TreeBuilder {
   [[nodiscard]] absl::StatusOr<ResourceTree> Join(std::vector<Part> parts) &&;
 
  private:
-  ResourceTree tree_;
+  using Store = internal::NodeStore;
+  // The slot of an id this builder issued, or kNone.
+  uint32_t Slot(ResourceId id) const;
+  static ResourceId IdOf(uint32_t slot) {
+    return ResourceId::FromValue((uint64_t{1} << 32) | slot);
+  }
+  std::string Describe(uint32_t slot) const;
+
+  KernelProfile profile_;
+  Store store_;
   std::vector<uint32_t> last_child_;  // per slot, for Append()
   bool split_ = false;
 };
@@ -172,10 +183,10 @@ class alignas(64) TreeBuilder::Part {
     uint32_t index;
     Range range;
   };
-  Part(ResourceTree::Node* nodes, internal::NameTable::VerbatimSpace names,
+  Part(internal::Node* nodes, internal::NameTable::VerbatimSpace names,
        size_t max_nodes, size_t max_name_bytes, const Range& root);
 
-  ResourceTree::Node* nodes_;  // the tree's node array (index 0: the root)
+  internal::Node* nodes_;  // the tree's node array (index 0: the root)
   internal::NameTable::VerbatimSpace names_;  // entry k names node k
   size_t height_ = 1;          // path_[0, height_) is the path
   size_t max_nodes_;           // below the root

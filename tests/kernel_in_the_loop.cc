@@ -107,6 +107,8 @@ KernelLoop::KernelLoop(uint64_t physmem_end)
       }()),
       model_(kIomem, profile_),
       tree_(kIomem, profile_) {
+  // The kernel has no chunks (see Lockstep).
+  tree_.set_chunk_fence(false);
   if (!booted) {
     ka_init();
     booted = true;

@@ -66,7 +66,11 @@ NameTable& NameTable::operator=(const NameTable& other) {
   blocks_.clear();
   block_free_ = nullptr;
   block_left_ = 0;
+  free_text_.clear();
+  text_bytes_ = 0;
   for (absl::string_view v : other.views_) views_.push_back(Store(v));
+  refs_ = other.refs_;
+  free_ids_ = other.free_ids_;
   // Verbatim entries keep their ids; their text is copied without the
   // reserved space around it.
   size_t bytes = 0;
@@ -109,8 +113,19 @@ void NameTable::TrimVerbatim(size_t n) {
 
 absl::string_view NameTable::Store(absl::string_view name) {
   if (name.empty()) return absl::string_view();
-  if (name.size() > block_left_) {
-    const size_t n = name.size() > kBlockBytes / 4 ? name.size() : kBlockBytes;
+  // Every name takes a whole size class, so a freed stretch fits any name
+  // of its class.
+  const size_t cls = (name.size() + 7) / 8;
+  const size_t bytes = cls * 8;
+  if (cls < free_text_.size() && !free_text_[cls].empty()) {
+    char* p = free_text_[cls].back();
+    free_text_[cls].pop_back();
+    std::memcpy(p, name.data(), name.size());
+    return absl::string_view(p, name.size());
+  }
+  text_bytes_ += bytes;
+  if (bytes > block_left_) {
+    const size_t n = bytes > kBlockBytes / 4 ? bytes : kBlockBytes;
     blocks_.push_back(std::unique_ptr<char[]>(new char[n]));
     if (n != kBlockBytes) {
       // A long name gets a block of its own; the current block stays open.
@@ -124,9 +139,43 @@ absl::string_view NameTable::Store(absl::string_view name) {
   }
   std::memcpy(block_free_, name.data(), name.size());
   absl::string_view v(block_free_, name.size());
-  block_free_ += name.size();
-  block_left_ -= name.size();
+  block_free_ += bytes;
+  block_left_ -= bytes;
   return v;
+}
+
+uint32_t NameTable::HashOf(absl::string_view name) { return HashName(name); }
+
+void NameTable::Unref(uint32_t id) {
+  if (id == 0 || (id & kVerbatimBit) != 0) return;
+  RESTREE_CHECK(refs_[id] != 0, "NameTable::Unref() of an unheld name");
+  if (--refs_[id] == 0) Remove(id);
+}
+
+void NameTable::Remove(uint32_t id) {
+  const absl::string_view name = views_[id];
+  const size_t mask = slots_.size() - 1;
+  size_t i = HashName(name) & mask;
+  while (static_cast<uint32_t>(slots_[i]) != id + 1) i = (i + 1) & mask;
+  // Backward-shift deletion: move each later entry of the probe run into
+  // the hole when its home slot does not lie (cyclically) after the hole.
+  for (size_t j = (i + 1) & mask;; j = (j + 1) & mask) {
+    const uint64_t s = slots_[j];
+    if (s == 0) break;
+    const size_t home = static_cast<uint32_t>(s >> 32) & mask;
+    const bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+    if (stays) continue;
+    slots_[i] = s;
+    i = j;
+  }
+  slots_[i] = 0;
+  if (!name.empty()) {
+    const size_t cls = (name.size() + 7) / 8;
+    if (free_text_.size() <= cls) free_text_.resize(cls + 1);
+    free_text_[cls].push_back(const_cast<char*>(name.data()));
+  }
+  views_[id] = absl::string_view();
+  free_ids_.push_back(id);
 }
 
 uint32_t NameTable::Intern(absl::string_view name) {
@@ -143,11 +192,19 @@ uint32_t NameTable::Intern(absl::string_view name) {
 }
 
 uint32_t NameTable::Add(absl::string_view name, uint32_t h, size_t slot) {
-  const uint32_t id = static_cast<uint32_t>(views_.size());
-  RESTREE_CHECK(id < kVerbatimBit, "too many interned names");
-  views_.push_back(Store(name));
+  uint32_t id;
+  if (!free_ids_.empty()) {
+    id = free_ids_.back();
+    free_ids_.pop_back();
+    views_[id] = Store(name);
+  } else {
+    id = static_cast<uint32_t>(views_.size());
+    RESTREE_CHECK(id < kVerbatimBit, "too many interned names");
+    views_.push_back(Store(name));
+    refs_.push_back(0);
+  }
   slots_[slot] = (static_cast<uint64_t>(h) << 32) | (uint64_t{id} + 1);
-  if (views_.size() * 2 > slots_.size()) Grow();
+  if (live_names() * 2 > slots_.size()) Grow();
   return id;
 }
 

@@ -19,9 +19,17 @@
 // verbatim name and an interned one, or two verbatim ones): compare names by
 // text.
 //
-// Strings are never freed, so an `absl::string_view` returned by `Get()`
-// stays valid for the table's lifetime (and a copy of the table has its own
-// storage).
+// Interned names are reference-counted by their holders (`Ref()`,
+// `Unref()`): when the last holder lets go, the name leaves the table, its
+// id is reused by the next new name and its bytes by the next name of the
+// same size class, so churn through distinct names (region0, region1, ...)
+// keeps the table's memory flat. Id 0 (the empty name) is never freed.
+// Verbatim entries are not counted: they are written once by a bulk load
+// and live as long as the table.
+//
+// An `absl::string_view` returned by `Get()` stays valid until its name is
+// freed (for verbatim names: for the table's lifetime); a copy of the table
+// has its own storage.
 //
 // Complexity: `Intern()` is O(length) expected; `Get()` O(1); copying O(total
 // length). Memory: per interned name, its string, a 16-byte view and 16 to 32
@@ -33,6 +41,7 @@
 #ifndef RESTREE_RESOURCE_TREE_INTERNAL_NAME_TABLE_H_
 #define RESTREE_RESOURCE_TREE_INTERNAL_NAME_TABLE_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -65,9 +74,24 @@ class NameTable {
   NameTable(NameTable&&) = default;
   NameTable& operator=(NameTable&&) = default;
 
-  // The id of `name` among the interned names, adding it if new.
+  // The id of `name` among the interned names, adding it if new. A new
+  // name has no holders: the caller takes a reference with Ref() before it
+  // next calls Unref() on anything.
   // Precondition: fewer than 2^31 interned names.
   uint32_t Intern(absl::string_view name);
+  // Takes / drops one reference to `id`; no-op for id 0 and verbatim ids.
+  // Unref() of the last reference frees the name. O(1) expected.
+  void Ref(uint32_t id) {
+    if (id != 0 && (id & kVerbatimBit) == 0) ++refs_[id];
+  }
+  void Unref(uint32_t id);
+  // The number of references to an interned id (0 for id 0 and verbatim
+  // ids, which are not counted).
+  uint32_t RefCount(uint32_t id) const {
+    return id != 0 && (id & kVerbatimBit) == 0 && id < refs_.size()
+               ? refs_[id]
+               : 0;
+  }
 
   // The id of verbatim entry k.
   static uint32_t VerbatimId(uint32_t k) { return kVerbatimBit | k; }
@@ -87,13 +111,19 @@ class NameTable {
     const VerbatimName& v = verbatim_[id & ~kVerbatimBit];
     return absl::string_view(verbatim_text_.data() + v.offset, v.size);
   }
-  // True iff `id` names an entry of this table.
+  // True iff `id` names an entry of this table (a live interned name, or a
+  // verbatim entry).
   bool Valid(uint32_t id) const {
-    return (id & kVerbatimBit) == 0 ? id < views_.size()
-                                    : (id & ~kVerbatimBit) < verbatim_size_;
+    return (id & kVerbatimBit) == 0
+               ? id < views_.size() && (id == 0 || refs_[id] != 0)
+               : (id & ~kVerbatimBit) < verbatim_size_;
   }
-  // The number of interned names.
+  // The number of interned ids in use or free for reuse (ids are below it).
   uint32_t size() const { return static_cast<uint32_t>(views_.size()); }
+  // The number of interned names with holders, the empty name included.
+  size_t live_names() const { return views_.size() - free_ids_.size(); }
+  // Bytes of storage held for interned names' text (for memory tests).
+  size_t text_bytes() const { return text_bytes_; }
 
  private:
   static constexpr uint32_t kVerbatimBit = 0x80000000u;
@@ -102,13 +132,23 @@ class NameTable {
   uint32_t Add(absl::string_view name, uint32_t h, size_t slot);
   // Doubles the slot array, re-placing every id by its stored hash.
   void Grow();
-  // A copy of `name` in the table's own storage.
+  // A copy of `name` in the table's own storage (a freed stretch of its
+  // size class if there is one).
   absl::string_view Store(absl::string_view name);
+  // Removes interned `id` (no holders left) from the slots; frees its id
+  // and bytes for reuse.
+  void Remove(uint32_t id);
+  static uint32_t HashOf(absl::string_view name);
 
   // 0 = empty; else (hash << 32) | (id + 1). Size is a power of two.
   using Slots = std::vector<uint64_t, HugePageAllocator<uint64_t>>;
   Slots slots_;
   std::vector<absl::string_view> views_;  // by id, into blocks_
+  std::vector<uint32_t> refs_;            // by id
+  std::vector<uint32_t> free_ids_;        // ids of removed names
+  // Freed name storage by size class (the size rounded up to 8 bytes).
+  std::vector<std::vector<char*>> free_text_;
+  size_t text_bytes_ = 0;
   std::vector<std::unique_ptr<char[]>> blocks_;
   char* block_free_ = nullptr;  // the unused tail of blocks_.back()
   size_t block_left_ = 0;

@@ -140,8 +140,73 @@ TEST(NameTable, ValidKnowsBothKinds) {
   EXPECT_TRUE(t.Valid(0));
   EXPECT_FALSE(t.Valid(1));
   EXPECT_FALSE(t.Valid(NameTable::VerbatimId(0)));
-  t.Intern("a");
+  t.Ref(t.Intern("a"));
   EXPECT_TRUE(t.Valid(1));
+  t.Unref(1);
+  EXPECT_FALSE(t.Valid(1));
+}
+
+TEST(NameTable, LastUnrefFreesTheNameAndItsIdIsReused) {
+  NameTable t;
+  const uint32_t a = t.Intern("region0");
+  t.Ref(a);
+  t.Ref(a);
+  t.Unref(a);
+  EXPECT_TRUE(t.Valid(a));
+  EXPECT_EQ(t.RefCount(a), 1u);
+  t.Unref(a);
+  EXPECT_FALSE(t.Valid(a));
+  EXPECT_EQ(t.live_names(), 1u);  // the empty name
+  const uint32_t b = t.Intern("region1");
+  EXPECT_EQ(b, a);
+  EXPECT_EQ(t.Get(b), "region1");
+  // The freed name is gone from the hash table: interning it again gives a
+  // new id with the new text.
+  t.Ref(b);
+  const uint32_t c = t.Intern("region0");
+  EXPECT_NE(c, b);
+  EXPECT_EQ(t.Get(c), "region0");
+}
+
+// Deleting from the open-addressing table must keep every other name
+// findable (backward-shift deletion moves entries of a probe run).
+TEST(NameTable, RemovalKeepsTheOthersFindable) {
+  NameTable t;
+  std::vector<uint32_t> ids;
+  for (int i = 0; i < 2000; ++i) {
+    ids.push_back(t.Intern("name" + std::to_string(i)));
+    t.Ref(ids.back());
+  }
+  for (int i = 0; i < 2000; i += 3) t.Unref(ids[i]);
+  for (int i = 0; i < 2000; ++i) {
+    const std::string n = "name" + std::to_string(i);
+    if (i % 3 == 0) {
+      EXPECT_FALSE(t.Valid(ids[i])) << i;
+    } else {
+      EXPECT_EQ(t.Intern(n), ids[i]) << i;
+      EXPECT_EQ(t.Get(ids[i]), n);
+    }
+  }
+}
+
+// Churn through distinct names (region0, region1, ...) with one holder at a
+// time: ids, slots and text storage stay flat.
+TEST(NameTable, ChurnOfDistinctNamesKeepsMemoryFlat) {
+  NameTable t;
+  uint32_t held = t.Intern("region0");
+  t.Ref(held);
+  size_t bytes_at_1000 = 0;
+  for (int i = 1; i < 100000; ++i) {
+    const uint32_t next = t.Intern("region" + std::to_string(i));
+    t.Ref(next);
+    t.Unref(held);
+    held = next;
+    if (i == 1000) bytes_at_1000 = t.text_bytes();
+  }
+  EXPECT_EQ(t.live_names(), 2u);
+  EXPECT_LE(t.size(), 3u);
+  // Names grow from 8 to 11 characters: one more 8-byte class at most.
+  EXPECT_LE(t.text_bytes(), bytes_at_1000 + 16);
 }
 
 }  // namespace
