@@ -390,15 +390,17 @@ absl::StatusOr<PlanResult> PlanWindows(const Cedt& t, ResourceTree* base,
   if (base == nullptr) {
     return absl::InvalidArgumentError("PlanWindows: no base tree");
   }
-  ResourceTree work = *base;
+  // Planned in place: a failure rolls back every step (O(k) for k steps,
+  // not a copy of the tree).
+  ResourceTree::Transaction tx(base);
   PlanResult out;
   out.mode = options.mode;
   if (options.mode == PlanMode::kLinux) {
-    RESTREE_RETURN_IF_ERROR(LinuxPlanner(t, &work, &out).Run());
+    RESTREE_RETURN_IF_ERROR(LinuxPlanner(t, base, &out).Run());
   } else {
-    RESTREE_RETURN_IF_ERROR(PlanChunked(t, options, &work, &out));
+    RESTREE_RETURN_IF_ERROR(PlanChunked(t, options, base, &out));
   }
-  *base = std::move(work);
+  tx.Commit();
   return out;
 }
 

@@ -34,10 +34,10 @@
 // overlapping one reserved before it is skipped; a window that conflicts
 // with a resource of the base tree fails the whole plan.
 //
-// Atomicity: both modes work on a copy of `*base` and replace `*base` only
-// on success; on any error `*base` is unchanged.
+// Atomicity: both modes change `*base` inside a ResourceTree::Transaction;
+// on any error it is rolled back and `*base` is unchanged (same ids too).
 // Complexity: O(w log n) tree operations for w windows plus O(c log n) for
-// c chunks, and one O(n) copy of the base tree.
+// c chunks; a rollback costs as much as the steps it undoes.
 // Thread-safety: `PlanWindows` mutates `*base`, which needs exclusive access.
 
 #ifndef RESTREE_CFMWS_PLAN_H_
