@@ -18,7 +18,8 @@ namespace restree {
 namespace kil {
 namespace {
 
-static_assert(KA_NUM_KINDS == ops::kNumOpKinds, "op kinds out of step");
+static_assert(KA_NUM_KINDS == ops::kNumKernelOpKinds,
+              "op kinds out of step");
 static_assert(static_cast<int>(ops::OpKind::kSetFlags) == KA_SET_FLAGS, "");
 static_assert(static_cast<int>(ops::OpKind::kWalkIomemResDesc) ==
                   KA_WALK_IOMEM_RES_DESC, "");
@@ -162,7 +163,7 @@ StepReport KernelLoop::Step(const ops::Op& op) {
     return s;
   }
   ka_op k{};
-  k.kind = static_cast<int>(op.kind);
+  k.kind = static_cast<int>(ops::KernelKind(op.kind));
   k.ref = op.ref;
   k.start = op.start;
   k.end = op.end;

@@ -57,6 +57,8 @@ rc::Gen<Op> GenOp(uint64_t top) {
         {2, OpKind::kRequestFreeMemRegion},
         {1, OpKind::kLookupResource},
         {1, OpKind::kSetFlags},
+        {3, OpKind::kInsertOver},
+        {3, OpKind::kGrow},
     });
     op.ref = *rc::gen::inRange(0, 1000);
     op.start = *GenAddr(top);
@@ -127,8 +129,20 @@ Op Place(const ResourceTree& tree, Op op, int mode, int raw_ref) {
     return (e < start || e > r.last()) ? r.last() : e;
   };
   switch (op.kind) {
+    case OpKind::kGrow: {
+      // Around the target, up to three grid steps further on each side
+      // (mode 2: its own range), so that it often has room to grow.
+      const uint64_t lo = mode == 2 ? 0 : (op.start / kG) % 4 * kG;
+      const uint64_t hi = mode == 2 ? 0 : (op.size / kG) % 4 * kG;
+      op.start = r.first() >= lo ? r.first() - lo : 0;
+      const uint64_t end = r.last() <= kMaxAddress - hi ? r.last() + hi
+                                                        : kMaxAddress;
+      op.size = end - op.start + 1;
+      break;
+    }
     case OpKind::kRequestResource:
     case OpKind::kInsertResource:
+    case OpKind::kInsertOver:
     case OpKind::kInsertResourceExpandToFit:
     case OpKind::kWalkIomemResDesc:
       if (mode == 2 && op.kind != OpKind::kRequestResource) {

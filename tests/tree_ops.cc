@@ -69,9 +69,28 @@ constexpr KindInfo kKinds[] = {
      kParent | kSize | kName},
     {OpKind::kLookupResource, "lookup_resource", kParent | kStart},
     {OpKind::kSetFlags, "set_flags", kTarget | kFlags},
+    {OpKind::kInsertOver, "insert_over",
+     kParent | kStart | kEnd | kFlags | kDesc | kName},
+    {OpKind::kGrow, "grow", kTarget | kStart | kSize},
 };
 
 const KindInfo& Info(OpKind kind) { return kKinds[static_cast<int>(kind)]; }
+
+// Grow() where it coincides with adjust_resource(): it succeeds without
+// adopting a sibling. Otherwise it is rolled back (which exercises the undo
+// journal) and Adjust() answers as the kernel would.
+absl::Status GrowOrAdjust(ResourceTree& t, ResourceId target, const Op& op) {
+  const Range nr = Range::FromStartSizeWrapping(op.start, op.size);
+  if (target != t.root() && nr.valid()) {
+    const size_t kids = t.Children(target).size();
+    ResourceTree::Transaction tx(&t);
+    if (t.Grow(target, nr).ok() && t.Children(target).size() == kids) {
+      tx.Commit();
+      return absl::OkStatus();
+    }
+  }
+  return t.Adjust(target, op.start, op.size);
+}
 
 uint64_t AlignUp16k(const AlignRequest& req) {
   return (req.avail.first() + 0x3fff) & ~uint64_t{0x3fff};
@@ -403,6 +422,10 @@ OpResult Apply(ResourceTree& t, const Op& op) {
       return FromTree(t, t.RequestFreeMemRegion(target, op.size, op.name));
     case OpKind::kSetFlags:
       return FromTree(t, t.SetFlags(target, op.flags), ResourceId());
+    case OpKind::kInsertOver:
+      return FromTree(t, t.InsertOver(target, Spec(op), SplitPolicy{{}}));
+    case OpKind::kGrow:
+      return FromTree(t, GrowOrAdjust(t, target, op), ResourceId());
     case OpKind::kRegionIntersects: {
       OpResult r;
       r.intersects = t.RegionIntersects(op.start, op.size, op.flags, op.desc);
@@ -430,12 +453,23 @@ OpResult Apply(ResourceTree& t, const Op& op) {
   return OpResult();
 }
 
+OpKind KernelKind(OpKind kind) {
+  switch (kind) {
+    case OpKind::kInsertOver:
+      return OpKind::kInsertResource;
+    case OpKind::kGrow:
+      return OpKind::kAdjustResource;
+    default:
+      return kind;
+  }
+}
+
 OpResult Apply(model::KernelModel& m, const Op& op) {
   const std::vector<model::Res*> pre = m.Preorder();
   model::Res* target = op.ref < 0 || op.ref >= static_cast<int>(pre.size())
                            ? m.root()
                            : pre[op.ref];
-  switch (op.kind) {
+  switch (KernelKind(op.kind)) {
     case OpKind::kRequestResource:
       return FromModel(m, m.RequestResource(target, Spec(op)));
     case OpKind::kInsertResource:
@@ -515,6 +549,9 @@ OpResult Apply(model::KernelModel& m, const Op& op) {
       }
       return r;
     }
+    case OpKind::kInsertOver:
+    case OpKind::kGrow:
+      break;  // mapped to their kernel kinds above
   }
   return OpResult();
 }

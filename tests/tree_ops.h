@@ -58,8 +58,23 @@ enum class OpKind {
   kRequestFreeMemRegion,
   kLookupResource,
   kSetFlags,
+  // Redesign operations where they coincide with a kernel function; the
+  // kernel side (KernelModel, the real resource.c) runs that function:
+  //   insert_over: ResourceTree::InsertOver() with nothing splittable, which
+  //     is insert_resource() exactly;
+  //   grow: ResourceTree::Grow() where it succeeds without adopting a
+  //     sibling, which is adjust_resource() to a range containing the old
+  //     one; elsewhere Grow() (rolled back) and adjust_resource() differ by
+  //     design, and the tree side answers with Adjust().
+  kInsertOver,
+  kGrow,
 };
-inline constexpr int kNumOpKinds = static_cast<int>(OpKind::kSetFlags) + 1;
+inline constexpr int kNumOpKinds = static_cast<int>(OpKind::kGrow) + 1;
+// The kinds below kNumKernelOpKinds are kernel functions; the others map to
+// one through KernelKind().
+inline constexpr int kNumKernelOpKinds =
+    static_cast<int>(OpKind::kSetFlags) + 1;
+OpKind KernelKind(OpKind kind);
 
 // The kernel function name ("request_resource", ...).
 absl::string_view OpName(OpKind kind);
