@@ -48,6 +48,22 @@ class ResourceTreeTestPeer {
     t.store_.nodes_[t.IndexOf(id)].name = name;
   }
   static size_t NodeBytes() { return sizeof(internal::Node); }
+  static void AddLiveCount(ResourceTree& t, int delta) {
+    t.store_.live_count_ += delta;
+  }
+  static void PushFreeSlot(ResourceTree& t, ResourceId id) {
+    t.store_.free_slots_.push_back(t.IndexOf(id));
+  }
+  static void KillParentSlot(ResourceTree& t, ResourceId id) {
+    // Make the node's parent slot look free without touching the index.
+    t.store_.nodes_[t.store_.nodes_[t.IndexOf(id)].parent].generation += 1;
+  }
+  static void RefName(ResourceTree& t, ResourceId id) {
+    t.store_.names_.Ref(t.store_.nodes_[t.IndexOf(id)].name);
+  }
+  static size_t LiveNames(const ResourceTree& t) {
+    return t.store_.names().live_names();
+  }
 };
 
 namespace {
@@ -383,6 +399,55 @@ class CheckerTest : public ::testing::Test {
   ResourceTree t_ = ResourceTree::Iomem();
   ResourceId a_, b_, c_;
 };
+
+// One kind per bookkeeping check, so a test can say which one fired.
+TEST_F(CheckerTest, LiveCountOffByOne) {
+  ResourceTreeTestPeer::AddLiveCount(t_, 1);
+  EXPECT_THAT(Kinds(t_.CheckInvariants()),
+              ElementsAre(InvariantViolation::Kind::kLiveCount));
+}
+
+TEST_F(CheckerTest, LiveSlotOnTheFreeList) {
+  ResourceTreeTestPeer::PushFreeSlot(t_, b_);
+  EXPECT_THAT(Kinds(t_.CheckInvariants()),
+              ElementsAre(InvariantViolation::Kind::kFreeList));
+}
+
+TEST_F(CheckerTest, ParentSlotFreed) {
+  ResourceTreeTestPeer::KillParentSlot(t_, c_);
+  EXPECT_THAT(Kinds(t_.CheckInvariants()),
+              ::testing::Contains(InvariantViolation::Kind::kDeadParent));
+}
+
+TEST_F(CheckerTest, NameReferenceCountOff) {
+  ResourceTreeTestPeer::RefName(t_, c_);
+  const auto v = t_.CheckInvariants();
+  ASSERT_THAT(Kinds(v), ElementsAre(InvariantViolation::Kind::kNameRefs));
+  EXPECT_THAT(v[0].message, HasSubstr("\"C\""));
+}
+
+// Regions created and destroyed under distinct names (region0, region1, ...)
+// do not accumulate names: each name is freed with its last holder.
+TEST(ResourceTreeTest, NameChurnKeepsTheNameTableFlat) {
+  ResourceTree t = ResourceTree::Iomem();
+  ASSERT_OK_AND_ASSIGN(
+      ResourceId w,
+      t.Request(t.root(), {Range(0x100000000, 0x1ffffffff), "CXL Window 0",
+                           iores::kMem, iores_desc::kCxl}));
+  const size_t names_before = ResourceTreeTestPeer::LiveNames(t);
+  for (int i = 0; i < 20000; ++i) {
+    ASSERT_OK_AND_ASSIGN(ResourceId r,
+                         t.AllocFreeMemRegion(w, 0x10000000, 0x10000000,
+                                              absl::StrCat("region", i)));
+    ASSERT_OK_AND_ASSIGN(ResourceId d,
+                         t.RequestRegion(r, t.RangeOf(r).first(), 0x10000000,
+                                         absl::StrCat("dax", i, ".0"), 0));
+    ASSERT_THAT(t.Rename(d, absl::StrCat("dax", i, ".1")), IsOk());
+    ASSERT_THAT(t.Release(r), IsOk());
+  }
+  EXPECT_EQ(ResourceTreeTestPeer::LiveNames(t), names_before);
+  EXPECT_THAT(t.CheckInvariants(), IsEmpty());
+}
 
 TEST_F(CheckerTest, InvertedRange) {
   ResourceTreeTestPeer::SetRange(t_, b_, 0x3000, 0x2fff);
