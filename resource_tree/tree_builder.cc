@@ -76,16 +76,10 @@ absl::StatusOr<ResourceId> TreeBuilder::Append(ResourceId parent,
   // Nothing is ever freed here, so the new slot is the next one and
   // last_child_ grows with it; the slots stay in pre-order.
   const uint32_t i = static_cast<uint32_t>(store_.slot_count());
-  internal::Node n{};
-  n.first = r.first();
-  n.last = r.last();
-  n.flags = spec.flags;
-  n.desc = spec.desc;
-  n.name = store_.names_.Intern(spec.name);
-  store_.names_.Ref(n.name);
-  n.parent = p;
-  n.generation = 1;
-  store_.nodes_.push_back(n);
+  const uint32_t name = store_.names_.Intern(spec.name);
+  store_.names_.Ref(name);
+  store_.nodes_.push_back(internal::MakeNode(r, name, spec.flags, spec.desc,
+                                             p, /*generation=*/1));
   ++store_.live_count_;
   last_child_.push_back(Store::kNone);
   last_child_[p] = i;
@@ -159,14 +153,8 @@ TreeBuilder::Problem TreeBuilder::Part::Append(size_t level, const Range& r,
   if (size != 0) std::memcpy(names_.text + name_at_, name.data(), size);
   names_.entries[i] = internal::NameTable::VerbatimName{name_at_, size};
   name_at_ += size;
-  internal::Node& n = nodes_[i];
-  n.first = r.first();
-  n.last = r.last();
-  n.flags = flags;
-  n.desc = desc;
-  n.name = internal::NameTable::VerbatimId(i);
-  n.parent = path_[level].index;
-  n.generation = 1;
+  nodes_[i] = internal::MakeNode(r, internal::NameTable::VerbatimId(i), flags,
+                                 desc, path_[level].index, /*generation=*/1);
   // path_ only grows; height_ says how much of it is the path.
   if (level + 1 == path_.size()) path_.emplace_back();
   path_[level + 1] = Step{i, r};

@@ -11,16 +11,9 @@ namespace internal {
 NodeStore::NodeStore(const Range& root, absl::string_view name,
                      uint64_t flags, uint32_t desc) {
   RESTREE_CHECK(root.valid(), "the root range must not be inverted");
-  Node n{};
-  n.first = root.first();
-  n.last = root.last();
-  n.flags = flags;
-  n.desc = desc;
-  n.name = names_.Intern(name);
-  names_.Ref(n.name);
-  n.parent = kNone;
-  n.generation = 1;
-  nodes_.push_back(n);
+  const uint32_t id = names_.Intern(name);
+  names_.Ref(id);
+  nodes_.push_back(MakeNode(root, id, flags, desc, kNone, 1));
   live_count_ = 1;
 }
 
@@ -93,17 +86,11 @@ uint32_t NodeStore::Allocate(const Range& r, uint32_t name, uint64_t flags,
     nodes_.push_back(Node{});
     Record(UndoOp::kAllocAppend, i);
   }
-  Node& n = nodes_[i];
-  n.first = r.first();
-  n.last = r.last();
-  n.flags = flags;
-  n.desc = desc;
-  n.name = name;
-  names_.Ref(name);
-  n.parent = parent;
   // Odd generations are live, even ones free (so a stale id never matches).
-  ++n.generation;
-  if (n.generation == 0) n.generation = 1;
+  uint32_t generation = nodes_[i].generation + 1;
+  if (generation == 0) generation = 1;
+  nodes_[i] = MakeNode(r, name, flags, desc, parent, generation);
+  names_.Ref(name);
   ++live_count_;
   return i;
 }

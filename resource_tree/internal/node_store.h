@@ -64,6 +64,21 @@ struct Node {
   uint32_t generation;  // odd while live, even while free
 };
 
+// The one way to make a node's contents (the store, TreeBuilder and its
+// parts all build nodes through it).
+inline Node MakeNode(const Range& r, uint32_t name, uint64_t flags,
+                     uint32_t desc, uint32_t parent, uint32_t generation) {
+  Node n;
+  n.first = r.first();
+  n.last = r.last();
+  n.flags = flags;
+  n.desc = desc;
+  n.name = name;
+  n.parent = parent;
+  n.generation = generation;
+  return n;
+}
+
 // One index entry per non-root node, ordered by (parent, start).
 struct ChildKey {
   uint32_t parent;
