@@ -5,7 +5,7 @@
 // (the round trip); and the tree diffs empty against itself.
 //
 //   bazel build --config=fuzz //fuzz:iomem_parse_fuzzer
-//   bazel-bin/fuzz/iomem_parse_fuzzer -dict=fuzz/iomem_parse_fuzzer.dict \
+//   bazel-bin/fuzz/iomem_parse_fuzzer -dict=fuzz/iomem_parse_fuzzer.dict
 //       -max_total_time=600 /tmp/iomem_corpus fuzz/corpus/iomem_parse_fuzzer
 
 #include <cstdint>

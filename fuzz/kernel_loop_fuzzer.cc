@@ -5,7 +5,7 @@
 // kernel's own branches. Aborts with the trace of the sequence.
 //
 //   bazel build --config=fuzz //fuzz:kernel_loop_fuzzer
-//   bazel-bin/fuzz/kernel_loop_fuzzer -max_total_time=3600 \
+//   bazel-bin/fuzz/kernel_loop_fuzzer -max_total_time=3600
 //       /tmp/kl_corpus fuzz/corpus/kernel_loop_fuzzer
 //
 // With RESTREE_KERNEL_SOURCE=/path/to/linux (bazel --repo_env) it fuzzes that

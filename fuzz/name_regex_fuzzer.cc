@@ -5,7 +5,7 @@
 // -timeout and -rss_limit_mb catch the rest.
 //
 //   bazel build --config=fuzz //fuzz:name_regex_fuzzer
-//   bazel-bin/fuzz/name_regex_fuzzer -max_total_time=600 /tmp/re_corpus \
+//   bazel-bin/fuzz/name_regex_fuzzer -max_total_time=600 /tmp/re_corpus
 //       fuzz/corpus/name_regex_fuzzer
 
 #include <cstdint>

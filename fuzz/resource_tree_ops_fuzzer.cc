@@ -6,7 +6,7 @@
 // message is the trace of the sequence, replayable with tests/tree_ops.h.
 //
 //   bazel build --config=fuzz //fuzz:resource_tree_ops_fuzzer
-//   bazel-bin/fuzz/resource_tree_ops_fuzzer -max_total_time=600 \
+//   bazel-bin/fuzz/resource_tree_ops_fuzzer -max_total_time=600
 //       /tmp/ops_corpus fuzz/corpus/resource_tree_ops_fuzzer
 
 #include <cstdint>
