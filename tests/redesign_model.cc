@@ -93,16 +93,6 @@ bool IsProperAncestor(const Res* a, const Res* d) {
   return false;
 }
 
-// `p` itself if it is a chunk, else its nearest chunk ancestor, else null.
-// Choice: when chunks nest (possible only after the fence was off), the
-// nearest one is "the chunk" a new node would land in.
-Res* EnclosingChunk(Res* p) {
-  for (; p; p = p->parent) {
-    if (RedesignModel::IsChunk(p)) return p;
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 RedesignModel::RedesignModel(const ResourceSpec& root, KernelProfile profile)
@@ -116,6 +106,17 @@ std::vector<std::string> RedesignModel::CheckInvariants() const {
     }
   }
   return out;
+}
+
+// `p` itself if it is a chunk, else its nearest chunk ancestor, else null.
+// Choice: when chunks nest (possible only after the fence was off), the
+// nearest one is "the chunk" a new node would land in.
+Res* RedesignModel::EnclosingChunk(Res* p) const {
+  for (; p; p = p->parent) {
+    if (IsChunk(p)) return p;
+    if (fence_parent_only_) break;
+  }
+  return nullptr;
 }
 
 uint64_t RedesignModel::ChunkSizeOf(const Res* window) const {
@@ -639,24 +640,21 @@ Result RedesignModel::ClaimChunks(Res* window, const ResourceSpec& spec) {
   if (!r.valid() || r.first() < window->start || r.last() > window->end) {
     return Fail(KernelOutcome::kError, kerrno::kEINVAL, window);
   }
-  // Choice: "in the range" means overlapping it; the three checks run in the
-  // order the specification lists them (a non-chunk anywhere in the range,
-  // then a chunk cut by an edge, then a free stretch), each by address.
+  // Choice: "in the range" means overlapping it, and the first problem met
+  // walking the range from its start is reported: a free stretch before the
+  // next child (EINVAL, no conflict), a child that is not a chunk (EBUSY),
+  // a chunk an edge cuts (EINVAL, that chunk), in that order for each child.
   std::vector<Res*> in;
   for (Res* c = window->child; c; c = c->sibling) {
     if (Overlaps(c, r)) in.push_back(c);
   }
-  for (Res* c : in) {
-    if (!IsChunk(c)) return Fail(KernelOutcome::kConflict, kerrno::kEBUSY, c);
-  }
-  for (Res* c : in) {
-    if (!Inside(c, r)) return Fail(KernelOutcome::kError, kerrno::kEINVAL, c);
-  }
-  u128 cursor = r.first();
+  u128 cursor = r.first();  // the first address not yet covered
   for (Res* c : in) {
     if (u128(c->start) > cursor) {
       return Fail(KernelOutcome::kError, kerrno::kEINVAL);
     }
+    if (!IsChunk(c)) return Fail(KernelOutcome::kConflict, kerrno::kEBUSY, c);
+    if (!Inside(c, r)) return Fail(KernelOutcome::kError, kerrno::kEINVAL, c);
     cursor = u128(c->end) + 1;
   }
   if (cursor <= u128(r.last())) return Fail(KernelOutcome::kError, kerrno::kEINVAL);

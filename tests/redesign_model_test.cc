@@ -490,6 +490,10 @@ TEST_F(RedesignModelTest, ClaimChunksErrors) {
              KernelOutcome::kError, kerrno::kEINVAL, w);
   ExpectFail(m_.ClaimChunks(w, {Range(0x1000, 0x2fff), "R", kMem, 0}),
              KernelOutcome::kConflict, kerrno::kEBUSY, x);
+  // The first problem from the range's start: the chunk cut at the lower
+  // edge comes before X.
+  ExpectFail(m_.ClaimChunks(w, {Range(0x1400, 0x2fff), "R", kMem, 0}),
+             KernelOutcome::kError, kerrno::kEINVAL, c0);
   ExpectFail(m_.ClaimChunks(w, {Range(0x2c00, 0x3fff), "R", kMem, 0}),
              KernelOutcome::kError, kerrno::kEINVAL, c1);
   ExpectFail(m_.ClaimChunks(w, {Range(0x1000, 0x13ff), "R", kMem, 0}),
@@ -500,6 +504,11 @@ TEST_F(RedesignModelTest, ClaimChunksErrors) {
   ExpectFail(m_.ClaimChunks(w, {Range(0x2800, 0x3fff), "R", kMem, 0}),
              KernelOutcome::kError, kerrno::kEINVAL, nullptr);
   EXPECT_EQ(Shape(), gap);
+  // The free stretch comes before X, so it is what is reported.
+  ASSERT_EQ(m_.Release(c0).outcome, KernelOutcome::kOk);
+  ExpectFail(m_.ClaimChunks(w, {Range(0x1000, 0x27ff), "R", kMem, 0}),
+             KernelOutcome::kError, kerrno::kEINVAL, nullptr);
+  EXPECT_EQ(Shape(), "W[1000-3fff](X[1800-27ff] CXL chunk[3000-3fff])");
 }
 
 TEST_F(RedesignModelTest, ReturnToChunksSplitsAtSlots) {
@@ -595,6 +604,24 @@ TEST_F(RedesignModelTest, FenceRefusesPlacementsInsideChunks) {
   // Off: chunks are ordinary resources.
   m_.set_chunk_fence(false);
   EXPECT_EQ(m_.Request(c0, {Range(0x1000, 0x10ff), "R", kMem, 0}).outcome,
+            KernelOutcome::kOk);
+  ExpectClean();
+}
+
+TEST_F(RedesignModelTest, FenceSeesChunksAboveTheParent) {
+  Res* w = ChunkedWindow();
+  Res* c0 = w->child;
+  m_.set_chunk_fence(false);
+  Res* inner = Req(c0, 0x1000, 0x13ff, "inner");
+  m_.set_chunk_fence(true);
+  // Into `inner`, which lies in chunk c0: refused, naming c0.
+  ExpectFail(m_.Request(inner, {Range(0x1000, 0x10ff), "R", kMem, 0}),
+             KernelOutcome::kConflict, kerrno::kEBUSY, c0);
+  ExpectFail(m_.RequestRegion(m_.root(), 0x1000, 0x100, "R", 0),
+             KernelOutcome::kConflict, kerrno::kEBUSY, c0);
+  // Looking at the parent only (ResourceTree's behaviour), it is allowed.
+  m_.set_fence_parent_only(true);
+  EXPECT_EQ(m_.Request(inner, {Range(0x1000, 0x10ff), "R", kMem, 0}).outcome,
             KernelOutcome::kOk);
   ExpectClean();
 }
