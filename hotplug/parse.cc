@@ -635,6 +635,7 @@ class EventParser {
     const Token& verb = tokens_[0];
     if (verb.quoted || verb.eq != kNpos) return UnknownEvent();
     const absl::string_view v = verb.text;
+    event_ = std::string(v);
     if (v == "config") return Config();
     if (v == "reparent") return ReparentEvent();
     if (v == "insert" || v == "request") return InsertOrRequest(v);
