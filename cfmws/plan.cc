@@ -352,31 +352,33 @@ absl::Status PlanChunked(const Cedt& t, const PlanOptions& options,
     p.node = *win;
     p.range = whole;
     p.chunk_size = cs;
-    for (uint64_t k = 0; k < n; ++k) {
-      const uint64_t first = c->base_hpa + k * cs;
-      const uint64_t last = k + 1 == n ? whole.last() : first + (cs - 1);
-      const Range r(first, last);
-      // A chunk inside an existing child would land below it: leave it.
-      ResourceId holder = work->Lookup(first);
-      while (holder.valid() && work->ParentOf(holder) != *win &&
-             holder != *win) {
-        holder = work->ParentOf(holder);
-      }
-      if (holder.valid() && holder != *win &&
-          work->RangeOf(holder).Contains(r)) {
-        LeaveChunk(&p, k, r, absl::StrCat("inside ", Describe(*work, holder)));
-        continue;
-      }
-      absl::StatusOr<ResourceId> chunk = work->Insert(
-          *win, {r, absl::StrCat(name, " chunk ", k), iores::kMem,
-                 iores_desc::kCxl});
-      if (!chunk.ok()) {
+    ChunkGeometry g;
+    g.chunk_size = cs;
+    g.ways = *c->ways();
+    g.memory_block_size = 0;  // chunks here are ways x 256 MiB multiples
+    g.max_new_chunks = options.max_chunks - (total_chunks - n);
+    absl::StatusOr<size_t> made = work->ReserveChunks(*win, g);
+    if (!made.ok()) {
+      return absl::ResourceExhaustedError(absl::StrFormat(
+          "chunked plan: CFMWS (subtable %d) %s: %s", i, name,
+          made.status().message()));
+    }
+    p.chunks_reserved = *made;
+    // The slots an existing resource in the window holds, wholly or in
+    // part, are reported (the free part of a partly held slot is a chunk).
+    for (ResourceId child : work->Children(*win)) {
+      if (work->IsChunk(child)) continue;
+      const Range held = work->RangeOf(child);
+      for (uint64_t k = (held.first() - whole.first()) / cs;
+           k <= (held.last() - whole.first()) / cs; ++k) {
+        const uint64_t first = whole.first() + k * cs;
+        const uint64_t last =
+            k + 1 == n ? whole.last() : first + (cs - 1);
+        const Range r(first, last);
         LeaveChunk(&p, k, r,
-                   absl::StrCat("partly overlaps ",
-                                ConflictName(*work, chunk.status())));
-        continue;
+                   absl::StrCat(held.Contains(r) ? "inside " : "partly overlaps ",
+                                Describe(*work, child)));
       }
-      ++p.chunks_reserved;
     }
     out->windows.push_back(std::move(p));
   }

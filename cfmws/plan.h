@@ -26,13 +26,15 @@
 //
 // `PlanMode::kChunked` is restree's redesign (not in Linux; DESIGN.md §3.3):
 // each window that passes the same checks is insert_resource()d (never
-// expanded) as "CXL Window N" (IORESOURCE_MEM, IORES_DESC_CXL) and covered by
-// children "CXL Window N chunk K" (same flags), K = 0, 1, ... from the
-// window base, each `chunk_size` bytes (default ways x 256 MiB; the last may
-// be shorter). A chunk that would lie inside, or partly overlap, an existing
-// resource in the window is left to that resource and reported. A window
-// overlapping one reserved before it is skipped; a window that conflicts
-// with a resource of the base tree fails the whole plan.
+// expanded) as "CXL Window N" (IORESOURCE_MEM, IORES_DESC_CXL), and
+// ResourceTree::ReserveChunks() covers its free space with chunks ("CXL
+// chunk" nodes) in slots of `chunk_size` bytes from the window base (default
+// ways x 256 MiB; the last slot may be shorter), so regions can later claim
+// them (ResourceTree::ClaimChunks). The slots an existing resource in the
+// window holds, wholly or in part, are reported as left to it (the free part
+// of a partly held slot still becomes a chunk). A window overlapping one
+// reserved before it is skipped; a window that conflicts with a resource of
+// the base tree fails the whole plan.
 //
 // Atomicity: both modes change `*base` inside a ResourceTree::Transaction;
 // on any error it is rolled back and `*base` is unchanged (same ids too).
@@ -100,7 +102,7 @@ struct WindowPlan {
   // kChunked.
   uint64_t chunk_size = 0;
   uint64_t chunks_reserved = 0;
-  // Runs of consecutive chunks left to existing resources, for the same
+  // Runs of consecutive slots held by existing resources, for the same
   // reason ("chunks 0-3 [0x..-0x..]: inside System RAM [..]").
   struct LeftChunks {
     uint64_t first_chunk = 0;

@@ -237,17 +237,19 @@ TEST(ChunkedPlanTest, ReservesWaysTimes256MChunks) {
   const PlanResult p = Plan(t, tree, Chunked());
   EXPECT_EQ(RenderProcIomem(tree),
             "1000000000-107fffffff : CXL Window 0\n"
-            "  1000000000-101fffffff : CXL Window 0 chunk 0\n"
-            "  1020000000-103fffffff : CXL Window 0 chunk 1\n"
-            "  1040000000-105fffffff : CXL Window 0 chunk 2\n"
-            "  1060000000-107fffffff : CXL Window 0 chunk 3\n");
+            "  1000000000-101fffffff : CXL chunk\n"
+            "  1020000000-103fffffff : CXL chunk\n"
+            "  1040000000-105fffffff : CXL chunk\n"
+            "  1060000000-107fffffff : CXL chunk\n");
   EXPECT_EQ(p.windows[0].fate, WindowFate::kReserved);
   EXPECT_EQ(p.windows[0].chunks_reserved, 4u);
   EXPECT_EQ(p.windows[0].chunk_size, 512u << 20);
   for (ResourceId c : tree.Children(p.windows[0].node)) {
-    EXPECT_EQ(tree.FlagsOf(c), iores::kMem);
+    EXPECT_TRUE(tree.IsChunk(c));
+    EXPECT_EQ(tree.FlagsOf(c), iores::kMem | iores::kRestreeChunk);
     EXPECT_EQ(tree.DescOf(c), iores_desc::kCxl);
   }
+  EXPECT_EQ(tree.ChunkSizeOf(p.windows[0].node), 512u << 20);
 }
 
 TEST(ChunkedPlanTest, ChunksLeaveExistingResourcesAlone) {
@@ -258,10 +260,12 @@ TEST(ChunkedPlanTest, ChunksLeaveExistingResourcesAlone) {
   EXPECT_EQ(RenderProcIomem(tree),
             "1000000000-107fffffff : CXL Window 0\n"
             "  1000000000-102fffffff : System RAM\n"
-            "  1040000000-105fffffff : CXL Window 0 chunk 2\n"
-            "  1060000000-107fffffff : CXL Window 0 chunk 3\n");
+            "  1030000000-103fffffff : CXL chunk\n"
+            "  1040000000-105fffffff : CXL chunk\n"
+            "  1060000000-107fffffff : CXL chunk\n");
   const WindowPlan& w = p.windows[0];
-  EXPECT_EQ(w.chunks_reserved, 2u);
+  // The free half of chunk 1 is a chunk of its own.
+  EXPECT_EQ(w.chunks_reserved, 3u);
   ASSERT_EQ(w.chunks_left.size(), 2u);
   EXPECT_EQ(w.chunks_left[0].first_chunk, 0u);
   EXPECT_THAT(w.chunks_left[0].why, StartsWith("inside System RAM"));
@@ -288,8 +292,8 @@ TEST(ChunkedPlanTest, ChunkSizeOptionAndShortLastChunk) {
   Plan(t, tree, Chunked(kGiB));
   EXPECT_EQ(RenderProcIomem(tree),
             "1000000000-105fffffff : CXL Window 0\n"
-            "  1000000000-103fffffff : CXL Window 0 chunk 0\n"
-            "  1040000000-105fffffff : CXL Window 0 chunk 1\n");
+            "  1000000000-103fffffff : CXL chunk\n"
+            "  1040000000-105fffffff : CXL chunk\n");
   ResourceTree other = ResourceTree::Iomem();
   const PlanResult p = Plan(t, other, Chunked(768u << 20));
   EXPECT_EQ(p.windows[0].fate, WindowFate::kSkipped);
