@@ -700,6 +700,41 @@ TEST(ParseTest, SyntaxErrorAnywhereMeansNoScript) {
             "number, got 'X'");
 }
 
+// The examples of docs/events.md parse.
+TEST(ParseTest, DocExamplesParse) {
+  constexpr absl::string_view kExamples[] = {
+      R"ev(# An example: one CXL window, a RAM region onlined by kmem.
+config    profile=debian-6.1 block-size=128M
+window    add 0 base=0x1000000000 size=64G ways=2 gran=4K targets=12,13 restrict=ram
+softres   add 0x1000000000-0x1fffffffff
+region    create window=0 size=8G mode=ram         # region0
+dax       create region=region0                    # dax0.0
+kmem      online dax0.0 node=2
+assert    parent dax0.0 region0
+assert    count "System RAM (kmem)" 1
+expect    error EBUSY                              # the next event must fail so
+region    destroy region0
+)ev",
+      R"ev(assert parent dax0.0 region0
+assert range  region0 0x1050000000-0x114fffffff
+assert name   0x1050000000 "System RAM (kmem)"
+assert count  "System RAM (kmem)" 2
+assert absent region0
+assert parent "System RAM"@0x100000000-0x17fffffff "CXL Window 0"
+)ev",
+      R"ev(insert root=iomem parent="PCI Bus 0000:00" 0xfe000000-0xfeffffff name="x" flags=0x200 desc=0
+request-region 0x1000000000 size=256M name=dax0.0 flags=BUSY
+region-intersects 0x1000000000 size=1G flags=MEM|SYSRAM desc=NONE expect=REGION_DISJOINT
+root add "CXL mem"
+insert root="CXL mem" 0x1000000000-0x1fffffffff name="CXL Window 0" flags=MEM
+)ev",
+  };
+  for (absl::string_view text : kExamples) {
+    absl::StatusOr<Script> s = ParseScript(text, "doc");
+    EXPECT_TRUE(s.ok()) << s.status();
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Round trip.
 
