@@ -134,6 +134,11 @@ absl::Status ResourceTree::Reparent(ResourceId id, ResourceId new_parent) {
   }
   const uint32_t p = N(i).parent;
   if (q == p) return absl::OkStatus();
+  if (q == i) {
+    return MakeKernelStatus(
+        KernelOutcome::kError, kerrno::kEINVAL, MakeId(q),
+        absl::StrCat("reparent ", Describe(i), " under itself"));
+  }
   const Range r = NodeRange(i);
   if (!NodeRange(q).Contains(r)) {
     return MakeKernelStatus(

@@ -448,8 +448,9 @@ class ResourceTree {
   //     (its child takes its place) and becomes the only child of
   //     `new_parent`, adopting `new_parent`'s former children. E.g.
   //     A > B > C > kids with B == C, Reparent(B, C) gives A > C > B > kids.
-  // Errors: EINVAL (kError) if `id` is the root, or `new_parent` does not
-  // contain `id`'s range (conflict: `new_parent`); EBUSY (kConflict) if
+  // Errors: EINVAL (kError) if `id` is the root, `new_parent` is `id`
+  // itself, or `new_parent` does not contain `id`'s range (conflict:
+  // `new_parent`); EBUSY (kConflict) if
   // `new_parent` contains `id`'s range but a node between them does not
   // have `id`'s exact range, i.e. `id` would overlap a new sibling
   // (conflict: that node, the highest such on the path). Reparenting
