@@ -79,7 +79,8 @@ uint32_t NodeStore::Allocate(const Range& r, uint32_t name, uint64_t flags,
   if (!free_slots_.empty()) {
     i = free_slots_.back();
     free_slots_.pop_back();
-    Record(UndoOp::kAllocSlot, i, nodes_[i].generation);
+    if (depth_ != 0) saved_nodes_.push_back(nodes_[i]);
+    Record(UndoOp::kAllocSlot, i);
   } else {
     RESTREE_CHECK(nodes_.size() < kNone - 1, "too many resources");
     i = static_cast<uint32_t>(nodes_.size());
@@ -205,7 +206,17 @@ void NodeStore::Commit(size_t mark) {
     if (u.op == UndoOp::kFree) names_.Unref(static_cast<uint32_t>(u.a));
     if (u.op == UndoOp::kName) names_.Unref(u.u32);
   }
+  ReleaseJournal();
+}
+
+void NodeStore::ReleaseJournal() {
+  // A bulk transaction (10^6 chunks) leaves a large journal: do not keep its
+  // memory once the outermost transaction has ended.
+  constexpr size_t kKeep = 4096;
   journal_.clear();
+  saved_nodes_.clear();
+  if (journal_.capacity() > kKeep) journal_ = std::vector<Undo>();
+  if (saved_nodes_.capacity() > kKeep) saved_nodes_ = std::vector<Node>();
 }
 
 void NodeStore::Rollback(size_t mark) {
@@ -218,8 +229,8 @@ void NodeStore::Rollback(size_t mark) {
     switch (u.op) {
       case UndoOp::kAllocSlot:
         names_.Unref(n.name);
-        n.generation = u.u32;
-        n.parent = kNone;
+        n = saved_nodes_.back();
+        saved_nodes_.pop_back();
         free_slots_.push_back(u.i);
         --live_count_;
         break;
@@ -279,7 +290,7 @@ void NodeStore::Rollback(size_t mark) {
   }
   // Steps of inner transactions that committed into this one are undone
   // with it: their entries stay in the journal until the outermost end.
-  --depth_;
+  if (--depth_ == 0) ReleaseJournal();
 }
 
 }  // namespace internal

@@ -188,7 +188,8 @@ class NodeStore {
   friend class ::restree::ResourceTreeTestPeer;
 
   enum class UndoOp : uint8_t {
-    kAllocSlot,    // from the free list; u32 = the slot's old generation
+    kAllocSlot,    // from the free list; the slot's old contents are on
+                   // saved_nodes_
     kAllocAppend,  // a new slot at the end
     kFree,         // u32 = old parent, a = the name it held
     kLink,
@@ -220,6 +221,9 @@ class NodeStore {
   void RawUnlink(uint32_t i);
   void RawMove(uint32_t i, uint64_t first, uint64_t last);
   void BuildIndex() const;
+  // Empties the journal after the outermost transaction, giving back the
+  // memory of a large one.
+  void ReleaseJournal();
 
   // Whether children_ is built; TreeBuilder makes stores without it.
   struct IndexState {
@@ -240,6 +244,10 @@ class NodeStore {
   };
   absl::flat_hash_map<uint32_t, ChunkSize> chunk_sizes_;
   std::vector<Undo> journal_;
+  // The contents of free slots that Allocate() reused inside a transaction
+  // (a rollback puts them back: the freed node may be brought back to life
+  // by undoing its Free()).
+  std::vector<Node> saved_nodes_;
   int depth_ = 0;
 };
 
