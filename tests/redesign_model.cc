@@ -387,33 +387,31 @@ Result RedesignModel::InsertOver(Res* parent, const ResourceSpec& spec,
       lo ? CutChain(lo, r.first()) : std::vector<Res*>();
   const std::vector<Res*> hi_chain =
       hi ? CutChain(hi, r.last() + 1) : std::vector<Res*>();
-  // Lower edge top-down, then upper edge top-down.
+  // Choice (the specification orders the split checks but not the fence
+  // against them): first the node the new one would land in; then each
+  // node to be cut, lower edge top-down, then upper edge top-down, where a
+  // chunk fails the fence and any other node the policy; last the chunks
+  // the new node would adopt whole, by address.
   auto can_split = [&](const Res* x) {
     return std::find(splittable.begin(), splittable.end(), x->name) !=
            splittable.end();
   };
-  for (const std::vector<Res*>* chain :
-       std::vector<const std::vector<Res*>*>{&lo_chain, &hi_chain}) {
-    for (Res* x : *chain) {
-      if (!can_split(x)) {
-        return Fail(KernelOutcome::kConflict, kerrno::kEBUSY, x);
-      }
-    }
-  }
-  // Choice: the fence is checked after the split policy (as for the kernel
-  // operations, the operation's own errors come first); it names the chunk
-  // the node would land in, else the first chunk met in the order lower
-  // chain top-down, wholly covered children by address, upper chain
-  // top-down.
   if (chunk_fence_) {
     if (Res* c = EnclosingChunk(p)) {
       return Fail(KernelOutcome::kConflict, kerrno::kEBUSY, c);
     }
-    for (const std::vector<Res*>* group :
-         std::vector<const std::vector<Res*>*>{&lo_chain, &middle, &hi_chain}) {
-      for (Res* x : *group) {
-        if (IsChunk(x)) return Fail(KernelOutcome::kConflict, kerrno::kEBUSY, x);
+  }
+  for (const std::vector<Res*>* chain :
+       std::vector<const std::vector<Res*>*>{&lo_chain, &hi_chain}) {
+    for (Res* x : *chain) {
+      if ((chunk_fence_ && IsChunk(x)) || !can_split(x)) {
+        return Fail(KernelOutcome::kConflict, kerrno::kEBUSY, x);
       }
+    }
+  }
+  if (chunk_fence_) {
+    for (Res* x : middle) {
+      if (IsChunk(x)) return Fail(KernelOutcome::kConflict, kerrno::kEBUSY, x);
     }
   }
 

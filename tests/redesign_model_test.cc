@@ -304,6 +304,11 @@ TEST_F(RedesignModelTest, InsertOverAndTheFence) {
   ExpectFail(m_.InsertOver(w, {Range(0x1400, 0x27ff), "R", kMem, 0},
                            {"CXL chunk", "X"}),
              KernelOutcome::kConflict, kerrno::kEBUSY, first_chunk);
+  // A chunk to cut is named before a chunk to adopt whole.
+  Res* c1 = first_chunk->sibling->sibling;
+  ExpectFail(m_.InsertOver(w, {Range(0x1000, 0x2bff), "R", kMem, 0},
+                           kDefaultSplittable),
+             KernelOutcome::kConflict, kerrno::kEBUSY, c1);
   EXPECT_EQ(Shape(), before);
   m_.set_chunk_fence(false);
   ASSERT_EQ(m_.InsertOver(w, {Range(0x1400, 0x27ff), "R", kMem, 0},
