@@ -507,11 +507,7 @@ void BM_InsertOverFenceRollback_Tree(benchmark::State& state) {
 BENCHMARK(BM_InsertOverFenceRollback_Tree)
     ->RangeMultiplier(10)->Range(1000, 1000000);
 
-// A Transaction doing ClaimChunks of k chunks, then rolled back. Disabled
-// by default: with the slot-reuse rollback bug (see
-// tests/redesign_scenarios_test.cc,
-// Transactions.RollbackOfClaimChunksRestoresTheFirstChunk) the rollback
-// corrupts the tree. Set RESTREE_BENCH_CLAIM_ROLLBACK=1 once it is fixed.
+// A Transaction doing ClaimChunks of k chunks, then rolled back.
 void BM_ClaimRollback_Tree(benchmark::State& state) {
   const int64_t n = state.range(0);
   const int64_t k = state.range(1);
@@ -531,6 +527,8 @@ void BM_ClaimRollback_Tree(benchmark::State& state) {
   state.counters["steps"] = static_cast<double>(steps);
   state.SetItemsProcessed(state.iterations());
 }
+BENCHMARK(BM_ClaimRollback_Tree)
+    ->ArgsProduct({{1000, 10000, 100000, 1000000}, {3, 30, 300}});
 
 // ---------------------------------------------------------------------------
 // Memory.
@@ -595,12 +593,6 @@ BENCHMARK(BM_ClaimReturnMemoryFlat)->Arg(1000000)->Iterations(1)
 }  // namespace restree
 
 int main(int argc, char** argv) {
-  const char* claim_rollback = std::getenv("RESTREE_BENCH_CLAIM_ROLLBACK");
-  if (claim_rollback != nullptr && std::string(claim_rollback) == "1") {
-    benchmark::RegisterBenchmark("BM_ClaimRollback_Tree",
-                                 restree::BM_ClaimRollback_Tree)
-        ->ArgsProduct({{1000, 10000, 100000, 1000000}, {3, 30, 300}});
-  }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();
