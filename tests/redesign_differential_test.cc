@@ -170,6 +170,19 @@ std::string RangeText(const Range& r) {
   return absl::StrFormat("[%#x-%#x]", r.first(), r.last());
 }
 
+// The `raw`-th node (cyclically, in pre-order) for which `pred` holds, as a
+// pre-order index; `fallback` if none does. Steers ops to the few nodes
+// where they can succeed (chunks, children of chunk-reserved windows).
+template <typename Pred>
+int PickWhere(const ResourceTree& t, int raw, int fallback, Pred pred) {
+  std::vector<int> fit;
+  const std::vector<ResourceId> pre = t.PreorderIds();
+  for (size_t i = 0; i < pre.size(); ++i) {
+    if (pred(pre[i])) fit.push_back(static_cast<int>(i));
+  }
+  return fit.empty() ? fallback : fit[raw % fit.size()];
+}
+
 // ---------------------------------------------------------------------------
 // Where a range goes: raw, or relative to a node (the op's own node when
 // `anchor` is -1), so that ranges meet existing nodes edge to edge.
@@ -782,6 +795,7 @@ struct ReserveChunksOp {
 struct ClaimChunksOp {
   int window = 0;
   bool window_of_anchor = true;  // the window: the anchor's parent
+  bool on_chunk = true;          // the anchor: a chunk, if there is one
   Place place;
   uint64_t flags = 0;
   std::string name;
@@ -794,6 +808,7 @@ struct ClaimChunksOp {
       o.window_of_anchor = *rc::gen::weightedElement<bool>({{5, true}, {1, false}});
       o.place = *GenPlace(top, {2, 2, 6, 6, 6, 1, 3});
       o.place.anchor = *GenRef();
+      o.on_chunk = *rc::gen::weightedElement<bool>({{4, true}, {1, false}});
       o.flags = *rc::gen::elementOf(std::vector<uint64_t>{
           iores::kMem, iores::kSystemRam | iores::kBusy});
       o.name = *rc::gen::elementOf(
@@ -803,6 +818,10 @@ struct ClaimChunksOp {
   }
   void Concretize(const ResourceTree& t, int n) {
     window = FoldTarget(window, n);
+    if (on_chunk && place.anchor >= 0) {
+      place.anchor = PickWhere(t, place.anchor, place.anchor,
+                               [&](ResourceId id) { return t.IsChunk(id); });
+    }
     if (window_of_anchor) {
       const ResourceId anchor = AnchorOf(t, place, t.root());
       const ResourceId w = t.ParentOf(anchor);
@@ -825,17 +844,24 @@ struct ClaimChunksOp {
 
 struct ReturnToChunksOp {
   int target = 0;
+  bool in_window = true;  // a non-chunk child of a chunk-reserved window
   bool skipped = false;  // would create too many chunks for a test
 
   static rc::Gen<ReturnToChunksOp> Gen(uint64_t) {
     return rc::gen::exec([] {
       ReturnToChunksOp o;
       o.target = *GenRef();
+      o.in_window = *rc::gen::weightedElement<bool>({{3, true}, {1, false}});
       return o;
     });
   }
   void Concretize(const ResourceTree& t, int n) {
-    target = FoldTarget(target, n);
+    const int folded = FoldTarget(target, n);
+    target = !in_window ? folded
+                        : PickWhere(t, target, folded, [&](ResourceId id) {
+                            return !t.IsChunk(id) &&
+                                   t.ChunkSizeOf(t.ParentOf(id)) != 0;
+                          });
     // ReturnToChunks() has no bound on the chunks it makes (unlike
     // ReserveChunks()); keep both implementations away from millions.
     const ResourceId id = At(t, target);
@@ -958,6 +984,8 @@ rc::Gen<Op> GenOp(uint64_t top) {
 // ---------------------------------------------------------------------------
 // The two implementations in lock step.
 
+void CountOutcome(const Op& op, const Outcome& o);  // for RESTREE_STATS
+
 // Snapshot of a ResourceTree for the after-step checks.
 struct TreeSnapshot {
   std::string dump;
@@ -1079,6 +1107,7 @@ std::string Twins::Step(const Op& op) {
 
   const Outcome rt = std::visit([&](const auto& o) { return o.Run(tree_); }, op);
   const Outcome rm = std::visit([&](const auto& o) { return o.Run(model_); }, op);
+  CountOutcome(op, rm);
   if (!(rt == rm)) {
     return absl::StrCat("results differ:\n  tree:  ", rt.ToString(),
                         "\n  model: ", rm.ToString(), "\nbefore:\n",
@@ -1210,6 +1239,38 @@ RC_GTEST_PROP(RedesignDifferentialTest, ResourceTreeMatchesRedesignModel, ()) {
     if (!problem.empty()) RC_FAIL(absl::StrCat(trace, problem));
   }
 }
+
+// RESTREE_STATS=1: how often each operation succeeded and failed, by
+// outcome, so that a generator change that starves an operation shows.
+class Stats : public ::testing::Environment {
+ public:
+  static void Count(const Op& op, const Outcome& o) {
+    if (std::getenv("RESTREE_STATS") == nullptr) return;
+    const std::string s = ToString(op);
+    std::string key = s.substr(0, s.find(' '));
+    absl::StrAppend(&key, " ", KernelOutcomeName(o.outcome),
+                    o.err ? absl::StrCat(" ", ErrnoName(o.err)) : "");
+    ++counts()[key];
+  }
+  void TearDown() override {
+    if (std::getenv("RESTREE_STATS") == nullptr) return;
+    std::vector<std::pair<std::string, int>> sorted(counts().begin(),
+                                                    counts().end());
+    std::sort(sorted.begin(), sorted.end());
+    for (const auto& [key, n] : sorted) {
+      std::fprintf(stderr, "%8d  %s\n", n, key.c_str());
+    }
+  }
+
+ private:
+  static absl::flat_hash_map<std::string, int>& counts() {
+    static auto* m = new absl::flat_hash_map<std::string, int>();
+    return *m;
+  }
+};
+const auto* const kStats = ::testing::AddGlobalTestEnvironment(new Stats);
+
+void CountOutcome(const Op& op, const Outcome& o) { Stats::Count(op, o); }
 
 // The fence's promise, on ResourceTree alone: windows with reserved chunks,
 // the fence on, then kernel-compatible allocations aimed anywhere (chunks
