@@ -1,0 +1,1115 @@
+#include "hotplug/machine.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/numeric/int128.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+#include "iomem_parser/parser.h"
+#include "resource_tree/domain_invariants.h"
+#include "resource_tree/flags.h"
+#include "resource_tree/kernel_status.h"
+#include "resource_tree/render.h"
+#include "resource_tree/status_macros.h"
+#include "resource_tree/tree_builder.h"
+
+namespace restree {
+namespace hotplug {
+namespace {
+
+constexpr uint64_t kMiB = uint64_t{1} << 20;
+constexpr uint64_t k256M = 256 * kMiB;
+constexpr uint64_t k2M = 2 * kMiB;
+constexpr uint64_t k4K = 4096;
+constexpr uint64_t k8K = 8192;
+constexpr uint64_t k1G = uint64_t{1} << 30;
+// MAX_STRUCT_PAGE_SIZE (drivers/nvdimm/nd.h).
+constexpr uint64_t kStructPageSize = 64;
+
+absl::Status Err(int errno_value, absl::string_view message,
+                 ResourceId conflict = ResourceId()) {
+  return MakeKernelStatus(KernelOutcome::kError, errno_value, conflict,
+                          message);
+}
+
+// `st` (a failed tree operation) reported with `errno_value` instead.
+absl::Status As(int errno_value, const absl::Status& st,
+                absl::string_view what) {
+  return Err(errno_value, absl::StrCat(what, ": ", st.message()),
+             GetKernelError(st).conflict);
+}
+
+uint64_t AlignUp(uint64_t x, uint64_t a) { return (x + a - 1) / a * a; }
+uint64_t AlignDown(uint64_t x, uint64_t a) { return x / a * a; }
+bool IsPow2(uint64_t x) { return x != 0 && (x & (x - 1)) == 0; }
+
+bool ValidWays(uint32_t w) {
+  return w == 1 || w == 2 || w == 3 || w == 4 || w == 6 || w == 8 ||
+         w == 12 || w == 16;
+}
+bool ValidGranularity(uint64_t g) {
+  return IsPow2(g) && g >= 256 && g <= 16384;
+}
+
+// 6.1 profiles (Debian's and vanilla) versus 6.12 and later.
+bool Is61(const KernelProfile& p) { return absl::EndsWith(p.name, "-6.1"); }
+
+std::string Hex(uint64_t x) { return absl::StrFormat("%#x", x); }
+std::string Show(const Range& r) {
+  return absl::StrFormat("[mem %#010x-%#010x]", r.first(), r.last());
+}
+
+// `[addr, addr + size - 1]` or nullopt when it wraps or is empty.
+std::optional<Range> RangeOf(uint64_t addr, uint64_t size) {
+  if (size == 0 || addr + (size - 1) < addr) return std::nullopt;
+  return Range(addr, addr + (size - 1));
+}
+
+uint64_t SizeOf(const Range& r) { return r.last() - r.first() + 1; }
+
+bool ParseIndexAfter(absl::string_view name, absl::string_view prefix,
+                     uint32_t* out) {
+  if (!absl::ConsumePrefix(&name, prefix) || name.empty()) return false;
+  for (char c : name) {
+    if (c < '0' || c > '9') return false;
+  }
+  return absl::SimpleAtoi(name, out);
+}
+
+}  // namespace
+
+std::string Machine::RegionName(uint32_t k) { return absl::StrCat("region", k); }
+
+Machine::Machine(const MachineOptions& options)
+    : Machine(options, ResourceTree::Iomem(options.profile)) {}
+
+Machine::Machine(const MachineOptions& options, ResourceTree tree)
+    : options_(options), tree_(std::move(tree)) {}
+
+template <typename Fn>
+absl::Status Machine::Atomically(Fn fn) {
+  State next = s_;
+  ResourceTree::Transaction tx(&tree_);
+  absl::Status st = fn(next);
+  if (!st.ok()) return st;  // `tx` rolls the tree back
+  tx.Commit();
+  s_ = std::move(next);
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------
+// Loading a dump.
+
+void Machine::InferredFlags(absl::string_view name, uint64_t start,
+                            bool has_kmem_child, uint64_t parent_flags,
+                            uint32_t parent_desc, uint64_t* flags,
+                            uint32_t* desc) {
+  using namespace iores;  // NOLINT
+  // What __request_region() gives a child of the parent (P2).
+  const uint64_t requested =
+      ResourceType(parent_flags) | ResourceExtType(parent_flags) | kBusy;
+  *desc = iores_desc::kNone;
+  if (name == "System RAM") {  // e820 RAM or ACPI hot-added memory
+    *flags = kSystemRam | kBusy;
+    *desc = parent_desc;
+  } else if (IsDriverManagedRamName(name)) {  // add_memory_driver_managed
+    *flags = kSystemRam | kBusy | kSysramDriverManaged;
+    *desc = parent_desc;
+  } else if (name == "Kernel code" || name == "Kernel rodata" ||
+             name == "Kernel data" || name == "Kernel bss") {
+    *flags = kSystemRam | kBusy;
+  } else if (name == "Reserved") {
+    // e820: do_mark_busy() is true below 1 MiB only for E820_TYPE_RESERVED.
+    *flags = kMem | (start < kMiB ? kBusy : 0);
+    *desc = iores_desc::kReserved;
+  } else if (name == "ACPI Tables") {
+    *flags = kMem | kBusy;
+    *desc = iores_desc::kAcpiTables;
+  } else if (name == "ACPI Non-volatile Storage") {
+    *flags = kMem | kBusy;
+    *desc = iores_desc::kAcpiNvStorage;
+  } else if (name == "Persistent Memory (legacy)") {
+    *flags = kMem;
+    *desc = iores_desc::kPersistentMemoryLegacy;
+  } else if (name == "Persistent Memory") {
+    *flags = kMem;
+    *desc = iores_desc::kPersistentMemory;
+  } else if (name == "Soft Reserved" || absl::StartsWith(name, "hmem.")) {
+    *flags = kMem;
+    *desc = iores_desc::kSoftReserved;
+  } else if (IsCxlWindowName(name)) {
+    *flags = kMem;
+    *desc = iores_desc::kCxl;
+  } else if (IsRegionName(name)) {
+    *flags = kMem;
+  } else if (IsDaxName(name)) {
+    // kmem overwrites its node's flags with SYSTEM_RAM; device_dax's is busy.
+    *flags = has_kmem_child ? kSystemRam : requested;
+    *desc = parent_desc;
+  } else if (absl::StartsWith(name, "namespace")) {
+    *flags = requested;
+    *desc = parent_desc;
+  } else {
+    *flags = kMem;  // unknown producers: a plain, non-busy MEM resource
+  }
+}
+
+absl::StatusOr<Machine> Machine::FromIomem(absl::string_view text,
+                                           const MachineOptions& options) {
+  if (!IsPow2(options.block_size)) {
+    return Err(kerrno::kEINVAL, "memory block size must be a power of two");
+  }
+  absl::StatusOr<ParsedIomem> parsed = ParseIomem(text);
+  if (!parsed.ok()) {
+    return Err(kerrno::kEINVAL, parsed.status().message());
+  }
+  if (parsed->zeroed) {
+    return Err(kerrno::kEINVAL,
+               "the dump has no addresses (read without CAP_SYS_ADMIN)");
+  }
+  const ResourceTree& src = parsed->tree;
+  const ResourceView root = src.View(src.root());
+  std::set<ResourceId> kmem_parents;
+  src.ForEachPreorder([&](ResourceId id, int) {
+    if (IsDriverManagedRamName(src.NameOf(id))) {
+      kmem_parents.insert(src.ParentOf(id));
+    }
+  });
+  TreeBuilder b({root.range, root.name, iores::kMem, 0}, options.profile);
+  b.Reserve(src.size());
+  struct Level {
+    ResourceId id;
+    uint64_t flags;
+    uint32_t desc;
+  };
+  std::vector<Level> at_depth;
+  absl::Status failed;
+  src.ForEachPreorder([&](ResourceId id, int depth) {
+    if (!failed.ok()) return;
+    const ResourceView v = src.View(id);
+    const size_t d = static_cast<size_t>(depth);
+    const Level parent =
+        d == 0 ? Level{b.root(), iores::kMem, 0} : at_depth[d - 1];
+    uint64_t flags = 0;
+    uint32_t desc = 0;
+    InferredFlags(v.name, v.range.first(), kmem_parents.count(id) != 0,
+                  parent.flags, parent.desc, &flags, &desc);
+    absl::StatusOr<ResourceId> nid =
+        b.Append(parent.id, {v.range, v.name, flags, desc});
+    if (!nid.ok()) {
+      failed = Err(kerrno::kEINVAL, nid.status().message());
+      return;
+    }
+    at_depth.resize(d + 1);
+    at_depth[d] = Level{*nid, flags, desc};
+  });
+  RESTREE_RETURN_IF_ERROR(failed);
+  Machine m(options, std::move(b).Finish());
+  RESTREE_RETURN_IF_ERROR(m.Adopt());
+  return m;
+}
+
+uint32_t Machine::MemregionAlloc(State& s) {
+  uint32_t id = 0;
+  while (s.memregion_ids.count(id) != 0) ++id;
+  s.memregion_ids.insert(id);
+  return id;
+}
+
+absl::Status Machine::Adopt() {
+  State& s = s_;
+  // Ids the dump's names show in use.
+  tree_.ForEachPreorder([&](ResourceId id, int) {
+    const absl::string_view name = tree_.NameOf(id);
+    uint32_t k = 0;
+    if (ParseIndexAfter(name, "region", &k) ||
+        ParseIndexAfter(name, "hmem.", &k)) {
+      s.memregion_ids.insert(k);
+    }
+  });
+  const std::vector<ResourceId> top = tree_.Children(tree_.root());
+  // nd_e820: one IO region per legacy pmem range, with its raw namespace.
+  for (ResourceId id : top) {
+    if (tree_.NameOf(id) != "Persistent Memory (legacy)") continue;
+    Region r;
+    r.id = MemregionAlloc(s);
+    r.cxl = false;
+    r.mode = RegionMode::kPmem;
+    r.range = tree_.RangeOf(id);
+    r.res = id;
+    const std::string ns = absl::StrCat("namespace", r.id, ".0");
+    for (ResourceId c : tree_.Children(id)) {
+      if (tree_.NameOf(c) == ns && tree_.RangeOf(c) == r.range) {
+        Namespace n;
+        n.name = ns;
+        n.region = r.id;
+        n.mode = NamespaceMode::kRaw;
+        n.range = r.range;
+        n.busy = r.range;
+        s.namespaces[ns] = n;
+        r.ns = ns;
+      }
+    }
+    s.regions[r.id] = r;
+  }
+  // cxl_acpi: windows already published.
+  for (ResourceId id : top) {
+    uint32_t n = 0;
+    if (!ParseIndexAfter(tree_.NameOf(id), "CXL Window ", &n)) continue;
+    if (s.windows.count(n) != 0) {
+      return Err(kerrno::kEINVAL,
+                 absl::StrCat("the dump has two CXL Window ", n));
+    }
+    Window w;
+    w.index = n;
+    w.cfmws = tree_.RangeOf(id);
+    w.res = id;
+    w.cached_region_id = MemregionAlloc(s);
+    absl::StatusOr<ResourceId> p = s.cxl_private.Insert(
+        s.cxl_private.root(), {w.cfmws, tree_.NameOf(id), iores::kMem, 0});
+    if (!p.ok()) return Err(kerrno::kEINVAL, p.status().message());
+    s.windows[n] = w;
+  }
+  // Boot memory blocks.
+  const uint64_t bs = options_.block_size;
+  tree_.ForEachPreorder([&](ResourceId id, int) {
+    const uint64_t f = tree_.FlagsOf(id);
+    constexpr uint64_t kRamBusy = iores::kSystemRam | iores::kBusy;
+    if ((f & kRamBusy) != kRamBusy) return;
+    const Range r = tree_.RangeOf(id);
+    const bool kmem = IsDriverManagedRamName(tree_.NameOf(id));
+    for (uint64_t blk = r.first() / bs; blk <= r.last() / bs; ++blk) {
+      Block b;
+      b.online = true;
+      b.zone = Zone::kNormal;
+      b.owner = kmem ? BlockOwner::kStranded : BlockOwner::kBoot;
+      s.blocks.emplace(blk, b);
+      if (blk == r.last() / bs) break;
+    }
+  });
+  return absl::OkStatus();
+}
+
+absl::Status Machine::CheckBlockRange(uint64_t addr, uint64_t size) const {
+  const uint64_t bs = options_.block_size;
+  if (!RangeOf(addr, size) || addr % bs != 0 || size % bs != 0) {
+    return Err(kerrno::kEINVAL,
+               absl::StrFormat("Block size [%#x] unaligned hotplug range: "
+                               "start %#x, size %#x",
+                               bs, addr, size));
+  }
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------
+// CXL windows.
+
+absl::Status Machine::AddWindow(uint32_t n, uint64_t base, uint64_t size,
+                                uint32_t ways, uint64_t granularity,
+                                int node) {
+  const std::optional<Range> r = RangeOf(base, size);
+  const std::string name = absl::StrCat("CXL Window ", n);
+  if (!r || base % k256M != 0 || size % k256M != 0 || !ValidWays(ways) ||
+      !ValidGranularity(granularity)) {
+    return Err(kerrno::kEINVAL,
+               absl::StrFormat("CFMWS range %#x-%#x not registered (base and "
+                               "size must be 256 MiB aligned, ways %u and "
+                               "granularity %u valid)",
+                               base, base + size - 1, ways, granularity));
+  }
+  if (s_.windows.count(n) != 0) {
+    return Err(kerrno::kEEXIST, absl::StrCat(name, " exists"));
+  }
+  return Atomically([&](State& s) -> absl::Status {
+    ResourceTree& priv = s.cxl_private;
+    absl::StatusOr<ResourceId> pid =
+        priv.Insert(priv.root(), {*r, name, iores::kMem, 0});
+    if (!pid.ok()) {
+      return As(kerrno::kEBUSY, pid.status(),
+                absl::StrCat(name, " partly overlaps an earlier CFMWS"));
+    }
+    if (priv.HasChildren(*pid)) {
+      return Err(kerrno::kEBUSY,
+                 absl::StrCat(name, " covers an earlier CFMWS (batch "
+                                    "publication order is not modelled)"));
+    }
+    Window w;
+    w.index = n;
+    w.cfmws = *r;
+    w.ways = ways;
+    w.granularity = granularity;
+    w.node = node;
+    if (priv.ParentOf(*pid) == priv.root()) {
+      absl::StatusOr<ResourceId> twin = tree_.InsertExpandToFit(
+          tree_.root(), {*r, name, iores::kMem, iores_desc::kCxl});
+      if (!twin.ok()) return twin.status();
+      w.res = *twin;
+    } else {
+      // Nested in an earlier window: not published; the decoder pairs with
+      // the outer window's twin.
+      ResourceId outer = *pid;
+      while (priv.ParentOf(outer) != priv.root()) outer = priv.ParentOf(outer);
+      const Range outer_range = priv.RangeOf(outer);
+      for (const auto& [k, other] : s.windows) {
+        if (other.published && other.cfmws == outer_range) w.res = other.res;
+      }
+      w.published = false;
+    }
+    w.cached_region_id = MemregionAlloc(s);
+    s.windows[n] = w;
+    return absl::OkStatus();
+  });
+}
+
+absl::Status Machine::ExpandWindow(uint32_t n, const Range& to) {
+  auto it = s_.windows.find(n);
+  if (it == s_.windows.end()) {
+    return Err(kerrno::kENOENT, absl::StrCat("no CXL Window ", n));
+  }
+  const Window w = it->second;
+  if (!w.published) {
+    return Err(kerrno::kEINVAL,
+               absl::StrCat("CXL Window ", n, " is not published"));
+  }
+  const Range cur = tree_.RangeOf(w.res);
+  if (!to.valid() || to.first() % k256M != 0 ||
+      (to.last() - to.first() + 1) % k256M != 0 || !to.Contains(cur)) {
+    return Err(kerrno::kEINVAL,
+               absl::StrCat(Show(to), " is not a 256 MiB aligned range "
+                                      "containing ",
+                            Show(cur)));
+  }
+  return Atomically([&](State& s) -> absl::Status {
+    RESTREE_RETURN_IF_ERROR(tree_.Grow(w.res, to));
+    ResourceTree& priv = s.cxl_private;
+    const ResourceId pid = priv.LookupResource(priv.root(), w.cfmws.first());
+    if (pid.valid()) RESTREE_RETURN_IF_ERROR(priv.Grow(pid, to));
+    s.windows[n].cfmws = to;
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<ResourceId> Machine::AddSoftReserved(const Range& range) {
+  if (!range.valid()) {
+    return Err(kerrno::kEINVAL, absl::StrCat("inverted range ", Show(range)));
+  }
+  ResourceId out;
+  const absl::Status done = Atomically([&](State&) -> absl::Status {
+    RESTREE_ASSIGN_OR_RETURN(
+        out, tree_.InsertExpandToFit(tree_.root(),
+                                     {range, "Soft Reserved", iores::kMem,
+                                      iores_desc::kSoftReserved}));
+    return absl::OkStatus();
+  });
+  if (!done.ok()) return done;
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// CXL regions.
+
+absl::StatusOr<uint32_t> Machine::CreateRegion(
+    uint32_t window, uint64_t size, RegionMode mode,
+    std::optional<uint32_t> ways_in, std::optional<uint64_t> gran_in) {
+  auto it = s_.windows.find(window);
+  if (it == s_.windows.end()) {
+    return Err(kerrno::kENOENT, absl::StrCat("no CXL Window ", window));
+  }
+  const Window w = it->second;
+  if (mode == RegionMode::kRam && Is61(options_.profile)) {
+    return Err(kerrno::kENOENT,
+               "6.1 root decoders have no create_ram_region attribute");
+  }
+  const uint32_t ways = ways_in.value_or(w.ways);
+  const uint64_t gran = gran_in.value_or(w.granularity);
+  if (ways != 0 && (!ValidWays(ways) || ways % w.ways != 0 ||
+                    !IsPow2(ways / w.ways))) {
+    return Err(kerrno::kEINVAL,
+               absl::StrFormat("invalid interleave ways %u for a %u-way "
+                               "window",
+                               ways, w.ways));
+  }
+  if (gran != 0 && !ValidGranularity(gran)) {
+    return Err(kerrno::kEINVAL,
+               absl::StrFormat("invalid interleave granularity %u", gran));
+  }
+  if (ways == 0 || gran == 0) {
+    return Err(kerrno::kENXIO, "interleave ways or granularity not set");
+  }
+  if (size == 0 || size % (k256M * ways) != 0) {
+    return Err(kerrno::kEINVAL,
+               absl::StrFormat("size %#x is not a multiple of 256 MiB x %u",
+                               size, ways));
+  }
+  uint32_t k = 0;
+  const absl::Status done = Atomically([&](State& s) -> absl::Status {
+    Window& ws = s.windows[window];
+    k = ws.cached_region_id;
+    const std::string name = RegionName(k);
+    ResourceId res;
+    if (tree_.ChunkSizeOf(w.res) != 0) {
+      // Redesign: claim the first run of chunks at get_free_mem_region's
+      // candidate addresses.
+      const Range win = tree_.RangeOf(w.res);
+      const KernelProfile& p = options_.profile;
+      uint64_t cand = AlignUp(
+          p.gfr_ascending_skips_zero ? std::max(win.first(), k256M)
+                                     : win.first(),
+          k256M);
+      const uint64_t step = p.gfr_step_is_align ? k256M : size;
+      while (cand >= win.first() && cand <= win.last() &&
+             win.last() - cand >= size - 1) {
+        absl::StatusOr<ResourceId> got = tree_.ClaimChunks(
+            w.res, {Range(cand, cand + size - 1), name, iores::kMem, 0});
+        if (got.ok()) {
+          res = *got;
+          break;
+        }
+        if (cand + step < cand) break;
+        cand += step;
+      }
+      if (!res.valid()) {
+        return Err(kerrno::kERANGE,
+                   absl::StrCat("no run of free chunks for ", Hex(size),
+                                " bytes in CXL Window ", window));
+      }
+    } else {
+      RESTREE_ASSIGN_OR_RETURN(
+          res, tree_.AllocFreeMemRegion(w.res, size, k256M, name));
+    }
+    Region r;
+    r.id = k;
+    r.cxl = true;
+    r.window = window;
+    r.mode = mode;
+    r.range = tree_.RangeOf(res);
+    r.ways = ways;
+    r.granularity = gran;
+    r.node = w.node;
+    r.res = res;
+    if (mode == RegionMode::kPmem) {
+      absl::StatusOr<ResourceId> pm = tree_.Insert(
+          tree_.root(), {r.range, "Persistent Memory", iores::kMem,
+                         iores_desc::kPersistentMemory});
+      if (!pm.ok()) {
+        return As(kerrno::kEBUSY, pm.status(),
+                  "cxl_pmem_region_probe: insert Persistent Memory");
+      }
+      r.pmem_res = *pm;
+    }
+    ws.cached_region_id = MemregionAlloc(s);
+    ws.regions.push_back(k);
+    s.regions[k] = r;
+    return absl::OkStatus();
+  });
+  if (!done.ok()) return done;
+  return k;
+}
+
+absl::Status Machine::DestroyRegion(uint32_t region) {
+  auto it = s_.regions.find(region);
+  if (it == s_.regions.end()) {
+    return Err(kerrno::kENOENT, absl::StrCat("no region", region));
+  }
+  if (!it->second.cxl) {
+    return Err(kerrno::kEINVAL,
+               absl::StrCat("region", region, " is an nvdimm region"));
+  }
+  return Atomically([&](State& s) -> absl::Status {
+    const Region r = s.regions[region];
+    if (r.dax) {
+      const Dax d = s.daxes[*r.dax];
+      if (d.driver == DaxDriver::kKmem) {
+        bool stranded = false;
+        RESTREE_RETURN_IF_ERROR(RemoveKmem(s, d, &stranded));
+      } else {
+        RESTREE_RETURN_IF_ERROR(UnbindDeviceDax(s, d));
+      }
+      s.daxes.erase(d.name);
+    }
+    if (r.ns) RESTREE_RETURN_IF_ERROR(TeardownNamespace(s, *r.ns, true));
+    if (r.pmem_res.valid()) RESTREE_RETURN_IF_ERROR(tree_.Remove(r.pmem_res));
+    const ResourceId parent = tree_.ParentOf(r.res);
+    if (tree_.ChunkSizeOf(parent) != 0 && !tree_.HasChildren(r.res)) {
+      RESTREE_RETURN_IF_ERROR(tree_.ReturnToChunks(r.res).status());
+    } else {
+      RESTREE_RETURN_IF_ERROR(tree_.Remove(r.res));
+    }
+    // cxl_region_release(): a lower id replaces the decoder's cached one.
+    Window& w = s.windows[r.window];
+    if (region < w.cached_region_id) {
+      s.memregion_ids.erase(w.cached_region_id);
+      w.cached_region_id = region;
+    } else {
+      s.memregion_ids.erase(region);
+    }
+    w.regions.erase(std::remove(w.regions.begin(), w.regions.end(), region),
+                    w.regions.end());
+    s.regions.erase(region);
+    return absl::OkStatus();
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Device-DAX and kmem.
+
+absl::Status Machine::UnbindDeviceDax(State&, const Dax& d) {
+  absl::Status st =
+      tree_.ReleaseRegion(tree_.root(), d.range.first(), SizeOf(d.range));
+  if (!st.ok()) return As(kerrno::kEINVAL, st, "device_dax unbind");
+  return absl::OkStatus();
+}
+
+absl::Status Machine::BindDeviceDax(const Dax& d) {
+  absl::StatusOr<ResourceId> id = tree_.RequestRegion(
+      tree_.root(), d.range.first(), SizeOf(d.range), d.name, 0);
+  if (!id.ok()) {
+    return As(kerrno::kEBUSY, id.status(),
+              absl::StrCat(d.name, ": could not reserve range"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Machine::RemoveKmem(State& s, const Dax& d, bool* stranded) {
+  const uint64_t bs = options_.block_size;
+  const Range kr = d.kmem_range;
+  bool online = false;
+  for (uint64_t b = kr.first() / bs; b <= kr.last() / bs; ++b) {
+    auto bit = s.blocks.find(b);
+    if (bit != s.blocks.end() && bit->second.online) online = true;
+  }
+  if (online) {
+    // remove_memory() fails with EBUSY; kmem keeps both nodes for good.
+    for (uint64_t b = kr.first() / bs; b <= kr.last() / bs; ++b) {
+      auto bit = s.blocks.find(b);
+      if (bit != s.blocks.end()) bit->second.owner = BlockOwner::kStranded;
+    }
+    *stranded = true;
+    return absl::OkStatus();
+  }
+  absl::StatusOr<ResourceId> rm =
+      tree_.ReleaseMemRegionAdjustable(kr.first(), SizeOf(kr));
+  if (!rm.ok()) return As(kerrno::kEBUSY, rm.status(), "remove_memory");
+  RESTREE_RETURN_IF_ERROR(tree_.Remove(d.kmem_res));
+  for (uint64_t b = kr.first() / bs; b <= kr.last() / bs; ++b) {
+    s.blocks.erase(b);
+  }
+  *stranded = false;
+  return absl::OkStatus();
+}
+
+absl::Status Machine::TeardownNamespace(State& s, const std::string& name,
+                                        bool strand_ok) {
+  const Namespace n = s.namespaces[name];
+  if (n.dax) {
+    const Dax d = s.daxes[*n.dax];
+    if (d.driver == DaxDriver::kKmem) {
+      if (!strand_ok) {
+        return Err(kerrno::kEBUSY,
+                   absl::StrCat(name, ": ", d.name, " is online as kmem"));
+      }
+      bool stranded = false;
+      RESTREE_RETURN_IF_ERROR(RemoveKmem(s, d, &stranded));
+    } else {
+      RESTREE_RETURN_IF_ERROR(UnbindDeviceDax(s, d));
+    }
+    s.daxes.erase(d.name);
+  }
+  absl::Status st =
+      tree_.ReleaseRegion(tree_.root(), n.busy.first(), SizeOf(n.busy));
+  if (!st.ok()) return As(kerrno::kEINVAL, st, "namespace disable");
+  s.regions[n.region].ns.reset();
+  s.namespaces.erase(name);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> Machine::CreateNamespace(uint32_t region,
+                                                     NamespaceMode mode,
+                                                     uint64_t align) {
+  auto it = s_.regions.find(region);
+  if (it == s_.regions.end()) {
+    return Err(kerrno::kENOENT, absl::StrCat("no region", region));
+  }
+  const Region r = it->second;
+  if (r.mode != RegionMode::kPmem) {
+    return Err(kerrno::kEINVAL,
+               absl::StrCat("region", region, " is not a pmem region"));
+  }
+  const uint64_t start = r.range.first();
+  const uint64_t size = SizeOf(r.range);
+  const std::string name = absl::StrCat("namespace", region, ".0");
+  Namespace ns;
+  ns.name = name;
+  ns.region = region;
+  ns.mode = mode;
+  ns.range = r.range;
+  ns.busy = r.range;
+  Range data;
+  if (mode != NamespaceMode::kRaw) {
+    // nd_pfn_init() (§3.4).
+    if (align != k4K && align != k2M && align != k1G) {
+      return Err(kerrno::kEINVAL,
+                 absl::StrCat("unsupported align ", Hex(align)));
+    }
+    const uint64_t a = std::max(align, k2M);
+    if (start % k2M != 0) {
+      return Err(kerrno::kEINVAL, absl::StrCat(name, ": start ", Hex(start),
+                                               " is not 2 MiB aligned"));
+    }
+    const uint64_t end = r.range.last() + 1;  // regions end below 2^64 - 1
+    const uint64_t end_trunc = end - AlignDown(end, a);
+    if (size <= k8K) {
+      return Err(kerrno::kENXIO, absl::StrCat(name, " is too small"));
+    }
+    const uint64_t npfns = (size - k8K) / k4K;
+    const uint64_t dataoff =
+        AlignUp(start + k8K + kStructPageSize * npfns, a) - start;
+    const uint64_t bound = Is61(options_.profile) ? size : size - end_trunc;
+    if (dataoff >= bound) {
+      return Err(kerrno::kENXIO,
+                 absl::StrFormat("%s: dataoff %#x does not fit in %#x bytes",
+                                 name, dataoff, size));
+    }
+    if (start + dataoff > end - 1 - end_trunc) {
+      return Err(kerrno::kENOMEM,
+                 absl::StrCat(name, ": no data left after alignment"));
+    }
+    data = Range(start + dataoff, end - 1 - end_trunc);
+    ns.align = a;
+    if (mode == NamespaceMode::kDevdax) {
+      ns.busy = Range(start, start + dataoff - 1);
+    }
+  }
+  if (r.ns) {
+    const Namespace& old = s_.namespaces.at(*r.ns);
+    if (old.dax && s_.daxes.at(*old.dax).driver == DaxDriver::kKmem) {
+      return Err(kerrno::kEBUSY,
+                 absl::StrCat(*r.ns, ": ", *old.dax, " is online as kmem"));
+    }
+  }
+  const absl::Status done = Atomically([&](State& s) -> absl::Status {
+    if (s.regions[region].ns) {
+      const std::string old = *s.regions[region].ns;
+      RESTREE_RETURN_IF_ERROR(TeardownNamespace(s, old, false));
+    }
+    absl::StatusOr<ResourceId> busy = tree_.RequestRegion(
+        tree_.root(), ns.busy.first(), SizeOf(ns.busy), name, 0);
+    if (!busy.ok()) {
+      return As(kerrno::kEBUSY, busy.status(),
+                absl::StrCat(name, ": could not reserve metadata"));
+    }
+    Namespace made = ns;
+    if (mode == NamespaceMode::kDevdax) {
+      Dax d;
+      d.name = absl::StrCat("dax", region, ".0");
+      d.region = region;
+      d.range = data;
+      d.driver = DaxDriver::kDeviceDax;
+      d.node = s.regions[region].node;
+      RESTREE_RETURN_IF_ERROR(BindDeviceDax(d));
+      made.dax = d.name;
+      s.daxes[d.name] = d;
+    }
+    s.namespaces[name] = made;
+    s.regions[region].ns = name;
+    return absl::OkStatus();
+  });
+  if (!done.ok()) return done;
+  return name;
+}
+
+absl::Status Machine::DestroyNamespace(absl::string_view name) {
+  const std::string key(name);
+  if (s_.namespaces.count(key) == 0) {
+    return Err(kerrno::kENOENT, absl::StrCat("no ", name));
+  }
+  return Atomically(
+      [&](State& s) { return TeardownNamespace(s, key, false); });
+}
+
+absl::StatusOr<std::string> Machine::CreateDax(uint32_t region) {
+  auto it = s_.regions.find(region);
+  if (it == s_.regions.end()) {
+    return Err(kerrno::kENOENT, absl::StrCat("no region", region));
+  }
+  const Region& r = it->second;
+  if (!r.cxl || r.mode != RegionMode::kRam) {
+    return Err(kerrno::kEINVAL,
+               absl::StrCat("region", region, " is not a CXL ram region"));
+  }
+  if (r.dax) {
+    return Err(kerrno::kEEXIST,
+               absl::StrCat("region", region, " has ", *r.dax));
+  }
+  Dax d;
+  d.name = absl::StrCat("dax", region, ".0");
+  d.region = region;
+  d.range = r.range;
+  d.node = r.node;
+  const absl::Status done = Atomically([&](State& s) -> absl::Status {
+    RESTREE_RETURN_IF_ERROR(BindDeviceDax(d));
+    s.daxes[d.name] = d;
+    s.regions[region].dax = d.name;
+    return absl::OkStatus();
+  });
+  if (!done.ok()) return done;
+  return d.name;
+}
+
+absl::Status Machine::KmemOnline(absl::string_view dax,
+                                 std::optional<int> node, Zone zone) {
+  auto it = s_.daxes.find(std::string(dax));
+  if (it == s_.daxes.end()) {
+    return Err(kerrno::kENOENT, absl::StrCat("no ", dax));
+  }
+  const Dax d = it->second;
+  if (d.driver == DaxDriver::kKmem) {
+    return Err(kerrno::kEBUSY, absl::StrCat(dax, " is already bound to kmem"));
+  }
+  const int nid = node.value_or(d.node);
+  if (nid < 0) {
+    return Err(kerrno::kEINVAL, "rejecting DAX region with invalid node");
+  }
+  // dax_kmem_range(): start rounded up, end+1 rounded down, to the block.
+  const uint64_t bs = options_.block_size;
+  const absl::uint128 end = absl::uint128(d.range.last()) + 1;
+  const absl::uint128 first =
+      (absl::uint128(d.range.first()) + bs - 1) / bs * bs;
+  const absl::uint128 end_aligned = end / bs * bs;
+  if (first >= end_aligned) {
+    return Err(kerrno::kEINVAL, absl::StrCat(dax, ": ", Show(d.range),
+                                             " too small after alignment"));
+  }
+  const Range kr(absl::Uint128Low64(first),
+                 absl::Uint128Low64(end_aligned - 1));
+  if (kr.last() > options_.profile.physmem_end) {
+    return Err(kerrno::kE2BIG,
+               absl::StrCat(Show(kr), " is beyond PHYSMEM_END"));
+  }
+  for (uint64_t b = kr.first() / bs; b <= kr.last() / bs; ++b) {
+    if (s_.blocks.count(b) != 0) {
+      return Err(kerrno::kEEXIST, absl::StrCat("memory block ", b, " exists"));
+    }
+  }
+  return Atomically([&](State& s) -> absl::Status {
+    RESTREE_RETURN_IF_ERROR(UnbindDeviceDax(s, d));
+    absl::StatusOr<ResourceId> res = tree_.RequestRegion(
+        tree_.root(), kr.first(), SizeOf(kr), d.name, 0);
+    if (!res.ok()) {
+      return As(kerrno::kEBUSY, res.status(),
+                absl::StrCat(d.name, ": mapping0: could not reserve region"));
+    }
+    RESTREE_RETURN_IF_ERROR(tree_.SetFlags(*res, iores::kSystemRam));
+    absl::StatusOr<ResourceId> ram = tree_.RequestRegion(
+        tree_.root(), kr.first(), SizeOf(kr), "System RAM (kmem)",
+        iores::kSystemRam | iores::kSysramDriverManaged);
+    if (!ram.ok()) {
+      return As(kerrno::kEEXIST, ram.status(), "add_memory_driver_managed");
+    }
+    Dax& nd = s.daxes[d.name];
+    nd.driver = DaxDriver::kKmem;
+    nd.node = nid;
+    nd.zone = zone;
+    nd.kmem_range = kr;
+    nd.kmem_res = *res;
+    for (uint64_t b = kr.first() / bs; b <= kr.last() / bs; ++b) {
+      s.blocks[b] = Block{true, nid, zone, BlockOwner::kKmem};
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status Machine::KmemOffline(absl::string_view dax, bool offline_blocks) {
+  auto it = s_.daxes.find(std::string(dax));
+  if (it == s_.daxes.end()) {
+    return Err(kerrno::kENOENT, absl::StrCat("no ", dax));
+  }
+  if (it->second.driver != DaxDriver::kKmem) {
+    return Err(kerrno::kEINVAL, absl::StrCat(dax, " is not bound to kmem"));
+  }
+  const Dax d = it->second;
+  const uint64_t bs = options_.block_size;
+  const Range kr = d.kmem_range;
+  const State saved = s_;
+  if (offline_blocks) {
+    RESTREE_RETURN_IF_ERROR(MemoryOffline(kr.first(), SizeOf(kr)));
+  }
+  absl::Status st = Atomically([&](State& s) -> absl::Status {
+    for (uint64_t b = kr.first() / bs; b <= kr.last() / bs; ++b) {
+      if (s.blocks.at(b).online) {
+        return Err(kerrno::kEBUSY,
+                   absl::StrFormat("removing memory fails, because memory "
+                                   "[%#x-%#x] is onlined",
+                                   b * bs, b * bs + bs - 1));
+      }
+    }
+    bool stranded = false;
+    RESTREE_RETURN_IF_ERROR(RemoveKmem(s, d, &stranded));
+    Dax nd = d;
+    nd.driver = DaxDriver::kDeviceDax;
+    nd.kmem_range = Range();
+    nd.kmem_res = ResourceId();
+    RESTREE_RETURN_IF_ERROR(BindDeviceDax(nd));
+    s.daxes[nd.name] = nd;
+    return absl::OkStatus();
+  });
+  if (!st.ok()) s_ = saved;  // undo the offlining as well
+  return st;
+}
+
+// ---------------------------------------------------------------------------
+// ACPI memory hotplug.
+
+absl::Status Machine::MemoryAdd(uint64_t addr, uint64_t size, int node) {
+  if (size == 0) return Err(kerrno::kEINVAL, "size 0");
+  const std::optional<Range> r = RangeOf(addr, size);
+  if (!r || r->last() > options_.profile.physmem_end) {
+    return Err(kerrno::kE2BIG,
+               absl::StrFormat("memory range %#x+%#x is outside the "
+                               "pluggable range",
+                               addr, size));
+  }
+  return Atomically([&](State& s) -> absl::Status {
+    absl::StatusOr<ResourceId> id = tree_.RequestRegion(
+        tree_.root(), addr, size, "System RAM", iores::kSystemRam);
+    if (!id.ok()) {
+      return As(kerrno::kEEXIST, id.status(),
+                absl::StrCat("register_memory_resource ", Show(*r)));
+    }
+    RESTREE_RETURN_IF_ERROR(CheckBlockRange(addr, size));
+    if (node < 0) return Err(kerrno::kEINVAL, "invalid node");
+    const uint64_t bs = options_.block_size;
+    for (uint64_t b = addr / bs; b <= r->last() / bs; ++b) {
+      if (s.blocks.count(b) != 0) {
+        return Err(kerrno::kEEXIST,
+                   absl::StrCat("memory block ", b, " exists"));
+      }
+      s.blocks[b] =
+          Block{options_.auto_online, node, Zone::kMovable, BlockOwner::kAcpi};
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status Machine::MemoryOnline(uint64_t addr, uint64_t size, Zone zone) {
+  RESTREE_RETURN_IF_ERROR(CheckBlockRange(addr, size));
+  const uint64_t bs = options_.block_size;
+  const uint64_t last = addr + (size - 1);
+  for (uint64_t b = addr / bs; b <= last / bs; ++b) {
+    if (s_.blocks.count(b) == 0) {
+      return Err(kerrno::kENOENT, absl::StrCat("no memory block ", b));
+    }
+  }
+  return Atomically([&](State& s) -> absl::Status {
+    for (uint64_t b = addr / bs; b <= last / bs; ++b) {
+      Block& blk = s.blocks[b];
+      if (!blk.online) {
+        blk.online = true;
+        blk.zone = zone;
+      }
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status Machine::MemoryOffline(uint64_t addr, uint64_t size) {
+  RESTREE_RETURN_IF_ERROR(CheckBlockRange(addr, size));
+  const uint64_t bs = options_.block_size;
+  const uint64_t last = addr + (size - 1);
+  for (uint64_t b = addr / bs; b <= last / bs; ++b) {
+    if (s_.blocks.count(b) == 0) {
+      return Err(kerrno::kENOENT, absl::StrCat("no memory block ", b));
+    }
+  }
+  for (uint64_t b = addr / bs; b <= last / bs; ++b) {
+    if (!s_.blocks.at(b).online) continue;
+    // offline_pages(): the whole block must be System RAM.
+    absl::StatusOr<std::vector<WalkMatch>> ram =
+        tree_.WalkSystemRam(b * bs, b * bs + bs - 1);
+    absl::uint128 covered = 0;
+    if (ram.ok()) {
+      for (const WalkMatch& m : *ram) covered += m.range.size();
+    }
+    if (covered != bs) {
+      return Err(kerrno::kEINVAL,
+                 absl::StrFormat("offlining [%#x-%#x] failed due to memory "
+                                 "holes",
+                                 b * bs, b * bs + bs - 1));
+    }
+  }
+  return Atomically([&](State& s) -> absl::Status {
+    for (uint64_t b = addr / bs; b <= last / bs; ++b) {
+      s.blocks[b].online = false;
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status Machine::MemoryRemove(uint64_t addr, uint64_t size) {
+  RESTREE_RETURN_IF_ERROR(CheckBlockRange(addr, size));
+  const uint64_t bs = options_.block_size;
+  const uint64_t last = addr + (size - 1);
+  for (uint64_t b = addr / bs; b <= last / bs; ++b) {
+    auto it = s_.blocks.find(b);
+    if (it == s_.blocks.end()) {
+      return Err(kerrno::kENOENT, absl::StrCat("no memory block ", b));
+    }
+    if (it->second.owner == BlockOwner::kKmem ||
+        it->second.owner == BlockOwner::kStranded) {
+      return Err(kerrno::kEBUSY,
+                 absl::StrCat("memory block ", b, " belongs to kmem"));
+    }
+  }
+  for (uint64_t b = addr / bs; b <= last / bs; ++b) {
+    if (s_.blocks.at(b).online) {
+      return Err(kerrno::kEBUSY,
+                 absl::StrFormat("removing memory fails, because memory "
+                                 "[%#x-%#x] is onlined",
+                                 b * bs, b * bs + bs - 1));
+    }
+  }
+  return Atomically([&](State& s) -> absl::Status {
+    absl::StatusOr<ResourceId> rm =
+        tree_.ReleaseMemRegionAdjustable(addr, size);
+    if (!rm.ok()) {
+      const KernelError e = GetKernelError(rm.status());
+      return As(e.outcome == KernelOutcome::kWarned ? kerrno::kEBUSY
+                                                    : kerrno::kEINVAL,
+                rm.status(), "release_mem_region_adjustable");
+    }
+    for (uint64_t b = addr / bs; b <= last / bs; ++b) s.blocks.erase(b);
+    return absl::OkStatus();
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Redesign operations.
+
+absl::StatusOr<size_t> Machine::ChunksReserve(uint32_t window,
+                                              std::optional<uint64_t> size) {
+  auto it = s_.windows.find(window);
+  if (it == s_.windows.end() || !it->second.published) {
+    return Err(kerrno::kENOENT, absl::StrCat("no CXL Window ", window));
+  }
+  const Window& w = it->second;
+  ChunkGeometry g;
+  g.ways = w.ways;
+  g.chunk_size = size.value_or(k256M * w.ways);
+  g.memory_block_size = options_.block_size;
+  const ResourceId res = w.res;
+  size_t n = 0;
+  const absl::Status done = Atomically([&](State&) -> absl::Status {
+    RESTREE_ASSIGN_OR_RETURN(n, tree_.ReserveChunks(res, g));
+    return absl::OkStatus();
+  });
+  if (!done.ok()) return done;
+  return n;
+}
+
+absl::StatusOr<size_t> Machine::ChunksReleaseUnused(uint32_t window,
+                                                    bool shrink) {
+  auto it = s_.windows.find(window);
+  if (it == s_.windows.end() || !it->second.published) {
+    return Err(kerrno::kENOENT, absl::StrCat("no CXL Window ", window));
+  }
+  const ResourceId res = it->second.res;
+  size_t n = 0;
+  const absl::Status done = Atomically([&](State&) -> absl::Status {
+    RESTREE_ASSIGN_OR_RETURN(n, tree_.ReleaseUnusedChunks(res, shrink));
+    return absl::OkStatus();
+  });
+  if (!done.ok()) return done;
+  return n;
+}
+
+absl::Status Machine::Reparent(absl::string_view resource,
+                               absl::string_view new_parent) {
+  RESTREE_ASSIGN_OR_RETURN(const ResourceId a, Find(resource));
+  RESTREE_ASSIGN_OR_RETURN(const ResourceId b, Find(new_parent));
+  if (a == b) {
+    return Err(kerrno::kEINVAL,
+               absl::StrCat(resource, " cannot be its own parent"), a);
+  }
+  return Atomically([&](State&) { return tree_.Reparent(a, b); });
+}
+
+// ---------------------------------------------------------------------------
+// Queries.
+
+std::vector<ResourceId> Machine::FindAll(absl::string_view name) const {
+  std::vector<ResourceId> out;
+  tree_.ForEachPreorder([&](ResourceId id, int) {
+    if (tree_.NameOf(id) == name) out.push_back(id);
+  });
+  return out;
+}
+
+absl::StatusOr<ResourceId> Machine::Find(absl::string_view ref) const {
+  auto ambiguous = [&](const std::vector<ResourceId>& ids) {
+    std::string list;
+    for (ResourceId id : ids) {
+      absl::StrAppend(&list, list.empty() ? "" : ", ",
+                      Show(tree_.RangeOf(id)));
+    }
+    return MakeKernelStatus(absl::StatusCode::kFailedPrecondition,
+                            KernelOutcome::kError, kerrno::kEINVAL,
+                            ResourceId(),
+                            absl::StrCat("\"", ref, "\" is ambiguous: ", list,
+                                         "; use NAME@START"));
+  };
+  auto not_found = [&]() {
+    return MakeKernelStatus(absl::StatusCode::kNotFound, KernelOutcome::kError,
+                            kerrno::kENOENT, ResourceId(),
+                            absl::StrCat("no resource \"", ref, "\""));
+  };
+  std::vector<ResourceId> all = FindAll(ref);
+  if (all.size() == 1) return all[0];
+  if (all.size() > 1) return ambiguous(all);
+  const size_t at = ref.rfind('@');
+  if (at == absl::string_view::npos) return not_found();
+  absl::string_view hex = ref.substr(at + 1);
+  absl::ConsumePrefix(&hex, "0x");
+  uint64_t start = 0;
+  if (hex.empty() || !absl::SimpleHexAtoi(hex, &start)) return not_found();
+  std::vector<ResourceId> hits;
+  for (ResourceId id : FindAll(ref.substr(0, at))) {
+    if (tree_.RangeOf(id).first() == start) hits.push_back(id);
+  }
+  if (hits.empty()) return not_found();
+  for (ResourceId id : hits) {
+    if (tree_.RangeOf(id) != tree_.RangeOf(hits[0])) return ambiguous(hits);
+  }
+  return hits[0];  // pre-order: the outermost of a same-range chain
+}
+
+std::string Machine::Render() const { return RenderProcIomem(tree_); }
+std::string Machine::Dump() const { return RenderDump(tree_); }
+
+std::vector<InvariantViolation> Machine::CheckInvariants() const {
+  std::vector<InvariantViolation> out = tree_.CheckInvariants();
+  DomainRules rules;
+  rules.memory_block_size = options_.block_size;
+  for (InvariantViolation& v : CheckDomainInvariants(tree_, rules)) {
+    // Rule 14 wants a region to be its window's direct child, but
+    // cxl_pmem_region_probe's "Persistent Memory" (same range, inserted
+    // later) becomes the region's parent (§3.1): that shape is the kernel's.
+    if (v.kind == InvariantViolation::Kind::kCxl && v.nodes.size() == 2) {
+      const ResourceId region = v.nodes[0];
+      const ResourceId parent = tree_.ParentOf(region);
+      if (tree_.NameOf(parent) == "Persistent Memory" &&
+          tree_.RangeOf(parent) == tree_.RangeOf(region) &&
+          tree_.ParentOf(parent) == v.nodes[1]) {
+        continue;
+      }
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+}  // namespace hotplug
+}  // namespace restree

@@ -1,0 +1,376 @@
+// File: machine.h
+// -----------------------------------------------------------------------------
+//
+// `hotplug::Machine`: the applier core of the hotplug event language
+// (docs/events.md). A machine is an iomem `ResourceTree` plus the driver
+// state the tree alone does not show (CXL windows and their root decoders'
+// cached region ids, the global memregion id allocator, CXL and nvdimm
+// regions, namespaces, dax devices, memory blocks). Each method is one event
+// and reproduces, node for node, what the Linux drivers of the selected
+// kernel profile do to /proc/iomem (docs/driver-chains.md is the
+// specification; section numbers below refer to it). Debian 6.1 is the
+// default and primary profile; 6.12 differences are modelled where the
+// fact sheet gives them (region placement step, RAM regions, namespace
+// ENXIO bound).
+//
+// Errors: every failing method returns a status with a `KernelError`
+// payload (resource_tree/kernel_status.h) carrying the kernel's errno, and
+// leaves the machine exactly as it was: the tree part runs inside a
+// `ResourceTree::Transaction` and the driver state is replaced only after
+// the transaction commits. Errnos the kernel does not define for a model
+// situation are documented at the method (ENOENT is used throughout for
+// "no such device/object", as an open() of a missing sysfs file gives).
+//
+// Names: resources are looked up by `Find()`, see there for the rule.
+//
+// Thread-safety: thread-compatible. A Machine owns its tree; it is movable
+// (not while a method runs).
+
+#ifndef RESTREE_HOTPLUG_MACHINE_H_
+#define RESTREE_HOTPLUG_MACHINE_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "resource_tree/kernel_profile.h"
+#include "resource_tree/range.h"
+#include "resource_tree/resource_id.h"
+#include "resource_tree/resource_tree.h"
+
+namespace restree {
+namespace hotplug {
+
+struct MachineOptions {
+  KernelProfile profile = KernelProfile::Debian61();
+  // memory_block_size_bytes() (§7.1): 128 MiB when boot RAM ends below
+  // 64 GiB on x86-64, as in every QEMU capture. A power of two.
+  uint64_t block_size = uint64_t{128} << 20;
+  // mhp_default_online_type for ACPI hot-added memory (MemoryAdd): online
+  // (movable) when true, offline when false. Does not affect iomem.
+  bool auto_online = true;
+};
+
+class Machine {
+ public:
+  enum class RegionMode { kRam, kPmem };
+  enum class NamespaceMode { kRaw, kFsdax, kDevdax };
+  enum class DaxDriver { kDeviceDax, kKmem };
+  enum class Zone { kNormal, kMovable };
+  // Who added a memory block, hence who may remove it.
+  enum class BlockOwner {
+    kBoot,      // present in the base dump
+    kAcpi,      // MemoryAdd (ACPI memory device / pc-dimm)
+    kKmem,      // KmemOnline of a dax device
+    kStranded,  // kmem memory left behind by a region teardown (§2.5, §4.4)
+  };
+
+  struct Window {
+    uint32_t index = 0;        // "CXL Window N"
+    Range cfmws;               // the CFMWS range (the decoder's hpa_range)
+    uint32_t ways = 1;
+    uint64_t granularity = 256;
+    int node = 0;
+    uint32_t cached_region_id = 0;  // the root decoder's next region id
+    bool published = true;     // false: nested in another window (§1.2)
+    ResourceId res;            // the public twin (or the outer twin)
+    std::vector<uint32_t> regions;
+  };
+  struct Region {
+    uint32_t id = 0;            // "regionK": memregion id
+    bool cxl = true;            // false: nvdimm region (legacy e820 pmem)
+    uint32_t window = 0;        // CXL only
+    RegionMode mode = RegionMode::kPmem;
+    Range range;
+    uint32_t ways = 1;
+    uint64_t granularity = 256;
+    int node = 0;
+    ResourceId res;             // "regionK" (CXL) / "Persistent Memory (legacy)"
+    ResourceId pmem_res;        // CXL pmem: "Persistent Memory" (§3.1)
+    std::optional<std::string> ns;   // its namespace, if any
+    std::optional<std::string> dax;  // ram region: its daxK.0
+  };
+  struct Namespace {
+    std::string name;  // "namespaceX.Y"
+    uint32_t region = 0;
+    NamespaceMode mode = NamespaceMode::kRaw;
+    Range range;        // the whole namespace
+    uint64_t align = 0; // devdax/fsdax: the pfn align used
+    Range busy;         // the busy "namespaceX.Y" node's range
+    std::optional<std::string> dax;  // devdax: "daxX.Y"
+  };
+  struct Dax {
+    std::string name;  // "daxX.Y"
+    uint32_t region = 0;
+    Range range;             // the dev_dax range
+    DaxDriver driver = DaxDriver::kDeviceDax;
+    int node = 0;            // dev_dax->target_node
+    Zone zone = Zone::kMovable;
+    Range kmem_range;        // kmem: the block-aligned range added
+    ResourceId kmem_res;     // kmem: its "daxX.Y" node (SYSTEM_RAM)
+  };
+  struct Block {
+    bool online = true;
+    int node = 0;
+    Zone zone = Zone::kMovable;
+    BlockOwner owner = BlockOwner::kBoot;
+  };
+
+  // An empty iomem tree ("PCI mem", [0, 2^64-1]).
+  explicit Machine(const MachineOptions& options = MachineOptions());
+
+  // A machine booted into the /proc/iomem dump `text` (strict parse; a
+  // dump without addresses is EINVAL). The dump has no flags or desc, so
+  // each node gets the flags and desc its producer gives it, by name
+  // (InferredFlags()); then the driver state is adopted from the tree:
+  //   * every "regionK", "hmem.N" name reserves memregion id K / N;
+  //   * each top-level "Persistent Memory (legacy)" (address order) is an
+  //     nvdimm IO region taking the lowest free memregion id, and a child
+  //     "namespaceK.0" covering it is its raw namespace;
+  //   * each top-level "CXL Window N" is window N (ways 1, granularity 256:
+  //     unknown from the dump), its root decoder caching the lowest free id;
+  //   * each memory block touched by a busy "System RAM" node is present
+  //     and online (node 0), owner kBoot.
+  // Dax devices, namespaces other than raw, and CXL regions in the dump are
+  // not adopted (their names still reserve ids).
+  static absl::StatusOr<Machine> FromIomem(
+      absl::string_view text, const MachineOptions& options = MachineOptions());
+
+  // The flags and desc restree gives a parsed node named `name` at `start`
+  // under a parent with `parent_flags`/`parent_desc` (what its kernel
+  // producer sets: e820 types, request_region inheritance, kmem's overwrite).
+  static void InferredFlags(absl::string_view name, uint64_t start,
+                            bool has_kmem_child, uint64_t parent_flags,
+                            uint32_t parent_desc, uint64_t* flags,
+                            uint32_t* desc);
+
+  // --- CXL (§1, §2) -------------------------------------------------------
+
+  // cxl_acpi for one CFMWS. Verify (§1.1): base and size 256 MiB aligned,
+  // size > 0, ways in {1,2,3,4,6,8,12,16}, granularity a power of two in
+  // 256..16K, else EINVAL (the kernel skips the window, using no id).
+  // Window `n` already present: EEXIST. The private "CXL mem" tree takes
+  // the range with insert_resource: a partial overlap with an earlier
+  // window is EBUSY (6.1 aborts the whole probe there; one window at a time
+  // cannot express that); a range inside an earlier window is kept
+  // unpublished (its decoder pairs with the outer window's twin); a range
+  // covering an earlier window is EBUSY (simplification: batch publication
+  // order is not modelled). A top-level window is published: "CXL Window
+  // n", MEM, desc CXL, via insert_resource_expand_to_fit on iomem (it may
+  // grow and adopt, §1.3). The root decoder caches the lowest free
+  // memregion id. `node` is the window's NUMA node (SRAT/fake node).
+  absl::Status AddWindow(uint32_t n, uint64_t base, uint64_t size,
+                         uint32_t ways = 1, uint64_t granularity = 256,
+                         int node = 0);
+
+  // Redesign: grow window `n`'s twin in place to `to` (ResourceTree::Grow;
+  // it adopts siblings `to` covers). ENOENT: no window n; EINVAL: `to` not
+  // 256 MiB aligned or not containing the window; Grow's errors otherwise.
+  absl::Status ExpandWindow(uint32_t n, const Range& to);
+
+  // e820 "Soft Reserved" (§6.1): MEM, desc 8, not busy,
+  // insert_resource_expand_to_fit on iomem. dax_hmem is not modelled.
+  absl::StatusOr<ResourceId> AddSoftReserved(const Range& range);
+
+  // create_{pmem,ram}_region on window `n`'s root decoder, then size/commit/
+  // probe (§2.2-§2.3, §3.1). Returns K of "regionK" (the decoder's cached
+  // id; the cache is refilled with the lowest free memregion id). Checks in
+  // the kernel's order: ENOENT no window; ENOENT mode ram on 6.1 (no
+  // create_ram_region attribute); EINVAL ways not a multiple of the
+  // window's ways with a power-of-two quotient, or granularity invalid or
+  // different from an interleaved window's; ENXIO ways or granularity 0
+  // ("not set"); EINVAL size not a non-zero multiple of 256 MiB x ways;
+  // ERANGE no room (alloc_free_mem_region with 256 MiB alignment and the
+  // profile's step rule). The node "regionK" (MEM, desc 0) is a direct
+  // child of the window. pmem: "Persistent Memory" (MEM, desc 4) is
+  // inserted into iomem (P1) and nd region K is created (no iomem node).
+  // Defaults for ways/granularity: the window's. A chunked window (redesign)
+  // places the region on the first run of chunks at the same candidate
+  // addresses and claims them. On failure no id is used (in the kernel the
+  // region device would remain without HPA).
+  absl::StatusOr<uint32_t> CreateRegion(
+      uint32_t window, uint64_t size, RegionMode mode,
+      std::optional<uint32_t> ways = std::nullopt,
+      std::optional<uint64_t> granularity = std::nullopt);
+
+  // delete_region (§2.5): tears down the region's devices (device_dax
+  // releases its busy node; kmem removes its memory if every block is
+  // offline, else its "daxX.Y" and "System RAM (kmem)" nodes stay for good
+  // with their blocks, owner kStranded; namespaces release their busy
+  // nodes), removes "Persistent Memory" and "regionK" with remove_resource
+  // (children move up), and releases the id by the decoder cache rule
+  // (§2.2). In a chunked window a childless region goes back to chunks.
+  // ENOENT: no CXL region K (nvdimm regions cannot be deleted: EINVAL).
+  // delete_region itself never fails with EBUSY; the EBUSY paths of a
+  // region (free_hpa on an active region) are not reachable through this
+  // API.
+  absl::Status DestroyRegion(uint32_t region);
+
+  // --- nvdimm namespaces, device-DAX, kmem (§3.3-§4.4) ----------------------
+
+  // Creates the namespace of nd region K, covering the whole region (one
+  // namespace per region is modelled: Y = 0). If the region already has a
+  // namespace it is reconfigured, as `ndctl create-namespace -f -e
+  // namespaceK.0` does: its dax device must not be kmem-bound (EBUSY), its
+  // driver unbinds (busy nodes released), then the new mode binds.
+  //   raw, fsdax: busy "namespaceK.0" over the whole namespace.
+  //   devdax: the §3.4 layout (align = max(align, 2 MiB); 4K/2M/1G only,
+  //   else EINVAL; start 2 MiB aligned else EINVAL; dataoff >= size (6.12:
+  //   >= size - end_trunc) ENXIO): busy "namespaceK.0" over [start,
+  //   start+dataoff), dev_dax "daxK.0" over the data range bound to
+  //   device_dax (busy "daxK.0").
+  // Returns the namespace name. ENOENT: no region K; EINVAL: a CXL ram
+  // region.
+  absl::StatusOr<std::string> CreateNamespace(
+      uint32_t region, NamespaceMode mode,
+      uint64_t align = uint64_t{2} << 20);
+
+  // Disables and deletes namespace `name` (its dax device must not be
+  // kmem-bound: EBUSY); its busy nodes are released. ENOENT: no such
+  // namespace.
+  absl::Status DestroyNamespace(absl::string_view name);
+
+  // The dax region of CXL ram region K (6.12 dax_cxl, §4.1): dev_dax
+  // "daxK.0" over the whole region, bound to device_dax (busy "daxK.0").
+  // (6.12 binds dax_cxl devices to kmem by default; KmemOnline() then gives
+  // that tree.) ENOENT no region; EINVAL not a CXL ram region; EEXIST it
+  // has its dax device already.
+  absl::StatusOr<std::string> CreateDax(uint32_t region);
+
+  // daxctl reconfigure-device -m system-ram (§4.3): device_dax unbinds
+  // (its busy node is released), kmem requests the block-aligned part of
+  // the range as "daxX.Y" and overwrites its flags with SYSTEM_RAM (BUSY
+  // cleared, desc kept), then add_memory_driver_managed adds "System RAM
+  // (kmem)" (0x83000200, desc inherited) under it; its blocks are onlined
+  // into `zone` on the dax's node (`node` overrides dev_dax->target_node).
+  // Errors: ENOENT no such dax; EBUSY already kmem-bound; EINVAL node < 0,
+  // or nothing left after block alignment; E2BIG beyond PHYSMEM_END;
+  // EBUSY the request conflicts. Unlike the kernel (which leaves the dax
+  // device unbound when kmem's probe fails) a failure changes nothing.
+  absl::Status KmemOnline(absl::string_view dax,
+                          std::optional<int> node = std::nullopt,
+                          Zone zone = Zone::kMovable);
+
+  // daxctl reconfigure-device -m devdax (§4.4): with `offline_blocks`, every
+  // online block of the kmem range is offlined first (offline_pages' hole
+  // check: EINVAL); then remove_memory: a block still online is EBUSY (the
+  // kernel then keeps both nodes for good and unbinds anyway; the tree is
+  // the same either way, the model keeps kmem bound so it can be retried).
+  // On success "System RAM (kmem)" goes with release_mem_region_adjustable,
+  // "daxX.Y" with remove_resource, and device_dax binds again (busy "daxX.Y"
+  // over the dax range). ENOENT no such dax; EINVAL not kmem-bound.
+  absl::Status KmemOffline(absl::string_view dax, bool offline_blocks = true);
+
+  // --- ACPI memory devices / pc-dimm (§5) -----------------------------------
+
+  // __add_memory(node, addr, size) for one _CRS range: E2BIG outside
+  // [0, PHYSMEM_END]; EEXIST the busy "System RAM" request conflicts (the
+  // ACPI driver itself treats EEXIST as success) or a block is already
+  // present; EINVAL size 0, range not block aligned, node < 0. Adds busy
+  // "System RAM" (0x81000200, desc of the parent) and its blocks (online
+  // if auto_online).
+  absl::Status MemoryAdd(uint64_t addr, uint64_t size, int node = 0);
+  // Online / offline every block of the range that is not already in that
+  // state (no iomem change, §5.2). EINVAL misaligned range or size 0;
+  // ENOENT a block is not present; EINVAL (offline) a block not fully
+  // covered by busy System RAM ("memory holes").
+  absl::Status MemoryOnline(uint64_t addr, uint64_t size,
+                            Zone zone = Zone::kMovable);
+  absl::Status MemoryOffline(uint64_t addr, uint64_t size);
+  // __remove_memory (§5.3): EINVAL misaligned (the kernel BUGs); ENOENT a
+  // block not present; EBUSY a block owned by kmem (remove it with
+  // KmemOffline) or still online; then release_mem_region_adjustable: a
+  // range not inside one busy node is EINVAL here (the kernel silently
+  // leaves the tree alone), a split that would strand children is EBUSY.
+  absl::Status MemoryRemove(uint64_t addr, uint64_t size);
+
+  // --- Redesign operations ----------------------------------------------------
+
+  // ReserveChunks on window n's twin; `size` defaults to 256 MiB x ways.
+  absl::StatusOr<size_t> ChunksReserve(uint32_t window,
+                                       std::optional<uint64_t> size);
+  absl::StatusOr<size_t> ChunksReleaseUnused(uint32_t window, bool shrink);
+  // ResourceTree::Reparent of Find(resource) under Find(new_parent).
+  absl::Status Reparent(absl::string_view resource,
+                        absl::string_view new_parent);
+
+  // --- Queries ------------------------------------------------------------------
+
+  // The lookup rule: `ref` is a node's exact name ("System RAM (kmem)"), or
+  // NAME@START with START in hex (with or without 0x) to pick among nodes
+  // of the same name; the whole text is tried as a name first. When several
+  // nodes match (a plain name used twice, or a same-range chain of one
+  // name), the result is an error (kFailedPrecondition, EINVAL) listing
+  // them — except that for NAME@START a same-range chain resolves to its
+  // outermost node. No match: kNotFound (ENOENT).
+  absl::StatusOr<ResourceId> Find(absl::string_view ref) const;
+  // Every node named exactly `name`, in /proc/iomem order.
+  std::vector<ResourceId> FindAll(absl::string_view name) const;
+
+  // /proc/iomem text (RenderProcIomem) and restree's dump with flags/desc.
+  std::string Render() const;
+  std::string Dump() const;
+  // Structural invariants plus the memory-hotplug/CXL domain rules.
+  std::vector<InvariantViolation> CheckInvariants() const;
+
+  const ResourceTree& tree() const { return tree_; }
+  const KernelProfile& profile() const { return options_.profile; }
+  uint64_t block_size() const { return options_.block_size; }
+  const std::map<uint32_t, Window>& windows() const { return s_.windows; }
+  const std::map<uint32_t, Region>& regions() const { return s_.regions; }
+  const std::map<std::string, Namespace>& namespaces() const {
+    return s_.namespaces;
+  }
+  const std::map<std::string, Dax>& daxes() const { return s_.daxes; }
+  // Present memory blocks by block number (address / block_size).
+  const std::map<uint64_t, Block>& blocks() const { return s_.blocks; }
+  const std::set<uint32_t>& memregion_ids() const { return s_.memregion_ids; }
+
+  static std::string RegionName(uint32_t k);
+
+ private:
+  // All driver state; replaced as a whole when a method commits.
+  struct State {
+    std::set<uint32_t> memregion_ids;  // the global memregion IDA
+    std::map<uint32_t, Window> windows;
+    std::map<uint32_t, Region> regions;
+    std::map<std::string, Namespace> namespaces;
+    std::map<std::string, Dax> daxes;
+    std::map<uint64_t, Block> blocks;
+    // cxl_acpi's private "CXL mem" tree (never in iomem).
+    ResourceTree cxl_private = ResourceTree(
+        ResourceSpec{Range::Full(), "CXL mem", 0x200, 0});
+  };
+
+  Machine(const MachineOptions& options, ResourceTree tree);
+
+  // Runs `fn` on a copy of the state inside a tree Transaction; commits
+  // both only if it succeeds.
+  template <typename Fn>
+  absl::Status Atomically(Fn fn);
+
+  static uint32_t MemregionAlloc(State& s);
+  absl::Status CheckBlockRange(uint64_t addr, uint64_t size) const;
+  // Releases the busy node a bound device_dax holds, or tears kmem down.
+  absl::Status UnbindDeviceDax(State& s, const Dax& d);
+  absl::Status RemoveKmem(State& s, const Dax& d, bool* stranded);
+  absl::Status BindDeviceDax(const Dax& d);
+  absl::Status TeardownNamespace(State& s, const std::string& ns,
+                                 bool strand_ok);
+  absl::Status Adopt();
+
+  MachineOptions options_;
+  ResourceTree tree_;
+  State s_;
+};
+
+}  // namespace hotplug
+}  // namespace restree
+
+#endif  // RESTREE_HOTPLUG_MACHINE_H_
