@@ -48,8 +48,8 @@ uint64_t AlignDown(uint64_t x, uint64_t a) { return x / a * a; }
 bool IsPow2(uint64_t x) { return x != 0 && (x & (x - 1)) == 0; }
 
 bool ValidWays(uint32_t w) {
-  return w == 1 || w == 2 || w == 3 || w == 4 || w == 6 || w == 8 ||
-         w == 12 || w == 16;
+  return w == 1 || w == 2 || w == 3 || w == 4 || w == 6 || w == 8 || w == 12 ||
+         w == 16;
 }
 bool ValidGranularity(uint64_t g) {
   return IsPow2(g) && g >= 256 && g <= 16384;
@@ -82,7 +82,9 @@ bool ParseIndexAfter(absl::string_view name, absl::string_view prefix,
 
 }  // namespace
 
-std::string Machine::RegionName(uint32_t k) { return absl::StrCat("region", k); }
+std::string Machine::RegionName(uint32_t k) {
+  return absl::StrCat("region", k);
+}
 
 Machine::Machine(const MachineOptions& options)
     : Machine(options, ResourceTree::Iomem(options.profile)) {}
@@ -309,8 +311,7 @@ absl::Status Machine::CheckBlockRange(uint64_t addr, uint64_t size) const {
 // CXL windows.
 
 absl::Status Machine::AddWindow(uint32_t n, uint64_t base, uint64_t size,
-                                uint32_t ways, uint64_t granularity,
-                                int node) {
+                                uint32_t ways, uint64_t granularity, int node) {
   const std::optional<Range> r = RangeOf(base, size);
   const std::string name = absl::StrCat("CXL Window ", n);
   if (!r || base % k256M != 0 || size % k256M != 0 || !ValidWays(ways) ||
@@ -334,8 +335,9 @@ absl::Status Machine::AddWindow(uint32_t n, uint64_t base, uint64_t size,
     }
     if (priv.HasChildren(*pid)) {
       return Err(kerrno::kEBUSY,
-                 absl::StrCat(name, " covers an earlier CFMWS (batch "
-                                    "publication order is not modelled)"));
+                 absl::StrCat(name,
+                              " covers an earlier CFMWS (batch "
+                              "publication order is not modelled)"));
     }
     Window w;
     w.index = n;
@@ -378,10 +380,10 @@ absl::Status Machine::ExpandWindow(uint32_t n, const Range& to) {
   const Range cur = tree_.RangeOf(w.res);
   if (!to.valid() || to.first() % k256M != 0 ||
       (to.last() - to.first() + 1) % k256M != 0 || !to.Contains(cur)) {
-    return Err(kerrno::kEINVAL,
-               absl::StrCat(Show(to), " is not a 256 MiB aligned range "
-                                      "containing ",
-                            Show(cur)));
+    return Err(kerrno::kEINVAL, absl::StrCat(Show(to),
+                                             " is not a 256 MiB aligned range "
+                                             "containing ",
+                                             Show(cur)));
   }
   return Atomically([&](State& s) -> absl::Status {
     RESTREE_RETURN_IF_ERROR(tree_.Grow(w.res, to));
@@ -426,8 +428,8 @@ absl::StatusOr<uint32_t> Machine::CreateRegion(
   }
   const uint32_t ways = ways_in.value_or(w.ways);
   const uint64_t gran = gran_in.value_or(w.granularity);
-  if (ways != 0 && (!ValidWays(ways) || ways % w.ways != 0 ||
-                    !IsPow2(ways / w.ways))) {
+  if (ways != 0 &&
+      (!ValidWays(ways) || ways % w.ways != 0 || !IsPow2(ways / w.ways))) {
     return Err(kerrno::kEINVAL,
                absl::StrFormat("invalid interleave ways %u for a %u-way "
                                "window",
@@ -456,10 +458,10 @@ absl::StatusOr<uint32_t> Machine::CreateRegion(
       // candidate addresses.
       const Range win = tree_.RangeOf(w.res);
       const KernelProfile& p = options_.profile;
-      uint64_t cand = AlignUp(
-          p.gfr_ascending_skips_zero ? std::max(win.first(), k256M)
-                                     : win.first(),
-          k256M);
+      uint64_t cand =
+          AlignUp(p.gfr_ascending_skips_zero ? std::max(win.first(), k256M)
+                                             : win.first(),
+                  k256M);
       const uint64_t step = p.gfr_step_is_align ? k256M : size;
       while (cand >= win.first() && cand <= win.last() &&
              win.last() - cand >= size - 1) {
@@ -492,9 +494,9 @@ absl::StatusOr<uint32_t> Machine::CreateRegion(
     r.node = w.node;
     r.res = res;
     if (mode == RegionMode::kPmem) {
-      absl::StatusOr<ResourceId> pm = tree_.Insert(
-          tree_.root(), {r.range, "Persistent Memory", iores::kMem,
-                         iores_desc::kPersistentMemory});
+      absl::StatusOr<ResourceId> pm =
+          tree_.Insert(tree_.root(), {r.range, "Persistent Memory", iores::kMem,
+                                      iores_desc::kPersistentMemory});
       if (!pm.ok()) {
         return As(kerrno::kEBUSY, pm.status(),
                   "cxl_pmem_region_probe: insert Persistent Memory");
@@ -727,8 +729,7 @@ absl::Status Machine::DestroyNamespace(absl::string_view name) {
   if (s_.namespaces.count(key) == 0) {
     return Err(kerrno::kENOENT, absl::StrCat("no ", name));
   }
-  return Atomically(
-      [&](State& s) { return TeardownNamespace(s, key, false); });
+  return Atomically([&](State& s) { return TeardownNamespace(s, key, false); });
 }
 
 absl::StatusOr<std::string> Machine::CreateDax(uint32_t region) {
@@ -760,8 +761,8 @@ absl::StatusOr<std::string> Machine::CreateDax(uint32_t region) {
   return d.name;
 }
 
-absl::Status Machine::KmemOnline(absl::string_view dax,
-                                 std::optional<int> node, Zone zone) {
+absl::Status Machine::KmemOnline(absl::string_view dax, std::optional<int> node,
+                                 Zone zone) {
   auto it = s_.daxes.find(std::string(dax));
   if (it == s_.daxes.end()) {
     return Err(kerrno::kENOENT, absl::StrCat("no ", dax));
@@ -797,8 +798,8 @@ absl::Status Machine::KmemOnline(absl::string_view dax,
   }
   return Atomically([&](State& s) -> absl::Status {
     RESTREE_RETURN_IF_ERROR(UnbindDeviceDax(s, d));
-    absl::StatusOr<ResourceId> res = tree_.RequestRegion(
-        tree_.root(), kr.first(), SizeOf(kr), d.name, 0);
+    absl::StatusOr<ResourceId> res =
+        tree_.RequestRegion(tree_.root(), kr.first(), SizeOf(kr), d.name, 0);
     if (!res.ok()) {
       return As(kerrno::kEBUSY, res.status(),
                 absl::StrCat(d.name, ": mapping0: could not reserve region"));
@@ -1052,14 +1053,12 @@ absl::StatusOr<ResourceId> Machine::Find(absl::string_view ref) const {
   auto ambiguous = [&](const std::vector<ResourceId>& ids) {
     std::string list;
     for (ResourceId id : ids) {
-      absl::StrAppend(&list, list.empty() ? "" : ", ",
-                      Show(tree_.RangeOf(id)));
+      absl::StrAppend(&list, list.empty() ? "" : ", ", Show(tree_.RangeOf(id)));
     }
-    return MakeKernelStatus(absl::StatusCode::kFailedPrecondition,
-                            KernelOutcome::kError, kerrno::kEINVAL,
-                            ResourceId(),
-                            absl::StrCat("\"", ref, "\" is ambiguous: ", list,
-                                         "; use NAME@START"));
+    return MakeKernelStatus(
+        absl::StatusCode::kFailedPrecondition, KernelOutcome::kError,
+        kerrno::kEINVAL, ResourceId(),
+        absl::StrCat("\"", ref, "\" is ambiguous: ", list, "; use NAME@START"));
   };
   auto not_found = [&]() {
     return MakeKernelStatus(absl::StatusCode::kNotFound, KernelOutcome::kError,

@@ -72,27 +72,27 @@ class Machine {
   };
 
   struct Window {
-    uint32_t index = 0;        // "CXL Window N"
-    Range cfmws;               // the CFMWS range (the decoder's hpa_range)
+    uint32_t index = 0;  // "CXL Window N"
+    Range cfmws;         // the CFMWS range (the decoder's hpa_range)
     uint32_t ways = 1;
     uint64_t granularity = 256;
     int node = 0;
     uint32_t cached_region_id = 0;  // the root decoder's next region id
-    bool published = true;     // false: nested in another window (§1.2)
-    ResourceId res;            // the public twin (or the outer twin)
+    bool published = true;          // false: nested in another window (§1.2)
+    ResourceId res;                 // the public twin (or the outer twin)
     std::vector<uint32_t> regions;
   };
   struct Region {
-    uint32_t id = 0;            // "regionK": memregion id
-    bool cxl = true;            // false: nvdimm region (legacy e820 pmem)
-    uint32_t window = 0;        // CXL only
+    uint32_t id = 0;      // "regionK": memregion id
+    bool cxl = true;      // false: nvdimm region (legacy e820 pmem)
+    uint32_t window = 0;  // CXL only
     RegionMode mode = RegionMode::kPmem;
     Range range;
     uint32_t ways = 1;
     uint64_t granularity = 256;
     int node = 0;
-    ResourceId res;             // "regionK" (CXL) / "Persistent Memory (legacy)"
-    ResourceId pmem_res;        // CXL pmem: "Persistent Memory" (§3.1)
+    ResourceId res;       // "regionK" (CXL) / "Persistent Memory (legacy)"
+    ResourceId pmem_res;  // CXL pmem: "Persistent Memory" (§3.1)
     std::optional<std::string> ns;   // its namespace, if any
     std::optional<std::string> dax;  // ram region: its daxK.0
   };
@@ -100,20 +100,20 @@ class Machine {
     std::string name;  // "namespaceX.Y"
     uint32_t region = 0;
     NamespaceMode mode = NamespaceMode::kRaw;
-    Range range;        // the whole namespace
-    uint64_t align = 0; // devdax/fsdax: the pfn align used
-    Range busy;         // the busy "namespaceX.Y" node's range
+    Range range;                     // the whole namespace
+    uint64_t align = 0;              // devdax/fsdax: the pfn align used
+    Range busy;                      // the busy "namespaceX.Y" node's range
     std::optional<std::string> dax;  // devdax: "daxX.Y"
   };
   struct Dax {
     std::string name;  // "daxX.Y"
     uint32_t region = 0;
-    Range range;             // the dev_dax range
+    Range range;  // the dev_dax range
     DaxDriver driver = DaxDriver::kDeviceDax;
-    int node = 0;            // dev_dax->target_node
+    int node = 0;  // dev_dax->target_node
     Zone zone = Zone::kMovable;
-    Range kmem_range;        // kmem: the block-aligned range added
-    ResourceId kmem_res;     // kmem: its "daxX.Y" node (SYSTEM_RAM)
+    Range kmem_range;     // kmem: the block-aligned range added
+    ResourceId kmem_res;  // kmem: its "daxX.Y" node (SYSTEM_RAM)
   };
   struct Block {
     bool online = true;
@@ -227,9 +227,10 @@ class Machine {
   //   device_dax (busy "daxK.0").
   // Returns the namespace name. ENOENT: no region K; EINVAL: a CXL ram
   // region.
-  absl::StatusOr<std::string> CreateNamespace(
-      uint32_t region, NamespaceMode mode,
-      uint64_t align = uint64_t{2} << 20);
+  absl::StatusOr<std::string> CreateNamespace(uint32_t region,
+                                              NamespaceMode mode,
+                                              uint64_t align = uint64_t{2}
+                                                               << 20);
 
   // Disables and deletes namespace `name` (its dax device must not be
   // kmem-bound: EBUSY); its busy nodes are released. ENOENT: no such
@@ -290,7 +291,8 @@ class Machine {
   // leaves the tree alone), a split that would strand children is EBUSY.
   absl::Status MemoryRemove(uint64_t addr, uint64_t size);
 
-  // --- Redesign operations ----------------------------------------------------
+  // --- Redesign operations
+  // ----------------------------------------------------
 
   // ReserveChunks on window n's twin; `size` defaults to 256 MiB x ways.
   absl::StatusOr<size_t> ChunksReserve(uint32_t window,
@@ -300,7 +302,8 @@ class Machine {
   absl::Status Reparent(absl::string_view resource,
                         absl::string_view new_parent);
 
-  // --- Queries ------------------------------------------------------------------
+  // --- Queries
+  // ------------------------------------------------------------------
 
   // The lookup rule: `ref` is a node's exact name ("System RAM (kmem)"), or
   // NAME@START with START in hex (with or without 0x) to pick among nodes
@@ -344,8 +347,8 @@ class Machine {
     std::map<std::string, Dax> daxes;
     std::map<uint64_t, Block> blocks;
     // cxl_acpi's private "CXL mem" tree (never in iomem).
-    ResourceTree cxl_private = ResourceTree(
-        ResourceSpec{Range::Full(), "CXL mem", 0x200, 0});
+    ResourceTree cxl_private =
+        ResourceTree(ResourceSpec{Range::Full(), "CXL mem", 0x200, 0});
   };
 
   Machine(const MachineOptions& options, ResourceTree tree);

@@ -78,28 +78,29 @@ std::string Everything(const Machine& m) {
   return out;
 }
 
-#define EXPECT_CONSISTENT(m)                                     \
-  do {                                                           \
-    const auto v_ = (m).CheckInvariants();                       \
-    EXPECT_TRUE(v_.empty()) << v_.size() << " violations, first: " \
-                            << (v_.empty() ? "" : v_[0].message); \
+#define EXPECT_CONSISTENT(m)                                            \
+  do {                                                                  \
+    const auto v_ = (m).CheckInvariants();                              \
+    EXPECT_TRUE(v_.empty())                                             \
+        << v_.size()                                                    \
+        << " violations, first: " << (v_.empty() ? "" : v_[0].message); \
   } while (0)
 
 // `expr` fails with `err` and changes nothing.
-#define EXPECT_FAILS_CLEANLY(m, expr, err)                           \
-  do {                                                               \
-    const std::string before_ = Everything(m);                       \
-    const absl::Status st_ = GetStatus(expr);                        \
-    EXPECT_FALSE(st_.ok()) << #expr;                                 \
-    EXPECT_EQ(Errno(st_), (err)) << #expr << ": " << st_;            \
-    EXPECT_EQ(Everything(m), before_) << #expr;                      \
-    EXPECT_CONSISTENT(m);                                            \
+#define EXPECT_FAILS_CLEANLY(m, expr, err)                \
+  do {                                                    \
+    const std::string before_ = Everything(m);            \
+    const absl::Status st_ = GetStatus(expr);             \
+    EXPECT_FALSE(st_.ok()) << #expr;                      \
+    EXPECT_EQ(Errno(st_), (err)) << #expr << ": " << st_; \
+    EXPECT_EQ(Everything(m), before_) << #expr;           \
+    EXPECT_CONSISTENT(m);                                 \
   } while (0)
 
-#define ASSERT_STEP(m, expr)             \
-  do {                                   \
+#define ASSERT_STEP(m, expr)              \
+  do {                                    \
     ASSERT_THAT((expr), IsOk()) << #expr; \
-    EXPECT_CONSISTENT(m);                \
+    EXPECT_CONSISTENT(m);                 \
   } while (0)
 
 ResourceView Node(const Machine& m, const std::string& ref) {
@@ -163,9 +164,9 @@ TEST(PcDimm, OfflineRequiresWholeBlocksOfSystemRam) {
   // boot node is split around it.
   ASSERT_STEP(m, m.MemoryOffline(128 * kMiB, 128 * kMiB));
   ASSERT_STEP(m, m.MemoryRemove(128 * kMiB, 128 * kMiB));
-  EXPECT_THAT(m.Render(), ::testing::HasSubstr(
-                              "00100000-07ffffff : System RAM\n"
-                              "  01000000-01e01d31 : Kernel code\n"));
+  EXPECT_THAT(m.Render(),
+              ::testing::HasSubstr("00100000-07ffffff : System RAM\n"
+                                   "  01000000-01e01d31 : Kernel code\n"));
   EXPECT_THAT(m.Render(),
               ::testing::HasSubstr("10000000-7ffdefff : System RAM\n"));
 }
@@ -189,8 +190,8 @@ TEST(LegacyPmem, ReplaysTheKmemCaptureByteForByte) {
 
   // ndctl create-namespace -f -e namespace0.0 -m devdax -a 2M: the raw
   // namespace's busy node goes, the devdax layout comes.
-  absl::StatusOr<std::string> ns = m.CreateNamespace(0, NsMode::kDevdax,
-                                                     2 * kMiB);
+  absl::StatusOr<std::string> ns =
+      m.CreateNamespace(0, NsMode::kDevdax, 2 * kMiB);
   ASSERT_THAT(ns, IsOk());
   EXPECT_EQ(*ns, "namespace0.0");
   EXPECT_CONSISTENT(m);
@@ -199,8 +200,7 @@ TEST(LegacyPmem, ReplaysTheKmemCaptureByteForByte) {
   EXPECT_EQ(dax.range, Range(0x140a00000, 0x15fffffff));
   EXPECT_EQ(dax.range.size(), absl::uint128(526385152));  // samples/README
   EXPECT_EQ(Node(m, "namespace0.0").flags, iores::kMem | iores::kBusy);
-  EXPECT_EQ(Node(m, "namespace0.0").desc,
-            iores_desc::kPersistentMemoryLegacy);
+  EXPECT_EQ(Node(m, "namespace0.0").desc, iores_desc::kPersistentMemoryLegacy);
   EXPECT_EQ(Node(m, "dax0.0").flags, iores::kMem | iores::kBusy);
 
   ASSERT_STEP(m, m.KmemOnline("dax0.0", 0));
@@ -231,10 +231,10 @@ TEST(LegacyPmem, ReplaysTheKmemCaptureByteForByte) {
 TEST(LegacyPmem, DestroyNamespaceThenRawAgain) {
   Machine m = Load(LegacyPmemBase());
   ASSERT_STEP(m, m.DestroyNamespace("namespace0.0"));
-  EXPECT_THAT(m.Render(),
-              ::testing::HasSubstr(
-                  "140000000-15fffffff : Persistent Memory (legacy)\n"
-                  "160000000-17fffffff : System RAM\n"));
+  EXPECT_THAT(
+      m.Render(),
+      ::testing::HasSubstr("140000000-15fffffff : Persistent Memory (legacy)\n"
+                           "160000000-17fffffff : System RAM\n"));
   ASSERT_STEP(m, m.CreateNamespace(0, NsMode::kRaw).status());
   EXPECT_EQ(m.Render(), LegacyPmemBase());
   ASSERT_STEP(m, m.CreateNamespace(0, NsMode::kFsdax).status());
@@ -309,8 +309,8 @@ TEST_P(CxlPlacement, FollowsTheWorkedExample) {
   EXPECT_EQ(region1.desc, 0u);
   if (p.mode == Mode::kPmem) {
     // Window > Persistent Memory > regionK (§3.1).
-    const ResourceView pm = Node(m, absl::StrCat("Persistent Memory@",
-                                                 absl::Hex(p.second_start)));
+    const ResourceView pm =
+        Node(m, absl::StrCat("Persistent Memory@", absl::Hex(p.second_start)));
     EXPECT_EQ(pm.parent, window.id);
     EXPECT_EQ(pm.desc, iores_desc::kPersistentMemory);
     EXPECT_EQ(region1.parent, pm.id);
@@ -334,12 +334,13 @@ TEST_P(CxlPlacement, FollowsTheWorkedExample) {
   EXPECT_EQ(m.Render(), Sample("qemu72-linux61-cxl1-iomem.txt"));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Profiles, CxlPlacement,
-    ::testing::Values(
-        Placement{KernelProfile::Debian61(), Mode::kPmem, 0x3b0000000},
-        Placement{KernelProfile::Linux612(), Mode::kPmem, 0x3a0000000},
-        Placement{KernelProfile::Linux612(), Mode::kRam, 0x3a0000000}));
+INSTANTIATE_TEST_SUITE_P(Profiles, CxlPlacement,
+                         ::testing::Values(Placement{KernelProfile::Debian61(),
+                                                     Mode::kPmem, 0x3b0000000},
+                                           Placement{KernelProfile::Linux612(),
+                                                     Mode::kPmem, 0x3a0000000},
+                                           Placement{KernelProfile::Linux612(),
+                                                     Mode::kRam, 0x3a0000000}));
 
 TEST(Cxl, RamRegionDaxAndKmemOn612) {
   MachineOptions o;
@@ -353,11 +354,12 @@ TEST(Cxl, RamRegionDaxAndKmemOn612) {
   EXPECT_EQ(Node(m, "dax0.0").parent, *m.Find("region0"));
   EXPECT_EQ(Node(m, "dax0.0").flags, iores::kMem | iores::kBusy);
   ASSERT_STEP(m, m.KmemOnline("dax0.0"));
-  EXPECT_THAT(m.Render(), ::testing::HasSubstr(
-                              "390000000-48fffffff : CXL Window 0\n"
-                              "  390000000-3cfffffff : region0\n"
-                              "    390000000-3cfffffff : dax0.0\n"
-                              "      390000000-3cfffffff : System RAM (kmem)\n"));
+  EXPECT_THAT(
+      m.Render(),
+      ::testing::HasSubstr("390000000-48fffffff : CXL Window 0\n"
+                           "  390000000-3cfffffff : region0\n"
+                           "    390000000-3cfffffff : dax0.0\n"
+                           "      390000000-3cfffffff : System RAM (kmem)\n"));
   EXPECT_EQ(m.blocks().at(0x390000000 / (128 * kMiB)).node, 1);
   // delete_region with the memory online: the kmem nodes stay, hoisted
   // under the window (§2.5), and their blocks are stranded.
@@ -390,7 +392,8 @@ TEST(Cxl, PmemRegionNamespaceDevdax) {
             "      1000000000-10011fffff : namespace0.0\n"
             "      1001200000-103fffffff : dax0.0\n");
   ASSERT_STEP(m, m.KmemOnline("dax0.0"));
-  EXPECT_EQ(m.daxes().at("dax0.0").kmem_range, Range(0x1008000000, 0x103fffffff));
+  EXPECT_EQ(m.daxes().at("dax0.0").kmem_range,
+            Range(0x1008000000, 0x103fffffff));
   // Region teardown with the memory offline removes everything.
   ASSERT_STEP(m, m.MemoryOffline(0x1008000000, 0x38000000));
   ASSERT_STEP(m, m.DestroyRegion(0));
@@ -476,7 +479,8 @@ TEST(Cxl, ChunkedWindowRegionsClaimAndReturnChunks) {
             "    1000000000-101fffffff : region0\n"
             "  1020000000-102fffffff : CXL chunk\n"
             "  1030000000-103fffffff : CXL chunk\n");
-  EXPECT_FAILS_CLEANLY(m, m.CreateRegion(0, kGiB, Mode::kPmem), kerrno::kERANGE);
+  EXPECT_FAILS_CLEANLY(m, m.CreateRegion(0, kGiB, Mode::kPmem),
+                       kerrno::kERANGE);
   ASSERT_STEP(m, m.DestroyRegion(0));
   EXPECT_EQ(m.FindAll("CXL chunk").size(), 4u);
   absl::StatusOr<size_t> freed = m.ChunksReleaseUnused(0, false);
@@ -561,8 +565,7 @@ TEST(Errors, MemoryHotplug) {
   EXPECT_FAILS_CLEANLY(m, m.MemoryAdd(0x200000000, 128 * kMiB, -1),
                        kerrno::kEINVAL);
   // Overlapping memory: EEXIST (the conflict is named).
-  EXPECT_FAILS_CLEANLY(m, m.MemoryAdd(0x40000000, 128 * kMiB),
-                       kerrno::kEEXIST);
+  EXPECT_FAILS_CLEANLY(m, m.MemoryAdd(0x40000000, 128 * kMiB), kerrno::kEEXIST);
   EXPECT_FAILS_CLEANLY(m, m.MemoryAdd(0x108000000, 256 * kMiB),
                        kerrno::kEEXIST);
   {
@@ -694,6 +697,39 @@ TEST(Errors, Cxl) {
   EXPECT_FAILS_CLEANLY(n, n.CreateNamespace(0, NsMode::kDevdax),
                        kerrno::kEINVAL);
   EXPECT_FAILS_CLEANLY(n, n.AddSoftReserved(Range(5, 4)), kerrno::kEINVAL);
+}
+
+TEST(Errors, NamespaceLayoutBoundsDifferBetweenProfiles) {
+  // 1.25 GiB pmem region, align 1 GiB: dataoff = 1 GiB, end_trunc 256 MiB.
+  // 6.1 only checks dataoff < size, then nothing is left for the dax
+  // region (ENOMEM); 6.12 checks dataoff < size - end_trunc (ENXIO).
+  for (const auto& [profile, err] :
+       {std::pair{KernelProfile::Debian61(), kerrno::kENOMEM},
+        std::pair{KernelProfile::Linux612(), kerrno::kENXIO}}) {
+    MachineOptions o;
+    o.profile = profile;
+    Machine m(o);
+    ASSERT_STEP(m, m.AddWindow(0, 0x1000000000, 4 * kGiB));
+    ASSERT_STEP(m, m.CreateRegion(0, 5 * 256 * kMiB, Mode::kPmem).status());
+    EXPECT_FAILS_CLEANLY(m, m.CreateNamespace(0, NsMode::kDevdax, kGiB), err);
+    // With 2 MiB it fits.
+    ASSERT_STEP(m, m.CreateNamespace(0, NsMode::kDevdax).status());
+  }
+}
+
+TEST(Errors, KmemBeyondPhysmemEnd) {
+  // get_free_mem_region only checks that the start is below PHYSMEM_END,
+  // so a region may reach past it; kmem's add_memory then fails with E2BIG.
+  Machine m;
+  const uint64_t base = (uint64_t{1} << 46) - kGiB;
+  ASSERT_STEP(m, m.AddWindow(0, base, 2 * kGiB));
+  ASSERT_STEP(m, m.CreateRegion(0, 2 * kGiB, Mode::kPmem).status());
+  ASSERT_STEP(m, m.CreateNamespace(0, NsMode::kDevdax).status());
+  EXPECT_FAILS_CLEANLY(m, m.KmemOnline("dax0.0"), kerrno::kE2BIG);
+  // A window starting above PHYSMEM_END offers nothing: ERANGE.
+  ASSERT_STEP(m, m.AddWindow(1, uint64_t{1} << 47, kGiB));
+  EXPECT_FAILS_CLEANLY(m, m.CreateRegion(1, 256 * kMiB, Mode::kPmem),
+                       kerrno::kERANGE);
 }
 
 }  // namespace
