@@ -1038,6 +1038,11 @@ absl::Status Machine::Reparent(absl::string_view resource,
   return Atomically([&](State&) { return tree_.Reparent(a, b); });
 }
 
+absl::Status Machine::RawIomem(
+    absl::FunctionRef<absl::Status(ResourceTree&)> fn) {
+  return Atomically([&](State&) { return fn(tree_); });
+}
+
 // ---------------------------------------------------------------------------
 // Queries.
 

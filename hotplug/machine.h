@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "resource_tree/kernel_profile.h"
@@ -301,6 +302,11 @@ class Machine {
   // ResourceTree::Reparent of Find(resource) under Find(new_parent).
   absl::Status Reparent(absl::string_view resource,
                         absl::string_view new_parent);
+
+  // A raw kernel operation written in a script (insert, request,
+  // request-region, ...): `fn` runs on the iomem tree as one atomic step
+  // (its failure changes nothing); the driver state is not told about it.
+  absl::Status RawIomem(absl::FunctionRef<absl::Status(ResourceTree&)> fn);
 
   // --- Queries
   // ------------------------------------------------------------------

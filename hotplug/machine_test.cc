@@ -39,7 +39,7 @@ std::string Sample(const std::string& name) {
 }
 std::string LegacyPmemBase() {
   const std::string text =
-      ReadTestFile("hotplug/testdata/qemu72-linux61-legacy-pmem-iomem.txt");
+      ReadTestFile("iomem_parser/testdata/qemu72-linux61-legacy-pmem-iomem.txt");
   EXPECT_FALSE(text.empty());
   return text;
 }

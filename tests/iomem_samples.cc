@@ -19,6 +19,7 @@ const std::vector<std::string>& IomemSampleNames() {
       "excerpt.txt",
       "mailinglist_nonroot-zeroed-addresses_x86-laptop.txt",
       "qemu72-linux61-cxl1-iomem.txt",
+      "qemu72-linux61-legacy-pmem-iomem.txt",
       "qemu72-linux61-legacy-pmem-kmem.txt",
       "qemu72-linux61-nocxl-iomem-after-hotplug.txt",
       "qemu72-linux61-nocxl-iomem-after-hotplug2.txt",

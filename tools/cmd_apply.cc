@@ -1,0 +1,153 @@
+// `restree apply SCRIPT`: runs a hotplug event script (docs/events.md).
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "hotplug/apply.h"
+#include "hotplug/parse.h"
+#include "iomem_parser/diff.h"
+#include "iomem_parser/parser.h"
+#include "iomem_parser/report.h"
+#include "iomem_parser/show.h"
+#include "resource_tree/json_writer.h"
+#include "tools/cli.h"
+
+namespace restree {
+namespace {
+
+constexpr char kHelp[] =
+    "usage: restree apply SCRIPT|- [options]\n"
+    "\n"
+    "Runs a hotplug event script (docs/events.md) the way the selected\n"
+    "kernel's drivers would: CXL windows and regions, namespaces, device-DAX,\n"
+    "kmem, ACPI/pc-dimm memory, chunked windows, reparenting, raw\n"
+    "kernel/resource.c operations, expectations and asserts. Every event is\n"
+    "atomic: a failing one changes nothing.\n"
+    "\n"
+    "Standard output is the final tree in /proc/iomem form (compare it with a\n"
+    "real /proc/iomem byte for byte); standard error has one line per event\n"
+    "(FILE:LINE: EVENT: result). The run stops at the first event that fails\n"
+    "unexpectedly or assert that does not hold.\n"
+    "\n"
+    "  --base DUMP       start from this /proc/iomem dump (default: an empty\n"
+    "                    iomem tree)\n"
+    "  --profile P       kernel profile when the script has no `config\n"
+    "                    profile=` (debian-6.1 by default; see restree show\n"
+    "                    --help for the names)\n"
+    "  --trace           after each event, the change to the tree (restree\n"
+    "                    diff's format) on standard error\n"
+    "  --render iomem|json  the final tree as /proc/iomem text (default) or\n"
+    "                    JSON\n"
+    "  --json            everything as one JSON document on standard output\n"
+    "                    (schema restree.apply/1, docs/json.md)\n"
+    "\n"
+    "Exit status: 0 every event did what the script says, 1 an event failed\n"
+    "unexpectedly or an assert failed, 2 usage error or a script, base dump or\n"
+    "config error (FILE:LINE:COLUMN: message; nothing is applied).\n";
+
+std::string TraceDiff(const std::string& before, const std::string& after) {
+  IomemParseOptions o;
+  o.filename = "before";
+  absl::StatusOr<ParsedIomem> a = ParseIomem(before, o);
+  o.filename = "after";
+  absl::StatusOr<ParsedIomem> b = ParseIomem(after, o);
+  if (!a.ok() || !b.ok()) return "";
+  const IomemDiff d = DiffTrees(a->tree, b->tree);
+  if (d.empty()) return "  (no change)\n";
+  return RenderDiff(d, DiffSide{&*a, "before"}, DiffSide{&*b, "after"},
+                    /*color=*/false);
+}
+
+int RunApply(cli::Context& ctx) {
+  cli::OptionParser opts("apply");
+  opts.Flag("json").Flag("trace").Value("base").Value("profile").Value(
+      "render");
+  if (absl::Status s = opts.Parse(ctx.args); !s.ok()) return cli::Fail(ctx, s);
+  if (opts.positional().size() != 1) {
+    return cli::Fail(ctx, opts.Error("takes one script file (or - for "
+                                     "standard input)"));
+  }
+  const std::string render = opts.Get("render", "iomem");
+  if (render != "iomem" && render != "json") {
+    return cli::Fail(ctx, opts.Error("--render takes iomem or json"));
+  }
+  const std::string path = opts.positional()[0];
+  absl::StatusOr<std::string> text = cli::ReadInput(path);
+  if (!text.ok()) return cli::Fail(ctx, text.status());
+  const std::string name = path == "-" ? "<stdin>" : path;
+  absl::StatusOr<hotplug::Script> script = hotplug::ParseScript(*text, name);
+  if (!script.ok()) return cli::Fail(ctx, script.status());
+  hotplug::ApplyOptions ao;
+  ao.profile = opts.Get("profile");
+  ao.trace = opts.Has("trace");
+  if (opts.Has("base")) {
+    absl::StatusOr<std::string> base = cli::ReadInput(opts.Get("base"));
+    if (!base.ok()) return cli::Fail(ctx, base.status());
+    ao.base_dump = *std::move(base);
+  }
+  absl::StatusOr<hotplug::ApplyRun> run = hotplug::ApplyScript(*script, ao);
+  if (!run.ok()) {
+    *ctx.err << (opts.Has("base") ? opts.Get("base") + ": " : std::string())
+             << run.status().message() << "\n";
+    return cli::kExitError;
+  }
+  const int rc = run->ok ? cli::kExitOk : cli::kExitNegative;
+  if (opts.Has("json")) {
+    JsonWriter w;
+    w.BeginObject();
+    w.Key("schema").String("restree.apply/1");
+    w.Key("script").String(name);
+    w.Key("ok").Bool(run->ok);
+    w.Key("events").BeginArray();
+    for (const hotplug::EventResult& r : run->results) {
+      w.BeginObject();
+      w.Key("line").Int(r.location.line);
+      w.Key("event").String(r.event);
+      w.Key("outcome").String(hotplug::OutcomeName(r.outcome));
+      if (r.errno_value != 0) {
+        w.Key("errno").Int(r.errno_value);
+        w.Key("errno_name").String(hotplug::ErrnoNameOf(r.errno_value));
+      }
+      w.Key("message").String(r.message);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.Key("iomem").String(run->machine.Render());
+    w.EndObject();
+    *ctx.out << std::move(w).Finish();
+    return rc;
+  }
+  std::string before = run->tree_before;
+  for (const hotplug::EventResult& r : run->results) {
+    std::string line = absl::StrFormat("%s:%d: %s: %s", name, r.location.line,
+                                       r.event, hotplug::OutcomeName(r.outcome));
+    if (r.errno_value != 0) {
+      absl::StrAppend(&line, " (", hotplug::ErrnoNameOf(r.errno_value), ")");
+    }
+    if (!r.message.empty()) absl::StrAppend(&line, ": ", r.message);
+    *ctx.err << line << "\n";
+    if (ao.trace) {
+      *ctx.err << TraceDiff(before, r.tree_after);
+      before = r.tree_after;
+    }
+  }
+  if (render == "json") {
+    // The same JSON as `restree show --json` of the final tree.
+    absl::StatusOr<ParsedIomem> dump = ParseIomem(run->machine.Render());
+    if (!dump.ok()) return cli::Fail(ctx, dump.status());
+    *ctx.out << RenderShowJson(*dump, SelectNodes(dump->tree, ShowFilter()),
+                               name);
+  } else {
+    *ctx.out << run->machine.Render();
+  }
+  return rc;
+}
+
+RESTREE_REGISTER_COMMAND(apply, cli::Command{"apply",
+                                             "run a hotplug event script the "
+                                             "way the kernel's drivers would",
+                                             kHelp, RunApply});
+
+}  // namespace
+}  // namespace restree
