@@ -628,24 +628,15 @@ struct ReparentOp {
     }
     new_parent = IndexIn(t, np);
   }
-  // Reparent(id, id) crashes ResourceTree (reported; see the final report):
-  // RESTREE_REPARENT_SELF=1 runs it anyway.
-  bool Skipped() const {
-    return target == new_parent && target >= 0 &&
-           std::getenv("RESTREE_REPARENT_SELF") == nullptr;
-  }
   Outcome Run(ResourceTree& t) const {
-    if (Skipped()) return Outcome();
     return FromTree(t, t.Reparent(At(t, target), At(t, new_parent)));
   }
   Outcome Run(RedesignModel& m) const {
-    if (Skipped()) return Outcome();
     return FromModel(m, m.Reparent(At(m, target), At(m, new_parent)));
   }
   std::string ToString() const {
     return absl::StrCat("reparent target=", Ref(target),
-                        " new_parent=", Ref(new_parent),
-                        Skipped() ? " (skipped: onto itself)" : "");
+                        " new_parent=", Ref(new_parent));
   }
 };
 
@@ -796,6 +787,7 @@ struct ClaimChunksOp {
   int window = 0;
   bool window_of_anchor = true;  // the window: the anchor's parent
   bool on_chunk = true;          // the anchor: a chunk, if there is one
+  bool skipped = false;
   Place place;
   uint64_t flags = 0;
   std::string name;
@@ -828,17 +820,31 @@ struct ClaimChunksOp {
       window = w.valid() ? IndexIn(t, w) : -1;
     }
     range = Resolve(t, place, At(t, window));
+    // A chunk with children in the range (placed while the fence was off)
+    // hits a reported ResourceTree bug (the children are left with a freed
+    // parent; see DISABLED_ClaimChunksOverLastChunkWithChildren).
+    // RESTREE_ALL_DIVERGENCES=1 runs these anyway.
+    skipped = false;
+    if (std::getenv("RESTREE_ALL_DIVERGENCES") != nullptr) return;
+    for (ResourceId c : t.Children(At(t, window))) {
+      if (t.IsChunk(c) && t.HasChildren(c) && t.RangeOf(c).Overlaps(range)) {
+        skipped = true;
+      }
+    }
   }
   ResourceSpec Spec() const { return {range, name, flags, iores_desc::kCxl}; }
   Outcome Run(ResourceTree& t) const {
+    if (skipped) return Outcome();
     return FromTree(t, t.ClaimChunks(At(t, window), Spec()));
   }
   Outcome Run(RedesignModel& m) const {
+    if (skipped) return Outcome();
     return FromModel(m, m.ClaimChunks(At(m, window), Spec()));
   }
   std::string ToString() const {
     return absl::StrCat("claim_chunks window=", Ref(window), " ",
-                        SpecText(range, flags, iores_desc::kCxl, name));
+                        SpecText(range, flags, iores_desc::kCxl, name),
+                        skipped ? " (skipped: a chunk has children)" : "");
   }
 };
 
@@ -898,10 +904,11 @@ struct ReleaseUnusedChunksOp {
   }
   void Concretize(const ResourceTree& t, int n) {
     window = FoldTarget(window, n);
-    // A chunk with children (placed while the fence was off): ResourceTree
-    // frees them with the chunk, the model keeps them (the specification
-    // says only "frees every chunk"; reported as an ambiguity).
-    // RESTREE_ALL_DIVERGENCES=1 runs these anyway.
+    // A chunk with children (placed while the fence was off) hits a
+    // reported ResourceTree bug: the children are left with a freed parent
+    // (CheckInvariants: "dead parent slot"). The specification says only
+    // "frees every chunk"; the model frees just those, their children
+    // taking their place. RESTREE_ALL_DIVERGENCES=1 runs these anyway.
     skipped = false;
     if (std::getenv("RESTREE_ALL_DIVERGENCES") != nullptr) return;
     for (ResourceId c : t.Children(At(t, window))) {
@@ -1006,16 +1013,17 @@ struct TreeSnapshot {
 
 class Twins {
  public:
-  explicit Twins(const testing::World& w)
+  // ResourceTree's fence looks only at the new node's parent (and the
+  // children it adopts), so a node may land below a non-chunk that is
+  // itself below a chunk (put there while the fence was off, or by
+  // Reparent, Grow or InsertOver, which the fence does not concern). The
+  // specification says "inside a chunk"; reported. Unless `spec_fence`
+  // (by default: RESTREE_ALL_DIVERGENCES=1), the model follows ResourceTree.
+  explicit Twins(const testing::World& w,
+                 bool spec_fence =
+                     std::getenv("RESTREE_ALL_DIVERGENCES") != nullptr)
       : world_(w), tree_(w.root, w.profile), model_(w.root, w.profile) {
-    // ResourceTree's fence looks only at the new node's parent (and the
-    // children it adopts), so a node may land below a non-chunk that is
-    // itself below a chunk (put there while the fence was off, or by
-    // Reparent, Grow or InsertOver, which the fence does not concern). The
-    // specification says "inside a chunk"; reported. The model follows
-    // ResourceTree here unless RESTREE_ALL_DIVERGENCES=1.
-    model_.set_fence_parent_only(std::getenv("RESTREE_ALL_DIVERGENCES") ==
-                                 nullptr);
+    model_.set_fence_parent_only(!spec_fence);
     // Probe addresses: every 64 bytes of the low 16 KiB (where generated
     // ranges live) and of the top 4 KiB of the root.
     const Range root = w.root.range;
@@ -1114,6 +1122,19 @@ std::string Twins::Step(const Op& op) {
                         before.dump);
   }
   const TreeSnapshot after(tree_, probes_);
+  // Broken invariants first: they explain any difference that follows.
+  std::vector<std::string> tree_bad;
+  for (const InvariantViolation& v : tree_.CheckInvariants()) {
+    tree_bad.push_back(v.message);
+  }
+  const std::vector<std::string> model_bad = model_.CheckInvariants();
+  if (!tree_bad.empty() || !model_bad.empty()) {
+    return absl::StrCat("invariants broken: tree [",
+                        absl::StrJoin(tree_bad, "; "), "] model [",
+                        absl::StrJoin(model_bad, "; "), "]\nafter:\n",
+                        after.dump, "model:\n", model_.Dump(), "before:\n",
+                        before.dump);
+  }
   const std::string model_dump = model_.Dump();
   if (after.dump != model_dump) {
     return absl::StrCat("trees differ after ", rt.ToString(), "\ntree:\n",
@@ -1130,16 +1151,6 @@ std::string Twins::Step(const Op& op) {
       return absl::StrCat("/proc/iomem differs", zeroed ? " (zeroed)" : "",
                           "\ntree:\n", tp, "model:\n", mp);
     }
-  }
-  std::vector<std::string> tree_bad;
-  for (const InvariantViolation& v : tree_.CheckInvariants()) {
-    tree_bad.push_back(v.message);
-  }
-  const std::vector<std::string> model_bad = model_.CheckInvariants();
-  if (!tree_bad.empty() || !model_bad.empty()) {
-    return absl::StrCat("invariants broken: tree [",
-                        absl::StrJoin(tree_bad, "; "), "] model [",
-                        absl::StrJoin(model_bad, "; "), "]\n", after.dump);
   }
   if (tree_.chunk_fence() != model_.chunk_fence()) return "fence differs";
   const std::vector<Res*> model_after = model_.Preorder();
@@ -1238,6 +1249,129 @@ RC_GTEST_PROP(RedesignDifferentialTest, ResourceTreeMatchesRedesignModel, ()) {
     const std::string problem = twins.Step(op);
     if (!problem.empty()) RC_FAIL(absl::StrCat(trace, problem));
   }
+}
+
+// ---------------------------------------------------------------------------
+// Fixed sequences: cases worth keeping whatever the generator does, and the
+// counterexamples reported against ResourceTree (DISABLED_ until fixed; run
+// them with --gtest_also_run_disabled_tests).
+
+RequestOp Req(int parent, uint64_t first, uint64_t last, const char* name,
+              bool insert = false) {
+  RequestOp o;
+  o.parent = parent;
+  o.range = Range(first, last);
+  o.flags = iores::kMem;
+  o.name = name;
+  o.insert = insert;
+  return o;
+}
+
+ReserveChunksOp Reserve(int window, uint64_t chunk_size) {
+  ReserveChunksOp o;
+  o.window = window;
+  o.geometry.chunk_size = chunk_size;
+  o.geometry.memory_block_size = chunk_size;
+  return o;
+}
+
+SetFenceOp Fence(bool on) {
+  SetFenceOp o;
+  o.on = on;
+  return o;
+}
+
+// Runs `ops` (already concrete) in the 16 KiB iomem world; "" if every step
+// agrees, else the trace and the problem.
+std::string RunScenario(const std::vector<Op>& ops, bool spec_fence = false) {
+  Twins twins(testing::MakeWorld(2, 0, false, false), spec_fence);
+  std::string trace;
+  for (const Op& op : ops) {
+    absl::StrAppend(&trace, ToString(op), "\n");
+    const std::string problem = twins.Step(op);
+    if (!problem.empty()) return absl::StrCat(trace, problem);
+  }
+  return "";
+}
+
+// A claimed chunk's children go to the new region.
+TEST(RedesignScenarioTest, ClaimChunksOverChunkWithChildren) {
+  ClaimChunksOp claim;
+  claim.window = 0;
+  claim.range = Range(0, 0x7ff);
+  claim.flags = iores::kMem;
+  claim.name = "region0";
+  EXPECT_EQ(RunScenario({Req(-1, 0, 0xfff, "CXL Window 0"), Reserve(0, 0x400),
+                         Fence(false), Req(1, 0x100, 0x1ff, "A"), Fence(true),
+                         claim}),
+            "");
+}
+
+TEST(RedesignScenarioTest, ReparentUpAndDownAChain) {
+  ReparentOp up;
+  up.target = 2;
+  up.new_parent = 0;
+  ReparentOp down;
+  down.target = 0;
+  down.new_parent = 2;
+  EXPECT_EQ(RunScenario({Req(-1, 0, 0xfff, "A"), Req(0, 0x100, 0x1ff, "B"),
+                         Req(1, 0x100, 0x1ff, "C"), Req(2, 0x100, 0x17f, "k"),
+                         up, down}),
+            "");
+}
+
+// ResourceTree::Reparent(id, id) once crashed (an empty vector's back());
+// fixed in 409692f.
+TEST(RedesignScenarioTest, ReparentOntoItself) {
+  ReparentOp self;
+  self.target = 0;
+  self.new_parent = 0;
+  EXPECT_EQ(RunScenario({Req(-1, 0, 0xff, "A"), self}), "");
+}
+
+// Reported: claim_chunks frees the chunks but not their children, which
+// keep the freed slot as parent: unreachable, CheckInvariants() says
+// "dead parent slot". (When the new region reuses that slot, as with the
+// first chunk in ClaimChunksOverChunkWithChildren, they look adopted.)
+TEST(RedesignScenarioTest, DISABLED_ClaimChunksOverLastChunkWithChildren) {
+  ClaimChunksOp claim;
+  claim.window = 0;
+  claim.range = Range(0, 0x7ff);
+  claim.flags = iores::kMem;
+  claim.name = "region0";
+  EXPECT_EQ(RunScenario({Req(-1, 0, 0xfff, "CXL Window 0"), Reserve(0, 0x400),
+                         Fence(false), Req(2, 0x500, 0x5ff, "A"), Fence(true),
+                         claim}),
+            "");
+}
+
+// Reported: with the fence on, request_region lands below A, which lies in
+// a chunk (Reparent put A there); the specification says no new node goes
+// "inside a chunk". The model refuses (EBUSY, the chunk).
+TEST(RedesignScenarioTest, DISABLED_FenceSeesChunksAboveTheParent) {
+  ReparentOp into_chunk;
+  into_chunk.target = 0;
+  into_chunk.new_parent = 1;
+  RegionOp region;
+  region.parent = -1;
+  region.range = Range(0, 0xff);
+  region.name = "R";
+  EXPECT_EQ(RunScenario({Req(-1, 0, 0xff, "A"), Reserve(0, 0x1000),
+                         into_chunk, region},
+                        /*spec_fence=*/true),
+            "");
+}
+
+// Reported: release_unused_chunks frees the chunks but leaves their
+// children with a freed parent (unreachable; CheckInvariants() says "dead
+// parent slot"). The model frees only the chunks, their children taking
+// their place.
+TEST(RedesignScenarioTest, DISABLED_ReleaseUnusedChunksKeepsTheirChildren) {
+  ReleaseUnusedChunksOp release;
+  release.window = 0;
+  EXPECT_EQ(RunScenario({Req(-1, 0, 0xff, "CXL Window 0"), Fence(false),
+                         Reserve(0, 0x1000), Req(1, 0, 0xff, "A"), release}),
+            "");
 }
 
 // RESTREE_STATS=1: how often each operation succeeded and failed, by

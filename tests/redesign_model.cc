@@ -273,6 +273,9 @@ Result RedesignModel::SetFlags(Res* res, uint64_t flags) {
 Result RedesignModel::Reparent(Res* id, Res* new_parent) {
   if (id->parent == nullptr) return Fail(KernelOutcome::kError, kerrno::kEINVAL);
   if (new_parent == id->parent) return Ok();
+  if (new_parent == id) {
+    return Fail(KernelOutcome::kError, kerrno::kEINVAL, new_parent);
+  }
   const Range r = RangeOf(id);
   if (!(new_parent->start <= r.first() && r.last() <= new_parent->end)) {
     return Fail(KernelOutcome::kError, kerrno::kEINVAL, new_parent);
@@ -316,10 +319,9 @@ Result RedesignModel::Reparent(Res* id, Res* new_parent) {
     Relink(id, np_kids);        // adopting its former children
     return Ok();
   }
-  // Choice: new_parent == id (it contains its own range, but is neither an
-  // ancestor nor a descendant): EINVAL with no conflict. No other node can
-  // get here, since ranges are laminar.
-  return Fail(KernelOutcome::kError, kerrno::kEINVAL);
+  // Unreachable: a node containing id's range is id, an ancestor or an
+  // equal-range descendant, since ranges are laminar.
+  return Fail(KernelOutcome::kError, kerrno::kEINVAL, new_parent);
 }
 
 // -----------------------------------------------------------------------------

@@ -183,9 +183,8 @@ TEST_F(RedesignModelTest, ReparentErrors) {
   // The root contains C; of A and B (both wider) A is the highest.
   ExpectFail(m_.Reparent(c, m_.root()), KernelOutcome::kConflict,
              kerrno::kEBUSY, a);
-  // Onto itself (see the model's Choice).
-  ExpectFail(m_.Reparent(c, c), KernelOutcome::kError, kerrno::kEINVAL,
-             nullptr);
+  // Onto itself.
+  ExpectFail(m_.Reparent(c, c), KernelOutcome::kError, kerrno::kEINVAL, c);
   EXPECT_EQ(Shape(), before);
 }
 
