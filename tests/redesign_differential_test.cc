@@ -1085,7 +1085,12 @@ std::string Twins::OwnershipProblem(const Op& op, const TreeSnapshot& before,
     for (const auto& [id, r] : before.ranges) {
       if (!after.ranges.contains(id)) exempt.push_back(r);  // (2)
     }
-    if (const auto* rp = std::get_if<ReparentOp>(&op)) {  // (4)
+    // RESTREE_SELFTEST_NO_REPARENT_EXEMPTION=1 drops (4), to see the
+    // check fail (it must, on chain moves).
+    const auto* rp = std::getenv("RESTREE_SELFTEST_NO_REPARENT_EXEMPTION")
+                         ? nullptr
+                         : std::get_if<ReparentOp>(&op);
+    if (rp != nullptr) {  // (4)
       const ResourceId id = At(tree_, rp->target);
       if (id != tree_.root()) exempt.push_back(tree_.RangeOf(id));
     }
