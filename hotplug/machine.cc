@@ -1098,18 +1098,6 @@ std::vector<InvariantViolation> Machine::CheckInvariants() const {
   DomainRules rules;
   rules.memory_block_size = options_.block_size;
   for (InvariantViolation& v : CheckDomainInvariants(tree_, rules)) {
-    // Rule 14 wants a region to be its window's direct child, but
-    // cxl_pmem_region_probe's "Persistent Memory" (same range, inserted
-    // later) becomes the region's parent (§3.1): that shape is the kernel's.
-    if (v.kind == InvariantViolation::Kind::kCxl && v.nodes.size() == 2) {
-      const ResourceId region = v.nodes[0];
-      const ResourceId parent = tree_.ParentOf(region);
-      if (tree_.NameOf(parent) == "Persistent Memory" &&
-          tree_.RangeOf(parent) == tree_.RangeOf(region) &&
-          tree_.ParentOf(parent) == v.nodes[1]) {
-        continue;
-      }
-    }
     out.push_back(std::move(v));
   }
   return out;

@@ -10,9 +10,11 @@
 //      SYSTEM_RAM|BUSY|SYSRAM_DRIVER_MANAGED, and its range starts and ends
 //      on memory-block boundaries;
 //   14 (CXL): a "CXL Window N" node is MEM with desc IORES_DESC_CXL; a
-//      "regionN" below a window is its direct child, 256 MiB aligned and a
-//      multiple of 256 MiB long (times the interleave ways, which the tree
-//      does not record).
+//      "regionN" below a window is its direct child (or separated from it
+//      only by what the drivers insert there: cxl_pmem's "Persistent
+//      Memory" on the region's own range, "Soft Reserved"), 256 MiB aligned
+//      and a multiple of 256 MiB long (times the interleave ways, which the
+//      tree does not record).
 //
 // Invariants 9-12 are about operations, not states (a failed mutation
 // leaves no trace, children hoisted in order, request_region never adopts,

@@ -579,6 +579,47 @@ TEST(DomainInvariantsTest, FindsBrokenHotplugAndCxlRules) {
   EXPECT_EQ(CheckDomainInvariants(t, names_only).size(), 1u);
 }
 
+// What the drivers put between a region and its window is not a broken
+// rule: cxl_pmem's "Persistent Memory" on the region's own range, and "Soft
+// Reserved" (Window > Soft Reserved > region is a real 6.x shape). Anything
+// else, or a Persistent Memory on another range, still is.
+TEST(DomainInvariantsTest, RegionBelowWhatDriversInsertIsFine) {
+  DomainRules names_only;
+  names_only.check_flags = false;
+  for (const char* mid : {"Soft Reserved", "Persistent Memory", "Reserved"}) {
+    ResourceTree t = ResourceTree::Iomem();
+    ASSERT_OK_AND_ASSIGN(ResourceId w,
+                         t.Request(t.root(), {Range(0x100000000, 0x1ffffffff),
+                                              "CXL Window 0", iores::kMem}));
+    ASSERT_OK_AND_ASSIGN(ResourceId m,
+                         t.Request(w, {Range(0x100000000, 0x10fffffff), mid,
+                                       iores::kMem}));
+    ASSERT_OK_AND_ASSIGN(ResourceId region,
+                         t.Request(m, {Range(0x100000000, 0x10fffffff),
+                                       "region0", iores::kMem}));
+    const std::vector<InvariantViolation> v =
+        CheckDomainInvariants(t, names_only);
+    if (std::string(mid) == "Reserved") {
+      ASSERT_EQ(v.size(), 1u) << mid;
+      EXPECT_THAT(v[0].nodes, ElementsAre(region, w));
+    } else {
+      EXPECT_THAT(v, IsEmpty()) << mid;
+    }
+  }
+  // Persistent Memory larger than the region is not cxl_pmem's.
+  ResourceTree t = ResourceTree::Iomem();
+  ASSERT_OK_AND_ASSIGN(ResourceId w,
+                       t.Request(t.root(), {Range(0x100000000, 0x1ffffffff),
+                                            "CXL Window 0", iores::kMem}));
+  ASSERT_OK_AND_ASSIGN(ResourceId pm,
+                       t.Request(w, {Range(0x100000000, 0x11fffffff),
+                                     "Persistent Memory", iores::kMem}));
+  ASSERT_THAT(t.Request(pm, {Range(0x100000000, 0x10fffffff), "region0",
+                             iores::kMem}),
+              IsOk());
+  EXPECT_EQ(CheckDomainInvariants(t, names_only).size(), 1u);
+}
+
 // ---------------------------------------------------------------------------
 // Rendering.
 

@@ -332,7 +332,7 @@ TEST(CheckCommandTest, ReportsEveryProblemWithBothLines) {
          "  00000800-000010ff : not inside A\n"
          "00001800-00002fff : overlaps A\n"
          "100000000-1ffffffff : CXL Window 0\n"
-         "  100000000-10fffffff : Soft Reserved\n"
+         "  100000000-10fffffff : Reserved\n"
          "    100000000-107ffffff : region0\n"
          "200000000-200000fff : System RAM (kmem)\n";
   }
@@ -347,7 +347,9 @@ TEST(CheckCommandTest, ReportsEveryProblemWithBothLines) {
   EXPECT_THAT(r.out, HasSubstr(absl::StrCat(path, ":6: cxl: ")));
   EXPECT_THAT(r.out, HasSubstr("(see line 4)"));
   EXPECT_THAT(r.out, HasSubstr(absl::StrCat(path, ":7: memory-hotplug: ")));
-  // region0 breaks two CXL rules: not a direct child, and 128M long.
+  // region0 breaks two CXL rules: not a direct child (a "Reserved" between
+  // it and its window; "Soft Reserved" there would be a real kernel's
+  // shape), and 128M long.
   EXPECT_THAT(r.out, HasSubstr("\"region0\" is not 256 MiB aligned and sized"));
   EXPECT_THAT(r.out, HasSubstr(absl::StrCat(path, ": 5 problems\n")));
   const RunResult j = Restree({"check", "--json", path});
