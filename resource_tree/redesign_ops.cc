@@ -90,7 +90,11 @@ size_t ResourceTree::Transaction::steps() const {
 uint32_t ResourceTree::FenceConflict(uint32_t parent, uint32_t first,
                                      size_t count) const {
   if (!chunk_fence_) return kNoIndex;
-  if (IsChunkIndex(parent)) return parent;
+  // Inside a chunk at any depth (a node under a chunk exists only if the
+  // fence was off when it came): the nearest such chunk.
+  for (uint32_t a = parent; a != kNoIndex; a = N(a).parent) {
+    if (IsChunkIndex(a)) return a;
+  }
   if (first == kNoIndex) return kNoIndex;
   auto it = Index().find(ChildKey{parent, first, N(first).first});
   for (size_t k = 0; k < count; ++k, ++it) {
@@ -263,8 +267,8 @@ absl::StatusOr<ResourceId> ResourceTree::InsertOver(ResourceId parent,
         absl::StrCat("insert_over ", DescribeRange(r, spec.flags, spec.name),
                      ": ", why, " ", Describe(x)));
   };
-  if (chunk_fence_ && IsChunkIndex(p)) {
-    return FenceStatus("insert_over", r, spec.name, p);
+  if (const uint32_t chunk = FenceConflict(p); chunk != kNoIndex) {
+    return FenceStatus("insert_over", r, spec.name, chunk);
   }
   // Everything to cut, lower edge first, each chain top-down. Cutting at
   // the lower edge never changes what straddles the upper one.
@@ -563,9 +567,16 @@ absl::StatusOr<ResourceId> ResourceTree::ClaimChunks(
   }
   if (!covered) return unreserved(expect, r.last());
   Transaction tx(this);
+  // A chunk has children only if something was placed in it while the
+  // fence was off: they become the region's.
+  std::vector<uint32_t> kids;
+  for (uint32_t c : chunks) AppendChildIndices(c, &kids);
   for (uint32_t c : chunks) store_.Unlink(c);
+  const uint32_t i = store_.Allocate(r, store_.Intern(spec.name), spec.flags,
+                                     spec.desc, w);
+  for (uint32_t k : kids) store_.SetParent(k, i);
   for (auto it = chunks.rbegin(); it != chunks.rend(); ++it) store_.Free(*it);
-  const uint32_t i = AddNode(r, spec.name, spec.flags, spec.desc, w);
+  store_.Link(i);
   tx.Commit();
   return MakeId(i);
 }
@@ -631,7 +642,14 @@ absl::StatusOr<size_t> ResourceTree::ReleaseUnusedChunks(ResourceId window,
     if (IsChunkIndex(it->child)) chunks.push_back(it->child);
   }
   Transaction tx(this);
-  for (uint32_t c : chunks) store_.Unlink(c);
+  for (uint32_t c : chunks) {
+    // Children (placed while the fence was off) take the chunk's place, as
+    // remove_resource() hoists them.
+    std::vector<uint32_t> kids;
+    AppendChildIndices(c, &kids);
+    store_.Unlink(c);
+    for (uint32_t k : kids) store_.SetParent(k, w);
+  }
   for (auto it = chunks.rbegin(); it != chunks.rend(); ++it) store_.Free(*it);
   if (shrink) {
     const uint32_t lo = FirstChildIndex(w);

@@ -538,7 +538,9 @@ class ResourceTree {
   // must begin at the start of a chunk of `window`, end at the end of a
   // chunk, and be covered without a gap by chunks that are consecutive
   // children of `window`. They are freed and `spec` (name, flags, desc) is
-  // linked in their place as a child of `window`. Errors: EINVAL if
+  // linked in their place as a child of `window`; what the chunks held
+  // (only possible if the fence was off) becomes the region's. Errors:
+  // EINVAL if
   // `spec.range` is inverted or not inside `window` (conflict: `window`);
   // EBUSY (kConflict) on the first child of `window` in the range that is
   // not a chunk; EINVAL if an edge cuts a chunk (conflict: that chunk) or a
@@ -555,7 +557,8 @@ class ResourceTree {
   // the first). `id` is stale afterwards.
   [[nodiscard]] absl::StatusOr<size_t> ReturnToChunks(ResourceId id);
 
-  // Frees every chunk of `window` and returns how many. With `shrink`, the
+  // Frees every chunk of `window` and returns how many (a chunk's children,
+  // possible only if the fence was off, take its place). With `shrink`, the
   // window then shrinks to the smallest range holding its remaining
   // children (unchanged if none remain). Errors: EINVAL if `window` is the
   // root or a chunk. O(log n + k log n) for k chunks freed.
@@ -565,8 +568,9 @@ class ResourceTree {
   // The allocation fence, on by default: no kernel-compatible operation
   // (Request, Insert, InsertExpandToFit, Allocate, RequestRegion,
   // GetFreeMemRegion and their wrappers) places a new node inside a chunk
-  // or adopts a chunk; such a call fails with EBUSY (kConflict) naming the
-  // chunk. Only ClaimChunks() consumes chunks. Turning it off makes chunks
+  // (at any depth) or adopts a chunk; such a call fails with EBUSY
+  // (kConflict) naming the chunk (the nearest enclosing one, else the
+  // lowest adopted). Only ClaimChunks() consumes chunks. Turning it off makes chunks
   // ordinary resources to those operations (the kernel's behaviour).
   void set_chunk_fence(bool on) { chunk_fence_ = on; }
   bool chunk_fence() const { return chunk_fence_; }

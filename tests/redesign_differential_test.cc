@@ -787,7 +787,6 @@ struct ClaimChunksOp {
   int window = 0;
   bool window_of_anchor = true;  // the window: the anchor's parent
   bool on_chunk = true;          // the anchor: a chunk, if there is one
-  bool skipped = false;
   Place place;
   uint64_t flags = 0;
   std::string name;
@@ -820,31 +819,17 @@ struct ClaimChunksOp {
       window = w.valid() ? IndexIn(t, w) : -1;
     }
     range = Resolve(t, place, At(t, window));
-    // A chunk with children in the range (placed while the fence was off)
-    // hits a reported ResourceTree bug (the children are left with a freed
-    // parent; see DISABLED_ClaimChunksOverLastChunkWithChildren).
-    // RESTREE_ALL_DIVERGENCES=1 runs these anyway.
-    skipped = false;
-    if (std::getenv("RESTREE_ALL_DIVERGENCES") != nullptr) return;
-    for (ResourceId c : t.Children(At(t, window))) {
-      if (t.IsChunk(c) && t.HasChildren(c) && t.RangeOf(c).Overlaps(range)) {
-        skipped = true;
-      }
-    }
   }
   ResourceSpec Spec() const { return {range, name, flags, iores_desc::kCxl}; }
   Outcome Run(ResourceTree& t) const {
-    if (skipped) return Outcome();
     return FromTree(t, t.ClaimChunks(At(t, window), Spec()));
   }
   Outcome Run(RedesignModel& m) const {
-    if (skipped) return Outcome();
     return FromModel(m, m.ClaimChunks(At(m, window), Spec()));
   }
   std::string ToString() const {
     return absl::StrCat("claim_chunks window=", Ref(window), " ",
-                        SpecText(range, flags, iores_desc::kCxl, name),
-                        skipped ? " (skipped: a chunk has children)" : "");
+                        SpecText(range, flags, iores_desc::kCxl, name));
   }
 };
 
@@ -892,7 +877,6 @@ struct ReturnToChunksOp {
 struct ReleaseUnusedChunksOp {
   int window = 0;
   bool shrink = false;
-  bool skipped = false;
 
   static rc::Gen<ReleaseUnusedChunksOp> Gen(uint64_t) {
     return rc::gen::exec([] {
@@ -904,29 +888,16 @@ struct ReleaseUnusedChunksOp {
   }
   void Concretize(const ResourceTree& t, int n) {
     window = FoldTarget(window, n);
-    // A chunk with children (placed while the fence was off) hits a
-    // reported ResourceTree bug: the children are left with a freed parent
-    // (CheckInvariants: "dead parent slot"). The specification says only
-    // "frees every chunk"; the model frees just those, their children
-    // taking their place. RESTREE_ALL_DIVERGENCES=1 runs these anyway.
-    skipped = false;
-    if (std::getenv("RESTREE_ALL_DIVERGENCES") != nullptr) return;
-    for (ResourceId c : t.Children(At(t, window))) {
-      if (t.IsChunk(c) && t.HasChildren(c)) skipped = true;
-    }
   }
   Outcome Run(ResourceTree& t) const {
-    if (skipped) return Outcome();
     return FromTree(t, t.ReleaseUnusedChunks(At(t, window), shrink));
   }
   Outcome Run(RedesignModel& m) const {
-    if (skipped) return Outcome();
     return FromModel(m, m.ReleaseUnusedChunks(At(m, window), shrink));
   }
   std::string ToString() const {
     return absl::StrCat("release_unused_chunks window=", Ref(window),
-                        " shrink=", shrink ? "1" : "0",
-                        skipped ? " (skipped: a chunk has children)" : "");
+                        " shrink=", shrink ? "1" : "0");
   }
 };
 
@@ -1013,17 +984,8 @@ struct TreeSnapshot {
 
 class Twins {
  public:
-  // ResourceTree's fence looks only at the new node's parent (and the
-  // children it adopts), so a node may land below a non-chunk that is
-  // itself below a chunk (put there while the fence was off, or by
-  // Reparent, Grow or InsertOver, which the fence does not concern). The
-  // specification says "inside a chunk"; reported. Unless `spec_fence`
-  // (by default: RESTREE_ALL_DIVERGENCES=1), the model follows ResourceTree.
-  explicit Twins(const testing::World& w,
-                 bool spec_fence =
-                     std::getenv("RESTREE_ALL_DIVERGENCES") != nullptr)
+  explicit Twins(const testing::World& w)
       : world_(w), tree_(w.root, w.profile), model_(w.root, w.profile) {
-    model_.set_fence_parent_only(!spec_fence);
     // Probe addresses: every 64 bytes of the low 16 KiB (where generated
     // ranges live) and of the top 4 KiB of the root.
     const Range root = w.root.range;
@@ -1258,8 +1220,8 @@ RC_GTEST_PROP(RedesignDifferentialTest, ResourceTreeMatchesRedesignModel, ()) {
 
 // ---------------------------------------------------------------------------
 // Fixed sequences: cases worth keeping whatever the generator does, and the
-// counterexamples reported against ResourceTree (DISABLED_ until fixed; run
-// them with --gtest_also_run_disabled_tests).
+// counterexamples this test found in ResourceTree, fixed since (chunks with
+// children claimed or released; the fence looking only at the parent).
 
 RequestOp Req(int parent, uint64_t first, uint64_t last, const char* name,
               bool insert = false) {
@@ -1288,8 +1250,8 @@ SetFenceOp Fence(bool on) {
 
 // Runs `ops` (already concrete) in the 16 KiB iomem world; "" if every step
 // agrees, else the trace and the problem.
-std::string RunScenario(const std::vector<Op>& ops, bool spec_fence = false) {
-  Twins twins(testing::MakeWorld(2, 0, false, false), spec_fence);
+std::string RunScenario(const std::vector<Op>& ops) {
+  Twins twins(testing::MakeWorld(2, 0, false, false));
   std::string trace;
   for (const Op& op : ops) {
     absl::StrAppend(&trace, ToString(op), "\n");
@@ -1334,11 +1296,11 @@ TEST(RedesignScenarioTest, ReparentOntoItself) {
   EXPECT_EQ(RunScenario({Req(-1, 0, 0xff, "A"), self}), "");
 }
 
-// Reported: claim_chunks frees the chunks but not their children, which
+// Found here: claim_chunks freed the chunks but not their children, which
 // keep the freed slot as parent: unreachable, CheckInvariants() says
 // "dead parent slot". (When the new region reuses that slot, as with the
 // first chunk in ClaimChunksOverChunkWithChildren, they look adopted.)
-TEST(RedesignScenarioTest, DISABLED_ClaimChunksOverLastChunkWithChildren) {
+TEST(RedesignScenarioTest, ClaimChunksOverLastChunkWithChildren) {
   ClaimChunksOp claim;
   claim.window = 0;
   claim.range = Range(0, 0x7ff);
@@ -1350,10 +1312,10 @@ TEST(RedesignScenarioTest, DISABLED_ClaimChunksOverLastChunkWithChildren) {
             "");
 }
 
-// Reported: with the fence on, request_region lands below A, which lies in
+// Found here: with the fence on, request_region landed below A, which lies in
 // a chunk (Reparent put A there); the specification says no new node goes
 // "inside a chunk". The model refuses (EBUSY, the chunk).
-TEST(RedesignScenarioTest, DISABLED_FenceSeesChunksAboveTheParent) {
+TEST(RedesignScenarioTest, FenceSeesChunksAboveTheParent) {
   ReparentOp into_chunk;
   into_chunk.target = 0;
   into_chunk.new_parent = 1;
@@ -1362,16 +1324,15 @@ TEST(RedesignScenarioTest, DISABLED_FenceSeesChunksAboveTheParent) {
   region.range = Range(0, 0xff);
   region.name = "R";
   EXPECT_EQ(RunScenario({Req(-1, 0, 0xff, "A"), Reserve(0, 0x1000),
-                         into_chunk, region},
-                        /*spec_fence=*/true),
+                         into_chunk, region}),
             "");
 }
 
-// Reported: release_unused_chunks frees the chunks but leaves their
+// Found here: release_unused_chunks freed the chunks but left their
 // children with a freed parent (unreachable; CheckInvariants() says "dead
 // parent slot"). The model frees only the chunks, their children taking
 // their place.
-TEST(RedesignScenarioTest, DISABLED_ReleaseUnusedChunksKeepsTheirChildren) {
+TEST(RedesignScenarioTest, ReleaseUnusedChunksKeepsTheirChildren) {
   ReleaseUnusedChunksOp release;
   release.window = 0;
   EXPECT_EQ(RunScenario({Req(-1, 0, 0xff, "CXL Window 0"), Fence(false),

@@ -114,7 +114,6 @@ std::vector<std::string> RedesignModel::CheckInvariants() const {
 Res* RedesignModel::EnclosingChunk(Res* p) const {
   for (; p; p = p->parent) {
     if (IsChunk(p)) return p;
-    if (fence_parent_only_) break;
   }
   return nullptr;
 }

@@ -85,13 +85,6 @@ class RedesignModel {
   uint64_t ChunkSizeOf(const Res* window) const;
   void set_chunk_fence(bool on) { chunk_fence_ = on; }
   bool chunk_fence() const { return chunk_fence_; }
-  // "Inside a chunk" is anywhere below one (the specification). With
-  // `parent_only`, only a chunk that would be the new node's parent counts:
-  // what ResourceTree implements today (a reported divergence), so that
-  // differential tests can look past it.
-  void set_fence_parent_only(bool parent_only) {
-    fence_parent_only_ = parent_only;
-  }
 
   // ---------------------------------------------------------------------------
   // Kernel-compatible operations that create a node: KernelModel's, then the
@@ -160,7 +153,6 @@ class RedesignModel {
   Res* EnclosingChunk(Res* p) const;
 
   bool chunk_fence_ = true;
-  bool fence_parent_only_ = false;
   std::unordered_map<const Res*, uint64_t> chunk_size_;
 };
 

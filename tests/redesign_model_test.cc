@@ -623,10 +623,6 @@ TEST_F(RedesignModelTest, FenceSeesChunksAboveTheParent) {
              KernelOutcome::kConflict, kerrno::kEBUSY, c0);
   ExpectFail(m_.RequestRegion(m_.root(), 0x1000, 0x100, "R", 0),
              KernelOutcome::kConflict, kerrno::kEBUSY, c0);
-  // Looking at the parent only (ResourceTree's behaviour), it is allowed.
-  m_.set_fence_parent_only(true);
-  EXPECT_EQ(m_.Request(inner, {Range(0x1000, 0x10ff), "R", kMem, 0}).outcome,
-            KernelOutcome::kOk);
   ExpectClean();
 }
 
