@@ -359,9 +359,9 @@ absl::Status PlanChunked(const Cedt& t, const PlanOptions& options,
     g.max_new_chunks = options.max_chunks - (total_chunks - n);
     absl::StatusOr<size_t> made = work->ReserveChunks(*win, g);
     if (!made.ok()) {
-      return absl::ResourceExhaustedError(absl::StrFormat(
-          "chunked plan: CFMWS (subtable %d) %s: %s", i, name,
-          made.status().message()));
+      return absl::ResourceExhaustedError(
+          absl::StrFormat("chunked plan: CFMWS (subtable %d) %s: %s", i, name,
+                          made.status().message()));
     }
     p.chunks_reserved = *made;
     // The slots an existing resource in the window holds, wholly or in
@@ -372,12 +372,12 @@ absl::Status PlanChunked(const Cedt& t, const PlanOptions& options,
       for (uint64_t k = (held.first() - whole.first()) / cs;
            k <= (held.last() - whole.first()) / cs; ++k) {
         const uint64_t first = whole.first() + k * cs;
-        const uint64_t last =
-            k + 1 == n ? whole.last() : first + (cs - 1);
+        const uint64_t last = k + 1 == n ? whole.last() : first + (cs - 1);
         const Range r(first, last);
-        LeaveChunk(&p, k, r,
-                   absl::StrCat(held.Contains(r) ? "inside " : "partly overlaps ",
-                                Describe(*work, child)));
+        LeaveChunk(
+            &p, k, r,
+            absl::StrCat(held.Contains(r) ? "inside " : "partly overlaps ",
+                         Describe(*work, child)));
       }
     }
     out->windows.push_back(std::move(p));

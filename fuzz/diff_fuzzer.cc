@@ -43,10 +43,10 @@ void Grow(FuzzedDataProvider& in, ResourceTree& t, std::string& trace) {
     // The differ compares what is below the root (a dump has no root line):
     // leave the root's own range and flags alone.
     const bool changes_root =
-        op.ref < 0 && (op.kind == ops::OpKind::kAdjustResource ||
-                       op.kind == ops::OpKind::kGrow ||
-                       op.kind == ops::OpKind::kSetFlags ||
-                       op.kind == ops::OpKind::kReallocateResource);
+        op.ref < 0 &&
+        (op.kind == ops::OpKind::kAdjustResource ||
+         op.kind == ops::OpKind::kGrow || op.kind == ops::OpKind::kSetFlags ||
+         op.kind == ops::OpKind::kReallocateResource);
     if (changes_root) continue;
     trace += ops::ToString(op) + "\n";
     ops::Apply(t, op);
@@ -76,8 +76,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string want = RenderDump(b);
   const std::string got = RenderDump(*rebuilt);
   if (got != want) {
-    Fail(trace, "ApplyDiff(A, diff(A, B)) is not B\nB:\n" + want +
-                    "rebuilt:\n" + got);
+    Fail(trace,
+         "ApplyDiff(A, diff(A, B)) is not B\nB:\n" + want + "rebuilt:\n" + got);
   }
   if (!rebuilt->CheckInvariants().empty()) {
     Fail(trace, "the rebuilt tree breaks an invariant");

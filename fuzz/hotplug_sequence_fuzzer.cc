@@ -1,5 +1,6 @@
 // Fuzzes hotplug sequences on hotplug::Machine (the applier behind
-// `restree apply`). The bytes are a record format, not text (FuzzedDataProvider):
+// `restree apply`). The bytes are a record format, not text
+// (FuzzedDataProvider):
 //   byte 0:      the base (0: empty, 1: the Linux 6.1 QEMU boot dump below,
 //                2: an empty machine with a 4 GiB CXL window reserved as
 //                256 MiB chunks) and the profile (bit 2: linux-6.12);
@@ -11,8 +12,9 @@
 // After every event: the tree's structural invariants hold, and so do the
 // memory-hotplug/CXL domain rules (Machine::CheckInvariants) until a
 // `reparent` has run (reparenting exists to change nesting the drivers would
-// not make); an event that failed changed nothing (the dump with flags and desc, and the driver state:
-// windows, regions, namespaces, dax devices, memory blocks, memregion ids).
+// not make); an event that failed changed nothing (the dump with flags and
+// desc, and the driver state: windows, regions, namespaces, dax devices, memory
+// blocks, memregion ids).
 //
 //   bazel build --config=fuzz //fuzz:hotplug_sequence_fuzzer
 //   bazel-bin/fuzz/hotplug_sequence_fuzzer -max_total_time=600 /tmp/hp_corpus
@@ -39,7 +41,8 @@ constexpr uint64_t k256M = uint64_t{256} << 20;
 constexpr uint64_t k128M = uint64_t{128} << 20;
 constexpr uint64_t kCxlBase = 0x1000000000;
 
-// Debian 6.1 under QEMU 7.2 (iomem_parser/testdata/qemu72-linux61-nocxl-iomem.txt).
+// Debian 6.1 under QEMU 7.2
+// (iomem_parser/testdata/qemu72-linux61-nocxl-iomem.txt).
 constexpr char kQemuBoot[] = R"(00000000-00000fff : Reserved
 00001000-0009fbff : System RAM
 0009fc00-0009ffff : Reserved
@@ -81,8 +84,8 @@ fd00000000-ffffffffff : Reserved
 std::string Fingerprint(const Machine& m) {
   std::string s = m.Dump();
   for (const auto& [n, w] : m.windows()) {
-    absl::StrAppend(&s, "w", n, ":", w.cached_region_id, ":",
-                    w.regions.size(), ";");
+    absl::StrAppend(&s, "w", n, ":", w.cached_region_id, ":", w.regions.size(),
+                    ";");
   }
   for (const auto& [k, r] : m.regions()) {
     absl::StrAppend(&s, "r", k, ":", r.range.ToString(), ":",
@@ -127,11 +130,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint8_t head = in.ConsumeIntegral<uint8_t>();
   hotplug::MachineOptions mo;
   if ((head & 4) != 0) mo.profile = *KernelProfile::ByName("linux-6.12");
-  std::string trace = absl::StrCat("base ", head % 3, " profile ",
-                                   mo.profile.name, "\n");
-  absl::StatusOr<Machine> start =
-      head % 3 == 1 ? Machine::FromIomem(kQemuBoot, mo)
-                    : absl::StatusOr<Machine>(Machine(mo));
+  std::string trace =
+      absl::StrCat("base ", head % 3, " profile ", mo.profile.name, "\n");
+  absl::StatusOr<Machine> start = head % 3 == 1
+                                      ? Machine::FromIomem(kQemuBoot, mo)
+                                      : absl::StatusOr<Machine>(Machine(mo));
   if (!start.ok()) Fail(trace, std::string(start.status().message()));
   Machine m = *std::move(start);
   if (head % 3 == 2) {
@@ -141,8 +144,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   bool reparented = false;
-  for (size_t step = 0; step < kMaxEvents && in.remaining_bytes() > 0;
-       ++step) {
+  for (size_t step = 0; step < kMaxEvents && in.remaining_bytes() > 0; ++step) {
     const std::string before = Fingerprint(m);
     const int kind = in.ConsumeIntegralInRange<int>(0, 15);
     const uint32_t n = in.ConsumeIntegralInRange<uint32_t>(0, 3);
@@ -158,15 +160,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         s = m.AddWindow(n, kCxlBase + a * k256M, b * k256M, 1u << (extra % 3));
         break;
       case 1:
-        what = absl::StrCat("window expand ", n, " to base+", a, "*256M +",
-                            b, "*256M");
-        s = m.ExpandWindow(n, Range(kCxlBase + a * k256M,
-                                    kCxlBase + (a + b) * k256M * 2 - 1));
+        what = absl::StrCat("window expand ", n, " to base+", a, "*256M +", b,
+                            "*256M");
+        s = m.ExpandWindow(
+            n, Range(kCxlBase + a * k256M, kCxlBase + (a + b) * k256M * 2 - 1));
         break;
       case 2:
         what = absl::StrCat("softres add base+", a, "*256M size ", b, "*256M");
-        s = m.AddSoftReserved(Range(kCxlBase + a * k256M,
-                                    kCxlBase + (a + b) * k256M - 1))
+        s = m.AddSoftReserved(
+                 Range(kCxlBase + a * k256M, kCxlBase + (a + b) * k256M - 1))
                 .status();
         break;
       case 3: {
@@ -209,13 +211,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         break;
       }
       case 9:
-        what = absl::StrCat("memory add 4G+", a, "*128M size ", b % 5,
-                            "*128M");
+        what = absl::StrCat("memory add 4G+", a, "*128M size ", b % 5, "*128M");
         s = m.MemoryAdd(0x100000000 + a * k128M, (b % 5) * k128M);
         break;
       case 10:
-        what = absl::StrCat("memory online 4G+", a, "*128M size ", b % 5,
-                            "*128M");
+        what =
+            absl::StrCat("memory online 4G+", a, "*128M size ", b % 5, "*128M");
         s = m.MemoryOnline(0x100000000 + a * k128M, (b % 5) * k128M);
         break;
       case 11:
@@ -224,8 +225,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         s = m.MemoryOffline(0x100000000 + a * k128M, (b % 5) * k128M);
         break;
       case 12:
-        what = absl::StrCat("memory remove 4G+", a, "*128M size ", b % 5,
-                            "*128M");
+        what =
+            absl::StrCat("memory remove 4G+", a, "*128M size ", b % 5, "*128M");
         s = m.MemoryRemove(0x100000000 + a * k128M, (b % 5) * k128M);
         break;
       case 13:
@@ -249,8 +250,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         break;
       }
     }
-    trace += what + (s.ok() ? ": ok\n"
-                            : absl::StrCat(": ", s.message(), "\n"));
+    trace += what + (s.ok() ? ": ok\n" : absl::StrCat(": ", s.message(), "\n"));
     if (!s.ok() && Fingerprint(m) != before) {
       Fail(trace, "a failed event changed the machine\nbefore:\n" + before +
                       "\nafter:\n" + Fingerprint(m));

@@ -125,9 +125,8 @@ absl::StatusOr<const ResourceTree*> Runner::Tree(
   return &it->second;
 }
 
-absl::Status Runner::Mutate(
-    const std::string& root,
-    absl::FunctionRef<absl::Status(ResourceTree&)> fn) {
+absl::Status Runner::Mutate(const std::string& root,
+                            absl::FunctionRef<absl::Status(ResourceTree&)> fn) {
   if (root == kIomemRoot) return machine_.RawIomem(fn);
   ResourceTree* t = nullptr;
   if (root == kIoportRoot) {
@@ -176,9 +175,9 @@ absl::StatusOr<std::string> Runner::Run(const EventBody& body) {
             return std::string();
           },
           [&](const WindowAdd& e) {
-            return done(m.AddWindow(e.index, e.base, e.size, e.ways,
-                                    e.granularity),
-                        absl::StrCat("CXL Window ", e.index));
+            return done(
+                m.AddWindow(e.index, e.base, e.size, e.ways, e.granularity),
+                absl::StrCat("CXL Window ", e.index));
           },
           [&](const WindowExpand& e) {
             return done(m.ExpandWindow(e.index, e.to));
@@ -208,9 +207,9 @@ absl::StatusOr<std::string> Runner::Run(const EventBody& body) {
           [&](const KmemOnline& e) {
             std::optional<int> node;
             if (e.node) node = static_cast<int>(*e.node);
-            return done(m.KmemOnline(DaxName(e.dax), node,
-                                     e.zone ? ToMachine(*e.zone)
-                                            : Machine::Zone::kMovable));
+            return done(m.KmemOnline(
+                DaxName(e.dax), node,
+                e.zone ? ToMachine(*e.zone) : Machine::Zone::kMovable));
           },
           [&](const KmemOffline& e) {
             return done(m.KmemOffline(DaxName(e.dax)));
@@ -257,30 +256,26 @@ absl::StatusOr<std::string> Runner::Run(const EventBody& body) {
           },
           [&](const InsertOp& e) {
             return done(Mutate(e.root, [&](ResourceTree& t) -> absl::Status {
-              RESTREE_ASSIGN_OR_RETURN(const ResourceId p,
-                                       Parent(t, e.parent));
+              RESTREE_ASSIGN_OR_RETURN(const ResourceId p, Parent(t, e.parent));
               return t.Insert(p, {e.range, e.name, e.flags, e.desc}).status();
             }));
           },
           [&](const RequestOp& e) {
             return done(Mutate(e.root, [&](ResourceTree& t) -> absl::Status {
-              RESTREE_ASSIGN_OR_RETURN(const ResourceId p,
-                                       Parent(t, e.parent));
+              RESTREE_ASSIGN_OR_RETURN(const ResourceId p, Parent(t, e.parent));
               return t.Request(p, {e.range, e.name, e.flags, e.desc}).status();
             }));
           },
           [&](const RequestRegionOp& e) {
             return done(Mutate(e.root, [&](ResourceTree& t) -> absl::Status {
-              RESTREE_ASSIGN_OR_RETURN(const ResourceId p,
-                                       Parent(t, e.parent));
+              RESTREE_ASSIGN_OR_RETURN(const ResourceId p, Parent(t, e.parent));
               return t.RequestRegion(p, e.start, e.size, e.name, e.flags)
                   .status();
             }));
           },
           [&](const ReleaseRegionOp& e) {
             return done(Mutate(e.root, [&](ResourceTree& t) -> absl::Status {
-              RESTREE_ASSIGN_OR_RETURN(const ResourceId p,
-                                       Parent(t, e.parent));
+              RESTREE_ASSIGN_OR_RETURN(const ResourceId p, Parent(t, e.parent));
               return t.ReleaseRegion(p, e.start, e.size);
             }));
           },
@@ -339,15 +334,13 @@ absl::StatusOr<std::string> Runner::Check(const Assert& a) {
           [&](const AssertParent& e) -> absl::StatusOr<std::string> {
             RESTREE_ASSIGN_OR_RETURN(const ResourceId r,
                                      Resolve(*t, e.resource));
-            RESTREE_ASSIGN_OR_RETURN(const ResourceId p,
-                                     Resolve(*t, e.parent));
+            RESTREE_ASSIGN_OR_RETURN(const ResourceId p, Resolve(*t, e.parent));
             const ResourceId actual = t->ParentOf(r);
             if (actual == p) return std::string();
             return absl::StrCat(
                 "the parent of ", RefText(e.resource), " is ",
-                ResourceTree::DescribeRange(t->RangeOf(actual),
-                                            t->FlagsOf(actual),
-                                            t->NameOf(actual)));
+                ResourceTree::DescribeRange(
+                    t->RangeOf(actual), t->FlagsOf(actual), t->NameOf(actual)));
           },
           [&](const AssertRange& e) -> absl::StatusOr<std::string> {
             RESTREE_ASSIGN_OR_RETURN(const ResourceId r,
@@ -425,10 +418,10 @@ absl::StatusOr<ApplyRun> ApplyScript(const Script& script,
       continue;
     }
     if (started) {
-      return absl::InvalidArgumentError(Located(
-          script, e.location,
-          "config must come before every other event (it describes the "
-          "machine they run on)"));
+      return absl::InvalidArgumentError(
+          Located(script, e.location,
+                  "config must come before every other event (it describes the "
+                  "machine they run on)"));
     }
     if (c->profile) {
       std::optional<KernelProfile> p = KernelProfile::ByName(*c->profile);
@@ -488,24 +481,24 @@ absl::StatusOr<ApplyRun> ApplyScript(const Script& script,
           r.outcome = EventResult::Outcome::kFailedAsExpected;
         } else {
           r.outcome = EventResult::Outcome::kFailed;
-          r.message = note.ok()
-                          ? absl::StrCat("succeeded, but ",
-                                         ErrnoNameOf(*expected),
-                                         " was expected")
-                          : absl::StrCat("failed with ", ErrnoNameOf(err),
-                                         ", not ", ErrnoNameOf(*expected),
-                                         ": ", r.message);
+          r.message =
+              note.ok()
+                  ? absl::StrCat("succeeded, but ", ErrnoNameOf(*expected),
+                                 " was expected")
+                  : absl::StrCat("failed with ", ErrnoNameOf(err), ", not ",
+                                 ErrnoNameOf(*expected), ": ", r.message);
         }
         expected.reset();
       } else if (!note.ok()) {
         r.outcome = EventResult::Outcome::kFailed;
       }
-      if (const RegionIntersectsOp* q = std::get_if<RegionIntersectsOp>(&e.body);
+      if (const RegionIntersectsOp* q =
+              std::get_if<RegionIntersectsOp>(&e.body);
           q != nullptr && q->expect && note.ok() &&
           *note != RegionIntersectionName(*q->expect)) {
         r.outcome = EventResult::Outcome::kAssertFailed;
-        r.message = absl::StrCat(*note, ", not ",
-                                 RegionIntersectionName(*q->expect));
+        r.message =
+            absl::StrCat(*note, ", not ", RegionIntersectionName(*q->expect));
       }
     }
     if (options.trace) r.tree_after = run.machine.Render();

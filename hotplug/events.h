@@ -271,8 +271,7 @@ struct AssertAbsent {
 
 struct Assert {
   std::string root = std::string(kIomemRoot);
-  std::variant<AssertParent, AssertRange, AssertName, AssertCount,
-               AssertAbsent>
+  std::variant<AssertParent, AssertRange, AssertName, AssertCount, AssertAbsent>
       what;
   friend bool operator==(const Assert&, const Assert&) = default;
 };

@@ -23,7 +23,8 @@ std::string FormatRange(const Range& r) {
 
 std::string FormatRef(const ResourceRef& ref) {
   std::string out = QuoteName(ref.name);
-  if (ref.range.has_value()) absl::StrAppend(&out, "@", FormatRange(*ref.range));
+  if (ref.range.has_value())
+    absl::StrAppend(&out, "@", FormatRange(*ref.range));
   return out;
 }
 
@@ -105,9 +106,9 @@ struct Printer {
     return absl::StrCat("softres add ", FormatRange(e.range));
   }
   std::string operator()(const RegionCreate& e) const {
-    std::string out =
-        absl::StrCat("region create window=", e.window, " size=",
-                     FormatSize(e.size), " mode=", RegionModeName(e.mode));
+    std::string out = absl::StrCat("region create window=", e.window,
+                                   " size=", FormatSize(e.size),
+                                   " mode=", RegionModeName(e.mode));
     if (e.ways) absl::StrAppend(&out, " ways=", *e.ways);
     if (e.granularity) {
       absl::StrAppend(&out, " gran=", FormatSize(*e.granularity));
@@ -139,8 +140,8 @@ struct Printer {
     return absl::StrCat("kmem offline ", FormatDax(e.dax));
   }
   std::string operator()(const MemoryAdd& e) const {
-    std::string out = absl::StrCat("memory add ", Hex(e.addr),
-                                   " size=", FormatSize(e.size));
+    std::string out =
+        absl::StrCat("memory add ", Hex(e.addr), " size=", FormatSize(e.size));
     if (e.node) absl::StrAppend(&out, " node=", *e.node);
     return out;
   }
@@ -175,9 +176,9 @@ struct Printer {
     const absl::string_view name = ErrnoNameOf(e.errno_value);
     // Only names parse; a value without one (never from the parser) prints
     // as E<n>, which the parser rejects rather than misreads.
-    return absl::StrCat("expect error ",
-                        name.empty() ? absl::StrCat("E", e.errno_value)
-                                     : std::string(name));
+    return absl::StrCat("expect error ", name.empty()
+                                             ? absl::StrCat("E", e.errno_value)
+                                             : std::string(name));
   }
   std::string operator()(const Assert& e) const {
     std::string body = std::visit(
@@ -223,18 +224,17 @@ struct Printer {
     return absl::StrCat("remove", RootKey(e.root), " ", FormatRef(e.resource));
   }
   std::string operator()(const ReleaseOp& e) const {
-    return absl::StrCat("release", RootKey(e.root), " ",
-                        FormatRef(e.resource));
+    return absl::StrCat("release", RootKey(e.root), " ", FormatRef(e.resource));
   }
   std::string operator()(const AdjustOp& e) const {
     return absl::StrCat("adjust", RootKey(e.root), " ", FormatRef(e.resource),
                         " ", Hex(e.start), " size=", FormatSize(e.size));
   }
   std::string operator()(const AllocateOp& e) const {
-    std::string out = absl::StrCat(
-        "allocate", RootKey(e.root), ParentKey(e.parent), " size=",
-        FormatSize(e.size), " name=", QuoteName(e.name), FlagsKey(e.flags),
-        DescKey(e.desc));
+    std::string out =
+        absl::StrCat("allocate", RootKey(e.root), ParentKey(e.parent),
+                     " size=", FormatSize(e.size), " name=", QuoteName(e.name),
+                     FlagsKey(e.flags), DescKey(e.desc));
     if (e.min != 0) absl::StrAppend(&out, " min=", Hex(e.min));
     if (e.max != kMaxAddress) absl::StrAppend(&out, " max=", Hex(e.max));
     if (e.align != 1) absl::StrAppend(&out, " align=", FormatSize(e.align));
@@ -259,7 +259,8 @@ std::string FormatSize(uint64_t size) {
       {40, 'T'}, {30, 'G'}, {20, 'M'}, {10, 'K'}};
   for (const auto& [shift, unit] : kUnits) {
     const uint64_t mask = (uint64_t{1} << shift) - 1;
-    if ((size & mask) == 0) return absl::StrCat(size >> shift, std::string(1, unit));
+    if ((size & mask) == 0)
+      return absl::StrCat(size >> shift, std::string(1, unit));
   }
   return absl::StrCat(size);
 }
@@ -274,7 +275,8 @@ std::string FormatEvent(const Event& event) {
 
 std::string FormatScript(const Script& script) {
   std::string out;
-  for (const Event& e : script.events) absl::StrAppend(&out, FormatEvent(e), "\n");
+  for (const Event& e : script.events)
+    absl::StrAppend(&out, FormatEvent(e), "\n");
   return out;
 }
 

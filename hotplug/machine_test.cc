@@ -38,8 +38,8 @@ std::string Sample(const std::string& name) {
   return text;
 }
 std::string LegacyPmemBase() {
-  const std::string text =
-      ReadTestFile("iomem_parser/testdata/qemu72-linux61-legacy-pmem-iomem.txt");
+  const std::string text = ReadTestFile(
+      "iomem_parser/testdata/qemu72-linux61-legacy-pmem-iomem.txt");
   EXPECT_FALSE(text.empty());
   return text;
 }

@@ -234,9 +234,8 @@ absl::StatusOr<uint64_t> ParseUint(const Where& w, const Value& v,
   const bool hex = allow_hex && absl::StartsWithIgnoreCase(t, "0x");
   const absl::string_view digits = hex ? t.substr(2) : t;
   const bool ok =
-      !digits.empty() &&
-      digits.find_first_not_of(hex ? "0123456789abcdefABCDEF" : "0123456789") ==
-          kNpos;
+      !digits.empty() && digits.find_first_not_of(hex ? "0123456789abcdefABCDEF"
+                                                      : "0123456789") == kNpos;
   if (!ok) {
     return Err(w, v.column,
                absl::StrCat("expected ",
@@ -245,12 +244,12 @@ absl::StatusOr<uint64_t> ParseUint(const Where& w, const Value& v,
                             " for ", what, ", got ", Q(t)));
   }
   uint64_t value = 0;
-  const bool fits = hex ? absl::SimpleHexAtoi(t, &value)
-                        : absl::SimpleAtoi(t, &value);
+  const bool fits =
+      hex ? absl::SimpleHexAtoi(t, &value) : absl::SimpleAtoi(t, &value);
   if (!fits || (bits < 64 && (value >> bits) != 0)) {
-    return Err(w, v.column,
-               absl::StrCat(what, " ", Q(t), " does not fit in ", bits,
-                            " bits"));
+    return Err(
+        w, v.column,
+        absl::StrCat(what, " ", Q(t), " does not fit in ", bits, " bits"));
   }
   return value;
 }
@@ -264,9 +263,9 @@ absl::StatusOr<uint32_t> ParseU32(const Where& w, const Value& v,
 // A hex address, 0x required.
 absl::StatusOr<uint64_t> ParseAddrText(const Where& w, absl::string_view t,
                                        int column, absl::string_view what) {
-  const bool ok = absl::StartsWithIgnoreCase(t, "0x") && t.size() > 2 &&
-                  t.substr(2).find_first_not_of("0123456789abcdefABCDEF") ==
-                      kNpos;
+  const bool ok =
+      absl::StartsWithIgnoreCase(t, "0x") && t.size() > 2 &&
+      t.substr(2).find_first_not_of("0123456789abcdefABCDEF") == kNpos;
   if (!ok) {
     return Err(w, column,
                absl::StrCat("expected a hex address (0x...) for ", what,
@@ -295,10 +294,9 @@ absl::StatusOr<Range> ParseRangeText(const Where& w, absl::string_view t,
                             "0x1000-0x1fff) for ",
                             what, ", got ", Q(t)));
   }
-  RESTREE_ASSIGN_OR_RETURN(
-      uint64_t first,
-      ParseAddrText(w, t.substr(0, dash), column,
-                    absl::StrCat("the start of ", what)));
+  RESTREE_ASSIGN_OR_RETURN(uint64_t first,
+                           ParseAddrText(w, t.substr(0, dash), column,
+                                         absl::StrCat("the start of ", what)));
   RESTREE_ASSIGN_OR_RETURN(
       uint64_t last,
       ParseAddrText(w, t.substr(dash + 1), column + static_cast<int>(dash) + 1,
@@ -336,8 +334,8 @@ absl::StatusOr<uint64_t> ParseSize(const Where& w, const Value& v,
 
 absl::StatusOr<uint64_t> ParseFlagsValue(const Where& w, const Value& v) {
   uint64_t flags = 0;
-  if (v.text.empty() || absl::ascii_isspace(static_cast<unsigned char>(
-                            v.text.front())) ||
+  if (v.text.empty() ||
+      absl::ascii_isspace(static_cast<unsigned char>(v.text.front())) ||
       !ParseFlags(v.text, &flags)) {
     return Err(w, v.column,
                absl::StrCat("bad flags ", Q(v.text),
@@ -384,9 +382,8 @@ absl::StatusOr<ResourceRef> ParseResourceRef(const Where& w, const Value& v,
   if (v.at != kNpos) {
     name = v.text.substr(0, v.at);
     RESTREE_ASSIGN_OR_RETURN(
-        ref.range,
-        ParseRangeText(w, v.text.substr(v.at + 1), v.at_column + 1,
-                       absl::StrCat("the range of ", what)));
+        ref.range, ParseRangeText(w, v.text.substr(v.at + 1), v.at_column + 1,
+                                  absl::StrCat("the range of ", what)));
   }
   if (name.empty() && (!v.quoted || v.at != kNpos)) {
     return Err(w, v.column, absl::StrCat("empty resource name for ", what));
@@ -500,12 +497,10 @@ class Args {
  public:
   // Positional tokens in order; key=value tokens by key. Rejects unknown and
   // duplicated keys.
-  static absl::StatusOr<Args> Split(const Where& w, absl::string_view event,
-                                    int event_column,
-                                    const std::vector<Token>& tokens,
-                                    size_t first,
-                                    std::initializer_list<absl::string_view>
-                                        keys) {
+  static absl::StatusOr<Args> Split(
+      const Where& w, absl::string_view event, int event_column,
+      const std::vector<Token>& tokens, size_t first,
+      std::initializer_list<absl::string_view> keys) {
     Args args(w, event, event_column);
     for (size_t i = first; i < tokens.size(); ++i) {
       const Token& t = tokens[i];
@@ -518,11 +513,12 @@ class Args {
       for (absl::string_view k : keys) known = known || k == key;
       if (!known) {
         std::string expected =
-            keys.size() == 0 ? "it takes no keys"
-                             : absl::StrCat("keys: ", absl::StrJoin(keys, ", "));
+            keys.size() == 0
+                ? "it takes no keys"
+                : absl::StrCat("keys: ", absl::StrJoin(keys, ", "));
         return Err(w, t.column,
-                   absl::StrCat("unknown key ", Q(key), " for '", event,
-                                "' (", expected, ")"));
+                   absl::StrCat("unknown key ", Q(key), " for '", event, "' (",
+                                expected, ")"));
       }
       for (const auto& [k, other] : args.keyed_) {
         if (k == key) {
@@ -572,8 +568,7 @@ class Args {
     if (positional_.size() <= n) return absl::OkStatus();
     const Token& t = *positional_[n];
     return Err(w_, t.column,
-               absl::StrCat("unexpected ", Q(t.text), " after '", event_,
-                            "'"));
+               absl::StrCat("unexpected ", Q(t.text), " after '", event_, "'"));
   }
 
  private:
@@ -619,8 +614,7 @@ absl::StatusOr<std::optional<ResourceRef>> ParseParent(const Where& w,
                                                        const Args& args) {
   std::optional<Value> v = args.Get("parent");
   if (!v.has_value()) return std::optional<ResourceRef>();
-  RESTREE_ASSIGN_OR_RETURN(ResourceRef ref,
-                           ParseResourceRef(w, *v, "parent"));
+  RESTREE_ASSIGN_OR_RETURN(ResourceRef ref, ParseResourceRef(w, *v, "parent"));
   return std::optional<ResourceRef>(std::move(ref));
 }
 
@@ -663,9 +657,9 @@ class EventParser {
     for (const auto& [word, actions] : kActions) {
       if (v != word) continue;
       if (tokens_.size() < 2) {
-        return Err(w_, col_,
-                   absl::StrCat("'", word, "' needs an action (", actions,
-                                ")"));
+        return Err(
+            w_, col_,
+            absl::StrCat("'", word, "' needs an action (", actions, ")"));
       }
       const Token& a = tokens_[1];
       const std::string action = a.quoted || a.eq != kNpos ? "" : a.text;
@@ -902,7 +896,8 @@ class EventParser {
     RESTREE_ASSIGN_OR_RETURN(Args args, Split(2, {"node", "zone"}));
     RESTREE_RETURN_IF_ERROR(args.NoMoreThan(1));
     KmemOnline e;
-    RESTREE_ASSIGN_OR_RETURN(Value d, args.Positional(0, "a dax device (daxX.Y)"));
+    RESTREE_ASSIGN_OR_RETURN(Value d,
+                             args.Positional(0, "a dax device (daxX.Y)"));
     RESTREE_ASSIGN_OR_RETURN(e.dax, ParseDaxName(w_, d));
     if (std::optional<Value> v = args.Get("node")) {
       RESTREE_ASSIGN_OR_RETURN(e.node, ParseU32(w_, *v, "node"));
@@ -917,7 +912,8 @@ class EventParser {
     RESTREE_ASSIGN_OR_RETURN(Args args, Split(2, {}));
     RESTREE_RETURN_IF_ERROR(args.NoMoreThan(1));
     KmemOffline e;
-    RESTREE_ASSIGN_OR_RETURN(Value d, args.Positional(0, "a dax device (daxX.Y)"));
+    RESTREE_ASSIGN_OR_RETURN(Value d,
+                             args.Positional(0, "a dax device (daxX.Y)"));
     RESTREE_ASSIGN_OR_RETURN(e.dax, ParseDaxName(w_, d));
     return e;
   }
@@ -992,8 +988,10 @@ class EventParser {
     RESTREE_ASSIGN_OR_RETURN(Args args, Split(1, {"root"}));
     Reparent e;
     RESTREE_ASSIGN_OR_RETURN(e.root, ParseRoot(w_, args, *state_));
-    RESTREE_ASSIGN_OR_RETURN(Value r, args.Positional(0, "RESOURCE under RESOURCE"));
-    RESTREE_ASSIGN_OR_RETURN(e.resource, ParseResourceRef(w_, r, "the resource"));
+    RESTREE_ASSIGN_OR_RETURN(Value r,
+                             args.Positional(0, "RESOURCE under RESOURCE"));
+    RESTREE_ASSIGN_OR_RETURN(e.resource,
+                             ParseResourceRef(w_, r, "the resource"));
     if (!args.PositionalIs(1, "under")) {
       if (args.positional_count() < 2) {
         return Err(w_, col_, "'reparent' needs RESOURCE under RESOURCE");
@@ -1002,7 +1000,8 @@ class EventParser {
       return Err(w_, u.column,
                  absl::StrCat("expected 'under', got ", Q(u.text)));
     }
-    RESTREE_ASSIGN_OR_RETURN(Value p, args.Positional(2, "a new parent after 'under'"));
+    RESTREE_ASSIGN_OR_RETURN(Value p,
+                             args.Positional(2, "a new parent after 'under'"));
     RESTREE_ASSIGN_OR_RETURN(e.new_parent,
                              ParseResourceRef(w_, p, "the new parent"));
     RESTREE_RETURN_IF_ERROR(args.NoMoreThan(3));
@@ -1039,10 +1038,12 @@ class EventParser {
       e.what = std::move(a);
     } else if (kind == "range") {
       AssertRange a;
-      RESTREE_ASSIGN_OR_RETURN(Value r, args.Positional(0, "RESOURCE START-END"));
+      RESTREE_ASSIGN_OR_RETURN(Value r,
+                               args.Positional(0, "RESOURCE START-END"));
       RESTREE_ASSIGN_OR_RETURN(a.resource,
                                ParseResourceRef(w_, r, "the resource"));
-      RESTREE_ASSIGN_OR_RETURN(Value g, args.Positional(1, "RESOURCE START-END"));
+      RESTREE_ASSIGN_OR_RETURN(Value g,
+                               args.Positional(1, "RESOURCE START-END"));
       RESTREE_ASSIGN_OR_RETURN(a.range, ParseRange(w_, g, "the range"));
       RESTREE_RETURN_IF_ERROR(args.NoMoreThan(2));
       e.what = std::move(a);
@@ -1095,8 +1096,9 @@ class EventParser {
       RESTREE_ASSIGN_OR_RETURN(e.desc, ParseDescValue(w_, *v));
     }
     if (verb == "insert") return e;
-    return RequestOp{std::move(e.root), std::move(e.parent), e.range,
-                     std::move(e.name),  e.flags,            e.desc};
+    return RequestOp{std::move(e.root), std::move(e.parent),
+                     e.range,           std::move(e.name),
+                     e.flags,           e.desc};
   }
 
   absl::StatusOr<EventBody> RequestRegion() {
@@ -1284,11 +1286,11 @@ absl::StatusOr<Script> ParseScript(absl::string_view text,
     EventParser parser(w, tokens, &state);
     RESTREE_ASSIGN_OR_RETURN(EventBody body, parser.Parse());
     if (pending_expect.has_value() && CannotFail(body)) {
-      return Err(w, tokens[0].column,
-                 absl::StrCat("'", KindWord(body),
-                              "' cannot fail, so the 'expect error' on line ",
-                              pending_expect->line,
-                              " has nothing to apply to"));
+      return Err(
+          w, tokens[0].column,
+          absl::StrCat("'", KindWord(body),
+                       "' cannot fail, so the 'expect error' on line ",
+                       pending_expect->line, " has nothing to apply to"));
     }
     const SourceLocation location{w.line, tokens[0].column};
     if (std::holds_alternative<ExpectError>(body)) {

@@ -6,11 +6,11 @@
 #include <variant>
 #include <vector>
 
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
 #include "hotplug/format.h"
 #include "hotplug/internal/text.h"
 #include "resource_tree/flags.h"
@@ -60,7 +60,8 @@ std::string ErrorOf(absl::string_view text) {
 // Every event kind with every key.
 
 TEST(ParseTest, Config) {
-  ConfigEvent e = OneAs<ConfigEvent>("config profile=debian-6.1 block-size=128M");
+  ConfigEvent e =
+      OneAs<ConfigEvent>("config profile=debian-6.1 block-size=128M");
   EXPECT_EQ(e.profile, "debian-6.1");
   EXPECT_EQ(e.block_size, 128 * kM);
   e = OneAs<ConfigEvent>("config block-size=0x8000000");
@@ -81,8 +82,8 @@ TEST(ParseTest, WindowAddAllKeys) {
   EXPECT_EQ(e.ways, 2u);
   EXPECT_EQ(e.granularity, 4 * kK);
   EXPECT_THAT(e.targets, ElementsAre(12u, 13u));
-  EXPECT_EQ(e.restrictions, restriction::kRam | restriction::kType3 |
-                                restriction::kFixed);
+  EXPECT_EQ(e.restrictions,
+            restriction::kRam | restriction::kType3 | restriction::kFixed);
 }
 
 TEST(ParseTest, WindowAddDefaults) {
@@ -94,8 +95,8 @@ TEST(ParseTest, WindowAddDefaults) {
   EXPECT_EQ(e.ways, 1u);
   EXPECT_EQ(e.granularity, 256u);
   EXPECT_TRUE(e.targets.empty());
-  EXPECT_EQ(e.restrictions, restriction::kType3 | restriction::kRam |
-                                restriction::kPmem);
+  EXPECT_EQ(e.restrictions,
+            restriction::kType3 | restriction::kRam | restriction::kPmem);
 }
 
 TEST(ParseTest, WindowExpandAndSoftres) {
@@ -133,9 +134,9 @@ TEST(ParseTest, NamespaceAndDax) {
   EXPECT_EQ(n.mode, NamespaceMode::kFsdax);
   EXPECT_EQ(n.align, 2 * kM);
   EXPECT_EQ(n.size, std::nullopt);
-  EXPECT_EQ(OneAs<NamespaceCreate>("namespace create region=region0 mode=raw")
-                .mode,
-            NamespaceMode::kRaw);
+  EXPECT_EQ(
+      OneAs<NamespaceCreate>("namespace create region=region0 mode=raw").mode,
+      NamespaceMode::kRaw);
   EXPECT_EQ(OneAs<DaxCreate>("dax create region=region7").region, 7u);
 }
 
@@ -162,8 +163,7 @@ TEST(ParseTest, Memory) {
       OneAs<MemoryOnline>("memory online 0x2000000000 size=4G zone=movable");
   EXPECT_EQ(on.addr, 0x2000000000u);
   EXPECT_EQ(on.zone, Zone::kMovable);
-  EXPECT_EQ(OneAs<MemoryOnline>("memory online 0x0 size=1").zone,
-            std::nullopt);
+  EXPECT_EQ(OneAs<MemoryOnline>("memory online 0x0 size=1").zone, std::nullopt);
   EXPECT_EQ(OneAs<MemoryOffline>("memory offline 0x2000000000 size=4G"),
             (MemoryOffline{0x2000000000, 4 * kG}));
   EXPECT_EQ(OneAs<MemoryRemove>("memory remove 0x2000000000 size=4G"),
@@ -174,8 +174,7 @@ TEST(ParseTest, Chunks) {
   ChunksReserve r = OneAs<ChunksReserve>("chunks reserve window=0 size=1G");
   EXPECT_EQ(r.window, 0u);
   EXPECT_EQ(r.size, kG);
-  EXPECT_EQ(OneAs<ChunksReserve>("chunks reserve window=2").size,
-            std::nullopt);
+  EXPECT_EQ(OneAs<ChunksReserve>("chunks reserve window=2").size, std::nullopt);
   EXPECT_TRUE(
       OneAs<ChunksReleaseUnused>("chunks release-unused window=0 shrink")
           .shrink);
@@ -229,8 +228,9 @@ TEST(ParseTest, ExpectError) {
 TEST(ParseTest, Asserts) {
   Assert a = OneAs<Assert>("assert parent dax0.0 region0");
   EXPECT_EQ(a.root, "iomem");
-  EXPECT_EQ(std::get<AssertParent>(a.what),
-            (AssertParent{{"dax0.0", std::nullopt}, {"region0", std::nullopt}}));
+  EXPECT_EQ(
+      std::get<AssertParent>(a.what),
+      (AssertParent{{"dax0.0", std::nullopt}, {"region0", std::nullopt}}));
   a = OneAs<Assert>("assert range region0 0x1050000000-0x114fffffff");
   EXPECT_EQ(std::get<AssertRange>(a.what),
             (AssertRange{{"region0", std::nullopt},
@@ -332,7 +332,8 @@ TEST(ParseTest, PrivateRoots) {
   absl::StatusOr<Script> s = ParseScript(
       "root add \"CXL mem\"\n"
       "root add cxl2 0x0-0xffff flags=IO\n"
-      "insert root=\"CXL mem\" 0x1000000000-0x1fffffffff name=\"CXL Window 0\"\n"
+      "insert root=\"CXL mem\" 0x1000000000-0x1fffffffff name=\"CXL Window "
+      "0\"\n"
       "assert absent x root=cxl2\n",
       "t.events");
   ASSERT_TRUE(s.ok()) << s.status();
@@ -359,9 +360,9 @@ TEST(ParseTest, SizeAndAddressEdges) {
                 .addr,
             ~uint64_t{0});
   // Leading zeros, as /proc/iomem prints them.
-  EXPECT_EQ(OneAs<MemoryAdd>("memory add 0x00000000000000000001000 size=1k")
-                .addr,
-            0x1000u);
+  EXPECT_EQ(
+      OneAs<MemoryAdd>("memory add 0x00000000000000000001000 size=1k").addr,
+      0x1000u);
   EXPECT_EQ(OneAs<MemoryAdd>("memory add 0x0 size=16777215T").size,
             16777215 * kG * 1024);
   EXPECT_EQ(OneAs<MemoryAdd>("memory add 0x0 size=0x10M").size, 16 * kM);
@@ -429,13 +430,13 @@ TEST(ParseTest, CommentsBlankLinesAndLocations) {
   EXPECT_EQ(s->events[2].location, (SourceLocation{6, 1}));
   EXPECT_EQ(s->events[3].location, (SourceLocation{8, 1}));
   EXPECT_EQ(std::get<RegionCreate>(s->events[1].body).mode, RegionMode::kRam);
-  EXPECT_EQ(std::get<AssertName>(std::get<Assert>(s->events[2].body).what)
-                .name,
+  EXPECT_EQ(std::get<AssertName>(std::get<Assert>(s->events[2].body).what).name,
             "# not a comment");
 }
 
 TEST(ParseTest, EmptyScripts) {
-  for (absl::string_view text : {"", "\n", "# only\n\n  # comments\n", "\r\n"}) {
+  for (absl::string_view text :
+       {"", "\n", "# only\n\n  # comments\n", "\r\n"}) {
     absl::StatusOr<Script> s = ParseScript(text, "e");
     ASSERT_TRUE(s.ok()) << s.status();
     EXPECT_TRUE(s->events.empty());
@@ -462,8 +463,7 @@ TEST(ParseTest, SyntaxErrors) {
        "t.events:2:10: unknown action 'shrink' for 'window' (expected add or "
        "expand)"},
       {"region", "t.events:1:1: 'region' needs an action (create or destroy)"},
-      {"window add 0 base=0x0",
-       "t.events:1:1: 'window add' needs size=SIZE"},
+      {"window add 0 base=0x0", "t.events:1:1: 'window add' needs size=SIZE"},
       {"window add base=0x0 size=1G",
        "t.events:1:1: 'window add' needs a window number"},
       {"window add 0 base=0x0 size=1G size=2G",
@@ -510,10 +510,8 @@ TEST(ParseTest, SyntaxErrors) {
       {"config profile=debian-5",
        "t.events:1:16: unknown profile 'debian-5' (expected debian-6.1, "
        "linux-6.1, linux-6.12, linux-7.0)"},
-      {"reparent a b c",
-       "t.events:1:12: expected 'under', got 'b'"},
-      {"reparent a",
-       "t.events:1:1: 'reparent' needs RESOURCE under RESOURCE"},
+      {"reparent a b c", "t.events:1:12: expected 'under', got 'b'"},
+      {"reparent a", "t.events:1:1: 'reparent' needs RESOURCE under RESOURCE"},
       {"reparent a under",
        "t.events:1:1: 'reparent' needs a new parent after 'under'"},
       {"reparent a@0x10-0x1 under b",
@@ -569,8 +567,7 @@ TEST(ParseTest, SyntaxErrors) {
        "t.events:1:31: desc '4294967296' does not fit in 32 bits"},
       {"request-region 0x1000 name=x",
        "t.events:1:1: 'request-region' needs size=SIZE"},
-      {"adjust x size=1",
-       "t.events:1:1: 'adjust' needs RESOURCE START"},
+      {"adjust x size=1", "t.events:1:1: 'adjust' needs RESOURCE START"},
       {"region-intersects 0x0 size=1",
        "t.events:1:1: 'region-intersects' needs flags=FLAGS"},
       {"region-intersects 0x0 size=1 flags=0 root=iomem",
@@ -586,10 +583,12 @@ TEST(ParseTest, SyntaxErrors) {
        "softres, region, namespace, dax, kmem, memory, chunks, reparent, "
        "expect, assert, insert, request, request-region, release-region, "
        "remove, release, adjust, allocate or region-intersects)"},
-      {"assert count \"System RAM 2", "t.events:1:14: unterminated quoted "
-                                      "string (no closing \")"},
-      {"assert count \"a\\", "t.events:1:14: unterminated quoted string (no "
-                             "closing \")"},
+      {"assert count \"System RAM 2",
+       "t.events:1:14: unterminated quoted "
+       "string (no closing \")"},
+      {"assert count \"a\\",
+       "t.events:1:14: unterminated quoted string (no "
+       "closing \")"},
       {"assert count \"a\\n\" 1",
        "t.events:1:16: unknown escape '\\n' (use \\\\, \\\" or \\xHH)"},
       {"assert count \"a\\x4\" 1",
@@ -629,8 +628,9 @@ TEST(ParseTest, BinaryBytesAreEscapedNeverEchoed) {
             "t.events:1:2: control character \\x0d (only spaces and tabs "
             "separate tokens)");
   // Well-formed UTF-8 is fine in names and echoed as is.
-  EXPECT_EQ(std::get<AssertCount>(OneAs<Assert>("assert count \"café\" 1").what).name,
-            "café");
+  EXPECT_EQ(
+      std::get<AssertCount>(OneAs<Assert>("assert count \"café\" 1").what).name,
+      "café");
   EXPECT_EQ(ErrorOf("wíndow add"),
             "t.events:1:1: unknown event 'wíndow' (expected config, root, "
             "window, softres, region, namespace, dax, kmem, memory, chunks, "
@@ -642,10 +642,10 @@ TEST(ParseTest, BinaryBytesAreEscapedNeverEchoed) {
             "t.events:1:16: unknown profile '\\x01\\xff' (expected "
             "debian-6.1, linux-6.1, linux-6.12, linux-7.0)");
   // Names may hold any byte but NUL, through escapes.
-  EXPECT_EQ(std::get<AssertCount>(
-                OneAs<Assert>("assert count \"\\x01\\xff\" 1").what)
-                .name,
-            "\x01\xff");
+  EXPECT_EQ(
+      std::get<AssertCount>(OneAs<Assert>("assert count \"\\x01\\xff\" 1").what)
+          .name,
+      "\x01\xff");
 }
 
 // ---------------------------------------------------------------------------
@@ -664,8 +664,9 @@ TEST(ParseTest, LineLengthLimit) {
 TEST(ParseTest, EventAndSizeLimits) {
   ParseLimits limits;
   limits.max_events = 3;
-  const std::string three = "softres add 0x0-0x1\n# c\n\ndax create region=region0\n"
-                            "dax create region=region1\n";
+  const std::string three =
+      "softres add 0x0-0x1\n# c\n\ndax create region=region0\n"
+      "dax create region=region1\n";
   EXPECT_TRUE(ParseScript(three, "t", limits).ok());
   absl::StatusOr<Script> s =
       ParseScript(three + "  dax create region=region2\n", "t", limits);
@@ -814,16 +815,16 @@ TEST(ParseTest, RoundTripEveryKind) {
     const std::string line = FormatEvent(e);
     const bool is_root = std::holds_alternative<RootAdd>(e.body);
     const bool is_expect = std::holds_alternative<ExpectError>(e.body);
-    std::string text = absl::StrCat(is_root ? "" : roots, line, "\n",
-                                     is_expect ? "region destroy region0\n" : "");
+    std::string text =
+        absl::StrCat(is_root ? "" : roots, line, "\n",
+                     is_expect ? "region destroy region0\n" : "");
     absl::StatusOr<Script> again = ParseScript(text, "again");
     ASSERT_TRUE(again.ok()) << line << "\n" << again.status();
     const Event& back = again->events[is_root ? 0 : 2];
     EXPECT_EQ(back.body, e.body) << line;
     EXPECT_EQ(FormatEvent(back), line);
   }
-  absl::StatusOr<Script> whole =
-      ParseScript(FormatScript(*s), "whole.events");
+  absl::StatusOr<Script> whole = ParseScript(FormatScript(*s), "whole.events");
   ASSERT_TRUE(whole.ok()) << whole.status();
   ASSERT_EQ(whole->events.size(), s->events.size());
   for (size_t i = 0; i < s->events.size(); ++i) {
@@ -842,8 +843,9 @@ TEST(ParseTest, CanonicalSpelling) {
   EXPECT_EQ(FormatSize(~uint64_t{0}), "18446744073709551615");
   EXPECT_EQ(FormatEventBody(One("  window   add 0 size=1024M base=0x0 ways=1")),
             "window add 0 base=0x0 size=1G");
-  EXPECT_EQ(FormatEventBody(One("request 0x0-0xF name=\"plain\" flags=0x80000200")),
-            "request 0x0-0xf name=plain flags=MEM|BUSY");
+  EXPECT_EQ(
+      FormatEventBody(One("request 0x0-0xF name=\"plain\" flags=0x80000200")),
+      "request 0x0-0xf name=plain flags=MEM|BUSY");
   EXPECT_EQ(FormatEventBody(One("assert count \"tab\\x09\" 1")),
             "assert count \"tab\\x09\" 1");
   EXPECT_EQ(FormatEventBody(One("remove \"a=b\"")), "remove \"a=b\"");
@@ -857,7 +859,7 @@ TEST(ParseTest, CanonicalSpelling) {
 TEST(ParseTest, MutatedScriptsFailCleanlyOrRoundTrip) {
   const std::string base(kEveryKind);
   std::mt19937 rng(12345);
-  const char kBytes[] = {'"', '\\', '#', '=', '@', '-', ' ', '\n', '\0',
+  const char kBytes[] = {'"', '\\', '#', '=',    '@',    '-', ' ',  '\n', '\0',
                          'x', '0',  'G', '\xff', '\xc3', ',', '\t', '\r'};
   int ok = 0, failed = 0;
   for (int iter = 0; iter < 3000; ++iter) {

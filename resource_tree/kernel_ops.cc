@@ -98,8 +98,8 @@ uint32_t ResourceTree::CommitInsert(const InsertPlan& plan, const Range& r,
   std::vector<uint32_t> adopted;
   adopted.reserve(plan.count);
   if (plan.first != kNoIndex) {
-    auto it = Index().find(
-        ChildKey{plan.parent, plan.first, N(plan.first).first});
+    auto it =
+        Index().find(ChildKey{plan.parent, plan.first, N(plan.first).first});
     for (size_t k = 0; k < plan.count; ++k, ++it) adopted.push_back(it->child);
   }
   const uint32_t i =
@@ -278,8 +278,8 @@ bool ResourceTree::FindSpace(uint32_t root, uint32_t old, uint64_t size,
   uint64_t tmp_start = rt.first;
   // A child at the root's start: begin after it (its start - 1 would wrap).
   if (!at_end(this_it) && N(this_it->child).first == rt.first) {
-    tmp_start = this_it->child == old ? N(old).first
-                                      : N(this_it->child).last + 1;
+    tmp_start =
+        this_it->child == old ? N(old).first : N(this_it->child).last + 1;
     ++this_it;
   }
   // Without `old`, gaps that end before c.min cannot be used: start at the
@@ -640,8 +640,8 @@ class ResourceTree::GfrCursor {
     }
     while (Valid(at_) && at_->start > cand.last()) at_ = Prev(at_);
     uint32_t lowest = kNoIndex;
-    for (ChildIter j = at_;
-         Valid(j) && t_.N(j->child).last >= cand.first(); j = Prev(j)) {
+    for (ChildIter j = at_; Valid(j) && t_.N(j->child).last >= cand.first();
+         j = Prev(j)) {
       lowest = j->child;
       at_ = Prev(j);  // the next candidate lies below `lowest`
     }
@@ -782,8 +782,7 @@ absl::StatusOr<ResourceId> ResourceTree::RequestFreeMemRegion(
 // -----------------------------------------------------------------------------
 // __region_intersects()
 
-RegionIntersection ResourceTree::RegionIntersects(uint64_t start,
-                                                  uint64_t size,
+RegionIntersection ResourceTree::RegionIntersects(uint64_t start, uint64_t size,
                                                   uint64_t flags,
                                                   uint32_t desc) const {
   const Range res = Range::FromStartSizeWrapping(start, size);
@@ -852,8 +851,10 @@ RegionIntersection ResourceTree::RegionIntersects(uint64_t start,
 // -----------------------------------------------------------------------------
 // find_next_iomem_res(), walk_iomem_res_desc()
 
-absl::StatusOr<std::vector<WalkMatch>> ResourceTree::Walk(
-    uint32_t desc, uint64_t flags, uint64_t start, uint64_t end) const {
+absl::StatusOr<std::vector<WalkMatch>> ResourceTree::Walk(uint32_t desc,
+                                                          uint64_t flags,
+                                                          uint64_t start,
+                                                          uint64_t end) const {
   std::vector<WalkMatch> out;
   while (start < end) {
     // The first node in pre-order that overlaps [start, end] and matches.

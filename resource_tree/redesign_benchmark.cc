@@ -112,7 +112,9 @@ void BM_ReserveChunks_Tree(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * n);
 }
 BENCHMARK(BM_ReserveChunks_Tree)
-    ->RangeMultiplier(10)->Range(1000, 1000000)->Unit(benchmark::kMicrosecond);
+    ->RangeMultiplier(10)
+    ->Range(1000, 1000000)
+    ->Unit(benchmark::kMicrosecond);
 
 void BM_ReserveChunks_Model(benchmark::State& state) {
   const int64_t n = state.range(0);
@@ -132,7 +134,9 @@ void BM_ReserveChunks_Model(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * n);
 }
 BENCHMARK(BM_ReserveChunks_Model)
-    ->RangeMultiplier(10)->Range(1000, 1000000)->Iterations(2)
+    ->RangeMultiplier(10)
+    ->Range(1000, 1000000)
+    ->Iterations(2)
     ->Unit(benchmark::kMicrosecond);
 
 // ---------------------------------------------------------------------------
@@ -173,7 +177,9 @@ void BM_ClaimReturn_Model(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_ClaimReturn_Model)
-    ->RangeMultiplier(10)->Range(1000, 1000000)->Iterations(20);
+    ->RangeMultiplier(10)
+    ->Range(1000, 1000000)
+    ->Iterations(20);
 
 // ---------------------------------------------------------------------------
 // ReleaseUnusedChunks(shrink) of a window with one region left (O(n);
@@ -185,9 +191,9 @@ void BM_ReleaseUnused_Tree(benchmark::State& state) {
     state.PauseTiming();
     ResourceId w;
     ResourceTree t = ChunkTree(n, &w);
-    Check(t.ClaimChunks(w, {Chunks(n / 2, kClaim), "region0", iores::kMem})
-              .ok(),
-          "claim");
+    Check(
+        t.ClaimChunks(w, {Chunks(n / 2, kClaim), "region0", iores::kMem}).ok(),
+        "claim");
     state.ResumeTiming();
     absl::StatusOr<size_t> c = t.ReleaseUnusedChunks(w, true);
     benchmark::DoNotOptimize(c);
@@ -199,7 +205,9 @@ void BM_ReleaseUnused_Tree(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * (n - kClaim));
 }
 BENCHMARK(BM_ReleaseUnused_Tree)
-    ->RangeMultiplier(10)->Range(1000, 1000000)->Unit(benchmark::kMicrosecond);
+    ->RangeMultiplier(10)
+    ->Range(1000, 1000000)
+    ->Unit(benchmark::kMicrosecond);
 
 void BM_ReleaseUnused_Model(benchmark::State& state) {
   const int64_t n = state.range(0);
@@ -223,7 +231,9 @@ void BM_ReleaseUnused_Model(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * (n - kClaim));
 }
 BENCHMARK(BM_ReleaseUnused_Model)
-    ->RangeMultiplier(10)->Range(1000, 1000000)->Iterations(2)
+    ->RangeMultiplier(10)
+    ->Range(1000, 1000000)
+    ->Iterations(2)
     ->Unit(benchmark::kMicrosecond);
 
 // ---------------------------------------------------------------------------
@@ -272,7 +282,9 @@ void BM_InsertOverRollback_Tree(benchmark::State& state) {
   }  // rolled back
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_InsertOverRollback_Tree)->RangeMultiplier(10)->Range(1000, 1000000);
+BENCHMARK(BM_InsertOverRollback_Tree)
+    ->RangeMultiplier(10)
+    ->Range(1000, 1000000);
 
 // The model has no transactions: InsertOver, then undo by hand (remove the
 // window, merge each split pair back).
@@ -312,7 +324,9 @@ void BM_InsertOverUndo_Model(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_InsertOverUndo_Model)
-    ->RangeMultiplier(10)->Range(1000, 1000000)->Iterations(20);
+    ->RangeMultiplier(10)
+    ->Range(1000, 1000000)
+    ->Iterations(20);
 
 // ---------------------------------------------------------------------------
 // Reparent within an equal-range chain (window > Soft Reserved > region >
@@ -331,10 +345,11 @@ ChainIds AddChain(ResourceTree& t, int64_t n) {
   c.sr = *t.Request(c.win, {r, "Soft Reserved", iores::kMem | iores::kBusy});
   c.region = *t.Request(c.sr, {r, "region0", iores::kMem});
   for (uint64_t k = 0; k < 3; ++k) {
-    Check(t.Request(c.region, {Range(base + k * 0x400, base + k * 0x400 + 0x3ff),
-                               "dax", iores::kMem})
-              .ok(),
-          "dax");
+    Check(
+        t.Request(c.region, {Range(base + k * 0x400, base + k * 0x400 + 0x3ff),
+                             "dax", iores::kMem})
+            .ok(),
+        "dax");
   }
   return c;
 }
@@ -364,8 +379,8 @@ void BM_Reparent_Model(benchmark::State& state) {
       m.Request(win, {r, "Soft Reserved", iores::kMem | iores::kBusy}).node;
   model::Res* region = m.Request(sr, {r, "region0", iores::kMem}).node;
   for (uint64_t k = 0; k < 3; ++k) {
-    m.Request(region, {Range(base + k * 0x400, base + k * 0x400 + 0x3ff),
-                       "dax", iores::kMem});
+    m.Request(region, {Range(base + k * 0x400, base + k * 0x400 + 0x3ff), "dax",
+                       iores::kMem});
   }
   for (auto _ : state) {
     if (m.Reparent(region, m.root()).outcome != KernelOutcome::kOk ||
@@ -376,7 +391,9 @@ void BM_Reparent_Model(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * 2);
 }
 BENCHMARK(BM_Reparent_Model)
-    ->RangeMultiplier(10)->Range(1000, 1000000)->Iterations(20);
+    ->RangeMultiplier(10)
+    ->Range(1000, 1000000)
+    ->Iterations(20);
 
 // ---------------------------------------------------------------------------
 // Grow adopting k = 3 following siblings, rolled back; and Grow into free
@@ -445,7 +462,9 @@ void BM_GrowShrink_Model(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * 2);
 }
 BENCHMARK(BM_GrowShrink_Model)
-    ->RangeMultiplier(10)->Range(1000, 1000000)->Iterations(20);
+    ->RangeMultiplier(10)
+    ->Range(1000, 1000000)
+    ->Iterations(20);
 
 // ---------------------------------------------------------------------------
 // Failing operations.
@@ -467,7 +486,8 @@ void BM_InsertOverUnsplittable_Tree(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_InsertOverUnsplittable_Tree)
-    ->RangeMultiplier(10)->Range(1000, 1000000);
+    ->RangeMultiplier(10)
+    ->Range(1000, 1000000);
 
 void BM_InsertOverUnsplittable_Model(benchmark::State& state) {
   const int64_t n = state.range(0);
@@ -484,7 +504,9 @@ void BM_InsertOverUnsplittable_Model(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_InsertOverUnsplittable_Model)
-    ->RangeMultiplier(10)->Range(1000, 1000000)->Iterations(20);
+    ->RangeMultiplier(10)
+    ->Range(1000, 1000000)
+    ->Iterations(20);
 
 // InsertOver refused at the fence after it has split: a window of n chunks
 // whose first slot holds System RAM; the new node cuts that RAM and would
@@ -505,7 +527,8 @@ void BM_InsertOverFenceRollback_Tree(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_InsertOverFenceRollback_Tree)
-    ->RangeMultiplier(10)->Range(1000, 1000000);
+    ->RangeMultiplier(10)
+    ->Range(1000, 1000000);
 
 // A Transaction doing ClaimChunks of k chunks, then rolled back.
 void BM_ClaimRollback_Tree(benchmark::State& state) {
@@ -551,7 +574,9 @@ void BM_MemoryPerChunk(benchmark::State& state) {
   state.counters["heap_bytes_per_chunk"] = heap;
   state.counters["rss_bytes_per_chunk"] = rss;
 }
-BENCHMARK(BM_MemoryPerChunk)->Arg(1000000)->Iterations(1)
+BENCHMARK(BM_MemoryPerChunk)
+    ->Arg(1000000)
+    ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 
 // 10^6 ClaimChunks/ReturnToChunks cycles with distinct region names in a
@@ -586,7 +611,9 @@ void BM_ClaimReturnMemoryFlat(benchmark::State& state) {
   state.counters["heap_before_MiB"] = heap0 / (1 << 20);
   state.counters["heap_after_MiB"] = heap1 / (1 << 20);
 }
-BENCHMARK(BM_ClaimReturnMemoryFlat)->Arg(1000000)->Iterations(1)
+BENCHMARK(BM_ClaimReturnMemoryFlat)
+    ->Arg(1000000)
+    ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace

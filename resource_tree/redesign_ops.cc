@@ -109,8 +109,8 @@ absl::Status ResourceTree::FenceStatus(absl::string_view op, const Range& r,
   return MakeKernelStatus(
       KernelOutcome::kConflict, kerrno::kEBUSY, MakeId(chunk),
       absl::StrCat(op, " ", DescribeRange(r, iores::kMem, name),
-                   ": would take reserved chunk ", Describe(chunk),
-                   " of ", Describe(N(chunk).parent),
+                   ": would take reserved chunk ", Describe(chunk), " of ",
+                   Describe(N(chunk).parent),
                    " (the chunk fence; only ClaimChunks() uses chunks)"));
 }
 
@@ -166,8 +166,7 @@ absl::Status ResourceTree::Reparent(ResourceId id, ResourceId new_parent) {
         return MakeKernelStatus(
             KernelOutcome::kConflict, kerrno::kEBUSY, MakeId(*it),
             absl::StrCat("reparent ", Describe(i), " under ", Describe(q),
-                         ": it would overlap its new sibling ",
-                         Describe(*it)));
+                         ": it would overlap its new sibling ", Describe(*it)));
       }
     }
     // i leaves its place (its children go to its parent), and the chain's
@@ -223,16 +222,15 @@ std::vector<uint32_t> ResourceTree::CutChain(uint32_t parent,
   return chain;
 }
 
-uint32_t ResourceTree::SplitAt(uint32_t x, uint64_t cut,
-                               uint32_t high_parent) {
+uint32_t ResourceTree::SplitAt(uint32_t x, uint64_t cut, uint32_t high_parent) {
   const Node n = N(x);
   std::vector<uint32_t> moving;
   for (auto it = Index().lower_bound(ChildKey{x, 0, cut});
        it != Index().end() && it->parent == x; ++it) {
     moving.push_back(it->child);
   }
-  const uint32_t high = store_.Allocate(Range(cut, n.last), n.name, n.flags,
-                                        n.desc, high_parent);
+  const uint32_t high =
+      store_.Allocate(Range(cut, n.last), n.name, n.flags, n.desc, high_parent);
   for (uint32_t k : moving) store_.SetParent(k, high);
   store_.Move(x, n.first, cut - 1);
   store_.Link(high);
@@ -252,8 +250,7 @@ absl::StatusOr<ResourceId> ResourceTree::InsertOver(ResourceId parent,
     if (first == p) {
       return MakeKernelStatus(
           KernelOutcome::kConflict, kerrno::kEBUSY, MakeId(p),
-          absl::StrCat("insert_over ",
-                       DescribeRange(r, spec.flags, spec.name),
+          absl::StrCat("insert_over ", DescribeRange(r, spec.flags, spec.name),
                        ": does not fit in ", Describe(p)));
     }
     if (first == kNoIndex) break;
@@ -272,11 +269,12 @@ absl::StatusOr<ResourceId> ResourceTree::InsertOver(ResourceId parent,
   }
   // Everything to cut, lower edge first, each chain top-down. Cutting at
   // the lower edge never changes what straddles the upper one.
-  const std::vector<uint32_t> low =
-      r.first() == N(p).first ? std::vector<uint32_t>() : CutChain(p, r.first());
-  const std::vector<uint32_t> high =
-      r.last() == N(p).last ? std::vector<uint32_t>()
-                            : CutChain(p, r.last() + 1);
+  const std::vector<uint32_t> low = r.first() == N(p).first
+                                        ? std::vector<uint32_t>()
+                                        : CutChain(p, r.first());
+  const std::vector<uint32_t> high = r.last() == N(p).last
+                                         ? std::vector<uint32_t>()
+                                         : CutChain(p, r.last() + 1);
   for (const std::vector<uint32_t>* chain : {&low, &high}) {
     for (uint32_t x : *chain) {
       if (chunk_fence_ && IsChunkIndex(x)) {
@@ -329,8 +327,7 @@ absl::Status ResourceTree::Grow(ResourceId id, const Range& new_range,
   // Siblings in the new range are adopted; one it cuts fails the growth.
   std::vector<uint32_t> adopt;
   for (auto it = FirstChildReaching(p, new_range.first());
-       it != Index().end() && it->parent == p &&
-       it->start <= new_range.last();
+       it != Index().end() && it->parent == p && it->start <= new_range.last();
        ++it) {
     const uint32_t s = it->child;
     if (s == i) continue;
@@ -363,8 +360,8 @@ absl::Status ResourceTree::Grow(ResourceId id, const Range& new_range,
     uint32_t in_way = s;
     if (s == a) {
       const uint32_t next = NextSiblingIndex(a);
-      in_way = next != kNoIndex && N(next).first <= need.last() ? next
-                                                                : kNoIndex;
+      in_way =
+          next != kNoIndex && N(next).first <= need.last() ? next : kNoIndex;
     }
     if (in_way != kNoIndex) {
       return MakeKernelStatus(
@@ -428,8 +425,8 @@ uint64_t ResourceTree::CountChunks(uint32_t window, const Range& span,
   uint64_t at = span.first();  // the first address not yet looked at
   bool done = false;
   auto gap = [&](uint64_t first, uint64_t last) {
-    count += SlotOf(base, last, chunk_size) - SlotOf(base, first, chunk_size) +
-             1;
+    count +=
+        SlotOf(base, last, chunk_size) - SlotOf(base, first, chunk_size) + 1;
   };
   for (auto it = FirstChildReaching(window, span.first());
        !done && it != Index().end() && it->parent == window &&
@@ -470,11 +467,10 @@ void ResourceTree::AddChunks(uint32_t window, const Range& span,
   for (const Range& g : gaps) {
     uint64_t first = g.first();
     for (;;) {
-      const uint64_t last = SlotLast(base, SlotOf(base, first, chunk_size),
-                                     chunk_size, g.last());
-      const uint32_t c = store_.Allocate(Range(first, last), name,
-                                         kChunkFlags, iores_desc::kCxl,
-                                         window);
+      const uint64_t last =
+          SlotLast(base, SlotOf(base, first, chunk_size), chunk_size, g.last());
+      const uint32_t c = store_.Allocate(Range(first, last), name, kChunkFlags,
+                                         iores_desc::kCxl, window);
       store_.Link(c);
       if (last == g.last()) break;
       first = last + 1;
@@ -521,8 +517,8 @@ absl::StatusOr<size_t> ResourceTree::ReserveChunks(
   return static_cast<size_t>(n);
 }
 
-absl::StatusOr<ResourceId> ResourceTree::ClaimChunks(
-    ResourceId window, const ResourceSpec& spec) {
+absl::StatusOr<ResourceId> ResourceTree::ClaimChunks(ResourceId window,
+                                                     const ResourceSpec& spec) {
   const uint32_t w = IndexOf(window);
   if (w == kNoIndex) return Stale(window, "claim_chunks");
   const Range& r = spec.range;
@@ -536,15 +532,14 @@ absl::StatusOr<ResourceId> ResourceTree::ClaimChunks(
   auto unreserved = [&](uint64_t first, uint64_t last) {
     return MakeKernelStatus(
         KernelOutcome::kError, kerrno::kEINVAL, ResourceId(),
-        absl::StrFormat("%s: [%#x-%#x] is not reserved as chunks", what,
-                        first, last));
+        absl::StrFormat("%s: [%#x-%#x] is not reserved as chunks", what, first,
+                        last));
   };
   std::vector<uint32_t> chunks;
   uint64_t expect = r.first();
   bool covered = false;  // expect passed r.last() (or wrapped)
   for (auto it = FirstChildReaching(w, r.first());
-       it != Index().end() && it->parent == w && it->start <= r.last();
-       ++it) {
+       it != Index().end() && it->parent == w && it->start <= r.last(); ++it) {
     const uint32_t c = it->child;
     const Node& n = N(c);
     if (n.first > expect) return unreserved(expect, n.first - 1);
@@ -572,8 +567,8 @@ absl::StatusOr<ResourceId> ResourceTree::ClaimChunks(
   std::vector<uint32_t> kids;
   for (uint32_t c : chunks) AppendChildIndices(c, &kids);
   for (uint32_t c : chunks) store_.Unlink(c);
-  const uint32_t i = store_.Allocate(r, store_.Intern(spec.name), spec.flags,
-                                     spec.desc, w);
+  const uint32_t i =
+      store_.Allocate(r, store_.Intern(spec.name), spec.flags, spec.desc, w);
   for (uint32_t k : kids) store_.SetParent(k, i);
   for (auto it = chunks.rbegin(); it != chunks.rend(); ++it) store_.Free(*it);
   store_.Link(i);
@@ -585,10 +580,9 @@ absl::StatusOr<size_t> ResourceTree::ReturnToChunks(ResourceId id) {
   const uint32_t i = IndexOf(id);
   if (i == kNoIndex) return Stale(id, "return_to_chunks");
   auto einval = [&](absl::string_view why) {
-    return MakeKernelStatus(KernelOutcome::kError, kerrno::kEINVAL,
-                            ResourceId(),
-                            absl::StrCat("return_to_chunks ", Describe(i),
-                                         ": ", why));
+    return MakeKernelStatus(
+        KernelOutcome::kError, kerrno::kEINVAL, ResourceId(),
+        absl::StrCat("return_to_chunks ", Describe(i), ": ", why));
   };
   if (i == kRootIndex) return einval("the root has no window");
   if (IsChunkIndex(i)) return einval("it is a chunk already");
@@ -600,15 +594,15 @@ absl::StatusOr<size_t> ResourceTree::ReturnToChunks(ResourceId id) {
   }
   const uint32_t kid = FirstChildIndex(i);
   if (kid != kNoIndex) {
-    return MakeKernelStatus(
-        KernelOutcome::kConflict, kerrno::kEBUSY, MakeId(kid),
-        absl::StrCat("return_to_chunks ", Describe(i), ": it still has ",
-                     Describe(kid)));
+    return MakeKernelStatus(KernelOutcome::kConflict, kerrno::kEBUSY,
+                            MakeId(kid),
+                            absl::StrCat("return_to_chunks ", Describe(i),
+                                         ": it still has ", Describe(kid)));
   }
   const Range r = NodeRange(i);
   // The range is free once i is gone: one chunk per slot it touches.
-  const uint64_t n = SlotOf(N(w).first, r.last(), cs) -
-                     SlotOf(N(w).first, r.first(), cs) + 1;
+  const uint64_t n =
+      SlotOf(N(w).first, r.last(), cs) - SlotOf(N(w).first, r.first(), cs) + 1;
   const uint64_t limit = ChunkGeometry().max_new_chunks;
   if (n > limit) {
     return MakeKernelStatus(
@@ -637,8 +631,7 @@ absl::StatusOr<size_t> ResourceTree::ReleaseUnusedChunks(ResourceId window,
                                      : ": it is itself a chunk"));
   }
   std::vector<uint32_t> chunks;
-  for (auto it = ChildBegin(w); it != Index().end() && it->parent == w;
-       ++it) {
+  for (auto it = ChildBegin(w); it != Index().end() && it->parent == w; ++it) {
     if (IsChunkIndex(it->child)) chunks.push_back(it->child);
   }
   Transaction tx(this);

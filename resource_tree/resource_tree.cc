@@ -190,8 +190,7 @@ uint32_t ResourceTree::LastChildIndex(uint32_t parent) const {
 }
 
 uint32_t ResourceTree::AddNode(const Range& r, absl::string_view name,
-                               uint64_t flags, uint32_t desc,
-                               uint32_t parent) {
+                               uint64_t flags, uint32_t desc, uint32_t parent) {
   const uint32_t i =
       store_.Allocate(r, store_.Intern(name), flags, desc, parent);
   store_.Link(i);
@@ -357,8 +356,7 @@ ResourceId ResourceTree::Lookup(uint64_t addr) const {
   uint32_t cur = kRootIndex;
   for (;;) {
     auto it = ChildAtOrBefore(cur, addr);
-    if (it == Index().end() || it->parent != cur ||
-        N(it->child).last < addr) {
+    if (it == Index().end() || it->parent != cur || N(it->child).last < addr) {
       return MakeId(cur);
     }
     cur = it->child;
@@ -428,9 +426,7 @@ std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
   using Kind = InvariantViolation::Kind;
   std::vector<InvariantViolation> out;
   const size_t slots = store_.slot_count();
-  auto id_of = [&](uint32_t i) {
-    return i < slots ? MakeId(i) : ResourceId();
-  };
+  auto id_of = [&](uint32_t i) { return i < slots ? MakeId(i) : ResourceId(); };
   auto report = [&](Kind kind, std::vector<uint32_t> nodes,
                     std::string message) {
     InvariantViolation v;
@@ -467,8 +463,7 @@ std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
     }
     if (i != kRootIndex && !live(n.parent)) {
       report(Kind::kDeadParent, {i},
-             absl::StrFormat("node %d has a dead parent slot %d", i,
-                             n.parent));
+             absl::StrFormat("node %d has a dead parent slot %d", i, n.parent));
     }
   }
   // While a transaction is open, freed nodes keep their names referenced
@@ -479,8 +474,8 @@ std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
         report(Kind::kNameRefs, {},
                absl::StrFormat("name \"%s\" (id %d) has %d references but "
                                "%d nodes hold it",
-                               names.RefCount(id) != 0 ? names.Get(id) : "",
-                               id, names.RefCount(id), holders[id]));
+                               names.RefCount(id) != 0 ? names.Get(id) : "", id,
+                               names.RefCount(id), holders[id]));
       }
     }
   }

@@ -155,25 +155,25 @@ struct FreeRegionMode {
 // One broken invariant, with every node involved.
 struct InvariantViolation {
   enum class Kind {
-    kInvalidRange,        // start > end
-    kOutsideParent,       // a child not inside its parent
-    kUnsortedSiblings,    // siblings not in increasing start order
-    kOverlappingSiblings, // consecutive siblings overlap
-    kPartialOverlap,      // two nodes neither disjoint nor nested
+    kInvalidRange,         // start > end
+    kOutsideParent,        // a child not inside its parent
+    kUnsortedSiblings,     // siblings not in increasing start order
+    kOverlappingSiblings,  // consecutive siblings overlap
+    kPartialOverlap,       // two nodes neither disjoint nor nested
     // The tree's own bookkeeping, one kind per check:
-    kRootSlot,            // slot 0 is not a live root
-    kDeadParent,          // a live node's parent slot is free
-    kLiveCount,           // the live count disagrees with the slots
-    kFreeList,            // a live slot on the free list
-    kIndexEntry,          // child index entry missing, doubled or wrong
-    kCycle,               // a node reached twice from the root
-    kSlotOrder,           // slots marked as pre-order are not
-    kNameRefs,            // a name's reference count != its holders
-    kUnreachable,         // a live node not reachable from the root
-    kPreorderNotMonotone, // pre-order walk goes back in address
-    kBadName,             // a name id outside the name table
-    kMemoryHotplug,       // reference invariant 13 (domain_invariants.h)
-    kCxl,                 // reference invariant 14 (domain_invariants.h)
+    kRootSlot,             // slot 0 is not a live root
+    kDeadParent,           // a live node's parent slot is free
+    kLiveCount,            // the live count disagrees with the slots
+    kFreeList,             // a live slot on the free list
+    kIndexEntry,           // child index entry missing, doubled or wrong
+    kCycle,                // a node reached twice from the root
+    kSlotOrder,            // slots marked as pre-order are not
+    kNameRefs,             // a name's reference count != its holders
+    kUnreachable,          // a live node not reachable from the root
+    kPreorderNotMonotone,  // pre-order walk goes back in address
+    kBadName,              // a name id outside the name table
+    kMemoryHotplug,        // reference invariant 13 (domain_invariants.h)
+    kCxl,                  // reference invariant 14 (domain_invariants.h)
   };
   Kind kind;
   std::vector<ResourceId> nodes;
@@ -570,8 +570,8 @@ class ResourceTree {
   // GetFreeMemRegion and their wrappers) places a new node inside a chunk
   // (at any depth) or adopts a chunk; such a call fails with EBUSY
   // (kConflict) naming the chunk (the nearest enclosing one, else the
-  // lowest adopted). Only ClaimChunks() consumes chunks. Turning it off makes chunks
-  // ordinary resources to those operations (the kernel's behaviour).
+  // lowest adopted). Only ClaimChunks() consumes chunks. Turning it off makes
+  // chunks ordinary resources to those operations (the kernel's behaviour).
   void set_chunk_fence(bool on) { chunk_fence_ = on; }
   bool chunk_fence() const { return chunk_fence_; }
 

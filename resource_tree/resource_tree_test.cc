@@ -483,7 +483,8 @@ TEST_F(CheckerTest, UnreachableNode) {
   const auto kinds = Kinds(t_.CheckInvariants());
   EXPECT_THAT(kinds,
               ::testing::Contains(InvariantViolation::Kind::kUnreachable));
-  EXPECT_THAT(kinds, ::testing::Contains(InvariantViolation::Kind::kIndexEntry));
+  EXPECT_THAT(kinds,
+              ::testing::Contains(InvariantViolation::Kind::kIndexEntry));
 }
 
 TEST_F(CheckerTest, ParentLinkDisagreesWithIndex) {
@@ -591,9 +592,9 @@ TEST(DomainInvariantsTest, RegionBelowWhatDriversInsertIsFine) {
     ASSERT_OK_AND_ASSIGN(ResourceId w,
                          t.Request(t.root(), {Range(0x100000000, 0x1ffffffff),
                                               "CXL Window 0", iores::kMem}));
-    ASSERT_OK_AND_ASSIGN(ResourceId m,
-                         t.Request(w, {Range(0x100000000, 0x10fffffff), mid,
-                                       iores::kMem}));
+    ASSERT_OK_AND_ASSIGN(
+        ResourceId m,
+        t.Request(w, {Range(0x100000000, 0x10fffffff), mid, iores::kMem}));
     ASSERT_OK_AND_ASSIGN(ResourceId region,
                          t.Request(m, {Range(0x100000000, 0x10fffffff),
                                        "region0", iores::kMem}));
@@ -614,9 +615,9 @@ TEST(DomainInvariantsTest, RegionBelowWhatDriversInsertIsFine) {
   ASSERT_OK_AND_ASSIGN(ResourceId pm,
                        t.Request(w, {Range(0x100000000, 0x11fffffff),
                                      "Persistent Memory", iores::kMem}));
-  ASSERT_THAT(t.Request(pm, {Range(0x100000000, 0x10fffffff), "region0",
-                             iores::kMem}),
-              IsOk());
+  ASSERT_THAT(
+      t.Request(pm, {Range(0x100000000, 0x10fffffff), "region0", iores::kMem}),
+      IsOk());
   EXPECT_EQ(CheckDomainInvariants(t, names_only).size(), 1u);
 }
 

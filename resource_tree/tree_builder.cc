@@ -52,8 +52,8 @@ absl::StatusOr<ResourceId> TreeBuilder::Append(ResourceId parent,
     if (problem != nullptr) *problem = p;
     if (other != nullptr) *other = IdOf(in_the_way);
     return absl::InvalidArgumentError(
-        absl::StrFormat("%s %s: %s %s", spec.range.ToString(), spec.name,
-                        what, Describe(in_the_way)));
+        absl::StrFormat("%s %s: %s %s", spec.range.ToString(), spec.name, what,
+                        Describe(in_the_way)));
   };
   const uint32_t p = split_ ? Store::kNone : Slot(parent);
   if (p == Store::kNone) {
@@ -78,8 +78,8 @@ absl::StatusOr<ResourceId> TreeBuilder::Append(ResourceId parent,
   const uint32_t i = static_cast<uint32_t>(store_.slot_count());
   const uint32_t name = store_.names_.Intern(spec.name);
   store_.names_.Ref(name);
-  store_.nodes_.push_back(internal::MakeNode(r, name, spec.flags, spec.desc,
-                                             p, /*generation=*/1));
+  store_.nodes_.push_back(
+      internal::MakeNode(r, name, spec.flags, spec.desc, p, /*generation=*/1));
   ++store_.live_count_;
   last_child_.push_back(Store::kNone);
   last_child_[p] = i;
@@ -108,8 +108,8 @@ std::vector<TreeBuilder::Part> TreeBuilder::Split(size_t n, size_t max_nodes,
   std::vector<Part> parts;
   parts.reserve(n);
   for (size_t k = 0; k < n; ++k) {
-    parts.push_back(Part(store_.nodes_.data(), names, max_nodes,
-                         max_name_bytes, store_.range(Store::kRoot)));
+    parts.push_back(Part(store_.nodes_.data(), names, max_nodes, max_name_bytes,
+                         store_.range(Store::kRoot)));
   }
   return parts;
 }

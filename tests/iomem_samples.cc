@@ -12,7 +12,8 @@ const std::vector<std::string>& IomemSampleNames() {
       "github-3itch-icekit_intel-laptop.txt",
       "github-cyanide17-vangen_qemu-x86-q35.txt",
       "github-jds2001-coreos-sosreport-master1_hyperv-vm.txt",
-      "github-joannahuadu-radiation-error-emulator_nvidia-jetson-orin-arm64.txt",
+      "github-joannahuadu-radiation-error-emulator_nvidia-jetson-orin-arm64."
+      "txt",
       "github-note_intel-wolfpass-2socket-server.txt",
       "github-yexuanyang-flip_simulation_qemu-arm64-virt.txt",
       "lkml-2025-07_zhijian-rfc_cxl-window-softreserved-region-dax-kmem."

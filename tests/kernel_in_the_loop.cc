@@ -18,8 +18,7 @@ namespace restree {
 namespace kil {
 namespace {
 
-static_assert(KA_NUM_KINDS == ops::kNumKernelOpKinds,
-              "op kinds out of step");
+static_assert(KA_NUM_KINDS == ops::kNumKernelOpKinds, "op kinds out of step");
 static_assert(static_cast<int>(ops::OpKind::kSetFlags) == KA_SET_FLAGS, "");
 static_assert(static_cast<int>(ops::OpKind::kWalkIomemResDesc) ==
                   KA_WALK_IOMEM_RES_DESC, "");

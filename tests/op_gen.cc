@@ -135,8 +135,8 @@ Op Place(const ResourceTree& tree, Op op, int mode, int raw_ref) {
       const uint64_t lo = mode == 2 ? 0 : (op.start / kG) % 4 * kG;
       const uint64_t hi = mode == 2 ? 0 : (op.size / kG) % 4 * kG;
       op.start = r.first() >= lo ? r.first() - lo : 0;
-      const uint64_t end = r.last() <= kMaxAddress - hi ? r.last() + hi
-                                                        : kMaxAddress;
+      const uint64_t end =
+          r.last() <= kMaxAddress - hi ? r.last() + hi : kMaxAddress;
       op.size = end - op.start + 1;
       break;
     }

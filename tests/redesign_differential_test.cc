@@ -42,14 +42,14 @@
 #include <variant>
 #include <vector>
 
-#include "gtest/gtest.h"
-#include "rapidcheck.h"
-#include "rapidcheck/gtest.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "gtest/gtest.h"
+#include "rapidcheck.h"
+#include "rapidcheck/gtest.h"
 #include "resource_tree/kernel_profile.h"
 #include "resource_tree/render.h"
 #include "resource_tree/resource_tree.h"
@@ -162,9 +162,7 @@ int FoldParent(int raw, int n) {
 }
 int FoldTarget(int raw, int n) { return n == 0 ? -1 : raw % n; }
 
-std::string Ref(int ref) {
-  return ref < 0 ? "root" : absl::StrCat("#", ref);
-}
+std::string Ref(int ref) { return ref < 0 ? "root" : absl::StrCat("#", ref); }
 std::string Hex(uint64_t v) { return absl::StrFormat("%#x", v); }
 std::string RangeText(const Range& r) {
   return absl::StrFormat("[%#x-%#x]", r.first(), r.last());
@@ -226,7 +224,8 @@ Range Resolve(const ResourceTree& t, const Place& p, ResourceId own) {
                    SatAdd(r.last(), (p.len / kG % 4) * kG));
     case 4: {  // the anchor shifted up or down: straddles one of its edges
       const uint64_t d = (p.a % 8 + 1) * kG / 2;
-      if (p.len % 2 == 0) return Range(SatAdd(r.first(), d), SatAdd(r.last(), d));
+      if (p.len % 2 == 0)
+        return Range(SatAdd(r.first(), d), SatAdd(r.last(), d));
       return Range(SatSub(r.first(), d), SatSub(r.last(), d));
     }
     case 5: {  // the hull of the anchor's children (else the anchor)
@@ -286,8 +285,8 @@ rc::Gen<uint64_t> GenFlags() {
       iores::kSystemRam | iores::kBusy, iores::kSystemRam, 0});
 }
 rc::Gen<uint32_t> GenDesc() {
-  return rc::gen::elementOf(std::vector<uint32_t>{
-      0, 0, iores_desc::kReserved, iores_desc::kCxl});
+  return rc::gen::elementOf(
+      std::vector<uint32_t>{0, 0, iores_desc::kReserved, iores_desc::kCxl});
 }
 // Splittable names, others, and a chunk's name on a node that is no chunk.
 rc::Gen<std::string> GenName() {
@@ -318,8 +317,8 @@ struct RequestOp {
   uint32_t desc = 0;
   std::string name;
   Range range;
-  bool insert = false;   // insert_resource() instead of request_resource()
-  bool expand = false;   // insert_resource_expand_to_fit()
+  bool insert = false;  // insert_resource() instead of request_resource()
+  bool expand = false;  // insert_resource_expand_to_fit()
 
   static rc::Gen<RequestOp> Gen(uint64_t top) {
     return rc::gen::exec([top] {
@@ -374,7 +373,9 @@ struct RemoveOp {
       return o;
     });
   }
-  void Concretize(const ResourceTree&, int n) { target = FoldTarget(target, n); }
+  void Concretize(const ResourceTree&, int n) {
+    target = FoldTarget(target, n);
+  }
   Outcome Run(ResourceTree& t) const {
     const ResourceId id = At(t, target);
     return FromTree(t, release ? t.Release(id) : t.Remove(id));
@@ -408,17 +409,17 @@ struct AdjustOp {
     range = Resolve(t, place, At(t, target));
   }
   Outcome Run(ResourceTree& t) const {
-    return FromTree(t, t.Adjust(At(t, target), range.first(),
-                                range.size_wrapping()));
+    return FromTree(
+        t, t.Adjust(At(t, target), range.first(), range.size_wrapping()));
   }
   Outcome Run(RedesignModel& m) const {
-    return FromModel(m, m.Adjust(At(m, target), range.first(),
-                                 range.size_wrapping()));
+    return FromModel(
+        m, m.Adjust(At(m, target), range.first(), range.size_wrapping()));
   }
   std::string ToString() const {
-    return absl::StrCat("adjust_resource target=", Ref(target), " start=",
-                        Hex(range.first()), " size=",
-                        Hex(range.size_wrapping()));
+    return absl::StrCat("adjust_resource target=", Ref(target),
+                        " start=", Hex(range.first()),
+                        " size=", Hex(range.size_wrapping()));
   }
 };
 
@@ -452,31 +453,31 @@ struct RegionOp {
   Outcome Run(ResourceTree& t) const {
     const ResourceId p = At(t, parent);
     if (release) {
-      return FromTree(t, t.ReleaseRegion(p, range.first(),
-                                         range.size_wrapping()));
+      return FromTree(t,
+                      t.ReleaseRegion(p, range.first(), range.size_wrapping()));
     }
-    return FromTree(t, t.RequestRegion(p, range.first(),
-                                       range.size_wrapping(), name, flags));
+    return FromTree(t, t.RequestRegion(p, range.first(), range.size_wrapping(),
+                                       name, flags));
   }
   Outcome Run(RedesignModel& m) const {
     Res* p = At(m, parent);
     if (release) {
-      return FromModel(m, m.ReleaseRegion(p, range.first(),
-                                          range.size_wrapping()));
+      return FromModel(
+          m, m.ReleaseRegion(p, range.first(), range.size_wrapping()));
     }
-    return FromModel(m, m.RequestRegion(p, range.first(),
-                                        range.size_wrapping(), name, flags));
+    return FromModel(m, m.RequestRegion(p, range.first(), range.size_wrapping(),
+                                        name, flags));
   }
   std::string ToString() const {
     if (release) {
-      return absl::StrCat("release_region parent=", Ref(parent), " start=",
-                          Hex(range.first()), " size=",
-                          Hex(range.size_wrapping()));
+      return absl::StrCat("release_region parent=", Ref(parent),
+                          " start=", Hex(range.first()),
+                          " size=", Hex(range.size_wrapping()));
     }
-    return absl::StrCat("request_region parent=", Ref(parent), " start=",
-                        Hex(range.first()), " size=",
-                        Hex(range.size_wrapping()), " flags=", Hex(flags),
-                        " name=\"", name, "\"");
+    return absl::StrCat("request_region parent=", Ref(parent),
+                        " start=", Hex(range.first()),
+                        " size=", Hex(range.size_wrapping()),
+                        " flags=", Hex(flags), " name=\"", name, "\"");
   }
 };
 
@@ -496,17 +497,17 @@ struct HotRemoveOp {
     range = Resolve(t, place, t.root());
   }
   Outcome Run(ResourceTree& t) const {
-    return FromTree(t, t.ReleaseMemRegionAdjustable(range.first(),
-                                                    range.size_wrapping()));
+    return FromTree(
+        t, t.ReleaseMemRegionAdjustable(range.first(), range.size_wrapping()));
   }
   Outcome Run(RedesignModel& m) const {
-    return FromModel(m, m.ReleaseMemRegionAdjustable(range.first(),
-                                                     range.size_wrapping()));
+    return FromModel(
+        m, m.ReleaseMemRegionAdjustable(range.first(), range.size_wrapping()));
   }
   std::string ToString() const {
-    return absl::StrCat("release_mem_region_adjustable start=",
-                        Hex(range.first()), " size=",
-                        Hex(range.size_wrapping()));
+    return absl::StrCat(
+        "release_mem_region_adjustable start=", Hex(range.first()),
+        " size=", Hex(range.size_wrapping()));
   }
 };
 
@@ -543,7 +544,9 @@ struct AllocOp {
       return o;
     });
   }
-  void Concretize(const ResourceTree&, int n) { parent = FoldParent(parent, n); }
+  void Concretize(const ResourceTree&, int n) {
+    parent = FoldParent(parent, n);
+  }
   Outcome Run(ResourceTree& t) const {
     const ResourceId p = At(t, parent);
     switch (kind) {
@@ -733,8 +736,7 @@ struct ResizeOp {
   }
   std::string ToString() const {
     if (shrink) {
-      return absl::StrCat("shrink target=", Ref(target), " ",
-                          RangeText(range));
+      return absl::StrCat("shrink target=", Ref(target), " ", RangeText(range));
     }
     return absl::StrCat("grow target=", Ref(target), " ", RangeText(range),
                         " grow_ancestors=", grow_ancestors ? "1" : "0");
@@ -766,7 +768,9 @@ struct ReserveChunksOp {
       return o;
     });
   }
-  void Concretize(const ResourceTree&, int n) { window = FoldTarget(window, n); }
+  void Concretize(const ResourceTree&, int n) {
+    window = FoldTarget(window, n);
+  }
   Outcome Run(ResourceTree& t) const {
     return FromTree(t, t.ReserveChunks(At(t, window), geometry));
   }
@@ -796,12 +800,13 @@ struct ClaimChunksOp {
     return rc::gen::exec([top] {
       ClaimChunksOp o;
       o.window = *GenRef();
-      o.window_of_anchor = *rc::gen::weightedElement<bool>({{5, true}, {1, false}});
+      o.window_of_anchor =
+          *rc::gen::weightedElement<bool>({{5, true}, {1, false}});
       o.place = *GenPlace(top, {2, 2, 6, 6, 6, 1, 3});
       o.place.anchor = *GenRef();
       o.on_chunk = *rc::gen::weightedElement<bool>({{4, true}, {1, false}});
-      o.flags = *rc::gen::elementOf(std::vector<uint64_t>{
-          iores::kMem, iores::kSystemRam | iores::kBusy});
+      o.flags = *rc::gen::elementOf(
+          std::vector<uint64_t>{iores::kMem, iores::kSystemRam | iores::kBusy});
       o.name = *rc::gen::elementOf(
           std::vector<std::string>{"region0", "System RAM"});
       return o;
@@ -836,7 +841,7 @@ struct ClaimChunksOp {
 struct ReturnToChunksOp {
   int target = 0;
   bool in_window = true;  // a non-chunk child of a chunk-reserved window
-  bool skipped = false;  // would create too many chunks for a test
+  bool skipped = false;   // would create too many chunks for a test
 
   static rc::Gen<ReturnToChunksOp> Gen(uint64_t) {
     return rc::gen::exec([] {
@@ -848,11 +853,10 @@ struct ReturnToChunksOp {
   }
   void Concretize(const ResourceTree& t, int n) {
     const int folded = FoldTarget(target, n);
-    target = !in_window ? folded
-                        : PickWhere(t, target, folded, [&](ResourceId id) {
-                            return !t.IsChunk(id) &&
-                                   t.ChunkSizeOf(t.ParentOf(id)) != 0;
-                          });
+    target =
+        !in_window ? folded : PickWhere(t, target, folded, [&](ResourceId id) {
+          return !t.IsChunk(id) && t.ChunkSizeOf(t.ParentOf(id)) != 0;
+        });
     // ReturnToChunks() has no bound on the chunks it makes (unlike
     // ReserveChunks()); keep both implementations away from millions.
     const ResourceId id = At(t, target);
@@ -994,7 +998,8 @@ class Twins {
       probes_.push_back(a + 0x3f);
     }
     if (root.last() >= 0x5000) {
-      for (uint64_t k = 0; k < 64; ++k) probes_.push_back(root.last() - k * 0x40);
+      for (uint64_t k = 0; k < 64; ++k)
+        probes_.push_back(root.last() - k * 0x40);
     }
   }
 
@@ -1060,8 +1065,9 @@ std::string Twins::OwnershipProblem(const Op& op, const TreeSnapshot& before,
   for (size_t i = 0; i < probes_.size(); ++i) {
     if (before.owners[i] == after.owners[i]) continue;
     const uint64_t a = probes_[i];
-    const bool excused = std::any_of(exempt.begin(), exempt.end(),
-                                     [a](const Range& r) { return r.Contains(a); });
+    const bool excused =
+        std::any_of(exempt.begin(), exempt.end(),
+                    [a](const Range& r) { return r.Contains(a); });
     if (!excused) {
       auto describe = [](const TreeSnapshot& snap, ResourceId id) {
         auto it = snap.ranges.find(id);
@@ -1080,8 +1086,10 @@ std::string Twins::Step(const Op& op) {
   const TreeSnapshot before(tree_, probes_);
   const std::vector<Res*> model_before = model_.Preorder();
 
-  const Outcome rt = std::visit([&](const auto& o) { return o.Run(tree_); }, op);
-  const Outcome rm = std::visit([&](const auto& o) { return o.Run(model_); }, op);
+  const Outcome rt =
+      std::visit([&](const auto& o) { return o.Run(tree_); }, op);
+  const Outcome rm =
+      std::visit([&](const auto& o) { return o.Run(model_); }, op);
   CountOutcome(op, rm);
   if (!(rt == rm)) {
     return absl::StrCat("results differ:\n  tree:  ", rt.ToString(),
@@ -1096,11 +1104,10 @@ std::string Twins::Step(const Op& op) {
   }
   const std::vector<std::string> model_bad = model_.CheckInvariants();
   if (!tree_bad.empty() || !model_bad.empty()) {
-    return absl::StrCat("invariants broken: tree [",
-                        absl::StrJoin(tree_bad, "; "), "] model [",
-                        absl::StrJoin(model_bad, "; "), "]\nafter:\n",
-                        after.dump, "model:\n", model_.Dump(), "before:\n",
-                        before.dump);
+    return absl::StrCat(
+        "invariants broken: tree [", absl::StrJoin(tree_bad, "; "), "] model [",
+        absl::StrJoin(model_bad, "; "), "]\nafter:\n", after.dump, "model:\n",
+        model_.Dump(), "before:\n", before.dump);
   }
   const std::string model_dump = model_.Dump();
   if (after.dump != model_dump) {
@@ -1128,7 +1135,8 @@ std::string Twins::Step(const Op& op) {
       return absl::StrFormat("chunk size of #%d: tree %#x, model %#x\n%s", i,
                              tc, mc, after.dump);
     }
-    if (tree_.IsChunk(after.preorder[i]) != RedesignModel::IsChunk(model_after[i])) {
+    if (tree_.IsChunk(after.preorder[i]) !=
+        RedesignModel::IsChunk(model_after[i])) {
       return absl::StrFormat("IsChunk(#%d) differs", i);
     }
   }
@@ -1162,13 +1170,13 @@ std::string Twins::Step(const Op& op) {
   const auto tree_cf = created_freed(before.preorder, after.preorder);
   const auto model_cf = created_freed(model_before, model_after);
   if (tree_cf != model_cf) {
-    return absl::StrCat(
-        "different nodes created/freed: tree created [",
-        absl::StrJoin(tree_cf.first, ","), "] freed [",
-        absl::StrJoin(tree_cf.second, ","), "], model created [",
-        absl::StrJoin(model_cf.first, ","), "] freed [",
-        absl::StrJoin(model_cf.second, ","), "]\nbefore:\n", before.dump,
-        "after:\n", after.dump);
+    return absl::StrCat("different nodes created/freed: tree created [",
+                        absl::StrJoin(tree_cf.first, ","), "] freed [",
+                        absl::StrJoin(tree_cf.second, ","),
+                        "], model created [",
+                        absl::StrJoin(model_cf.first, ","), "] freed [",
+                        absl::StrJoin(model_cf.second, ","), "]\nbefore:\n",
+                        before.dump, "after:\n", after.dump);
   }
   const std::string owners = OwnershipProblem(op, before, after, rt.ok());
   if (!owners.empty()) {
@@ -1184,7 +1192,8 @@ std::string Twins::Step(const Op& op) {
 rc::Gen<testing::World> GenWorld() {
   return rc::gen::exec([] {
     // Mostly the 16 KiB root, where every range collides.
-    const int root_kind = *rc::gen::weightedElement<int>({{6, 2}, {2, 0}, {1, 1}});
+    const int root_kind =
+        *rc::gen::weightedElement<int>({{6, 2}, {2, 0}, {1, 1}});
     const size_t profile =
         *rc::gen::inRange<size_t>(0, KernelProfile::All().size());
     return testing::MakeWorld(root_kind, profile,
@@ -1323,8 +1332,8 @@ TEST(RedesignScenarioTest, FenceSeesChunksAboveTheParent) {
   region.parent = -1;
   region.range = Range(0, 0xff);
   region.name = "R";
-  EXPECT_EQ(RunScenario({Req(-1, 0, 0xff, "A"), Reserve(0, 0x1000),
-                         into_chunk, region}),
+  EXPECT_EQ(RunScenario({Req(-1, 0, 0xff, "A"), Reserve(0, 0x1000), into_chunk,
+                         region}),
             "");
 }
 
@@ -1386,9 +1395,9 @@ RC_GTEST_PROP(RedesignDifferentialTest, FenceKeepsAllocationsOutOfChunks, ()) {
   const int windows = *rc::gen::inRange(1, 4);
   for (int i = 0; i < windows; ++i) {
     const uint64_t base = static_cast<uint64_t>(i) * 0x1400;
-    const absl::StatusOr<ResourceId> win = t.Request(
-        t.root(), {Range(base, base + 0x13ff), "CXL Window 0", iores::kMem,
-                   iores_desc::kCxl});
+    const absl::StatusOr<ResourceId> win =
+        t.Request(t.root(), {Range(base, base + 0x13ff), "CXL Window 0",
+                             iores::kMem, iores_desc::kCxl});
     RC_ASSERT(win.ok());
     const int kids = *rc::gen::inRange(0, 3);
     for (int k = 0; k < kids; ++k) {
@@ -1398,8 +1407,8 @@ RC_GTEST_PROP(RedesignDifferentialTest, FenceKeepsAllocationsOutOfChunks, ()) {
                              "region", iores::kMem, 0});
     }
     ChunkGeometry g;
-    g.memory_block_size = *rc::gen::elementOf(
-        std::vector<uint64_t>{0x200, 0x400, 0x800});
+    g.memory_block_size =
+        *rc::gen::elementOf(std::vector<uint64_t>{0x200, 0x400, 0x800});
     g.chunk_size = g.memory_block_size;
     const absl::StatusOr<size_t> n = t.ReserveChunks(*win, g);
     RC_ASSERT(n.ok());
@@ -1411,8 +1420,8 @@ RC_GTEST_PROP(RedesignDifferentialTest, FenceKeepsAllocationsOutOfChunks, ()) {
   for (ResourceId id : t.PreorderIds()) {
     if (t.IsChunk(id)) chunk_parent[id] = t.ParentOf(id);
   }
-  const std::vector<Op> seq = *rc::gen::container<std::vector<Op>>(
-      rc::gen::weightedOneOf<Op>({
+  const std::vector<Op> seq =
+      *rc::gen::container<std::vector<Op>>(rc::gen::weightedOneOf<Op>({
           Weighted<RequestOp>(6, 0x3fff),
           Weighted<RegionOp>(3, 0x3fff),
           Weighted<AllocOp>(4, 0x3fff),
@@ -1427,16 +1436,16 @@ RC_GTEST_PROP(RedesignDifferentialTest, FenceKeepsAllocationsOutOfChunks, ()) {
     for (ResourceId id : t.PreorderIds()) {
       for (ResourceId p = t.ParentOf(id); p.valid(); p = t.ParentOf(p)) {
         if (t.IsChunk(p)) {
-          RC_FAIL(absl::StrCat(trace, "a node below a chunk:\n",
-                               RenderDump(t)));
+          RC_FAIL(
+              absl::StrCat(trace, "a node below a chunk:\n", RenderDump(t)));
         }
       }
       if (!t.IsChunk(id)) continue;
       ++chunks;
       auto it = chunk_parent.find(id);
       if (it == chunk_parent.end() || it->second != t.ParentOf(id)) {
-        RC_FAIL(absl::StrCat(trace, "a chunk appeared or moved:\n",
-                             RenderDump(t)));
+        RC_FAIL(
+            absl::StrCat(trace, "a chunk appeared or moved:\n", RenderDump(t)));
       }
     }
     RC_ASSERT(chunks == chunk_parent.size());

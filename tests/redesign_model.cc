@@ -192,10 +192,9 @@ Result RedesignModel::RequestRegion(Res* parent, uint64_t start, uint64_t n,
 // node inside a chunk (the request_region mode descends from the root into
 // non-busy chunks), the call fails with EBUSY naming the chunk rather than
 // trying further candidates or reporting ERANGE.
-Result RedesignModel::GetFreeMemRegion(Res* base, uint64_t size,
-                                       uint64_t align, const std::string& name,
-                                       uint32_t desc, bool descending,
-                                       bool request_region) {
+Result RedesignModel::GetFreeMemRegion(Res* base, uint64_t size, uint64_t align,
+                                       const std::string& name, uint32_t desc,
+                                       bool descending, bool request_region) {
   return Fence(kernel_.GetFreeMemRegion(base, size, align, name, desc,
                                         descending, request_region));
 }
@@ -270,7 +269,8 @@ Result RedesignModel::SetFlags(Res* res, uint64_t flags) {
 // Reparent
 
 Result RedesignModel::Reparent(Res* id, Res* new_parent) {
-  if (id->parent == nullptr) return Fail(KernelOutcome::kError, kerrno::kEINVAL);
+  if (id->parent == nullptr)
+    return Fail(KernelOutcome::kError, kerrno::kEINVAL);
   if (new_parent == id->parent) return Ok();
   if (new_parent == id) {
     return Fail(KernelOutcome::kError, kerrno::kEINVAL, new_parent);
@@ -293,8 +293,8 @@ Result RedesignModel::Reparent(Res* id, Res* new_parent) {
     Res* highest = between.back();
     Res* old_parent = id->parent;  // `id` is its only child (same range)
     const std::vector<Res*> id_kids = Kids(id);
-    Replace(highest, {id});   // id takes the highest node's place
-    Relink(id, {highest});    // the chain hangs below id, intact
+    Replace(highest, {id});       // id takes the highest node's place
+    Relink(id, {highest});        // the chain hangs below id, intact
     Relink(old_parent, id_kids);  // id's children go to its old parent
     return Ok();
   }
@@ -313,9 +313,9 @@ Result RedesignModel::Reparent(Res* id, Res* new_parent) {
     }
     const std::vector<Res*> id_kids = Kids(id);  // the one chain child
     const std::vector<Res*> np_kids = Kids(new_parent);
-    Replace(id, id_kids);       // id leaves the chain
-    Relink(new_parent, {id});   // and becomes new_parent's only child,
-    Relink(id, np_kids);        // adopting its former children
+    Replace(id, id_kids);      // id leaves the chain
+    Relink(new_parent, {id});  // and becomes new_parent's only child,
+    Relink(id, np_kids);       // adopting its former children
     return Ok();
   }
   // Unreachable: a node containing id's range is id, an ancestor or an
@@ -479,7 +479,8 @@ Result RedesignModel::InsertOver(Res* parent, const ResourceSpec& spec,
 
 Result RedesignModel::Grow(Res* id, const Range& new_range,
                            bool grow_ancestors) {
-  if (id->parent == nullptr) return Fail(KernelOutcome::kError, kerrno::kEINVAL);
+  if (id->parent == nullptr)
+    return Fail(KernelOutcome::kError, kerrno::kEINVAL);
   if (!new_range.valid() || !Inside(id, new_range)) {
     return Fail(KernelOutcome::kError, kerrno::kEINVAL);
   }
@@ -532,7 +533,8 @@ Result RedesignModel::Grow(Res* id, const Range& new_range,
 }
 
 Result RedesignModel::Shrink(Res* id, const Range& new_range) {
-  if (id->parent == nullptr) return Fail(KernelOutcome::kError, kerrno::kEINVAL);
+  if (id->parent == nullptr)
+    return Fail(KernelOutcome::kError, kerrno::kEINVAL);
   if (!new_range.valid() || new_range.first() < id->start ||
       new_range.last() > id->end) {
     return Fail(KernelOutcome::kError, kerrno::kEINVAL);
@@ -590,10 +592,10 @@ std::vector<Res*> RedesignModel::MakeChunks(const Res* window,
   for (u128 k = first; k <= last; ++k) {
     const u128 slot_first = base + k * chunk_size;
     const u128 slot_last = slot_first + chunk_size - 1;
-    const uint64_t s = static_cast<uint64_t>(
-        std::max(slot_first, u128(r.first())));
-    const uint64_t e = static_cast<uint64_t>(
-        std::min(slot_last, u128(r.last())));
+    const uint64_t s =
+        static_cast<uint64_t>(std::max(slot_first, u128(r.first())));
+    const uint64_t e =
+        static_cast<uint64_t>(std::min(slot_last, u128(r.last())));
     out.push_back(kernel_.NewRes(s, e, kChunkName,
                                  iores::kMem | iores::kRestreeChunk,
                                  iores_desc::kCxl));
@@ -601,8 +603,7 @@ std::vector<Res*> RedesignModel::MakeChunks(const Res* window,
   return out;
 }
 
-CountResult RedesignModel::ReserveChunks(
-    Res* window, const ChunkGeometry& g) {
+CountResult RedesignModel::ReserveChunks(Res* window, const ChunkGeometry& g) {
   if (window->parent == nullptr || IsChunk(window)) {
     return Counted(Fail(KernelOutcome::kError, kerrno::kEINVAL));
   }
@@ -613,13 +614,13 @@ CountResult RedesignModel::ReserveChunks(
   // Choice: a chunk size of 0 is refused even when the memory-block size is
   // 0 too (a slot must hold at least one byte).
   const u128 unit = u128(uint64_t{256} << 20) * g.ways;
-  const bool ok = g.chunk_size != 0 &&
-                  (u128(g.chunk_size) % unit == 0 ||
-                   g.chunk_size == g.memory_block_size);
+  const bool ok = g.chunk_size != 0 && (u128(g.chunk_size) % unit == 0 ||
+                                        g.chunk_size == g.memory_block_size);
   if (!ok) return Counted(Fail(KernelOutcome::kError, kerrno::kEINVAL));
   const std::vector<Range> free = FreeStretches(window);
   u128 count = 0;
-  for (const Range& f : free) count += ChunkCount(window->start, g.chunk_size, f);
+  for (const Range& f : free)
+    count += ChunkCount(window->start, g.chunk_size, f);
   if (count > g.max_new_chunks) {
     return Counted(Fail(KernelOutcome::kError, kerrno::kE2BIG));
   }
@@ -656,7 +657,8 @@ Result RedesignModel::ClaimChunks(Res* window, const ResourceSpec& spec) {
     if (!Inside(c, r)) return Fail(KernelOutcome::kError, kerrno::kEINVAL, c);
     cursor = u128(c->end) + 1;
   }
-  if (cursor <= u128(r.last())) return Fail(KernelOutcome::kError, kerrno::kEINVAL);
+  if (cursor <= u128(r.last()))
+    return Fail(KernelOutcome::kError, kerrno::kEINVAL);
 
   Res* n = kernel_.NewRes(r.first(), r.last(), std::string(spec.name),
                           spec.flags, spec.desc);

@@ -128,8 +128,7 @@ class RedesignModel {
                     const std::vector<std::string>& splittable);
   Result Grow(Res* id, const Range& new_range, bool grow_ancestors);
   Result Shrink(Res* id, const Range& new_range);
-  CountResult ReserveChunks(Res* window,
-                            const ChunkGeometry& geometry);
+  CountResult ReserveChunks(Res* window, const ChunkGeometry& geometry);
   Result ClaimChunks(Res* window, const ResourceSpec& spec);
   CountResult ReturnToChunks(Res* id);
   CountResult ReleaseUnusedChunks(Res* window, bool shrink);

@@ -7,14 +7,15 @@
 // Trees are written compactly: `name[first-last]` (hex, no 0x) and the
 // children in parentheses, e.g. "W[0-fff](C[0-3ff] R[400-7ff])".
 
+#include "tests/redesign_model.h"
+
 #include <string>
 #include <vector>
 
-#include "gtest/gtest.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "gtest/gtest.h"
 #include "resource_tree/resource_tree.h"
-#include "tests/redesign_model.h"
 
 namespace restree {
 namespace model {
@@ -119,7 +120,8 @@ TEST_F(RedesignModelTest, ReparentUpTheChainSwapsEqualRanges) {
   Req(c, 0x180, 0x1ff, "k2");
   const Result r = m_.Reparent(c, a);
   EXPECT_EQ(r.outcome, KernelOutcome::kOk);
-  EXPECT_EQ(Shape(), "A[0-fff](C[100-1ff](B[100-1ff](k1[100-17f] k2[180-1ff])))");
+  EXPECT_EQ(Shape(),
+            "A[0-fff](C[100-1ff](B[100-1ff](k1[100-17f] k2[180-1ff])))");
   EXPECT_EQ(c->parent, a);
   EXPECT_EQ(b->parent, c);
   ExpectClean();
@@ -174,8 +176,8 @@ TEST_F(RedesignModelTest, ReparentErrors) {
   Res* d = Req(m_.root(), 0x1000, 0x1fff, "D");
   const std::string before = Shape();
   // The root cannot move.
-  ExpectFail(m_.Reparent(m_.root(), a), KernelOutcome::kError,
-             kerrno::kEINVAL, nullptr);
+  ExpectFail(m_.Reparent(m_.root(), a), KernelOutcome::kError, kerrno::kEINVAL,
+             nullptr);
   // D does not contain C's range.
   ExpectFail(m_.Reparent(c, d), KernelOutcome::kError, kerrno::kEINVAL, d);
   // A contains C, but B between them has another range.
@@ -219,10 +221,11 @@ TEST_F(RedesignModelTest, InsertOverSplitsAtTheLowerEdgeDownTheChain) {
       m_.root(), {Range(0x800, 0x17ff), "W", kMem, iores_desc::kCxl},
       kDefaultSplittable);
   ASSERT_EQ(r.outcome, KernelOutcome::kOk);
-  EXPECT_EQ(Shape(),
-            "System RAM[0-7ff](low[100-1ff] Reserved[600-7ff](r-low[600-6ff])) "
-            "W[800-17ff](System RAM[800-fff](Reserved[800-9ff](r-high[900-9ff]) "
-            "high[a00-aff]))");
+  EXPECT_EQ(
+      Shape(),
+      "System RAM[0-7ff](low[100-1ff] Reserved[600-7ff](r-low[600-6ff])) "
+      "W[800-17ff](System RAM[800-fff](Reserved[800-9ff](r-high[900-9ff]) "
+      "high[a00-aff]))");
   // The lower parts keep their nodes; the upper parts copy name and flags.
   EXPECT_EQ(ram->end, 0x7ffu);
   EXPECT_EQ(rsv->end, 0x7ffu);
@@ -277,8 +280,7 @@ TEST_F(RedesignModelTest, InsertOverErrors) {
                            kDefaultSplittable),
              KernelOutcome::kConflict, kerrno::kEBUSY, code);
   // With an empty policy RAM itself is the first node that cannot be cut.
-  ExpectFail(m_.InsertOver(m_.root(), {Range(0x800, 0x17ff), "W", kMem, 0},
-                           {}),
+  ExpectFail(m_.InsertOver(m_.root(), {Range(0x800, 0x17ff), "W", kMem, 0}, {}),
              KernelOutcome::kConflict, kerrno::kEBUSY, ram);
   // Only the upper edge: "B" is not splittable.
   ExpectFail(m_.InsertOver(m_.root(), {Range(0x0, 0x17ff), "W", kMem, 0},
@@ -354,13 +356,13 @@ TEST_F(RedesignModelTest, GrowErrors) {
   ExpectFail(m_.Grow(id, Range(0x480, 0x5ff), false), KernelOutcome::kError,
              kerrno::kEINVAL, nullptr);
   // The lowest partially overlapped sibling.
-  ExpectFail(m_.Grow(id, Range(0x180, 0x67f), false),
-             KernelOutcome::kConflict, kerrno::kEBUSY, s1);
-  ExpectFail(m_.Grow(id, Range(0x200, 0x67f), false),
-             KernelOutcome::kConflict, kerrno::kEBUSY, s2);
+  ExpectFail(m_.Grow(id, Range(0x180, 0x67f), false), KernelOutcome::kConflict,
+             kerrno::kEBUSY, s1);
+  ExpectFail(m_.Grow(id, Range(0x200, 0x67f), false), KernelOutcome::kConflict,
+             kerrno::kEBUSY, s2);
   // Past the parent: the parent, unless ancestors may grow.
-  ExpectFail(m_.Grow(s2, Range(0x600, 0x10ff), false),
-             KernelOutcome::kConflict, kerrno::kEBUSY, p);
+  ExpectFail(m_.Grow(s2, Range(0x600, 0x10ff), false), KernelOutcome::kConflict,
+             kerrno::kEBUSY, p);
   EXPECT_EQ(Shape(), before);
 }
 
@@ -377,8 +379,8 @@ TEST_F(RedesignModelTest, GrowAncestors) {
   ASSERT_EQ(m_.Grow(id, Range(0x0800, 0x2fff), true).outcome,
             KernelOutcome::kOk);
   EXPECT_EQ(Shape(), "A[800-2fff](B[800-2fff](id[800-2fff])) Q[4000-4fff]");
-  ExpectFail(m_.Grow(id, Range(0x0800, 0x40ff), true),
-             KernelOutcome::kConflict, kerrno::kEBUSY, q);
+  ExpectFail(m_.Grow(id, Range(0x0800, 0x40ff), true), KernelOutcome::kConflict,
+             kerrno::kEBUSY, q);
   // Past the root: the root never grows.
   Res* top = Req(q, 0x4000, 0x40ff, "top");
   ExpectFail(m_.Grow(top, Range(0x4000, 0x1ffff), true),
@@ -551,12 +553,14 @@ TEST_F(RedesignModelTest, ReleaseUnusedChunks) {
   const CountResult c = m_.ReleaseUnusedChunks(w, /*shrink=*/false);
   EXPECT_EQ(c.count, 3u);
   EXPECT_EQ(Shape(), "W[1000-3fff](X[1800-27ff])");
-  ASSERT_EQ(m_.ReserveChunks(w, [] {
-                ChunkGeometry g;
-                g.chunk_size = 0x1000;
-                g.memory_block_size = 0x1000;
-                return g;
-              }()).count,
+  ASSERT_EQ(m_.ReserveChunks(w,
+                             [] {
+                               ChunkGeometry g;
+                               g.chunk_size = 0x1000;
+                               g.memory_block_size = 0x1000;
+                               return g;
+                             }())
+                .count,
             3u);
   EXPECT_EQ(m_.ReleaseUnusedChunks(w, /*shrink=*/true).count, 3u);
   EXPECT_EQ(Shape(), "W[1800-27ff](X[1800-27ff])");
@@ -590,9 +594,9 @@ TEST_F(RedesignModelTest, FenceRefusesPlacementsInsideChunks) {
   // ... or adopts one it covers.
   ExpectFail(m_.Insert(w, {Range(0x2800, 0x3fff), "R", kMem, 0}),
              KernelOutcome::kConflict, kerrno::kEBUSY, c1);
-  ExpectFail(m_.InsertExpandToFit(m_.root(),
-                                  {Range(0x2900, 0x29ff), "R", kMem, 0}),
-             KernelOutcome::kConflict, kerrno::kEBUSY, c1);
+  ExpectFail(
+      m_.InsertExpandToFit(m_.root(), {Range(0x2900, 0x29ff), "R", kMem, 0}),
+      KernelOutcome::kConflict, kerrno::kEBUSY, c1);
   // request_region descends into non-busy nodes, chunks among them.
   ExpectFail(m_.RequestRegion(m_.root(), 0x1000, 0x100, "R", 0),
              KernelOutcome::kConflict, kerrno::kEBUSY, c0);

@@ -81,26 +81,26 @@ std::vector<std::string> Problems(const ResourceTree& t) {
 #define EXPECT_CONSISTENT(t) EXPECT_THAT(Problems(t), IsEmpty())
 
 // errno and conflict of a failed operation.
-#define EXPECT_KERNEL_ERROR(expr, err, conflict_id)                      \
-  do {                                                                   \
-    const absl::Status s_ = ::restree::testing::GetStatus(expr);         \
-    ASSERT_FALSE(s_.ok()) << "expected " << ErrnoName(err);              \
-    const KernelError e_ = GetKernelError(s_);                           \
-    EXPECT_EQ(ErrnoName(e_.errno_value), ErrnoName(err)) << s_;          \
-    EXPECT_EQ(e_.conflict, (conflict_id)) << s_;                         \
+#define EXPECT_KERNEL_ERROR(expr, err, conflict_id)              \
+  do {                                                           \
+    const absl::Status s_ = ::restree::testing::GetStatus(expr); \
+    ASSERT_FALSE(s_.ok()) << "expected " << ErrnoName(err);      \
+    const KernelError e_ = GetKernelError(s_);                   \
+    EXPECT_EQ(ErrnoName(e_.errno_value), ErrnoName(err)) << s_;  \
+    EXPECT_EQ(e_.conflict, (conflict_id)) << s_;                 \
   } while (0)
 
 // Runs `call` in a child process (a gtest death test) and expects it to
 // finish with no failed expectation. A crash inside (a RESTREE_CHECK abort,
 // a segfault) then fails only the test that ran it, and the tests after it
 // still run. The child's failure messages appear in the test log.
-#define EXPECT_IN_CHILD(call)                                        \
-  EXPECT_EXIT(                                                       \
-      {                                                              \
-        call;                                                        \
-        std::fflush(stdout);                                         \
-        std::exit(::testing::Test::HasFailure() ? 1 : 0);            \
-      },                                                             \
+#define EXPECT_IN_CHILD(call)                             \
+  EXPECT_EXIT(                                            \
+      {                                                   \
+        call;                                             \
+        std::fflush(stdout);                              \
+        std::exit(::testing::Test::HasFailure() ? 1 : 0); \
+      },                                                  \
       ::testing::ExitedWithCode(0), "")
 
 // Everything observable about a tree: ids in pre-order, every node's
@@ -130,15 +130,15 @@ Snapshot Take(const ResourceTree& t) {
   return s;
 }
 
-#define EXPECT_SAME_TREE(a, b)          \
-  do {                                  \
-    const Snapshot& a_ = (a);           \
-    const Snapshot& b_ = (b);           \
-    EXPECT_EQ(a_.ids, b_.ids);          \
-    EXPECT_EQ(a_.views, b_.views);      \
-    EXPECT_EQ(a_.proc, b_.proc);        \
-    EXPECT_EQ(a_.dump, b_.dump);        \
-    EXPECT_EQ(a_.size, b_.size);        \
+#define EXPECT_SAME_TREE(a, b)           \
+  do {                                   \
+    const Snapshot& a_ = (a);            \
+    const Snapshot& b_ = (b);            \
+    EXPECT_EQ(a_.ids, b_.ids);           \
+    EXPECT_EQ(a_.views, b_.views);       \
+    EXPECT_EQ(a_.proc, b_.proc);         \
+    EXPECT_EQ(a_.dump, b_.dump);         \
+    EXPECT_EQ(a_.size, b_.size);         \
     EXPECT_EQ(a_.problems, b_.problems); \
   } while (0)
 
@@ -158,17 +158,18 @@ struct RamMap {
 };
 
 void BuildRamMap(RamMap& m) {
-  m.low = Add(m.t, m.t.root(), {Range(0x100000, 0x7fffffff), "System RAM",
-                                kRam});
-  m.ram = Add(m.t, m.t.root(), {Range(0x100000000, 0x10ffffffff),
-                                "System RAM", kRam});
-  m.code = Add(m.t, m.ram, {Range(0x101000000, 0x101ffffff), "Kernel code",
-                            kRam});
+  m.low =
+      Add(m.t, m.t.root(), {Range(0x100000, 0x7fffffff), "System RAM", kRam});
+  m.ram = Add(m.t, m.t.root(),
+              {Range(0x100000000, 0x10ffffffff), "System RAM", kRam});
+  m.code =
+      Add(m.t, m.ram, {Range(0x101000000, 0x101ffffff), "Kernel code", kRam});
   // A firmware-reserved hole that straddles 0x1050000000.
-  m.reserved = Add(m.t, m.ram, {Range(0x104ff00000, 0x10500fffff), "Reserved",
-                                kBusyMem, iores_desc::kReserved});
-  m.data = Add(m.t, m.ram, {Range(0x1060000000, 0x1060ffffff), "Kernel data",
-                            kRam});
+  m.reserved = Add(m.t, m.ram,
+                   {Range(0x104ff00000, 0x10500fffff), "Reserved", kBusyMem,
+                    iores_desc::kReserved});
+  m.data =
+      Add(m.t, m.ram, {Range(0x1060000000, 0x1060ffffff), "Kernel data", kRam});
 }
 
 TEST(InsertOverRam, SplitsRamStraddlingTheWindowsLowerEdge) {
@@ -228,8 +229,8 @@ TEST(InsertOverRam, SplitsRamAtBothEdgesLowerPartKeepsTheId) {
       Add(t, t.root(), {Range(0x100000000, 0x10ffffffff), "System RAM", kRam});
   const ResourceId ram1 =
       Add(t, t.root(), {Range(0x1100000000, 0x11ffffffff), "System RAM", kRam});
-  const ResourceId data1 = Add(t, ram1, {Range(0x1180000000, 0x1180ffffff),
-                                         "Kernel data", kRam});
+  const ResourceId data1 =
+      Add(t, ram1, {Range(0x1180000000, 0x1180ffffff), "Kernel data", kRam});
   ASSERT_OK_AND_ASSIGN(ResourceId win, t.InsertOver(t.root(), kWindow));
   EXPECT_CONSISTENT(t);
   EXPECT_EQ(RenderProcIomem(t),
@@ -254,13 +255,13 @@ TEST(InsertOverRam, SplitsRamAtBothEdgesLowerPartKeepsTheId) {
 
 TEST(InsertOverRam, UnsplittableKernelCodeStraddlingTheEdgeFailsUnchanged) {
   RamMap m;
-  m.ram = Add(m.t, m.t.root(), {Range(0x100000000, 0x10ffffffff),
-                                "System RAM", kRam});
+  m.ram = Add(m.t, m.t.root(),
+              {Range(0x100000000, 0x10ffffffff), "System RAM", kRam});
   // Kernel code loaded across 0x1050000000 (not splittable by default).
-  m.code = Add(m.t, m.ram, {Range(0x104f000000, 0x1050ffffff), "Kernel code",
-                            kRam});
-  m.data = Add(m.t, m.ram, {Range(0x1060000000, 0x1060ffffff), "Kernel data",
-                            kRam});
+  m.code =
+      Add(m.t, m.ram, {Range(0x104f000000, 0x1050ffffff), "Kernel code", kRam});
+  m.data =
+      Add(m.t, m.ram, {Range(0x1060000000, 0x1060ffffff), "Kernel data", kRam});
   const Snapshot before = Take(m.t);
   const absl::StatusOr<ResourceId> r = m.t.InsertOver(m.t.root(), kWindow);
   EXPECT_KERNEL_ERROR(r, kerrno::kEBUSY, m.code);
@@ -290,12 +291,12 @@ TEST(InsertOverRam, FirstUnsplittableIsLowerEdgeTopDown) {
   ResourceTree t = ResourceTree::Iomem();
   const ResourceId ram0 =
       Add(t, t.root(), {Range(0x100000000, 0x10ffffffff), "System RAM", kRam});
-  const ResourceId code = Add(t, ram0, {Range(0x104f000000, 0x1050ffffff),
-                                        "Kernel code", kRam});
+  const ResourceId code =
+      Add(t, ram0, {Range(0x104f000000, 0x1050ffffff), "Kernel code", kRam});
   const ResourceId ram1 =
       Add(t, t.root(), {Range(0x1100000000, 0x11ffffffff), "System RAM", kRam});
-  const ResourceId crash = Add(t, ram1, {Range(0x1140000000, 0x115fffffff),
-                                         "Crash kernel", kRam});
+  const ResourceId crash =
+      Add(t, ram1, {Range(0x1140000000, 0x115fffffff), "Crash kernel", kRam});
   const Snapshot before = Take(t);
   // Nothing splittable: the top of the lower edge's chain is named.
   SplitPolicy none;
@@ -306,11 +307,11 @@ TEST(InsertOverRam, FirstUnsplittableIsLowerEdgeTopDown) {
   // Crash kernel.
   SplitPolicy ram_only;
   ram_only.splittable = {"System RAM"};
-  EXPECT_KERNEL_ERROR(t.InsertOver(t.root(), kWindow, ram_only),
-                      kerrno::kEBUSY, code);
+  EXPECT_KERNEL_ERROR(t.InsertOver(t.root(), kWindow, ram_only), kerrno::kEBUSY,
+                      code);
   ram_only.splittable = {"System RAM", "Kernel code"};
-  EXPECT_KERNEL_ERROR(t.InsertOver(t.root(), kWindow, ram_only),
-                      kerrno::kEBUSY, crash);
+  EXPECT_KERNEL_ERROR(t.InsertOver(t.root(), kWindow, ram_only), kerrno::kEBUSY,
+                      crash);
   EXPECT_SAME_TREE(Take(t), before);
   (void)ram1;
 }
@@ -318,9 +319,9 @@ TEST(InsertOverRam, FirstUnsplittableIsLowerEdgeTopDown) {
 TEST(InsertOverRam, WithNothingToSplitItIsInsert) {
   // Soft Reserved exactly at the window's range, RAM hot-added inside it.
   ResourceTree t = ResourceTree::Iomem();
-  const ResourceId sr = Add(t, t.root(), {Range(kWinFirst, kWinLast),
-                                          "Soft Reserved", kBusyMem,
-                                          iores_desc::kSoftReserved});
+  const ResourceId sr = Add(t, t.root(),
+                            {Range(kWinFirst, kWinLast), "Soft Reserved",
+                             kBusyMem, iores_desc::kSoftReserved});
   Add(t, t.root(), {Range(0x100000000, 0x104fffffff), "System RAM", kRam});
   ResourceTree copy = t;
   ASSERT_OK_AND_ASSIGN(ResourceId a, t.InsertOver(t.root(), kWindow));
@@ -353,20 +354,26 @@ struct PciMap {
 };
 
 void BuildPciMap(PciMap& m) {
-  m.bus00 = Add(m.t, m.t.root(), {Range(0x4000000000, 0x47ffffffff),
-                                  "PCI Bus 0000:00", iores::kMem});
-  m.bus02 = Add(m.t, m.bus00, {Range(0x4000000000, 0x40ffffffff),
-                               "PCI Bus 0000:02", iores::kMem});
-  m.bus01 = Add(m.t, m.bus00, {Range(0x4400000000, 0x47ffffffff),
-                               "PCI Bus 0000:01", iores::kMem});
-  m.dev0 = Add(m.t, m.bus01, {Range(0x4400000000, 0x45ffffffff),
-                              "0000:01:00.0", iores::kMem});
-  m.drv = Add(m.t, m.dev0, {Range(0x4400000000, 0x440000ffff), "cxl_pci",
-                            kBusyMem});
-  m.dev1 = Add(m.t, m.bus01, {Range(0x4600000000, 0x46ffffffff),
-                              "0000:01:00.1", iores::kMem});
-  m.bus80 = Add(m.t, m.t.root(), {Range(0x5000000000, 0x5fffffffff),
-                                  "PCI Bus 0000:80", iores::kMem});
+  m.bus00 =
+      Add(m.t, m.t.root(),
+          {Range(0x4000000000, 0x47ffffffff), "PCI Bus 0000:00", iores::kMem});
+  m.bus02 =
+      Add(m.t, m.bus00,
+          {Range(0x4000000000, 0x40ffffffff), "PCI Bus 0000:02", iores::kMem});
+  m.bus01 =
+      Add(m.t, m.bus00,
+          {Range(0x4400000000, 0x47ffffffff), "PCI Bus 0000:01", iores::kMem});
+  m.dev0 =
+      Add(m.t, m.bus01,
+          {Range(0x4400000000, 0x45ffffffff), "0000:01:00.0", iores::kMem});
+  m.drv = Add(m.t, m.dev0,
+              {Range(0x4400000000, 0x440000ffff), "cxl_pci", kBusyMem});
+  m.dev1 =
+      Add(m.t, m.bus01,
+          {Range(0x4600000000, 0x46ffffffff), "0000:01:00.1", iores::kMem});
+  m.bus80 =
+      Add(m.t, m.t.root(),
+          {Range(0x5000000000, 0x5fffffffff), "PCI Bus 0000:80", iores::kMem});
 }
 
 constexpr char kPciProc[] =
@@ -410,8 +417,8 @@ TEST(GrowWindow, AdoptsFollowingSiblingAndGrowsTwoAncestors) {
   // The bridge cannot shrink below its device.
   EXPECT_KERNEL_ERROR(m.t.Shrink(m.bus01, Range(0x4400000000, 0x45ffffffff)),
                       kerrno::kEBUSY, m.dev0);
-  EXPECT_KERNEL_ERROR(m.t.Shrink(m.t.root(), Range(0, 0xffff)),
-                      kerrno::kEINVAL, ResourceId());
+  EXPECT_KERNEL_ERROR(m.t.Shrink(m.t.root(), Range(0, 0xffff)), kerrno::kEINVAL,
+                      ResourceId());
   EXPECT_KERNEL_ERROR(m.t.Shrink(m.dev0, Range(0x4300000000, 0x46ffffffff)),
                       kerrno::kEINVAL, ResourceId());
   EXPECT_CONSISTENT(m.t);
@@ -459,10 +466,11 @@ TEST(GrowWindow, AncestorThatWouldHitItsOwnSiblingNamesThatSibling) {
 TEST(GrowWindow, TheRootNeverGrowsAndBadRangesAreEinval) {
   // A CPU with 39 physical address bits.
   ResourceTree t({Range(0, 0x7fffffffff), "PCI mem", iores::kMem});
-  const ResourceId bus = Add(t, t.root(), {Range(0x7000000000, 0x7fffffffff),
-                                           "PCI Bus 0000:c0", iores::kMem});
-  const ResourceId dev = Add(t, bus, {Range(0x7000000000, 0x70ffffffff),
-                                      "0000:c1:00.0", iores::kMem});
+  const ResourceId bus =
+      Add(t, t.root(),
+          {Range(0x7000000000, 0x7fffffffff), "PCI Bus 0000:c0", iores::kMem});
+  const ResourceId dev = Add(
+      t, bus, {Range(0x7000000000, 0x70ffffffff), "0000:c1:00.0", iores::kMem});
   const Snapshot before = Take(t);
   GrowPolicy up;
   up.grow_ancestors = true;
@@ -500,8 +508,8 @@ struct ChunkMap {
 };
 
 void BuildChunkMap(ChunkMap& m) {
-  m.ram = Add(m.t, m.t.root(), {Range(0x100000000, 0x104fffffff),
-                                "System RAM", kRam});
+  m.ram = Add(m.t, m.t.root(),
+              {Range(0x100000000, 0x104fffffff), "System RAM", kRam});
   m.win = Add(m.t, m.t.root(), kWindow);
 }
 
@@ -592,8 +600,8 @@ TEST(Chunks, ReserveClaimReturnRelease) {
   // chunks are released and the window shrinks to what is left.
   ASSERT_OK_AND_ASSIGN(
       ResourceId region1,
-      m.t.ClaimChunks(m.win, {Range(0x10d0000000, 0x10efffffff), "region1",
-                              iores::kMem}));
+      m.t.ClaimChunks(
+          m.win, {Range(0x10d0000000, 0x10efffffff), "region1", iores::kMem}));
   ASSERT_OK_AND_ASSIGN(
       ResourceId region2,
       m.t.ClaimChunks(m.win, {ChunkRange(0), "region2", iores::kMem}));
@@ -624,8 +632,8 @@ TEST(Chunks, ClaimErrorsNameTheChunkOrTheGapAndChangeNothing) {
   ASSERT_EQ(chunks.size(), 16u);
   ASSERT_OK_AND_ASSIGN(
       ResourceId region0,
-      m.t.ClaimChunks(m.win, {Range(0x1070000000, 0x109fffffff), "region0",
-                              iores::kMem}));
+      m.t.ClaimChunks(
+          m.win, {Range(0x1070000000, 0x109fffffff), "region0", iores::kMem}));
   const Snapshot before = Take(m.t);
   // Not on chunk edges: the chunk an edge cuts.
   EXPECT_KERNEL_ERROR(
@@ -671,8 +679,8 @@ TEST(Chunks, ReturnToChunksErrors) {
   ASSERT_OK_AND_ASSIGN(
       ResourceId region0,
       m.t.ClaimChunks(m.win, {ChunkRange(2), "region0", iores::kMem}));
-  const ResourceId dax = Add(m.t, region0, {ChunkRange(2), "dax0.0",
-                                            iores::kMem});
+  const ResourceId dax =
+      Add(m.t, region0, {ChunkRange(2), "dax0.0", iores::kMem});
   const Snapshot before = Take(m.t);
   EXPECT_KERNEL_ERROR(m.t.ReturnToChunks(region0), kerrno::kEBUSY, dax);
   EXPECT_KERNEL_ERROR(m.t.ReturnToChunks(m.t.FirstChild(m.win)),
@@ -680,8 +688,7 @@ TEST(Chunks, ReturnToChunksErrors) {
   EXPECT_KERNEL_ERROR(m.t.ReturnToChunks(m.t.root()), kerrno::kEINVAL,
                       ResourceId());
   // System RAM's parent (the root) has no chunk size; neither has region0.
-  EXPECT_KERNEL_ERROR(m.t.ReturnToChunks(m.ram), kerrno::kEINVAL,
-                      ResourceId());
+  EXPECT_KERNEL_ERROR(m.t.ReturnToChunks(m.ram), kerrno::kEINVAL, ResourceId());
   EXPECT_KERNEL_ERROR(m.t.ReturnToChunks(dax), kerrno::kEINVAL, ResourceId());
   EXPECT_SAME_TREE(Take(m.t), before);
 }
@@ -773,11 +780,11 @@ TEST(SoftReserved, WindowInsertedOverSoftReservedAndReparentBothWays) {
   // Firmware marks the CXL memory EFI_MEMORY_SP; the CXL driver then
   // inserts its window at the same range: the window ends up on top.
   ResourceTree t = ResourceTree::Iomem();
-  const ResourceId sr = Add(t, t.root(), {Range(kWinFirst, kWinLast),
-                                          "Soft Reserved", kBusyMem,
-                                          iores_desc::kSoftReserved});
-  const ResourceId region = Add(t, sr, {Range(0x1050000000, 0x108fffffff),
-                                        "region0", iores::kMem});
+  const ResourceId sr = Add(t, t.root(),
+                            {Range(kWinFirst, kWinLast), "Soft Reserved",
+                             kBusyMem, iores_desc::kSoftReserved});
+  const ResourceId region =
+      Add(t, sr, {Range(0x1050000000, 0x108fffffff), "region0", iores::kMem});
   ASSERT_OK_AND_ASSIGN(ResourceId win, t.Insert(t.root(), kWindow));
   EXPECT_CONSISTENT(t);
   const Snapshot window_on_top = Take(t);
@@ -814,8 +821,8 @@ TEST(SoftReserved, SoftReservedInsertedOverWindowThenSwapped) {
   const ResourceId win = Add(t, t.root(), kWindow);
   ASSERT_OK_AND_ASSIGN(
       ResourceId sr,
-      t.Insert(t.root(), {Range(kWinFirst, kWinLast), "Soft Reserved",
-                          kBusyMem, iores_desc::kSoftReserved}));
+      t.Insert(t.root(), {Range(kWinFirst, kWinLast), "Soft Reserved", kBusyMem,
+                          iores_desc::kSoftReserved}));
   EXPECT_EQ(RenderProcIomem(t),
             "1050000000-114fffffff : Soft Reserved\n"
             "  1050000000-114fffffff : CXL Window 0\n");
@@ -833,15 +840,15 @@ TEST(SoftReserved, ThreeEqualRangesReparentedToTheTop) {
   // gives A > C > B > kids; here with a region covering the whole window.
   ResourceTree t = ResourceTree::Iomem();
   const ResourceId win = Add(t, t.root(), kWindow);
-  const ResourceId sr = Add(t, win, {Range(kWinFirst, kWinLast),
-                                     "Soft Reserved", kBusyMem,
-                                     iores_desc::kSoftReserved});
-  const ResourceId region = Add(t, sr, {Range(kWinFirst, kWinLast),
-                                        "region0", iores::kMem});
-  const ResourceId dax0 = Add(t, region, {Range(0x1050000000, 0x10cfffffff),
-                                          "dax0.0", iores::kMem});
-  const ResourceId dax1 = Add(t, region, {Range(0x10d0000000, 0x114fffffff),
-                                          "dax0.1", iores::kMem});
+  const ResourceId sr = Add(t, win,
+                            {Range(kWinFirst, kWinLast), "Soft Reserved",
+                             kBusyMem, iores_desc::kSoftReserved});
+  const ResourceId region =
+      Add(t, sr, {Range(kWinFirst, kWinLast), "region0", iores::kMem});
+  const ResourceId dax0 = Add(
+      t, region, {Range(0x1050000000, 0x10cfffffff), "dax0.0", iores::kMem});
+  const ResourceId dax1 = Add(
+      t, region, {Range(0x10d0000000, 0x114fffffff), "dax0.1", iores::kMem});
   ASSERT_OK(t.Reparent(region, t.root()));
   EXPECT_CONSISTENT(t);
   EXPECT_EQ(RenderProcIomem(t),
@@ -865,14 +872,14 @@ TEST(SoftReserved, ThreeEqualRangesReparentedToTheTop) {
 
 TEST(SoftReserved, LargerNodeInBetweenIsEbusyAndOthersEinval) {
   ResourceTree t = ResourceTree::Iomem();
-  const ResourceId ram = Add(t, t.root(), {Range(0x100000000, 0x104fffffff),
-                                           "System RAM", kRam});
+  const ResourceId ram =
+      Add(t, t.root(), {Range(0x100000000, 0x104fffffff), "System RAM", kRam});
   const ResourceId win = Add(t, t.root(), kWindow);
-  const ResourceId region = Add(t, win, {Range(0x1050000000, 0x108fffffff),
-                                         "region0", iores::kMem});
-  const ResourceId sr = Add(t, region, {Range(0x1050000000, 0x108fffffff),
-                                        "Soft Reserved", kBusyMem,
-                                        iores_desc::kSoftReserved});
+  const ResourceId region =
+      Add(t, win, {Range(0x1050000000, 0x108fffffff), "region0", iores::kMem});
+  const ResourceId sr = Add(t, region,
+                            {Range(0x1050000000, 0x108fffffff), "Soft Reserved",
+                             kBusyMem, iores_desc::kSoftReserved});
   const Snapshot before = Take(t);
   // The 4 GiB window lies between Soft Reserved and the root.
   const absl::Status s = t.Reparent(sr, t.root());
@@ -880,8 +887,7 @@ TEST(SoftReserved, LargerNodeInBetweenIsEbusyAndOthersEinval) {
   EXPECT_EQ(GetKernelError(s).outcome, KernelOutcome::kConflict);
   // The new parent does not contain it.
   EXPECT_KERNEL_ERROR(t.Reparent(sr, ram), kerrno::kEINVAL, ram);
-  EXPECT_KERNEL_ERROR(t.Reparent(t.root(), win), kerrno::kEINVAL,
-                      ResourceId());
+  EXPECT_KERNEL_ERROR(t.Reparent(t.root(), win), kerrno::kEINVAL, ResourceId());
   EXPECT_SAME_TREE(Take(t), before);
   // Up to the window (only region0, of equal range, in between) is fine.
   ASSERT_OK(t.Reparent(sr, win));
@@ -904,9 +910,9 @@ TEST(SoftReserved, LargerNodeInBetweenIsEbusyAndOthersEinval) {
 TEST(SoftReserved, ReparentUnderItselfIsEinvalNotACrash) {
   ResourceTree t = ResourceTree::Iomem();
   const ResourceId win = Add(t, t.root(), kWindow);
-  const ResourceId sr = Add(t, win, {Range(kWinFirst, kWinLast),
-                                     "Soft Reserved", kBusyMem,
-                                     iores_desc::kSoftReserved});
+  const ResourceId sr = Add(t, win,
+                            {Range(kWinFirst, kWinLast), "Soft Reserved",
+                             kBusyMem, iores_desc::kSoftReserved});
   Add(t, sr, {Range(0x1050000000, 0x108fffffff), "region0", iores::kMem});
   const Snapshot before = Take(t);
   EXPECT_EXIT(
@@ -951,16 +957,14 @@ TEST(ChunkFence, KernelOperationsInsideTheWindowFailNamingAChunk) {
   const std::vector<FenceCase> cases = {
       {"Request under a chunk",
        [](ResourceTree& t, const std::vector<ResourceId>& c) {
-         return t.Request(c[0], {Range(0x1050000000, 0x1050ffffff), "dax0.0",
-                                 iores::kMem});
+         return t.Request(
+             c[0], {Range(0x1050000000, 0x1050ffffff), "dax0.0", iores::kMem});
        },
-       0, 0, Range(0x1050000000, 0x1050ffffff), iores::kMem,
-       iores_desc::kNone},
+       0, 0, Range(0x1050000000, 0x1050ffffff), iores::kMem, iores_desc::kNone},
       {"Insert adopting chunks 1-3",
        [](ResourceTree& t, const std::vector<ResourceId>& c) {
-         return t.Insert(t.ParentOf(c[0]),
-                         {Range(0x1060000000, 0x108fffffff), "region0",
-                          iores::kMem});
+         return t.Insert(t.ParentOf(c[0]), {Range(0x1060000000, 0x108fffffff),
+                                            "region0", iores::kMem});
        },
        1, -1, Range(0x1060000000, 0x108fffffff), iores::kMem,
        iores_desc::kNone},
@@ -969,12 +973,10 @@ TEST(ChunkFence, KernelOperationsInsideTheWindowFailNamingAChunk) {
          return t.Insert(t.root(), {Range(0x1051000000, 0x1051ffffff), "pmem",
                                     iores::kMem});
        },
-       0, 0, Range(0x1051000000, 0x1051ffffff), iores::kMem,
-       iores_desc::kNone},
+       0, 0, Range(0x1051000000, 0x1051ffffff), iores::kMem, iores_desc::kNone},
       {"RequestRegion from the root",
        [](ResourceTree& t, const std::vector<ResourceId>&) {
-         return t.RequestRegion(t.root(), 0x1070000000, 16 * kMiB, "dax1.0",
-                                0);
+         return t.RequestRegion(t.root(), 0x1070000000, 16 * kMiB, "dax1.0", 0);
        },
        2, 2, Range(0x1070000000, 0x1070ffffff), kBusyMem, iores_desc::kCxl},
       {"Allocate in a chunk",
@@ -982,14 +984,12 @@ TEST(ChunkFence, KernelOperationsInsideTheWindowFailNamingAChunk) {
          return t.Allocate(c[3], {Range(), "kmem", iores::kMem}, 16 * kMiB,
                            align16);
        },
-       3, 3, Range(0x1080000000, 0x1080ffffff), iores::kMem,
-       iores_desc::kNone},
+       3, 3, Range(0x1080000000, 0x1080ffffff), iores::kMem, iores_desc::kNone},
       {"AllocFreeMemRegion in a chunk",
        [](ResourceTree& t, const std::vector<ResourceId>& c) {
          return t.AllocFreeMemRegion(c[4], 16 * kMiB, 16 * kMiB, "region1");
        },
-       4, 4, Range(0x1090000000, 0x1090ffffff), iores::kMem,
-       iores_desc::kNone},
+       4, 4, Range(0x1090000000, 0x1090ffffff), iores::kMem, iores_desc::kNone},
       {"RequestFreeMemRegion in a chunk",
        [](ResourceTree& t, const std::vector<ResourceId>& c) {
          return t.RequestFreeMemRegion(c[5], 16 * kMiB, "dev_dax");
@@ -1048,8 +1048,8 @@ TEST(ChunkFence, FenceOffInsertAdoptsChunksAsTheKernelWould) {
   ASSERT_OK_AND_ASSIGN(ResourceId r,
                        h.t.ClaimChunks(h.win, {ChunkRange(7), "region0"}));
   ASSERT_OK(h.t.Release(r));
-  ASSERT_OK_AND_ASSIGN(ResourceId got, h.t.AllocFreeMemRegion(
-                                           h.win, kChunk, kChunk, "region1"));
+  ASSERT_OK_AND_ASSIGN(
+      ResourceId got, h.t.AllocFreeMemRegion(h.win, kChunk, kChunk, "region1"));
   EXPECT_EQ(h.t.RangeOf(got), ChunkRange(7));
   EXPECT_CONSISTENT(h.t);
 }
@@ -1088,14 +1088,14 @@ void RollbackOfClaimChunksRestoresTheFirstChunk() {
   // The same with kernel-compatible operations: a driver releases its
   // region and requests another one, and the caller rolls back.
   ResourceTree t = ResourceTree::Iomem();
-  const ResourceId dax = Add(t, t.root(), {Range(0x1050000000, 0x105fffffff),
-                                           "dax0.0", iores::kMem});
+  const ResourceId dax = Add(
+      t, t.root(), {Range(0x1050000000, 0x105fffffff), "dax0.0", iores::kMem});
   const Snapshot one = Take(t);
   {
     ResourceTree::Transaction tx(&t);
     ASSERT_OK(t.Release(dax));
-    ASSERT_OK(t.Request(t.root(), {Range(0x1060000000, 0x106fffffff),
-                                   "dax1.0", kBusyMem})
+    ASSERT_OK(t.Request(t.root(),
+                        {Range(0x1060000000, 0x106fffffff), "dax1.0", kBusyMem})
                   .status());
   }
   EXPECT_EQ(RenderProcIomem(t), "1050000000-105fffffff : dax0.0\n");
@@ -1114,10 +1114,9 @@ void RollbackRestoresTheTreeExactly() {
                               {Range(0x2050000000, 0x214fffffff),
                                "CXL Window 1", iores::kMem, iores_desc::kCxl});
   ASSERT_OK(m.t.ReserveChunks(win1, ChunkGeometry()).status());
-  ASSERT_OK_AND_ASSIGN(
-      ResourceId region9,
-      m.t.ClaimChunks(win1, {Range(0x2050000000, 0x206fffffff), "region9",
-                             iores::kMem}));
+  ASSERT_OK_AND_ASSIGN(ResourceId region9,
+                       m.t.ClaimChunks(win1, {Range(0x2050000000, 0x206fffffff),
+                                              "region9", iores::kMem}));
   const Snapshot before = Take(m.t);
   const ResourceView region9_view = m.t.View(region9);
   const ResourceTree copy = m.t;
@@ -1129,9 +1128,8 @@ void RollbackRestoresTheTreeExactly() {
     ASSERT_OK_AND_ASSIGN(size_t n, m.t.ReserveChunks(win0, ChunkGeometry()));
     EXPECT_EQ(n, 5u);  // slots 11-15; System RAM holds 0-10
     ASSERT_OK_AND_ASSIGN(
-        region0,
-        m.t.ClaimChunks(win0, {Range(0x1110000000, 0x112fffffff), "region0",
-                               iores::kMem}));
+        region0, m.t.ClaimChunks(win0, {Range(0x1110000000, 0x112fffffff),
+                                        "region0", iores::kMem}));
     ASSERT_OK(m.t.Grow(region0, Range(0x1110000000, 0x113fffffff)));
     ASSERT_OK(m.t.ReturnToChunks(region9).status());
     ASSERT_OK(m.t.Release(m.code));
@@ -1159,17 +1157,18 @@ void RollbackRestoresTheTreeExactly() {
   ASSERT_OK_AND_ASSIGN(ResourceId b, twin.InsertOver(twin.root(), kWindow));
   EXPECT_EQ(a, b);
   ASSERT_OK(m.t.ReturnToChunks(region9).status());
-  ASSERT_OK_AND_ASSIGN(a, m.t.Request(m.t.root(),
-                                      {Range(0x3000000000, 0x3fffffffff),
-                                       "late"}));
+  ASSERT_OK_AND_ASSIGN(
+      a, m.t.Request(m.t.root(), {Range(0x3000000000, 0x3fffffffff), "late"}));
   ASSERT_OK(twin.ReturnToChunks(region9).status());
-  ASSERT_OK_AND_ASSIGN(b, twin.Request(twin.root(),
-                                       {Range(0x3000000000, 0x3fffffffff),
-                                        "late"}));
+  ASSERT_OK_AND_ASSIGN(
+      b,
+      twin.Request(twin.root(), {Range(0x3000000000, 0x3fffffffff), "late"}));
   EXPECT_EQ(a, b);
   EXPECT_SAME_TREE(Take(m.t), Take(twin));
 }
-TEST(Transactions, RollbackRestoresTheTreeExactly) { EXPECT_IN_CHILD(RollbackRestoresTheTreeExactly()); }
+TEST(Transactions, RollbackRestoresTheTreeExactly) {
+  EXPECT_IN_CHILD(RollbackRestoresTheTreeExactly());
+}
 
 void NestedInnerRollbackKeepsOuterSteps() {
   ChunkMap m;
@@ -1200,7 +1199,9 @@ void NestedInnerRollbackKeepsOuterSteps() {
   EXPECT_CONSISTENT(m.t);
   (void)start;
 }
-TEST(Transactions, NestedInnerRollbackKeepsOuterSteps) { EXPECT_IN_CHILD(NestedInnerRollbackKeepsOuterSteps()); }
+TEST(Transactions, NestedInnerRollbackKeepsOuterSteps) {
+  EXPECT_IN_CHILD(NestedInnerRollbackKeepsOuterSteps());
+}
 
 void OuterRollbackUndoesCommittedInnerSteps() {
   ChunkMap m;
@@ -1223,7 +1224,9 @@ void OuterRollbackUndoesCommittedInnerSteps() {
   EXPECT_EQ(n, 16u);
   EXPECT_EQ(RenderProcIomem(m.t), kSixteenChunks);
 }
-TEST(Transactions, OuterRollbackUndoesCommittedInnerSteps) { EXPECT_IN_CHILD(OuterRollbackUndoesCommittedInnerSteps()); }
+TEST(Transactions, OuterRollbackUndoesCommittedInnerSteps) {
+  EXPECT_IN_CHILD(OuterRollbackUndoesCommittedInnerSteps());
+}
 
 // The same /proc/iomem map built by TreeBuilder (pre-order slots, verbatim
 // names, child index not built yet).
@@ -1312,25 +1315,27 @@ void NamesCreatedInARolledBackTransactionLeaveNoTrace() {
   EXPECT_EQ(ResourceTreeTestPeer::LiveNames(m.t), names - 1);
   EXPECT_CONSISTENT(m.t);
 }
-TEST(Transactions, NamesCreatedInARolledBackTransactionLeaveNoTrace) { EXPECT_IN_CHILD(NamesCreatedInARolledBackTransactionLeaveNoTrace()); }
+TEST(Transactions, NamesCreatedInARolledBackTransactionLeaveNoTrace) {
+  EXPECT_IN_CHILD(NamesCreatedInARolledBackTransactionLeaveNoTrace());
+}
 
 void StepsCountPrimitiveStepsIndependentOfTreeSize() {
   // The same claim of 3 chunks in a 16-chunk and in a 1024-chunk window.
   auto steps_for_claim = [](uint64_t window_chunks, uint64_t k) -> size_t {
     ResourceTree t = ResourceTree::Iomem();
-    const ResourceId w = Add(t, t.root(),
-                             {Range(kWinFirst, kWinFirst +
-                                                   window_chunks * kChunk - 1),
-                              "CXL Window 0", iores::kMem, iores_desc::kCxl});
+    const ResourceId w =
+        Add(t, t.root(),
+            {Range(kWinFirst, kWinFirst + window_chunks * kChunk - 1),
+             "CXL Window 0", iores::kMem, iores_desc::kCxl});
     EXPECT_TRUE(t.ReserveChunks(w, ChunkGeometry()).ok());
     const Snapshot before = Take(t);
     size_t steps = 0;
     {
       ResourceTree::Transaction tx(&t);
       // A failing claim records nothing.
-      EXPECT_FALSE(t.ClaimChunks(w, {Range(kWinFirst + 1, kWinFirst + kChunk),
-                                     "bad"})
-                       .ok());
+      EXPECT_FALSE(
+          t.ClaimChunks(w, {Range(kWinFirst + 1, kWinFirst + kChunk), "bad"})
+              .ok());
       EXPECT_EQ(tx.steps(), 0u);
       EXPECT_TRUE(t.ClaimChunks(w, {Range(kWinFirst + kChunk,
                                           kWinFirst + (k + 1) * kChunk - 1),
@@ -1350,7 +1355,9 @@ void StepsCountPrimitiveStepsIndependentOfTreeSize() {
   EXPECT_GT(s6, s3);
   EXPECT_EQ(s9 - s6, s6 - s3);
 }
-TEST(Transactions, StepsCountPrimitiveStepsIndependentOfTreeSize) { EXPECT_IN_CHILD(StepsCountPrimitiveStepsIndependentOfTreeSize()); }
+TEST(Transactions, StepsCountPrimitiveStepsIndependentOfTreeSize) {
+  EXPECT_IN_CHILD(StepsCountPrimitiveStepsIndependentOfTreeSize());
+}
 
 }  // namespace
 }  // namespace restree

@@ -43,7 +43,8 @@ constexpr char kHelp[] =
     "                    (schema restree.apply/1, docs/json.md)\n"
     "\n"
     "Exit status: 0 every event did what the script says, 1 an event failed\n"
-    "unexpectedly or an assert failed, 2 usage error or a script, base dump or\n"
+    "unexpectedly or an assert failed, 2 usage error or a script, base dump "
+    "or\n"
     "config error (FILE:LINE:COLUMN: message; nothing is applied).\n";
 
 std::string TraceDiff(const std::string& before, const std::string& after) {
@@ -120,8 +121,9 @@ int RunApply(cli::Context& ctx) {
   }
   std::string before = run->tree_before;
   for (const hotplug::EventResult& r : run->results) {
-    std::string line = absl::StrFormat("%s:%d: %s: %s", name, r.location.line,
-                                       r.event, hotplug::OutcomeName(r.outcome));
+    std::string line =
+        absl::StrFormat("%s:%d: %s: %s", name, r.location.line, r.event,
+                        hotplug::OutcomeName(r.outcome));
     if (r.errno_value != 0) {
       absl::StrAppend(&line, " (", hotplug::ErrnoNameOf(r.errno_value), ")");
     }

@@ -44,8 +44,8 @@ std::string Sample(const std::string& name) { return kSamples + name; }
 
 std::string WriteTemp(const std::string& name, const std::string& text) {
   const char* dir = std::getenv("TEST_TMPDIR");
-  const std::string path = std::string(dir != nullptr ? dir : "/tmp") + "/" +
-                           name;
+  const std::string path =
+      std::string(dir != nullptr ? dir : "/tmp") + "/" + name;
   std::ofstream(path, std::ios::binary) << text;
   return path;
 }
@@ -61,7 +61,8 @@ TEST(CmdApplyTest, PcDimmSequenceMatchesEveryLinux61Capture) {
       "memory remove 0x100000000 size=256M\n";
   CliRun r = Apply({WriteTemp("s1", add1), "--base", base});
   ASSERT_EQ(r.rc, 0) << r.err;
-  EXPECT_EQ(r.out, Read(Sample("qemu72-linux61-nocxl-iomem-after-hotplug.txt")));
+  EXPECT_EQ(r.out,
+            Read(Sample("qemu72-linux61-nocxl-iomem-after-hotplug.txt")));
   r = Apply({WriteTemp("s2", add1 + add2), "--base", base});
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_EQ(r.out,
@@ -90,9 +91,8 @@ TEST(CmdApplyTest, LegacyPmemToKmemMatchesTheLinux61Capture) {
 // --- Every committed scenario runs clean -------------------------------------
 
 TEST(CmdApplyTest, EveryScenarioScriptHoldsItsAsserts) {
-  for (const char* name :
-       {"cxl-chunked-window-612", "cxl-region-errors-61",
-        "soft-reserved-reparent", "pcdimm-errors"}) {
+  for (const char* name : {"cxl-chunked-window-612", "cxl-region-errors-61",
+                           "soft-reserved-reparent", "pcdimm-errors"}) {
     CliRun r = Apply({std::string("tests/scenarios/") + name + ".events"});
     EXPECT_EQ(r.rc, 0) << name << "\n" << r.err;
     EXPECT_THAT(r.err, ::testing::Not(HasSubstr("FAILED"))) << name;
@@ -107,7 +107,8 @@ TEST(CmdApplyTest, ChunkedWindowEndsShrunkToItsRegion) {
             "  1080000000-108fffffff : region1\n");
 }
 
-// --- Failures ------------------------------------------------------------------
+// --- Failures
+// ------------------------------------------------------------------
 
 TEST(CmdApplyTest, UnexpectedFailureStopsTheRunWithExit1) {
   CliRun r = Apply({WriteTemp("fail",
@@ -179,7 +180,8 @@ TEST(CmdApplyTest, UsageErrors) {
   EXPECT_THAT(r.err, HasSubstr("unknown kernel profile"));
 }
 
-// --- Output forms ----------------------------------------------------------------
+// --- Output forms
+// ----------------------------------------------------------------
 
 TEST(CmdApplyTest, TraceShowsEachEventsChange) {
   CliRun r = Apply({WriteTemp("trace",

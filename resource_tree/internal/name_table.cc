@@ -163,7 +163,8 @@ void NameTable::Remove(uint32_t id) {
     const uint64_t s = slots_[j];
     if (s == 0) break;
     const size_t home = static_cast<uint32_t>(s >> 32) & mask;
-    const bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+    const bool stays =
+        i <= j ? (i < home && home <= j) : (i < home || home <= j);
     if (stays) continue;
     slots_[i] = s;
     i = j;

@@ -88,9 +88,8 @@ class NameTable {
   // The number of references to an interned id (0 for id 0 and verbatim
   // ids, which are not counted).
   uint32_t RefCount(uint32_t id) const {
-    return id != 0 && (id & kVerbatimBit) == 0 && id < refs_.size()
-               ? refs_[id]
-               : 0;
+    return id != 0 && (id & kVerbatimBit) == 0 && id < refs_.size() ? refs_[id]
+                                                                    : 0;
   }
 
   // The id of verbatim entry k.

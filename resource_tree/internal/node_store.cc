@@ -8,8 +8,8 @@
 namespace restree {
 namespace internal {
 
-NodeStore::NodeStore(const Range& root, absl::string_view name,
-                     uint64_t flags, uint32_t desc) {
+NodeStore::NodeStore(const Range& root, absl::string_view name, uint64_t flags,
+                     uint32_t desc) {
   RESTREE_CHECK(root.valid(), "the root range must not be inverted");
   const uint32_t id = names_.Intern(name);
   names_.Ref(id);
@@ -235,7 +235,8 @@ void NodeStore::Rollback(size_t mark) {
         --live_count_;
         break;
       case UndoOp::kAllocAppend:
-        RESTREE_CHECK(u.i + 1 == nodes_.size(), "undo of an append out of order");
+        RESTREE_CHECK(u.i + 1 == nodes_.size(),
+                      "undo of an append out of order");
         names_.Unref(n.name);
         nodes_.pop_back();
         --live_count_;

@@ -111,8 +111,12 @@ class NodeStore {
   // Reading.
 
   const Node& node(uint32_t i) const { return nodes_[i]; }
-  Range range(uint32_t i) const { return Range(nodes_[i].first, nodes_[i].last); }
-  absl::string_view name(uint32_t i) const { return names_.Get(nodes_[i].name); }
+  Range range(uint32_t i) const {
+    return Range(nodes_[i].first, nodes_[i].last);
+  }
+  absl::string_view name(uint32_t i) const {
+    return names_.Get(nodes_[i].name);
+  }
   // Slots, live or free (ids index them).
   size_t slot_count() const { return nodes_.size(); }
   size_t live_count() const { return live_count_; }
@@ -127,7 +131,8 @@ class NodeStore {
 
   // The child index, built first if it is not yet (O(n log n) once).
   const ChildIndex& index() const {
-    if (ABSL_PREDICT_FALSE(!index_state_->built.load(std::memory_order_acquire))) {
+    if (ABSL_PREDICT_FALSE(
+            !index_state_->built.load(std::memory_order_acquire))) {
       BuildIndex();
     }
     return children_;
@@ -164,8 +169,8 @@ class NodeStore {
   // An entry dies with its node: a reused slot has another generation.
   uint64_t chunk_size(uint32_t i) const {
     auto it = chunk_sizes_.find(i);
-    return it != chunk_sizes_.end() && it->second.generation ==
-                                           nodes_[i].generation
+    return it != chunk_sizes_.end() &&
+                   it->second.generation == nodes_[i].generation
                ? it->second.size
                : 0;
   }
