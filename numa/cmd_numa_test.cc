@@ -76,6 +76,31 @@ TEST(CmdNumaTest, WithoutAttributesCpuLessNodesAreDram) {
   EXPECT_THAT(r.out, HasSubstr("[assumed-dram] node 2"));
 }
 
+TEST(CmdNumaTest, WhatIfDistancesAreTieredAsGivenWithAWarning) {
+  // Node 0's distance to itself is 16: Linux would refuse the table, restree
+  // tiers it as given and says what Linux would do.
+  const Result r = Numa({"--numactl", kData + "whatif_local16.numactl"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("  0    16 16 32 48\n"));
+  EXPECT_THAT(r.out, HasSubstr("[what-if-distances] what-if distance table, "
+                               "tiered as given: 0->0 = 16 (not 10)"));
+  EXPECT_THAT(r.out, HasSubstr("slit_valid() and is ignored whole"));
+  // Node 2 is nearer node 0 (32) than node 3 (48).
+  EXPECT_THAT(r.out, HasSubstr("node 0: 0 1 2 3\n"));
+
+  // --as-linux: the kernel's defaults, no what-if warning.
+  const Result l =
+      Numa({"--numactl", kData + "whatif_local16.numactl", "--as-linux"});
+  ASSERT_EQ(l.rc, 0) << l.err;
+  EXPECT_THAT(l.out, HasSubstr("  0    10 20 20 20\n"));
+  EXPECT_THAT(l.out, Not(HasSubstr("what-if-distances")));
+  // A table Linux accepts is not touched by --as-linux.
+  const Result v =
+      Numa({"--numactl", kData + "seed_b.numactl", "--as-linux"});
+  ASSERT_EQ(v.rc, 0) << v.err;
+  EXPECT_THAT(v.out, HasSubstr("  0    10 16 32 48\n"));
+}
+
 TEST(CmdNumaTest, KernelTierDifferencesAreReported) {
   // The same sysroot, but its kernel shows the CXL nodes in memory_tier22
   // (what dax/kmem's default gives when no performance data reached it).

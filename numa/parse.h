@@ -55,10 +55,12 @@ inline constexpr size_t kMaxTextInput = size_t{16} << 20;
 
 // Decodes a raw ACPI SLIT: the 36-byte table header ("SLIT", length,
 // checksum), the 64-bit locality count at byte 36 and the count x count
-// distance bytes from byte 44. Rejects what the kernel would not use (a bad
-// checksum, a table failing slit_valid(): 10 on the diagonal and more than
-// 10 elsewhere) and what it cannot map to nodes (more than kMaxNumNodes
-// localities: PXMs beyond MAX_PXM_DOMAINS = MAX_NUMNODES). The table has no
+// distance bytes from byte 44. Rejects a corrupt table (a bad checksum, a
+// length that does not match the count) and what cannot map to nodes (more
+// than kMaxNumNodes localities: PXMs beyond MAX_PXM_DOMAINS = MAX_NUMNODES).
+// A table failing the kernel's slit_valid() (10 on the diagonal, more than
+// 10 elsewhere) is accepted as a what-if: Linux would ignore it
+// (Topology::KernelDistanceDeviations(), and a tiering warning, say so). The table has no
 // node ids: proximity domain i becomes node i (what an SRAT listing the
 // domains in order gives), and every node has memory and no CPUs until
 // ApplyNodeAttributes() says otherwise.

@@ -135,7 +135,6 @@ TEST(ParseNumactlTest, ErrorsNameLineAndColumn) {
        "f:6:8: row has 1 distances, the header 2"},
       {header + "node 0\n  0: 300\n", "f:5:6: '300' is not a distance"},
       {header + "node 0\n  1: 10\n", "f:5:3: node 1 is not in the header"},
-      {header + "node 0\n  0: 11\n", "must be 10 (LOCAL_DISTANCE)"},
       {header + "node 1 0\n", "f:4:8: node ids must ascend"},
       {header + "node 0 1\n  0: 10 20\n", "f:4:1: no distance row for node 1"},
       {header, "distance header missing"},
@@ -165,6 +164,42 @@ TEST(DecodeSlitTest, SeedFormB) {
   EXPECT_EQ(t.Distance(0, 1), 16);
   EXPECT_EQ(t.Distance(2, 3), 64);
   EXPECT_EQ(t.Distance(3, 0), 48);
+}
+
+TEST(DecodeSlitTest, TablesLinuxIgnoresAreKeptAsWhatIf) {
+  // slit_valid() fails on a self distance other than 10 and on a remote
+  // distance of 10 or less; such a table is a what-if, kept as given, with
+  // its deviations listed.
+  std::vector<uint8_t> m = Matrix(2, 10, 20);
+  m[0] = 16;  // [0][0]
+  m[2] = 10;  // [1][0]
+  ASSERT_OK_AND_ASSIGN(Topology t, DecodeSlit(MakeSlit(2, m), "s"));
+  EXPECT_THAT(t.CheckInvariants(), IsEmpty());
+  EXPECT_EQ(t.Distance(0, 0), 16);
+  EXPECT_EQ(t.Distance(1, 0), 10);
+  const std::vector<Topology::DistanceDeviation> dev =
+      t.KernelDistanceDeviations();
+  ASSERT_EQ(dev.size(), 2u);
+  EXPECT_EQ(dev[0].from, 0);
+  EXPECT_EQ(dev[0].to, 0);
+  EXPECT_EQ(dev[0].distance, 16);
+  EXPECT_EQ(dev[1].from, 1);
+  EXPECT_EQ(dev[1].to, 0);
+  EXPECT_EQ(dev[1].distance, 10);
+  // What Linux uses instead: every default.
+  t.UseKernelDefaultDistancesIfRejected();
+  EXPECT_EQ(t.Distance(0, 0), 10);
+  EXPECT_EQ(t.Distance(1, 0), 20);
+  EXPECT_EQ(t.Distance(0, 1), 20);
+  EXPECT_THAT(t.KernelDistanceDeviations(), IsEmpty());
+}
+
+TEST(DecodeSlitTest, ValidTablesAreLeftAlone) {
+  std::vector<uint8_t> m = Matrix(2, 10, 11);
+  ASSERT_OK_AND_ASSIGN(Topology t, DecodeSlit(MakeSlit(2, m), "s"));
+  EXPECT_THAT(t.KernelDistanceDeviations(), IsEmpty());
+  t.UseKernelDefaultDistancesIfRejected();
+  EXPECT_EQ(t.Distance(0, 1), 11);
 }
 
 TEST(DecodeSlitTest, MoreThan255LocalitiesAreNodes) {
@@ -218,13 +253,6 @@ TEST(DecodeSlitTest, ErrorsNameTheByteOffset) {
   cases.push_back({MakeSlit(3, Matrix(2, 10, 20)),
                    "s: byte 48: 3 localities need 53 bytes but the table has 48",
                    absl::StatusCode::kOutOfRange});
-  cases.push_back({MakeSlit(2, Matrix(2, 10, 10)),
-                   "s: byte 45: entry [0][1] = 10 fails the kernel's "
-                   "slit_valid()",
-                   absl::StatusCode::kInvalidArgument});
-  cases.push_back({MakeSlit(2, Matrix(2, 11, 20)),
-                   "s: byte 44: entry [0][0] = 11",
-                   absl::StatusCode::kInvalidArgument});
   cases.push_back({std::vector<uint8_t>(36, 0), "signature",
                    absl::StatusCode::kInvalidArgument});
   for (const Case& c : cases) {

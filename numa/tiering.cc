@@ -318,6 +318,31 @@ void Warn(const Topology& t, Tiering& r) {
                               "it (gigantic pages are never movable)"));
     }
   }
+  const std::vector<Topology::DistanceDeviation> deviations =
+      t.KernelDistanceDeviations();
+  if (!deviations.empty()) {
+    std::vector<std::string> entries;
+    for (const Topology::DistanceDeviation& d : deviations) {
+      if (entries.size() == 4) {
+        entries.push_back(absl::StrCat("and ", deviations.size() - 4,
+                                       " more"));
+        break;
+      }
+      entries.push_back(
+          absl::StrCat(d.from, "->", d.to, " = ", d.distance,
+                       d.from == d.to ? " (not 10)" : " (not above 10)"));
+    }
+    AddWarning(
+        r, TieringWarning::Kind::kWhatIfDistances, deviations[0].from,
+        absl::StrCat(
+            "what-if distance table, tiered as given: ",
+            absl::StrJoin(entries, ", "),
+            ". Linux would not use it: an ACPI SLIT like this fails "
+            "slit_valid() and is ignored whole (\"SLIT table looks "
+            "invalid. Not used.\"), leaving 10 to itself and 20 to every "
+            "other node; numa_set_distance() refuses a self distance other "
+            "than 10 on its own. --as-linux tiers what Linux would"));
+  }
   bool any_kmem = false;
   for (const NumaNode& n : t.nodes()) {
     any_kmem = any_kmem || (n.has_memory && n.source == MemorySource::kDaxKmem);
@@ -431,6 +456,8 @@ absl::string_view WarningKindName(TieringWarning::Kind k) {
       return "assumed-dram";
     case TieringWarning::Kind::kAutoOnlineKernel:
       return "auto-online-kernel";
+    case TieringWarning::Kind::kWhatIfDistances:
+      return "what-if-distances";
   }
   return "?";
 }

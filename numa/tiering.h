@@ -141,6 +141,7 @@ struct TieringWarning {
     kAssumedDram,           // CPU-less memory of unknown kind tiered as DRAM
     kAutoOnlineKernel,      // new hot-plugged blocks will be onlined into a
                             // kernel zone (auto_online_blocks)
+    kWhatIfDistances,       // a distance table Linux would not use as given
   };
   Kind kind;
   int node = kNoNode;  // kNoNode when not about one node

@@ -115,14 +115,35 @@ absl::Status Topology::SetDistance(int from, int to, int distance) {
         absl::StrCat("distance ", from, " -> ", to, " is ", distance,
                      "; must be 1..255"));
   }
-  if (from == to && distance != kLocalDistance) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("distance of node ", from, " to itself is ", distance,
-                     "; must be ", kLocalDistance, " (LOCAL_DISTANCE)"));
-  }
   distance_[static_cast<size_t>(Index(from)) * nodes_.size() +
             static_cast<size_t>(Index(to))] = static_cast<uint8_t>(distance);
   return absl::OkStatus();
+}
+
+std::vector<Topology::DistanceDeviation> Topology::KernelDistanceDeviations()
+    const {
+  std::vector<DistanceDeviation> out;
+  const size_t n = nodes_.size();
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j = 0; j < n; ++j) {
+      const int d = distance_[i * n + j];
+      if (i == j ? d != kLocalDistance : d <= kLocalDistance) {
+        out.push_back({nodes_[i].id, nodes_[j].id, d});
+      }
+    }
+  }
+  return out;
+}
+
+void Topology::UseKernelDefaultDistancesIfRejected() {
+  if (KernelDistanceDeviations().empty()) return;
+  const size_t n = nodes_.size();
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j = 0; j < n; ++j) {
+      distance_[i * n + j] =
+          static_cast<uint8_t>(i == j ? kLocalDistance : kRemoteDistance);
+    }
+  }
 }
 
 absl::Status Topology::AddRange(int id, MemoryRange range) {
@@ -212,10 +233,7 @@ std::vector<std::string> Topology::CheckInvariants() const {
     for (size_t i = 0; i < n; ++i) {
       for (size_t j = 0; j < n; ++j) {
         const int d = distance_[i * n + j];
-        if (i == j && d != kLocalDistance) {
-          out.push_back(absl::StrCat("distance of node ", nodes_[i].id,
-                                     " to itself is ", d));
-        } else if (d == 0) {
+        if (d == 0) {
           out.push_back(absl::StrCat("distance ", nodes_[i].id, " -> ",
                                      nodes_[j].id, " is 0"));
         }

@@ -136,9 +136,28 @@ class Topology {
   // node_distance(from, to). Precondition: both nodes exist. O(1).
   int Distance(int from, int to) const;
   // Sets one entry. kNotFound for an unknown node; kInvalidArgument for a
-  // distance outside [1, 255] (the kernel stores u8 and 0 means "none") or a
-  // self distance other than 10 (numa_set_distance() refuses both).
+  // distance outside [1, 255] (the kernel stores u8 and 0 means "none").
+  // Entries Linux would refuse (a self distance other than 10, a remote one
+  // of 10 or less) are kept, so that a what-if table can be tiered as given;
+  // KernelDistanceDeviations() lists them.
   [[nodiscard]] absl::Status SetDistance(int from, int to, int distance);
+
+  // The entries of the distance table that Linux would not use as given:
+  // a self distance other than LOCAL_DISTANCE (numa_set_distance() ignores
+  // the entry) and a remote distance of LOCAL_DISTANCE or less (an ACPI
+  // SLIT with either fails slit_valid() and is ignored whole). Row-major
+  // order. O(n^2).
+  struct DistanceDeviation {
+    int from = kNoNode;
+    int to = kNoNode;
+    int distance = 0;
+  };
+  std::vector<DistanceDeviation> KernelDistanceDeviations() const;
+
+  // What Linux does with a table that has deviations: every entry back to
+  // its default (10 to itself, 20 elsewhere), as when the SLIT is ignored.
+  // A table without deviations is left as it is. O(n^2).
+  void UseKernelDefaultDistancesIfRejected();
 
   // Adds a memory range to `node` (marking it N_MEMORY), keeping ranges
   // sorted. kNotFound for an unknown node, kInvalidArgument for an inverted
@@ -162,7 +181,7 @@ class Topology {
 
   // Every broken invariant, one message each (empty means consistent):
   // ascending unique ids in range, the id table, a full n x n matrix with 10
-  // on the diagonal and 1..255 elsewhere, ascending unique CPU ids owned by
+  // of 1..255 entries, ascending unique CPU ids owned by
   // one node only, has_memory set where memory or ranges exist, valid
   // disjoint sorted ranges (also across nodes), access classes 0/1, sockets
   // >= 0, initiators naming existing nodes. O(n^2 + r log r).

@@ -24,7 +24,7 @@ namespace {
 
 constexpr char kHelp[] =
     "usage: restree numa (--sysroot DIR | --numactl FILE | --slit FILE)\n"
-    "                    [--perf FILE] [--json | --dot]\n"
+    "                    [--perf FILE] [--as-linux] [--json | --dot]\n"
     "\n"
     "Shows how Linux tiers a machine's NUMA nodes (mm/memory-tiers.c): each\n"
     "memory node's abstract distance and memory_tierN, the demotion targets\n"
@@ -45,6 +45,11 @@ constexpr char kHelp[] =
     "  --perf FILE     node attributes: CPUs, memory, socket, source=kmem,\n"
     "                  read/write latency and bandwidth (HMAT/CDAT), zoned\n"
     "                  ranges, demotion_enabled (see docs/tiering.md)\n"
+    "  --as-linux      a distance table Linux would not use (a self distance\n"
+    "                  other than 10, a remote one of 10 or less) is replaced\n"
+    "                  by the kernel's defaults (10 / 20), as Linux does when\n"
+    "                  it ignores the SLIT; without it such a table is tiered\n"
+    "                  as given (a what-if) with a what-if-distances warning\n"
     "  --json          machine-readable output (schema in docs/tiering.md)\n"
     "  --dot           a Graphviz digraph of tiers and paths\n"
     "\n"
@@ -58,7 +63,7 @@ int NumaFail(cli::Context& ctx, const absl::Status& s) {
 int RunNuma(cli::Context& ctx) {
   cli::OptionParser opts("numa");
   opts.Value("sysroot").Value("numactl").Value("slit").Value("perf");
-  opts.Flag("json").Flag("dot");
+  opts.Flag("json").Flag("dot").Flag("as-linux");
   if (absl::Status s = opts.Parse(ctx.args); !s.ok()) {
     *ctx.err << s.message() << "\n";
     return cli::kExitError;
@@ -114,6 +119,7 @@ int RunNuma(cli::Context& ctx) {
     }
   }
 
+  if (opts.Has("as-linux")) topology->UseKernelDefaultDistancesIfRejected();
   absl::StatusOr<numa::Tiering> tiering = numa::ComputeTiering(*topology);
   if (!tiering.ok()) return NumaFail(ctx, tiering.status());
   const std::vector<std::string> notes =
