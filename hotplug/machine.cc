@@ -92,15 +92,47 @@ Machine::Machine(const MachineOptions& options)
 Machine::Machine(const MachineOptions& options, ResourceTree tree)
     : options_(options), tree_(std::move(tree)) {}
 
+Machine::State::Mark Machine::State::Marks() const {
+  return Mark{memregion_ids.Mark(), windows.Mark(), regions.Mark(),
+              namespaces.Mark(),    daxes.Mark(),   blocks.Mark()};
+}
+
+void Machine::State::RollbackTo(const Mark& m) {
+  memregion_ids.RollbackTo(m.memregion_ids);
+  windows.RollbackTo(m.windows);
+  regions.RollbackTo(m.regions);
+  namespaces.RollbackTo(m.namespaces);
+  daxes.RollbackTo(m.daxes);
+  blocks.RollbackTo(m.blocks);
+}
+
+void Machine::State::ClearJournals() {
+  memregion_ids.ClearJournal();
+  windows.ClearJournal();
+  regions.ClearJournal();
+  namespaces.ClearJournal();
+  daxes.ClearJournal();
+  blocks.ClearJournal();
+}
+
 template <typename Fn>
 absl::Status Machine::Atomically(Fn fn) {
-  State next = s_;
+  const State::Mark mark = s_.Marks();
   ResourceTree::Transaction tx(&tree_);
-  absl::Status st = fn(next);
-  if (!st.ok()) return st;  // `tx` rolls the tree back
-  tx.Commit();
-  s_ = std::move(next);
-  return absl::OkStatus();
+  std::array<std::optional<ResourceTree::Transaction>, State::kTrees> ptx;
+  const std::array<ResourceTree*, State::kTrees> trees = s_.Trees();
+  for (size_t i = 0; i < trees.size(); ++i) ptx[i].emplace(trees[i]);
+  ++s_.depth;
+  absl::Status st = fn(s_);
+  --s_.depth;
+  if (st.ok()) {
+    for (auto& t : ptx) t->Commit();
+    tx.Commit();
+  } else {
+    s_.RollbackTo(mark);  // the transactions roll the trees back
+  }
+  if (s_.depth == 0) s_.ClearJournals();
+  return st;
 }
 
 // ---------------------------------------------------------------------------
@@ -289,10 +321,11 @@ absl::Status Machine::Adopt() {
       b.online = true;
       b.zone = Zone::kNormal;
       b.owner = kmem ? BlockOwner::kStranded : BlockOwner::kBoot;
-      s.blocks.emplace(blk, b);
+      if (s.blocks.count(blk) == 0) s.blocks[blk] = b;
       if (blk == r.last() / bs) break;
     }
   });
+  s.ClearJournals();  // the adopted state is the starting point
   return absl::OkStatus();
 }
 
@@ -587,8 +620,7 @@ absl::Status Machine::RemoveKmem(State& s, const Dax& d, bool* stranded) {
   if (online) {
     // remove_memory() fails with EBUSY; kmem keeps both nodes for good.
     for (uint64_t b = kr.first() / bs; b <= kr.last() / bs; ++b) {
-      auto bit = s.blocks.find(b);
-      if (bit != s.blocks.end()) bit->second.owner = BlockOwner::kStranded;
+      if (s.blocks.count(b) != 0) s.blocks[b].owner = BlockOwner::kStranded;
     }
     *stranded = true;
     return absl::OkStatus();
@@ -835,11 +867,11 @@ absl::Status Machine::KmemOffline(absl::string_view dax, bool offline_blocks) {
   const Dax d = it->second;
   const uint64_t bs = options_.block_size;
   const Range kr = d.kmem_range;
-  const State saved = s_;
-  if (offline_blocks) {
-    RESTREE_RETURN_IF_ERROR(MemoryOffline(kr.first(), SizeOf(kr)));
-  }
-  absl::Status st = Atomically([&](State& s) -> absl::Status {
+  // One atomic step, the offlining included (a nested Atomically).
+  return Atomically([&](State& s) -> absl::Status {
+    if (offline_blocks) {
+      RESTREE_RETURN_IF_ERROR(MemoryOffline(kr.first(), SizeOf(kr)));
+    }
     for (uint64_t b = kr.first() / bs; b <= kr.last() / bs; ++b) {
       if (s.blocks.at(b).online) {
         return Err(kerrno::kEBUSY,
@@ -858,8 +890,6 @@ absl::Status Machine::KmemOffline(absl::string_view dax, bool offline_blocks) {
     s.daxes[nd.name] = nd;
     return absl::OkStatus();
   });
-  if (!st.ok()) s_ = saved;  // undo the offlining as well
-  return st;
 }
 
 // ---------------------------------------------------------------------------

@@ -29,6 +29,8 @@
 #ifndef RESTREE_HOTPLUG_MACHINE_H_
 #define RESTREE_HOTPLUG_MACHINE_H_
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -40,6 +42,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "hotplug/internal/journal.h"
 #include "resource_tree/kernel_profile.h"
 #include "resource_tree/range.h"
 #include "resource_tree/resource_id.h"
@@ -331,36 +334,61 @@ class Machine {
   const ResourceTree& tree() const { return tree_; }
   const KernelProfile& profile() const { return options_.profile; }
   uint64_t block_size() const { return options_.block_size; }
-  const std::map<uint32_t, Window>& windows() const { return s_.windows; }
-  const std::map<uint32_t, Region>& regions() const { return s_.regions; }
-  const std::map<std::string, Namespace>& namespaces() const {
-    return s_.namespaces;
+  const std::map<uint32_t, Window>& windows() const {
+    return s_.windows.map();
   }
-  const std::map<std::string, Dax>& daxes() const { return s_.daxes; }
+  const std::map<uint32_t, Region>& regions() const {
+    return s_.regions.map();
+  }
+  const std::map<std::string, Namespace>& namespaces() const {
+    return s_.namespaces.map();
+  }
+  const std::map<std::string, Dax>& daxes() const { return s_.daxes.map(); }
   // Present memory blocks by block number (address / block_size).
-  const std::map<uint64_t, Block>& blocks() const { return s_.blocks; }
-  const std::set<uint32_t>& memregion_ids() const { return s_.memregion_ids; }
+  const std::map<uint64_t, Block>& blocks() const { return s_.blocks.map(); }
+  const std::set<uint32_t>& memregion_ids() const {
+    return s_.memregion_ids.set();
+  }
 
   static std::string RegionName(uint32_t k);
 
  private:
-  // All driver state; replaced as a whole when a method commits.
+  // All driver state. Every field is journaled so that a failing method
+  // can be undone in O(k) for the k things it wrote (Atomically): the
+  // containers are Journaled{Map,Set} (no write escapes their journal),
+  // and each ResourceTree is listed in Trees() so that Atomically opens a
+  // Transaction on it. A new field must be one of these two kinds.
   struct State {
-    std::set<uint32_t> memregion_ids;  // the global memregion IDA
-    std::map<uint32_t, Window> windows;
-    std::map<uint32_t, Region> regions;
-    std::map<std::string, Namespace> namespaces;
-    std::map<std::string, Dax> daxes;
-    std::map<uint64_t, Block> blocks;
+    internal::JournaledSet<uint32_t> memregion_ids;  // the memregion IDA
+    internal::JournaledMap<uint32_t, Window> windows;
+    internal::JournaledMap<uint32_t, Region> regions;
+    internal::JournaledMap<std::string, Namespace> namespaces;
+    internal::JournaledMap<std::string, Dax> daxes;
+    internal::JournaledMap<uint64_t, Block> blocks;
     // cxl_acpi's private "CXL mem" tree (never in iomem).
     ResourceTree cxl_private =
         ResourceTree(ResourceSpec{Range::Full(), "CXL mem", 0x200, 0});
+
+    static constexpr size_t kTrees = 1;
+    std::array<ResourceTree*, kTrees> Trees() { return {&cxl_private}; }
+
+    // Journal positions of the containers (a savepoint).
+    struct Mark {
+      size_t memregion_ids, windows, regions, namespaces, daxes, blocks;
+    };
+    Mark Marks() const;
+    void RollbackTo(const Mark& m);
+    void ClearJournals();
+    int depth = 0;  // Atomically() calls open on this state
   };
 
   Machine(const MachineOptions& options, ResourceTree tree);
 
-  // Runs `fn` on a copy of the state inside a tree Transaction; commits
-  // both only if it succeeds.
+  // Runs `fn(s_)` as one atomic step: Transactions on the iomem tree and on
+  // every tree of State, and a savepoint in State's journals. If `fn` fails
+  // all of it is rolled back (O(k) for the k writes `fn` made, never a copy
+  // of the state), else kept. Nests: an inner failure undoes the inner
+  // steps only; the journals are cleared when the outermost call ends.
   template <typename Fn>
   absl::Status Atomically(Fn fn);
 

@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -730,6 +731,183 @@ TEST(Errors, KmemBeyondPhysmemEnd) {
   ASSERT_STEP(m, m.AddWindow(1, uint64_t{1} << 47, kGiB));
   EXPECT_FAILS_CLEANLY(m, m.CreateRegion(1, 256 * kMiB, Mode::kPmem),
                        kerrno::kERANGE);
+}
+
+// ---------------------------------------------------------------------------
+// Atomicity: a failing event leaves everything as it was, including when it
+// fails after some of its steps succeeded (the journal and the tree
+// transactions undo them).
+
+// Everything(), plus every node's id with its generation and every field of
+// the driver state.
+std::string Deep(const Machine& m) {
+  std::string out = Everything(m);
+  for (ResourceId id : m.tree().PreorderIds()) {
+    absl::StrAppend(&out, id.value(), " ");
+  }
+  for (const auto& [n, w] : m.windows()) {
+    absl::StrAppend(&out, "\nW", n, " ", w.cfmws.ToString(), " ", w.ways, " ",
+                    w.granularity, " ", w.node, " ", w.published, " ",
+                    w.res.value(), " [", absl::StrJoin(w.regions, ","), "]");
+  }
+  for (const auto& [k, r] : m.regions()) {
+    absl::StrAppend(&out, "\nR", k, " ", r.cxl, " ", r.window, " ",
+                    static_cast<int>(r.mode), " ", r.range.ToString(), " ",
+                    r.ways, " ", r.granularity, " ", r.node, " ", r.res.value(),
+                    " ", r.pmem_res.value());
+  }
+  for (const auto& [name, ns] : m.namespaces()) {
+    absl::StrAppend(&out, "\nN", name, " ", ns.region, " ",
+                    ns.range.ToString(), " ", ns.align, " ", ns.busy.ToString(),
+                    " ", ns.dax.value_or("-"));
+  }
+  for (const auto& [name, d] : m.daxes()) {
+    absl::StrAppend(&out, "\nD", name, " ", d.region, " ", d.range.ToString(),
+                    " ", d.node, " ", static_cast<int>(d.zone), " ",
+                    d.kmem_range.ToString(), " ", d.kmem_res.value());
+  }
+  for (const auto& [b, blk] : m.blocks()) {
+    absl::StrAppend(&out, "\nB", b, " ", blk.node, " ",
+                    static_cast<int>(blk.zone));
+  }
+  return out;
+}
+
+// `expr` fails with `err` and leaves Deep() unchanged.
+#define EXPECT_ROLLS_BACK(m, expr, err)                   \
+  do {                                                    \
+    const std::string before_ = Deep(m);                  \
+    const absl::Status st_ = GetStatus(expr);             \
+    EXPECT_FALSE(st_.ok()) << #expr;                      \
+    EXPECT_EQ(Errno(st_), (err)) << #expr << ": " << st_; \
+    EXPECT_EQ(Deep(m), before_) << #expr;                 \
+    EXPECT_CONSISTENT(m);                                 \
+  } while (0)
+
+TEST(Atomicity, FailedWindowAddLeavesThePrivateCxlTree) {
+  Machine m = Load(Cxl1WithoutWindow());
+  ASSERT_STEP(m, m.AddWindow(0, 0x390000000, 4 * kGiB));
+  // Inserted into "CXL mem" over window 0, then refused: EBUSY.
+  EXPECT_ROLLS_BACK(m, m.AddWindow(1, 0x380000000, 8 * kGiB), kerrno::kEBUSY);
+  // Had the refused range stayed in the private tree, this one would
+  // partly overlap it (EBUSY).
+  ASSERT_STEP(m, m.AddWindow(3, 0x540000000, 2 * kGiB));
+  EXPECT_TRUE(m.windows().at(3).published);
+}
+
+TEST(Atomicity, FailedMemoryAddForgetsTheBlocksItAdded) {
+  Machine m;
+  const uint64_t base = 0x100000000;
+  ASSERT_STEP(m, m.MemoryAdd(base, 256 * kMiB));
+  ASSERT_STEP(m, m.MemoryOffline(base, 256 * kMiB));
+  // The node goes behind the driver's back; its blocks stay present.
+  ASSERT_THAT(m.RawIomem([&](ResourceTree& t) {
+    return t.Remove(*m.Find("System RAM"));
+  }),
+              IsOk());
+  // The request succeeds and block 31 is added before block 32 is found
+  // present: EEXIST, and block 31 goes again.
+  EXPECT_ROLLS_BACK(m, m.MemoryAdd(base - 128 * kMiB, 256 * kMiB),
+                    kerrno::kEEXIST);
+  EXPECT_EQ(m.blocks().count((base - 128 * kMiB) / (128 * kMiB)), 0u);
+  EXPECT_EQ(m.FindAll("System RAM").size(), 0u);
+}
+
+TEST(Atomicity, FailedKmemOfflineOnlinesItsBlocksAgain) {
+  Machine m = Load(LegacyPmemBase());
+  ASSERT_STEP(m, m.CreateNamespace(0, NsMode::kDevdax).status());
+  ASSERT_STEP(m, m.KmemOnline("dax0.0"));
+  const Range kr = m.daxes().at("dax0.0").kmem_range;
+  const Range dr = m.daxes().at("dax0.0").range;
+  // The dax range's head below the first memory block is not kmem's; a
+  // busy node there makes device_dax's rebind fail after the blocks were
+  // offlined (a nested atomic step) and kmem was removed.
+  ASSERT_LT(dr.first(), kr.first());
+  ASSERT_THAT(m.RawIomem([&](ResourceTree& t) {
+    return t.RequestRegion(t.root(), dr.first(), kr.first() - dr.first(),
+                           "pinned", 0)
+        .status();
+  }),
+              IsOk());
+  const std::string before = Deep(m);
+  const absl::Status st = m.KmemOffline("dax0.0");
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(Deep(m), before);
+  for (uint64_t b = kr.first() / (128 * kMiB); b <= kr.last() / (128 * kMiB);
+       ++b) {
+    EXPECT_TRUE(m.blocks().at(b).online) << b;
+  }
+  EXPECT_EQ(m.daxes().at("dax0.0").driver, Machine::DaxDriver::kKmem);
+}
+
+TEST(Atomicity, FailedTeardownRestoresTheDaxDevice) {
+  Machine m;
+  ASSERT_STEP(m, m.AddWindow(0, 0x1000000000, 4 * kGiB));
+  ASSERT_STEP(m, m.CreateRegion(0, kGiB, Mode::kPmem).status());
+  ASSERT_STEP(m, m.CreateNamespace(0, NsMode::kDevdax).status());
+  const Range busy = m.namespaces().at("namespace0.0").busy;
+  // The namespace's busy node goes behind the driver's back, so tearing
+  // the namespace down fails after its dax device was unbound and deleted.
+  ASSERT_THAT(m.RawIomem([&](ResourceTree& t) {
+    return t.ReleaseRegion(t.root(), busy.first(), busy.last() - busy.first() + 1);
+  }),
+              IsOk());
+  EXPECT_ROLLS_BACK(m, m.DestroyRegion(0), kerrno::kEINVAL);
+  EXPECT_ROLLS_BACK(m, m.CreateNamespace(0, NsMode::kRaw), kerrno::kEINVAL);
+  EXPECT_ROLLS_BACK(m, m.DestroyNamespace("namespace0.0"), kerrno::kEINVAL);
+  EXPECT_EQ(m.daxes().count("dax0.0"), 1u);
+  EXPECT_EQ(m.FindAll("dax0.0").size(), 1u);
+  EXPECT_EQ(m.windows().at(0).cached_region_id, 1u);
+}
+
+TEST(Atomicity, EveryKindOfFailingEventChangesNothing) {
+  MachineOptions o;
+  o.profile = KernelProfile::Linux612();
+  Machine m(o);
+  ASSERT_STEP(m, m.AddWindow(0, 0x1000000000, 4 * kGiB));
+  ASSERT_STEP(m, m.AddWindow(1, 0x2000000000, 4 * kGiB));
+  ASSERT_STEP(m, m.ChunksReserve(1, std::nullopt).status());
+  ASSERT_STEP(m, m.CreateRegion(0, kGiB, Mode::kRam).status());
+  ASSERT_STEP(m, m.CreateDax(0).status());
+  ASSERT_STEP(m, m.KmemOnline("dax0.0"));
+  ASSERT_STEP(m, m.CreateRegion(1, 2 * kGiB, Mode::kPmem).status());
+  ASSERT_STEP(m, m.CreateNamespace(1, NsMode::kDevdax).status());
+  ASSERT_STEP(m, m.MemoryAdd(0x100000000, 512 * kMiB));
+  ASSERT_STEP(m, m.AddSoftReserved(Range(0x3000000000, 0x30ffffffff)).status());
+
+  EXPECT_ROLLS_BACK(m, m.AddWindow(0, 0x4000000000, kGiB), kerrno::kEEXIST);
+  EXPECT_ROLLS_BACK(m, m.AddWindow(2, 0x0fc0000000, 2 * kGiB), kerrno::kEBUSY);
+  // Would partly overlap window 1.
+  EXPECT_ROLLS_BACK(m, m.ExpandWindow(0, Range(0x1000000000, 0x207fffffff)),
+                    kerrno::kEBUSY);
+  EXPECT_ROLLS_BACK(m, m.AddSoftReserved(Range(2, 1)), kerrno::kEINVAL);
+  EXPECT_ROLLS_BACK(m, m.CreateRegion(0, 4 * kGiB, Mode::kPmem),
+                    kerrno::kERANGE);
+  EXPECT_ROLLS_BACK(m, m.CreateRegion(1, 4 * kGiB, Mode::kRam),
+                    kerrno::kERANGE);
+  EXPECT_ROLLS_BACK(m, m.DestroyRegion(7), kerrno::kENOENT);
+  EXPECT_ROLLS_BACK(m, m.CreateNamespace(1, NsMode::kDevdax, 3 * kMiB),
+                    kerrno::kEINVAL);
+  EXPECT_ROLLS_BACK(m, m.DestroyNamespace("namespace5.0"), kerrno::kENOENT);
+  EXPECT_ROLLS_BACK(m, m.CreateDax(0), kerrno::kEEXIST);
+  EXPECT_ROLLS_BACK(m, m.KmemOnline("dax0.0"), kerrno::kEBUSY);
+  EXPECT_ROLLS_BACK(m, m.KmemOffline("dax1.0"), kerrno::kEINVAL);
+  EXPECT_ROLLS_BACK(m, m.KmemOffline("dax0.0", false), kerrno::kEBUSY);
+  EXPECT_ROLLS_BACK(m, m.MemoryAdd(0x100000000, 128 * kMiB), kerrno::kEEXIST);
+  EXPECT_ROLLS_BACK(m, m.MemoryOnline(0x200000000, 128 * kMiB),
+                    kerrno::kENOENT);
+  EXPECT_ROLLS_BACK(m, m.MemoryOffline(0x100000000, 64 * kMiB),
+                    kerrno::kEINVAL);
+  EXPECT_ROLLS_BACK(m, m.MemoryRemove(0x100000000, 512 * kMiB),
+                    kerrno::kEBUSY);
+  EXPECT_ROLLS_BACK(m, m.ChunksReserve(0, 384 * kMiB), kerrno::kEINVAL);
+  EXPECT_ROLLS_BACK(m, m.ChunksReleaseUnused(3, false), kerrno::kENOENT);
+  EXPECT_ROLLS_BACK(m, m.Reparent("dax0.0", "CXL Window 1"), kerrno::kEINVAL);
+  EXPECT_ROLLS_BACK(m, m.RawIomem([](ResourceTree& t) {
+    return t.RequestRegion(t.root(), 0x100000000, 128 * kMiB, "x", 0)
+        .status();
+  }),
+                    kerrno::kEBUSY);
 }
 
 }  // namespace
