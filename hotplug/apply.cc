@@ -502,6 +502,7 @@ absl::StatusOr<ApplyRun> ApplyScript(const Script& script,
       }
     }
     if (options.trace) r.tree_after = run.machine.Render();
+    if (options.after_event) r.annotation = options.after_event(run.machine);
     const bool stop = r.outcome == EventResult::Outcome::kFailed ||
                       r.outcome == EventResult::Outcome::kAssertFailed;
     run.results.push_back(std::move(r));

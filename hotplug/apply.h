@@ -22,6 +22,7 @@
 #ifndef RESTREE_HOTPLUG_APPLY_H_
 #define RESTREE_HOTPLUG_APPLY_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,6 +45,8 @@ struct EventResult {
                         // or what the event made: "region0", "16 chunks")
   // The /proc/iomem text after the event (set when ApplyOptions::trace).
   std::string tree_after;
+  // What ApplyOptions::after_event said after this event ("" if unset).
+  std::string annotation;
 };
 
 struct ApplyOptions {
@@ -54,6 +57,10 @@ struct ApplyOptions {
   std::string profile;
   // Keep the /proc/iomem text after every event (for --trace).
   bool trace = false;
+  // Called after every event that ran (not after `expect` lines), with the
+  // machine as the event left it; its text becomes the result's
+  // `annotation` (restree apply --tiers uses it for the NUMA tiers).
+  std::function<std::string(const Machine&)> after_event;
 };
 
 struct ApplyRun {

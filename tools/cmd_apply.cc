@@ -1,11 +1,13 @@
 // `restree apply SCRIPT`: runs a hotplug event script (docs/events.md).
 
+#include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "hotplug/apply.h"
 #include "hotplug/parse.h"
+#include "hotplug/tiers.h"
 #include "iomem_parser/diff.h"
 #include "iomem_parser/parser.h"
 #include "iomem_parser/report.h"
@@ -37,6 +39,13 @@ constexpr char kHelp[] =
     "                    --help for the names)\n"
     "  --trace           after each event, the change to the tree (restree\n"
     "                    diff's format) on standard error\n"
+    "  --tiers           after each event that changes the machine's NUMA\n"
+    "                    nodes (kmem online node=N, memory add/online/\n"
+    "                    offline/remove), the nodes, memory tiers, demotion\n"
+    "                    targets and proposed promotion targets (restree\n"
+    "                    numa's model, docs/tiering.md) on standard error\n"
+    "  --perf FILE       with --tiers: node attribute text (performance,\n"
+    "                    CPUs, sockets; docs/tiering.md) applied to the nodes\n"
     "  --render iomem|json  the final tree as /proc/iomem text (default) or\n"
     "                    JSON\n"
     "  --json            everything as one JSON document on standard output\n"
@@ -62,8 +71,8 @@ std::string TraceDiff(const std::string& before, const std::string& after) {
 
 int RunApply(cli::Context& ctx) {
   cli::OptionParser opts("apply");
-  opts.Flag("json").Flag("trace").Value("base").Value("profile").Value(
-      "render");
+  opts.Flag("json").Flag("trace").Flag("tiers").Value("base").Value(
+      "profile").Value("render").Value("perf");
   if (absl::Status s = opts.Parse(ctx.args); !s.ok()) return cli::Fail(ctx, s);
   if (opts.positional().size() != 1) {
     return cli::Fail(ctx, opts.Error("takes one script file (or - for "
@@ -82,6 +91,27 @@ int RunApply(cli::Context& ctx) {
   hotplug::ApplyOptions ao;
   ao.profile = opts.Get("profile");
   ao.trace = opts.Has("trace");
+  if (opts.Has("perf") && !opts.Has("tiers")) {
+    return cli::Fail(ctx, opts.Error("--perf needs --tiers"));
+  }
+  std::optional<hotplug::TierWatcher> tiers;
+  if (opts.Has("tiers")) {
+    std::string attrs;
+    if (opts.Has("perf")) {
+      absl::StatusOr<std::string> t = cli::ReadInput(opts.Get("perf"));
+      if (!t.ok()) return cli::Fail(ctx, t.status());
+      attrs = *std::move(t);
+    }
+    tiers.emplace(std::move(attrs), opts.Get("perf"));
+    ao.after_event = [&tiers](const hotplug::Machine& m) -> std::string {
+      absl::StatusOr<std::string> summary = tiers->After(m);
+      if (!summary.ok()) {
+        return absl::StrCat("  tiers: error: ", summary.status().message(),
+                            "\n");
+      }
+      return *std::move(summary);
+    };
+  }
   if (opts.Has("base")) {
     absl::StatusOr<std::string> base = cli::ReadInput(opts.Get("base"));
     if (!base.ok()) return cli::Fail(ctx, base.status());
@@ -111,6 +141,7 @@ int RunApply(cli::Context& ctx) {
         w.Key("errno_name").String(hotplug::ErrnoNameOf(r.errno_value));
       }
       w.Key("message").String(r.message);
+      if (!r.annotation.empty()) w.Key("tiers").String(r.annotation);
       w.EndObject();
     }
     w.EndArray();
@@ -129,6 +160,7 @@ int RunApply(cli::Context& ctx) {
     }
     if (!r.message.empty()) absl::StrAppend(&line, ": ", r.message);
     *ctx.err << line << "\n";
+    *ctx.err << r.annotation;
     if (ao.trace) {
       *ctx.err << TraceDiff(before, r.tree_after);
       before = r.tree_after;

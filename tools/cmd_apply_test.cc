@@ -17,6 +17,7 @@ namespace restree {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 constexpr char kSamples[] = "iomem_parser/testdata/";
@@ -194,6 +195,40 @@ TEST(CmdApplyTest, TraceShowsEachEventsChange) {
   EXPECT_THAT(r.err, HasSubstr("+ 100000000-10fffffff  System RAM  [new:1]"));
   EXPECT_THAT(r.err, HasSubstr("System RAM: 256M -> 512M (+256M)"));
   EXPECT_THAT(r.err, HasSubstr("+ 200000000-20fffffff  System RAM  [new:2]"));
+}
+
+TEST(CmdApplyTest, TiersFollowTheNodes) {
+  const std::string script = WriteTemp(
+      "tiers",
+      "memory add 0x100000000 size=1G\n"
+      "window add 0 base=0x1050000000 size=4G\n"
+      "region create window=0 size=512M mode=ram\n"
+      "dax create region=region0\n"
+      "kmem online dax0.0 node=1\n");
+  CliRun r = Apply({script, "--profile", "linux-6.12", "--tiers"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  // The tiers go to standard error, after the event that changed them; the
+  // final tree alone goes to standard output.
+  EXPECT_THAT(r.err, HasSubstr("size=1G: ok\n  nodes: 0 (boot DRAM, 1G, cpu)\n"
+                               "  tiers: memory_tier4 (512-639) 0\n"));
+  EXPECT_THAT(r.err, HasSubstr("mode=ram: ok: region0\n"));
+  EXPECT_THAT(r.err, Not(HasSubstr("region0\n  nodes")));  // no change
+  EXPECT_THAT(r.err, HasSubstr("node=1: ok"));
+  EXPECT_THAT(r.err, HasSubstr("  demotion: 0 -> 1 (preferred 1)\n"
+                               "  promotion (proposal): 1 -> 0\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("tiers")));
+  // In JSON, a `tiers` field on the events that changed the nodes.
+  r = Apply({script, "--profile", "linux-6.12", "--tiers", "--json"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("\"tiers\": \"  nodes: 0 (boot DRAM, 1G, cpu) "
+                               "1 (dax/kmem, 512M)\\n"));
+  // --perf without --tiers, and an attribute error naming its place.
+  r = Apply({script, "--perf", script});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_THAT(r.err, HasSubstr("--perf needs --tiers"));
+  const std::string bad = WriteTemp("bad.attrs", "node 0 colour=red\n");
+  r = Apply({script, "--tiers", "--perf", bad});
+  EXPECT_THAT(r.err, HasSubstr("tiers: error: " + bad + ":1:"));
 }
 
 TEST(CmdApplyTest, JsonHasTheSchemaEveryEventAndTheTree) {
