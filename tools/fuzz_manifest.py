@@ -7,8 +7,11 @@ is generated from `bazel query` over every fuzz_target() binary in //fuzz, so
 that the two builds cannot drift apart silently:
 
   tools/fuzz_manifest.py            rewrite .clusterfuzzlite/manifest.txt
-  tools/fuzz_manifest.py --check    exit 1 (with a diff) if it is stale;
-                                    .ci/run runs this
+  tools/fuzz_manifest.py --check    exit 1 (with a diff) if it is stale,
+                                    or if .clusterfuzzlite/kernel_source.sh
+                                    derives another kernel_info.h than
+                                    third_party/kernel_source.bzl; .ci/run
+                                    runs this
 
 The manifest lists, for every compiled source, the copts of the rule that
 compiles it (after Bazel's shell tokenization), and for every fuzz target its
@@ -25,6 +28,7 @@ import re
 import shlex
 import subprocess
 import sys
+import tempfile
 import xml.etree.ElementTree as ET
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -106,6 +110,42 @@ def copts_of(label, attrs):
   return out
 
 
+def kernel_info_matches():
+  """.clusterfuzzlite/kernel_source.sh and Bazel's @linux_kernel_source
+  derive the same kernel_info.h (origin and comment aside)."""
+  base = subprocess.run(["bazel", "info", "output_base"], cwd=ROOT,
+                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                        universal_newlines=True).stdout.strip()
+  bazel_h = os.path.join(base, "external", "linux_kernel_source",
+                         "kernel_info.h")
+  if not os.path.exists(bazel_h):
+    print("fuzz_manifest: @linux_kernel_source not fetched; kernel_info.h "
+          "not compared")
+    return True
+  with tempfile.TemporaryDirectory() as tmp:
+    r = subprocess.run(
+        [os.path.join(ROOT, ".clusterfuzzlite", "kernel_source.sh"), tmp],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        universal_newlines=True)
+    if r.returncode != 0:
+      sys.stderr.write("fuzz_manifest: kernel_source.sh failed:\n%s" % r.stdout)
+      return False
+    ours = open(os.path.join(tmp, "kernel_info.h")).read().splitlines()
+    stubs = sorted(os.listdir(os.path.join(tmp, "include", "linux")))
+  theirs = open(bazel_h).read().splitlines()
+  keep = lambda lines: [l for l in lines if l.startswith("#define") and
+                        "RESTREE_KERNEL_ORIGIN" not in l]
+  bazel_stubs = sorted(os.listdir(os.path.join(os.path.dirname(bazel_h),
+                                               "include", "linux")))
+  if keep(ours) != keep(theirs) or stubs != bazel_stubs:
+    sys.stderr.write(
+        "fuzz_manifest: .clusterfuzzlite/kernel_source.sh and "
+        "third_party/kernel_source.bzl disagree:\n  %s %s\n  %s %s\n" %
+        (keep(ours), stubs, keep(theirs), bazel_stubs))
+    return False
+  return True
+
+
 def main():
   check = sys.argv[1:] == ["--check"]
   if sys.argv[1:] and not check:
@@ -182,6 +222,8 @@ def main():
   text = "\n".join(text) + "\n"
 
   if check:
+    if not kernel_info_matches():
+      return 1
     old = open(MANIFEST).read() if os.path.exists(MANIFEST) else ""
     if old != text:
       sys.stdout.writelines(
