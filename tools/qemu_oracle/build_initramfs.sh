@@ -46,9 +46,11 @@ chmod +x "$root/init"
 # memregion id first (docs/driver-chains.md §2.2), so it is fixed here.
 wanted="libnvdimm nd_pmem nd_e820 dax_pmem device_dax kmem dax_hmem cxl_acpi cxl_pci cxl_mem cxl_pmem dax_cxl"
 : > "$root/oracle/modules"
+# dax_cxl exists from 6.3 on; a module the kernel does not have is skipped.
 for m in $wanted; do
-  modprobe -C /dev/null -d "$work/modtree" -S "$ver" --show-depends "$m" 2>/dev/null |
-    awk '$1 == "insmod" {print $2}' |
+  deps=$(modprobe -C /dev/null -d "$work/modtree" -S "$ver" --show-depends \
+         "$m" 2>/dev/null) || { echo "build_initramfs: no module $m" >&2; continue; }
+  echo "$deps" | awk '$1 == "insmod" {print $2}' |
     while read -r path; do
       rel=${path#"$work"/modtree}
       grep -qxF "$rel" "$root/oracle/modules" && continue

@@ -394,6 +394,8 @@ def main():
     ap.add_argument("--initrd", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--boot-timeout", type=int, default=600)
+    ap.add_argument("--append", default="",
+                    help="more kernel command line (after the config's)")
     a = ap.parse_args()
 
     try:
@@ -406,7 +408,8 @@ def main():
     args = ["-machine", "q35,cxl=on", "-accel", "tcg", "-smp", "1",
             "-m", _MEMORY.get(a.config, "2G,maxmem=8G,slots=4"), "-kernel", a.kernel_image,
             "-initrd", a.initrd, "-append",
-            ("console=ttyS0 nokaslr panic=-1 log_buf_len=1M " + append).strip(),
+            " ".join(x for x in ("console=ttyS0 nokaslr panic=-1 "
+                                 "log_buf_len=1M", append, a.append) if x),
             "-display", "none", "-nic", "none", "-no-reboot"] + qargs
     with open(os.path.join(a.out, "qemu-cmdline.txt"), "w") as f:
         f.write("qemu-system-x86_64 " + " ".join(shlex.quote(x) for x in args)
