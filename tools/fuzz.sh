@@ -2,6 +2,7 @@
 # fuzz.sh: one libFuzzer campaign on one restree fuzz target.
 #
 #   tools/fuzz.sh TARGET SECONDS [--fork N] [--no-merge] [--binary PATH]
+#   tools/fuzz.sh --list
 #
 # Builds //fuzz:TARGET under --config=fuzz (clang, libFuzzer, ASan + UBSan),
 # then fuzzes for SECONDS into a scratch directory, seeded from the committed
@@ -36,6 +37,10 @@ usage() {
   exit 2
 }
 
+if [[ "${1:-}" == --list ]]; then  # tools/fuzz.sh --list: the targets
+  targets
+  exit 0
+fi
 [[ $# -ge 2 ]] || usage "need a TARGET and a number of SECONDS"
 target=$1
 seconds=$2
