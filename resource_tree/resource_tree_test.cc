@@ -16,7 +16,6 @@
 #include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "resource_tree/domain_invariants.h"
 #include "resource_tree/internal/huge_page_allocator.h"
 #include "resource_tree/render.h"
 #include "resource_tree/tree_builder.h"
@@ -506,119 +505,6 @@ TEST_F(CheckerTest, PreorderGoingBackInAddress) {
   EXPECT_THAT(Kinds(t_.CheckInvariants()),
               ::testing::Contains(
                   InvariantViolation::Kind::kPreorderNotMonotone));
-}
-
-// ---------------------------------------------------------------------------
-// Domain rules (reference invariants 13 and 14).
-
-TEST(DomainInvariantsTest, KmemChainPasses) {
-  ResourceTree t = ResourceTree::Iomem();
-  const uint64_t g = uint64_t{1} << 30;
-  ASSERT_OK_AND_ASSIGN(
-      ResourceId w,
-      t.Request(t.root(), {Range(16 * g, 32 * g - 1), "CXL Window 0",
-                           iores::kMem, iores_desc::kCxl}));
-  ASSERT_OK_AND_ASSIGN(ResourceId r, t.AllocFreeMemRegion(w, 2 * g, 256 << 20,
-                                                          "region0"));
-  const Range rr = t.RangeOf(r);
-  ASSERT_OK_AND_ASSIGN(ResourceId dax, t.RequestRegion(t.root(), rr.first(),
-                                                       2 * g, "dax0.0", 0));
-  ASSERT_THAT(t.SetFlags(dax, iores::kSystemRam), IsOk());
-  ASSERT_OK_AND_ASSIGN(
-      ResourceId kmem,
-      t.RequestRegion(t.root(), rr.first(), 2 * g, "System RAM (kmem)",
-                      iores::kSystemRam | iores::kSysramDriverManaged));
-  EXPECT_EQ(t.ParentOf(kmem), dax);
-  EXPECT_THAT(CheckDomainInvariants(t), IsEmpty());
-  EXPECT_THAT(t.CheckInvariants(), IsEmpty());
-}
-
-TEST(DomainInvariantsTest, RecognisesNodesByName) {
-  EXPECT_TRUE(IsCxlWindowName("CXL Window 12"));
-  EXPECT_FALSE(IsCxlWindowName("CXL Window "));
-  EXPECT_FALSE(IsCxlWindowName("CXL Window 1 chunk 0"));
-  EXPECT_TRUE(IsRegionName("region0"));
-  EXPECT_FALSE(IsRegionName("region"));
-  EXPECT_FALSE(IsRegionName("regionX"));
-  EXPECT_TRUE(IsDaxName("dax0.0"));
-  EXPECT_FALSE(IsDaxName("dax0."));
-  EXPECT_FALSE(IsDaxName("dax.0"));
-  EXPECT_TRUE(IsSystemRamName("System RAM"));
-  EXPECT_TRUE(IsSystemRamName("System RAM (kmem)"));
-  EXPECT_FALSE(IsDriverManagedRamName("System RAM"));
-  EXPECT_FALSE(IsSystemRamName("System RAM (kmem"));
-}
-
-TEST(DomainInvariantsTest, FindsBrokenHotplugAndCxlRules) {
-  ResourceTree t = ResourceTree::Iomem();
-  ASSERT_OK_AND_ASSIGN(ResourceId w,
-                       t.Request(t.root(), {Range(0x100000000, 0x1ffffffff),
-                                            "CXL Window 0", iores::kMem}));
-  ASSERT_OK_AND_ASSIGN(ResourceId mid,
-                       t.Request(w, {Range(0x100000000, 0x1ffffffff), "x",
-                                     iores::kMem}));
-  ASSERT_OK_AND_ASSIGN(ResourceId region,
-                       t.Request(mid, {Range(0x100000000, 0x10fffffff),
-                                       "region3", iores::kMem}));
-  ASSERT_OK_AND_ASSIGN(
-      ResourceId kmem,
-      t.Request(t.root(), {Range(0x200000000, 0x200000fff),
-                           "System RAM (kmem)", iores::kSystemRam}));
-  std::vector<InvariantViolation> v = CheckDomainInvariants(t);
-  // Window without desc CXL; region not a direct child; kmem flags and
-  // alignment.
-  ASSERT_EQ(v.size(), 4u);
-  EXPECT_EQ(v[0].kind, InvariantViolation::Kind::kCxl);
-  EXPECT_THAT(v[0].nodes, ElementsAre(w));
-  EXPECT_THAT(v[1].nodes, ElementsAre(region, w));
-  EXPECT_EQ(v[2].kind, InvariantViolation::Kind::kMemoryHotplug);
-  EXPECT_THAT(v[2].nodes, ElementsAre(kmem));
-  EXPECT_THAT(v[3].message, HasSubstr("memory block"));
-  DomainRules names_only;
-  names_only.check_flags = false;
-  names_only.memory_block_size = 0;
-  EXPECT_EQ(CheckDomainInvariants(t, names_only).size(), 1u);
-}
-
-// What the drivers put between a region and its window is not a broken
-// rule: cxl_pmem's "Persistent Memory" on the region's own range, and "Soft
-// Reserved" (Window > Soft Reserved > region is a real 6.x shape). Anything
-// else, or a Persistent Memory on another range, still is.
-TEST(DomainInvariantsTest, RegionBelowWhatDriversInsertIsFine) {
-  DomainRules names_only;
-  names_only.check_flags = false;
-  for (const char* mid : {"Soft Reserved", "Persistent Memory", "Reserved"}) {
-    ResourceTree t = ResourceTree::Iomem();
-    ASSERT_OK_AND_ASSIGN(ResourceId w,
-                         t.Request(t.root(), {Range(0x100000000, 0x1ffffffff),
-                                              "CXL Window 0", iores::kMem}));
-    ASSERT_OK_AND_ASSIGN(
-        ResourceId m,
-        t.Request(w, {Range(0x100000000, 0x10fffffff), mid, iores::kMem}));
-    ASSERT_OK_AND_ASSIGN(ResourceId region,
-                         t.Request(m, {Range(0x100000000, 0x10fffffff),
-                                       "region0", iores::kMem}));
-    const std::vector<InvariantViolation> v =
-        CheckDomainInvariants(t, names_only);
-    if (std::string(mid) == "Reserved") {
-      ASSERT_EQ(v.size(), 1u) << mid;
-      EXPECT_THAT(v[0].nodes, ElementsAre(region, w));
-    } else {
-      EXPECT_THAT(v, IsEmpty()) << mid;
-    }
-  }
-  // Persistent Memory larger than the region is not cxl_pmem's.
-  ResourceTree t = ResourceTree::Iomem();
-  ASSERT_OK_AND_ASSIGN(ResourceId w,
-                       t.Request(t.root(), {Range(0x100000000, 0x1ffffffff),
-                                            "CXL Window 0", iores::kMem}));
-  ASSERT_OK_AND_ASSIGN(ResourceId pm,
-                       t.Request(w, {Range(0x100000000, 0x11fffffff),
-                                     "Persistent Memory", iores::kMem}));
-  ASSERT_THAT(
-      t.Request(pm, {Range(0x100000000, 0x10fffffff), "region0", iores::kMem}),
-      IsOk());
-  EXPECT_EQ(CheckDomainInvariants(t, names_only).size(), 1u);
 }
 
 // ---------------------------------------------------------------------------

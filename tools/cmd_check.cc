@@ -1,8 +1,17 @@
-// `restree check [FILE]`: the invariants of a /proc/iomem dump.
+// `restree check [FILE]`: the invariants of a /proc/iomem dump and the
+// driver chains of a kernel profile (resource_tree/domain_invariants.h).
 
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
-#include "iomem_parser/report.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "iomem_parser/parser.h"
+#include "resource_tree/domain_invariants.h"
+#include "resource_tree/json_writer.h"
+#include "resource_tree/kernel_profile.h"
 #include "tools/cli.h"
 #include "tools/iomem_input.h"
 
@@ -14,29 +23,92 @@ constexpr char kHelp[] =
     "\n"
     "Checks a /proc/iomem dump against the resource tree's invariants: every\n"
     "line inside the one its indentation puts it under, siblings sorted and\n"
-    "disjoint (each violation names both lines), and the memory-hotplug and\n"
-    "CXL rules (driver-managed System RAM on memory-block boundaries, regions\n"
-    "directly below their CXL window, 256 MiB aligned and sized).\n"
-    "FILE defaults to /proc/iomem.\n"
+    "disjoint (each violation names both lines); the memory-hotplug and CXL\n"
+    "rules (driver-managed System RAM on memory-block boundaries, regions 256\n"
+    "MiB aligned and sized); and the driver chains of a kernel: every CXL\n"
+    "window, region, Persistent Memory, Soft Reserved, hmem, namespace, dax\n"
+    "and System RAM (kmem) line sits under a parent that kernel's drivers put\n"
+    "it under. Defects seen in the field are named: a CXL window that is not\n"
+    "256 MiB aligned and holds PCI buses (error); dax_hmem holding part of a\n"
+    "CXL window beside a region, and kmem memory stranded under a window by a\n"
+    "region teardown (warnings). FILE defaults to /proc/iomem.\n"
     "\n"
+    "  --profile P        accept the driver chains of kernel P (a profile\n"
+    "                     name as for restree apply: debian-6.1, linux-6.12,\n"
+    "                     linux-7.0, ...; the chains differ between 6.1, 6.12\n"
+    "                     and 7.x). Default: inferred, the chains with the\n"
+    "                     fewest errors (then warnings), the oldest on a tie\n"
     "  --block-size SIZE  memory block size for the alignment rule (default\n"
     "                     128M, the smallest Linux uses; 0 skips the rule)\n"
     "  --json             JSON (schema restree.check/1, docs/json.md)\n"
     "  --lenient, --ioports, --max-depth N   as for restree show\n"
     "\n"
-    "Exit status: 0 every invariant holds, 1 problems found, 2 usage error,\n"
-    "unreadable or unparsable input, or a dump without addresses.\n";
+    "Exit status: 0 no errors (warnings may be printed), 1 errors found, 2\n"
+    "usage error, unreadable or unparsable input, or a dump without\n"
+    "addresses.\n";
+
+struct Finding {
+  bool error = true;
+  std::string kind;  // "structure", or an InvariantKindName()
+  std::string rule;  // DomainFinding::rule, else the kind
+  int line = 0;      // 0 when unknown
+  int other_line = 0;
+  std::string message;
+};
+
+struct ProfileRun {
+  ChainProfiles profile = kChains61;
+  std::vector<DomainFinding> findings;
+  size_t errors = 0;
+  size_t warnings = 0;
+};
+
+ProfileRun RunProfile(const ParsedIomem& dump, ChainProfiles profile,
+                      uint64_t block_size) {
+  DomainRules rules;
+  rules.check_flags = false;  // a text dump has no flags
+  rules.memory_block_size = block_size;
+  rules.profiles = profile;
+  ProfileRun run;
+  run.profile = profile;
+  run.findings = CheckDomain(dump.tree, rules);
+  for (const DomainFinding& f : run.findings) {
+    ++(f.severity == DomainFinding::Severity::kError ? run.errors
+                                                     : run.warnings);
+  }
+  return run;
+}
+
+std::string Plural(size_t n, absl::string_view word) {
+  return absl::StrCat(n, " ", word, n == 1 ? "" : "s");
+}
 
 int RunCheck(cli::Context& ctx) {
   cli::OptionParser opts("check");
-  opts.Flag("json").Value("block-size");
+  opts.Flag("json").Value("block-size").Value("profile");
   cli::AddDumpOptions(opts);
   if (absl::Status s = opts.Parse(ctx.args); !s.ok()) return cli::Fail(ctx, s);
   if (opts.positional().size() > 1) {
     return cli::Fail(ctx, opts.Error("takes at most one file"));
   }
-  absl::StatusOr<uint64_t> block = opts.GetU64("block-size", uint64_t{128} << 20);
+  absl::StatusOr<uint64_t> block =
+      opts.GetU64("block-size", uint64_t{128} << 20);
   if (!block.ok()) return cli::Fail(ctx, block.status());
+  std::optional<ChainProfiles> chosen;
+  if (opts.Has("profile")) {
+    const std::string name = opts.Get("profile");
+    std::optional<KernelProfile> p = KernelProfile::ByName(name);
+    if (p.has_value()) chosen = ChainProfilesOf(*p);
+    if (!chosen.has_value()) {
+      std::vector<std::string> known;
+      for (const KernelProfile& k : KernelProfile::All()) {
+        if (ChainProfilesOf(k).has_value()) known.push_back(k.name);
+      }
+      return cli::Fail(ctx, opts.Error(absl::StrCat(
+                                "unknown --profile \"", name, "\" (known: ",
+                                absl::StrJoin(known, ", "), ")")));
+    }
+  }
   const std::string path =
       opts.positional().empty() ? cli::kDefaultIomem : opts.positional()[0];
   absl::StatusOr<ParsedIomem> dump =
@@ -49,20 +121,122 @@ int RunCheck(cli::Context& ctx) {
                 "CAP_SYS_ADMIN), so nothing can be checked; read it as root\n";
     return cli::kExitError;
   }
-  CheckOptions o;
-  o.memory_block_size = *block;
-  const std::vector<CheckFinding> findings = CheckDump(*dump, o);
-  if (opts.Has("json")) {
-    *ctx.out << RenderCheckJson(findings, *dump, source);
-  } else {
-    *ctx.out << RenderCheck(findings, *dump, source);
+
+  // The driver chains: each profile's run (three walks of the tree), the
+  // chosen one or the best fit.
+  std::vector<ProfileRun> runs;
+  for (ChainProfiles p : {kChains61, kChains612, kChains7}) {
+    runs.push_back(RunProfile(*dump, p, *block));
   }
-  return findings.empty() ? cli::kExitOk : cli::kExitNegative;
+  std::vector<std::string> fitting;
+  const ProfileRun* best = nullptr;
+  for (const ProfileRun& r : runs) {
+    if (r.errors == 0) fitting.push_back(ChainProfilesName(r.profile));
+    if (chosen.has_value()) {
+      if (r.profile == *chosen) best = &r;
+    } else if (best == nullptr || r.errors < best->errors ||
+               (r.errors == best->errors && r.warnings < best->warnings)) {
+      best = &r;
+    }
+  }
+
+  std::vector<Finding> findings;
+  for (const IomemStructureProblem& p : dump->structure_problems) {
+    findings.push_back(
+        {true, "structure", "structure", p.line, p.other_line, p.message});
+  }
+  auto line_of = [&](const std::vector<ResourceId>& nodes, size_t i) {
+    return nodes.size() > i ? dump->LineOf(nodes[i]) : 0;
+  };
+  for (const InvariantViolation& v : dump->tree.CheckInvariants()) {
+    const std::string kind(InvariantKindName(v.kind));
+    findings.push_back({true, kind, kind, line_of(v.nodes, 0),
+                        line_of(v.nodes, 1), v.message});
+  }
+  for (const DomainFinding& f : best->findings) {
+    findings.push_back({f.severity == DomainFinding::Severity::kError,
+                        std::string(InvariantKindName(f.kind)), f.rule,
+                        line_of(f.nodes, 0), line_of(f.nodes, 1), f.message});
+  }
+  size_t errors = 0;
+  for (const Finding& f : findings) errors += f.error ? 1 : 0;
+  const size_t warnings = findings.size() - errors;
+  const std::string profile = ChainProfilesName(best->profile);
+
+  if (opts.Has("json")) {
+    JsonWriter w;
+    w.BeginObject();
+    w.Key("schema").String("restree.check/1");
+    w.Key("source").String(source);
+    w.Key("ok").Bool(errors == 0);
+    w.Key("resources").Uint(dump->tree.size() - 1);
+    w.Key("profile").String(profile);
+    w.Key("profile_inferred").Bool(!chosen.has_value());
+    w.Key("fitting_profiles").BeginArray();
+    for (const std::string& p : fitting) w.String(p);
+    w.EndArray();
+    w.Key("errors").Uint(errors);
+    w.Key("warnings").Uint(warnings);
+    w.Key("findings").BeginArray();
+    for (const Finding& f : findings) {
+      w.BeginObject();
+      w.Key("severity").String(f.error ? "error" : "warning");
+      w.Key("kind").String(f.kind);
+      w.Key("rule").String(f.rule);
+      w.Key("line").Int(f.line);
+      if (f.other_line != 0) {
+        w.Key("other_line").Int(f.other_line);
+      } else {
+        w.Key("other_line").Null();
+      }
+      w.Key("message").String(f.message);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    *ctx.out << std::move(w).Finish();
+  } else {
+    std::string out;
+    for (const Finding& f : findings) {
+      // Structure messages already carry "file:line:col:".
+      if (f.kind == "structure") {
+        absl::StrAppend(&out, f.message, "\n");
+        continue;
+      }
+      absl::StrAppend(&out, source, ":", f.line, ": ",
+                      f.error ? "" : "warning: ", f.kind, ": ", f.message,
+                      f.other_line != 0
+                          ? absl::StrCat(" (see line ", f.other_line, ")")
+                          : "",
+                      "\n");
+    }
+    absl::StrAppend(&out, source, ": driver chains of ", profile,
+                    chosen.has_value() ? "" : " (inferred)", "; ",
+                    fitting.empty()
+                        ? std::string("no profile fits")
+                        : absl::StrCat("fits ", absl::StrJoin(fitting, ", ")),
+                    "\n");
+    if (findings.empty()) {
+      absl::StrAppend(&out, source, ": ok: ", dump->tree.size() - 1,
+                      " resources; every invariant holds\n");
+    } else if (errors == 0) {
+      absl::StrAppend(&out, source, ": ok: ", dump->tree.size() - 1,
+                      " resources; no errors, ", Plural(warnings, "warning"),
+                      "\n");
+    } else {
+      absl::StrAppend(&out, source, ": ", Plural(errors, "problem"),
+                      warnings == 0 ? "" : ", ",
+                      warnings == 0 ? "" : Plural(warnings, "warning"), "\n");
+    }
+    *ctx.out << out;
+  }
+  return errors == 0 ? cli::kExitOk : cli::kExitNegative;
 }
 
 RESTREE_REGISTER_COMMAND(check, cli::Command{"check",
                                              "check a /proc/iomem dump "
-                                             "against the tree's invariants",
+                                             "against the tree's invariants "
+                                             "and the kernel's driver chains",
                                              kHelp, RunCheck});
 
 }  // namespace

@@ -319,9 +319,30 @@ TEST(DiffCommandTest, ZeroedDumpsAreComparedByName) {
 // check
 
 TEST(CheckCommandTest, CleanDumpPasses) {
-  const RunResult r = Restree({"check", Sample("qemu72-linux61-legacy-pmem-kmem.txt")});
+  const RunResult r =
+      Restree({"check", Sample("qemu72-linux61-legacy-pmem-kmem.txt")});
   EXPECT_EQ(r.rc, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr(": ok: 36 resources; every invariant holds\n"));
+  EXPECT_THAT(r.out, HasSubstr(": driver chains of debian-6.1 (inferred); fits "
+                               "debian-6.1, linux-6.12, linux-7.x\n"));
+}
+
+// Every real kernel dump passes, with no warning either (the excerpt in
+// lenient mode); a zeroed dump has nothing to check (exit 2, said why).
+TEST_P(SampleCommandsTest, CheckPassesEveryRealDump) {
+  const std::string name = GetParam();
+  std::vector<std::string> args = {"check", Sample(name)};
+  for (const auto& m : Mode(name)) args.push_back(m);
+  const RunResult r = Restree(args);
+  if (testing::IsZeroedSample(name)) {
+    EXPECT_EQ(r.rc, 2);
+    EXPECT_THAT(r.err, HasSubstr("every address is 0"));
+    return;
+  }
+  EXPECT_EQ(r.rc, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr(": ok: "));
+  EXPECT_THAT(r.out, HasSubstr("every invariant holds\n"));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("warning")));
 }
 
 TEST(CheckCommandTest, ReportsEveryProblemWithBothLines) {
@@ -339,30 +360,42 @@ TEST(CheckCommandTest, ReportsEveryProblemWithBothLines) {
   const RunResult r = Restree({"check", path});
   EXPECT_EQ(r.rc, 1);
   EXPECT_THAT(r.out, HasSubstr(absl::StrCat(
-                         path, ":2:3: 800-10ff \"not inside A\" is indented "
-                               "under line 1")));
-  EXPECT_THAT(r.out, HasSubstr(absl::StrCat(path, ":3:1: 1800-2fff \"overlaps A\" "
-                                                  "overlaps or precedes its "
-                                                  "previous sibling on line 1")));
-  EXPECT_THAT(r.out, HasSubstr(absl::StrCat(path, ":6: cxl: ")));
-  EXPECT_THAT(r.out, HasSubstr("(see line 4)"));
-  EXPECT_THAT(r.out, HasSubstr(absl::StrCat(path, ":7: memory-hotplug: ")));
-  // region0 breaks two CXL rules: not a direct child (a "Reserved" between
-  // it and its window; "Soft Reserved" there would be a real kernel's
-  // shape), and 128M long.
+                         path,
+                         ":2:3: 800-10ff \"not inside A\" is indented "
+                         "under line 1")));
+  EXPECT_THAT(r.out, HasSubstr(absl::StrCat(path,
+                                            ":3:1: 1800-2fff \"overlaps A\" "
+                                            "overlaps or precedes its "
+                                            "previous sibling on line 1")));
+  // region0 breaks two CXL rules: a "Reserved" between it and its window
+  // (no driver chain puts it there; "Soft Reserved" would be 6.12's shape),
+  // and 128M long.
+  EXPECT_THAT(r.out, HasSubstr(absl::StrCat(
+                         path,
+                         ":6: cxl: 100000000-107ffffff \"region0\" is "
+                         "directly under 100000000-10fffffff "
+                         "\"Reserved\": no driver chain of ")));
+  EXPECT_THAT(r.out, HasSubstr("(see line 5)"));
   EXPECT_THAT(r.out, HasSubstr("\"region0\" is not 256 MiB aligned and sized"));
-  EXPECT_THAT(r.out, HasSubstr(absl::StrCat(path, ": 5 problems\n")));
+  // kmem: off the memory block, and not under a dax node.
+  EXPECT_THAT(r.out, HasSubstr(absl::StrCat(path, ":7: memory-hotplug: ")));
+  EXPECT_THAT(r.out, HasSubstr("(it goes under: daxX.Y)"));
+  EXPECT_THAT(r.out, HasSubstr(absl::StrCat(path, ": 6 problems\n")));
   const RunResult j = Restree({"check", "--json", path});
   absl::StatusOr<JsonValue> v = ParseJson(j.out);
   ASSERT_TRUE(v.ok()) << v.status();
   EXPECT_FALSE((*v)["ok"].boolean);
-  ASSERT_EQ((*v)["findings"].items.size(), 5u);
+  EXPECT_EQ((*v)["errors"].text, "6");
+  EXPECT_EQ((*v)["warnings"].text, "0");
+  ASSERT_EQ((*v)["findings"].items.size(), 6u);
   EXPECT_EQ((*v)["findings"][0]["kind"].text, "structure");
+  EXPECT_EQ((*v)["findings"][0]["severity"].text, "error");
   EXPECT_EQ((*v)["findings"][0]["line"].text, "2");
   EXPECT_EQ((*v)["findings"][0]["other_line"].text, "1");
-  // Without the block-size rule, the kmem line passes.
+  EXPECT_EQ((*v)["findings"][2]["rule"].text, "nesting");
+  // Without the block-size rule, the kmem line is only misplaced.
   const RunResult nb = Restree({"check", "--block-size", "0", path});
-  EXPECT_THAT(nb.out, HasSubstr(": 4 problems\n"));
+  EXPECT_THAT(nb.out, HasSubstr(": 5 problems\n"));
 }
 
 TEST(CheckCommandTest, ZeroedDumpCannotBeChecked) {
@@ -370,6 +403,175 @@ TEST(CheckCommandTest, ZeroedDumpCannotBeChecked) {
       {"check", Sample("mailinglist_nonroot-zeroed-addresses_x86-laptop.txt")});
   EXPECT_EQ(r.rc, 2);
   EXPECT_THAT(r.err, HasSubstr("every address is 0"));
+}
+
+// A real dump with `from` replaced by `to` (each must occur once), written
+// to a temporary file; returns its path.
+std::string Planted(const std::string& sample, const std::string& from,
+                    const std::string& to) {
+  std::string text = ReadTestFile(Sample(sample));
+  const size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  EXPECT_EQ(text.find(from, at + 1), std::string::npos) << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  const std::string path =
+      absl::StrCat(::testing::TempDir(), "/planted-", sample);
+  std::ofstream(path) << text;
+  return path;
+}
+
+constexpr char kCxl1[] = "qemu72-linux61-cxl1-iomem.txt";
+constexpr char kCxl1Window[] = "390000000-48fffffff : CXL Window 0\n";
+
+// A CFMWS that overlaps a PCI host bridge's window: cxl_acpi's
+// expand_to_fit grows the window over the bus, off the 256 MiB grid.
+TEST(CheckCommandTest, PlantedMisalignedWindowOverPciBusIsAnError) {
+  const std::string path = Planted(kCxl1, kCxl1Window,
+                                   "390000000-497ffffff : CXL Window 0\n"
+                                   "  488000000-497ffffff : PCI Bus 0000:0e\n");
+  const RunResult r = Restree({"check", path});
+  EXPECT_EQ(r.rc, 1) << r.out;
+  EXPECT_THAT(r.out, HasSubstr(absl::StrCat(
+                         path,
+                         ":44: cxl: 390000000-497ffffff \"CXL Window 0\" is "
+                         "not 256 MiB aligned and holds 488000000-497ffffff "
+                         "\"PCI Bus 0000:0e\": cxl_acpi only publishes 256 "
+                         "MiB-aligned CFMWS ranges")));
+  EXPECT_THAT(r.out, HasSubstr("(see line 45)\n"));
+  EXPECT_THAT(r.out, HasSubstr(": 1 problem\n"));
+  const RunResult j = Restree({"check", "--json", path});
+  absl::StatusOr<JsonValue> v = ParseJson(j.out);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ((*v)["findings"][0]["rule"].text, "cxl-window-over-pci-bus");
+  EXPECT_EQ((*v)["findings"][0]["severity"].text, "error");
+  EXPECT_EQ((*v)["findings"][0]["line"].text, "44");
+}
+
+// hmem holding part of a CXL window beside a region: a warning, exit 0.
+TEST(CheckCommandTest, PlantedHmemBesideRegionIsAWarning) {
+  const std::string path =
+      Planted(kCxl1, kCxl1Window,
+              "390000000-48fffffff : CXL Window 0\n"
+              "  390000000-40fffffff : region0\n"
+              "    390000000-40fffffff : dax0.0\n"
+              "      390000000-40fffffff : System RAM (kmem)\n"
+              "  410000000-48fffffff : Soft Reserved\n"
+              "    410000000-48fffffff : dax1.0\n"
+              "      410000000-48fffffff : System RAM (kmem)\n");
+  const RunResult r = Restree({"check", path});
+  EXPECT_EQ(r.rc, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr(absl::StrCat(
+                         path,
+                         ":48: warning: cxl: 410000000-48fffffff \"Soft "
+                         "Reserved\" in 390000000-48fffffff \"CXL Window 0\" "
+                         "holds 410000000-48fffffff \"dax1.0\" and "
+                         "410000000-48fffffff \"System RAM (kmem)\" beside "
+                         "390000000-40fffffff \"region0\" in the same window: "
+                         "dax_hmem took part of the CXL window over (since "
+                         "6.12 hmem leaves a range in a CXL window to CXL")));
+  EXPECT_THAT(r.out, HasSubstr("(CONFIG_CXL_REGION=n) shows this shape "
+                               "legitimately (see line 45)\n"));
+  EXPECT_THAT(r.out, HasSubstr(": ok: 52 resources; no errors, 1 warning\n"));
+  const RunResult j = Restree({"check", "--json", path});
+  absl::StatusOr<JsonValue> v = ParseJson(j.out);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_TRUE((*v)["ok"].boolean);
+  EXPECT_EQ((*v)["warnings"].text, "1");
+  EXPECT_EQ((*v)["findings"][0]["severity"].text, "warning");
+  EXPECT_EQ((*v)["findings"][0]["rule"].text, "hmem-beside-region");
+  EXPECT_EQ((*v)["findings"][0]["other_line"].text, "45");
+}
+
+// kmem left under the window by a region teardown.
+TEST(CheckCommandTest, PlantedStrandedKmemIsAWarning) {
+  const std::string path =
+      Planted(kCxl1, kCxl1Window,
+              "390000000-48fffffff : CXL Window 0\n"
+              "  390000000-3afffffff : dax0.0\n"
+              "    390000000-3afffffff : System RAM (kmem)\n");
+  const RunResult r = Restree({"check", path});
+  EXPECT_EQ(r.rc, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr(absl::StrCat(
+                         path,
+                         ":45: warning: cxl: 390000000-3afffffff "
+                         "\"dax0.0\" is directly under "
+                         "390000000-48fffffff \"CXL Window 0\" with no "
+                         "region between: a region teardown left it")));
+  EXPECT_THAT(r.out, HasSubstr("(see line 44)\n"));
+}
+
+// The kmem capture with its dax0.0 line taken out: System RAM (kmem) right
+// under Persistent Memory (legacy), which kmem never does.
+TEST(CheckCommandTest, PlantedKmemWithoutDaxIsAnError) {
+  const std::string path = Planted(
+      "qemu72-linux61-legacy-pmem-kmem.txt",
+      "  148000000-15fffffff : dax0.0\n    148000000-15fffffff : System RAM "
+      "(kmem)\n",
+      "  148000000-15fffffff : System RAM (kmem)\n");
+  const RunResult r = Restree({"check", path});
+  EXPECT_EQ(r.rc, 1) << r.out;
+  EXPECT_THAT(r.out, HasSubstr(absl::StrCat(
+                         path,
+                         ":32: memory-hotplug: 148000000-15fffffff "
+                         "\"System RAM (kmem)\" is directly under "
+                         "140000000-15fffffff \"Persistent Memory "
+                         "(legacy)\": no driver chain of debian-6.1 "
+                         "puts System RAM (kmem) there (it goes under: "
+                         "daxX.Y) (see line 30)\n")));
+  EXPECT_THAT(r.out, HasSubstr("driver chains of debian-6.1 (inferred); no "
+                               "profile fits\n"));
+}
+
+// A CXL pmem region as 6.1 leaves it: Window > Persistent Memory (the
+// nvdimm bridge's node, same range) > region0 > namespace / dax.
+TEST(CheckCommandTest, PlantedPmemRegionChainPasses) {
+  const std::string path = Planted(kCxl1, kCxl1Window,
+                                   "390000000-48fffffff : CXL Window 0\n"
+                                   "  390000000-3afffffff : Persistent Memory\n"
+                                   "    390000000-3afffffff : region0\n"
+                                   "      390000000-3909fffff : namespace0.0\n"
+                                   "      390a00000-3afffffff : dax0.0\n");
+  for (const char* profile : {"debian-6.1", "linux-6.12", "linux-7.0"}) {
+    const RunResult r = Restree({"check", "--profile", profile, path});
+    EXPECT_EQ(r.rc, 0) << profile << "\n" << r.out;
+    EXPECT_THAT(r.out, HasSubstr("; fits debian-6.1, linux-6.12, linux-7.x\n"));
+  }
+  EXPECT_THAT(Restree({"check", "--profile", "linux-7.0", path}).out,
+              HasSubstr("driver chains of linux-7.x; fits"));
+}
+
+// The mail excerpt (Window > Soft Reserved > region0) is not a 6.1 shape;
+// the inferred profile is 6.12, and --profile debian-6.1 names the line.
+TEST(CheckCommandTest, ProfileSelectsTheChains) {
+  const std::string lkml = Sample(
+      "lkml-2025-07_zhijian-rfc_cxl-window-softreserved-region-dax-kmem."
+      "excerpt.txt");
+  const RunResult inferred = Restree({"check", "--lenient", lkml});
+  EXPECT_EQ(inferred.rc, 0) << inferred.out;
+  EXPECT_THAT(inferred.out, HasSubstr("driver chains of linux-6.12 "
+                                      "(inferred); fits linux-6.12, "
+                                      "linux-7.x\n"));
+  const RunResult r61 =
+      Restree({"check", "--lenient", "--profile", "debian-6.1", lkml});
+  EXPECT_EQ(r61.rc, 1);
+  EXPECT_THAT(r61.out, HasSubstr(absl::StrCat(
+                           lkml,
+                           ":3: cxl: c070000000-fcffffffff \"region0\" "
+                           "is directly under c070000000-fcffffffff "
+                           "\"Soft Reserved\": no driver chain of "
+                           "debian-6.1 puts regionK there")));
+  const RunResult j =
+      Restree({"check", "--json", "--lenient", "--profile", "linux-7.0", lkml});
+  absl::StatusOr<JsonValue> v = ParseJson(j.out);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ((*v)["profile"].text, "linux-7.x");
+  EXPECT_FALSE((*v)["profile_inferred"].boolean);
+  ASSERT_EQ((*v)["fitting_profiles"].items.size(), 2u);
+  EXPECT_EQ((*v)["fitting_profiles"][0].text, "linux-6.12");
+  const RunResult bad = Restree({"check", "--profile", "linux-5.4", lkml});
+  EXPECT_EQ(bad.rc, 2);
+  EXPECT_THAT(bad.err, HasSubstr("unknown --profile \"linux-5.4\" (known: "
+                                 "debian-6.1, "));
 }
 
 TEST(DemoCommandTest, BuildsTheCxlChain) {
