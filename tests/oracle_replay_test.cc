@@ -34,9 +34,22 @@ constexpr char kOracleDir[] = "tests/oracle";
 // listed here (or a listed one that is missing) fails the test.
 const std::vector<std::string>& CaptureSets() {
   static const auto* sets = new std::vector<std::string>{
-      "cxl-1hb-pcdimm-6.1",    "cxl-1hb-pmem-6.1",  "cxl-2hb-interleave-6.1",
-      "cxl-switch-6.1",        "legacy-pmem-6.1",   "nocxl-pcdimm-6.1",
-      "softres-hmem-6.1",      "softres-in-window-6.1",
+      // Linux 6.1 (Debian 6.1.192-3).
+      "cxl-1hb-pcdimm-6.1",
+      "cxl-1hb-pmem-6.1",
+      "cxl-2hb-interleave-6.1",
+      "cxl-switch-6.1",
+      "legacy-pmem-6.1",
+      "nocxl-pcdimm-6.1",
+      "softres-hmem-6.1",
+      "softres-in-window-6.1",
+      // Linux 6.12 (Debian 6.12.117-1~deb12u1).
+      "cxl-1hb-pcdimm-6.12",
+      "cxl-1hb-pmem-6.12",
+      "cxl-switch-6.12",
+      "legacy-pmem-6.12",
+      "nocxl-pcdimm-6.12",
+      "softres-hmem-6.12",
   };
   return *sets;
 }
@@ -49,11 +62,15 @@ const std::map<std::string, std::string>& KnownDifferences() {
        "a base dump's hmem dax device (hmem.0 > Soft Reserved > dax0.0) is "
        "not adopted as driver state: kmem online fails with ENOENT"},
       {"softres-hmem-6.1:2", "follows from softres-hmem-6.1:1"},
-      
+      {"softres-hmem-6.12:1",
+       "as softres-hmem-6.1:1 (6.12: Soft Reserved > dax0.0, no hmem.0 "
+       "node)"},
+      {"softres-hmem-6.12:2", "follows from softres-hmem-6.12:1"},
       {"cxl-1hb-pmem-6.1:7",
        "the destroyed region's namespace label is still in the device's "
        "label area: the re-created region gets no namespace seed and "
        "ndctl create-namespace fails; restree creates namespace0.0/dax0.0"},
+      {"cxl-1hb-pmem-6.12:7", "as cxl-1hb-pmem-6.1:7"},
   };
   return *known;
 }

@@ -105,20 +105,24 @@ if [ -z "$restree" ]; then
   restree=$(cd "$repo" && bazel info bazel-bin 2>/dev/null)/tools/restree
 fi
 
-# From 6.3 on, cxl_pci fails its probe when the device's event interrupts
-# cannot be set up ("Failed to get interrupt for event Info log"), which QEMU
-# 7.2's type-3 device cannot do. Without MSI, cxl_pci skips event setup ("No
-# interrupt support, disable event processing") and probes.
+# Kernels after 6.1 need two changes to run CXL under QEMU 7.2 TCG:
+# - From 6.3, cxl_pci fails its probe when the device's event interrupts
+#   cannot be set up ("Failed to get interrupt for event Info log"), which
+#   QEMU 7.2's type-3 device cannot do. Without MSI (pci=nomsi) cxl_pci skips
+#   event setup ("No interrupt support, disable event processing").
+# - From 6.2, committing a region calls cpu_cache_invalidate_memregion(),
+#   which x86 refuses under a hypervisor ("Failed to synchronize CPU cache
+#   state", ENXIO). TCG sets the CPUID hypervisor bit unless told not to.
 release=$(ls "$kroot/lib/modules" | head -1)
-append=""
-if [ "$(printf '%s\n6.3\n' "${release%%[-+]*}" | sort -V | head -1)" = 6.3 ]; then
-  append=pci=nomsi
+extra=()
+if [ "$(printf '%s\n6.2\n' "${release%%[-+]*}" | sort -V | head -1)" = 6.2 ]; then
+  extra=(--append pci=nomsi --qemu-arg=-cpu --qemu-arg=qemu64,hypervisor=off)
 fi
 
 out=${keep:-$(mktemp -d "$work/runs/$config.XXXXXX")}
 rc=0
 python3 "$here/qemu_oracle/driver.py" "$script" --config "$config" \
-  --kernel-image "$vmlinuz" --initrd "$initrd" --append "$append" \
+  --kernel-image "$vmlinuz" --initrd "$initrd" "${extra[@]}" \
   --out "$out" || rc=$?
 if [ "$rc" = 2 ]; then exit 2; fi
 python3 "$here/qemu_oracle/compare.py" "$out" "$restree" || rc=1

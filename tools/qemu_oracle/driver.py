@@ -23,6 +23,7 @@ else is a script error naming the line.
 """
 
 import argparse
+import itertools
 import os
 import re
 import shlex
@@ -35,15 +36,15 @@ import time
 # capacity (`volatile-memdev`) arrived in QEMU 8.0, so no CXL ram region can
 # be made with Debian 12's QEMU.
 _CXL_PMEM = [
-    "-object", "memory-backend-ram,id=cxl-pmem{i}-mem,size=256M",
+    "-object", "memory-backend-ram,id=cxl-pmem{i}-mem,size={size}",
     "-object", "memory-backend-ram,id=cxl-pmem{i}-lsa,size=1M",
     "-device", "cxl-type3,bus={bus},memdev=cxl-pmem{i}-mem,"
                "lsa=cxl-pmem{i}-lsa,id=cxl-pmem{i}",
 ]
 
 
-def _pmem(i, bus):
-    return [a.format(i=i, bus=bus) for a in _CXL_PMEM]
+def _pmem(i, bus, size="256M"):
+    return [a.format(i=i, bus=bus, size=size) for a in _CXL_PMEM]
 
 
 _ONE_HB = (["-device", "pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1",
@@ -58,6 +59,13 @@ _TWO_HB = (["-device", "pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1",
            + _pmem(0, "rp0") + _pmem(1, "rp1")
            + ["-M", "cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.targets.1=cxl.2,"
                     "cxl-fmw.0.size=4G,cxl-fmw.0.interleave-granularity=8k"])
+
+_ONE_HB_TWO_DEV = (
+    ["-device", "pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1",
+     "-device", "cxl-rp,port=0,bus=cxl.1,id=rp0,chassis=0,slot=2",
+     "-device", "cxl-rp,port=1,bus=cxl.1,id=rp1,chassis=0,slot=3"]
+    + _pmem(0, "rp0") + _pmem(1, "rp1", "512M")
+    + ["-M", "cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G"])
 
 _SWITCH = (["-device", "pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1",
             "-device", "cxl-rp,port=0,bus=cxl.1,id=rp0,chassis=0,slot=0",
@@ -75,6 +83,10 @@ CONFIGS = {
     "cxl-1hb-pmem": (_ONE_HB, "", ["mem0"],
                      "one host bridge, one root port, one 256 MiB type-3 "
                      "pmem device, one 4 GiB CFMWS"),
+    "cxl-1hb-2dev": (_ONE_HB_TWO_DEV, "", ["mem0", "mem1"],
+                     "one host bridge, two root ports, a 256 MiB and a "
+                     "512 MiB pmem device, one 4 GiB CFMWS: two regions in "
+                     "one window"),
     "cxl-2hb-interleave": (_TWO_HB, "", ["mem0", "mem1"],
                            "two host bridges, one pmem device each, one "
                            "2-way 4 GiB CFMWS across both (granularity 8K)"),
@@ -270,12 +282,25 @@ class Runner:
         self.memdevs = memdevs
         self.log = log
         self.dimms = {}  # address -> (device id, backend id)
+        self.used = {}  # memdev -> the region that uses it
         self.next_dimm = 1
 
     def sh(self, command, timeout=120):
         status, out = guest_run(self.guest, command, timeout)
         self.log.append(f"$ {command}\n{out}[exit {status}]\n")
         return status, out
+
+    def pick_memdevs(self, ways, size):
+        """The first `ways` memdevs without a region, each with room for
+        size / ways of pmem (in the order of the configuration's list)."""
+        chosen = []
+        for m in self.memdevs:
+            if m in self.used or len(chosen) == ways:
+                continue
+            status, out = self.sh(f"cat /sys/bus/cxl/devices/{m}/pmem/size")
+            if status == 0 and int(out.strip(), 0) >= size // ways:
+                chosen.append(m)
+        return chosen
 
     def iomem(self):
         status, out = guest_run(self.guest, "cat /proc/iomem")
@@ -299,15 +324,31 @@ class Runner:
         if kind == "region create":
             mode = ev.key("mode")
             window = int(ev.key("window"))
-            ways = int(ev.key("ways", str(len(self.memdevs) or 1)))
+            ways = int(ev.key("ways", "1"))
+            size = parse_size(ev.key("size"))
+            devs = self.pick_memdevs(ways, size)
             cmd = (f"cxl create-region -d decoder0.{window} -t {mode} "
-                   f"-s {parse_size(ev.key('size'))} -w {ways}")
+                   f"-s {size} -w {ways}")
             if "gran" in ev.keys:
                 cmd += f" -g {parse_size(ev.keys['gran'])}"
-            cmd += " -m " + " ".join(self.memdevs[:ways])
-            return self.sh(cmd)[0]
+            # The targets must be given in interleave position order, which
+            # follows the host bridges' order in the window and the memdevs'
+            # probe order; try the orders until one is accepted. `cxl
+            # create-region` can exit 0 having created nothing, so success is
+            # the region's JSON.
+            for order in itertools.permutations(devs):
+                status, out = self.sh(cmd + " -m " + " ".join(order))
+                m = re.search(r'"region":"(region[0-9]+)"', out)
+                if m:
+                    for d in devs:
+                        self.used[d] = m.group(1)
+                    return 0
+            return status or 1
         if kind == "region destroy":
-            return self.sh(f"cxl destroy-region -f {w[2]}")[0]
+            status = self.sh(f"cxl destroy-region -f {w[2]}")[0]
+            if status == 0:
+                self.used = {d: r for d, r in self.used.items() if r != w[2]}
+            return status
         if kind == "namespace create":
             region = ev.key("region")
             mode = ev.key("mode")
@@ -318,7 +359,7 @@ class Runner:
             # An IO-type region (legacy pmem) already has namespaceK.0:
             # reconfigure it as `ndctl create-namespace -f -e` does.
             status, out = self.sh(
-                f"ls /sys/bus/nd/devices/{region}/ | grep -x "
+                f"ls /sys/bus/nd/devices/{region}/ 2>/dev/null | grep -x "
                 f"'namespace[0-9]*\\.0' | head -1")
             ns = out.strip()
             st, sz = self.sh(f"cat /sys/bus/nd/devices/{region}/{ns}/size"
@@ -394,6 +435,8 @@ def main():
     ap.add_argument("--initrd", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--boot-timeout", type=int, default=600)
+    ap.add_argument("--qemu-arg", action="append", default=[],
+                    help="one more QEMU argument (repeatable)")
     ap.add_argument("--append", default="",
                     help="more kernel command line (after the config's)")
     a = ap.parse_args()
@@ -410,7 +453,7 @@ def main():
             "-initrd", a.initrd, "-append",
             " ".join(x for x in ("console=ttyS0 nokaslr panic=-1 "
                                  "log_buf_len=1M", append, a.append) if x),
-            "-display", "none", "-nic", "none", "-no-reboot"] + qargs
+            "-display", "none", "-nic", "none", "-no-reboot"] + a.qemu_arg + qargs
     with open(os.path.join(a.out, "qemu-cmdline.txt"), "w") as f:
         f.write("qemu-system-x86_64 " + " ".join(shlex.quote(x) for x in args)
                 + " -serial file:console.log -serial unix:cmd.sock,server=on,"
