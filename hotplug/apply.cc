@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "hotplug/format.h"
 #include "resource_tree/kernel_status.h"
 #include "resource_tree/resource_tree.h"
@@ -119,10 +120,14 @@ absl::StatusOr<const ResourceTree*> Runner::Tree(
   if (root == kIomemRoot) return &machine_.tree();
   if (root == kIoportRoot) return &ioport_;
   auto it = roots_.find(root);
-  if (it == roots_.end()) {
-    return Errno(kerrno::kENOENT, absl::StrCat("no root \"", root, "\""));
+  if (it != roots_.end()) return &it->second;
+  // A root of the machine's own ("CXL mem", "Soft Reserved", ...).
+  if (const ResourceTree* t = machine_.PrivateRoot(root); t != nullptr) {
+    return t;
   }
-  return &it->second;
+  return Errno(kerrno::kENOENT,
+               absl::StrCat("no root \"", root, "\" (", machine_.profile().name,
+                            ")"));
 }
 
 absl::Status Runner::Mutate(const std::string& root,
@@ -133,9 +138,7 @@ absl::Status Runner::Mutate(const std::string& root,
     t = &ioport_;
   } else {
     auto it = roots_.find(root);
-    if (it == roots_.end()) {
-      return Errno(kerrno::kENOENT, absl::StrCat("no root \"", root, "\""));
-    }
+    if (it == roots_.end()) return machine_.RawPrivate(root, fn);
     t = &it->second;
   }
   ResourceTree::Transaction tx(t);
@@ -180,7 +183,7 @@ absl::StatusOr<std::string> Runner::Run(const EventBody& body) {
                 absl::StrCat("CXL Window ", e.index));
           },
           [&](const WindowExpand& e) {
-            return done(m.ExpandWindow(e.index, e.to));
+            return done(m.ExpandWindow(e.index, e.to, e.grow_ancestors));
           },
           [&](const SoftresAdd& e) {
             return done(m.AddSoftReserved(e.range).status());
@@ -194,6 +197,22 @@ absl::StatusOr<std::string> Runner::Run(const EventBody& body) {
           },
           [&](const RegionDestroy& e) {
             return done(m.DestroyRegion(e.region));
+          },
+          [&](const RegionAssemble& e) -> absl::StatusOr<std::string> {
+            RESTREE_ASSIGN_OR_RETURN(
+                const uint32_t k,
+                m.AssembleRegion(e.window, e.range, ToMachine(e.mode),
+                                 e.failed));
+            std::string note = Machine::RegionName(k);
+            const Machine::Region& r = m.regions().at(k);
+            if (r.dax) absl::StrAppend(&note, ", ", *r.dax);
+            return note;
+          },
+          [&](const HmemProbe& e) -> absl::StatusOr<std::string> {
+            RESTREE_ASSIGN_OR_RETURN(
+                const std::vector<std::string> notes,
+                m.HmemProbe(e.node ? static_cast<int>(*e.node) : 0));
+            return absl::StrJoin(notes, "; ");
           },
           [&](const NamespaceCreate& e) -> absl::StatusOr<std::string> {
             if (e.size) {
@@ -382,6 +401,29 @@ std::string Located(const Script& s, const SourceLocation& at,
                          at.line, at.column, message);
 }
 
+// Why cxl_acpi cannot publish a window after dax_hmem has probed, under this
+// build configuration; empty when it can (docs/events.md, "Build
+// configuration").
+std::string LateCxlAcpiProblem(const MachineOptions& mo, BuildMode cxl,
+                               BuildMode hmem) {
+  using HmemModel = KernelProfile::HmemModel;
+  if (cxl == BuildMode::kBuiltin) {
+    return "with cxl=builtin cxl_acpi initializes before dax_hmem probes "
+           "(write config cxl=modules for a cxl_acpi loaded later)";
+  }
+  if (mo.profile.hmem == HmemModel::k61) return "";
+  if (hmem == BuildMode::kModule && mo.cxl_region) {
+    return mo.profile.hmem == HmemModel::k71
+               ? "dax_hmem's init loads cxl_acpi and cxl_pci first (write "
+                 "config dax-hmem=builtin for a dax_hmem that probes before "
+                 "the CXL modules load)"
+               : "dax_hmem soft-depends on cxl_acpi (MODULE_SOFTDEP pre: "
+                 "cxl_acpi), so cxl_acpi loads first (write config "
+                 "dax-hmem=builtin for a dax_hmem that probes before it)";
+  }
+  return "";
+}
+
 }  // namespace
 
 absl::string_view OutcomeName(EventResult::Outcome outcome) {
@@ -410,6 +452,10 @@ absl::StatusOr<ApplyRun> ApplyScript(const Script& script,
     mo.profile = *p;
   }
   // `config` events come first: they describe the machine the rest runs on.
+  // Debian builds cxl_acpi and dax_hmem as modules (CONFIG_CXL_ACPI=m,
+  // CONFIG_DEV_DAX_HMEM=m in its 6.12 config).
+  BuildMode cxl_build = BuildMode::kModule;
+  BuildMode hmem_build = BuildMode::kModule;
   bool started = false;
   for (const Event& e : script.events) {
     const ConfigEvent* c = std::get_if<ConfigEvent>(&e.body);
@@ -432,6 +478,10 @@ absl::StatusOr<ApplyRun> ApplyScript(const Script& script,
       }
       mo.profile = *p;
     }
+    if (c->cxl_region) mo.cxl_region = *c->cxl_region;
+    if (c->hmem_sr_reinsert) mo.hmem_sr_reinsert = *c->hmem_sr_reinsert;
+    if (c->cxl) cxl_build = *c->cxl;
+    if (c->dax_hmem) hmem_build = *c->dax_hmem;
     if (c->block_size) {
       const uint64_t b = *c->block_size;
       if (b == 0 || (b & (b - 1)) != 0) {
@@ -440,6 +490,18 @@ absl::StatusOr<ApplyRun> ApplyScript(const Script& script,
             "block-size must be a power of two (memory_block_size_bytes)"));
       }
       mo.block_size = b;
+    }
+  }
+  // Load order: can cxl_acpi publish a window after dax_hmem probed?
+  const std::string late_cxl = LateCxlAcpiProblem(mo, cxl_build, hmem_build);
+  bool probed = false;
+  for (const Event& e : script.events) {
+    probed = probed || std::holds_alternative<HmemProbe>(e.body);
+    if (probed && !late_cxl.empty() &&
+        std::holds_alternative<WindowAdd>(e.body)) {
+      return absl::InvalidArgumentError(Located(
+          script, e.location,
+          absl::StrCat("'window add' after 'hmem probe': ", late_cxl)));
     }
   }
   absl::StatusOr<Machine> machine =

@@ -73,8 +73,16 @@ struct ApplyRun {
 };
 
 // Runs `script`. Errors (kInvalidArgument, "FILE:LINE:COLUMN: message"):
-// a `config` event after another event, an unknown profile, a base dump
-// that does not parse. Event failures are results, not errors.
+// a `config` event after another event, an unknown profile, a `window add`
+// after an `hmem probe` that the configured load order rules out (cxl_acpi
+// built in; or, past 6.1, dax_hmem a module with CONFIG_CXL_REGION: see
+// docs/events.md, "Build configuration"), a base dump that does not parse.
+// Event failures are results, not errors. Nothing runs when any of these
+// (but the base dump) is found.
+//
+// Roots: `root=` names iomem, ioport, a root the script declared, or one
+// of the machine's private roots (Machine::PrivateRoot); a declared root
+// shadows a machine root of the same name.
 [[nodiscard]] absl::StatusOr<ApplyRun> ApplyScript(
     const Script& script, const ApplyOptions& options = ApplyOptions());
 

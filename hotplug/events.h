@@ -5,7 +5,7 @@
 // per event kind, held in the `EventBody` variant, and a `Script` of events
 // with their source locations. `ParseScript()` (hotplug/parse.h) builds a
 // `Script` from text; `FormatEvent()` (hotplug/format.h) prints an event back
-// in canonical syntax. The applier (not built yet) consumes these structs.
+// in canonical syntax; the applier (hotplug/apply.h) runs them.
 //
 // The structs describe what the script *says*, checked for syntax only: a
 // `RegionCreate` with `size=0` or a `WindowAdd` with `ways=5` parses, and it
@@ -51,6 +51,12 @@ struct SourceLocation {
 // "CXL mem", for example).
 inline constexpr absl::string_view kIomemRoot = "iomem";
 inline constexpr absl::string_view kIoportRoot = "ioport";
+// The private roots the machine itself keeps (hotplug/machine.h,
+// Machine::PrivateRoot), usable with root= without `root add` (which
+// shadows them): cxl_acpi's "CXL mem", dax_hmem's "HMEM devices", 7.x's
+// soft_reserve_resource ("Soft Reserved") and 7.1's "DAX Regions".
+inline constexpr absl::string_view kMachineRoots[] = {
+    "CXL mem", "HMEM devices", "Soft Reserved", "DAX Regions"};
 
 // A resource named in a script: `NAME` (exactly one resource of the root has
 // this name) or `NAME@START-END` (the one with this name and range).
@@ -86,10 +92,22 @@ inline constexpr uint16_t kDefault = kType3 | kRam | kPmem;
 // ---------------------------------------------------------------------------
 // Machine and CXL events.
 
-// `config [profile=NAME] [block-size=SIZE]` (at least one key).
+// How a driver is built: into the kernel or as a module (decides load
+// order, docs/events.md "Build configuration").
+enum class BuildMode : int { kBuiltin, kModule };
+
+// `config [profile=NAME] [block-size=SIZE] [cxl-region=y|n]
+// [cxl=builtin|modules] [dax-hmem=builtin|modules] [hmem-sr-reinsert=y|n]`
+// (at least one key). Absent keys keep the machine's defaults.
 struct ConfigEvent {
-  std::optional<std::string> profile;  // a KernelProfile name
+  std::optional<std::string> profile;  // a KernelProfile name or alias
   std::optional<uint64_t> block_size;  // memory block size
+  std::optional<bool> cxl_region;      // CONFIG_CXL_REGION
+  std::optional<BuildMode> cxl;        // CONFIG_CXL_ACPI (and the CXL core)
+  std::optional<BuildMode> dax_hmem;   // CONFIG_DEV_DAX_HMEM
+  // The unmerged "dax/hmem: Reintroduce Soft Reserved ranges back into the
+  // iomem tree" (v8 9/9): 7.x profiles only.
+  std::optional<bool> hmem_sr_reinsert;
   friend bool operator==(const ConfigEvent&, const ConfigEvent&) = default;
 };
 
@@ -114,10 +132,13 @@ struct WindowAdd {
   friend bool operator==(const WindowAdd&, const WindowAdd&) = default;
 };
 
-// `window expand N to=START-END`.
+// `window expand N to=START-END [grow-ancestors]`.
 struct WindowExpand {
   uint32_t index = 0;
   Range to;
+  // `grow-ancestors`: containing resources grow too, just enough
+  // (ResourceTree::Grow's GrowPolicy::grow_ancestors).
+  bool grow_ancestors = false;
   friend bool operator==(const WindowExpand&, const WindowExpand&) = default;
 };
 
@@ -136,6 +157,26 @@ struct RegionCreate {
   std::optional<uint32_t> ways;
   std::optional<uint64_t> granularity;
   friend bool operator==(const RegionCreate&, const RegionCreate&) = default;
+};
+
+// `region assemble window=N START-END [mode=ram|pmem] [failed]`: CXL
+// auto-assembly of a region that firmware committed in the decoders
+// (construct_region); `failed`: the resource was inserted but assembly did
+// not complete (the region never commits).
+struct RegionAssemble {
+  uint32_t window = 0;
+  Range range;
+  RegionMode mode = RegionMode::kRam;
+  bool failed = false;
+  friend bool operator==(const RegionAssemble&,
+                         const RegionAssemble&) = default;
+};
+
+// `hmem probe [node=N]`: dax_hmem claims the Soft Reserved ranges (what the
+// profile's hmem_init and the dax_hmem platform probe do). Absent node: 0.
+struct HmemProbe {
+  std::optional<uint32_t> node;
+  friend bool operator==(const HmemProbe&, const HmemProbe&) = default;
 };
 
 // `region destroy regionK`.
@@ -385,7 +426,8 @@ using EventBody =
                  MemoryOffline, MemoryRemove, ChunksReserve,
                  ChunksReleaseUnused, Reparent, ExpectError, Assert, InsertOp,
                  RequestOp, RequestRegionOp, ReleaseRegionOp, RemoveOp,
-                 ReleaseOp, AdjustOp, AllocateOp, RegionIntersectsOp>;
+                 ReleaseOp, AdjustOp, AllocateOp, RegionIntersectsOp,
+                 RegionAssemble, HmemProbe>;
 
 struct Event {
   SourceLocation location;

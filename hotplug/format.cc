@@ -71,6 +71,18 @@ struct Printer {
     if (e.block_size) {
       absl::StrAppend(&out, " block-size=", FormatSize(*e.block_size));
     }
+    auto build = [](BuildMode m) {
+      return m == BuildMode::kBuiltin ? "builtin" : "modules";
+    };
+    if (e.cxl_region) {
+      absl::StrAppend(&out, " cxl-region=", *e.cxl_region ? "y" : "n");
+    }
+    if (e.cxl) absl::StrAppend(&out, " cxl=", build(*e.cxl));
+    if (e.dax_hmem) absl::StrAppend(&out, " dax-hmem=", build(*e.dax_hmem));
+    if (e.hmem_sr_reinsert) {
+      absl::StrAppend(&out, " hmem-sr-reinsert=",
+                      *e.hmem_sr_reinsert ? "y" : "n");
+    }
     return out;
   }
   std::string operator()(const RootAdd& e) const {
@@ -100,7 +112,8 @@ struct Printer {
     return out;
   }
   std::string operator()(const WindowExpand& e) const {
-    return absl::StrCat("window expand ", e.index, " to=", FormatRange(e.to));
+    return absl::StrCat("window expand ", e.index, " to=", FormatRange(e.to),
+                        e.grow_ancestors ? " grow-ancestors" : "");
   }
   std::string operator()(const SoftresAdd& e) const {
     return absl::StrCat("softres add ", FormatRange(e.range));
@@ -113,6 +126,20 @@ struct Printer {
     if (e.granularity) {
       absl::StrAppend(&out, " gran=", FormatSize(*e.granularity));
     }
+    return out;
+  }
+  std::string operator()(const RegionAssemble& e) const {
+    std::string out = absl::StrCat("region assemble window=", e.window, " ",
+                                   FormatRange(e.range));
+    if (e.mode != RegionMode::kRam) {
+      absl::StrAppend(&out, " mode=", RegionModeName(e.mode));
+    }
+    if (e.failed) absl::StrAppend(&out, " failed");
+    return out;
+  }
+  std::string operator()(const HmemProbe& e) const {
+    std::string out = "hmem probe";
+    if (e.node) absl::StrAppend(&out, " node=", *e.node);
     return out;
   }
   std::string operator()(const RegionDestroy& e) const {

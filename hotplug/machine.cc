@@ -27,6 +27,9 @@ constexpr uint64_t k2M = 2 * kMiB;
 constexpr uint64_t k4K = 4096;
 constexpr uint64_t k8K = 8192;
 constexpr uint64_t k1G = uint64_t{1} << 30;
+// EOPNOTSUPP (resource_tree/kernel_status.h names only the errnos
+// kernel/resource.c returns).
+constexpr int kEOPNOTSUPP = 95;
 // MAX_STRUCT_PAGE_SIZE (drivers/nvdimm/nd.h).
 constexpr uint64_t kStructPageSize = 64;
 
@@ -57,6 +60,39 @@ bool ValidGranularity(uint64_t g) {
 
 // 6.1 profiles (Debian's and vanilla) versus 6.12 and later.
 bool Is61(const KernelProfile& p) { return absl::EndsWith(p.name, "-6.1"); }
+
+// soft_reserve_resource (bc62f5b308cb, v7.0) and "DAX Regions"
+// (34f80bb969cc, v7.1).
+bool HasSoftReserveTree(const KernelProfile& p) {
+  return p.hmem == KernelProfile::HmemModel::k70 ||
+         p.hmem == KernelProfile::HmemModel::k71;
+}
+bool HasDaxRegionsTree(const KernelProfile& p) {
+  return p.hmem == KernelProfile::HmemModel::k71;
+}
+
+// walk_iomem_res_desc(desc, MEM, 0, -1) on `t`: the ranges of the MEM nodes
+// with `desc`, in pre-order, each clipped to start after the previous one
+// (find_next_iomem_res() continues at the end of what it returned).
+std::vector<Range> WalkDesc(const ResourceTree& t, uint32_t desc) {
+  std::vector<Range> out;
+  uint64_t cursor = 0;
+  bool done = false;
+  t.ForEachPreorder([&](ResourceId id, int) {
+    if (done || (t.FlagsOf(id) & iores::kMem) == 0 || t.DescOf(id) != desc) {
+      return;
+    }
+    const Range r = t.RangeOf(id);
+    if (r.last() < cursor) return;
+    out.push_back(Range(std::max(r.first(), cursor), r.last()));
+    if (r.last() == kMaxAddress) {
+      done = true;
+    } else {
+      cursor = r.last() + 1;
+    }
+  });
+  return out;
+}
 
 std::string Hex(uint64_t x) { return absl::StrFormat("%#x", x); }
 std::string Show(const Range& r) {
@@ -94,7 +130,8 @@ Machine::Machine(const MachineOptions& options, ResourceTree tree)
 
 Machine::State::Mark Machine::State::Marks() const {
   return Mark{memregion_ids.Mark(), windows.Mark(), regions.Mark(),
-              namespaces.Mark(),    daxes.Mark(),   blocks.Mark()};
+              namespaces.Mark(),    daxes.Mark(),   blocks.Mark(),
+              hmems.Mark()};
 }
 
 void Machine::State::RollbackTo(const Mark& m) {
@@ -104,6 +141,7 @@ void Machine::State::RollbackTo(const Mark& m) {
   namespaces.RollbackTo(m.namespaces);
   daxes.RollbackTo(m.daxes);
   blocks.RollbackTo(m.blocks);
+  hmems.RollbackTo(m.hmems);
 }
 
 void Machine::State::ClearJournals() {
@@ -113,6 +151,7 @@ void Machine::State::ClearJournals() {
   namespaces.ClearJournal();
   daxes.ClearJournal();
   blocks.ClearJournal();
+  hmems.ClearJournal();
 }
 
 template <typename Fn>
@@ -400,7 +439,8 @@ absl::Status Machine::AddWindow(uint32_t n, uint64_t base, uint64_t size,
   });
 }
 
-absl::Status Machine::ExpandWindow(uint32_t n, const Range& to) {
+absl::Status Machine::ExpandWindow(uint32_t n, const Range& to,
+                                   bool grow_ancestors) {
   auto it = s_.windows.find(n);
   if (it == s_.windows.end()) {
     return Err(kerrno::kENOENT, absl::StrCat("no CXL Window ", n));
@@ -419,7 +459,9 @@ absl::Status Machine::ExpandWindow(uint32_t n, const Range& to) {
                                              Show(cur)));
   }
   return Atomically([&](State& s) -> absl::Status {
-    RESTREE_RETURN_IF_ERROR(tree_.Grow(w.res, to));
+    GrowPolicy policy;
+    policy.grow_ancestors = grow_ancestors;
+    RESTREE_RETURN_IF_ERROR(tree_.Grow(w.res, to, policy));
     ResourceTree& priv = s.cxl_private;
     const ResourceId pid = priv.LookupResource(priv.root(), w.cfmws.first());
     if (pid.valid()) RESTREE_RETURN_IF_ERROR(priv.Grow(pid, to));
@@ -432,12 +474,15 @@ absl::StatusOr<ResourceId> Machine::AddSoftReserved(const Range& range) {
   if (!range.valid()) {
     return Err(kerrno::kEINVAL, absl::StrCat("inverted range ", Show(range)));
   }
+  const ResourceSpec spec{range, "Soft Reserved", iores::kMem,
+                          iores_desc::kSoftReserved};
   ResourceId out;
-  const absl::Status done = Atomically([&](State&) -> absl::Status {
-    RESTREE_ASSIGN_OR_RETURN(
-        out, tree_.InsertExpandToFit(tree_.root(),
-                                     {range, "Soft Reserved", iores::kMem,
-                                      iores_desc::kSoftReserved}));
+  const absl::Status done = Atomically([&](State& s) -> absl::Status {
+    // 7.x: e820__reserve_resources_late() sets desc-8 entries aside in
+    // soft_reserve_resource (bc62f5b308cb).
+    ResourceTree& t =
+        HasSoftReserveTree(options_.profile) ? s.soft_reserve : tree_;
+    RESTREE_ASSIGN_OR_RETURN(out, t.InsertExpandToFit(t.root(), spec));
     return absl::OkStatus();
   });
   if (!done.ok()) return done;
@@ -455,6 +500,12 @@ absl::StatusOr<uint32_t> Machine::CreateRegion(
     return Err(kerrno::kENOENT, absl::StrCat("no CXL Window ", window));
   }
   const Window w = it->second;
+  if (!options_.cxl_region) {
+    // core.h: SET_CXL_REGION_ATTR() is empty without CONFIG_CXL_REGION.
+    return Err(kerrno::kENOENT,
+               "CONFIG_CXL_REGION=n: root decoders have no create_*_region "
+               "attribute");
+  }
   if (mode == RegionMode::kRam && Is61(options_.profile)) {
     return Err(kerrno::kENOENT,
                "6.1 root decoders have no create_ram_region attribute");
@@ -555,7 +606,7 @@ absl::Status Machine::DestroyRegion(uint32_t region) {
                absl::StrCat("region", region, " is an nvdimm region"));
   }
   return Atomically([&](State& s) -> absl::Status {
-    const Region r = s.regions[region];
+    const Region r = s.regions.at(region);
     if (r.dax) {
       const Dax d = s.daxes[*r.dax];
       if (d.driver == DaxDriver::kKmem) {
@@ -565,6 +616,14 @@ absl::Status Machine::DestroyRegion(uint32_t region) {
         RESTREE_RETURN_IF_ERROR(UnbindDeviceDax(s, d));
       }
       s.daxes.erase(d.name);
+      // dax_region_unregister(): release_resource() from "DAX Regions".
+      ResourceTree& dr = s.dax_regions;
+      for (ResourceId c : dr.Children(dr.root())) {
+        if (dr.NameOf(c) == absl::StrCat("dax_region", region)) {
+          RESTREE_RETURN_IF_ERROR(dr.Release(c));
+          break;
+        }
+      }
     }
     if (r.ns) RESTREE_RETURN_IF_ERROR(TeardownNamespace(s, *r.ns, true));
     if (r.pmem_res.valid()) RESTREE_RETURN_IF_ERROR(tree_.Remove(r.pmem_res));
@@ -784,6 +843,16 @@ absl::StatusOr<std::string> Machine::CreateDax(uint32_t region) {
   d.range = r.range;
   d.node = r.node;
   const absl::Status done = Atomically([&](State& s) -> absl::Status {
+    if (HasDaxRegionsTree(options_.profile)) {
+      // alloc_dax_region() requests the range from "DAX Regions".
+      absl::StatusOr<ResourceId> dr = s.dax_regions.Request(
+          s.dax_regions.root(),
+          {r.range, absl::StrCat("dax_region", region), iores::kMem, 0});
+      if (!dr.ok()) {
+        return As(kerrno::kENOMEM, dr.status(),
+                  "alloc_dax_region: dax_region resource conflict");
+      }
+    }
     RESTREE_RETURN_IF_ERROR(BindDeviceDax(d));
     s.daxes[d.name] = d;
     s.regions[region].dax = d.name;
@@ -807,6 +876,13 @@ absl::Status Machine::KmemOnline(absl::string_view dax, std::optional<int> node,
   if (nid < 0) {
     return Err(kerrno::kEINVAL, "rejecting DAX region with invalid node");
   }
+  return Atomically([&](State& s) -> absl::Status {
+    RESTREE_RETURN_IF_ERROR(UnbindDeviceDax(s, d));
+    return KmemBind(s, d, nid, zone);
+  });
+}
+
+absl::Status Machine::KmemBind(State& s, const Dax& d, int nid, Zone zone) {
   // dax_kmem_range(): start rounded up, end+1 rounded down, to the block.
   const uint64_t bs = options_.block_size;
   const absl::uint128 end = absl::uint128(d.range.last()) + 1;
@@ -814,7 +890,7 @@ absl::Status Machine::KmemOnline(absl::string_view dax, std::optional<int> node,
       (absl::uint128(d.range.first()) + bs - 1) / bs * bs;
   const absl::uint128 end_aligned = end / bs * bs;
   if (first >= end_aligned) {
-    return Err(kerrno::kEINVAL, absl::StrCat(dax, ": ", Show(d.range),
+    return Err(kerrno::kEINVAL, absl::StrCat(d.name, ": ", Show(d.range),
                                              " too small after alignment"));
   }
   const Range kr(absl::Uint128Low64(first),
@@ -824,36 +900,34 @@ absl::Status Machine::KmemOnline(absl::string_view dax, std::optional<int> node,
                absl::StrCat(Show(kr), " is beyond PHYSMEM_END"));
   }
   for (uint64_t b = kr.first() / bs; b <= kr.last() / bs; ++b) {
-    if (s_.blocks.count(b) != 0) {
+    if (s.blocks.count(b) != 0) {
       return Err(kerrno::kEEXIST, absl::StrCat("memory block ", b, " exists"));
     }
   }
-  return Atomically([&](State& s) -> absl::Status {
-    RESTREE_RETURN_IF_ERROR(UnbindDeviceDax(s, d));
-    absl::StatusOr<ResourceId> res =
-        tree_.RequestRegion(tree_.root(), kr.first(), SizeOf(kr), d.name, 0);
-    if (!res.ok()) {
-      return As(kerrno::kEBUSY, res.status(),
-                absl::StrCat(d.name, ": mapping0: could not reserve region"));
-    }
-    RESTREE_RETURN_IF_ERROR(tree_.SetFlags(*res, iores::kSystemRam));
-    absl::StatusOr<ResourceId> ram = tree_.RequestRegion(
-        tree_.root(), kr.first(), SizeOf(kr), "System RAM (kmem)",
-        iores::kSystemRam | iores::kSysramDriverManaged);
-    if (!ram.ok()) {
-      return As(kerrno::kEEXIST, ram.status(), "add_memory_driver_managed");
-    }
-    Dax& nd = s.daxes[d.name];
-    nd.driver = DaxDriver::kKmem;
-    nd.node = nid;
-    nd.zone = zone;
-    nd.kmem_range = kr;
-    nd.kmem_res = *res;
-    for (uint64_t b = kr.first() / bs; b <= kr.last() / bs; ++b) {
-      s.blocks[b] = Block{true, nid, zone, BlockOwner::kKmem};
-    }
-    return absl::OkStatus();
-  });
+  absl::StatusOr<ResourceId> res =
+      tree_.RequestRegion(tree_.root(), kr.first(), SizeOf(kr), d.name, 0);
+  if (!res.ok()) {
+    return As(kerrno::kEBUSY, res.status(),
+              absl::StrCat(d.name, ": mapping0: could not reserve region"));
+  }
+  RESTREE_RETURN_IF_ERROR(tree_.SetFlags(*res, iores::kSystemRam));
+  absl::StatusOr<ResourceId> ram = tree_.RequestRegion(
+      tree_.root(), kr.first(), SizeOf(kr), "System RAM (kmem)",
+      iores::kSystemRam | iores::kSysramDriverManaged);
+  if (!ram.ok()) {
+    return As(kerrno::kEEXIST, ram.status(), "add_memory_driver_managed");
+  }
+  Dax nd = d;
+  nd.driver = DaxDriver::kKmem;
+  nd.node = nid;
+  nd.zone = zone;
+  nd.kmem_range = kr;
+  nd.kmem_res = *res;
+  s.daxes[d.name] = nd;
+  for (uint64_t b = kr.first() / bs; b <= kr.last() / bs; ++b) {
+    s.blocks[b] = Block{true, nid, zone, BlockOwner::kKmem};
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Machine::KmemOffline(absl::string_view dax, bool offline_blocks) {
@@ -1071,6 +1145,277 @@ absl::Status Machine::Reparent(absl::string_view resource,
 absl::Status Machine::RawIomem(
     absl::FunctionRef<absl::Status(ResourceTree&)> fn) {
   return Atomically([&](State&) { return fn(tree_); });
+}
+
+// ---------------------------------------------------------------------------
+// Soft Reserved, dax_hmem, CXL auto-assembly (§6, §2.4).
+
+absl::StatusOr<std::vector<std::string>> Machine::HmemProbe(int node) {
+  using HmemModel = KernelProfile::HmemModel;
+  const HmemModel model = options_.profile.hmem;
+  if (node < 0) {
+    return Err(kerrno::kEINVAL, "rejecting DAX region with invalid node");
+  }
+  std::vector<std::string> notes;
+  const absl::Status done = Atomically([&](State& s) -> absl::Status {
+    // hmem_init(): every Soft Reserved range is recorded once in
+    // hmem_active ("HMEM devices"); a range recorded before is not new.
+    const ResourceTree& from =
+        HasSoftReserveTree(options_.profile) ? s.soft_reserve : tree_;
+    std::vector<Range> fresh;
+    for (const Range& r : WalkDesc(from, iores_desc::kSoftReserved)) {
+      ResourceTree& active = s.hmem_active;
+      if (!active.RequestRegion(active.root(), r.first(), SizeOf(r), "", 0)
+               .ok()) {
+        continue;  // "hmem range ... already active"
+      }
+      fresh.push_back(r);
+    }
+    if (fresh.empty()) notes.push_back("no new Soft Reserved range");
+    for (const Range& r : fresh) {
+      const std::string where = Show(r);
+      if (model == HmemModel::k612 || model == HmemModel::k70) {
+        if (options_.cxl_region &&
+            tree_.RegionIntersects(r.first(), SizeOf(r), iores::kMem,
+                                   iores_desc::kCxl) !=
+                RegionIntersection::kDisjoint) {
+          notes.push_back(absl::StrCat(where, ": deferring range to CXL"));
+          continue;
+        }
+      } else if (model == HmemModel::k71 && options_.cxl_region &&
+                 tree_.RegionIntersects(r.first(), SizeOf(r), iores::kMem,
+                                        iores_desc::kCxl) !=
+                     RegionIntersection::kDisjoint) {
+        // process_defer_work() after CXL's first probe:
+        // cxl_region_contains_resource() - a committed region holding it.
+        bool claimed = false;
+        for (const auto& [k, reg] : s.regions) {
+          if (reg.cxl && reg.committed && reg.range.Contains(r)) {
+            claimed = true;
+          }
+        }
+        if (claimed) {
+          notes.push_back(absl::StrCat(where, ": CXL claims it, dropped"));
+          continue;
+        }
+      }
+      RESTREE_RETURN_IF_ERROR(RegisterHmem(s, r, node, &notes));
+    }
+    return absl::OkStatus();
+  });
+  if (!done.ok()) return done;
+  return notes;
+}
+
+absl::Status Machine::RegisterHmem(State& s, const Range& r, int node,
+                                   std::vector<std::string>* notes) {
+  using HmemModel = KernelProfile::HmemModel;
+  const HmemModel model = options_.profile.hmem;
+  const std::string where = Show(r);
+  // The range must be wholly Soft Reserved (region_intersects(), or 7.x's
+  // region_intersects_soft_reserve() on the private tree).
+  const ResourceTree& cover =
+      HasSoftReserveTree(options_.profile) ? s.soft_reserve : tree_;
+  if (cover.RegionIntersects(r.first(), SizeOf(r), iores::kMem,
+                             iores_desc::kSoftReserved) !=
+      RegionIntersection::kIntersects) {
+    notes->push_back(absl::StrCat(where, ": not wholly Soft Reserved"));
+    return absl::OkStatus();
+  }
+  HmemDevice h;
+  h.id = MemregionAlloc(s);
+  h.range = r;
+  h.node = node;
+  const std::string hname = absl::StrCat("hmem.", h.id);
+  if (model == HmemModel::k61) {
+    // 6.1 records the range in hmem_active under the device's name.
+    const ResourceId a =
+        s.hmem_active.LookupResource(s.hmem_active.root(), r.first());
+    if (a.valid()) RESTREE_RETURN_IF_ERROR(s.hmem_active.Rename(a, hname));
+    // platform_device_add() claims the device's resource in iomem.
+    absl::StatusOr<ResourceId> id = tree_.Insert(
+        tree_.root(), {r, hname, iores::kMem, iores_desc::kSoftReserved});
+    if (!id.ok()) {
+      // "device add failed": the id is freed, no device.
+      s.memregion_ids.erase(h.id);
+      notes->push_back(absl::StrCat(where, ": ", hname, " add failed"));
+      return absl::OkStatus();
+    }
+    h.iomem_res = *id;
+  }
+  if (options_.hmem_sr_reinsert && HasSoftReserveTree(options_.profile)) {
+    absl::StatusOr<ResourceId> id =
+        tree_.Insert(tree_.root(), {r, "Soft Reserved", iores::kMem,
+                                    iores_desc::kSoftReserved});
+    if (id.ok()) h.sr_res = *id;
+  }
+  if (HasDaxRegionsTree(options_.profile)) {
+    absl::StatusOr<ResourceId> dr = s.dax_regions.Request(
+        s.dax_regions.root(), {r, hname, iores::kMem, 0});
+    if (!dr.ok()) {
+      // alloc_dax_region() fails: "probe with driver hmem failed with
+      // error -12"; the device and its id stay.
+      notes->push_back(absl::StrCat(where, ": ", hname,
+                                    ": dax_region resource conflict (ENOMEM)"));
+      s.hmems[h.id] = h;
+      return absl::OkStatus();
+    }
+  }
+  Dax d;
+  d.name = absl::StrCat("dax", h.id, ".0");
+  d.region = h.id;
+  d.range = r;
+  d.node = node;
+  if (model == HmemModel::k61) {
+    // No kmem typing in 6.1: device_dax binds.
+    RESTREE_RETURN_IF_ERROR(BindDeviceDax(d));
+    s.daxes[d.name] = d;
+  } else {
+    // IORESOURCE_DAX_KMEM: kmem is the default driver.
+    RESTREE_RETURN_IF_ERROR(KmemBind(s, d, node, Zone::kMovable));
+  }
+  h.dax = d.name;
+  s.hmems[h.id] = h;
+  notes->push_back(absl::StrCat(where, ": ", hname, ", ", d.name));
+  return absl::OkStatus();
+}
+
+absl::Status Machine::BindCxlDax(State& s, uint32_t region,
+                                 std::string* note) {
+  const Region r = s.regions.at(region);
+  {
+    // cxl_region_probe() (6.12; assumed unchanged in 7.x): busy System RAM
+    // in the range, no dax region.
+    bool ram = false;
+    tree_.ForEachPreorder([&](ResourceId id, int) {
+      constexpr uint64_t kRamBusy = iores::kSystemRam | iores::kBusy;
+      if ((tree_.FlagsOf(id) & kRamBusy) == kRamBusy &&
+          tree_.RangeOf(id).Overlaps(r.range)) {
+        ram = true;
+      }
+    });
+    if (ram) {
+      *note = "System RAM in the range: no dax region";
+      return absl::OkStatus();
+    }
+  }
+  if (HasDaxRegionsTree(options_.profile)) {
+    absl::StatusOr<ResourceId> dr = s.dax_regions.Request(
+        s.dax_regions.root(),
+        {r.range, absl::StrCat("dax_region", region), iores::kMem, 0});
+    if (!dr.ok()) {
+      *note = "dax_region resource conflict (ENOMEM): no dax";
+      return absl::OkStatus();
+    }
+  }
+  Dax d;
+  d.name = absl::StrCat("dax", region, ".0");
+  d.region = region;
+  d.range = r.range;
+  d.node = r.node;
+  RESTREE_RETURN_IF_ERROR(KmemBind(s, d, r.node, Zone::kMovable));
+  s.regions[region].dax = d.name;
+  *note = d.name;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint32_t> Machine::AssembleRegion(uint32_t window,
+                                                 const Range& range,
+                                                 RegionMode mode,
+                                                 bool failed) {
+  if (!options_.profile.cxl_auto_regions) {
+    return Err(kEOPNOTSUPP,
+               absl::StrCat(options_.profile.name,
+                            " does not assemble regions from committed "
+                            "decoders (no construct_region)"));
+  }
+  if (!options_.cxl_region) {
+    return Err(kEOPNOTSUPP, "CONFIG_CXL_REGION=n: no region driver");
+  }
+  auto it = s_.windows.find(window);
+  if (it == s_.windows.end()) {
+    return Err(kerrno::kENOENT, absl::StrCat("no CXL Window ", window));
+  }
+  const Window w = it->second;
+  if (!range.valid()) {
+    return Err(kerrno::kEINVAL, absl::StrCat("inverted range ", Show(range)));
+  }
+  if (!w.cfmws.Contains(range)) {
+    return Err(kerrno::kENXIO,
+               absl::StrCat(Show(range), " is not inside CXL Window ", window,
+                            " ", Show(w.cfmws), ": no root decoder"));
+  }
+  uint32_t k = 0;
+  const absl::Status done = Atomically([&](State& s) -> absl::Status {
+    Window& ws = s.windows[window];
+    k = ws.cached_region_id;
+    absl::StatusOr<ResourceId> res = tree_.Insert(
+        w.res, {range, RegionName(k), iores::kMem, iores_desc::kNone});
+    if (!res.ok()) {
+      return As(kerrno::kEBUSY, res.status(),
+                absl::StrCat("region", k, ": cannot insert resource"));
+    }
+    Region r;
+    r.id = k;
+    r.cxl = true;
+    r.window = window;
+    r.mode = mode;
+    r.range = range;
+    r.ways = w.ways;
+    r.granularity = w.granularity;
+    r.node = w.node;
+    r.res = *res;
+    r.assembled = true;
+    r.committed = !failed;
+    ws.cached_region_id = MemregionAlloc(s);
+    ws.regions.push_back(k);
+    s.regions[k] = r;
+    if (failed) return absl::OkStatus();
+    if (mode == RegionMode::kPmem) {
+      absl::StatusOr<ResourceId> pm =
+          tree_.Insert(tree_.root(), {range, "Persistent Memory", iores::kMem,
+                                      iores_desc::kPersistentMemory});
+      if (!pm.ok()) {
+        return As(kerrno::kEBUSY, pm.status(),
+                  "cxl_pmem_region_probe: insert Persistent Memory");
+      }
+      s.regions[k].pmem_res = *pm;
+      return absl::OkStatus();
+    }
+    std::string note;
+    return BindCxlDax(s, k, &note);
+  });
+  if (!done.ok()) return done;
+  return k;
+}
+
+const ResourceTree* Machine::PrivateRoot(absl::string_view name) const {
+  if (name == "CXL mem") return &s_.cxl_private;
+  if (name == "HMEM devices") return &s_.hmem_active;
+  if (name == "Soft Reserved" && HasSoftReserveTree(options_.profile)) {
+    return &s_.soft_reserve;
+  }
+  if (name == "DAX Regions" && HasDaxRegionsTree(options_.profile)) {
+    return &s_.dax_regions;
+  }
+  return nullptr;
+}
+
+absl::Status Machine::RawPrivate(
+    absl::string_view root,
+    absl::FunctionRef<absl::Status(ResourceTree&)> fn) {
+  if (PrivateRoot(root) == nullptr) {
+    return Err(kerrno::kENOENT,
+               absl::StrCat(options_.profile.name, " has no root \"", root,
+                            "\""));
+  }
+  return Atomically([&](State& s) {
+    ResourceTree& t = root == "CXL mem"         ? s.cxl_private
+                      : root == "HMEM devices"  ? s.hmem_active
+                      : root == "Soft Reserved" ? s.soft_reserve
+                                                : s.dax_regions;
+    return fn(t);
+  });
 }
 
 // ---------------------------------------------------------------------------

@@ -59,6 +59,15 @@ struct MachineOptions {
   // mhp_default_online_type for ACPI hot-added memory (MemoryAdd): online
   // (movable) when true, offline when false. Does not affect iomem.
   bool auto_online = true;
+  // Build configuration (docs/events.md, "Build configuration").
+  // CONFIG_CXL_REGION: off, there is no region driver (no create_*_region,
+  // no assembly) and dax_hmem does not defer ranges to CXL.
+  bool cxl_region = true;
+  // The unmerged "dax/hmem: Reintroduce Soft Reserved ranges back into the
+  // iomem tree" (lore 20260322195343.206900-10): on HmemModel::k70/k71 hmem
+  // inserts "Soft Reserved" into iomem for each range it claims. Reported
+  // behaviour only; off by default (not in v7.1).
+  bool hmem_sr_reinsert = false;
 };
 
 class Machine {
@@ -99,6 +108,17 @@ class Machine {
     ResourceId pmem_res;  // CXL pmem: "Persistent Memory" (§3.1)
     std::optional<std::string> ns;   // its namespace, if any
     std::optional<std::string> dax;  // ram region: its daxK.0
+    bool assembled = false;  // from committed decoders (AssembleRegion)
+    bool committed = true;   // false: assembly failed (never committed)
+  };
+  // A dax_hmem device "hmem.N" (§6.2-§6.4).
+  struct HmemDevice {
+    uint32_t id = 0;  // N: a memregion id
+    Range range;
+    int node = 0;
+    std::optional<std::string> dax;  // "daxN.0" unless its probe failed
+    ResourceId iomem_res;  // 6.1: its "hmem.N" iomem node
+    ResourceId sr_res;     // hmem_sr_reinsert: the "Soft Reserved" it put back
   };
   struct Namespace {
     std::string name;  // "namespaceX.Y"
@@ -174,18 +194,71 @@ class Machine {
                          int node = 0);
 
   // Redesign: grow window `n`'s twin in place to `to` (ResourceTree::Grow;
-  // it adopts siblings `to` covers). ENOENT: no window n; EINVAL: `to` not
-  // 256 MiB aligned or not containing the window; Grow's errors otherwise.
-  absl::Status ExpandWindow(uint32_t n, const Range& to);
+  // it adopts siblings `to` covers; with `grow_ancestors` the resources
+  // holding the window grow too, just enough). ENOENT: no window n; EINVAL:
+  // `to` not 256 MiB aligned or not containing the window; Grow's errors
+  // otherwise (EBUSY: a partly covered sibling, or, without
+  // `grow_ancestors`, a parent `to` does not fit in).
+  absl::Status ExpandWindow(uint32_t n, const Range& to,
+                            bool grow_ancestors = false);
 
-  // e820 "Soft Reserved" (§6.1): MEM, desc 8, not busy,
-  // insert_resource_expand_to_fit on iomem. dax_hmem is not modelled.
+  // e820 "Soft Reserved" (§6.1): MEM, desc 8, not busy, by
+  // insert_resource_expand_to_fit on iomem; on HmemModel::k70 and k71
+  // (bc62f5b308cb) on the private soft_reserve_resource tree instead
+  // (PrivateRoot("Soft Reserved")), so /proc/iomem does not show it. The id
+  // is in the tree the range went to. EINVAL: an inverted range.
   absl::StatusOr<ResourceId> AddSoftReserved(const Range& range);
+
+  // dax_hmem over the Soft Reserved ranges (§6.2-§6.4), by profile:
+  //   hmem_init: each desc-8 MEM range (iomem walk; 7.x: the private
+  //   soft_reserve tree) is recorded once in the private "HMEM devices"
+  //   tree; a range recorded before is not looked at again.
+  //   Then per new range, in address order:
+  //   k61:  full Soft Reserved coverage in iomem is required; memregion id
+  //         N; "hmem.N" (MEM, desc 8) by insert_resource on iomem (P1: above
+  //         an equal "Soft Reserved"); dev_dax "daxN.0" over the range,
+  //         bound to device_dax (busy "daxN.0").
+  //   k612, k70: with cxl_region, a range intersecting a desc-CXL resource
+  //         is skipped for good ("deferring range to CXL"); full coverage
+  //         (k70: in the private tree) is required; memregion id N; device
+  //         hmem.N (no iomem node); "daxN.0" bound to kmem (as KmemOnline on
+  //         `node`, zone movable).
+  //   k71:  with cxl_region, a range intersecting a CXL window is resolved
+  //         as after CXL's initial probe: dropped if a committed CXL region
+  //         contains it, else registered; registering: coverage in the
+  //         private tree; id N; with hmem_sr_reinsert "Soft Reserved" by
+  //         insert_resource on iomem; the dax_region is requested from the
+  //         private "DAX Regions" root (a conflict fails hmem.N's probe with
+  //         ENOMEM: the device and its id stay, no dax); "daxN.0" on kmem.
+  // Returns one note per range ("hmem.0: dax0.0", "deferred to CXL", ...).
+  // Errors: a kmem or device_dax bind that fails fails the whole event with
+  // its errno (KmemOnline's), changing nothing (the kernel would leave the
+  // device unbound).
+  absl::StatusOr<std::vector<std::string>> HmemProbe(int node = 0);
+
+  // CXL region auto-assembly from decoders firmware committed
+  // (construct_region, 6.12+, §2.4): "regionK" (MEM, desc 0) with the
+  // decoders' range, by insert_resource under window `n`'s twin (P1: it
+  // becomes the parent of an equal "Soft Reserved"); K is the decoder's
+  // cached id (refilled as CreateRegion does). Unless `failed` (the region
+  // never commits: no device below it), the region probes: pmem inserts
+  // "Persistent Memory" as CreateRegion; ram: 6.12/7.0 skip the dax region
+  // when busy System RAM overlaps the range; 7.1 requests the dax_region
+  // from "DAX Regions" (a conflict leaves the region without dax, as the
+  // kernel's ENOMEM probe failure does); else dax_cxl's "daxK.0" is bound
+  // to kmem on the window's node. Errors: EOPNOTSUPP on 6.1 (no
+  // construct_region) or without cxl_region; ENOENT no window n; EINVAL an
+  // inverted range; ENXIO the range is not inside window n's CFMWS range
+  // (no root decoder matches); EBUSY the insert conflicts (the kernel only
+  // warns and keeps an unlinked region: simplification); kmem's errors.
+  absl::StatusOr<uint32_t> AssembleRegion(uint32_t window, const Range& range,
+                                          RegionMode mode, bool failed);
 
   // create_{pmem,ram}_region on window `n`'s root decoder, then size/commit/
   // probe (§2.2-§2.3, §3.1). Returns K of "regionK" (the decoder's cached
   // id; the cache is refilled with the lowest free memregion id). Checks in
-  // the kernel's order: ENOENT no window; ENOENT mode ram on 6.1 (no
+  // the kernel's order: ENOENT no window; ENOENT without cxl_region (no
+  // create_*_region attribute); ENOENT mode ram on 6.1 (no
   // create_ram_region attribute); EINVAL ways not a multiple of the
   // window's ways with a power-of-two quotient, or granularity invalid or
   // different from an interleaved window's; ENXIO ways or granularity 0
@@ -310,6 +383,19 @@ class Machine {
   // request-region, ...): `fn` runs on the iomem tree as one atomic step
   // (its failure changes nothing); the driver state is not told about it.
   absl::Status RawIomem(absl::FunctionRef<absl::Status(ResourceTree&)> fn);
+  // The same on a private root of the machine (PrivateRoot()); ENOENT if the
+  // profile has no such root.
+  absl::Status RawPrivate(absl::string_view root,
+                          absl::FunctionRef<absl::Status(ResourceTree&)> fn);
+
+  // The machine's private roots by kernel name: "CXL mem" (cxl_acpi),
+  // "HMEM devices" (dax_hmem's hmem_active), "Soft Reserved"
+  // (soft_reserve_resource, HmemModel::k70/k71 only) and "DAX Regions"
+  // (k71 only). Nodes of "DAX Regions" are named after the device owning
+  // the dax_region ("hmem.N", "dax_regionK"); the kernel leaves them
+  // unnamed. nullptr for another name or a root the profile lacks. Valid
+  // until the next mutating call.
+  const ResourceTree* PrivateRoot(absl::string_view name) const;
 
   // --- Queries
   // ------------------------------------------------------------------
@@ -346,6 +432,9 @@ class Machine {
   const std::map<std::string, Dax>& daxes() const { return s_.daxes.map(); }
   // Present memory blocks by block number (address / block_size).
   const std::map<uint64_t, Block>& blocks() const { return s_.blocks.map(); }
+  const std::map<uint32_t, HmemDevice>& hmem_devices() const {
+    return s_.hmems.map();
+  }
   const std::set<uint32_t>& memregion_ids() const {
     return s_.memregion_ids.set();
   }
@@ -368,13 +457,25 @@ class Machine {
     // cxl_acpi's private "CXL mem" tree (never in iomem).
     ResourceTree cxl_private =
         ResourceTree(ResourceSpec{Range::Full(), "CXL mem", 0x200, 0});
+    // Soft Reserved and dax_hmem (§6): soft_reserve_resource (HmemModel
+    // k70/k71), dax_hmem's hmem_active ("HMEM devices"), "DAX Regions" (k71)
+    // and the hmem devices.
+    ResourceTree soft_reserve = ResourceTree(
+        ResourceSpec{Range::Full(), "Soft Reserved", 0x200, 8});
+    ResourceTree hmem_active =
+        ResourceTree(ResourceSpec{Range::Full(), "HMEM devices", 0x200, 0});
+    ResourceTree dax_regions =
+        ResourceTree(ResourceSpec{Range::Full(), "DAX Regions", 0x200, 0});
+    internal::JournaledMap<uint32_t, HmemDevice> hmems;
 
-    static constexpr size_t kTrees = 1;
-    std::array<ResourceTree*, kTrees> Trees() { return {&cxl_private}; }
+    static constexpr size_t kTrees = 4;
+    std::array<ResourceTree*, kTrees> Trees() {
+      return {&cxl_private, &soft_reserve, &hmem_active, &dax_regions};
+    }
 
     // Journal positions of the containers (a savepoint).
     struct Mark {
-      size_t memregion_ids, windows, regions, namespaces, daxes, blocks;
+      size_t memregion_ids, windows, regions, namespaces, daxes, blocks, hmems;
     };
     Mark Marks() const;
     void RollbackTo(const Mark& m);
@@ -401,6 +502,16 @@ class Machine {
   absl::Status TeardownNamespace(State& s, const std::string& ns,
                                  bool strand_ok);
   absl::Status Adopt();
+  // kmem's probe on `d` (not bound to any driver): block-aligned request,
+  // SYSTEM_RAM overwrite, "System RAM (kmem)", blocks online (§4.3), with
+  // KmemOnline's errors. Records the result in s.daxes.
+  absl::Status KmemBind(State& s, const Dax& d, int nid, Zone zone);
+
+  // dax_hmem's registration of one range (HmemProbe) and dax_cxl's probe
+  // of ram region `region` (AssembleRegion).
+  absl::Status RegisterHmem(State& s, const Range& r, int node,
+                            std::vector<std::string>* notes);
+  absl::Status BindCxlDax(State& s, uint32_t region, std::string* note);
 
   MachineOptions options_;
   ResourceTree tree_;

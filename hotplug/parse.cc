@@ -591,9 +591,14 @@ struct ScriptState {
 };
 
 std::string KnownProfiles() {
-  std::vector<std::string> names;
-  for (const KernelProfile& p : KernelProfile::All()) names.push_back(p.name);
-  return absl::StrJoin(names, ", ");
+  return absl::StrJoin(KernelProfile::Names(), ", ");
+}
+
+bool IsMachineRoot(absl::string_view root) {
+  for (absl::string_view r : kMachineRoots) {
+    if (r == root) return true;
+  }
+  return false;
 }
 
 absl::StatusOr<std::string> ParseRoot(const Where& w, const Args& args,
@@ -601,13 +606,14 @@ absl::StatusOr<std::string> ParseRoot(const Where& w, const Args& args,
   std::optional<Value> v = args.Get("root");
   if (!v.has_value()) return std::string(kIomemRoot);
   RESTREE_ASSIGN_OR_RETURN(std::string root, ParseName(w, *v, "root"));
-  if (root == kIomemRoot || root == kIoportRoot || state.roots.contains(root)) {
+  if (root == kIomemRoot || root == kIoportRoot || state.roots.contains(root) ||
+      IsMachineRoot(root)) {
     return root;
   }
   return Err(w, v->column,
              absl::StrCat("unknown root ", Q(root),
-                          " (iomem, ioport, or a root declared earlier with "
-                          "'root add')"));
+                          " (iomem, ioport, a machine root such as \"CXL "
+                          "mem\", or a root declared earlier with 'root add')"));
 }
 
 absl::StatusOr<std::optional<ResourceRef>> ParseParent(const Where& w,
@@ -645,7 +651,8 @@ class EventParser {
             {"root", "add"},
             {"window", "add or expand"},
             {"softres", "add"},
-            {"region", "create or destroy"},
+            {"region", "create, assemble or destroy"},
+            {"hmem", "probe"},
             {"namespace", "create"},
             {"dax", "create"},
             {"kmem", "online or offline"},
@@ -680,7 +687,7 @@ class EventParser {
     return Err(w_, col_,
                absl::StrCat(
                    "unknown event ", Q(tokens_[0].text),
-                   " (expected config, root, window, softres, region, "
+                   " (expected config, root, window, softres, region, hmem, "
                    "namespace, dax, kmem, memory, chunks, reparent, expect, "
                    "assert, insert, request, request-region, release-region, "
                    "remove, release, adjust, allocate or region-intersects)"));
@@ -700,6 +707,8 @@ class EventParser {
     if (word == "softres" && action == "add") return SoftresAddEvent();
     if (word == "region" && action == "create") return RegionCreateEvent();
     if (word == "region" && action == "destroy") return RegionDestroyEvent();
+    if (word == "region" && action == "assemble") return RegionAssembleEvent();
+    if (word == "hmem" && action == "probe") return HmemProbeEvent();
     if (word == "namespace" && action == "create") return NamespaceEvent();
     if (word == "dax" && action == "create") return DaxCreateEvent();
     if (word == "kmem" && action == "online") return KmemOnlineEvent();
@@ -727,9 +736,41 @@ class EventParser {
 
   absl::StatusOr<EventBody> Config() {
     event_ = "config";
-    RESTREE_ASSIGN_OR_RETURN(Args args, Split(1, {"profile", "block-size"}));
+    RESTREE_ASSIGN_OR_RETURN(
+        Args args, Split(1, {"profile", "block-size", "cxl-region", "cxl",
+                             "dax-hmem", "hmem-sr-reinsert"}));
     RESTREE_RETURN_IF_ERROR(args.NoMoreThan(0));
     ConfigEvent e;
+    auto yes_no = [&](absl::string_view key,
+                      std::optional<bool>* out) -> absl::Status {
+      std::optional<Value> v = args.Get(key);
+      if (!v.has_value()) return absl::OkStatus();
+      if (!v->quoted && (v->text == "y" || v->text == "n")) {
+        *out = v->text == "y";
+        return absl::OkStatus();
+      }
+      return Err(w_, v->column,
+                 absl::StrCat(key, " takes y or n, not ", Q(v->text)));
+    };
+    auto build = [&](absl::string_view key,
+                     std::optional<BuildMode>* out) -> absl::Status {
+      std::optional<Value> v = args.Get(key);
+      if (!v.has_value()) return absl::OkStatus();
+      if (!v->quoted && v->text == "builtin") {
+        *out = BuildMode::kBuiltin;
+      } else if (!v->quoted && v->text == "modules") {
+        *out = BuildMode::kModule;
+      } else {
+        return Err(w_, v->column,
+                   absl::StrCat(key, " takes builtin or modules, not ",
+                                Q(v->text)));
+      }
+      return absl::OkStatus();
+    };
+    RESTREE_RETURN_IF_ERROR(yes_no("cxl-region", &e.cxl_region));
+    RESTREE_RETURN_IF_ERROR(build("cxl", &e.cxl));
+    RESTREE_RETURN_IF_ERROR(build("dax-hmem", &e.dax_hmem));
+    RESTREE_RETURN_IF_ERROR(yes_no("hmem-sr-reinsert", &e.hmem_sr_reinsert));
     if (std::optional<Value> v = args.Get("profile")) {
       if (!KernelProfile::ByName(v->text).has_value()) {
         return Err(w_, v->column,
@@ -741,9 +782,10 @@ class EventParser {
     if (std::optional<Value> v = args.Get("block-size")) {
       RESTREE_ASSIGN_OR_RETURN(e.block_size, ParseSize(w_, *v, "block-size"));
     }
-    if (!e.profile.has_value() && !e.block_size.has_value()) {
+    if (e == ConfigEvent()) {
       return Err(w_, col_,
-                 "'config' needs profile=NAME or block-size=SIZE (or both)");
+                 "'config' needs at least one key (profile, block-size, "
+                 "cxl-region, cxl, dax-hmem, hmem-sr-reinsert)");
     }
     return e;
   }
@@ -799,8 +841,13 @@ class EventParser {
 
   absl::StatusOr<EventBody> WindowExpandEvent() {
     RESTREE_ASSIGN_OR_RETURN(Args args, Split(2, {"to"}));
-    RESTREE_RETURN_IF_ERROR(args.NoMoreThan(1));
     WindowExpand e;
+    if (args.PositionalIs(1, "grow-ancestors")) {
+      e.grow_ancestors = true;
+      RESTREE_RETURN_IF_ERROR(args.NoMoreThan(2));
+    } else {
+      RESTREE_RETURN_IF_ERROR(args.NoMoreThan(1));
+    }
     RESTREE_ASSIGN_OR_RETURN(Value n, args.Positional(0, "a window number"));
     RESTREE_ASSIGN_OR_RETURN(e.index, ParseU32(w_, n, "the window number"));
     RESTREE_ASSIGN_OR_RETURN(Value to, args.Require("to", "START-END"));
@@ -841,6 +888,44 @@ class EventParser {
     }
     if (std::optional<Value> v = args.Get("gran")) {
       RESTREE_ASSIGN_OR_RETURN(e.granularity, ParseSize(w_, *v, "gran"));
+    }
+    return e;
+  }
+
+  absl::StatusOr<EventBody> RegionAssembleEvent() {
+    RESTREE_ASSIGN_OR_RETURN(Args args, Split(2, {"window", "mode"}));
+    RegionAssemble e;
+    RESTREE_ASSIGN_OR_RETURN(Value win, args.Require("window", "N"));
+    RESTREE_ASSIGN_OR_RETURN(e.window, ParseU32(w_, win, "window"));
+    RESTREE_ASSIGN_OR_RETURN(Value r,
+                             args.Positional(0, "the decoders' range START-END"));
+    RESTREE_ASSIGN_OR_RETURN(e.range, ParseRange(w_, r, "the region's range"));
+    if (std::optional<Value> mode = args.Get("mode")) {
+      if (mode->text == "ram") {
+        e.mode = RegionMode::kRam;
+      } else if (mode->text == "pmem") {
+        e.mode = RegionMode::kPmem;
+      } else {
+        return Err(w_, mode->column,
+                   absl::StrCat("unknown region mode ", Q(mode->text),
+                                " (expected ram or pmem)"));
+      }
+    }
+    if (args.PositionalIs(1, "failed")) {
+      e.failed = true;
+      RESTREE_RETURN_IF_ERROR(args.NoMoreThan(2));
+    } else {
+      RESTREE_RETURN_IF_ERROR(args.NoMoreThan(1));
+    }
+    return e;
+  }
+
+  absl::StatusOr<EventBody> HmemProbeEvent() {
+    RESTREE_ASSIGN_OR_RETURN(Args args, Split(2, {"node"}));
+    RESTREE_RETURN_IF_ERROR(args.NoMoreThan(0));
+    HmemProbe e;
+    if (std::optional<Value> v = args.Get("node")) {
+      RESTREE_ASSIGN_OR_RETURN(e.node, ParseU32(w_, *v, "node"));
     }
     return e;
   }

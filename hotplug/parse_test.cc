@@ -72,6 +72,56 @@ TEST(ParseTest, Config) {
   EXPECT_EQ(e.block_size, std::nullopt);
 }
 
+TEST(ParseTest, ConfigBuildKeysAndAliases) {
+  ConfigEvent e = OneAs<ConfigEvent>(
+      "config profile=7.x cxl-region=n cxl=builtin dax-hmem=modules "
+      "hmem-sr-reinsert=y");
+  EXPECT_EQ(e.profile, "7.x");  // the script's spelling; apply resolves it
+  EXPECT_EQ(e.cxl_region, false);
+  EXPECT_EQ(e.cxl, BuildMode::kBuiltin);
+  EXPECT_EQ(e.dax_hmem, BuildMode::kModule);
+  EXPECT_EQ(e.hmem_sr_reinsert, true);
+  e = OneAs<ConfigEvent>("config cxl-region=y");
+  EXPECT_EQ(e.cxl_region, true);
+  EXPECT_EQ(e.profile, std::nullopt);
+  EXPECT_EQ(e.cxl, std::nullopt);
+  for (const char* alias : {"6.1", "6.12", "7.0", "7.1", "7.x", "linux-7.1"}) {
+    EXPECT_EQ(OneAs<ConfigEvent>(absl::StrCat("config profile=", alias))
+                  .profile,
+              alias);
+  }
+  EXPECT_EQ(FormatEventBody(One("config dax-hmem=builtin cxl-region=n")),
+            "config cxl-region=n dax-hmem=builtin");
+}
+
+TEST(ParseTest, RegionAssembleAndHmemProbe) {
+  RegionAssemble a = OneAs<RegionAssemble>(
+      "region assemble window=2 0x850000000-0x284fffffff");
+  EXPECT_EQ(a.window, 2u);
+  EXPECT_EQ(a.range, Range(0x850000000, 0x284fffffff));
+  EXPECT_EQ(a.mode, RegionMode::kRam);
+  EXPECT_FALSE(a.failed);
+  a = OneAs<RegionAssemble>(
+      "region assemble 0x1000-0x1fff failed mode=pmem window=0");
+  EXPECT_EQ(a.mode, RegionMode::kPmem);
+  EXPECT_TRUE(a.failed);
+  EXPECT_EQ(FormatEventBody(a),
+            "region assemble window=0 0x1000-0x1fff mode=pmem failed");
+  EXPECT_EQ(OneAs<HmemProbe>("hmem probe").node, std::nullopt);
+  EXPECT_EQ(OneAs<HmemProbe>("hmem probe node=2").node, 2u);
+  EXPECT_TRUE(OneAs<WindowExpand>("window expand 0 to=0x0-0xfffffff "
+                                  "grow-ancestors")
+                  .grow_ancestors);
+  // The machine's private roots need no `root add`.
+  for (const char* root :
+       {"CXL mem", "HMEM devices", "Soft Reserved", "DAX Regions"}) {
+    EXPECT_EQ(OneAs<Assert>(absl::StrCat("assert count x 0 root=\"", root,
+                                         "\""))
+                  .root,
+              root);
+  }
+}
+
 TEST(ParseTest, WindowAddAllKeys) {
   WindowAdd e = OneAs<WindowAdd>(
       "window add 3 base=0x1000000000 size=64G ways=2 gran=4K "
@@ -455,14 +505,15 @@ TEST(ParseTest, SyntaxErrors) {
   const ErrorCase kCases[] = {
       {"frobnicate 1",
        "t.events:1:1: unknown event 'frobnicate' (expected config, root, "
-       "window, softres, region, namespace, dax, kmem, memory, chunks, "
+       "window, softres, region, hmem, namespace, dax, kmem, memory, chunks, "
        "reparent, expect, assert, insert, request, request-region, "
        "release-region, remove, release, adjust, allocate or "
        "region-intersects)"},
       {"\n  window shrink 0",
        "t.events:2:10: unknown action 'shrink' for 'window' (expected add or "
        "expand)"},
-      {"region", "t.events:1:1: 'region' needs an action (create or destroy)"},
+      {"region",
+       "t.events:1:1: 'region' needs an action (create, assemble or destroy)"},
       {"window add 0 base=0x0", "t.events:1:1: 'window add' needs size=SIZE"},
       {"window add base=0x0 size=1G",
        "t.events:1:1: 'window add' needs a window number"},
@@ -505,11 +556,33 @@ TEST(ParseTest, SyntaxErrors) {
       {"chunks release-unused window=0 shrink shrink",
        "t.events:1:39: unexpected 'shrink' after 'chunks release-unused'"},
       {"config",
-       "t.events:1:1: 'config' needs profile=NAME or block-size=SIZE (or "
-       "both)"},
+       "t.events:1:1: 'config' needs at least one key (profile, block-size, "
+       "cxl-region, cxl, dax-hmem, hmem-sr-reinsert)"},
       {"config profile=debian-5",
        "t.events:1:16: unknown profile 'debian-5' (expected debian-6.1, "
-       "linux-6.1, linux-6.12, linux-7.0)"},
+       "linux-6.1, linux-6.12, linux-7.0, linux-7.1, 6.1, 6.12, 7.0, 7.1, "
+       "7.x)"},
+      {"config cxl-region=yes",
+       "t.events:1:19: cxl-region takes y or n, not 'yes'"},
+      {"config cxl=\"builtin\"",
+       "t.events:1:12: cxl takes builtin or modules, not 'builtin'"},
+      {"config dax-hmem=module",
+       "t.events:1:17: dax-hmem takes builtin or modules, not 'module'"},
+      {"hmem probe 1", "t.events:1:12: unexpected '1' after 'hmem probe'"},
+      {"hmem probe node=-1",
+       "t.events:1:17: expected a decimal number for node, got '-1'"},
+      {"hmem", "t.events:1:1: 'hmem' needs an action (probe)"},
+      {"region assemble window=0",
+       "t.events:1:1: 'region assemble' needs the decoders' range START-END"},
+      {"region assemble 0x0-0xfff",
+       "t.events:1:1: 'region assemble' needs window=N"},
+      {"region assemble window=0 0x0-0xfff mode=volatile",
+       "t.events:1:41: unknown region mode 'volatile' (expected ram or "
+       "pmem)"},
+      {"region assemble window=0 0x0-0xfff broken",
+       "t.events:1:36: unexpected 'broken' after 'region assemble'"},
+      {"window expand 0 to=0x0-0xfff grow",
+       "t.events:1:30: unexpected 'grow' after 'window expand'"},
       {"reparent a b c", "t.events:1:12: expected 'under', got 'b'"},
       {"reparent a", "t.events:1:1: 'reparent' needs RESOURCE under RESOURCE"},
       {"reparent a under",
@@ -547,11 +620,11 @@ TEST(ParseTest, SyntaxErrors) {
       {"assert name 0x1000 name=x",
        "t.events:1:20: unknown key 'name' for 'assert name' (keys: root)"},
       {"assert absent x root=nowhere",
-       "t.events:1:22: unknown root 'nowhere' (iomem, ioport, or a root "
-       "declared earlier with 'root add')"},
-      {"insert 0x0-0xfff root=\"CXL mem\" name=x\nroot add \"CXL mem\"",
-       "t.events:1:23: unknown root 'CXL mem' (iomem, ioport, or a root "
-       "declared earlier with 'root add')"},
+       "t.events:1:22: unknown root 'nowhere' (iomem, ioport, a machine root "
+       "such as \"CXL mem\", or a root declared earlier with 'root add')"},
+      {"insert 0x0-0xfff root=\"my mem\" name=x\nroot add \"my mem\"",
+       "t.events:1:23: unknown root 'my mem' (iomem, ioport, a machine root "
+       "such as \"CXL mem\", or a root declared earlier with 'root add')"},
       {"root add x\nroot add x", "t.events:2:10: root 'x' already exists"},
       {"root add iomem", "t.events:1:10: root 'iomem' already exists"},
       {"insert 0x0-0xfff", "t.events:1:1: 'insert' needs name=NAME"},
@@ -580,7 +653,7 @@ TEST(ParseTest, SyntaxErrors) {
        "t.events:2:21: unexpected 'garbage' after 'softres add'"},
       {"\"window\" add 0 base=0x0 size=1",
        "t.events:1:1: unknown event 'window' (expected config, root, window, "
-       "softres, region, namespace, dax, kmem, memory, chunks, reparent, "
+       "softres, region, hmem, namespace, dax, kmem, memory, chunks, reparent, "
        "expect, assert, insert, request, request-region, release-region, "
        "remove, release, adjust, allocate or region-intersects)"},
       {"assert count \"System RAM 2",
@@ -633,14 +706,16 @@ TEST(ParseTest, BinaryBytesAreEscapedNeverEchoed) {
       "café");
   EXPECT_EQ(ErrorOf("wíndow add"),
             "t.events:1:1: unknown event 'wíndow' (expected config, root, "
-            "window, softres, region, namespace, dax, kmem, memory, chunks, "
+            "window, softres, region, hmem, namespace, dax, kmem, memory, "
+            "chunks, "
             "reparent, expect, assert, insert, request, request-region, "
             "release-region, remove, release, adjust, allocate or "
             "region-intersects)");
   // Bytes decoded from \xHH are escaped again when a message shows them.
   EXPECT_EQ(ErrorOf("config profile=\"\\x01\\xff\""),
             "t.events:1:16: unknown profile '\\x01\\xff' (expected "
-            "debian-6.1, linux-6.1, linux-6.12, linux-7.0)");
+            "debian-6.1, linux-6.1, linux-6.12, linux-7.0, linux-7.1, 6.1, "
+            "6.12, 7.0, 7.1, 7.x)");
   // Names may hold any byte but NUL, through escapes.
   EXPECT_EQ(
       std::get<AssertCount>(OneAs<Assert>("assert count \"\\x01\\xff\" 1").what)
@@ -745,14 +820,21 @@ constexpr absl::string_view kEveryKind = R"ev(
 config profile=debian-6.1 block-size=128M
 config block-size=2G
 config profile=linux-6.12
+config profile=7.x cxl-region=n cxl=builtin dax-hmem=modules hmem-sr-reinsert=y
 root add "CXL mem"
 root add cxl2 0x0-0xffff flags=IO
 window add 0 base=0x1000000000 size=64G ways=2 gran=4K targets=12,13 restrict=ram
 window add 1 base=0x3000000000 size=0x10001
 window expand 0 to=0x1000000000-0x2fffffffff
+window expand 0 to=0x1000000000-0x2fffffffff grow-ancestors
 softres add 0x1000000000-0x1fffffffff
 region create window=0 size=8G mode=ram
 region create window=0 size=256M mode=pmem ways=1 gran=256
+region assemble window=0 0x1000000000-0x10ffffffff
+region assemble window=1 0x3000000000-0x300fffffff mode=pmem failed
+hmem probe
+hmem probe node=3
+assert count x 1 root="DAX Regions"
 region destroy region0
 namespace create region=region1 mode=devdax align=2M
 namespace create region=region1 mode=fsdax align=1G size=128M

@@ -20,6 +20,8 @@ KernelProfile KernelProfile::Linux612() {
   p.name = "linux-6.12";
   p.gfr_step_is_align = true;
   p.gfr_ascending_skips_zero = true;
+  p.hmem = HmemModel::k612;
+  p.cxl_auto_regions = true;
   return p;
 }
 
@@ -28,6 +30,14 @@ KernelProfile KernelProfile::Linux70() {
   p.name = "linux-7.0";
   p.proc_max_depth = 8;
   p.split_reparents_children = true;
+  p.hmem = HmemModel::k70;
+  return p;
+}
+
+KernelProfile KernelProfile::Linux71() {
+  KernelProfile p = Linux70();
+  p.name = "linux-7.1";
+  p.hmem = HmemModel::k71;
   return p;
 }
 
@@ -35,11 +45,39 @@ std::vector<KernelProfile> KernelProfile::All() {
   return {Debian61(), Vanilla61(), Linux612(), Linux70()};
 }
 
+namespace {
+
+struct Alias {
+  const char* alias;
+  const char* name;
+};
+constexpr Alias kAliases[] = {
+    {"6.1", "debian-6.1"}, {"6.12", "linux-6.12"}, {"7.0", "linux-7.0"},
+    {"7.1", "linux-7.1"},  {"7.x", "linux-7.1"},
+};
+
+}  // namespace
+
 std::optional<KernelProfile> KernelProfile::ByName(absl::string_view name) {
+  for (const Alias& a : kAliases) {
+    if (name == a.alias) {
+      name = a.name;
+      break;
+    }
+  }
   for (KernelProfile& p : All()) {
     if (p.name == name) return p;
   }
+  if (name == "linux-7.1") return Linux71();
   return std::nullopt;
+}
+
+std::vector<std::string> KernelProfile::Names() {
+  std::vector<std::string> out;
+  for (const KernelProfile& p : All()) out.push_back(p.name);
+  out.push_back(Linux71().name);
+  for (const Alias& a : kAliases) out.push_back(a.alias);
+  return out;
 }
 
 }  // namespace restree

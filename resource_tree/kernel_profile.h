@@ -2,7 +2,9 @@
 // -----------------------------------------------------------------------------
 //
 // `KernelProfile` names the kernel version whose `kernel/resource.c` a tree
-// imitates where versions differ. The default, `Debian61()`, is Debian 12's
+// imitates where versions differ, and the driver-chain facts of that version
+// that the hotplug applier (hotplug/machine.h) follows where drivers differ
+// (docs/driver-chains.md). The default, `Debian61()`, is Debian 12's
 // 6.1.192 kernel: the one `tests/` compiles and runs in user space, so every
 // behaviour of that profile is checked against real kernel code. The other
 // profiles follow the sources listed in docs/kernel-semantics.md and are
@@ -23,7 +25,7 @@
 namespace restree {
 
 struct KernelProfile {
-  // "debian-6.1", "linux-6.12", "linux-7.0".
+  // "debian-6.1", "linux-6.1", "linux-6.12", "linux-7.0", "linux-7.1".
   std::string name;
 
   // MAX_IORES_LEVEL: /proc/iomem indentation stops at this depth (5 for
@@ -60,6 +62,27 @@ struct KernelProfile {
   // request_free_mem_region().
   uint64_t gfr_default_align = uint64_t{1} << 27;
 
+  // --- Driver-chain facts (docs/driver-chains.md §6) -----------------------
+
+  // Soft Reserved and dax_hmem generation:
+  //   k61:  device.c inserts an "hmem.N" resource into iomem (platform
+  //         device resource) above "Soft Reserved"; dax_hmem binds
+  //         device_dax (no kmem typing); no CXL check.
+  //   k612: hmem.N is a device only (no iomem node); dax_hmem's dax device
+  //         is kmem-typed; with CONFIG_CXL_REGION a range that intersects a
+  //         CXL window is skipped ("deferring range to CXL").
+  //   k70:  as k612, but e820 "Soft Reserved" goes to the private
+  //         soft_reserve_resource tree, not iomem (bc62f5b308cb, v7.0).
+  //   k71:  as k70, plus the private "DAX Regions" root every dax_region
+  //         is requested from (34f80bb969cc) and hmem/CXL ownership decided
+  //         after CXL probing: CXL keeps ranges its committed regions
+  //         contain (e4de6b910bf3, 8e65f99b525b; all v7.1).
+  enum class HmemModel { k61, k612, k70, k71 };
+  HmemModel hmem = HmemModel::k61;
+  // CXL auto-assembly of regions from committed decoders (construct_region,
+  // absent from 6.1) and create_ram_region.
+  bool cxl_auto_regions = false;
+
   // Debian 12's 6.1.192-2 (linux-source-6.1): the default, tested against
   // the real kernel code.
   static KernelProfile Debian61();
@@ -70,13 +93,23 @@ struct KernelProfile {
   // stepping by align and skipping address 0 when ascending.
   static KernelProfile Linux612();
   // Linux 7.0: as 6.12, plus MAX_IORES_LEVEL 8 and hot-remove splits that
-  // re-parent children.
+  // re-parent children; Soft Reserved in its own tree (HmemModel::k70).
   static KernelProfile Linux70();
+  // Linux 7.1: kernel/resource.c as 7.0; the hmem/CXL coordination of
+  // HmemModel::k71. Not in All(): its resource semantics are 7.0's, and
+  // All() is what the resource-level tests and fuzzers iterate.
+  static KernelProfile Linux71();
 
-  // All of the above, default first.
+  // The profiles with distinct kernel/resource.c behaviour, default first:
+  // debian-6.1, linux-6.1, linux-6.12, linux-7.0.
   static std::vector<KernelProfile> All();
-  // By `name`; nullopt if unknown.
+  // By name or alias; nullopt if unknown. Names: those of All() and
+  // "linux-7.1". Aliases: "6.1" (debian-6.1), "6.12" (linux-6.12), "7.0"
+  // (linux-7.0), "7.1" and "7.x" (linux-7.1, the newest modelled). The
+  // result's `name` is always the canonical name.
   static std::optional<KernelProfile> ByName(absl::string_view name);
+  // Every name and alias ByName() accepts, canonical names first.
+  static std::vector<std::string> Names();
 };
 
 }  // namespace restree
