@@ -42,14 +42,18 @@ const std::vector<std::string>& CaptureSets() {
       "legacy-pmem-6.1",
       "nocxl-pcdimm-6.1",
       "softres-hmem-6.1",
+      "softres-in-2hb-window-6.1",
       "softres-in-window-6.1",
       // Linux 6.12 (Debian 6.12.117-1~deb12u1).
       "cxl-1hb-pcdimm-6.12",
       "cxl-1hb-pmem-6.12",
+      "cxl-2hb-interleave-6.12",
       "cxl-switch-6.12",
       "legacy-pmem-6.12",
       "nocxl-pcdimm-6.12",
       "softres-hmem-6.12",
+      "softres-in-2hb-window-6.12",
+      "softres-in-window-6.12",
   };
   return *sets;
 }
@@ -63,8 +67,10 @@ const std::map<std::string, std::string>& KnownDifferences() {
        "not adopted as driver state: kmem online fails with ENOENT"},
       {"softres-hmem-6.1:2", "follows from softres-hmem-6.1:1"},
       {"softres-hmem-6.12:1",
-       "as softres-hmem-6.1:1 (6.12: Soft Reserved > dax0.0, no hmem.0 "
-       "node)"},
+       "6.12 binds hmem's dax0.0 to kmem at boot (IORESOURCE_DAX_KMEM), so "
+       "the base already holds Soft Reserved > dax0.0 > System RAM (kmem) "
+       "and the kernel's kmem online changes nothing; restree adopts no "
+       "dax device from it and fails with ENOENT"},
       {"softres-hmem-6.12:2", "follows from softres-hmem-6.12:1"},
       {"cxl-1hb-pmem-6.1:7",
        "the destroyed region's namespace label is still in the device's "

@@ -60,13 +60,6 @@ _TWO_HB = (["-device", "pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1",
            + ["-M", "cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.targets.1=cxl.2,"
                     "cxl-fmw.0.size=4G,cxl-fmw.0.interleave-granularity=8k"])
 
-_ONE_HB_TWO_DEV = (
-    ["-device", "pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1",
-     "-device", "cxl-rp,port=0,bus=cxl.1,id=rp0,chassis=0,slot=2",
-     "-device", "cxl-rp,port=1,bus=cxl.1,id=rp1,chassis=0,slot=3"]
-    + _pmem(0, "rp0") + _pmem(1, "rp1", "512M")
-    + ["-M", "cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G"])
-
 _SWITCH = (["-device", "pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1",
             "-device", "cxl-rp,port=0,bus=cxl.1,id=rp0,chassis=0,slot=0",
             "-device", "cxl-upstream,bus=rp0,id=us0",
@@ -83,10 +76,6 @@ CONFIGS = {
     "cxl-1hb-pmem": (_ONE_HB, "", ["mem0"],
                      "one host bridge, one root port, one 256 MiB type-3 "
                      "pmem device, one 4 GiB CFMWS"),
-    "cxl-1hb-2dev": (_ONE_HB_TWO_DEV, "", ["mem0", "mem1"],
-                     "one host bridge, two root ports, a 256 MiB and a "
-                     "512 MiB pmem device, one 4 GiB CFMWS: two regions in "
-                     "one window"),
     "cxl-2hb-interleave": (_TWO_HB, "", ["mem0", "mem1"],
                            "two host bridges, one pmem device each, one "
                            "2-way 4 GiB CFMWS across both (granularity 8K)"),
@@ -110,6 +99,13 @@ CONFIGS = {
                           "cxl-1hb-pmem with a 256 MiB Soft Reserved range "
                           "at the start of the CXL window (hmem and CXL "
                           "claim the same range)"),
+    "softres-in-2hb-window": (_TWO_HB, "memmap=256M%0x390000000+0xefffffff",
+                              ["mem0", "mem1"],
+                              "cxl-2hb-interleave with a 256 MiB Soft "
+                              "Reserved range at the start of the window: "
+                              "where a 512 MiB region goes shows "
+                              "get_free_mem_region's step (6.1: the size, "
+                              "6.12: 256 MiB)"),
 }
 
 # Configurations whose kernel command line carves a range out of RAM above
@@ -118,6 +114,13 @@ CONFIGS = {
 _MEMORY = {
     "legacy-pmem": "4G,maxmem=8G,slots=4",
     "softres-hmem": "4G,maxmem=8G,slots=4",
+}
+
+# The events Runner.do can perform in the guest.
+GUEST_EVENTS = {
+    "region create", "region destroy", "namespace create", "dax create",
+    "kmem online", "kmem offline", "memory add", "memory online",
+    "memory offline", "memory remove",
 }
 
 SIZE_RE = re.compile(r"^(0x[0-9a-fA-F]+|[0-9]+)([KMGTkmgt]?)$")
@@ -174,6 +177,10 @@ def read_script(path):
         if ev.words[:2] == ["expect", "error"]:
             expect = ev.words[2]
             continue
+        if " ".join(ev.words[:2]) not in GUEST_EVENTS:
+            raise ScriptError(f"line {n}: '{' '.join(ev.words[:2])}' has no "
+                              "guest counterpart in the oracle (it does: "
+                              + ", ".join(sorted(GUEST_EVENTS)) + ")")
         ev.expect = expect
         expect = None
         events.append(ev)
