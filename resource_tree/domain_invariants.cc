@@ -166,8 +166,9 @@ const std::vector<ChainNesting>& Table() {
        "the request goes into hmem.N (§6.2 [der])"},
       {K::kCxlWindow, K::kDax, kAll, false,
        "left under the window by a region teardown while kmem held the "
-       "memory online (§2.5, §4.4 [der]; warned as stranded-kmem); 7.0 "
-       "hmem without Soft Reserved in iomem (§6.4 [der])"},
+       "memory online (§2.5, §4.4 [der]; warned as stranded-kmem); 7.x "
+       "hmem without Soft Reserved in iomem, probed before the window was "
+       "published (§6.4 [der])"},
       {K::kRoot, K::kDax, kChains7, false,
        "7.0 keeps Soft Reserved out of iomem: hmem's daxN.0 at top level "
        "(commit bc62f5b308cb, §6.4 [rep])"},
@@ -337,6 +338,7 @@ std::vector<DomainFinding> CheckDomain(const ResourceTree& tree,
     ResourceId soft_reserved;
     bool pci_reported = false;  // a window: its PCI bus finding is out
     int hmem_candidate = -1;    // a dax: its index in `candidates`
+    NodeKind parent_kind = K::kOther;
   };
   Frame root;
   root.id = tree.root();
@@ -362,6 +364,7 @@ std::vector<DomainFinding> CheckDomain(const ResourceTree& tree,
     f.id = id;
     f.range = v.range;
     f.kind = KindOfName(v.name);
+    f.parent_kind = parent.kind;
     if (f.kind == K::kRegion && !parent.window.valid()) f.kind = K::kOther;
     f.window = f.kind == K::kCxlWindow ? id : parent.window;
     f.region = f.kind == K::kCxlWindow ? ResourceId()
@@ -489,21 +492,26 @@ std::vector<DomainFinding> CheckDomain(const ResourceTree& tree,
                              Show(tree, id), Show(tree, parent.id)));
     }
     if (f.kind == K::kDax) {
-      if (parent.kind == K::kCxlWindow) {
-        report(Severity::kWarning, Kind::kCxl, "stranded-kmem", {id, parent.id},
-               absl::StrFormat(
-                   "%s is directly under %s with no region between: a region "
-                   "teardown left it there while kmem kept its memory online "
-                   "(remove_memory failed; the nodes stay until reboot). 7.0 "
-                   "also puts hmem's dax there when Soft Reserved is not in "
-                   "iomem",
-                   Show(tree, id), Show(tree, parent.id)));
-      }
       if (parent.kind == K::kSoftReserved && f.soft_reserved.valid() &&
           f.window.valid() && !f.region.valid()) {
         f.hmem_candidate = static_cast<int>(candidates.size());
         candidates.push_back({f.soft_reserved, f.window, id, ResourceId()});
       }
+    }
+    // kmem memory directly under a window: its region was torn down while
+    // the memory was online (§2.5, §4.4).
+    if (f.kind == K::kKmemRam && parent.kind == K::kDax &&
+        parent.parent_kind == K::kCxlWindow) {
+      report(Severity::kWarning, Kind::kCxl, "stranded-kmem",
+             {parent.id, parent.window},
+             absl::StrFormat(
+                 "%s with %s is directly under %s, no region between: a "
+                 "region teardown left them there while kmem kept the memory "
+                 "online (remove_memory failed; the nodes stay until "
+                 "reboot). On 7.x hmem's dax lands there too when hmem "
+                 "claimed the range before the CXL drivers loaded",
+                 Show(tree, parent.id), Show(tree, id),
+                 Show(tree, parent.window)));
     }
     if (f.kind == K::kKmemRam && parent.hmem_candidate >= 0) {
       candidates[static_cast<size_t>(parent.hmem_candidate)].kmem = id;

@@ -396,8 +396,15 @@ TEST(FieldDefectsTest, StrandedKmemIsAWarning) {
       "    100000000-10fffffff : System RAM (kmem)\n");
   const std::vector<DomainFinding> f = CheckDomain(t, NamesOnly(kChains61));
   ASSERT_THAT(Rules(f), ElementsAre("warning stranded-kmem"));
+  EXPECT_EQ(t.NameOf(f[0].nodes[0]), "dax0.0");
+  EXPECT_EQ(t.NameOf(f[0].nodes[1]), "CXL Window 0");
   EXPECT_THAT(f[0].message, HasSubstr("region teardown"));
   EXPECT_THAT(CheckDomainInvariants(t, NamesOnly(kChains61)), IsEmpty());
+  // device_dax's busy dax0.0 alone is not kmem memory.
+  EXPECT_THAT(Check("100000000-1ffffffff : CXL Window 0\n"
+                    "  100000000-10fffffff : dax0.0\n",
+                    kChains61),
+              IsEmpty());
 }
 
 // e820 merges overlapping entries, so no kernel nests Soft Reserved; a

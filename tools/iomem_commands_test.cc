@@ -494,10 +494,18 @@ TEST(CheckCommandTest, PlantedStrandedKmemIsAWarning) {
   EXPECT_THAT(r.out, HasSubstr(absl::StrCat(
                          path,
                          ":45: warning: cxl: 390000000-3afffffff "
-                         "\"dax0.0\" is directly under "
-                         "390000000-48fffffff \"CXL Window 0\" with no "
-                         "region between: a region teardown left it")));
+                         "\"dax0.0\" with 390000000-3afffffff \"System RAM "
+                         "(kmem)\" is directly under 390000000-48fffffff "
+                         "\"CXL Window 0\", no region between: a region "
+                         "teardown left them there")));
   EXPECT_THAT(r.out, HasSubstr("(see line 44)\n"));
+  // A busy dax (device_dax) there is not stranded kmem.
+  const std::string busy =
+      Planted(kCxl1, kCxl1Window,
+              "390000000-48fffffff : CXL Window 0\n"
+              "  390000000-3afffffff : dax0.0\n");
+  EXPECT_THAT(Restree({"check", busy}).out,
+              ::testing::Not(HasSubstr("warning")));
 }
 
 // The kmem capture with its dax0.0 line taken out: System RAM (kmem) right
