@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -75,6 +76,16 @@ std::string Everything(const Machine& m) {
   for (const auto& [b, blk] : m.blocks()) {
     absl::StrAppend(&out, "block ", b, blk.online ? " on " : " off ",
                     static_cast<int>(blk.owner), "\n");
+  }
+  for (const auto& [n, h] : m.hmem_devices()) {
+    absl::StrAppend(&out, "hmem.", n, " ", h.range.ToString(), " ",
+                    h.dax.value_or("-"), "\n");
+  }
+  for (const char* root :
+       {"CXL mem", "HMEM devices", "Soft Reserved", "DAX Regions"}) {
+    if (const ResourceTree* t = m.PrivateRoot(root)) {
+      absl::StrAppend(&out, root, ":\n", RenderDump(*t));
+    }
   }
   return out;
 }
@@ -908,6 +919,155 @@ TEST(Atomicity, EveryKindOfFailingEventChangesNothing) {
         .status();
   }),
                     kerrno::kEBUSY);
+}
+
+// --- Soft Reserved, dax_hmem, assembly (docs/driver-chains.md §6) --------
+
+MachineOptions On(const char* profile) {
+  MachineOptions o;
+  o.profile = *KernelProfile::ByName(profile);
+  return o;
+}
+
+// Regression: before this model, linux-7.0 put e820 Soft Reserved into
+// iomem; since bc62f5b308cb (v7.0) e820__reserve_resources_late() sends it
+// to soft_reserve_resource and /proc/iomem does not show it.
+TEST(SoftReserved, Linux70KeepsItOutOfIomem) {
+  Machine m(On("linux-7.0"));
+  const std::string before = m.Render();
+  ASSERT_STEP(m, m.AddSoftReserved(Range(0x1050000000, 0x108fffffff)));
+  EXPECT_EQ(m.Render(), before);
+  const ResourceTree* sr = m.PrivateRoot("Soft Reserved");
+  ASSERT_NE(sr, nullptr);
+  EXPECT_EQ(RenderProcIomem(*sr), "1050000000-108fffffff : Soft Reserved\n");
+  EXPECT_EQ(m.PrivateRoot("DAX Regions"), nullptr);  // 7.1 only
+  // 6.12 still inserts it into iomem, and has no such private tree.
+  Machine old(On("6.12"));
+  ASSERT_STEP(old, old.AddSoftReserved(Range(0x1050000000, 0x108fffffff)));
+  EXPECT_EQ(old.Render(), "1050000000-108fffffff : Soft Reserved\n");
+  EXPECT_EQ(old.PrivateRoot("Soft Reserved"), nullptr);
+}
+
+TEST(SoftReserved, ProfileAliases) {
+  EXPECT_EQ(KernelProfile::ByName("6.12")->name, "linux-6.12");
+  EXPECT_EQ(KernelProfile::ByName("7.x")->name, "linux-7.1");
+  EXPECT_EQ(KernelProfile::ByName("7.0")->name, "linux-7.0");
+  EXPECT_EQ(KernelProfile::ByName("6.1")->name, "debian-6.1");
+  EXPECT_EQ(KernelProfile::ByName("linux-7.1")->hmem,
+            KernelProfile::HmemModel::k71);
+  EXPECT_FALSE(KernelProfile::ByName("7").has_value());
+  // linux-7.1's kernel/resource.c is 7.0's.
+  const KernelProfile a = KernelProfile::Linux70(), b = KernelProfile::Linux71();
+  EXPECT_EQ(a.proc_max_depth, b.proc_max_depth);
+  EXPECT_EQ(a.split_reparents_children, b.split_reparents_children);
+  EXPECT_EQ(a.gfr_step_is_align, b.gfr_step_is_align);
+}
+
+TEST(Hmem, Linux61IdsAreSharedWithCxlDecoders) {
+  Machine m(On("debian-6.1"));
+  ASSERT_STEP(m, m.AddSoftReserved(Range(0x1050000000, 0x108fffffff)));
+  ASSERT_STEP(m, m.HmemProbe(1));
+  ASSERT_STEP(m, m.AddWindow(0, 0x2000000000, 4 * kGiB));
+  EXPECT_EQ(m.windows().at(0).cached_region_id, 1u);  // hmem.0 took 0
+  ASSERT_EQ(m.hmem_devices().size(), 1u);
+  EXPECT_EQ(m.hmem_devices().at(0).dax, "dax0.0");
+  EXPECT_EQ(m.daxes().at("dax0.0").node, 1);
+  EXPECT_EQ(Node(m, "hmem.0").desc, iores_desc::kSoftReserved);
+  EXPECT_EQ(Node(m, "dax0.0").flags, iores::kMem | iores::kBusy);
+  EXPECT_EQ(Node(m, "dax0.0").desc, iores_desc::kSoftReserved);
+}
+
+TEST(Hmem, Linux612DefersOnlyWithCxlRegion) {
+  for (bool cxl_region : {true, false}) {
+    MachineOptions o = On("6.12");
+    o.cxl_region = cxl_region;
+    Machine m(o);
+    ASSERT_STEP(m, m.AddSoftReserved(Range(0x390000000, 0x39fffffff)));
+    ASSERT_STEP(m, m.AddWindow(0, 0x390000000, 4 * kGiB));
+    absl::StatusOr<std::vector<std::string>> notes = m.HmemProbe();
+    ASSERT_TRUE(notes.ok()) << notes.status();
+    EXPECT_EQ(m.hmem_devices().empty(), cxl_region);
+    EXPECT_EQ(m.FindAll("System RAM (kmem)").size(), cxl_region ? 0u : 1u);
+    ASSERT_EQ(notes->size(), 1u);
+    EXPECT_EQ(absl::StrContains((*notes)[0], "deferring range to CXL"),
+              cxl_region);
+  }
+}
+
+TEST(Hmem, Linux71CommittedRegionWinsFailedOneLoses) {
+  for (bool failed : {false, true}) {
+    Machine m(On("7.x"));
+    ASSERT_STEP(m, m.AddSoftReserved(Range(0x850000000, 0x284fffffff)));
+    ASSERT_STEP(m, m.AddWindow(0, 0x850000000, 0x2000000000));
+    ASSERT_STEP(m, m.AssembleRegion(0, Range(0x850000000, 0x284fffffff),
+                                    Mode::kRam, failed));
+    ASSERT_STEP(m, m.HmemProbe());
+    EXPECT_EQ(m.hmem_devices().empty(), !failed);
+    EXPECT_EQ(m.regions().at(0).dax.has_value(), !failed);
+    const ResourceTree* dr = m.PrivateRoot("DAX Regions");
+    ASSERT_NE(dr, nullptr);
+    EXPECT_EQ(RenderProcIomem(*dr),
+              failed ? "850000000-284fffffff : hmem.2\n"
+                     : "850000000-284fffffff : dax_region0\n");
+  }
+}
+
+TEST(Hmem, SecondProbeFindsNothingNew) {
+  Machine m(On("6.12"));
+  ASSERT_STEP(m, m.AddSoftReserved(Range(0x140000000, 0x15fffffff)));
+  ASSERT_STEP(m, m.HmemProbe());
+  const std::string once = Everything(m);
+  absl::StatusOr<std::vector<std::string>> again = m.HmemProbe();
+  ASSERT_TRUE(again.ok());
+  EXPECT_THAT(*again, ::testing::ElementsAre("no new Soft Reserved range"));
+  EXPECT_EQ(Everything(m), once);
+}
+
+TEST(Atomicity, FailedHmemProbeAndAssemblyChangeNothing) {
+  Machine m(On("7.x"));
+  ASSERT_STEP(m, m.AddSoftReserved(Range(0x140000000, 0x15fffffff)));
+  // Beyond PHYSMEM_END: kmem refuses the second range after the first was
+  // registered; the whole probe is undone, ids and private trees included.
+  ASSERT_STEP(m, m.AddSoftReserved(Range(uint64_t{1} << 46,
+                                         (uint64_t{1} << 46) + kGiB - 1)));
+  EXPECT_FAILS_CLEANLY(m, m.HmemProbe(), kerrno::kE2BIG);
+  EXPECT_FAILS_CLEANLY(m, m.HmemProbe(-1), kerrno::kEINVAL);
+  ASSERT_STEP(m, m.AddWindow(0, 0x1000000000, 4 * kGiB));
+  ASSERT_STEP(m, m.MemoryAdd(0x1000000000, 256 * kMiB));
+  EXPECT_FAILS_CLEANLY(
+      m, m.AssembleRegion(0, Range(0x1008000000, 0x101fffffff), Mode::kRam,
+                          false),
+      kerrno::kEBUSY);
+  EXPECT_FAILS_CLEANLY(
+      m, m.AssembleRegion(0, Range(0x1000000000, 0x20ffffffff), Mode::kRam,
+                          false),
+      kerrno::kENXIO);
+  EXPECT_FAILS_CLEANLY(
+      m, m.AssembleRegion(1, Range(0x1000000000, 0x10ffffffff), Mode::kRam,
+                          false),
+      kerrno::kENOENT);
+  Machine old(On("debian-6.1"));
+  ASSERT_STEP(old, old.AddWindow(0, 0x1000000000, 4 * kGiB));
+  EXPECT_FAILS_CLEANLY(
+      old, old.AssembleRegion(0, Range(0x1000000000, 0x10ffffffff),
+                              Mode::kRam, false),
+      95);  // EOPNOTSUPP
+}
+
+TEST(Hmem, PrivateRootsTakeRawOperations) {
+  Machine m(On("7.x"));
+  ASSERT_STEP(m, m.RawPrivate("DAX Regions", [](ResourceTree& t) {
+    return t.Request(t.root(), {Range(0x1000, 0x1fff), "x", iores::kMem, 0})
+        .status();
+  }));
+  EXPECT_EQ(RenderProcIomem(*m.PrivateRoot("DAX Regions")),
+            "00001000-00001fff : x\n");
+  Machine old(On("6.12"));
+  EXPECT_FAILS_CLEANLY(
+      old,
+      old.RawPrivate("DAX Regions",
+                     [](ResourceTree&) { return absl::OkStatus(); }),
+      kerrno::kENOENT);
 }
 
 }  // namespace
