@@ -14,12 +14,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <variant>
 
 #include "fuzzer/FuzzedDataProvider.h"
 #include "iomem_parser/diff.h"
 #include "resource_tree/render.h"
 #include "resource_tree/resource_tree.h"
-#include "tests/fuzz_ops.h"
 #include "tests/tree_ops.h"
 
 namespace restree {
@@ -38,18 +38,19 @@ void Grow(FuzzedDataProvider& in, ResourceTree& t, std::string& trace) {
   const uint64_t top = t.RangeOf(t.root()).last();
   const size_t n = in.ConsumeIntegralInRange<size_t>(0, kMaxOps);
   for (size_t i = 0; i < n && in.remaining_bytes() > 0; ++i) {
-    const ops::Op op = ops::Normalize(testing::ConsumeOp(in, top),
-                                      static_cast<int>(t.size()) - 1);
+    const ops::Op op =
+        ops::Make(ops::DecodeRawOp(in, top, ops::OpSet::kKernel), t);
     // The differ compares what is below the root (a dump has no root line):
     // leave the root's own range and flags alone.
     const bool changes_root =
-        op.ref < 0 &&
-        (op.kind == ops::OpKind::kAdjustResource ||
-         op.kind == ops::OpKind::kGrow || op.kind == ops::OpKind::kSetFlags ||
-         op.kind == ops::OpKind::kReallocateResource);
+        (std::holds_alternative<ops::AdjustResource>(op) ||
+         std::holds_alternative<ops::Grow>(op) ||
+         std::holds_alternative<ops::SetFlags>(op) ||
+         std::holds_alternative<ops::ReallocateResource>(op)) &&
+        ops::Refs(op)[0] < 0;
     if (changes_root) continue;
     trace += ops::ToString(op) + "\n";
-    ops::Apply(t, op);
+    (void)ops::ApplyAsKernel(t, op);
   }
 }
 

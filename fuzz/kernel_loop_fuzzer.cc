@@ -17,7 +17,6 @@
 #include <string>
 
 #include "fuzzer/FuzzedDataProvider.h"
-#include "tests/fuzz_ops.h"
 #include "tests/kernel_in_the_loop.h"
 #include "tests/tree_ops.h"
 
@@ -34,8 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   kil::KernelLoop loop(physmem_end);
   std::string trace = kil::TraceHeader(physmem_end);  // bazel run //tests:kil
   for (int step = 0; step < 128 && in.remaining_bytes() > 0; ++step) {
-    const ops::Op op =
-        ops::Normalize(testing::ConsumeOp(in, kMaxAddress), loop.size());
+    const ops::Op op = ops::Make(
+        ops::DecodeRawOp(in, kMaxAddress, ops::OpSet::kKernel), loop.tree());
     trace += ops::ToString(op) + "\n";
     const kil::StepReport r = loop.Step(op);
     if (!r.mismatch.empty()) {

@@ -2,8 +2,8 @@
 // operations, run on ResourceTree and on the reference KernelModel. Aborts
 // (a libFuzzer crash) on any problem tests/lockstep.h reports (results,
 // trees, /proc/iomem, invariants, a failed operation that changed the tree);
-// the
-// message is the trace of the sequence, replayable with tests/tree_ops.h.
+// the message is the trace of the sequence, replayable with
+// tests/tree_ops.h.
 //
 //   bazel build --config=fuzz //fuzz:resource_tree_ops_fuzzer
 //   bazel-bin/fuzz/resource_tree_ops_fuzzer -max_total_time=600
@@ -17,7 +17,6 @@
 
 #include "fuzzer/FuzzedDataProvider.h"
 #include "resource_tree/kernel_profile.h"
-#include "tests/fuzz_ops.h"
 #include "tests/lockstep.h"
 #include "tests/tree_ops.h"
 
@@ -48,8 +47,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string trace = "profile " + w.profile.name + "\n";
   const uint64_t top = w.root.range.last();
   for (size_t step = 0; step < kMaxOps && in.remaining_bytes() > 0; ++step) {
-    const ops::Op op =
-        ops::Normalize(testing::ConsumeOp(in, top), twins.size());
+    const ops::Op op = ops::Make(
+        ops::DecodeRawOp(in, top, ops::OpSet::kKernel), twins.tree());
     trace += ops::ToString(op, w.label) + "\n";
     const std::string problem = twins.Step(op);
     if (!problem.empty()) Fail(trace, problem);

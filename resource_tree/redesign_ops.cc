@@ -106,11 +106,14 @@ uint32_t ResourceTree::FenceConflict(uint32_t parent, uint32_t first,
 absl::Status ResourceTree::FenceStatus(absl::string_view op, const Range& r,
                                        absl::string_view name,
                                        uint32_t chunk) const {
+  // A chunk has a parent, except a root that SetFlags() marked as one.
+  const uint32_t window = N(chunk).parent;
   return MakeKernelStatus(
       KernelOutcome::kConflict, kerrno::kEBUSY, MakeId(chunk),
       absl::StrCat(op, " ", DescribeRange(r, iores::kMem, name),
-                   ": would take reserved chunk ", Describe(chunk), " of ",
-                   Describe(N(chunk).parent),
+                   ": would take reserved chunk ", Describe(chunk),
+                   window == kNoIndex ? "" : " of ",
+                   window == kNoIndex ? "" : Describe(window),
                    " (the chunk fence; only ClaimChunks() uses chunks)"));
 }
 

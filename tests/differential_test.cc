@@ -17,19 +17,20 @@
 #include "absl/strings/str_cat.h"
 #include "resource_tree/kernel_profile.h"
 #include "tests/lockstep.h"
-#include "tests/op_gen.h"
 #include "tests/tree_ops.h"
 
 namespace restree {
 namespace ops {
 
-void showValue(const Op& op, std::ostream& os) { os << ToString(op); }
+void showValue(const RawOp& op, std::ostream& os) {
+  os << "kind " << op.kind << " (" << ToString(Make(op, ResourceTree::Iomem()))
+     << " on an empty tree)";
+}
 
 }  // namespace ops
 namespace {
 
 using ops::Op;
-using ops::OpKind;
 
 using testing::World;
 
@@ -45,14 +46,12 @@ rc::Gen<World> GenWorld() {
   });
 }
 
-void RunSequence(const World& w, const std::vector<testing::PlacedOp>& raw) {
+void RunSequence(const World& w, const std::vector<ops::RawOp>& raw) {
   testing::Lockstep twins(w);
   std::string trace = absl::StrCat("profile ", w.profile.name, " root ",
                                    w.root.range.ToString(), "\n");
   for (size_t step = 0; step < raw.size(); ++step) {
-    const Op op =
-        testing::Place(twins.tree(), ops::Normalize(raw[step].first, twins.size()),
-                       raw[step].second, raw[step].first.ref);
+    const Op op = ops::Make(raw[step], twins.tree());
     absl::StrAppend(&trace, ops::ToString(op, w.label), "\n");
     const std::string problem = twins.Step(op);
     if (!problem.empty()) RC_FAIL(absl::StrCat(trace, problem));
@@ -62,9 +61,9 @@ void RunSequence(const World& w, const std::vector<testing::PlacedOp>& raw) {
 RC_GTEST_PROP(DifferentialTest, ResourceTreeMatchesKernelModel, ()) {
   const World w = *GenWorld();
   const uint64_t top = w.root.range.last();
-  const std::vector<testing::PlacedOp> seq =
-      *rc::gen::container<std::vector<testing::PlacedOp>>(
-          testing::GenPlacedOp(top));
+  const std::vector<ops::RawOp> seq =
+      *rc::gen::container<std::vector<ops::RawOp>>(
+          ops::GenRawOp(top, ops::OpSet::kKernel));
   RunSequence(w, seq);
 }
 

@@ -1,6 +1,7 @@
 #include "tests/kernel_in_the_loop.h"
 
 #include <cstdlib>
+#include <variant>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -18,10 +19,6 @@ namespace restree {
 namespace kil {
 namespace {
 
-static_assert(KA_NUM_KINDS == ops::kNumKernelOpKinds, "op kinds out of step");
-static_assert(static_cast<int>(ops::OpKind::kSetFlags) == KA_SET_FLAGS, "");
-static_assert(static_cast<int>(ops::OpKind::kWalkIomemResDesc) ==
-                  KA_WALK_IOMEM_RES_DESC, "");
 static_assert(static_cast<int>(KernelOutcome::kContractViolation) ==
                   KA_CONTRACT_VIOLATION, "outcomes out of step");
 static_assert(static_cast<int>(KernelOutcome::kNotInserted) == KA_NOT_INSERTED,
@@ -135,20 +132,29 @@ std::string KernelLoop::KernelDump() const {
 StepReport KernelLoop::Step(const ops::Op& op) {
   StepReport s;
   s.op = op;
+  ka_op k{};
+  if (!ops::ToKernel(op, &k)) {
+    s.skipped = true;
+    s.not_in_kernel = true;
+    return s;
+  }
   // A free-region search the kernel would step through more than a
   // million candidates for would take it minutes: ask the model (dry run)
   // first and keep those away from every implementation.
-  if (op.kind == ops::OpKind::kAllocFreeMemRegion ||
-      op.kind == ops::OpKind::kRequestFreeMemRegion) {
+  const auto* alloc = std::get_if<ops::AllocFreeMemRegion>(&op);
+  const auto* request = std::get_if<ops::RequestFreeMemRegion>(&op);
+  if (alloc != nullptr || request != nullptr) {
     const std::vector<model::Res*> pre = model_.Preorder();
-    model::Res* base = op.ref < 0 || op.ref >= static_cast<int>(pre.size())
+    const int ref = alloc != nullptr ? alloc->parent : request->parent;
+    model::Res* base = ref < 0 || ref >= static_cast<int>(pre.size())
                            ? model_.root()
-                           : pre[op.ref];
-    const bool alloc = op.kind == ops::OpKind::kAllocFreeMemRegion;
-    model_.GetFreeMemRegion(base, op.size,
-                            alloc ? op.align : profile_.gfr_default_align,
-                            op.name, 0, /*descending=*/!alloc,
-                            /*request_region=*/!alloc, /*dry_run=*/true);
+                           : pre[ref];
+    model_.GetFreeMemRegion(
+        base, alloc != nullptr ? alloc->size : request->size,
+        alloc != nullptr ? alloc->align : profile_.gfr_default_align,
+        alloc != nullptr ? alloc->name : request->name, 0,
+        /*descending=*/alloc == nullptr, /*request_region=*/alloc == nullptr,
+        /*dry_run=*/true);
     if (model_.last_gfr_candidates() > kMaxKernelCandidates) {
       s.skipped = true;
       return s;
@@ -156,28 +162,15 @@ StepReport KernelLoop::Step(const ops::Op& op) {
   }
   // The model next: inputs it refuses would make the kernel hang or corrupt
   // its tree.
-  s.model = ops::Apply(model_, op);
+  s.model = *ops::Apply(model_, op);
   if (s.model.outcome == KernelOutcome::kContractViolation) {
     s.skipped = true;
     return s;
   }
-  ka_op k{};
-  k.kind = static_cast<int>(ops::KernelKind(op.kind));
-  k.ref = op.ref;
-  k.start = op.start;
-  k.end = op.end;
-  k.size = op.size;
-  k.min = op.min;
-  k.max = op.max;
-  k.align = op.align;
-  k.alignf_up16k = op.alignf == ops::AlignFn::kUp16k;
-  k.flags = op.flags;
-  k.desc = op.desc;
-  k.name = op.name.c_str();
   static ka_result kr;  // large (the walk buffer); one at a time
   ka_apply(&k, &kr);
   s.kernel = FromKernel(kr);
-  s.tree = ops::Apply(tree_, op);
+  s.tree = ops::ApplyAsKernel(tree_, op);
 
   if (kr.bug) {
     s.mismatch = "the kernel hit BUG()";
@@ -274,15 +267,18 @@ absl::StatusOr<ReplaySummary> Replay(
   for (const Line& l : lines) {
     // -1 (the root) is accepted for a target too: the model reports the
     // contract violation and the step is skipped.
-    if (l.op.ref < -1 || l.op.ref >= loop.size()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          filename, ":", l.number, ": node ", l.op.ref,
-          " does not exist (the tree has ", loop.size(),
-          " nodes below the root)"));
+    for (int ref : ops::Refs(l.op)) {
+      if (ref < -1 || ref >= loop.size()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            filename, ":", l.number, ": node ", ref,
+            " does not exist (the tree has ", loop.size(),
+            " nodes below the root)"));
+      }
     }
     StepReport r = loop.Step(l.op);
     ++sum.ops;
     if (r.skipped) ++sum.skipped;
+    if (r.not_in_kernel) ++sum.not_in_kernel;
     if (on_step) on_step(l.number, r);
     if (!r.mismatch.empty()) {
       sum.mismatch_line = l.number;

@@ -41,8 +41,10 @@ struct StepReport {
   ops::OpResult model;
   ops::OpResult kernel;
   ops::OpResult tree;
-  bool skipped = false;  // the model refused it (the kernel would hang or
-                         // corrupt its tree): not run anywhere
+  bool skipped = false;  // not run anywhere: the model refused it (the
+                         // kernel would hang or corrupt its tree), or
+                         // not_in_kernel
+  bool not_in_kernel = false;  // the kernel does not have it (!InKernel)
   std::string mismatch;  // empty if all three agree
 };
 
@@ -56,9 +58,10 @@ class KernelLoop {
   KernelLoop(const KernelLoop&) = delete;
   KernelLoop& operator=(const KernelLoop&) = delete;
 
-  // Runs `op` (already normalized) on all three and compares the results,
-  // the trees (full dumps) and /proc/iomem (the kernel's r_show, privileged
-  // and not, against both renderers).
+  // Runs `op` (made against tree()) on all three (ResourceTree as
+  // ops::ApplyAsKernel()) and compares the results, the trees (full dumps)
+  // and /proc/iomem (the kernel's r_show, privileged and not, against both
+  // renderers). An operation the kernel does not have is skipped.
   StepReport Step(const ops::Op& op);
 
   int size() const;  // nodes below the root
@@ -80,13 +83,15 @@ std::string TraceHeader(uint64_t physmem_end);
 struct ReplaySummary {
   int ops = 0;            // operations run (skipped ones included)
   int skipped = 0;        // of which skipped (see StepReport::skipped)
+  int not_in_kernel = 0;  // of the skipped, those the kernel does not have
   int mismatch_line = 0;  // 1-based line of the first disagreement, or 0
   StepReport mismatch;    // its report, when mismatch_line != 0
   std::string proc_iomem; // the kernel's /proc/iomem (privileged) at the end
 };
 
 // Replays a trace (docs/kernel-in-the-loop.md): one tests/tree_ops.h
-// operation per line, blank lines and `#` comments ignored, and an optional
+// operation per line (those the kernel does not have are skipped and
+// counted), blank lines and `#` comments ignored, and an optional
 // `# physmem_end=N` (decimal or 0x hex) before the first operation. Stops at
 // the first disagreement. Every line is parsed before anything runs; a
 // malformed line, a misplaced directive or a node reference the tree does not

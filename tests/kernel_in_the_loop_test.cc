@@ -18,11 +18,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "tests/kernel_in_the_loop.h"
-#include "tests/op_gen.h"
+#include "tests/tree_ops.h"
 
 namespace restree {
 namespace ops {
-void showValue(const Op& op, std::ostream& os) { os << ToString(op); }
+void showValue(const RawOp& op, std::ostream& os) {
+  os << "kind " << op.kind << " (" << ToString(Make(op, ResourceTree::Iomem()))
+     << " on an empty tree)";
+}
 }  // namespace ops
 namespace {
 
@@ -30,7 +33,8 @@ namespace {
 struct Tally {
   uint64_t sequences = 0;
   uint64_t ops = 0;
-  uint64_t skipped = 0;
+  uint64_t skipped = 0;        // the model refused them
+  uint64_t not_in_kernel = 0;  // the kernel does not have them
   std::map<std::string, uint64_t> outcomes;  // "op outcome" -> count
 };
 Tally tally;
@@ -39,10 +43,12 @@ class PrintTally : public ::testing::Environment {
  public:
   void TearDown() override {
     std::printf("kernel in the loop: %llu sequences, %llu operations run on "
-                "the kernel, %llu skipped (the model refused them)\n",
+                "the kernel, %llu skipped (the model refused them), %llu "
+                "skipped (not in the kernel)\n",
                 static_cast<unsigned long long>(tally.sequences),
                 static_cast<unsigned long long>(tally.ops),
-                static_cast<unsigned long long>(tally.skipped));
+                static_cast<unsigned long long>(tally.skipped),
+                static_cast<unsigned long long>(tally.not_in_kernel));
     for (const auto& [k, n] : tally.outcomes) {
       std::printf("  %-50s %llu\n", k.c_str(),
                   static_cast<unsigned long long>(n));
@@ -92,23 +98,23 @@ RC_GTEST_PROP(KernelInTheLoop, KernelModelAndResourceTreeAgree, ()) {
   RC_PRE(kil::KernelAvailable());
   const uint64_t physmem_end = *rc::gen::element<uint64_t>(
       (uint64_t{1} << 46) - 1, 0x3fffffff);
-  const std::vector<testing::PlacedOp> seq =
-      *rc::gen::container<std::vector<testing::PlacedOp>>(
-          testing::GenPlacedOp(kMaxAddress));
+  const std::vector<ops::RawOp> seq =
+      *rc::gen::container<std::vector<ops::RawOp>>(
+          ops::GenRawOp(kMaxAddress, ops::OpSet::kKernel));
   kil::KernelLoop loop(physmem_end);
   std::string trace = kil::TraceHeader(physmem_end);
-  for (const testing::PlacedOp& p : seq) {
-    const ops::Op op = testing::Place(
-        loop.tree(), ops::Normalize(p.first, loop.size()), p.second,
-        p.first.ref);
+  for (const ops::RawOp& raw : seq) {
+    const ops::Op op = ops::Make(raw, loop.tree());
     absl::StrAppend(&trace, ops::ToString(op), "\n");
     const kil::StepReport r = loop.Step(op);
     if (!r.mismatch.empty()) RC_FAIL(absl::StrCat(trace, r.mismatch));
-    if (r.skipped) {
+    if (r.not_in_kernel) {
+      ++tally.not_in_kernel;
+    } else if (r.skipped) {
       ++tally.skipped;
     } else {
       ++tally.ops;
-      ++tally.outcomes[absl::StrCat(ops::OpName(op.kind), " ",
+      ++tally.outcomes[absl::StrCat(ops::Name(op), " ",
                                     KernelOutcomeName(r.kernel.outcome))];
     }
   }

@@ -87,7 +87,8 @@ int main(int argc, char** argv) {
         absl::PrintF("%s:%d: %s\n", name, line, ops::ToString(r.op));
         if (r.skipped) {
           absl::PrintF("    skipped (%s)\n",
-                       r.model.outcome == KernelOutcome::kContractViolation
+                       r.not_in_kernel ? "the kernel does not have it"
+                       : r.model.outcome == KernelOutcome::kContractViolation
                            ? "a contract violation: the kernel would corrupt "
                              "its tree or hang"
                            : "a free-region search of over 10^6 candidates");
@@ -108,8 +109,9 @@ int main(int argc, char** argv) {
   }
   if (verbose) absl::PrintF("/proc/iomem at the end:\n%s", sum->proc_iomem);
   absl::PrintF(
-      "%d operations (%d skipped) on %s: kernel, KernelModel and ResourceTree "
-      "agree\n",
-      sum->ops, sum->skipped, kil::CompiledKernelDescription());
+      "%d operations (%d skipped, %d of them not in the kernel) on %s: "
+      "kernel, KernelModel and ResourceTree agree\n",
+      sum->ops, sum->skipped, sum->not_in_kernel,
+      kil::CompiledKernelDescription());
   return 0;
 }

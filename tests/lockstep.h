@@ -40,11 +40,14 @@ class Lockstep {
  public:
   explicit Lockstep(const World& w);
 
-  // Runs `op` on both. Returns "" when they agree on the result, the full
-  // dump and /proc/iomem (privileged and not), both invariant checkers are
-  // clean, and a failed operation or a query left the tree as it was;
-  // otherwise what went wrong, with the trees.
+  // Runs `op` on both (ResourceTree as ops::ApplyAsKernel()). Returns ""
+  // when they agree on the result, the full dump and /proc/iomem
+  // (privileged and not), both invariant checkers are clean, and a failed
+  // operation or a query left the tree as it was; otherwise what went
+  // wrong, with the trees. An operation the kernel does not have
+  // (!ops::InKernel) runs on neither and is counted in skipped().
   std::string Step(const ops::Op& op);
+  int skipped() const { return skipped_; }
 
   const ResourceTree& tree() const { return tree_; }
   // Nodes below the root.
@@ -55,6 +58,7 @@ class Lockstep {
   ResourceTree tree_;
   model::KernelModel model_;
   std::string dump_;  // RenderDump(tree_) after the last step
+  int skipped_ = 0;
 };
 
 }  // namespace testing

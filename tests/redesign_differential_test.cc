@@ -21,10 +21,10 @@
 // kernel-compatible allocations in a tree with reserved chunks never put a
 // node inside a chunk and never move a chunk.
 //
-// The operation vocabulary is one struct per operation in a std::variant (as
-// tcmalloc's fuzzers do): each generates itself, resolves its raw choices
-// against the current tree (Concretize: node references by pre-order index,
-// ranges placed relative to nodes so that they collide), runs on either
+// The operations are the shared vocabulary of tests/tree_ops.h (one struct
+// per operation in a std::variant): each generates its raw choices, is made
+// against the current tree (node references by pre-order index, ranges
+// placed relative to nodes so that they collide), runs on either
 // implementation, and prints itself as one trace line.
 //
 // Runs: 1,000 sequences per property (//tests:rc_gtest_main_1000);
@@ -55,6 +55,7 @@
 #include "resource_tree/resource_tree.h"
 #include "tests/lockstep.h"
 #include "tests/redesign_model.h"
+#include "tests/tree_ops.h"
 
 namespace restree {
 namespace redesign_test {
@@ -63,910 +64,19 @@ using model::RedesignModel;
 using model::Res;
 
 constexpr uint64_t kG = testing::kGrid;
-constexpr int kNoNode = -2;
 
-// ---------------------------------------------------------------------------
-// Results in implementation-independent terms.
+using ops::Op;
+using ops::OpResult;
 
-struct Outcome {
-  KernelOutcome outcome = KernelOutcome::kOk;
-  int err = 0;
-  int conflict = kNoNode;  // pre-order index after the step (-1: root)
-  int node = kNoNode;      // created node, pre-order index after the step
-  size_t count = 0;
-
-  friend bool operator==(const Outcome& a, const Outcome& b) {
-    return a.outcome == b.outcome && a.err == b.err &&
-           a.conflict == b.conflict && a.node == b.node && a.count == b.count;
-  }
-  bool ok() const { return outcome == KernelOutcome::kOk; }
-  std::string ToString() const {
-    std::string s(KernelOutcomeName(outcome));
-    if (err) absl::StrAppend(&s, " ", ErrnoName(err));
-    if (conflict != kNoNode) absl::StrAppend(&s, " with=", conflict);
-    if (node != kNoNode) absl::StrAppend(&s, " node=", node);
-    if (count) absl::StrAppend(&s, " count=", count);
-    return s;
-  }
-};
-
-int IndexIn(const ResourceTree& t, ResourceId id) {
-  if (!id.valid()) return kNoNode;
-  if (id == t.root()) return -1;
-  const std::vector<ResourceId> pre = t.PreorderIds();
-  auto it = std::find(pre.begin(), pre.end(), id);
-  return it == pre.end() ? kNoNode : static_cast<int>(it - pre.begin());
-}
-
-int IndexIn(const RedesignModel& m, const Res* r) {
-  if (r == nullptr) return kNoNode;
-  if (r->parent == nullptr) return -1;
-  const std::vector<Res*> pre = m.Preorder();
-  auto it = std::find(pre.begin(), pre.end(), r);
-  return it == pre.end() ? kNoNode : static_cast<int>(it - pre.begin());
-}
-
-Outcome FromTree(const ResourceTree& t, const absl::Status& s,
-                 ResourceId node = ResourceId(), size_t count = 0) {
-  Outcome o;
-  if (!s.ok()) {
-    const KernelError e = GetKernelError(s);
-    o.outcome = e.outcome;
-    o.err = e.errno_value;
-    o.conflict = IndexIn(t, e.conflict);
-    return o;
-  }
-  o.node = IndexIn(t, node);
-  o.count = count;
-  return o;
-}
-Outcome FromTree(const ResourceTree& t, const absl::StatusOr<ResourceId>& s) {
-  return s.ok() ? FromTree(t, absl::OkStatus(), *s) : FromTree(t, s.status());
-}
-Outcome FromTree(const ResourceTree& t, const absl::StatusOr<size_t>& s) {
-  return s.ok() ? FromTree(t, absl::OkStatus(), ResourceId(), *s)
-                : FromTree(t, s.status());
-}
-
-Outcome FromModel(const RedesignModel& m, const model::Result& r,
-                  size_t count = 0) {
-  Outcome o;
-  o.outcome = r.outcome;
-  o.err = r.err;
-  o.conflict = IndexIn(m, r.conflict);
-  if (o.ok()) {
-    o.node = IndexIn(m, r.node);
-    o.count = count;
-  }
-  return o;
-}
-Outcome FromModel(const RedesignModel& m, const model::CountResult& r) {
-  return FromModel(m, r.result, r.count);
-}
-
-// Node references: an index in the pre-order, -1 for the root.
-ResourceId At(const ResourceTree& t, int ref) {
-  const std::vector<ResourceId> pre = t.PreorderIds();
-  return ref < 0 || ref >= static_cast<int>(pre.size()) ? t.root() : pre[ref];
-}
-Res* At(RedesignModel& m, int ref) {
-  const std::vector<Res*> pre = m.Preorder();
-  return ref < 0 || ref >= static_cast<int>(pre.size()) ? m.root() : pre[ref];
-}
-
-// A parent may be the root; a target is a node below it (the root only when
-// there is none, which then tests the root's error path).
-int FoldParent(int raw, int n) {
-  const int r = raw % (n + 1);
-  return r == n ? -1 : r;
-}
-int FoldTarget(int raw, int n) { return n == 0 ? -1 : raw % n; }
-
-std::string Ref(int ref) { return ref < 0 ? "root" : absl::StrCat("#", ref); }
-std::string Hex(uint64_t v) { return absl::StrFormat("%#x", v); }
 std::string RangeText(const Range& r) {
   return absl::StrFormat("[%#x-%#x]", r.first(), r.last());
 }
-
-// The `raw`-th node (cyclically, in pre-order) for which `pred` holds, as a
-// pre-order index; `fallback` if none does. Steers ops to the few nodes
-// where they can succeed (chunks, children of chunk-reserved windows).
-template <typename Pred>
-int PickWhere(const ResourceTree& t, int raw, int fallback, Pred pred) {
-  std::vector<int> fit;
-  const std::vector<ResourceId> pre = t.PreorderIds();
-  for (size_t i = 0; i < pre.size(); ++i) {
-    if (pred(pre[i])) fit.push_back(static_cast<int>(i));
-  }
-  return fit.empty() ? fallback : fit[raw % fit.size()];
-}
-
-// ---------------------------------------------------------------------------
-// Where a range goes: raw, or relative to a node (the op's own node when
-// `anchor` is -1), so that ranges meet existing nodes edge to edge.
-
-struct Place {
-  int mode = 0;
-  int anchor = 0;
-  uint64_t a = 0;
-  uint64_t len = kG;
-};
-
-uint64_t SatSub(uint64_t x, uint64_t d) { return x < d ? 0 : x - d; }
-uint64_t SatAdd(uint64_t x, uint64_t d) {
-  return x > kMaxAddress - d ? kMaxAddress : x + d;
-}
-
-ResourceId AnchorOf(const ResourceTree& t, const Place& p, ResourceId own) {
-  if (p.anchor < 0) return own;
-  const std::vector<ResourceId> pre = t.PreorderIds();
-  return pre.empty() ? t.root() : pre[p.anchor % pre.size()];
-}
-
-Range Resolve(const ResourceTree& t, const Place& p, ResourceId own) {
-  const ResourceId anchor = AnchorOf(t, p, own);
-  const Range r = t.RangeOf(anchor);
-  const uint64_t span = r.last() - r.first();  // size - 1
-  switch (p.mode) {
-    case 0:  // raw (a length of 0 gives an inverted range)
-      return Range(p.a, p.a + p.len - 1);
-    case 1: {  // inside the anchor
-      const uint64_t start =
-          span == kMaxAddress ? p.a : r.first() + p.a % (span + 1);
-      uint64_t end = start + (p.len == 0 ? 0 : p.len - 1);
-      if (end < start || end > r.last()) end = r.last();
-      return Range(start, end);
-    }
-    case 2:  // exactly the anchor
-      return r;
-    case 3:  // around the anchor, past one or both edges
-      return Range(SatSub(r.first(), (p.a % 4) * kG),
-                   SatAdd(r.last(), (p.len / kG % 4) * kG));
-    case 4: {  // the anchor shifted up or down: straddles one of its edges
-      const uint64_t d = (p.a % 8 + 1) * kG / 2;
-      if (p.len % 2 == 0)
-        return Range(SatAdd(r.first(), d), SatAdd(r.last(), d));
-      return Range(SatSub(r.first(), d), SatSub(r.last(), d));
-    }
-    case 5: {  // the hull of the anchor's children (else the anchor)
-      const std::vector<ResourceId> kids = t.Children(anchor);
-      if (kids.empty()) return r;
-      return Range(t.RangeOf(kids.front()).first(),
-                   t.RangeOf(kids.back()).last());
-    }
-    default: {  // from the anchor to a later sibling's end: runs of chunks
-      ResourceId last = anchor;
-      for (uint64_t k = p.a % 4; k > 0 && anchor != t.root(); --k) {
-        const ResourceId next = t.NextSibling(last);
-        if (!next.valid()) break;
-        last = next;
-      }
-      return Range(r.first(), t.RangeOf(last).last());
-    }
-  }
-}
-
-rc::Gen<uint64_t> GenAddr(uint64_t top) {
-  return rc::gen::weightedOneOf<uint64_t>({
-      {10, rc::gen::map(rc::gen::inRange<uint64_t>(0, 64),
-                        [](uint64_t k) { return k * kG; })},
-      {1, rc::gen::map(rc::gen::inRange<uint64_t>(0, 8),
-                       [top](uint64_t k) { return top - k * kG - (kG - 1); })},
-      {1, rc::gen::inRange<uint64_t>(0, 0x4000)},
-  });
-}
-
-rc::Gen<uint64_t> GenLen() {
-  return rc::gen::weightedOneOf<uint64_t>({
-      {12, rc::gen::map(rc::gen::inRange<uint64_t>(1, 17),
-                        [](uint64_t k) { return k * kG; })},
-      {1, rc::gen::elementOf(
-              std::vector<uint64_t>{0, 1, kG + 1, 0x1000, ~uint64_t{0}})},
-  });
-}
-
-rc::Gen<Place> GenPlace(uint64_t top, std::vector<int> modes) {
-  return rc::gen::exec([top, modes] {
-    Place p;
-    p.mode = *rc::gen::elementOf(modes);
-    p.anchor = *rc::gen::weightedOneOf<int>(
-        {{2, rc::gen::inRange(0, 1000)}, {1, rc::gen::just(-1)}});
-    p.a = *GenAddr(top);
-    p.len = *GenLen();
-    return p;
-  });
-}
-
-rc::Gen<int> GenRef() { return rc::gen::inRange(0, 1000); }
-
-rc::Gen<uint64_t> GenFlags() {
-  return rc::gen::elementOf(std::vector<uint64_t>{
-      iores::kMem, iores::kMem, iores::kMem | iores::kBusy,
-      iores::kSystemRam | iores::kBusy, iores::kSystemRam, 0});
-}
-rc::Gen<uint32_t> GenDesc() {
-  return rc::gen::elementOf(
-      std::vector<uint32_t>{0, 0, iores_desc::kReserved, iores_desc::kCxl});
-}
-// Splittable names, others, and a chunk's name on a node that is no chunk.
-rc::Gen<std::string> GenName() {
-  return rc::gen::weightedElement<std::string>({{3, "System RAM"},
-                                                {2, "Reserved"},
-                                                {1, "Soft Reserved"},
-                                                {3, "A"},
-                                                {2, "CXL Window 0"},
-                                                {1, "CXL chunk"}});
-}
-
-std::string SpecText(const Range& r, uint64_t flags, uint32_t desc,
-                     const std::string& name) {
-  return absl::StrFormat("%s flags=%#x desc=%u name=\"%s\"", RangeText(r),
-                         flags, desc, name);
-}
-
-// ---------------------------------------------------------------------------
-// The operations. Raw fields come from the generator; Concretize() folds
-// references and resolves places against the tree (the model holds the same
-// tree, or the previous step already failed); Run() then uses only the
-// resolved fields.
-
-struct RequestOp {
-  int parent = 0;
-  Place place;
-  uint64_t flags = 0;
-  uint32_t desc = 0;
-  std::string name;
-  Range range;
-  bool insert = false;  // insert_resource() instead of request_resource()
-  bool expand = false;  // insert_resource_expand_to_fit()
-
-  static rc::Gen<RequestOp> Gen(uint64_t top) {
-    return rc::gen::exec([top] {
-      RequestOp o;
-      o.parent = *GenRef();
-      o.place = *GenPlace(top, {0, 1, 1, 2, 3, 4});
-      o.flags = *GenFlags();
-      o.desc = *GenDesc();
-      o.name = *GenName();
-      const int kind = *rc::gen::weightedElement<int>({{4, 0}, {4, 1}, {1, 2}});
-      o.insert = kind >= 1;
-      o.expand = kind == 2;
-      return o;
-    });
-  }
-  void Concretize(const ResourceTree& t, int n) {
-    parent = FoldParent(parent, n);
-    range = Resolve(t, place, At(t, parent));
-  }
-  ResourceSpec Spec() const { return {range, name, flags, desc}; }
-  Outcome Run(ResourceTree& t) const {
-    const ResourceId p = At(t, parent);
-    if (expand) return FromTree(t, t.InsertExpandToFit(p, Spec()));
-    if (insert) return FromTree(t, t.Insert(p, Spec()));
-    return FromTree(t, t.Request(p, Spec()));
-  }
-  Outcome Run(RedesignModel& m) const {
-    Res* p = At(m, parent);
-    if (expand) return FromModel(m, m.InsertExpandToFit(p, Spec()));
-    if (insert) return FromModel(m, m.Insert(p, Spec()));
-    return FromModel(m, m.Request(p, Spec()));
-  }
-  std::string ToString() const {
-    return absl::StrCat(expand   ? "insert_resource_expand_to_fit"
-                        : insert ? "insert_resource"
-                                 : "request_resource",
-                        " parent=", Ref(parent), " ",
-                        SpecText(range, flags, desc, name));
-  }
-};
-
-// remove_resource() or release_resource().
-struct RemoveOp {
-  int target = 0;
-  bool release = false;
-
-  static rc::Gen<RemoveOp> Gen(uint64_t) {
-    return rc::gen::exec([] {
-      RemoveOp o;
-      o.target = *GenRef();
-      o.release = *rc::gen::arbitrary<bool>();
-      return o;
-    });
-  }
-  void Concretize(const ResourceTree&, int n) {
-    target = FoldTarget(target, n);
-  }
-  Outcome Run(ResourceTree& t) const {
-    const ResourceId id = At(t, target);
-    return FromTree(t, release ? t.Release(id) : t.Remove(id));
-  }
-  Outcome Run(RedesignModel& m) const {
-    Res* r = At(m, target);
-    return FromModel(m, release ? m.Release(r) : m.Remove(r));
-  }
-  std::string ToString() const {
-    return absl::StrCat(release ? "release_resource" : "remove_resource",
-                        " target=", Ref(target));
-  }
-};
-
-struct AdjustOp {
-  int target = 0;
-  Place place;
-  Range range;
-
-  static rc::Gen<AdjustOp> Gen(uint64_t top) {
-    return rc::gen::exec([top] {
-      AdjustOp o;
-      o.target = *GenRef();
-      o.place = *GenPlace(top, {1, 3, 4, 5});
-      o.place.anchor = -1;
-      return o;
-    });
-  }
-  void Concretize(const ResourceTree& t, int n) {
-    target = FoldTarget(target, n);
-    range = Resolve(t, place, At(t, target));
-  }
-  Outcome Run(ResourceTree& t) const {
-    return FromTree(
-        t, t.Adjust(At(t, target), range.first(), range.size_wrapping()));
-  }
-  Outcome Run(RedesignModel& m) const {
-    return FromModel(
-        m, m.Adjust(At(m, target), range.first(), range.size_wrapping()));
-  }
-  std::string ToString() const {
-    return absl::StrCat("adjust_resource target=", Ref(target),
-                        " start=", Hex(range.first()),
-                        " size=", Hex(range.size_wrapping()));
-  }
-};
-
-// __request_region() / __release_region().
-struct RegionOp {
-  int parent = 0;
-  Place place;
-  uint64_t flags = 0;
-  std::string name;
-  bool release = false;
-  Range range;
-
-  static rc::Gen<RegionOp> Gen(uint64_t top) {
-    return rc::gen::exec([top] {
-      RegionOp o;
-      o.parent = *rc::gen::weightedOneOf<int>(
-          {{2, rc::gen::just(1 << 20)}, {1, GenRef()}});  // mostly the root
-      o.place = *GenPlace(top, {0, 1, 2, 2});
-      o.flags = *rc::gen::elementOf(std::vector<uint64_t>{
-          0, 0, iores::kMuxed, iores::kExclusive,
-          iores::kSystemRam | iores::kSysramDriverManaged});
-      o.name = *GenName();
-      o.release = *rc::gen::weightedElement<bool>({{3, false}, {2, true}});
-      return o;
-    });
-  }
-  void Concretize(const ResourceTree& t, int n) {
-    parent = parent == (1 << 20) ? -1 : FoldParent(parent, n);
-    range = Resolve(t, place, At(t, parent));
-  }
-  Outcome Run(ResourceTree& t) const {
-    const ResourceId p = At(t, parent);
-    if (release) {
-      return FromTree(t,
-                      t.ReleaseRegion(p, range.first(), range.size_wrapping()));
-    }
-    return FromTree(t, t.RequestRegion(p, range.first(), range.size_wrapping(),
-                                       name, flags));
-  }
-  Outcome Run(RedesignModel& m) const {
-    Res* p = At(m, parent);
-    if (release) {
-      return FromModel(
-          m, m.ReleaseRegion(p, range.first(), range.size_wrapping()));
-    }
-    return FromModel(m, m.RequestRegion(p, range.first(), range.size_wrapping(),
-                                        name, flags));
-  }
-  std::string ToString() const {
-    if (release) {
-      return absl::StrCat("release_region parent=", Ref(parent),
-                          " start=", Hex(range.first()),
-                          " size=", Hex(range.size_wrapping()));
-    }
-    return absl::StrCat("request_region parent=", Ref(parent),
-                        " start=", Hex(range.first()),
-                        " size=", Hex(range.size_wrapping()),
-                        " flags=", Hex(flags), " name=\"", name, "\"");
-  }
-};
-
-// release_mem_region_adjustable(): splits and trims busy RAM.
-struct HotRemoveOp {
-  Place place;
-  Range range;
-
-  static rc::Gen<HotRemoveOp> Gen(uint64_t top) {
-    return rc::gen::exec([top] {
-      HotRemoveOp o;
-      o.place = *GenPlace(top, {1, 1, 2});
-      return o;
-    });
-  }
-  void Concretize(const ResourceTree& t, int) {
-    range = Resolve(t, place, t.root());
-  }
-  Outcome Run(ResourceTree& t) const {
-    return FromTree(
-        t, t.ReleaseMemRegionAdjustable(range.first(), range.size_wrapping()));
-  }
-  Outcome Run(RedesignModel& m) const {
-    return FromModel(
-        m, m.ReleaseMemRegionAdjustable(range.first(), range.size_wrapping()));
-  }
-  std::string ToString() const {
-    return absl::StrCat(
-        "release_mem_region_adjustable start=", Hex(range.first()),
-        " size=", Hex(range.size_wrapping()));
-  }
-};
-
-// allocate_resource(), alloc_free_mem_region(), request_free_mem_region().
-struct AllocOp {
-  enum Kind { kAllocate, kAllocFree, kRequestFree };
-  Kind kind = kAllocate;
-  int parent = 0;
-  uint64_t size = kG;
-  uint64_t min = 0;
-  uint64_t max = kMaxAddress;
-  uint64_t align = 1;
-  uint64_t flags = 0;
-  std::string name;
-
-  static rc::Gen<AllocOp> Gen(uint64_t top) {
-    return rc::gen::exec([top] {
-      AllocOp o;
-      o.kind = *rc::gen::weightedElement<Kind>(
-          {{3, kAllocate}, {3, kAllocFree}, {1, kRequestFree}});
-      o.parent = *GenRef();
-      o.size = *rc::gen::weightedOneOf<uint64_t>(
-          {{6, rc::gen::map(rc::gen::inRange<uint64_t>(1, 9),
-                            [](uint64_t k) { return k * kG; })},
-           {1, GenLen()}});
-      o.min = *rc::gen::weightedOneOf<uint64_t>(
-          {{3, rc::gen::just<uint64_t>(0)}, {1, GenAddr(top)}});
-      o.max = *rc::gen::weightedOneOf<uint64_t>(
-          {{3, rc::gen::just(kMaxAddress)}, {1, GenAddr(top)}});
-      o.align = *rc::gen::elementOf(
-          std::vector<uint64_t>{1, kG, 2 * kG, 4 * kG, 0x1000});
-      o.flags = *GenFlags();
-      o.name = *GenName();
-      return o;
-    });
-  }
-  void Concretize(const ResourceTree&, int n) {
-    parent = FoldParent(parent, n);
-  }
-  Outcome Run(ResourceTree& t) const {
-    const ResourceId p = At(t, parent);
-    switch (kind) {
-      case kAllocate: {
-        AllocConstraint c;
-        c.min = min;
-        c.max = max;
-        c.align = align;
-        return FromTree(t, t.Allocate(p, {Range(), name, flags, 0}, size, c));
-      }
-      case kAllocFree:
-        return FromTree(t, t.AllocFreeMemRegion(p, size, align, name));
-      case kRequestFree:
-        return FromTree(t, t.RequestFreeMemRegion(p, size, name));
-    }
-    return Outcome();
-  }
-  Outcome Run(RedesignModel& m) const {
-    Res* p = At(m, parent);
-    switch (kind) {
-      case kAllocate: {
-        AllocConstraint c;
-        c.min = min;
-        c.max = max;
-        c.align = align;
-        return FromModel(m, m.Allocate(p, {Range(), name, flags, 0}, size, c));
-      }
-      case kAllocFree:
-        return FromModel(m, m.AllocFreeMemRegion(p, size, align, name));
-      case kRequestFree:
-        return FromModel(m, m.RequestFreeMemRegion(p, size, name));
-    }
-    return Outcome();
-  }
-  std::string ToString() const {
-    switch (kind) {
-      case kAllocate:
-        return absl::StrFormat(
-            "allocate_resource parent=%s size=%#x min=%#x max=%#x align=%#x "
-            "flags=%#x name=\"%s\"",
-            Ref(parent), size, min, max, align, flags, name);
-      case kAllocFree:
-        return absl::StrFormat(
-            "alloc_free_mem_region parent=%s size=%#x align=%#x name=\"%s\"",
-            Ref(parent), size, align, name);
-      case kRequestFree:
-        return absl::StrFormat(
-            "request_free_mem_region parent=%s size=%#x name=\"%s\"",
-            Ref(parent), size, name);
-    }
-    return "";
-  }
-};
-
-struct ReparentOp {
-  int target = 0;
-  int how = 0;  // 0 any node, 1..3 an ancestor that many levels up,
-                // 4..6 a first-child descendant that many levels down
-  int raw = 0;
-  int new_parent = -1;
-
-  static rc::Gen<ReparentOp> Gen(uint64_t) {
-    return rc::gen::exec([] {
-      ReparentOp o;
-      o.target = *GenRef();
-      o.how = *rc::gen::inRange(0, 7);
-      o.raw = *GenRef();
-      return o;
-    });
-  }
-  void Concretize(const ResourceTree& t, int n) {
-    target = FoldTarget(target, n);
-    ResourceId np = At(t, target);
-    if (how == 0) {
-      new_parent = FoldParent(raw, n);
-      return;
-    }
-    for (int k = 0; k < (how - 1) % 3 + 1; ++k) {
-      const ResourceId next = how <= 3 ? t.ParentOf(np) : t.FirstChild(np);
-      if (!next.valid()) break;
-      np = next;
-    }
-    new_parent = IndexIn(t, np);
-  }
-  Outcome Run(ResourceTree& t) const {
-    return FromTree(t, t.Reparent(At(t, target), At(t, new_parent)));
-  }
-  Outcome Run(RedesignModel& m) const {
-    return FromModel(m, m.Reparent(At(m, target), At(m, new_parent)));
-  }
-  std::string ToString() const {
-    return absl::StrCat("reparent target=", Ref(target),
-                        " new_parent=", Ref(new_parent));
-  }
-};
-
-struct InsertOverOp {
-  int parent = 0;
-  Place place;
-  uint64_t flags = 0;
-  uint32_t desc = 0;
-  std::string name;
-  int policy = 0;  // 0 default, 1 none splittable, 2 default and more
-  Range range;
-
-  static rc::Gen<InsertOverOp> Gen(uint64_t top) {
-    return rc::gen::exec([top] {
-      InsertOverOp o;
-      o.parent = *rc::gen::weightedOneOf<int>(
-          {{1, rc::gen::just(1 << 20)}, {1, GenRef()}});
-      o.place = *GenPlace(top, {0, 1, 2, 3, 4, 4, 4});
-      o.flags = *rc::gen::elementOf(
-          std::vector<uint64_t>{iores::kMem, iores::kMem, 0});
-      o.desc = *rc::gen::elementOf(std::vector<uint32_t>{iores_desc::kCxl, 0});
-      o.name = *rc::gen::weightedElement<std::string>(
-          {{3, "CXL Window 0"}, {1, "Soft Reserved"}, {1, "A"}});
-      o.policy = *rc::gen::weightedElement<int>({{4, 0}, {1, 1}, {2, 2}});
-      return o;
-    });
-  }
-  SplitPolicy Policy() const {
-    SplitPolicy p;
-    if (policy == 1) p.splittable.clear();
-    if (policy == 2) {
-      for (const char* s : {"A", "CXL Window 0", "CXL chunk"}) {
-        p.splittable.push_back(s);
-      }
-    }
-    return p;
-  }
-  void Concretize(const ResourceTree& t, int n) {
-    parent = parent == (1 << 20) ? -1 : FoldParent(parent, n);
-    range = Resolve(t, place, At(t, parent));
-  }
-  ResourceSpec Spec() const { return {range, name, flags, desc}; }
-  Outcome Run(ResourceTree& t) const {
-    return FromTree(t, t.InsertOver(At(t, parent), Spec(), Policy()));
-  }
-  Outcome Run(RedesignModel& m) const {
-    return FromModel(m,
-                     m.InsertOver(At(m, parent), Spec(), Policy().splittable));
-  }
-  std::string ToString() const {
-    return absl::StrCat("insert_over parent=", Ref(parent), " ",
-                        SpecText(range, flags, desc, name), " splittable={",
-                        absl::StrJoin(Policy().splittable, ","), "}");
-  }
-};
-
-// Grow() or Shrink().
-struct ResizeOp {
-  int target = 0;
-  Place place;
-  bool shrink = false;
-  bool grow_ancestors = false;
-  Range range;
-
-  static rc::Gen<ResizeOp> Gen(uint64_t top) {
-    return rc::gen::exec([top] {
-      ResizeOp o;
-      o.target = *GenRef();
-      o.shrink = *rc::gen::weightedElement<bool>({{3, false}, {1, true}});
-      o.grow_ancestors = *rc::gen::arbitrary<bool>();
-      o.place = *GenPlace(top, o.shrink ? std::vector<int>{1, 2, 5, 5}
-                                        : std::vector<int>{0, 2, 3, 3, 3, 4});
-      if (*rc::gen::weightedElement<bool>({{4, true}, {1, false}})) {
-        o.place.anchor = -1;
-      }
-      return o;
-    });
-  }
-  void Concretize(const ResourceTree& t, int n) {
-    target = FoldTarget(target, n);
-    range = Resolve(t, place, At(t, target));
-  }
-  Outcome Run(ResourceTree& t) const {
-    const ResourceId id = At(t, target);
-    if (shrink) return FromTree(t, t.Shrink(id, range));
-    GrowPolicy p;
-    p.grow_ancestors = grow_ancestors;
-    return FromTree(t, t.Grow(id, range, p));
-  }
-  Outcome Run(RedesignModel& m) const {
-    Res* r = At(m, target);
-    if (shrink) return FromModel(m, m.Shrink(r, range));
-    return FromModel(m, m.Grow(r, range, grow_ancestors));
-  }
-  std::string ToString() const {
-    if (shrink) {
-      return absl::StrCat("shrink target=", Ref(target), " ", RangeText(range));
-    }
-    return absl::StrCat("grow target=", Ref(target), " ", RangeText(range),
-                        " grow_ancestors=", grow_ancestors ? "1" : "0");
-  }
-};
-
-struct ReserveChunksOp {
-  int window = 0;
-  ChunkGeometry geometry;
-
-  static rc::Gen<ReserveChunksOp> Gen(uint64_t) {
-    return rc::gen::exec([] {
-      ReserveChunksOp o;
-      o.window = *GenRef();
-      ChunkGeometry& g = o.geometry;
-      g.memory_block_size = *rc::gen::weightedElement<uint64_t>(
-          {{4, 0x1000}, {2, 0x400}, {2, 0x800}, {1, 0}});
-      g.ways = *rc::gen::weightedElement<uint32_t>(
-          {{6, 1}, {1, 2}, {1, 3}, {1, 12}, {1, 5}, {1, 0}});
-      g.chunk_size = *rc::gen::weightedElement<uint64_t>({
-          {12, g.memory_block_size},
-          {1, (uint64_t{256} << 20) * (g.ways == 0 ? 1 : g.ways)},
-          {1, uint64_t{256} << 20},
-          {1, 0x300},
-          {1, 0},
-      });
-      g.max_new_chunks = *rc::gen::weightedElement<uint64_t>(
-          {{6, 64}, {1, 0}, {1, 2}, {2, 8}});
-      return o;
-    });
-  }
-  void Concretize(const ResourceTree&, int n) {
-    window = FoldTarget(window, n);
-  }
-  Outcome Run(ResourceTree& t) const {
-    return FromTree(t, t.ReserveChunks(At(t, window), geometry));
-  }
-  Outcome Run(RedesignModel& m) const {
-    return FromModel(m, m.ReserveChunks(At(m, window), geometry));
-  }
-  std::string ToString() const {
-    const ChunkGeometry& g = geometry;
-    return absl::StrFormat(
-        "reserve_chunks window=%s chunk_size=%#x ways=%u memory_block_size=%#x "
-        "max_new_chunks=%u",
-        Ref(window), g.chunk_size, g.ways, g.memory_block_size,
-        g.max_new_chunks);
-  }
-};
-
-struct ClaimChunksOp {
-  int window = 0;
-  bool window_of_anchor = true;  // the window: the anchor's parent
-  bool on_chunk = true;          // the anchor: a chunk, if there is one
-  Place place;
-  uint64_t flags = 0;
-  std::string name;
-  Range range;
-
-  static rc::Gen<ClaimChunksOp> Gen(uint64_t top) {
-    return rc::gen::exec([top] {
-      ClaimChunksOp o;
-      o.window = *GenRef();
-      o.window_of_anchor =
-          *rc::gen::weightedElement<bool>({{5, true}, {1, false}});
-      o.place = *GenPlace(top, {2, 2, 6, 6, 6, 1, 3});
-      o.place.anchor = *GenRef();
-      o.on_chunk = *rc::gen::weightedElement<bool>({{4, true}, {1, false}});
-      o.flags = *rc::gen::elementOf(
-          std::vector<uint64_t>{iores::kMem, iores::kSystemRam | iores::kBusy});
-      o.name = *rc::gen::elementOf(
-          std::vector<std::string>{"region0", "System RAM"});
-      return o;
-    });
-  }
-  void Concretize(const ResourceTree& t, int n) {
-    window = FoldTarget(window, n);
-    if (on_chunk && place.anchor >= 0) {
-      place.anchor = PickWhere(t, place.anchor, place.anchor,
-                               [&](ResourceId id) { return t.IsChunk(id); });
-    }
-    if (window_of_anchor) {
-      const ResourceId anchor = AnchorOf(t, place, t.root());
-      const ResourceId w = t.ParentOf(anchor);
-      window = w.valid() ? IndexIn(t, w) : -1;
-    }
-    range = Resolve(t, place, At(t, window));
-  }
-  ResourceSpec Spec() const { return {range, name, flags, iores_desc::kCxl}; }
-  Outcome Run(ResourceTree& t) const {
-    return FromTree(t, t.ClaimChunks(At(t, window), Spec()));
-  }
-  Outcome Run(RedesignModel& m) const {
-    return FromModel(m, m.ClaimChunks(At(m, window), Spec()));
-  }
-  std::string ToString() const {
-    return absl::StrCat("claim_chunks window=", Ref(window), " ",
-                        SpecText(range, flags, iores_desc::kCxl, name));
-  }
-};
-
-struct ReturnToChunksOp {
-  int target = 0;
-  bool in_window = true;  // a non-chunk child of a chunk-reserved window
-  bool skipped = false;   // would create too many chunks for a test
-
-  static rc::Gen<ReturnToChunksOp> Gen(uint64_t) {
-    return rc::gen::exec([] {
-      ReturnToChunksOp o;
-      o.target = *GenRef();
-      o.in_window = *rc::gen::weightedElement<bool>({{3, true}, {1, false}});
-      return o;
-    });
-  }
-  void Concretize(const ResourceTree& t, int n) {
-    const int folded = FoldTarget(target, n);
-    target =
-        !in_window ? folded : PickWhere(t, target, folded, [&](ResourceId id) {
-          return !t.IsChunk(id) && t.ChunkSizeOf(t.ParentOf(id)) != 0;
-        });
-    // ReturnToChunks() has no bound on the chunks it makes (unlike
-    // ReserveChunks()); keep both implementations away from millions.
-    const ResourceId id = At(t, target);
-    const ResourceId w = t.ParentOf(id);
-    const uint64_t size = w.valid() ? t.ChunkSizeOf(w) : 0;
-    if (size != 0 && t.RangeOf(id).size() / size > 4096) skipped = true;
-  }
-  Outcome Run(ResourceTree& t) const {
-    if (skipped) return Outcome();
-    return FromTree(t, t.ReturnToChunks(At(t, target)));
-  }
-  Outcome Run(RedesignModel& m) const {
-    if (skipped) return Outcome();
-    return FromModel(m, m.ReturnToChunks(At(m, target)));
-  }
-  std::string ToString() const {
-    return absl::StrCat("return_to_chunks target=", Ref(target),
-                        skipped ? " (skipped: too many chunks)" : "");
-  }
-};
-
-struct ReleaseUnusedChunksOp {
-  int window = 0;
-  bool shrink = false;
-
-  static rc::Gen<ReleaseUnusedChunksOp> Gen(uint64_t) {
-    return rc::gen::exec([] {
-      ReleaseUnusedChunksOp o;
-      o.window = *GenRef();
-      o.shrink = *rc::gen::arbitrary<bool>();
-      return o;
-    });
-  }
-  void Concretize(const ResourceTree& t, int n) {
-    window = FoldTarget(window, n);
-  }
-  Outcome Run(ResourceTree& t) const {
-    return FromTree(t, t.ReleaseUnusedChunks(At(t, window), shrink));
-  }
-  Outcome Run(RedesignModel& m) const {
-    return FromModel(m, m.ReleaseUnusedChunks(At(m, window), shrink));
-  }
-  std::string ToString() const {
-    return absl::StrCat("release_unused_chunks window=", Ref(window),
-                        " shrink=", shrink ? "1" : "0");
-  }
-};
-
-struct SetFenceOp {
-  bool on = true;
-
-  static rc::Gen<SetFenceOp> Gen(uint64_t) {
-    return rc::gen::exec([] {
-      SetFenceOp o;
-      o.on = *rc::gen::arbitrary<bool>();
-      return o;
-    });
-  }
-  void Concretize(const ResourceTree&, int) {}
-  Outcome Run(ResourceTree& t) const {
-    t.set_chunk_fence(on);
-    return Outcome();
-  }
-  Outcome Run(RedesignModel& m) const {
-    m.set_chunk_fence(on);
-    return Outcome();
-  }
-  std::string ToString() const {
-    return absl::StrCat("set_chunk_fence ", on ? "on" : "off");
-  }
-};
-
-using Op = std::variant<RequestOp, RemoveOp, AdjustOp, RegionOp, HotRemoveOp,
-                        AllocOp, ReparentOp, InsertOverOp, ResizeOp,
-                        ReserveChunksOp, ClaimChunksOp, ReturnToChunksOp,
-                        ReleaseUnusedChunksOp, SetFenceOp>;
-
-std::string ToString(const Op& op) {
-  return std::visit([](const auto& o) { return o.ToString(); }, op);
-}
-void showValue(const Op& op, std::ostream& os) { os << ToString(op); }
-
-template <typename T>
-std::pair<size_t, rc::Gen<Op>> Weighted(size_t w, uint64_t top) {
-  return {w, rc::gen::map(T::Gen(top), [](T o) { return Op(std::move(o)); })};
-}
-
-rc::Gen<Op> GenOp(uint64_t top) {
-  return rc::gen::weightedOneOf<Op>({
-      Weighted<RequestOp>(10, top),
-      Weighted<RemoveOp>(3, top),
-      Weighted<AdjustOp>(2, top),
-      Weighted<RegionOp>(5, top),
-      Weighted<HotRemoveOp>(1, top),
-      Weighted<AllocOp>(4, top),
-      Weighted<ReparentOp>(4, top),
-      Weighted<InsertOverOp>(6, top),
-      Weighted<ResizeOp>(5, top),
-      Weighted<ReserveChunksOp>(4, top),
-      Weighted<ClaimChunksOp>(4, top),
-      Weighted<ReturnToChunksOp>(3, top),
-      Weighted<ReleaseUnusedChunksOp>(2, top),
-      Weighted<SetFenceOp>(2, top),
-  });
-}
+using ops::ToString;
 
 // ---------------------------------------------------------------------------
 // The two implementations in lock step.
 
-void CountOutcome(const Op& op, const Outcome& o);  // for RESTREE_STATS
+void CountOutcome(const Op& op, const OpResult& o);  // for RESTREE_STATS
 
 // Snapshot of a ResourceTree for the after-step checks.
 struct TreeSnapshot {
@@ -974,15 +84,42 @@ struct TreeSnapshot {
   std::vector<ResourceId> preorder;
   absl::flat_hash_map<ResourceId, Range> ranges;
   std::vector<uint64_t> chunk_sizes;  // by pre-order index
-  std::vector<ResourceId> owners;     // Lookup() of each probe address
+  std::vector<ResourceId> owners;     // deepest node at each probe address
+  std::string lookup_problem;         // where Lookup() disagrees, if it does
 
+  // `probes` sorted. Each probe's owner is the node whose range holds it and
+  // none of whose children's do: one pass over the nodes, O(n log P + P)
+  // (a Lookup() per probe costs O(P depth log n), too slow for deep
+  // chains); Lookup() is checked against it at a few probes.
   TreeSnapshot(const ResourceTree& t, const std::vector<uint64_t>& probes)
       : dump(RenderDump(t)), preorder(t.PreorderIds()) {
     for (ResourceId id : preorder) {
       ranges[id] = t.RangeOf(id);
       chunk_sizes.push_back(t.ChunkSizeOf(id));
     }
-    for (uint64_t a : probes) owners.push_back(t.Lookup(a));
+    owners.assign(probes.size(), t.root());  // as Lookup() outside the root
+    auto at = [&](uint64_t a) {
+      return static_cast<size_t>(
+          std::lower_bound(probes.begin(), probes.end(), a) - probes.begin());
+    };
+    auto own = [&](ResourceId id) {
+      const Range r = t.RangeOf(id);
+      size_t i = at(r.first());
+      for (ResourceId c : t.Children(id)) {
+        const Range cr = t.RangeOf(c);
+        for (; i < probes.size() && probes[i] < cr.first(); ++i) owners[i] = id;
+        i = cr.last() == kMaxAddress ? probes.size() : at(cr.last() + 1);
+      }
+      for (; i < probes.size() && probes[i] <= r.last(); ++i) owners[i] = id;
+    };
+    own(t.root());
+    for (ResourceId id : preorder) own(id);
+    for (size_t i = 0; i < probes.size(); i += 61) {
+      if (t.Lookup(probes[i]) != owners[i]) {
+        lookup_problem = absl::StrFormat(
+            "Lookup(%#x) is not the deepest node there", probes[i]);
+      }
+    }
   }
 };
 
@@ -1001,6 +138,8 @@ class Twins {
       for (uint64_t k = 0; k < 64; ++k)
         probes_.push_back(root.last() - k * 0x40);
     }
+    std::sort(probes_.begin(), probes_.end());
+    probes_.erase(std::unique(probes_.begin(), probes_.end()), probes_.end());
   }
 
   const ResourceTree& tree() const { return tree_; }
@@ -1056,9 +195,13 @@ std::string Twins::OwnershipProblem(const Op& op, const TreeSnapshot& before,
     // check fail (it must, on chain moves).
     const auto* rp = std::getenv("RESTREE_SELFTEST_NO_REPARENT_EXEMPTION")
                          ? nullptr
-                         : std::get_if<ReparentOp>(&op);
+                         : std::get_if<ops::Reparent>(&op);
     if (rp != nullptr) {  // (4)
-      const ResourceId id = At(tree_, rp->target);
+      const std::vector<ResourceId> pre = tree_.PreorderIds();
+      const ResourceId id =
+          rp->target >= 0 && rp->target < static_cast<int>(pre.size())
+              ? pre[rp->target]
+              : tree_.root();
       if (id != tree_.root()) exempt.push_back(tree_.RangeOf(id));
     }
   }
@@ -1086,17 +229,18 @@ std::string Twins::Step(const Op& op) {
   const TreeSnapshot before(tree_, probes_);
   const std::vector<Res*> model_before = model_.Preorder();
 
-  const Outcome rt =
-      std::visit([&](const auto& o) { return o.Run(tree_); }, op);
-  const Outcome rm =
-      std::visit([&](const auto& o) { return o.Run(model_); }, op);
+  const OpResult rt = ops::Apply(tree_, op);
+  const OpResult rm = ops::Apply(model_, op);
   CountOutcome(op, rm);
-  if (!(rt == rm)) {
+  if (rt != rm) {
     return absl::StrCat("results differ:\n  tree:  ", rt.ToString(),
                         "\n  model: ", rm.ToString(), "\nbefore:\n",
                         before.dump);
   }
   const TreeSnapshot after(tree_, probes_);
+  if (!after.lookup_problem.empty()) {
+    return absl::StrCat(after.lookup_problem, "\n", after.dump);
+  }
   // Broken invariants first: they explain any difference that follows.
   std::vector<std::string> tree_bad;
   for (const InvariantViolation& v : tree_.CheckInvariants()) {
@@ -1140,7 +284,7 @@ std::string Twins::Step(const Op& op) {
       return absl::StrFormat("IsChunk(#%d) differs", i);
     }
   }
-  if (!rt.ok()) {
+  if (rt.Failed()) {
     if (after.dump != before.dump) {
       return absl::StrCat("a failed step changed the tree\nbefore:\n",
                           before.dump, "after:\n", after.dump);
@@ -1178,7 +322,8 @@ std::string Twins::Step(const Op& op) {
                         absl::StrJoin(model_cf.second, ","), "]\nbefore:\n",
                         before.dump, "after:\n", after.dump);
   }
-  const std::string owners = OwnershipProblem(op, before, after, rt.ok());
+  const std::string owners =
+      OwnershipProblem(op, before, after, !rt.Failed());
   if (!owners.empty()) {
     return absl::StrCat(owners, "\nbefore:\n", before.dump, "after:\n",
                         after.dump);
@@ -1202,21 +347,17 @@ rc::Gen<testing::World> GenWorld() {
   });
 }
 
-Op Concretize(Op op, const ResourceTree& t) {
-  const int n = static_cast<int>(t.size()) - 1;
-  std::visit([&](auto& o) { o.Concretize(t, n); }, op);
-  return op;
-}
-
 RC_GTEST_PROP(RedesignDifferentialTest, ResourceTreeMatchesRedesignModel, ()) {
   const testing::World w = *GenWorld();
   const uint64_t top = w.root.range.last();
-  const std::vector<Op> seq = *rc::gen::container<std::vector<Op>>(GenOp(top));
+  const std::vector<ops::RawOp> seq =
+      *rc::gen::container<std::vector<ops::RawOp>>(
+          ops::GenRawOp(top, ops::OpSet::kAll));
   Twins twins(w);
   std::string trace = absl::StrCat("profile ", w.profile.name, " root ",
                                    w.root.range.ToString(), "\n");
-  for (const Op& raw : seq) {
-    const Op op = Concretize(raw, twins.tree());
+  for (const ops::RawOp& raw : seq) {
+    const Op op = ops::Make(raw, twins.tree());
     absl::StrAppend(&trace, ToString(op), "\n");
     // A crash cannot be shrunk; RESTREE_TRACE=1 shows where it happened.
     if (std::getenv("RESTREE_TRACE") != nullptr) {
@@ -1232,35 +373,55 @@ RC_GTEST_PROP(RedesignDifferentialTest, ResourceTreeMatchesRedesignModel, ()) {
 // counterexamples this test found in ResourceTree, fixed since (chunks with
 // children claimed or released; the fence looking only at the parent).
 
-RequestOp Req(int parent, uint64_t first, uint64_t last, const char* name,
-              bool insert = false) {
-  RequestOp o;
+ops::RequestResource Req(int parent, uint64_t first, uint64_t last,
+                         const char* name) {
+  ops::RequestResource o;
   o.parent = parent;
-  o.range = Range(first, last);
+  o.start = first;
+  o.end = last;
   o.flags = iores::kMem;
   o.name = name;
-  o.insert = insert;
   return o;
 }
 
-ReserveChunksOp Reserve(int window, uint64_t chunk_size) {
-  ReserveChunksOp o;
+ops::ReserveChunks Reserve(int window, uint64_t chunk_size) {
+  ops::ReserveChunks o;
   o.window = window;
-  o.geometry.chunk_size = chunk_size;
-  o.geometry.memory_block_size = chunk_size;
+  o.chunk_size = chunk_size;
+  o.memory_block_size = chunk_size;
+  o.max_new_chunks = ChunkGeometry().max_new_chunks;
   return o;
 }
 
-SetFenceOp Fence(bool on) {
-  SetFenceOp o;
+ops::SetChunkFence Fence(bool on) {
+  ops::SetChunkFence o;
   o.on = on;
+  return o;
+}
+
+ops::ClaimChunks Claim(int window, uint64_t first, uint64_t last) {
+  ops::ClaimChunks o;
+  o.window = window;
+  o.start = first;
+  o.end = last;
+  o.flags = iores::kMem;
+  o.name = "region0";
+  return o;
+}
+
+ops::Reparent Move(int target, int new_parent) {
+  ops::Reparent o;
+  o.target = target;
+  o.new_parent = new_parent;
   return o;
 }
 
 // Runs `ops` (already concrete) in the 16 KiB iomem world; "" if every step
 // agrees, else the trace and the problem.
-std::string RunScenario(const std::vector<Op>& ops) {
-  Twins twins(testing::MakeWorld(2, 0, false, false));
+std::string RunScenario(const std::vector<Op>& ops,
+                        const testing::World& world = testing::MakeWorld(
+                            2, 0, false, false)) {
+  Twins twins(world);
   std::string trace;
   for (const Op& op : ops) {
     absl::StrAppend(&trace, ToString(op), "\n");
@@ -1272,37 +433,23 @@ std::string RunScenario(const std::vector<Op>& ops) {
 
 // A claimed chunk's children go to the new region.
 TEST(RedesignScenarioTest, ClaimChunksOverChunkWithChildren) {
-  ClaimChunksOp claim;
-  claim.window = 0;
-  claim.range = Range(0, 0x7ff);
-  claim.flags = iores::kMem;
-  claim.name = "region0";
   EXPECT_EQ(RunScenario({Req(-1, 0, 0xfff, "CXL Window 0"), Reserve(0, 0x400),
                          Fence(false), Req(1, 0x100, 0x1ff, "A"), Fence(true),
-                         claim}),
+                         Claim(0, 0, 0x7ff)}),
             "");
 }
 
 TEST(RedesignScenarioTest, ReparentUpAndDownAChain) {
-  ReparentOp up;
-  up.target = 2;
-  up.new_parent = 0;
-  ReparentOp down;
-  down.target = 0;
-  down.new_parent = 2;
   EXPECT_EQ(RunScenario({Req(-1, 0, 0xfff, "A"), Req(0, 0x100, 0x1ff, "B"),
                          Req(1, 0x100, 0x1ff, "C"), Req(2, 0x100, 0x17f, "k"),
-                         up, down}),
+                         Move(2, 0), Move(0, 2)}),
             "");
 }
 
 // ResourceTree::Reparent(id, id) once crashed (an empty vector's back());
 // fixed in 409692f.
 TEST(RedesignScenarioTest, ReparentOntoItself) {
-  ReparentOp self;
-  self.target = 0;
-  self.new_parent = 0;
-  EXPECT_EQ(RunScenario({Req(-1, 0, 0xff, "A"), self}), "");
+  EXPECT_EQ(RunScenario({Req(-1, 0, 0xff, "A"), Move(0, 0)}), "");
 }
 
 // Found here: claim_chunks freed the chunks but not their children, which
@@ -1310,14 +457,9 @@ TEST(RedesignScenarioTest, ReparentOntoItself) {
 // "dead parent slot". (When the new region reuses that slot, as with the
 // first chunk in ClaimChunksOverChunkWithChildren, they look adopted.)
 TEST(RedesignScenarioTest, ClaimChunksOverLastChunkWithChildren) {
-  ClaimChunksOp claim;
-  claim.window = 0;
-  claim.range = Range(0, 0x7ff);
-  claim.flags = iores::kMem;
-  claim.name = "region0";
   EXPECT_EQ(RunScenario({Req(-1, 0, 0xfff, "CXL Window 0"), Reserve(0, 0x400),
                          Fence(false), Req(2, 0x500, 0x5ff, "A"), Fence(true),
-                         claim}),
+                         Claim(0, 0, 0x7ff)}),
             "");
 }
 
@@ -1325,14 +467,12 @@ TEST(RedesignScenarioTest, ClaimChunksOverLastChunkWithChildren) {
 // a chunk (Reparent put A there); the specification says no new node goes
 // "inside a chunk". The model refuses (EBUSY, the chunk).
 TEST(RedesignScenarioTest, FenceSeesChunksAboveTheParent) {
-  ReparentOp into_chunk;
-  into_chunk.target = 0;
-  into_chunk.new_parent = 1;
-  RegionOp region;
+  ops::RequestRegion region;
   region.parent = -1;
-  region.range = Range(0, 0xff);
+  region.start = 0;
+  region.size = 0x100;
   region.name = "R";
-  EXPECT_EQ(RunScenario({Req(-1, 0, 0xff, "A"), Reserve(0, 0x1000), into_chunk,
+  EXPECT_EQ(RunScenario({Req(-1, 0, 0xff, "A"), Reserve(0, 0x1000), Move(0, 1),
                          region}),
             "");
 }
@@ -1342,21 +482,129 @@ TEST(RedesignScenarioTest, FenceSeesChunksAboveTheParent) {
 // parent slot"). The model frees only the chunks, their children taking
 // their place.
 TEST(RedesignScenarioTest, ReleaseUnusedChunksKeepsTheirChildren) {
-  ReleaseUnusedChunksOp release;
+  ops::ReleaseUnusedChunks release;
   release.window = 0;
   EXPECT_EQ(RunScenario({Req(-1, 0, 0xff, "CXL Window 0"), Fence(false),
                          Reserve(0, 0x1000), Req(1, 0, 0xff, "A"), release}),
             "");
 }
 
+// Found here: set_flags put restree's chunk bit on the root, and the fence's
+// refusal of the next insert described the chunk's parent, which the root
+// does not have (a crash in ResourceTree::FenceStatus). Both refuse with
+// EBUSY naming the root.
+TEST(RedesignScenarioTest, FenceOnARootMarkedAsAChunk) {
+  ops::SetFlags mark;
+  mark.target = -1;
+  mark.flags = iores::kMem | iores::kRestreeChunk;
+  ops::InsertResource insert;
+  insert.parent = -1;
+  insert.start = 0;
+  insert.end = 0xfff;
+  insert.flags = iores::kMem;
+  insert.name = "A";
+  EXPECT_EQ(RunScenario({mark, insert, Req(-1, 0x1000, 0x1fff, "B")}), "");
+  ResourceTree t(testing::MakeWorld(2, 0, false, false).root);
+  ASSERT_EQ(ops::Apply(t, mark).outcome, KernelOutcome::kOk);
+  const OpResult r = ops::Apply(t, insert);
+  EXPECT_EQ(r.err, kerrno::kEBUSY);
+  EXPECT_EQ(r.conflict, -1);
+}
+
+// Runs trace lines (docs/kernel-in-the-loop.md format) as a scenario.
+std::string RunTrace(const std::vector<std::string>& lines,
+                     const testing::World& world) {
+  std::vector<Op> all;
+  for (const std::string& line : lines) {
+    absl::StatusOr<Op> op = ops::ParseOp(line);
+    if (!op.ok()) return std::string(op.status().message());
+    all.push_back(*std::move(op));
+  }
+  return RunScenario(all, world);
+}
+
+// Found by redesign_ops_fuzzer (2026-12-02), not fixed: a window whose raw
+// flags carry restree's chunk bit (kRestreeChunk) is a chunk to the fence.
+// get_free_mem_region below it: ResourceTree refuses with EBUSY naming the
+// window (the fence, checked first), RedesignModel with ERANGE (the search,
+// checked first). The specification does not say which comes first, nor
+// whether a caller may set the chunk bit at all (SetFlags, Request); the
+// generators and the fuzzer leave that bit out until it does.
+TEST(RedesignScenarioTest, DISABLED_FreeRegionBelowAFlagMarkedChunk) {
+  auto World = [] {
+    const std::vector<KernelProfile> all = KernelProfile::All();
+    size_t i = 0;
+    while (i + 1 < all.size() && all[i].name != "linux-7.0") ++i;
+    return testing::MakeWorld(2, i, /*small_gfr_align=*/true,
+                              /*low_physmem=*/true);
+  };
+  EXPECT_EQ(
+      RunTrace({
+          R"(request_resource parent=iomem start=0 end=0x3fff flags=0xe0e0dbdbdbdbdbdb desc=10 name="CXL Window 0")",
+          R"(request_free_mem_region parent=iomem:0 size=0x900 name="A")",
+      },
+      World()),
+      "");
+}
+
+// The scenarios read as trace lines too: the shared vocabulary prints the
+// redesign operations and parses them back to the same operation.
+TEST(RedesignScenarioTest, RedesignOpsRoundTripThroughTraceText) {
+  ops::InsertOver over;
+  over.parent = -1;
+  over.start = 0x100;
+  over.end = 0x4ff;
+  over.flags = iores::kMem;
+  over.desc = iores_desc::kCxl;
+  over.name = "CXL Window 0";
+  over.splittable = {"System RAM", "Soft Reserved"};
+  ops::Grow grow;
+  grow.target = 3;
+  grow.start = 0x100;
+  grow.size = 0x800;
+  grow.grow_ancestors = true;
+  ops::ReleaseUnusedChunks release;
+  release.window = 2;
+  release.shrink = true;
+  const std::vector<Op> all = {Req(-1, 0, 0xfff, "A"), Reserve(0, 0x400),
+                               Fence(false), Claim(0, 0, 0x7ff), Move(2, 0),
+                               over, grow, release};
+  const std::vector<std::string> want = {
+      R"(request_resource parent=iomem start=0 end=0xfff flags=0x200 desc=0 name="A")",
+      "reserve_chunks window=iomem:0 chunk_size=0x400 ways=1 "
+      "memory_block_size=0x400 max_new_chunks=16777216",
+      "set_chunk_fence on=0",
+      R"(claim_chunks window=iomem:0 start=0 end=0x7ff flags=0x200 desc=9 name="region0")",
+      "reparent target=iomem:2 new_parent=iomem:0",
+      R"(insert_over parent=iomem start=0x100 end=0x4ff flags=0x200 desc=9 name="CXL Window 0" splittable="System RAM,Soft Reserved")",
+      "grow target=iomem:3 start=0x100 size=0x800 grow_ancestors=1",
+      "release_unused_chunks window=iomem:2 shrink=1",
+  };
+  ASSERT_EQ(all.size(), want.size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(ToString(all[i]), want[i]);
+    const absl::StatusOr<Op> back = ops::ParseOp(want[i]);
+    ASSERT_TRUE(back.ok()) << back.status();
+    EXPECT_EQ(ToString(*back), want[i]);
+    EXPECT_EQ(back->index(), all[i].index());
+  }
+  // Without a policy, insert_over is the kernel's insert_resource and prints
+  // as before the redesign operations joined the vocabulary.
+  over.splittable.clear();
+  EXPECT_EQ(ToString(over),
+            R"(insert_over parent=iomem start=0x100 end=0x4ff flags=0x200 desc=9 name="CXL Window 0")");
+  EXPECT_TRUE(ops::InKernel(over));
+  EXPECT_FALSE(ops::InKernel(grow));
+  EXPECT_FALSE(ops::InKernel(release));
+}
+
 // RESTREE_STATS=1: how often each operation succeeded and failed, by
 // outcome, so that a generator change that starves an operation shows.
 class Stats : public ::testing::Environment {
  public:
-  static void Count(const Op& op, const Outcome& o) {
+  static void Count(const Op& op, const OpResult& o) {
     if (std::getenv("RESTREE_STATS") == nullptr) return;
-    const std::string s = ToString(op);
-    std::string key = s.substr(0, s.find(' '));
+    std::string key(ops::Name(op));
     absl::StrAppend(&key, " ", KernelOutcomeName(o.outcome),
                     o.err ? absl::StrCat(" ", ErrnoName(o.err)) : "");
     ++counts()[key];
@@ -1379,7 +627,7 @@ class Stats : public ::testing::Environment {
 };
 const auto* const kStats = ::testing::AddGlobalTestEnvironment(new Stats);
 
-void CountOutcome(const Op& op, const Outcome& o) { Stats::Count(op, o); }
+void CountOutcome(const Op& op, const OpResult& o) { Stats::Count(op, o); }
 
 // The fence's promise, on ResourceTree alone: windows with reserved chunks,
 // the fence on, then kernel-compatible allocations aimed anywhere (chunks
@@ -1412,7 +660,7 @@ RC_GTEST_PROP(RedesignDifferentialTest, FenceKeepsAllocationsOutOfChunks, ()) {
     g.chunk_size = g.memory_block_size;
     const absl::StatusOr<size_t> n = t.ReserveChunks(*win, g);
     RC_ASSERT(n.ok());
-    absl::StrAppend(&trace, "window ", i, " chunk_size ", Hex(g.chunk_size),
+    absl::StrAppend(&trace, "window ", i, " chunk_size ", absl::StrFormat("%#x", g.chunk_size),
                     ": ", *n, " chunks\n");
   }
   RC_ASSERT(t.chunk_fence());
@@ -1420,17 +668,19 @@ RC_GTEST_PROP(RedesignDifferentialTest, FenceKeepsAllocationsOutOfChunks, ()) {
   for (ResourceId id : t.PreorderIds()) {
     if (t.IsChunk(id)) chunk_parent[id] = t.ParentOf(id);
   }
-  const std::vector<Op> seq =
-      *rc::gen::container<std::vector<Op>>(rc::gen::weightedOneOf<Op>({
-          Weighted<RequestOp>(6, 0x3fff),
-          Weighted<RegionOp>(3, 0x3fff),
-          Weighted<AllocOp>(4, 0x3fff),
-      }));
-  for (const Op& raw : seq) {
-    Op op = Concretize(raw, t);
-    if (auto* region = std::get_if<RegionOp>(&op)) region->release = false;
+  const std::vector<ops::RawOp> seq =
+      *rc::gen::container<std::vector<ops::RawOp>>(ops::GenRawOp(
+          0x3fff, {ops::KindOf<ops::RequestResource>(),
+                   ops::KindOf<ops::InsertResource>(),
+                   ops::KindOf<ops::InsertResourceExpandToFit>(),
+                   ops::KindOf<ops::RequestRegion>(),
+                   ops::KindOf<ops::AllocateResource>(),
+                   ops::KindOf<ops::AllocFreeMemRegion>(),
+                   ops::KindOf<ops::RequestFreeMemRegion>()}));
+  for (const ops::RawOp& raw : seq) {
+    const Op op = ops::Make(raw, t);
     absl::StrAppend(&trace, ToString(op), "\n");
-    const Outcome o = std::visit([&](const auto& x) { return x.Run(t); }, op);
+    const OpResult o = ops::Apply(t, op);
     absl::StrAppend(&trace, "  -> ", o.ToString(), "\n");
     size_t chunks = 0;
     for (ResourceId id : t.PreorderIds()) {

@@ -70,6 +70,10 @@ class RedesignModel {
   std::string RenderProc(int max_depth, bool zero_addresses) const {
     return kernel_.RenderProc(max_depth, zero_addresses);
   }
+  // The kernel model underneath, for the queries (region_intersects,
+  // walk_iomem_res_desc, lookup_resource), which the redesign does not
+  // change.
+  const KernelModel& kernel() const { return kernel_; }
   // KernelModel's structural checks, plus: every recorded chunk size
   // belongs to a live node.
   std::vector<std::string> CheckInvariants() const;

@@ -6,9 +6,11 @@
  *
  * One tree: the kernel's iomem_resource. Nodes are named by their index in
  * the kernel's pre-order walk (the order of /proc/iomem), -1 for the root,
- * exactly as in tests/tree_ops.h. Operation kinds and outcomes use the same
- * numbering as ops::OpKind and restree::KernelOutcome (checked by
- * static_asserts in tests/kernel_in_the_loop.cc).
+ * exactly as in tests/tree_ops.h, whose kernel operations each fill a ka_op
+ * with their KA_ kind (ToKernel()). Outcomes use the same numbering as
+ * restree::KernelOutcome (checked by static_asserts in
+ * tests/kernel_in_the_loop.cc). Adding a kernel function: a kind here and
+ * its case in kernel_adapter.c's run_op().
  *
  * Kernel functions that return void, or NULL without naming a conflict,
  * report what the adapter can observe: warnings counted by the shim, the
@@ -25,7 +27,7 @@
 extern "C" {
 #endif
 
-/* Same order as restree::ops::OpKind. */
+/* The kernel functions the adapter calls. */
 enum ka_kind {
 	KA_REQUEST_RESOURCE,
 	KA_INSERT_RESOURCE,
