@@ -150,6 +150,13 @@ const std::vector<ChainNesting>& Table() {
        "NFIT / e820 type 7 pmem namespace (§3.3 [src])"},
       {K::kLegacyPmem, K::kNamespace, kAll, false,
        "legacy e820 pmem namespace (§3.3 [src][cap legacy-pmem])"},
+      {K::kRoot, K::kNamespace, kAll, false,
+       "virtio_pmem makes its nd region without an iomem node, so the "
+       "namespace's request lands at top level (drivers/nvdimm/"
+       "virtio_pmem.c [src], P2)"},
+      {K::kOther, K::kNamespace, kAll, false,
+       "of_pmem: the region is the DT platform device's resource, in iomem "
+       "under the device's name (drivers/nvdimm/of_pmem.c [src], P2)"},
       // --- daxX.Y: device_dax (busy) or kmem (SYSTEM_RAM) request (P2).
       {K::kRegion, K::kDax, kAll, false,
        "dax_pmem on a CXL pmem namespace; 6.12 dax_cxl on a ram region "
@@ -169,9 +176,12 @@ const std::vector<ChainNesting>& Table() {
        "memory online (§2.5, §4.4 [der]; warned as stranded-kmem); 7.x "
        "hmem without Soft Reserved in iomem, probed before the window was "
        "published (§6.4 [der])"},
-      {K::kRoot, K::kDax, kChains7, false,
-       "7.0 keeps Soft Reserved out of iomem: hmem's daxN.0 at top level "
-       "(commit bc62f5b308cb, §6.4 [rep])"},
+      {K::kRoot, K::kDax, kAll, false,
+       "dax_pmem on a virtio_pmem namespace ([der]); 7.0 keeps Soft "
+       "Reserved out of iomem: hmem's daxN.0 at top level (commit "
+       "bc62f5b308cb, §6.4 [rep])"},
+      {K::kOther, K::kDax, kAll, false,
+       "dax_pmem on an of_pmem namespace ([der])"},
       // --- System RAM (kmem): dev_dax_kmem_probe requests daxX.Y, then
       // add_memory_driver_managed puts it under that node.
       {K::kDax, K::kKmemRam, kAll, false,
