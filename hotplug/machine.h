@@ -11,7 +11,10 @@
 // specification; section numbers below refer to it). Debian 6.1 is the
 // default and primary profile; 6.12 differences are modelled where the
 // fact sheet gives them (region placement step, RAM regions, namespace
-// ENXIO bound).
+// ENXIO bound, region auto-assembly), and Soft Reserved / dax_hmem per
+// KernelProfile::HmemModel (6.1, 6.12, 7.0's soft_reserve_resource, 7.1's
+// "DAX Regions" and hmem/CXL ownership), with the build options of
+// MachineOptions.
 //
 // Errors: every failing method returns a status with a `KernelError`
 // payload (resource_tree/kernel_status.h) carrying the kernel's errno, and
@@ -161,8 +164,8 @@ class Machine {
   //     unknown from the dump), its root decoder caching the lowest free id;
   //   * each memory block touched by a busy "System RAM" node is present
   //     and online (node 0), owner kBoot.
-  // Dax devices, namespaces other than raw, and CXL regions in the dump are
-  // not adopted (their names still reserve ids).
+  // Dax devices (hmem's included), namespaces other than raw, and CXL
+  // regions in the dump are not adopted (their names still reserve ids).
   static absl::StatusOr<Machine> FromIomem(
       absl::string_view text, const MachineOptions& options = MachineOptions());
 
