@@ -23,8 +23,10 @@
 //                     that depends on the arguments). The kernel harnesses
 //                     (KernelLoop, Lockstep) skip the others and count them.
 //
-// Adding an operation: one struct here, its name in the `Op` variant, and,
-// if the kernel has it, a case in the C adapter (kernel_adapter.c).
+// Adding an operation: one struct here (its Make(), and its ToKernel() if
+// the kernel has it, are defined in tree_ops.cc), its name in the `Op`
+// variant, and, if the kernel has it, a KA_ kind and its case in the C
+// adapter (tests/kernel_shim/kernel_adapter.{h,c}).
 //
 // Nodes are named by their index in the pre-order walk (the order of
 // /proc/iomem lines), never by pointer or id: `-1` is the root, `k >= 0` the
