@@ -114,6 +114,11 @@ for f in $fuzzers; do
       libs+=("$l")
     done
   fi
+  # Other system libraries (e.g. RapidCheck, whose generators tests/tree_ops
+  # uses), as their Bazel rules link them.
+  for l in $(awk -v f="$f" '$1 == "libs" && $2 == f { $1 = $2 = ""; print }' "$manifest"); do
+    libs+=("$l")
+  done
   # shellcheck disable=SC2086
   $CXX $cxxflags "${objs[@]}" $LIB_FUZZING_ENGINE \
     -Wl,--start-group "${libs[@]}" -Wl,--end-group -lpthread -o "$OUT/$f"
