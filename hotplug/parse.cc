@@ -1345,8 +1345,9 @@ absl::StatusOr<Script> ParseScript(absl::string_view text,
   Script script;
   script.file_name = std::string(file_name);
   ScriptState state;
-  // The location of an `expect error` waiting for its event, if any.
-  std::optional<SourceLocation> pending_expect;
+  // The location of an `expect error` waiting for its event; line 0: none.
+  // (Not a std::optional: gcc -O2 calls its payload maybe-uninitialized.)
+  SourceLocation pending_expect;
   size_t pos = 0;
   while (pos < text.size()) {
     ++w.line;
@@ -1370,24 +1371,24 @@ absl::StatusOr<Script> ParseScript(absl::string_view text,
     }
     EventParser parser(w, tokens, &state);
     RESTREE_ASSIGN_OR_RETURN(EventBody body, parser.Parse());
-    if (pending_expect.has_value() && CannotFail(body)) {
+    if (pending_expect.line != 0 && CannotFail(body)) {
       return Err(
           w, tokens[0].column,
           absl::StrCat("'", KindWord(body),
                        "' cannot fail, so the 'expect error' on line ",
-                       pending_expect->line, " has nothing to apply to"));
+                       pending_expect.line, " has nothing to apply to"));
     }
     const SourceLocation location{w.line, tokens[0].column};
     if (std::holds_alternative<ExpectError>(body)) {
       pending_expect = location;
     } else {
-      pending_expect.reset();
+      pending_expect = SourceLocation{};
     }
     script.events.push_back(Event{location, std::move(body)});
   }
-  if (pending_expect.has_value()) {
-    w.line = pending_expect->line;
-    return Err(w, pending_expect->column,
+  if (pending_expect.line != 0) {
+    w.line = pending_expect.line;
+    return Err(w, pending_expect.column,
                "'expect error' is the last event: there is no next event to "
                "fail");
   }
