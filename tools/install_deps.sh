@@ -22,6 +22,8 @@ PACKAGES=(
   g++ clang lld libclang-rt-14-dev pkg-config
   libabsl-dev libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   linux-source-6.1 xz-utils
+  # //map:browser_test loads restree map's HTML page in headless Chromium.
+  chromium
 )
 
 missing=()
