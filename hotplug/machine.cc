@@ -364,6 +364,74 @@ absl::Status Machine::Adopt() {
       if (blk == r.last() / bs) break;
     }
   });
+  // dax_hmem: a "daxX.0" directly under "Soft Reserved" is the dev_dax of
+  // hmem device X (alloc_dax_region(pdev->id), the id from memregion_alloc)
+  // over the whole range: device_dax-bound (busy, 6.1) or, with "System RAM
+  // (kmem)" under it, kmem-bound (6.12's IORESOURCE_DAX_KMEM default, or
+  // onlined by hand). 6.1 puts "hmem.X" above the Soft Reserved node.
+  std::vector<ResourceId> hmem_daxes;
+  tree_.ForEachPreorder([&](ResourceId id, int) {
+    uint32_t x = 0;
+    const absl::string_view name = tree_.NameOf(id);
+    if (!absl::EndsWith(name, ".0") ||
+        !ParseIndexAfter(name.substr(0, name.size() - 2), "dax", &x)) {
+      return;
+    }
+    const ResourceId sr = tree_.ParentOf(id);
+    if (sr == tree_.root() || tree_.NameOf(sr) != "Soft Reserved") return;
+    hmem_daxes.push_back(id);
+  });
+  for (ResourceId id : hmem_daxes) {
+    const std::string name(tree_.NameOf(id));
+    uint32_t x = 0;
+    ParseIndexAfter(absl::string_view(name).substr(0, name.size() - 2), "dax",
+                    &x);
+    if (s.daxes.count(name) != 0 || s.hmems.count(x) != 0) continue;
+    const ResourceId sr = tree_.ParentOf(id);
+    HmemDevice h;
+    h.id = x;
+    h.range = tree_.RangeOf(sr);
+    h.dax = name;
+    const ResourceId above = tree_.ParentOf(sr);
+    if (above != tree_.root() &&
+        tree_.NameOf(above) == absl::StrCat("hmem.", x)) {
+      h.iomem_res = above;
+    }
+    s.memregion_ids.insert(x);
+    // hmem_init() recorded the range as active.
+    ResourceTree& active = s.hmem_active;
+    active.RequestRegion(active.root(), h.range.first(),
+                               SizeOf(h.range),
+                               h.iomem_res.valid() ? absl::StrCat("hmem.", x)
+                                                   : std::string(),
+                               0)
+        .status()
+        .IgnoreError();  // a range recorded twice stays recorded once
+    Dax d;
+    d.name = name;
+    d.region = x;
+    d.range = h.range;
+    const std::vector<ResourceId> kids = tree_.Children(id);
+    if (kids.size() == 1 && tree_.NameOf(kids[0]) == "System RAM (kmem)") {
+      d.driver = DaxDriver::kKmem;
+      d.zone = Zone::kMovable;
+      d.kmem_range = tree_.RangeOf(id);
+      d.kmem_res = id;
+      for (uint64_t blk = d.kmem_range.first() / bs;; ++blk) {
+        Block b;
+        b.online = true;
+        b.zone = Zone::kMovable;
+        b.owner = BlockOwner::kKmem;
+        s.blocks[blk] = b;
+        if (blk == d.kmem_range.last() / bs) break;
+      }
+    } else {
+      d.driver = DaxDriver::kDeviceDax;
+      d.range = tree_.RangeOf(id);
+    }
+    s.daxes[name] = d;
+    s.hmems[x] = h;
+  }
   s.ClearJournals();  // the adopted state is the starting point
   return absl::OkStatus();
 }
@@ -869,9 +937,10 @@ absl::Status Machine::KmemOnline(absl::string_view dax, std::optional<int> node,
     return Err(kerrno::kENOENT, absl::StrCat("no ", dax));
   }
   const Dax d = it->second;
-  if (d.driver == DaxDriver::kKmem) {
-    return Err(kerrno::kEBUSY, absl::StrCat(dax, " is already bound to kmem"));
-  }
+  // daxctl: "dax0.0 was already in system-ram mode", success, no change
+  // (the QEMU oracle's 6.12 softres-hmem capture, where dax_hmem's device
+  // is kmem-bound from boot).
+  if (d.driver == DaxDriver::kKmem) return absl::OkStatus();
   const int nid = node.value_or(d.node);
   if (nid < 0) {
     return Err(kerrno::kEINVAL, "rejecting DAX region with invalid node");

@@ -163,9 +163,13 @@ class Machine {
   //   * each top-level "CXL Window N" is window N (ways 1, granularity 256:
   //     unknown from the dump), its root decoder caching the lowest free id;
   //   * each memory block touched by a busy "System RAM" node is present
-  //     and online (node 0), owner kBoot.
-  // Dax devices (hmem's included), namespaces other than raw, and CXL
-  // regions in the dump are not adopted (their names still reserve ids).
+  //     and online (node 0), owner kBoot;
+  //   * each "daxX.0" directly under "Soft Reserved" is dax_hmem's device
+  //     X (hmem id X, node 0) over the Soft Reserved range, device_dax-bound,
+  //     or kmem-bound (its blocks online, movable, owner kKmem) when
+  //     "System RAM (kmem)" is under it; a "hmem.X" above is its 6.1 node.
+  // Other dax devices, namespaces other than raw, and CXL regions in the
+  // dump are not adopted (their names still reserve ids).
   static absl::StatusOr<Machine> FromIomem(
       absl::string_view text, const MachineOptions& options = MachineOptions());
 
@@ -330,7 +334,8 @@ class Machine {
   // cleared, desc kept), then add_memory_driver_managed adds "System RAM
   // (kmem)" (0x83000200, desc inherited) under it; its blocks are onlined
   // into `zone` on the dax's node (`node` overrides dev_dax->target_node).
-  // Errors: ENOENT no such dax; EBUSY already kmem-bound; EINVAL node < 0,
+  // A dax already kmem-bound is left as it is (daxctl: "already in
+  // system-ram mode", success). Errors: ENOENT no such dax; EINVAL node < 0,
   // or nothing left after block alignment; E2BIG beyond PHYSMEM_END;
   // EBUSY the request conflicts. Unlike the kernel (which leaves the dax
   // device unbound when kmem's probe fails) a failure changes nothing.

@@ -62,16 +62,6 @@ const std::vector<std::string>& CaptureSets() {
 // kernel's capture. Keep each reason short; docs/qemu-oracle.md has detail.
 const std::map<std::string, std::string>& KnownDifferences() {
   static const auto* known = new std::map<std::string, std::string>{
-      {"softres-hmem-6.1:1",
-       "a base dump's hmem dax device (hmem.0 > Soft Reserved > dax0.0) is "
-       "not adopted as driver state: kmem online fails with ENOENT"},
-      {"softres-hmem-6.1:2", "follows from softres-hmem-6.1:1"},
-      {"softres-hmem-6.12:1",
-       "6.12 binds hmem's dax0.0 to kmem at boot (IORESOURCE_DAX_KMEM), so "
-       "the base already holds Soft Reserved > dax0.0 > System RAM (kmem) "
-       "and the kernel's kmem online changes nothing; restree adopts no "
-       "dax device from it and fails with ENOENT"},
-      {"softres-hmem-6.12:2", "follows from softres-hmem-6.12:1"},
       {"cxl-1hb-pmem-6.1:7",
        "the destroyed region's namespace label is still in the device's "
        "label area: the re-created region gets no namespace seed and "
