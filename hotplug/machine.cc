@@ -489,6 +489,16 @@ absl::Status Machine::AddWindow(uint32_t n, uint64_t base, uint64_t size,
       absl::StatusOr<ResourceId> twin = tree_.InsertExpandToFit(
           tree_.root(), {*r, name, iores::kMem, iores_desc::kCxl});
       if (!twin.ok()) return twin.status();
+      // Expanded to fit over another window's twin (one that grew over a
+      // resource straddling its edge): windows never nest.
+      for (ResourceId c : tree_.Children(*twin)) {
+        if (absl::StartsWith(tree_.NameOf(c), "CXL Window ")) {
+          return Err(kerrno::kEBUSY,
+                     absl::StrCat(name, " would take ", tree_.NameOf(c), " ",
+                                  Show(tree_.RangeOf(c)),
+                                  " under it: windows never nest"));
+        }
+      }
       w.res = *twin;
     } else {
       // Nested in an earlier window: not published; the decoder pairs with
@@ -530,6 +540,16 @@ absl::Status Machine::ExpandWindow(uint32_t n, const Range& to,
     GrowPolicy policy;
     policy.grow_ancestors = grow_ancestors;
     RESTREE_RETURN_IF_ERROR(tree_.Grow(w.res, to, policy));
+    // cxl_acpi never nests one window in another: refuse a growth that
+    // adopts one (Grow would make it a child).
+    for (ResourceId c : tree_.Children(w.res)) {
+      if (absl::StartsWith(tree_.NameOf(c), "CXL Window ")) {
+        return Err(kerrno::kEBUSY,
+                   absl::StrCat("CXL Window ", n, " would take ",
+                                tree_.NameOf(c), " ", Show(tree_.RangeOf(c)),
+                                " under it: windows never nest"));
+      }
+    }
     ResourceTree& priv = s.cxl_private;
     const ResourceId pid = priv.LookupResource(priv.root(), w.cfmws.first());
     if (pid.valid()) RESTREE_RETURN_IF_ERROR(priv.Grow(pid, to));
@@ -544,6 +564,23 @@ absl::StatusOr<ResourceId> Machine::AddSoftReserved(const Range& range) {
   }
   const ResourceSpec spec{range, "Soft Reserved", iores::kMem,
                           iores_desc::kSoftReserved};
+  // e820 inserts Soft Reserved at boot, before any driver claims memory:
+  // a range a busy resource already holds is not something Linux makes.
+  {
+    std::string busy;
+    tree_.ForEachPreorder([&](ResourceId id, int) {
+      if (busy.empty() && (tree_.FlagsOf(id) & iores::kBusy) != 0 &&
+          tree_.RangeOf(id).Overlaps(range)) {
+        busy = absl::StrCat(tree_.NameOf(id), " ", Show(tree_.RangeOf(id)));
+      }
+    });
+    if (!busy.empty()) {
+      return Err(kerrno::kEBUSY,
+                 absl::StrCat("Soft Reserved ", Show(range), " over busy ",
+                              busy,
+                              ": e820 inserts it at boot, before drivers"));
+    }
+  }
   ResourceId out;
   const absl::Status done = Atomically([&](State& s) -> absl::Status {
     // 7.x: e820__reserve_resources_late() sets desc-8 entries aside in
