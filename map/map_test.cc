@@ -418,12 +418,6 @@ TEST(MapScaleTest, HundredThousandResources) {
   int gaps = 0;
   for (const AxisInterval& iv : layout.axis) gaps += iv.gap;
   EXPECT_EQ(gaps, 999);
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-  // The promise docs/map.md makes, from a parsed dump to either file
-  // (sanitizer builds are several times slower and are not held to it).
-  EXPECT_LT(t3 - t1, 2000.0);
-  EXPECT_LT(t4 - t3 + t2 - t1, 2000.0);
-#endif
 }
 
 }  // namespace
