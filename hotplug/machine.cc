@@ -1578,6 +1578,9 @@ std::vector<InvariantViolation> Machine::CheckInvariants() const {
   std::vector<InvariantViolation> out = tree_.CheckInvariants();
   DomainRules rules;
   rules.memory_block_size = options_.block_size;
+  // The nestings the selected kernel's drivers make (restree check's
+  // table), not those of any kernel.
+  rules.profiles = ChainProfilesOf(options_.profile).value_or(kChainsAny);
   for (InvariantViolation& v : CheckDomainInvariants(tree_, rules)) {
     out.push_back(std::move(v));
   }
