@@ -1245,6 +1245,15 @@ absl::Status Machine::Reparent(absl::string_view resource,
     return Err(kerrno::kEINVAL,
                absl::StrCat(resource, " cannot be its own parent"), a);
   }
+  // A busy resource takes no children (__request_region never nests under
+  // one), and its driver releases it with __release_region, which would
+  // drop them: a driver's region or device would vanish under it.
+  if ((tree_.FlagsOf(b) & iores::kBusy) != 0) {
+    return Err(kerrno::kEBUSY,
+               absl::StrCat(new_parent, " is busy: a busy resource takes no "
+                                        "children"),
+               b);
+  }
   return Atomically([&](State&) { return tree_.Reparent(a, b); });
 }
 

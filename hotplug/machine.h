@@ -383,7 +383,8 @@ class Machine {
   absl::StatusOr<size_t> ChunksReserve(uint32_t window,
                                        std::optional<uint64_t> size);
   absl::StatusOr<size_t> ChunksReleaseUnused(uint32_t window, bool shrink);
-  // ResourceTree::Reparent of Find(resource) under Find(new_parent).
+  // ResourceTree::Reparent of Find(resource) under Find(new_parent); a busy
+  // new parent is EBUSY (its driver would release it and drop the child).
   absl::Status Reparent(absl::string_view resource,
                         absl::string_view new_parent);
 

@@ -515,6 +515,31 @@ TEST(Cxl, ReparentByName) {
                        kerrno::kENOENT);
 }
 
+// Found by hotplug_sequence_fuzzer: a region reparented under its own busy
+// namespace node vanished when the namespace was torn down (its release
+// drops children), leaving the driver state naming a freed node.
+TEST(Cxl, ReparentUnderABusyResourceIsRefused) {
+  Machine m;
+  ASSERT_STEP(m, m.AddWindow(0, 0x1000000000, 4 * kGiB));
+  ASSERT_TRUE(m.CreateRegion(0, kGiB, Machine::RegionMode::kPmem).ok());
+  ASSERT_TRUE(
+      m.CreateNamespace(0, Machine::NamespaceMode::kRaw).status().ok());
+  EXPECT_FAILS_CLEANLY(m, m.Reparent("region0", "namespace0.0"),
+                       kerrno::kEBUSY);
+  ASSERT_STEP(m, m.DestroyRegion(0));
+}
+
+// Found by hotplug_sequence_fuzzer: e820 inserts Soft Reserved at boot,
+// before drivers; over a busy resource it is refused.
+TEST(Cxl, SoftReservedOverABusyResourceIsRefused) {
+  Machine m;
+  ASSERT_STEP(m, m.MemoryAdd(0x100000000, 256 * kMiB));
+  absl::StatusOr<ResourceId> sr =
+      m.AddSoftReserved(Range(0x100000000, 0x10fffffff));
+  EXPECT_EQ(Errno(sr.status()), kerrno::kEBUSY);
+  EXPECT_EQ(m.Render(), "100000000-10fffffff : System RAM\n");
+}
+
 // ---------------------------------------------------------------------------
 // Find().
 

@@ -109,9 +109,11 @@ const std::vector<ChainNesting>& Table() {
        "insert_resource under the deepest node containing it (P1 [der])"},
       {K::kCxlWindow, K::kCxlPmem, kAll, false,
        "cxl_pmem over a region smaller than its window (§3.1 [der])"},
-      {K::kSoftReserved, K::kCxlPmem, k612Up, false,
+      {K::kSoftReserved, K::kCxlPmem, kAll, false,
        "cxl_pmem over a 6.12 auto region inside Soft Reserved (§2.4, "
-       "§3.1 [der])"},
+       "§3.1 [der]); on every kernel, over a region filling a window that "
+       "sits inside a larger Soft Reserved: P1 puts it above the window, "
+       "under Soft Reserved (§1.3, §3.1 [der]; hotplug_sequence_fuzzer)"},
       // --- Soft Reserved (desc 8).
       {K::kRoot, K::kSoftReserved, kAll, false,
        "e820__reserve_resources_late: expand_to_fit (§6.1 [src]); 7.1 "
