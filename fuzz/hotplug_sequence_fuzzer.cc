@@ -17,8 +17,8 @@
 // until a `reparent` has run (reparenting exists to change nesting the
 // drivers would not make) or a `softres add` has followed another event
 // (e820 inserts Soft Reserved at boot, before any driver; later is a
-// what-if whose nesting no kernel makes). Invariants are not re-checked after a failed
-// event: its state was just shown equal to one already checked.
+// what-if whose nesting no kernel makes). Invariants are not re-checked after a
+// failed event: its state was just shown equal to one already checked.
 //
 // Speed (profiled at 51 exec/s: the dump and the invariant checks after
 // every event took 85% of the time in the target, most of it walking the
@@ -191,7 +191,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   bool reparented = false;  // or otherwise off the drivers' chains
   bool after_boot = false;  // an event other than `softres add` succeeded
-  Snapshot before;  // Take(m) when `before_valid`
+  Snapshot before;          // Take(m) when `before_valid`
   bool before_valid = false;
   for (size_t step = 0; step < kMaxEvents && in.remaining_bytes() > 0; ++step) {
     if (!before_valid) {

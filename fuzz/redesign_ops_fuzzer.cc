@@ -78,8 +78,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const int root_kind = in.ConsumeIntegralInRange<int>(0, 3) == 0
                             ? in.ConsumeIntegralInRange<int>(0, 1)
                             : 2;
-  const size_t profile = in.ConsumeIntegralInRange<size_t>(
-      0, KernelProfile::All().size() - 1);
+  const size_t profile =
+      in.ConsumeIntegralInRange<size_t>(0, KernelProfile::All().size() - 1);
   const bool small_gfr_align = in.ConsumeBool();
   const bool low_physmem = in.ConsumeBool();
   const testing::World w =
@@ -108,33 +108,33 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     State after(tree);
     const std::string model_dump = model.Dump();
     if (after.dump != model_dump) {
-      Fail(trace, absl::StrCat("trees differ\ntree:\n", after.dump,
-                               "model:\n", model_dump, "before:\n",
-                               before.dump));
+      Fail(trace, absl::StrCat("trees differ\ntree:\n", after.dump, "model:\n",
+                               model_dump, "before:\n", before.dump));
     }
     for (bool zeroed : {false, true}) {
       ProcRenderOptions proc;
       proc.zero_addresses = zeroed;
       const std::string tp = RenderProcIomem(tree, proc);
-      const std::string mp =
-          model.RenderProc(w.profile.proc_max_depth, zeroed);
+      const std::string mp = model.RenderProc(w.profile.proc_max_depth, zeroed);
       if (tp != mp) {
-        Fail(trace, absl::StrCat("/proc/iomem differs", zeroed ? " (zeroed)" : "",
-                                 "\ntree:\n", tp, "model:\n", mp));
+        Fail(trace,
+             absl::StrCat("/proc/iomem differs", zeroed ? " (zeroed)" : "",
+                          "\ntree:\n", tp, "model:\n", mp));
       }
     }
     if (tree.chunk_fence() != model.chunk_fence()) Fail(trace, "fence differs");
     const std::vector<model::Res*> model_nodes = model.Preorder();
     for (size_t i = 0; i < model_nodes.size() && i < after.ids.size(); ++i) {
       if (after.chunk_sizes[i] != model.ChunkSizeOf(model_nodes[i])) {
-        Fail(trace, absl::StrCat("chunk size of node ", i, " differs\n",
-                                 after.dump));
+        Fail(trace,
+             absl::StrCat("chunk size of node ", i, " differs\n", after.dump));
       }
     }
     if (rt.Failed()) {
       if (after.dump != before.dump) {
-        Fail(trace, absl::StrCat("a failed operation changed the tree\nbefore:\n",
-                                 before.dump, "after:\n", after.dump));
+        Fail(trace,
+             absl::StrCat("a failed operation changed the tree\nbefore:\n",
+                          before.dump, "after:\n", after.dump));
       }
       if (after.ids != before.ids) {
         Fail(trace, "a failed operation changed node ids or generations");

@@ -47,8 +47,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string trace = "profile " + w.profile.name + "\n";
   const uint64_t top = w.root.range.last();
   for (size_t step = 0; step < kMaxOps && in.remaining_bytes() > 0; ++step) {
-    const ops::Op op = ops::Make(
-        ops::DecodeRawOp(in, top, ops::OpSet::kKernel), twins.tree());
+    const ops::Op op =
+        ops::Make(ops::DecodeRawOp(in, top, ops::OpSet::kKernel), twins.tree());
     trace += ops::ToString(op, w.label) + "\n";
     const std::string problem = twins.Step(op);
     if (!problem.empty()) Fail(trace, problem);

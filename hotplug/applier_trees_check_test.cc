@@ -16,10 +16,10 @@
 #include <string>
 #include <vector>
 
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
 #include "hotplug/apply.h"
 #include "hotplug/parse.h"
 #include "iomem_parser/parser.h"

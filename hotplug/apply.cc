@@ -125,9 +125,8 @@ absl::StatusOr<const ResourceTree*> Runner::Tree(
   if (const ResourceTree* t = machine_.PrivateRoot(root); t != nullptr) {
     return t;
   }
-  return Errno(kerrno::kENOENT,
-               absl::StrCat("no root \"", root, "\" (", machine_.profile().name,
-                            ")"));
+  return Errno(kerrno::kENOENT, absl::StrCat("no root \"", root, "\" (",
+                                             machine_.profile().name, ")"));
 }
 
 absl::Status Runner::Mutate(const std::string& root,
@@ -499,9 +498,9 @@ absl::StatusOr<ApplyRun> ApplyScript(const Script& script,
     probed = probed || std::holds_alternative<HmemProbe>(e.body);
     if (probed && !late_cxl.empty() &&
         std::holds_alternative<WindowAdd>(e.body)) {
-      return absl::InvalidArgumentError(Located(
-          script, e.location,
-          absl::StrCat("'window add' after 'hmem probe': ", late_cxl)));
+      return absl::InvalidArgumentError(
+          Located(script, e.location,
+                  absl::StrCat("'window add' after 'hmem probe': ", late_cxl)));
     }
   }
   absl::StatusOr<Machine> machine =

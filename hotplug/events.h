@@ -419,15 +419,13 @@ struct RegionIntersectsOp {
                          const RegionIntersectsOp&) = default;
 };
 
-using EventBody =
-    std::variant<ConfigEvent, RootAdd, WindowAdd, WindowExpand, SoftresAdd,
-                 RegionCreate, RegionDestroy, NamespaceCreate, DaxCreate,
-                 KmemOnline, KmemOffline, MemoryAdd, MemoryOnline,
-                 MemoryOffline, MemoryRemove, ChunksReserve,
-                 ChunksReleaseUnused, Reparent, ExpectError, Assert, InsertOp,
-                 RequestOp, RequestRegionOp, ReleaseRegionOp, RemoveOp,
-                 ReleaseOp, AdjustOp, AllocateOp, RegionIntersectsOp,
-                 RegionAssemble, HmemProbe>;
+using EventBody = std::variant<
+    ConfigEvent, RootAdd, WindowAdd, WindowExpand, SoftresAdd, RegionCreate,
+    RegionDestroy, NamespaceCreate, DaxCreate, KmemOnline, KmemOffline,
+    MemoryAdd, MemoryOnline, MemoryOffline, MemoryRemove, ChunksReserve,
+    ChunksReleaseUnused, Reparent, ExpectError, Assert, InsertOp, RequestOp,
+    RequestRegionOp, ReleaseRegionOp, RemoveOp, ReleaseOp, AdjustOp, AllocateOp,
+    RegionIntersectsOp, RegionAssemble, HmemProbe>;
 
 struct Event {
   SourceLocation location;

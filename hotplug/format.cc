@@ -80,8 +80,8 @@ struct Printer {
     if (e.cxl) absl::StrAppend(&out, " cxl=", build(*e.cxl));
     if (e.dax_hmem) absl::StrAppend(&out, " dax-hmem=", build(*e.dax_hmem));
     if (e.hmem_sr_reinsert) {
-      absl::StrAppend(&out, " hmem-sr-reinsert=",
-                      *e.hmem_sr_reinsert ? "y" : "n");
+      absl::StrAppend(&out,
+                      " hmem-sr-reinsert=", *e.hmem_sr_reinsert ? "y" : "n");
     }
     return out;
   }

@@ -198,7 +198,6 @@ fffc0000-ffffffff : Reserved
 fd00000000-ffffffffff : Reserved
 )iomem";
 
-
 // `capture` without the lines of the chains under test.
 std::string Base(absl::string_view capture) {
   std::string base;

@@ -40,9 +40,9 @@ Machine ChunkedMachine(int64_t chunks) {
   MachineOptions o;
   o.profile = KernelProfile::Linux612();
   Machine m(o);
-  Check(m.AddWindow(0, kWindowBase, static_cast<uint64_t>(chunks) * kChunk)
-            .ok(),
-        "window add");
+  Check(
+      m.AddWindow(0, kWindowBase, static_cast<uint64_t>(chunks) * kChunk).ok(),
+      "window add");
   Check(m.ChunksReserve(0, std::nullopt).ok(), "chunks reserve");
   return m;
 }

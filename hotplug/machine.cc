@@ -400,11 +400,11 @@ absl::Status Machine::Adopt() {
     s.memregion_ids.insert(x);
     // hmem_init() recorded the range as active.
     ResourceTree& active = s.hmem_active;
-    active.RequestRegion(active.root(), h.range.first(),
-                               SizeOf(h.range),
-                               h.iomem_res.valid() ? absl::StrCat("hmem.", x)
-                                                   : std::string(),
-                               0)
+    active
+        .RequestRegion(
+            active.root(), h.range.first(), SizeOf(h.range),
+            h.iomem_res.valid() ? absl::StrCat("hmem.", x) : std::string(),
+            0)
         .status()
         .IgnoreError();  // a range recorded twice stays recorded once
     Dax d;
@@ -575,10 +575,10 @@ absl::StatusOr<ResourceId> Machine::AddSoftReserved(const Range& range) {
       }
     });
     if (!busy.empty()) {
-      return Err(kerrno::kEBUSY,
-                 absl::StrCat("Soft Reserved ", Show(range), " over busy ",
-                              busy,
-                              ": e820 inserts it at boot, before drivers"));
+      return Err(
+          kerrno::kEBUSY,
+          absl::StrCat("Soft Reserved ", Show(range), " over busy ", busy,
+                       ": e820 inserts it at boot, before drivers"));
     }
   }
   ResourceId out;
@@ -1250,8 +1250,9 @@ absl::Status Machine::Reparent(absl::string_view resource,
   // drop them: a driver's region or device would vanish under it.
   if ((tree_.FlagsOf(b) & iores::kBusy) != 0) {
     return Err(kerrno::kEBUSY,
-               absl::StrCat(new_parent, " is busy: a busy resource takes no "
-                                        "children"),
+               absl::StrCat(new_parent,
+                            " is busy: a busy resource takes no "
+                            "children"),
                b);
   }
   return Atomically([&](State&) { return tree_.Reparent(a, b); });
@@ -1359,14 +1360,14 @@ absl::Status Machine::RegisterHmem(State& s, const Range& r, int node,
     h.iomem_res = *id;
   }
   if (options_.hmem_sr_reinsert && HasSoftReserveTree(options_.profile)) {
-    absl::StatusOr<ResourceId> id =
-        tree_.Insert(tree_.root(), {r, "Soft Reserved", iores::kMem,
-                                    iores_desc::kSoftReserved});
+    absl::StatusOr<ResourceId> id = tree_.Insert(
+        tree_.root(),
+        {r, "Soft Reserved", iores::kMem, iores_desc::kSoftReserved});
     if (id.ok()) h.sr_res = *id;
   }
   if (HasDaxRegionsTree(options_.profile)) {
-    absl::StatusOr<ResourceId> dr = s.dax_regions.Request(
-        s.dax_regions.root(), {r, hname, iores::kMem, 0});
+    absl::StatusOr<ResourceId> dr =
+        s.dax_regions.Request(s.dax_regions.root(), {r, hname, iores::kMem, 0});
     if (!dr.ok()) {
       // alloc_dax_region() fails: "probe with driver hmem failed with
       // error -12"; the device and its id stay.
@@ -1395,8 +1396,7 @@ absl::Status Machine::RegisterHmem(State& s, const Range& r, int node,
   return absl::OkStatus();
 }
 
-absl::Status Machine::BindCxlDax(State& s, uint32_t region,
-                                 std::string* note) {
+absl::Status Machine::BindCxlDax(State& s, uint32_t region, std::string* note) {
   const Region r = s.regions.at(region);
   {
     // cxl_region_probe() (6.12; assumed unchanged in 7.x): busy System RAM
@@ -1436,8 +1436,7 @@ absl::Status Machine::BindCxlDax(State& s, uint32_t region,
 
 absl::StatusOr<uint32_t> Machine::AssembleRegion(uint32_t window,
                                                  const Range& range,
-                                                 RegionMode mode,
-                                                 bool failed) {
+                                                 RegionMode mode, bool failed) {
   if (!options_.profile.cxl_auto_regions) {
     return Err(kEOPNOTSUPP,
                absl::StrCat(options_.profile.name,
@@ -1517,12 +1516,10 @@ const ResourceTree* Machine::PrivateRoot(absl::string_view name) const {
 }
 
 absl::Status Machine::RawPrivate(
-    absl::string_view root,
-    absl::FunctionRef<absl::Status(ResourceTree&)> fn) {
+    absl::string_view root, absl::FunctionRef<absl::Status(ResourceTree&)> fn) {
   if (PrivateRoot(root) == nullptr) {
-    return Err(kerrno::kENOENT,
-               absl::StrCat(options_.profile.name, " has no root \"", root,
-                            "\""));
+    return Err(kerrno::kENOENT, absl::StrCat(options_.profile.name,
+                                             " has no root \"", root, "\""));
   }
   return Atomically([&](State& s) {
     ResourceTree& t = root == "CXL mem"         ? s.cxl_private

@@ -111,8 +111,8 @@ class Machine {
     ResourceId pmem_res;  // CXL pmem: "Persistent Memory" (§3.1)
     std::optional<std::string> ns;   // its namespace, if any
     std::optional<std::string> dax;  // ram region: its daxK.0
-    bool assembled = false;  // from committed decoders (AssembleRegion)
-    bool committed = true;   // false: assembly failed (never committed)
+    bool assembled = false;          // from committed decoders (AssembleRegion)
+    bool committed = true;           // false: assembly failed (never committed)
   };
   // A dax_hmem device "hmem.N" (§6.2-§6.4).
   struct HmemDevice {
@@ -120,8 +120,8 @@ class Machine {
     Range range;
     int node = 0;
     std::optional<std::string> dax;  // "daxN.0" unless its probe failed
-    ResourceId iomem_res;  // 6.1: its "hmem.N" iomem node
-    ResourceId sr_res;     // hmem_sr_reinsert: the "Soft Reserved" it put back
+    ResourceId iomem_res;            // 6.1: its "hmem.N" iomem node
+    ResourceId sr_res;  // hmem_sr_reinsert: the "Soft Reserved" it put back
   };
   struct Namespace {
     std::string name;  // "namespaceX.Y"
@@ -429,12 +429,8 @@ class Machine {
   const ResourceTree& tree() const { return tree_; }
   const KernelProfile& profile() const { return options_.profile; }
   uint64_t block_size() const { return options_.block_size; }
-  const std::map<uint32_t, Window>& windows() const {
-    return s_.windows.map();
-  }
-  const std::map<uint32_t, Region>& regions() const {
-    return s_.regions.map();
-  }
+  const std::map<uint32_t, Window>& windows() const { return s_.windows.map(); }
+  const std::map<uint32_t, Region>& regions() const { return s_.regions.map(); }
   const std::map<std::string, Namespace>& namespaces() const {
     return s_.namespaces.map();
   }
@@ -469,8 +465,8 @@ class Machine {
     // Soft Reserved and dax_hmem (§6): soft_reserve_resource (HmemModel
     // k70/k71), dax_hmem's hmem_active ("HMEM devices"), "DAX Regions" (k71)
     // and the hmem devices.
-    ResourceTree soft_reserve = ResourceTree(
-        ResourceSpec{Range::Full(), "Soft Reserved", 0x200, 8});
+    ResourceTree soft_reserve =
+        ResourceTree(ResourceSpec{Range::Full(), "Soft Reserved", 0x200, 8});
     ResourceTree hmem_active =
         ResourceTree(ResourceSpec{Range::Full(), "HMEM devices", 0x200, 0});
     ResourceTree dax_regions =

@@ -522,8 +522,7 @@ TEST(Cxl, ReparentUnderABusyResourceIsRefused) {
   Machine m;
   ASSERT_STEP(m, m.AddWindow(0, 0x1000000000, 4 * kGiB));
   ASSERT_TRUE(m.CreateRegion(0, kGiB, Machine::RegionMode::kPmem).ok());
-  ASSERT_TRUE(
-      m.CreateNamespace(0, Machine::NamespaceMode::kRaw).status().ok());
+  ASSERT_TRUE(m.CreateNamespace(0, Machine::NamespaceMode::kRaw).status().ok());
   EXPECT_FAILS_CLEANLY(m, m.Reparent("region0", "namespace0.0"),
                        kerrno::kEBUSY);
   ASSERT_STEP(m, m.DestroyRegion(0));
@@ -798,9 +797,9 @@ std::string Deep(const Machine& m) {
                     " ", r.pmem_res.value());
   }
   for (const auto& [name, ns] : m.namespaces()) {
-    absl::StrAppend(&out, "\nN", name, " ", ns.region, " ",
-                    ns.range.ToString(), " ", ns.align, " ", ns.busy.ToString(),
-                    " ", ns.dax.value_or("-"));
+    absl::StrAppend(&out, "\nN", name, " ", ns.region, " ", ns.range.ToString(),
+                    " ", ns.align, " ", ns.busy.ToString(), " ",
+                    ns.dax.value_or("-"));
   }
   for (const auto& [name, d] : m.daxes()) {
     absl::StrAppend(&out, "\nD", name, " ", d.region, " ", d.range.ToString(),
@@ -865,8 +864,9 @@ TEST(Atomicity, FailedKmemOfflineOnlinesItsBlocksAgain) {
   // offlined (a nested atomic step) and kmem was removed.
   ASSERT_LT(dr.first(), kr.first());
   ASSERT_THAT(m.RawIomem([&](ResourceTree& t) {
-    return t.RequestRegion(t.root(), dr.first(), kr.first() - dr.first(),
-                           "pinned", 0)
+    return t
+        .RequestRegion(t.root(), dr.first(), kr.first() - dr.first(), "pinned",
+                       0)
         .status();
   }),
               IsOk());
@@ -890,7 +890,8 @@ TEST(Atomicity, FailedTeardownRestoresTheDaxDevice) {
   // The namespace's busy node goes behind the driver's back, so tearing
   // the namespace down fails after its dax device was unbound and deleted.
   ASSERT_THAT(m.RawIomem([&](ResourceTree& t) {
-    return t.ReleaseRegion(t.root(), busy.first(), busy.last() - busy.first() + 1);
+    return t.ReleaseRegion(t.root(), busy.first(),
+                           busy.last() - busy.first() + 1);
   }),
               IsOk());
   EXPECT_ROLLS_BACK(m, m.DestroyRegion(0), kerrno::kEINVAL);
@@ -938,14 +939,12 @@ TEST(Atomicity, EveryKindOfFailingEventChangesNothing) {
                     kerrno::kENOENT);
   EXPECT_ROLLS_BACK(m, m.MemoryOffline(0x100000000, 64 * kMiB),
                     kerrno::kEINVAL);
-  EXPECT_ROLLS_BACK(m, m.MemoryRemove(0x100000000, 512 * kMiB),
-                    kerrno::kEBUSY);
+  EXPECT_ROLLS_BACK(m, m.MemoryRemove(0x100000000, 512 * kMiB), kerrno::kEBUSY);
   EXPECT_ROLLS_BACK(m, m.ChunksReserve(0, 384 * kMiB), kerrno::kEINVAL);
   EXPECT_ROLLS_BACK(m, m.ChunksReleaseUnused(3, false), kerrno::kENOENT);
   EXPECT_ROLLS_BACK(m, m.Reparent("dax0.0", "CXL Window 1"), kerrno::kEINVAL);
   EXPECT_ROLLS_BACK(m, m.RawIomem([](ResourceTree& t) {
-    return t.RequestRegion(t.root(), 0x100000000, 128 * kMiB, "x", 0)
-        .status();
+    return t.RequestRegion(t.root(), 0x100000000, 128 * kMiB, "x", 0).status();
   }),
                     kerrno::kEBUSY);
 }
@@ -986,7 +985,8 @@ TEST(SoftReserved, ProfileAliases) {
             KernelProfile::HmemModel::k71);
   EXPECT_FALSE(KernelProfile::ByName("7").has_value());
   // linux-7.1's kernel/resource.c is 7.0's.
-  const KernelProfile a = KernelProfile::Linux70(), b = KernelProfile::Linux71();
+  const KernelProfile a = KernelProfile::Linux70(),
+                      b = KernelProfile::Linux71();
   EXPECT_EQ(a.proc_max_depth, b.proc_max_depth);
   EXPECT_EQ(a.split_reparents_children, b.split_reparents_children);
   EXPECT_EQ(a.gfr_step_is_align, b.gfr_step_is_align);
@@ -1057,30 +1057,30 @@ TEST(Atomicity, FailedHmemProbeAndAssemblyChangeNothing) {
   ASSERT_STEP(m, m.AddSoftReserved(Range(0x140000000, 0x15fffffff)));
   // Beyond PHYSMEM_END: kmem refuses the second range after the first was
   // registered; the whole probe is undone, ids and private trees included.
-  ASSERT_STEP(m, m.AddSoftReserved(Range(uint64_t{1} << 46,
-                                         (uint64_t{1} << 46) + kGiB - 1)));
+  ASSERT_STEP(m, m.AddSoftReserved(
+                     Range(uint64_t{1} << 46, (uint64_t{1} << 46) + kGiB - 1)));
   EXPECT_FAILS_CLEANLY(m, m.HmemProbe(), kerrno::kE2BIG);
   EXPECT_FAILS_CLEANLY(m, m.HmemProbe(-1), kerrno::kEINVAL);
   ASSERT_STEP(m, m.AddWindow(0, 0x1000000000, 4 * kGiB));
   ASSERT_STEP(m, m.MemoryAdd(0x1000000000, 256 * kMiB));
   EXPECT_FAILS_CLEANLY(
-      m, m.AssembleRegion(0, Range(0x1008000000, 0x101fffffff), Mode::kRam,
-                          false),
+      m,
+      m.AssembleRegion(0, Range(0x1008000000, 0x101fffffff), Mode::kRam, false),
       kerrno::kEBUSY);
   EXPECT_FAILS_CLEANLY(
-      m, m.AssembleRegion(0, Range(0x1000000000, 0x20ffffffff), Mode::kRam,
-                          false),
+      m,
+      m.AssembleRegion(0, Range(0x1000000000, 0x20ffffffff), Mode::kRam, false),
       kerrno::kENXIO);
   EXPECT_FAILS_CLEANLY(
-      m, m.AssembleRegion(1, Range(0x1000000000, 0x10ffffffff), Mode::kRam,
-                          false),
+      m,
+      m.AssembleRegion(1, Range(0x1000000000, 0x10ffffffff), Mode::kRam, false),
       kerrno::kENOENT);
   Machine old(On("debian-6.1"));
   ASSERT_STEP(old, old.AddWindow(0, 0x1000000000, 4 * kGiB));
-  EXPECT_FAILS_CLEANLY(
-      old, old.AssembleRegion(0, Range(0x1000000000, 0x10ffffffff),
-                              Mode::kRam, false),
-      95);  // EOPNOTSUPP
+  EXPECT_FAILS_CLEANLY(old,
+                       old.AssembleRegion(0, Range(0x1000000000, 0x10ffffffff),
+                                          Mode::kRam, false),
+                       95);  // EOPNOTSUPP
 }
 
 TEST(Hmem, PrivateRootsTakeRawOperations) {

@@ -610,10 +610,11 @@ absl::StatusOr<std::string> ParseRoot(const Where& w, const Args& args,
       IsMachineRoot(root)) {
     return root;
   }
-  return Err(w, v->column,
-             absl::StrCat("unknown root ", Q(root),
-                          " (iomem, ioport, a machine root such as \"CXL "
-                          "mem\", or a root declared earlier with 'root add')"));
+  return Err(
+      w, v->column,
+      absl::StrCat("unknown root ", Q(root),
+                   " (iomem, ioport, a machine root such as \"CXL "
+                   "mem\", or a root declared earlier with 'root add')"));
 }
 
 absl::StatusOr<std::optional<ResourceRef>> ParseParent(const Where& w,
@@ -761,9 +762,9 @@ class EventParser {
       } else if (!v->quoted && v->text == "modules") {
         *out = BuildMode::kModule;
       } else {
-        return Err(w_, v->column,
-                   absl::StrCat(key, " takes builtin or modules, not ",
-                                Q(v->text)));
+        return Err(
+            w_, v->column,
+            absl::StrCat(key, " takes builtin or modules, not ", Q(v->text)));
       }
       return absl::OkStatus();
     };
@@ -897,8 +898,8 @@ class EventParser {
     RegionAssemble e;
     RESTREE_ASSIGN_OR_RETURN(Value win, args.Require("window", "N"));
     RESTREE_ASSIGN_OR_RETURN(e.window, ParseU32(w_, win, "window"));
-    RESTREE_ASSIGN_OR_RETURN(Value r,
-                             args.Positional(0, "the decoders' range START-END"));
+    RESTREE_ASSIGN_OR_RETURN(
+        Value r, args.Positional(0, "the decoders' range START-END"));
     RESTREE_ASSIGN_OR_RETURN(e.range, ParseRange(w_, r, "the region's range"));
     if (std::optional<Value> mode = args.Get("mode")) {
       if (mode->text == "ram") {
@@ -1372,11 +1373,10 @@ absl::StatusOr<Script> ParseScript(absl::string_view text,
     EventParser parser(w, tokens, &state);
     RESTREE_ASSIGN_OR_RETURN(EventBody body, parser.Parse());
     if (pending_expect.line != 0 && CannotFail(body)) {
-      return Err(
-          w, tokens[0].column,
-          absl::StrCat("'", KindWord(body),
-                       "' cannot fail, so the 'expect error' on line ",
-                       pending_expect.line, " has nothing to apply to"));
+      return Err(w, tokens[0].column,
+                 absl::StrCat("'", KindWord(body),
+                              "' cannot fail, so the 'expect error' on line ",
+                              pending_expect.line, " has nothing to apply to"));
     }
     const SourceLocation location{w.line, tokens[0].column};
     if (std::holds_alternative<ExpectError>(body)) {

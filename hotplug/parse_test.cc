@@ -86,9 +86,9 @@ TEST(ParseTest, ConfigBuildKeysAndAliases) {
   EXPECT_EQ(e.profile, std::nullopt);
   EXPECT_EQ(e.cxl, std::nullopt);
   for (const char* alias : {"6.1", "6.12", "7.0", "7.1", "7.x", "linux-7.1"}) {
-    EXPECT_EQ(OneAs<ConfigEvent>(absl::StrCat("config profile=", alias))
-                  .profile,
-              alias);
+    EXPECT_EQ(
+        OneAs<ConfigEvent>(absl::StrCat("config profile=", alias)).profile,
+        alias);
   }
   EXPECT_EQ(FormatEventBody(One("config dax-hmem=builtin cxl-region=n")),
             "config cxl-region=n dax-hmem=builtin");
@@ -115,10 +115,10 @@ TEST(ParseTest, RegionAssembleAndHmemProbe) {
   // The machine's private roots need no `root add`.
   for (const char* root :
        {"CXL mem", "HMEM devices", "Soft Reserved", "DAX Regions"}) {
-    EXPECT_EQ(OneAs<Assert>(absl::StrCat("assert count x 0 root=\"", root,
-                                         "\""))
-                  .root,
-              root);
+    EXPECT_EQ(
+        OneAs<Assert>(absl::StrCat("assert count x 0 root=\"", root, "\""))
+            .root,
+        root);
   }
 }
 

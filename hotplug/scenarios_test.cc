@@ -98,13 +98,13 @@ TEST(ScenariosTest, EveryScriptRunsCleanWithItsAsserts) {
   ASSERT_GE(All().size(), 12u);
   for (const Scenario& s : All()) {
     EXPECT_TRUE(s.run.ok) << s.name;
-    EXPECT_EQ(s.run.results.size(), s.script.events.size() -
-                                         std::count_if(s.script.events.begin(),
-                                                       s.script.events.end(),
-                                                       [](const Event& e) {
-                                                         return std::holds_alternative<
-                                                             ConfigEvent>(e.body);
-                                                       }))
+    EXPECT_EQ(
+        s.run.results.size(),
+        s.script.events.size() -
+            std::count_if(s.script.events.begin(), s.script.events.end(),
+                          [](const Event& e) {
+                            return std::holds_alternative<ConfigEvent>(e.body);
+                          }))
         << s.name << ": not every event ran";
     for (const EventResult& r : s.run.results) {
       EXPECT_TRUE(r.outcome == EventResult::Outcome::kOk ||

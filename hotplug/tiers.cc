@@ -41,8 +41,8 @@ std::map<int, NodeMemory> Nodes(const Machine& machine) {
     const uint64_t start = number * bs;
     if (!n.ranges.empty() && n.ranges.back().zone == zone &&
         n.ranges.back().range.last() + 1 == start) {
-      n.ranges.back().range = Range(n.ranges.back().range.first(),
-                                    start + bs - 1);
+      n.ranges.back().range =
+          Range(n.ranges.back().range.first(), start + bs - 1);
     } else {
       n.ranges.push_back({Range(start, start + bs - 1), zone});
     }
@@ -69,8 +69,8 @@ absl::StatusOr<numa::Topology> Build(const std::map<int, NodeMemory>& nodes,
   std::vector<int> ids;
   for (const auto& [id, n] : nodes) {
     if (id < 0 || id >= numa::kMaxNumNodes) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "node ", id, " is outside 0..", numa::kMaxNumNodes - 1));
+      return absl::InvalidArgumentError(
+          absl::StrCat("node ", id, " is outside 0..", numa::kMaxNumNodes - 1));
     }
     ids.push_back(id);
   }
@@ -109,10 +109,10 @@ std::string Summary(const numa::Topology& t, const numa::Tiering& tiering) {
   }
   std::vector<std::string> tiers;
   for (const numa::MemoryTier& tier : tiering.tiers) {
-    tiers.push_back(absl::StrCat(tier.name(), " (", tier.adistance_start, "-",
-                                 tier.adistance_start +
-                                     numa::kMemtierChunkSize - 1,
-                                 ") ", tier.nodes.ToString()));
+    tiers.push_back(
+        absl::StrCat(tier.name(), " (", tier.adistance_start, "-",
+                     tier.adistance_start + numa::kMemtierChunkSize - 1, ") ",
+                     tier.nodes.ToString()));
   }
   std::vector<std::string> demotion;
   std::vector<std::string> promotion;

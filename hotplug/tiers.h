@@ -50,7 +50,8 @@ namespace hotplug {
 // summary when the set of memory nodes, their sizes, sources or zones
 // changed since the previous call (always on the first call), and "" when
 // nothing changed. A node that had memory stays listed (memoryless) after
-// its memory is removed, as the kernel keeps it online. The summary is a few lines, each indented by two spaces:
+// its memory is removed, as the kernel keeps it online. The summary is a few
+// lines, each indented by two spaces:
 //   nodes: 0 (boot DRAM, 4 GiB, cpu) 1 (dax/kmem, 2 GiB)
 //   tiers: memory_tier4 (512-639) 0 | memory_tier22 (2816-2943) 1
 //   demotion: 0 -> 1 (preferred 1)

@@ -37,7 +37,8 @@ std::vector<std::string> Annotations(const std::string& attrs) {
   ApplyOptions options;
   options.after_event = [&watcher](const Machine& m) {
     absl::StatusOr<std::string> s = watcher.After(m);
-    return s.ok() ? *s : std::string("error: ") + std::string(s.status().message());
+    return s.ok() ? *s
+                  : std::string("error: ") + std::string(s.status().message());
   };
   absl::StatusOr<ApplyRun> run = ApplyScript(*script, options);
   EXPECT_TRUE(run.ok()) << run.status();
@@ -87,8 +88,7 @@ TEST(MachineTopologyTest, KmemOnlyNodesAreDaxKmem) {
   // Stop before the offline.
   script->events.pop_back();
   ASSERT_OK_AND_ASSIGN(ApplyRun run, ApplyScript(*script));
-  ASSERT_OK_AND_ASSIGN(numa::Topology t,
-                       MachineTopology(run.machine, "", ""));
+  ASSERT_OK_AND_ASSIGN(numa::Topology t, MachineTopology(run.machine, "", ""));
   EXPECT_EQ(t.node(0).source, numa::MemorySource::kBoot);
   EXPECT_EQ(t.node(1).source, numa::MemorySource::kDaxKmem);
   EXPECT_EQ(t.node(1).memory_bytes, uint64_t{512} << 20);

@@ -50,8 +50,7 @@ TEST(CmdMapTest, WritesSvgByExtension) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "");
   const std::string svg = ReadAll(path);
-  absl::StatusOr<std::vector<testing::XmlElement>> els =
-      testing::ParseXml(svg);
+  absl::StatusOr<std::vector<testing::XmlElement>> els = testing::ParseXml(svg);
   ASSERT_TRUE(els.ok()) << els.status();
   EXPECT_EQ((*els)[0].tag, "svg");
   EXPECT_THAT(svg, HasSubstr("CXL Window 0"));
@@ -60,7 +59,8 @@ TEST(CmdMapTest, WritesSvgByExtension) {
 
 TEST(CmdMapTest, WritesHtmlByExtensionWithTitle) {
   const std::string path = TmpPath("m.html");
-  const Result r = RunRestree({"map", kSample, "--title", "a <b>", "-o" + path});
+  const Result r =
+      RunRestree({"map", kSample, "--title", "a <b>", "-o" + path});
   ASSERT_EQ(r.status, 0) << r.err;
   const std::string html = ReadAll(path);
   EXPECT_THAT(html, StartsWith("<!DOCTYPE html>"));

@@ -435,12 +435,11 @@ std::string RenderHtml(const MapLayout& layout, const HtmlOptions& options) {
                   ",\"count\":", layout.items.size(), ",\"kinds\":[");
   for (int k = 0; k < kMapKindCount; ++k) {
     const MapKind kind = static_cast<MapKind>(k);
-    absl::StrAppend(&out, k ? "," : "", "{\"id\":\"", KindId(kind),
-                    "\",\"label\":\"", JsonEscape(KindLabel(kind)),
-                    "\",\"colour\":\"", KindColour(kind), "\",\"present\":",
-                    layout.kinds_present[static_cast<size_t>(k)] ? "true"
-                                                                 : "false",
-                    "}");
+    absl::StrAppend(
+        &out, k ? "," : "", "{\"id\":\"", KindId(kind), "\",\"label\":\"",
+        JsonEscape(KindLabel(kind)), "\",\"colour\":\"", KindColour(kind),
+        "\",\"present\":",
+        layout.kinds_present[static_cast<size_t>(k)] ? "true" : "false", "}");
   }
   out += "],\"gaps\":[";
   bool first_gap = true;

@@ -7,8 +7,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "resource_tree/byte_size.h"
 
 namespace restree {
@@ -196,7 +196,7 @@ MapLayout LayOut(const ResourceTree& tree, bool zeroed,
       ++t;
     }
     iv.gap = !(t < top.size() && top[t]->range.first() <= iv.first);
-    const double w = iv.gap ? options.gap_weight
+    const double w = iv.gap   ? options.gap_weight
                      : zeroed ? 2.0
                               : IntervalWeight(iv.end - iv.first);
     weights.push_back(w);

@@ -94,7 +94,7 @@ struct MapItem {
   Range range;
   std::string name;
   MapKind kind = MapKind::kOther;
-  int depth = 1;       // 1 for the root's children
+  int depth = 1;        // 1 for the root's children
   int32_t parent = -1;  // index in MapLayout::items, -1 for the root
   double x0 = 0;
   double x1 = 0;

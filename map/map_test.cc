@@ -3,9 +3,9 @@
 // sample.
 
 #include <algorithm>
-#include <ctime>
 #include <cstdint>
 #include <cstdio>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -96,7 +96,8 @@ std::vector<Shape> CheckSvg(const std::string& svg, const ParsedIomem& dump) {
     if (e.tag == "text" && cls != e.attrs.end() && cls->second == "axis-note") {
       axis_note = absl::StrContains(e.text, "compressed");
     }
-    if (e.tag == "text" && cls != e.attrs.end() && cls->second == "zeroed-note") {
+    if (e.tag == "text" && cls != e.attrs.end() &&
+        cls->second == "zeroed-note") {
       zeroed_note = absl::StrContains(e.text, "CAP_SYS_ADMIN");
     }
     if (e.tag == "g" && cls != e.attrs.end() &&
@@ -168,7 +169,8 @@ std::vector<Shape> CheckSvg(const std::string& svg, const ParsedIomem& dump) {
     EXPECT_EQ(s.index, static_cast<int>(i));
     const std::string name = SafeUtf8(dump.tree.NameOf(ids[i]));
     EXPECT_TRUE(absl::StartsWith(s.title, name)) << s.title << " vs " << name;
-    EXPECT_EQ(s.kind_class, absl::StrCat("k-", KindId(KindOf(dump.tree.NameOf(ids[i])))));
+    EXPECT_EQ(s.kind_class,
+              absl::StrCat("k-", KindId(KindOf(dump.tree.NameOf(ids[i])))));
     EXPECT_EQ(s.depth, depths[i]);
     EXPECT_EQ(s.has_addr, !dump.zeroed);
     if (s.has_addr) {
@@ -197,8 +199,9 @@ std::vector<Shape> CheckSvg(const std::string& svg, const ParsedIomem& dump) {
       by_first.push_back(&s);
       by_last.push_back(&s);
     }
-    std::sort(by_first.begin(), by_first.end(),
-              [](const Shape* a, const Shape* b) { return a->first < b->first; });
+    std::sort(
+        by_first.begin(), by_first.end(),
+        [](const Shape* a, const Shape* b) { return a->first < b->first; });
     std::sort(by_last.begin(), by_last.end(),
               [](const Shape* a, const Shape* b) { return a->last < b->last; });
     size_t k = 0;
@@ -315,8 +318,8 @@ TEST(SvgTest, DeepTreeWithoutRecursion) {
   std::string text;
   constexpr int kDepth = 100000;
   for (int d = 0; d < kDepth; ++d) {
-    absl::StrAppendFormat(&text, "%*s%08x-%08x : level%d\n",
-                          2 * std::min(d, 5), "", d, 0x7fffffff - d, d);
+    absl::StrAppendFormat(&text, "%*s%08x-%08x : level%d\n", 2 * std::min(d, 5),
+                          "", d, 0x7fffffff - d, d);
   }
   const ParsedIomem dump = MustParse(text);
   const MapLayout layout = LayOut(dump.tree, false);
@@ -342,8 +345,8 @@ TEST(SvgTest, DeepTreeWithoutRecursion) {
 TEST(SvgTest, EveryRealSampleRenders) {
   for (const std::string& name : restree::testing::IomemSampleNames()) {
     SCOPED_TRACE(name);
-    const std::string text = restree::testing::ReadTestFile(
-        restree::testing::IomemSamplePath(name));
+    const std::string text =
+        restree::testing::ReadTestFile(restree::testing::IomemSamplePath(name));
     ASSERT_FALSE(text.empty());
     const ParsedIomem dump =
         MustParse(text, restree::testing::IsExcerptSample(name));

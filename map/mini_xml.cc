@@ -124,7 +124,9 @@ absl::StatusOr<std::vector<XmlElement>> ParseXml(absl::string_view doc) {
       size_t j = i + 2;
       while (j < doc.size() && NameChar(doc[j])) ++j;
       const absl::string_view name = doc.substr(i + 2, j - i - 2);
-      while (j < doc.size() && absl::ascii_isspace(static_cast<unsigned char>(doc[j]))) ++j;
+      while (j < doc.size() &&
+             absl::ascii_isspace(static_cast<unsigned char>(doc[j])))
+        ++j;
       if (j >= doc.size() || doc[j] != '>') return Err(j, "bad end tag");
       if (open.empty() || els[static_cast<size_t>(open.back())].tag != name) {
         return Err(i, absl::StrCat("end tag '", name, "' does not match"));
@@ -144,7 +146,9 @@ absl::StatusOr<std::vector<XmlElement>> ParseXml(absl::string_view doc) {
     bool self_closing = false;
     while (true) {
       const size_t before = j;
-      while (j < doc.size() && absl::ascii_isspace(static_cast<unsigned char>(doc[j]))) ++j;
+      while (j < doc.size() &&
+             absl::ascii_isspace(static_cast<unsigned char>(doc[j])))
+        ++j;
       if (j >= doc.size()) return Err(i, "unterminated start tag");
       if (doc[j] == '>') {
         ++j;
@@ -176,16 +180,17 @@ absl::StatusOr<std::vector<XmlElement>> ParseXml(absl::string_view doc) {
       j = close + 1;
     }
     const int index = static_cast<int>(els.size());
-    if (el.parent >= 0) els[static_cast<size_t>(el.parent)].children.push_back(index);
+    if (el.parent >= 0)
+      els[static_cast<size_t>(el.parent)].children.push_back(index);
     els.push_back(std::move(el));
     root_seen = true;
     if (!self_closing) open.push_back(index);
     i = j;
   }
   if (!open.empty()) {
-    return Err(doc.size(), absl::StrCat("unclosed '",
-                                        els[static_cast<size_t>(open.back())].tag,
-                                        "'"));
+    return Err(doc.size(),
+               absl::StrCat("unclosed '",
+                            els[static_cast<size_t>(open.back())].tag, "'"));
   }
   if (!root_seen) return Err(0, "no root element");
   return els;

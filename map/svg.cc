@@ -66,8 +66,8 @@ std::string RenderSvg(const MapLayout& layout, const SvgOptions& options) {
       &out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
       "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"",
       Num(width), "\" height=\"", Num(height), "\" viewBox=\"0 0 ", Num(width),
-      " ", Num(height), "\" font-family=\"sans-serif\" font-size=\"",
-      Num(font), "\">\n");
+      " ", Num(height), "\" font-family=\"sans-serif\" font-size=\"", Num(font),
+      "\">\n");
   const std::string title = XmlEscape(options.title);
   absl::StrAppend(&out, "<title>restree map", title.empty() ? "" : ": ", title,
                   "</title>\n");
@@ -97,10 +97,9 @@ std::string RenderSvg(const MapLayout& layout, const SvgOptions& options) {
     }
     const double w = item.x1 - item.x0;
     absl::StrAppend(&out, "><title>", XmlEscape(Tooltip(layout, item)),
-                    "</title><rect x=\"", Num(item.x0), "\" y=\"",
-                    Num(item.y0), "\" width=\"", Num(w), "\" height=\"",
-                    Num(item.y1 - item.y0), "\" fill=\"",
-                    KindColour(item.kind),
+                    "</title><rect x=\"", Num(item.x0), "\" y=\"", Num(item.y0),
+                    "\" width=\"", Num(w), "\" height=\"",
+                    Num(item.y1 - item.y0), "\" fill=\"", KindColour(item.kind),
                     "\" stroke=\"#333333\" stroke-width=\"0.5\"/>");
     const std::string label = FittingLabel(item, w, font, !layout.zeroed);
     if (!label.empty()) {
@@ -114,8 +113,8 @@ std::string RenderSvg(const MapLayout& layout, const SvgOptions& options) {
   out += "</g>\n";
 
   // The axis: a break mark and size per gap; the address after each gap.
-  absl::StrAppend(&out, "<g id=\"axis\" transform=\"translate(",
-                  Num(kMarginPx), ",", Num(axis_top), ")\" font-size=\"9\">\n");
+  absl::StrAppend(&out, "<g id=\"axis\" transform=\"translate(", Num(kMarginPx),
+                  ",", Num(axis_top), ")\" font-size=\"9\">\n");
   absl::StrAppend(&out, "<line x1=\"0\" y1=\"2\" x2=\"", Num(layout.width),
                   "\" y2=\"2\" stroke=\"#000000\"/>\n");
   for (size_t i = 0; i < layout.axis.size(); ++i) {
@@ -125,7 +124,8 @@ std::string RenderSvg(const MapLayout& layout, const SvgOptions& options) {
       // Two slanted strokes across the bands and the axis line.
       absl::StrAppend(
           &out, "<g class=\"gap\"><title>empty gap",
-          layout.zeroed ? "" : absl::StrCat(" of ", HumanSize(iv.end - iv.first)),
+          layout.zeroed ? ""
+                        : absl::StrCat(" of ", HumanSize(iv.end - iv.first)),
           "</title><rect x=\"", Num(iv.x0), "\" y=\"", Num(-bands_h),
           "\" width=\"", Num(iv.x1 - iv.x0), "\" height=\"", Num(bands_h + 4),
           "\" fill=\"#f4f4f4\"/><path d=\"M", Num(cx - 3), " 8 L", Num(cx),
@@ -133,8 +133,8 @@ std::string RenderSvg(const MapLayout& layout, const SvgOptions& options) {
           "fill=\"none\"/>");
       if (!layout.zeroed) {
         absl::StrAppend(&out, "<text transform=\"translate(", Num(cx - 3),
-                        ",12) rotate(90)\">gap ",
-                        HumanSize(iv.end - iv.first), "</text>");
+                        ",12) rotate(90)\">gap ", HumanSize(iv.end - iv.first),
+                        "</text>");
       }
       out += "</g>\n";
     } else if (!layout.zeroed && (i == 0 || layout.axis[i - 1].gap)) {
@@ -171,13 +171,13 @@ std::string RenderSvg(const MapLayout& layout, const SvgOptions& options) {
   for (int k = 0; k < kMapKindCount; ++k) {
     if (!layout.kinds_present[static_cast<size_t>(k)]) continue;
     const MapKind kind = static_cast<MapKind>(k);
-    absl::StrAppend(&out, "<g class=\"legend-item k-", KindId(kind),
-                    "\"><rect x=\"0\" y=\"", Num(y + 2),
-                    "\" width=\"14\" height=\"14\" fill=\"", KindColour(kind),
-                    "\" stroke=\"#333333\" stroke-width=\"0.5\"/><text x=\"20\" "
-                    "y=\"",
-                    Num(y + 13), "\">", XmlEscape(KindLabel(kind)),
-                    "</text></g>\n");
+    absl::StrAppend(
+        &out, "<g class=\"legend-item k-", KindId(kind),
+        "\"><rect x=\"0\" y=\"", Num(y + 2),
+        "\" width=\"14\" height=\"14\" fill=\"", KindColour(kind),
+        "\" stroke=\"#333333\" stroke-width=\"0.5\"/><text x=\"20\" "
+        "y=\"",
+        Num(y + 13), "\">", XmlEscape(KindLabel(kind)), "</text></g>\n");
     y += 20;
   }
   out += "</g>\n</svg>\n";

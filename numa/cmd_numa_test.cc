@@ -95,8 +95,7 @@ TEST(CmdNumaTest, WhatIfDistancesAreTieredAsGivenWithAWarning) {
   EXPECT_THAT(l.out, HasSubstr("  0    10 20 20 20\n"));
   EXPECT_THAT(l.out, Not(HasSubstr("what-if-distances")));
   // A table Linux accepts is not touched by --as-linux.
-  const Result v =
-      Numa({"--numactl", kData + "seed_b.numactl", "--as-linux"});
+  const Result v = Numa({"--numactl", kData + "seed_b.numactl", "--as-linux"});
   ASSERT_EQ(v.rc, 0) << v.err;
   EXPECT_THAT(v.out, HasSubstr("  0    10 16 32 48\n"));
 }

@@ -60,10 +60,10 @@ inline constexpr size_t kMaxTextInput = size_t{16} << 20;
 // than kMaxNumNodes localities: PXMs beyond MAX_PXM_DOMAINS = MAX_NUMNODES).
 // A table failing the kernel's slit_valid() (10 on the diagonal, more than
 // 10 elsewhere) is accepted as a what-if: Linux would ignore it
-// (Topology::KernelDistanceDeviations(), and a tiering warning, say so). The table has no
-// node ids: proximity domain i becomes node i (what an SRAT listing the
-// domains in order gives), and every node has memory and no CPUs until
-// ApplyNodeAttributes() says otherwise.
+// (Topology::KernelDistanceDeviations(), and a tiering warning, say so). The
+// table has no node ids: proximity domain i becomes node i (what an SRAT
+// listing the domains in order gives), and every node has memory and no CPUs
+// until ApplyNodeAttributes() says otherwise.
 [[nodiscard]] absl::StatusOr<Topology> DecodeSlit(
     absl::Span<const uint8_t> bytes, absl::string_view file);
 

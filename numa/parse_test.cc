@@ -250,9 +250,10 @@ TEST(DecodeSlitTest, ErrorsNameTheByteOffset) {
   cases.push_back({MakeSlit(uint64_t{1} << 40, {}),
                    "localities: proximity domains beyond 1024",
                    absl::StatusCode::kOutOfRange});
-  cases.push_back({MakeSlit(3, Matrix(2, 10, 20)),
-                   "s: byte 48: 3 localities need 53 bytes but the table has 48",
-                   absl::StatusCode::kOutOfRange});
+  cases.push_back(
+      {MakeSlit(3, Matrix(2, 10, 20)),
+       "s: byte 48: 3 localities need 53 bytes but the table has 48",
+       absl::StatusCode::kOutOfRange});
   cases.push_back({std::vector<uint8_t>(36, 0), "signature",
                    absl::StatusCode::kInvalidArgument});
   for (const Case& c : cases) {

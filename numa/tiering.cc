@@ -324,8 +324,7 @@ void Warn(const Topology& t, Tiering& r) {
     std::vector<std::string> entries;
     for (const Topology::DistanceDeviation& d : deviations) {
       if (entries.size() == 4) {
-        entries.push_back(absl::StrCat("and ", deviations.size() - 4,
-                                       " more"));
+        entries.push_back(absl::StrCat("and ", deviations.size() - 4, " more"));
         break;
       }
       entries.push_back(

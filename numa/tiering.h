@@ -131,17 +131,17 @@ inline constexpr int kUnknownSocketBase = 1 << 20;
 
 struct TieringWarning {
   enum class Kind {
-    kKmemZoneNormal,        // hot-plugged memory onlined into ZONE_NORMAL
-    kNoGiganticPages,       // all of a node's memory is ZONE_MOVABLE
-    kDemotionIgnoresCpuset, // demotion enabled: targets ignore cpuset.mems
-    kTierSpansSockets,      // a lower tier lumps nodes of different sockets
-    kDemotionCrossesSocket, // a preferred demotion target on another socket
-    kDramPerfMismatch,      // default DRAM nodes differ by more than 10%
-    kPerfUnused,            // performance given but not used for adistance
-    kAssumedDram,           // CPU-less memory of unknown kind tiered as DRAM
-    kAutoOnlineKernel,      // new hot-plugged blocks will be onlined into a
-                            // kernel zone (auto_online_blocks)
-    kWhatIfDistances,       // a distance table Linux would not use as given
+    kKmemZoneNormal,         // hot-plugged memory onlined into ZONE_NORMAL
+    kNoGiganticPages,        // all of a node's memory is ZONE_MOVABLE
+    kDemotionIgnoresCpuset,  // demotion enabled: targets ignore cpuset.mems
+    kTierSpansSockets,       // a lower tier lumps nodes of different sockets
+    kDemotionCrossesSocket,  // a preferred demotion target on another socket
+    kDramPerfMismatch,       // default DRAM nodes differ by more than 10%
+    kPerfUnused,             // performance given but not used for adistance
+    kAssumedDram,            // CPU-less memory of unknown kind tiered as DRAM
+    kAutoOnlineKernel,       // new hot-plugged blocks will be onlined into a
+                             // kernel zone (auto_online_blocks)
+    kWhatIfDistances,        // a distance table Linux would not use as given
   };
   Kind kind;
   int node = kNoNode;  // kNoNode when not about one node

@@ -4,12 +4,12 @@
 #include <string>
 #include <vector>
 
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
 #include "resource_tree/tree_builder.h"
 #include "tests/status_matchers.h"
 

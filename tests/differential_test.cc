@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "rapidcheck/gtest.h"
-#include "absl/strings/str_cat.h"
 #include "resource_tree/kernel_profile.h"
 #include "tests/lockstep.h"
 #include "tests/tree_ops.h"

@@ -155,16 +155,14 @@ Event ToEvent(const Step& s) {
                          std::nullopt};
       break;
     case kMemoryOnline:
-      e.body = MemoryOnline{kMemBase + (a % 16) * kBlock,
-                            (b % 4) * kBlock, std::nullopt};
+      e.body = MemoryOnline{kMemBase + (a % 16) * kBlock, (b % 4) * kBlock,
+                            std::nullopt};
       break;
     case kMemoryOffline:
-      e.body = MemoryOffline{kMemBase + (a % 16) * kBlock,
-                             (b % 4) * kBlock};
+      e.body = MemoryOffline{kMemBase + (a % 16) * kBlock, (b % 4) * kBlock};
       break;
     case kMemoryRemove:
-      e.body = MemoryRemove{kMemBase + (a % 16) * kBlock,
-                            (b % 4) * kBlock};
+      e.body = MemoryRemove{kMemBase + (a % 16) * kBlock, (b % 4) * kBlock};
       break;
     case kChunksReserve: {
       ChunksReserve r;
@@ -307,7 +305,7 @@ class OwnershipModel {
 
  private:
   struct Win {
-    int first = 0, last = 0;  // the CFMWS range (units)
+    int first = 0, last = 0;            // the CFMWS range (units)
     int twin_first = 0, twin_last = 0;  // its iomem node (published only)
     bool published = true;
     uint32_t top = 0;  // the published window whose node it uses
@@ -332,9 +330,9 @@ class OwnershipModel {
                           const Owner& want) const {
     const ResourceId id = t.Lookup(r.first());
     const ResourceView v = t.View(id);
-    const std::string where = absl::StrCat(r.ToString(), ": the model says ",
-                                           Show(want), ", the tree has \"",
-                                           v.name, "\" ", v.range.ToString());
+    const std::string where =
+        absl::StrCat(r.ToString(), ": the model says ", Show(want),
+                     ", the tree has \"", v.name, "\" ", v.range.ToString());
     if (want.kind == Owner::kNobody) {
       return id == t.root() ? "" : where;
     }
@@ -481,9 +479,8 @@ class OwnershipModel {
     for (int u = r.first; u <= r.last; ++u) {
       if (cxl_[u].kind == Owner::kKmem) return "";
     }
-    const Owner free{windows_.at(r.top).chunked ? Owner::kChunk
-                                                : Owner::kWindow,
-                     r.top};
+    const Owner free{
+        windows_.at(r.top).chunked ? Owner::kChunk : Owner::kWindow, r.top};
     for (int u = r.first; u <= r.last; ++u) cxl_[u] = free;
     return "";
   }
@@ -559,8 +556,7 @@ class OwnershipModel {
     return "";
   }
 
-  std::string On(const ChunksReleaseUnused& c, const Machine&,
-                 const Machine&) {
+  std::string On(const ChunksReleaseUnused& c, const Machine&, const Machine&) {
     Win& w = windows_.at(c.window);
     for (int u = w.twin_first; u <= w.twin_last; ++u) {
       if (cxl_[u] == Owner{Owner::kChunk, c.window}) {
@@ -634,8 +630,8 @@ std::string Everything(const Machine& m) {
   for (const auto& [name, d] : m.daxes()) {
     absl::StrAppend(&out, "\nD", name, " ", d.region, " ", d.range.ToString(),
                     " ", static_cast<int>(d.driver), " ", d.node, " ",
-                    static_cast<int>(d.zone), " ", d.kmem_range.ToString(),
-                    " ", d.kmem_res.value());
+                    static_cast<int>(d.zone), " ", d.kmem_range.ToString(), " ",
+                    d.kmem_res.value());
   }
   for (const auto& [b, blk] : m.blocks()) {
     absl::StrAppend(&out, "\nB", b, " ", blk.online, " ", blk.node, " ",
@@ -672,9 +668,9 @@ RC_GTEST_PROP(HotplugStateful, EventsKeepInvariantsAtomicityAndOwnership, ()) {
     const EventResult& last = next->results.back();
     for (size_t i = 0; i + 1 < next->results.size(); ++i) {
       if (next->results[i].outcome != EventResult::Outcome::kOk) {
-        RC_FAIL(absl::StrCat(trace, "replaying event ", i + 1,
-                             " gave another result: ",
-                             next->results[i].message));
+        RC_FAIL(
+            absl::StrCat(trace, "replaying event ", i + 1,
+                         " gave another result: ", next->results[i].message));
       }
     }
     const bool ok = last.outcome == EventResult::Outcome::kOk;
@@ -701,8 +697,8 @@ RC_GTEST_PROP(HotplugStateful, EventsKeepInvariantsAtomicityAndOwnership, ()) {
     const std::vector<InvariantViolation> broken =
         model.following() ? m.CheckInvariants() : m.tree().CheckInvariants();
     if (!broken.empty()) {
-      RC_FAIL(absl::StrCat(trace, "invariant broken: ", broken[0].message,
-                           "\n", m.Render()));
+      RC_FAIL(absl::StrCat(trace, "invariant broken: ", broken[0].message, "\n",
+                           m.Render()));
     }
     if (model.following()) {
       const std::string problem = model.Compare(m);

@@ -269,10 +269,10 @@ absl::StatusOr<ReplaySummary> Replay(
     // contract violation and the step is skipped.
     for (int ref : ops::Refs(l.op)) {
       if (ref < -1 || ref >= loop.size()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            filename, ":", l.number, ": node ", ref,
-            " does not exist (the tree has ", loop.size(),
-            " nodes below the root)"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(filename, ":", l.number, ": node ", ref,
+                         " does not exist (the tree has ", loop.size(),
+                         " nodes below the root)"));
       }
     }
     StepReport r = loop.Step(l.op);

@@ -41,9 +41,9 @@ struct StepReport {
   ops::OpResult model;
   ops::OpResult kernel;
   ops::OpResult tree;
-  bool skipped = false;  // not run anywhere: the model refused it (the
-                         // kernel would hang or corrupt its tree), or
-                         // not_in_kernel
+  bool skipped = false;        // not run anywhere: the model refused it (the
+                               // kernel would hang or corrupt its tree), or
+                               // not_in_kernel
   bool not_in_kernel = false;  // the kernel does not have it (!InKernel)
   std::string mismatch;  // empty if all three agree
 };

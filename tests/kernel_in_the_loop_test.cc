@@ -8,16 +8,17 @@
 //
 // 10,000 sequences per run by default; RESTREE_RC_RUNS=N for more.
 
+#include "tests/kernel_in_the_loop.h"
+
 #include <cstdio>
 #include <map>
 #include <string>
 #include <vector>
 
-#include "gtest/gtest.h"
-#include "rapidcheck/gtest.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "tests/kernel_in_the_loop.h"
+#include "gtest/gtest.h"
+#include "rapidcheck/gtest.h"
 #include "tests/tree_ops.h"
 
 namespace restree {
@@ -33,8 +34,8 @@ namespace {
 struct Tally {
   uint64_t sequences = 0;
   uint64_t ops = 0;
-  uint64_t skipped = 0;        // the model refused them
-  uint64_t not_in_kernel = 0;  // the kernel does not have them
+  uint64_t skipped = 0;                      // the model refused them
+  uint64_t not_in_kernel = 0;                // the kernel does not have them
   std::map<std::string, uint64_t> outcomes;  // "op outcome" -> count
 };
 Tally tally;
@@ -42,13 +43,14 @@ Tally tally;
 class PrintTally : public ::testing::Environment {
  public:
   void TearDown() override {
-    std::printf("kernel in the loop: %llu sequences, %llu operations run on "
-                "the kernel, %llu skipped (the model refused them), %llu "
-                "skipped (not in the kernel)\n",
-                static_cast<unsigned long long>(tally.sequences),
-                static_cast<unsigned long long>(tally.ops),
-                static_cast<unsigned long long>(tally.skipped),
-                static_cast<unsigned long long>(tally.not_in_kernel));
+    std::printf(
+        "kernel in the loop: %llu sequences, %llu operations run on "
+        "the kernel, %llu skipped (the model refused them), %llu "
+        "skipped (not in the kernel)\n",
+        static_cast<unsigned long long>(tally.sequences),
+        static_cast<unsigned long long>(tally.ops),
+        static_cast<unsigned long long>(tally.skipped),
+        static_cast<unsigned long long>(tally.not_in_kernel));
     for (const auto& [k, n] : tally.outcomes) {
       std::printf("  %-50s %llu\n", k.c_str(),
                   static_cast<unsigned long long>(n));

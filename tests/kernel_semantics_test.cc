@@ -16,10 +16,10 @@
 #include <variant>
 #include <vector>
 
-#include "gtest/gtest.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "gtest/gtest.h"
 #include "resource_tree/render.h"
 #include "resource_tree/resource_tree.h"
 #include "tests/kernel_model.h"

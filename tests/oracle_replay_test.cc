@@ -111,8 +111,7 @@ Step ApplyPrefix(const std::string& prefix, const std::string& base,
       std::string(tmp != nullptr ? tmp : "/tmp") + "/" + name + ".events";
   std::ofstream(path, std::ios::binary) << prefix;
   std::ostringstream out, err;
-  const int rc =
-      cli::Main({"apply", path, "--base", base}, out, err, false);
+  const int rc = cli::Main({"apply", path, "--base", base}, out, err, false);
   return {rc, out.str(), err.str()};
 }
 

@@ -322,8 +322,7 @@ std::string Twins::Step(const Op& op) {
                         absl::StrJoin(model_cf.second, ","), "]\nbefore:\n",
                         before.dump, "after:\n", after.dump);
   }
-  const std::string owners =
-      OwnershipProblem(op, before, after, !rt.Failed());
+  const std::string owners = OwnershipProblem(op, before, after, !rt.Failed());
   if (!owners.empty()) {
     return absl::StrCat(owners, "\nbefore:\n", before.dump, "after:\n",
                         after.dump);
@@ -418,9 +417,9 @@ ops::Reparent Move(int target, int new_parent) {
 
 // Runs `ops` (already concrete) in the 16 KiB iomem world; "" if every step
 // agrees, else the trace and the problem.
-std::string RunScenario(const std::vector<Op>& ops,
-                        const testing::World& world = testing::MakeWorld(
-                            2, 0, false, false)) {
+std::string RunScenario(
+    const std::vector<Op>& ops,
+    const testing::World& world = testing::MakeWorld(2, 0, false, false)) {
   Twins twins(world);
   std::string trace;
   for (const Op& op : ops) {
@@ -539,11 +538,12 @@ TEST(RedesignScenarioTest, DISABLED_FreeRegionBelowAFlagMarkedChunk) {
                               /*low_physmem=*/true);
   };
   EXPECT_EQ(
-      RunTrace({
-          R"(request_resource parent=iomem start=0 end=0x3fff flags=0xe0e0dbdbdbdbdbdb desc=10 name="CXL Window 0")",
-          R"(request_free_mem_region parent=iomem:0 size=0x900 name="A")",
-      },
-      World()),
+      RunTrace(
+          {
+              R"(request_resource parent=iomem start=0 end=0x3fff flags=0xe0e0dbdbdbdbdbdb desc=10 name="CXL Window 0")",
+              R"(request_free_mem_region parent=iomem:0 size=0x900 name="A")",
+          },
+          World()),
       "");
 }
 
@@ -566,9 +566,14 @@ TEST(RedesignScenarioTest, RedesignOpsRoundTripThroughTraceText) {
   ops::ReleaseUnusedChunks release;
   release.window = 2;
   release.shrink = true;
-  const std::vector<Op> all = {Req(-1, 0, 0xfff, "A"), Reserve(0, 0x400),
-                               Fence(false), Claim(0, 0, 0x7ff), Move(2, 0),
-                               over, grow, release};
+  const std::vector<Op> all = {Req(-1, 0, 0xfff, "A"),
+                               Reserve(0, 0x400),
+                               Fence(false),
+                               Claim(0, 0, 0x7ff),
+                               Move(2, 0),
+                               over,
+                               grow,
+                               release};
   const std::vector<std::string> want = {
       R"(request_resource parent=iomem start=0 end=0xfff flags=0x200 desc=0 name="A")",
       "reserve_chunks window=iomem:0 chunk_size=0x400 ways=1 "
@@ -591,8 +596,9 @@ TEST(RedesignScenarioTest, RedesignOpsRoundTripThroughTraceText) {
   // Without a policy, insert_over is the kernel's insert_resource and prints
   // as before the redesign operations joined the vocabulary.
   over.splittable.clear();
-  EXPECT_EQ(ToString(over),
-            R"(insert_over parent=iomem start=0x100 end=0x4ff flags=0x200 desc=9 name="CXL Window 0")");
+  EXPECT_EQ(
+      ToString(over),
+      R"(insert_over parent=iomem start=0x100 end=0x4ff flags=0x200 desc=9 name="CXL Window 0")");
   EXPECT_TRUE(ops::InKernel(over));
   EXPECT_FALSE(ops::InKernel(grow));
   EXPECT_FALSE(ops::InKernel(release));
@@ -660,8 +666,9 @@ RC_GTEST_PROP(RedesignDifferentialTest, FenceKeepsAllocationsOutOfChunks, ()) {
     g.chunk_size = g.memory_block_size;
     const absl::StatusOr<size_t> n = t.ReserveChunks(*win, g);
     RC_ASSERT(n.ok());
-    absl::StrAppend(&trace, "window ", i, " chunk_size ", absl::StrFormat("%#x", g.chunk_size),
-                    ": ", *n, " chunks\n");
+    absl::StrAppend(&trace, "window ", i, " chunk_size ",
+                    absl::StrFormat("%#x", g.chunk_size), ": ", *n,
+                    " chunks\n");
   }
   RC_ASSERT(t.chunk_fence());
   absl::flat_hash_map<ResourceId, ResourceId> chunk_parent;
@@ -669,14 +676,14 @@ RC_GTEST_PROP(RedesignDifferentialTest, FenceKeepsAllocationsOutOfChunks, ()) {
     if (t.IsChunk(id)) chunk_parent[id] = t.ParentOf(id);
   }
   const std::vector<ops::RawOp> seq =
-      *rc::gen::container<std::vector<ops::RawOp>>(ops::GenRawOp(
-          0x3fff, {ops::KindOf<ops::RequestResource>(),
-                   ops::KindOf<ops::InsertResource>(),
-                   ops::KindOf<ops::InsertResourceExpandToFit>(),
-                   ops::KindOf<ops::RequestRegion>(),
-                   ops::KindOf<ops::AllocateResource>(),
-                   ops::KindOf<ops::AllocFreeMemRegion>(),
-                   ops::KindOf<ops::RequestFreeMemRegion>()}));
+      *rc::gen::container<std::vector<ops::RawOp>>(
+          ops::GenRawOp(0x3fff, {ops::KindOf<ops::RequestResource>(),
+                                 ops::KindOf<ops::InsertResource>(),
+                                 ops::KindOf<ops::InsertResourceExpandToFit>(),
+                                 ops::KindOf<ops::RequestRegion>(),
+                                 ops::KindOf<ops::AllocateResource>(),
+                                 ops::KindOf<ops::AllocFreeMemRegion>(),
+                                 ops::KindOf<ops::RequestFreeMemRegion>()}));
   for (const ops::RawOp& raw : seq) {
     const Op op = ops::Make(raw, t);
     absl::StrAppend(&trace, ToString(op), "\n");

@@ -68,9 +68,9 @@ std::string OpResult::ToString() const {
   if (count != 0) absl::StrAppend(&out, " count=", count);
   absl::StrAppend(&out, " ", RegionIntersectionName(intersects));
   for (const WalkRecord& w : walk) {
-    absl::StrAppendFormat(&out, " [%#x-%#x flags=%#x desc=%d node=%d parent=%d]",
-                          w.range.first(), w.range.last(), w.flags, w.desc,
-                          w.node, w.parent);
+    absl::StrAppendFormat(
+        &out, " [%#x-%#x flags=%#x desc=%d node=%d parent=%d]", w.range.first(),
+        w.range.last(), w.flags, w.desc, w.node, w.parent);
   }
   return out;
 }
@@ -138,8 +138,7 @@ template class ResRun<model::RedesignModel>;
 // ---------------------------------------------------------------------------
 // View
 
-View::View(const ResourceTree& t)
-    : t_(t), n_(static_cast<int>(t.size()) - 1) {}
+View::View(const ResourceTree& t) : t_(t), n_(static_cast<int>(t.size()) - 1) {}
 
 const std::vector<ResourceId>& View::pre() const {
   if (!pre_.has_value()) pre_ = t_.PreorderIds();
@@ -237,7 +236,8 @@ rc::Gen<uint64_t> GenLen() {
   return rc::gen::weightedOneOf<uint64_t>({
       {10, rc::gen::map(rc::gen::inRange<uint64_t>(1, 17),
                         [](uint64_t k) { return k * kG; })},
-      {1, rc::gen::elementOf(std::vector<uint64_t>{0, 1, kG + 1, ~uint64_t{0}})},
+      {1,
+       rc::gen::elementOf(std::vector<uint64_t>{0, 1, kG + 1, ~uint64_t{0}})},
   });
 }
 
@@ -270,10 +270,10 @@ rc::Gen<Raw> GenFields(uint64_t top, std::vector<int> modes, int any_anchor) {
         iores::kSystemRam | iores::kBusy, iores::kSystemRam,
         iores::kMem | iores::kBusy | iores::kMuxed, iores::kMem | iores::kUnset,
         iores::kIo | iores::kBusy, 0});
-    r.desc = *rc::gen::elementOf(std::vector<uint32_t>{
-        0, 0, iores_desc::kReserved, iores_desc::kCxl});
-    r.name = *rc::gen::elementOf(std::vector<const char*>{
-        "A", "B", "System RAM", "CXL Window 0"});
+    r.desc = *rc::gen::elementOf(
+        std::vector<uint32_t>{0, 0, iores_desc::kReserved, iores_desc::kCxl});
+    r.name = *rc::gen::elementOf(
+        std::vector<const char*>{"A", "B", "System RAM", "CXL Window 0"});
     r.mode = *rc::gen::elementOf(modes);
     if (any_anchor > 0 && *rc::gen::inRange(0, 4) < any_anchor) {
       r.ref2 = r.ref;
@@ -354,8 +354,8 @@ rc::Gen<Raw> InsertOver::Gen(uint64_t top, bool kernel_only) {
   if (kernel_only) return GenKernelRaw(top);
   return rc::gen::exec([top] {
     Raw r = *GenFields(top, {0, 1, 2, 3, 4, 4, 4}, 2);
-    r.flags = *rc::gen::elementOf(
-        std::vector<uint64_t>{iores::kMem, iores::kMem, 0});
+    r.flags =
+        *rc::gen::elementOf(std::vector<uint64_t>{iores::kMem, iores::kMem, 0});
     r.desc = *rc::gen::elementOf(std::vector<uint32_t>{iores_desc::kCxl, 0});
     r.name = *rc::gen::weightedElement<const char*>(
         {{3, "CXL Window 0"}, {1, "Soft Reserved"}, {1, "A"}});
@@ -599,8 +599,7 @@ AllocFreeMemRegion AllocFreeMemRegion::Make(const Raw& raw, const View& v) {
   return o;
 }
 
-RequestFreeMemRegion RequestFreeMemRegion::Make(const Raw& raw,
-                                                const View& v) {
+RequestFreeMemRegion RequestFreeMemRegion::Make(const Raw& raw, const View& v) {
   RequestFreeMemRegion o;
   o.parent = v.Parent(raw.ref);
   o.size = raw.size;
@@ -696,9 +695,8 @@ ReserveChunks ReserveChunks::Make(const Raw& raw, const View& v) {
   o.window = v.Target(raw.ref);
   o.memory_block_size = kBlocks[raw.pick[2] % 4];
   o.ways = kWays[raw.pick[1] % 6];
-  const uint64_t sizes[] = {o.memory_block_size,
-                            k256M * (o.ways == 0 ? 1 : o.ways), k256M, 0x300,
-                            0};
+  const uint64_t sizes[] = {
+      o.memory_block_size, k256M * (o.ways == 0 ? 1 : o.ways), k256M, 0x300, 0};
   o.chunk_size = sizes[raw.pick[0] % 5];
   o.max_new_chunks = kMax[raw.pick[3] % 4];
   return o;
@@ -720,8 +718,8 @@ ClaimChunks ClaimChunks::Make(const Raw& raw, const View& v) {
   const Range r = v.Place(place, o.window, raw.size);
   o.start = r.first();
   o.end = r.last();
-  o.flags = raw.pick[2] % 2 == 0 ? iores::kMem
-                                 : iores::kSystemRam | iores::kBusy;
+  o.flags =
+      raw.pick[2] % 2 == 0 ? iores::kMem : iores::kSystemRam | iores::kBusy;
   o.desc = iores_desc::kCxl;
   o.name = raw.pick[3] % 2 == 0 ? "region0" : "System RAM";
   return o;
@@ -731,11 +729,12 @@ ReturnToChunks ReturnToChunks::Make(const Raw& raw, const View& v) {
   const ResourceTree& t = v.tree();
   ReturnToChunks o;
   const int folded = v.Target(raw.ref);
-  o.target = raw.pick[0] % 4 == 0
-                 ? folded
-                 : PickWhere(v, raw.ref, folded, [&](ResourceId id) {
-                     return !t.IsChunk(id) && t.ChunkSizeOf(t.ParentOf(id)) != 0;
-                   });
+  o.target =
+      raw.pick[0] % 4 == 0
+          ? folded
+          : PickWhere(v, raw.ref, folded, [&](ResourceId id) {
+              return !t.IsChunk(id) && t.ChunkSizeOf(t.ParentOf(id)) != 0;
+            });
   const ResourceId id = v.At(o.target);
   const ResourceId w = t.ParentOf(id);
   const uint64_t size = w.valid() ? t.ChunkSizeOf(w) : 0;
@@ -745,8 +744,7 @@ ReturnToChunks ReturnToChunks::Make(const Raw& raw, const View& v) {
   return o;
 }
 
-ReleaseUnusedChunks ReleaseUnusedChunks::Make(const Raw& raw,
-                                              const View& v) {
+ReleaseUnusedChunks ReleaseUnusedChunks::Make(const Raw& raw, const View& v) {
   ReleaseUnusedChunks o;
   o.window = v.Target(raw.ref);
   o.shrink = raw.pick[0] % 2 == 1;
@@ -973,8 +971,7 @@ bool SetFlags::ToKernel(ka_op* k) const {
 
 namespace {
 
-void AppendValue(int ref, FieldKind, absl::string_view root,
-                 std::string* out) {
+void AppendValue(int ref, FieldKind, absl::string_view root, std::string* out) {
   if (ref < 0) {
     absl::StrAppend(out, root);
   } else {
@@ -1083,7 +1080,8 @@ absl::Status ParseValue(uint32_t* out, FieldKind kind, const Token& t,
     ok = ParseValue(&v, kind, t, err).ok() && v <= UINT32_MAX;
     *out = static_cast<uint32_t>(v);
   }
-  if (!ok) return err(t.value_at, absl::StrCat("bad ", t.key, " '", t.value, "'"));
+  if (!ok)
+    return err(t.value_at, absl::StrCat("bad ", t.key, " '", t.value, "'"));
   return absl::OkStatus();
 }
 absl::Status ParseValue(bool* out, FieldKind, const Token& t,
@@ -1092,8 +1090,8 @@ absl::Status ParseValue(bool* out, FieldKind, const Token& t,
     *out = t.value == "1";
     return absl::OkStatus();
   }
-  return err(t.value_at, absl::StrCat("bad ", t.key, " '", t.value,
-                                      "' (0 or 1)"));
+  return err(t.value_at,
+             absl::StrCat("bad ", t.key, " '", t.value, "' (0 or 1)"));
 }
 absl::Status ParseValue(AlignFn* out, FieldKind, const Token& t,
                         const ErrFn& err) {
@@ -1161,8 +1159,8 @@ absl::StatusOr<Op> ParseAs(absl::string_view verb,
         T::Fields());
     if (!found) {
       if (AllKeys().contains(t.key)) {
-        return err(t.key, absl::StrCat("'", t.key, "' does not apply to ",
-                                       verb));
+        return err(t.key,
+                   absl::StrCat("'", t.key, "' does not apply to ", verb));
       }
       return err(t.key, absl::StrCat("unknown key '", t.key, "'"));
     }
@@ -1174,7 +1172,8 @@ absl::StatusOr<Op> ParseAs(absl::string_view verb,
       [&](const auto&... f) {
         (
             [&] {
-              if ((f.opt & kOptional) == 0 && (seen & (uint64_t{1} << i)) == 0) {
+              if ((f.opt & kOptional) == 0 &&
+                  (seen & (uint64_t{1} << i)) == 0) {
                 missing = true;
               }
               ++i;
@@ -1233,19 +1232,19 @@ std::vector<std::pair<size_t, rc::Gen<RawOp>>> Choices(
             kinds.end()) {
           return;
         }
-        out.emplace_back(T::kWeight,
-                         rc::gen::map(T::Gen(top, kernel_only),
-                                      [kernel_only](Raw r) {
-                                        // Chunks come from ReserveChunks
-                                        // where the fence is on.
-                                        if (!kernel_only) {
-                                          r.flags &= ~iores::kRestreeChunk;
-                                        }
-                                        RawOp o;
-                                        o.kind = static_cast<int>(I);
-                                        o.raw = std::move(r);
-                                        return o;
-                                      }));
+        out.emplace_back(
+            T::kWeight,
+            rc::gen::map(T::Gen(top, kernel_only), [kernel_only](Raw r) {
+              // Chunks come from ReserveChunks
+              // where the fence is on.
+              if (!kernel_only) {
+                r.flags &= ~iores::kRestreeChunk;
+              }
+              RawOp o;
+              o.kind = static_cast<int>(I);
+              o.raw = std::move(r);
+              return o;
+            }));
       }(),
       ...);
   return out;

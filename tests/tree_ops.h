@@ -34,7 +34,8 @@
 //
 // The text form is the trace format of docs/kernel-in-the-loop.md, one op per
 // line, e.g.
-//   request_resource parent=iomem:3 start=0x1000 end=0x1fff flags=0x200 desc=0 name="A"
+//   request_resource parent=iomem:3 start=0x1000 end=0x1fff flags=0x200 desc=0
+//   name="A"
 // ToString() and ParseOp() are inverses.
 //
 // Not thread-safe (nothing here is shared; each call works on its
@@ -102,9 +103,8 @@ struct OpResult {
 
   friend bool operator==(const OpResult& a, const OpResult& b) {
     return a.outcome == b.outcome && a.err == b.err &&
-           a.conflict == b.conflict && a.node == b.node &&
-           a.count == b.count && a.intersects == b.intersects &&
-           a.walk == b.walk;
+           a.conflict == b.conflict && a.node == b.node && a.count == b.count &&
+           a.intersects == b.intersects && a.walk == b.walk;
   }
   friend bool operator!=(const OpResult& a, const OpResult& b) {
     return !(a == b);
@@ -138,7 +138,7 @@ class TreeRun {
   }
 
  private:
-  mutable std::optional<std::vector<ResourceId>> pre_;  // before
+  mutable std::optional<std::vector<ResourceId>> pre_;                 // before
   mutable std::optional<absl::flat_hash_map<ResourceId, int>> index_;  // after
 };
 
@@ -180,8 +180,8 @@ enum class FieldKind {
 };
 enum FieldOpt : unsigned {
   kRequired = 0,
-  kOptional = 1u,      // may be left out of a trace line (keeps its default)
-  kOmitDefault = 2u,   // not printed while it has its default value
+  kOptional = 1u,     // may be left out of a trace line (keeps its default)
+  kOmitDefault = 2u,  // not printed while it has its default value
 };
 
 template <typename T, typename M>
@@ -210,10 +210,10 @@ enum class AlignFn {
 // RapidCheck (each struct's Gen()) or decoded from fuzzer bytes
 // (DecodeRawOp()). Each struct's Make() reads the fields it needs.
 struct Raw {
-  int ref = 0;       // the op's node, folded into range by Make()
-  int ref2 = -1;     // the anchor of placement: -1 the op's own node, else
-                     // any node (cyclically); Reparent: the new parent
-  int mode = 0;      // placement (View::Place)
+  int ref = 0;    // the op's node, folded into range by Make()
+  int ref2 = -1;  // the anchor of placement: -1 the op's own node, else
+                  // any node (cyclically); Reparent: the new parent
+  int mode = 0;   // placement (View::Place)
   uint64_t start = 0;
   uint64_t end = 0;
   uint64_t size = 0;
@@ -300,13 +300,12 @@ struct RequestResource : OpBase<RequestResource> {
   std::string name;
   static constexpr auto Fields() {
     using T = RequestResource;
-    return std::make_tuple(
-        F("parent", &T::parent, FieldKind::kParent),
-        F("start", &T::start, FieldKind::kHex),
-        F("end", &T::end, FieldKind::kHex),
-        F("flags", &T::flags, FieldKind::kFlags),
-        F("desc", &T::desc, FieldKind::kDec, kOptional),
-        F("name", &T::name, FieldKind::kName));
+    return std::make_tuple(F("parent", &T::parent, FieldKind::kParent),
+                           F("start", &T::start, FieldKind::kHex),
+                           F("end", &T::end, FieldKind::kHex),
+                           F("flags", &T::flags, FieldKind::kFlags),
+                           F("desc", &T::desc, FieldKind::kDec, kOptional),
+                           F("name", &T::name, FieldKind::kName));
   }
   ResourceSpec Spec() const { return {Range(start, end), name, flags, desc}; }
   static RequestResource Make(const Raw& raw, const View& v);
@@ -333,13 +332,12 @@ struct InsertResource : OpBase<InsertResource> {
   std::string name;
   static constexpr auto Fields() {
     using T = InsertResource;
-    return std::make_tuple(
-        F("parent", &T::parent, FieldKind::kParent),
-        F("start", &T::start, FieldKind::kHex),
-        F("end", &T::end, FieldKind::kHex),
-        F("flags", &T::flags, FieldKind::kFlags),
-        F("desc", &T::desc, FieldKind::kDec, kOptional),
-        F("name", &T::name, FieldKind::kName));
+    return std::make_tuple(F("parent", &T::parent, FieldKind::kParent),
+                           F("start", &T::start, FieldKind::kHex),
+                           F("end", &T::end, FieldKind::kHex),
+                           F("flags", &T::flags, FieldKind::kFlags),
+                           F("desc", &T::desc, FieldKind::kDec, kOptional),
+                           F("name", &T::name, FieldKind::kName));
   }
   ResourceSpec Spec() const { return {Range(start, end), name, flags, desc}; }
   static InsertResource Make(const Raw& raw, const View& v);
@@ -365,13 +363,12 @@ struct InsertResourceExpandToFit : OpBase<InsertResourceExpandToFit> {
   std::string name;
   static constexpr auto Fields() {
     using T = InsertResourceExpandToFit;
-    return std::make_tuple(
-        F("parent", &T::parent, FieldKind::kParent),
-        F("start", &T::start, FieldKind::kHex),
-        F("end", &T::end, FieldKind::kHex),
-        F("flags", &T::flags, FieldKind::kFlags),
-        F("desc", &T::desc, FieldKind::kDec, kOptional),
-        F("name", &T::name, FieldKind::kName));
+    return std::make_tuple(F("parent", &T::parent, FieldKind::kParent),
+                           F("start", &T::start, FieldKind::kHex),
+                           F("end", &T::end, FieldKind::kHex),
+                           F("flags", &T::flags, FieldKind::kFlags),
+                           F("desc", &T::desc, FieldKind::kDec, kOptional),
+                           F("name", &T::name, FieldKind::kName));
   }
   ResourceSpec Spec() const { return {Range(start, end), name, flags, desc}; }
   static InsertResourceExpandToFit Make(const Raw& raw, const View& v);
@@ -401,9 +398,7 @@ struct RemoveResource : OpBase<RemoveResource> {
   OpResult Run(ModelRun& r) const {
     return r.Out(r.m.RemoveResource(r.At(target)));
   }
-  OpResult Run(RedesignRun& r) const {
-    return r.Out(r.m.Remove(r.At(target)));
-  }
+  OpResult Run(RedesignRun& r) const { return r.Out(r.m.Remove(r.At(target))); }
   bool ToKernel(ka_op* k) const;
 };
 
@@ -847,15 +842,14 @@ struct InsertOver : OpBase<InsertOver> {
   std::vector<std::string> splittable;
   static constexpr auto Fields() {
     using T = InsertOver;
-    return std::make_tuple(
-        F("parent", &T::parent, FieldKind::kParent),
-        F("start", &T::start, FieldKind::kHex),
-        F("end", &T::end, FieldKind::kHex),
-        F("flags", &T::flags, FieldKind::kFlags),
-        F("desc", &T::desc, FieldKind::kDec, kOptional),
-        F("name", &T::name, FieldKind::kName),
-        F("splittable", &T::splittable, FieldKind::kNames,
-          kOptional | kOmitDefault));
+    return std::make_tuple(F("parent", &T::parent, FieldKind::kParent),
+                           F("start", &T::start, FieldKind::kHex),
+                           F("end", &T::end, FieldKind::kHex),
+                           F("flags", &T::flags, FieldKind::kFlags),
+                           F("desc", &T::desc, FieldKind::kDec, kOptional),
+                           F("name", &T::name, FieldKind::kName),
+                           F("splittable", &T::splittable, FieldKind::kNames,
+                             kOptional | kOmitDefault));
   }
   bool InKernel() const { return splittable.empty(); }
   ResourceSpec Spec() const { return {Range(start, end), name, flags, desc}; }
@@ -1005,13 +999,12 @@ struct ClaimChunks : OpBase<ClaimChunks> {
   std::string name;
   static constexpr auto Fields() {
     using T = ClaimChunks;
-    return std::make_tuple(
-        F("window", &T::window, FieldKind::kTarget),
-        F("start", &T::start, FieldKind::kHex),
-        F("end", &T::end, FieldKind::kHex),
-        F("flags", &T::flags, FieldKind::kFlags),
-        F("desc", &T::desc, FieldKind::kDec, kOptional),
-        F("name", &T::name, FieldKind::kName));
+    return std::make_tuple(F("window", &T::window, FieldKind::kTarget),
+                           F("start", &T::start, FieldKind::kHex),
+                           F("end", &T::end, FieldKind::kHex),
+                           F("flags", &T::flags, FieldKind::kFlags),
+                           F("desc", &T::desc, FieldKind::kDec, kOptional),
+                           F("name", &T::name, FieldKind::kName));
   }
   ResourceSpec Spec() const { return {Range(start, end), name, flags, desc}; }
   static ClaimChunks Make(const Raw& raw, const View& v);
@@ -1086,16 +1079,17 @@ struct SetChunkFence : OpBase<SetChunkFence> {
 
 // Every operation. The first kNumKernelKinds alternatives are those the
 // kernel harnesses generate (in the order fuzzer bytes name them: keep it).
-using Op = std::variant<
-    RequestResource, InsertResource, InsertResourceExpandToFit,
-    RemoveResource, ReleaseResource, ReleaseChildResources, AdjustResource,
-    AllocateResource, ReallocateResource, RequestRegion, ReleaseRegion,
-    ReleaseMemRegionAdjustable, MergeSystemRamResource, RegionIntersects,
-    WalkIomemResDesc, AllocFreeMemRegion, RequestFreeMemRegion,
-    LookupResource, SetFlags, InsertOver, Grow,
-    // not in the kernel:
-    Reparent, Shrink, ReserveChunks, ClaimChunks, ReturnToChunks,
-    ReleaseUnusedChunks, SetChunkFence>;
+using Op =
+    std::variant<RequestResource, InsertResource, InsertResourceExpandToFit,
+                 RemoveResource, ReleaseResource, ReleaseChildResources,
+                 AdjustResource, AllocateResource, ReallocateResource,
+                 RequestRegion, ReleaseRegion, ReleaseMemRegionAdjustable,
+                 MergeSystemRamResource, RegionIntersects, WalkIomemResDesc,
+                 AllocFreeMemRegion, RequestFreeMemRegion, LookupResource,
+                 SetFlags, InsertOver, Grow,
+                 // not in the kernel:
+                 Reparent, Shrink, ReserveChunks, ClaimChunks, ReturnToChunks,
+                 ReleaseUnusedChunks, SetChunkFence>;
 inline constexpr int kNumKinds = static_cast<int>(std::variant_size_v<Op>);
 inline constexpr int kNumKernelKinds = 21;
 

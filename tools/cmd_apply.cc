@@ -71,8 +71,13 @@ std::string TraceDiff(const std::string& before, const std::string& after) {
 
 int RunApply(cli::Context& ctx) {
   cli::OptionParser opts("apply");
-  opts.Flag("json").Flag("trace").Flag("tiers").Value("base").Value(
-      "profile").Value("render").Value("perf");
+  opts.Flag("json")
+      .Flag("trace")
+      .Flag("tiers")
+      .Value("base")
+      .Value("profile")
+      .Value("render")
+      .Value("perf");
   if (absl::Status s = opts.Parse(ctx.args); !s.ok()) return cli::Fail(ctx, s);
   if (opts.positional().size() != 1) {
     return cli::Fail(ctx, opts.Error("takes one script file (or - for "

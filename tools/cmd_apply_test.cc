@@ -198,13 +198,13 @@ TEST(CmdApplyTest, TraceShowsEachEventsChange) {
 }
 
 TEST(CmdApplyTest, TiersFollowTheNodes) {
-  const std::string script = WriteTemp(
-      "tiers",
-      "memory add 0x100000000 size=1G\n"
-      "window add 0 base=0x1050000000 size=4G\n"
-      "region create window=0 size=512M mode=ram\n"
-      "dax create region=region0\n"
-      "kmem online dax0.0 node=1\n");
+  const std::string script =
+      WriteTemp("tiers",
+                "memory add 0x100000000 size=1G\n"
+                "window add 0 base=0x1050000000 size=4G\n"
+                "region create window=0 size=512M mode=ram\n"
+                "dax create region=region0\n"
+                "kmem online dax0.0 node=1\n");
   CliRun r = Apply({script, "--profile", "linux-6.12", "--tiers"});
   ASSERT_EQ(r.rc, 0) << r.err;
   // The tiers go to standard error, after the event that changed them; the

@@ -27,7 +27,8 @@ constexpr char kHelp[] =
     "\n"
     "  -o, --output OUT  where to write (required; - writes SVG to stdout)\n"
     "  --title TEXT      the picture's title (default: the file name)\n"
-    "  --lenient        accept mail-quoted or edited dumps; repairs go to stderr\n"
+    "  --lenient        accept mail-quoted or edited dumps; repairs go to "
+    "stderr\n"
     "  --ioports        the dump is /proc/ioports\n"
     "  --max-depth N    the kernel's indentation cap, 5 or 8 (default: infer)\n"
     "\n"
@@ -64,9 +65,9 @@ int RunMap(cli::Context& ctx) {
   const bool html = absl::EndsWithIgnoreCase(out_path, ".html") ||
                     absl::EndsWithIgnoreCase(out_path, ".htm");
   if (!html && out_path != "-" && !absl::EndsWithIgnoreCase(out_path, ".svg")) {
-    return cli::Fail(ctx, opts.Error(absl::StrCat(
-                              "cannot tell the format of '", out_path,
-                              "': name it .svg or .html")));
+    return cli::Fail(
+        ctx, opts.Error(absl::StrCat("cannot tell the format of '", out_path,
+                                     "': name it .svg or .html")));
   }
   const std::string path =
       opts.positional().empty() ? cli::kDefaultIomem : opts.positional()[0];
@@ -75,8 +76,8 @@ int RunMap(cli::Context& ctx) {
 
   const std::string title = opts.Get("title", cli::SourceName(path));
   const map::MapLayout layout = map::LayOut(dump->tree, dump->zeroed);
-  const std::string text = html ? map::RenderHtml(layout, {title})
-                                : map::RenderSvg(layout, {title});
+  const std::string text =
+      html ? map::RenderHtml(layout, {title}) : map::RenderSvg(layout, {title});
   if (out_path == "-") {
     *ctx.out << text;
     return cli::kExitOk;
@@ -85,8 +86,8 @@ int RunMap(cli::Context& ctx) {
   if (file) file.write(text.data(), static_cast<std::streamsize>(text.size()));
   if (file) file.close();
   if (!file) {
-    return cli::Fail(ctx, opts.Error(absl::StrCat("cannot write '", out_path,
-                                                  "'")));
+    return cli::Fail(ctx,
+                     opts.Error(absl::StrCat("cannot write '", out_path, "'")));
   }
   return cli::kExitOk;
 }

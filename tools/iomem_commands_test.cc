@@ -500,10 +500,9 @@ TEST(CheckCommandTest, PlantedStrandedKmemIsAWarning) {
                          "teardown left them there")));
   EXPECT_THAT(r.out, HasSubstr("(see line 44)\n"));
   // A busy dax (device_dax) there is not stranded kmem.
-  const std::string busy =
-      Planted(kCxl1, kCxl1Window,
-              "390000000-48fffffff : CXL Window 0\n"
-              "  390000000-3afffffff : dax0.0\n");
+  const std::string busy = Planted(kCxl1, kCxl1Window,
+                                   "390000000-48fffffff : CXL Window 0\n"
+                                   "  390000000-3afffffff : dax0.0\n");
   EXPECT_THAT(Restree({"check", busy}).out,
               ::testing::Not(HasSubstr("warning")));
 }
