@@ -382,6 +382,29 @@ std::vector<Scenario> Scenarios() {
        "100000000-100001fff : System RAM\n"
        "200000000-200000fff : plain\n"},
 
+      // Descending candidates at a child's edges (found by tools/mutants.py:
+      // kernel_ops.cc:641 survived with `>` made `>=` and `last` made
+      // `last + 1`). "edge" is one byte at the first candidate's last byte:
+      // that candidate overlaps it. For "b", "a" starts one byte after the
+      // candidate's last byte: it does not overlap.
+      {"FreeRegionDescendingAtAChildsEdges",
+       d61,
+       kIomem,
+       {
+           {R"op(request_resource parent=iomem start=0x1000000000 end=0x1fffffffff flags=MEM desc=9 name="CXL Window 0")op",
+            "ok node=0"},
+           {R"op(request_resource parent=iomem:0 start=0x1fffffffff end=0x1fffffffff flags=0x80000200 desc=0 name="edge")op",
+            "ok node=1"},
+           {R"op(request_free_mem_region parent=iomem:0 size=0x1000 name="a")op",
+            "ok node=1"},
+           {R"op(request_free_mem_region parent=iomem:0 size=0x1000 name="b")op",
+            "ok node=1"},
+       },
+       "1000000000-1fffffffff : CXL Window 0\n"
+       "  1fe8000000-1fefffffff : b\n"
+       "  1ff0000000-1ff7ffffff : a\n"
+       "  1fffffffff-1fffffffff : edge\n"},
+
       {"FreeRegionStepsBySizeIn61",
        d61,
        kIomem,
