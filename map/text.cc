@@ -1,7 +1,11 @@
 #include "map/text.h"
 
+#include <cmath>
 #include <cstdint>
 #include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 
 namespace restree {
 namespace map {
@@ -118,6 +122,26 @@ std::string JsonEscape(absl::string_view s) {
     }
   }
   return out;
+}
+
+std::string Num(double v) {
+  const double r = std::round(v * 100);
+  if (!(std::fabs(r) < 9e15)) return absl::StrFormat("%.2f", v);
+  const int64_t c = static_cast<int64_t>(r);
+  const uint64_t a = static_cast<uint64_t>(c < 0 ? -c : c);
+  std::string out = c < 0 ? "-" : "";
+  absl::StrAppend(&out, a / 100, ".");
+  out += static_cast<char>('0' + (a % 100) / 10);
+  out += static_cast<char>('0' + a % 10);
+  return out;
+}
+
+std::string Hex(absl::uint128 v) {
+  if (absl::Uint128High64(v) != 0) {
+    return absl::StrFormat("0x%x%016x", absl::Uint128High64(v),
+                           absl::Uint128Low64(v));
+  }
+  return absl::StrFormat("0x%x", absl::Uint128Low64(v));
 }
 
 }  // namespace map

@@ -11,6 +11,7 @@
 
 #include <string>
 
+#include "absl/numeric/int128.h"
 #include "absl/strings/string_view.h"
 
 namespace restree {
@@ -26,6 +27,14 @@ std::string XmlEscape(absl::string_view s);
 // SafeUtf8(s) as the inside of a JSON string; '<', '>' and '&' are escaped
 // as \u003c, \u003e, \u0026 so the JSON can sit inside an HTML <script>.
 std::string JsonEscape(absl::string_view s);
+
+// A coordinate with two decimals ("12.25"); layout positions are on a
+// quarter-pixel grid, so this is exact for them. Faster than StrFormat,
+// which matters at 10^5 resources.
+std::string Num(double v);
+
+// An address in lower-case hex with "0x" (128-bit for a range's end + 1).
+std::string Hex(absl::uint128 v);
 
 }  // namespace map
 }  // namespace restree
