@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "hotplug/apply.h"
@@ -100,6 +101,7 @@ int RunApply(cli::Context& ctx) {
     return cli::Fail(ctx, opts.Error("--perf needs --tiers"));
   }
   std::optional<hotplug::TierWatcher> tiers;
+  absl::Status tiers_error;  // the first --tiers error (bad --perf text)
   if (opts.Has("tiers")) {
     std::string attrs;
     if (opts.Has("perf")) {
@@ -108,9 +110,11 @@ int RunApply(cli::Context& ctx) {
       attrs = *std::move(t);
     }
     tiers.emplace(std::move(attrs), opts.Get("perf"));
-    ao.after_event = [&tiers](const hotplug::Machine& m) -> std::string {
+    ao.after_event = [&tiers, &tiers_error](
+                         const hotplug::Machine& m) -> std::string {
       absl::StatusOr<std::string> summary = tiers->After(m);
       if (!summary.ok()) {
+        if (tiers_error.ok()) tiers_error = summary.status();
         return absl::StrCat("  tiers: error: ", summary.status().message(),
                             "\n");
       }
@@ -128,7 +132,11 @@ int RunApply(cli::Context& ctx) {
              << run.status().message() << "\n";
     return cli::kExitError;
   }
-  const int rc = run->ok ? cli::kExitOk : cli::kExitNegative;
+  // A bad --perf file is an input error: exit 2 (after the per-event
+  // output, which shows where it was first met).
+  const int rc = !tiers_error.ok() ? cli::kExitError
+                 : run->ok         ? cli::kExitOk
+                                   : cli::kExitNegative;
   if (opts.Has("json")) {
     JsonWriter w;
     w.BeginObject();

@@ -228,6 +228,7 @@ TEST(CmdApplyTest, TiersFollowTheNodes) {
   EXPECT_THAT(r.err, HasSubstr("--perf needs --tiers"));
   const std::string bad = WriteTemp("bad.attrs", "node 0 colour=red\n");
   r = Apply({script, "--tiers", "--perf", bad});
+  EXPECT_EQ(r.rc, 2);
   EXPECT_THAT(r.err, HasSubstr("tiers: error: " + bad + ":1:"));
 }
 
