@@ -479,6 +479,12 @@ absl::StatusOr<ApplyRun> ApplyScript(const Script& script,
     }
     if (c->cxl_region) mo.cxl_region = *c->cxl_region;
     if (c->hmem_sr_reinsert) mo.hmem_sr_reinsert = *c->hmem_sr_reinsert;
+    if (c->memhp_default_state) {
+      using A = MachineOptions::AutoOnline;
+      static constexpr A kAuto[] = {A::kOffline, A::kOnline, A::kOnlineKernel,
+                                    A::kOnlineMovable};
+      mo.auto_online = kAuto[static_cast<int>(*c->memhp_default_state)];
+    }
     if (c->cxl) cxl_build = *c->cxl;
     if (c->dax_hmem) hmem_build = *c->dax_hmem;
     if (c->block_size) {

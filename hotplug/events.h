@@ -96,8 +96,20 @@ inline constexpr uint16_t kDefault = kType3 | kRam | kPmem;
 // order, docs/events.md "Build configuration").
 enum class BuildMode : int { kBuiltin, kModule };
 
+// What the kernel does with memory blocks it hot-adds by itself (ACPI /
+// pc-dimm add, kmem binding a device at boot): `memhp_default_state=` on
+// its command line, CONFIG_MHP_DEFAULT_ONLINE_TYPE_* (6.14+) or
+// CONFIG_MEMORY_HOTPLUG_DEFAULT_ONLINE (before).
+enum class OnlineDefault : int {
+  kOffline,
+  kOnline,
+  kOnlineKernel,
+  kOnlineMovable
+};
+
 // `config [profile=NAME] [block-size=SIZE] [cxl-region=y|n]
-// [cxl=builtin|modules] [dax-hmem=builtin|modules] [hmem-sr-reinsert=y|n]`
+// [cxl=builtin|modules] [dax-hmem=builtin|modules] [hmem-sr-reinsert=y|n]
+// [memhp-default-state=offline|online|online_kernel|online_movable]`
 // (at least one key). Absent keys keep the machine's defaults.
 struct ConfigEvent {
   std::optional<std::string> profile;  // a KernelProfile name or alias
@@ -108,6 +120,7 @@ struct ConfigEvent {
   // The unmerged "dax/hmem: Reintroduce Soft Reserved ranges back into the
   // iomem tree" (v8 9/9): 7.x profiles only.
   std::optional<bool> hmem_sr_reinsert;
+  std::optional<OnlineDefault> memhp_default_state;
   friend bool operator==(const ConfigEvent&, const ConfigEvent&) = default;
 };
 

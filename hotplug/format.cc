@@ -83,6 +83,12 @@ struct Printer {
       absl::StrAppend(&out,
                       " hmem-sr-reinsert=", *e.hmem_sr_reinsert ? "y" : "n");
     }
+    if (e.memhp_default_state) {
+      static constexpr const char* kStates[] = {
+          "offline", "online", "online_kernel", "online_movable"};
+      absl::StrAppend(&out, " memhp-default-state=",
+                      kStates[static_cast<int>(*e.memhp_default_state)]);
+    }
     return out;
   }
   std::string operator()(const RootAdd& e) const {

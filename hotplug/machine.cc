@@ -417,10 +417,13 @@ absl::Status Machine::Adopt() {
       d.zone = Zone::kMovable;
       d.kmem_range = tree_.RangeOf(id);
       d.kmem_res = id;
+      // kmem bound it at boot, the blocks as mhp_default_online_type says
+      // (6.12's softres-hmem capture: offline until daxctl onlines them).
+      const std::optional<Zone> zone = AutoOnlineZone();
       for (uint64_t blk = d.kmem_range.first() / bs;; ++blk) {
         Block b;
-        b.online = true;
-        b.zone = Zone::kMovable;
+        b.online = zone.has_value();
+        b.zone = zone.value_or(Zone::kMovable);
         b.owner = BlockOwner::kKmem;
         s.blocks[blk] = b;
         if (blk == d.kmem_range.last() / bs) break;
@@ -974,10 +977,23 @@ absl::Status Machine::KmemOnline(absl::string_view dax, std::optional<int> node,
     return Err(kerrno::kENOENT, absl::StrCat("no ", dax));
   }
   const Dax d = it->second;
-  // daxctl: "dax0.0 was already in system-ram mode", success, no change
-  // (the QEMU oracle's 6.12 softres-hmem capture, where dax_hmem's device
-  // is kmem-bound from boot).
-  if (d.driver == DaxDriver::kKmem) return absl::OkStatus();
+  // daxctl: "dax0.0 was already in system-ram mode", then it onlines the
+  // offline blocks (the QEMU oracle's 6.12 softres-hmem capture, where
+  // dax_hmem's device is kmem-bound from boot with its blocks offline).
+  if (d.driver == DaxDriver::kKmem) {
+    return Atomically([&](State& s) -> absl::Status {
+      const uint64_t bs = options_.block_size;
+      for (uint64_t b = d.kmem_range.first() / bs;
+           b <= d.kmem_range.last() / bs; ++b) {
+        Block& blk = s.blocks[b];
+        if (!blk.online) {
+          blk.online = true;
+          blk.zone = zone;
+        }
+      }
+      return absl::OkStatus();
+    });
+  }
   const int nid = node.value_or(d.node);
   if (nid < 0) {
     return Err(kerrno::kEINVAL, "rejecting DAX region with invalid node");
@@ -988,7 +1004,24 @@ absl::Status Machine::KmemOnline(absl::string_view dax, std::optional<int> node,
   });
 }
 
-absl::Status Machine::KmemBind(State& s, const Dax& d, int nid, Zone zone) {
+std::optional<Machine::Zone> Machine::AutoOnlineZone() const {
+  const bool by_default = options_.profile.hotplug_auto_online;
+  switch (options_.auto_online.value_or(
+      by_default ? MachineOptions::AutoOnline::kOnline
+                 : MachineOptions::AutoOnline::kOffline)) {
+    case MachineOptions::AutoOnline::kOffline:
+      return std::nullopt;
+    case MachineOptions::AutoOnline::kOnline:
+    case MachineOptions::AutoOnline::kOnlineKernel:
+      return Zone::kNormal;
+    case MachineOptions::AutoOnline::kOnlineMovable:
+      return Zone::kMovable;
+  }
+  return std::nullopt;
+}
+
+absl::Status Machine::KmemBind(State& s, const Dax& d, int nid,
+                               std::optional<Zone> zone) {
   // dax_kmem_range(): start rounded up, end+1 rounded down, to the block.
   const uint64_t bs = options_.block_size;
   const absl::uint128 end = absl::uint128(d.range.last()) + 1;
@@ -1026,12 +1059,13 @@ absl::Status Machine::KmemBind(State& s, const Dax& d, int nid, Zone zone) {
   Dax nd = d;
   nd.driver = DaxDriver::kKmem;
   nd.node = nid;
-  nd.zone = zone;
+  nd.zone = zone.value_or(Zone::kMovable);
   nd.kmem_range = kr;
   nd.kmem_res = *res;
   s.daxes[d.name] = nd;
   for (uint64_t b = kr.first() / bs; b <= kr.last() / bs; ++b) {
-    s.blocks[b] = Block{true, nid, zone, BlockOwner::kKmem};
+    s.blocks[b] = Block{zone.has_value(), nid, zone.value_or(Zone::kMovable),
+                        BlockOwner::kKmem};
   }
   return absl::OkStatus();
 }
@@ -1094,13 +1128,14 @@ absl::Status Machine::MemoryAdd(uint64_t addr, uint64_t size, int node) {
     RESTREE_RETURN_IF_ERROR(CheckBlockRange(addr, size));
     if (node < 0) return Err(kerrno::kEINVAL, "invalid node");
     const uint64_t bs = options_.block_size;
+    const std::optional<Zone> zone = AutoOnlineZone();
     for (uint64_t b = addr / bs; b <= r->last() / bs; ++b) {
       if (s.blocks.count(b) != 0) {
         return Err(kerrno::kEEXIST,
                    absl::StrCat("memory block ", b, " exists"));
       }
-      s.blocks[b] =
-          Block{options_.auto_online, node, Zone::kMovable, BlockOwner::kAcpi};
+      s.blocks[b] = Block{zone.has_value(), node, zone.value_or(Zone::kMovable),
+                          BlockOwner::kAcpi};
     }
     return absl::OkStatus();
   });
@@ -1388,7 +1423,7 @@ absl::Status Machine::RegisterHmem(State& s, const Range& r, int node,
     s.daxes[d.name] = d;
   } else {
     // IORESOURCE_DAX_KMEM: kmem is the default driver.
-    RESTREE_RETURN_IF_ERROR(KmemBind(s, d, node, Zone::kMovable));
+    RESTREE_RETURN_IF_ERROR(KmemBind(s, d, node, AutoOnlineZone()));
   }
   h.dax = d.name;
   s.hmems[h.id] = h;
@@ -1428,7 +1463,7 @@ absl::Status Machine::BindCxlDax(State& s, uint32_t region, std::string* note) {
   d.region = region;
   d.range = r.range;
   d.node = r.node;
-  RESTREE_RETURN_IF_ERROR(KmemBind(s, d, r.node, Zone::kMovable));
+  RESTREE_RETURN_IF_ERROR(KmemBind(s, d, r.node, AutoOnlineZone()));
   s.regions[region].dax = d.name;
   *note = d.name;
   return absl::OkStatus();

@@ -59,9 +59,16 @@ struct MachineOptions {
   // memory_block_size_bytes() (§7.1): 128 MiB when boot RAM ends below
   // 64 GiB on x86-64, as in every QEMU capture. A power of two.
   uint64_t block_size = uint64_t{128} << 20;
-  // mhp_default_online_type for ACPI hot-added memory (MemoryAdd): online
-  // (movable) when true, offline when false. Does not affect iomem.
-  bool auto_online = true;
+  // mhp_default_online_type: what the kernel does with the memory blocks it
+  // adds by itself, ACPI / pc-dimm hot-add (MemoryAdd) and a dax device
+  // kmem binds without daxctl (dax_hmem's kmem-typed devices, a CXL ram
+  // region's dax on 6.12+): leave them offline, or online them in the
+  // kernel's default zone (kOnline: ZONE_NORMAL, this model's
+  // zone_for_pfn_range), in ZONE_NORMAL or in ZONE_MOVABLE. Empty: the
+  // profile's build default (KernelProfile::hotplug_auto_online: offline,
+  // or kOnline for Debian's 6.12). Does not affect iomem.
+  enum class AutoOnline { kOffline, kOnline, kOnlineKernel, kOnlineMovable };
+  std::optional<AutoOnline> auto_online;
   // Build configuration (docs/events.md, "Build configuration").
   // CONFIG_CXL_REGION: off, there is no region driver (no create_*_region,
   // no assembly) and dax_hmem does not defer ranges to CXL.
@@ -334,8 +341,9 @@ class Machine {
   // cleared, desc kept), then add_memory_driver_managed adds "System RAM
   // (kmem)" (0x83000200, desc inherited) under it; its blocks are onlined
   // into `zone` on the dax's node (`node` overrides dev_dax->target_node).
-  // A dax already kmem-bound is left as it is (daxctl: "already in
-  // system-ram mode", success). Errors: ENOENT no such dax; EINVAL node < 0,
+  // A dax already kmem-bound keeps its tree; its offline blocks are onlined
+  // into `zone` (daxctl: "already in system-ram mode", then it onlines the
+  // blocks, success). Errors: ENOENT no such dax; EINVAL node < 0,
   // or nothing left after block alignment; E2BIG beyond PHYSMEM_END;
   // EBUSY the request conflicts. Unlike the kernel (which leaves the dax
   // device unbound when kmem's probe fails) a failure changes nothing.
@@ -360,7 +368,7 @@ class Machine {
   // ACPI driver itself treats EEXIST as success) or a block is already
   // present; EINVAL size 0, range not block aligned, node < 0. Adds busy
   // "System RAM" (0x81000200, desc of the parent) and its blocks (online
-  // if auto_online).
+  // or not as MachineOptions::auto_online says).
   absl::Status MemoryAdd(uint64_t addr, uint64_t size, int node = 0);
   // Online / offline every block of the range that is not already in that
   // state (no iomem change, §5.2). EINVAL misaligned range or size 0;
@@ -508,9 +516,14 @@ class Machine {
                                  bool strand_ok);
   absl::Status Adopt();
   // kmem's probe on `d` (not bound to any driver): block-aligned request,
-  // SYSTEM_RAM overwrite, "System RAM (kmem)", blocks online (§4.3), with
-  // KmemOnline's errors. Records the result in s.daxes.
-  absl::Status KmemBind(State& s, const Dax& d, int nid, Zone zone);
+  // SYSTEM_RAM overwrite, "System RAM (kmem)", blocks added (§4.3), with
+  // KmemOnline's errors. Records the result in s.daxes. The blocks are
+  // onlined into *zone, or left offline when `zone` is empty.
+  absl::Status KmemBind(State& s, const Dax& d, int nid,
+                        std::optional<Zone> zone);
+  // The zone MachineOptions::auto_online onlines the blocks the kernel adds
+  // by itself into; empty: they stay offline.
+  std::optional<Zone> AutoOnlineZone() const;
 
   // dax_hmem's registration of one range (HmemProbe) and dax_cxl's probe
   // of ram region `region` (AssembleRegion).

@@ -140,7 +140,9 @@ TEST(PcDimm, ReplaysTheNocxlCapturesByteForByte) {
   EXPECT_EQ(dimm1.parent, m.tree().root());
   for (uint64_t b : {32, 33}) {  // 0x100000000 / 128 MiB
     ASSERT_EQ(m.blocks().count(b), 1u);
-    EXPECT_TRUE(m.blocks().at(b).online);
+    // Offline: Debian's 6.1 does not auto-online (tests/oracle/
+    // nocxl-pcdimm-6.1/01.state).
+    EXPECT_FALSE(m.blocks().at(b).online);
     EXPECT_EQ(m.blocks().at(b).owner, Machine::BlockOwner::kAcpi);
   }
 
@@ -614,6 +616,7 @@ TEST(Errors, MemoryHotplug) {
   EXPECT_FAILS_CLEANLY(m, m.MemoryAdd(~uint64_t{0} - 127 * kMiB, 256 * kMiB),
                        kerrno::kE2BIG);
   // Remove with online blocks: EBUSY.
+  ASSERT_STEP(m, m.MemoryOnline(kDimm1, 256 * kMiB, Machine::Zone::kMovable));
   EXPECT_FAILS_CLEANLY(m, m.MemoryRemove(kDimm1, 256 * kMiB), kerrno::kEBUSY);
   ASSERT_STEP(m, m.MemoryOffline(kDimm1, 128 * kMiB));
   EXPECT_FAILS_CLEANLY(m, m.MemoryRemove(kDimm1, 256 * kMiB), kerrno::kEBUSY);
@@ -915,6 +918,8 @@ TEST(Atomicity, EveryKindOfFailingEventChangesNothing) {
   ASSERT_STEP(m, m.CreateRegion(1, 2 * kGiB, Mode::kPmem).status());
   ASSERT_STEP(m, m.CreateNamespace(1, NsMode::kDevdax).status());
   ASSERT_STEP(m, m.MemoryAdd(0x100000000, 512 * kMiB));
+  ASSERT_STEP(m,
+              m.MemoryOnline(0x100000000, 512 * kMiB, Machine::Zone::kMovable));
   ASSERT_STEP(m, m.AddSoftReserved(Range(0x3000000000, 0x30ffffffff)).status());
 
   EXPECT_ROLLS_BACK(m, m.AddWindow(0, 0x4000000000, kGiB), kerrno::kEEXIST);
@@ -1020,6 +1025,47 @@ TEST(Hmem, Linux612DefersOnlyWithCxlRegion) {
     ASSERT_EQ(notes->size(), 1u);
     EXPECT_EQ(absl::StrContains((*notes)[0], "deferring range to CXL"),
               cxl_region);
+  }
+}
+
+// What the kernel does with the blocks it adds by itself follows
+// mhp_default_online_type: offline (the kernel's default, Debian's 6.1 and
+// 6.12), or online in the default (normal) zone, ZONE_NORMAL, ZONE_MOVABLE.
+// daxctl's `kmem online` of a device kmem bound at boot onlines its blocks.
+TEST(AutoOnline, HotAddedAndKmemTypedBlocksFollowTheDefault) {
+  using A = MachineOptions::AutoOnline;
+  using Z = Machine::Zone;
+  const struct {
+    A mode;
+    bool online;
+    Z zone;
+  } kCases[] = {{A::kOffline, false, Z::kMovable},
+                {A::kOnline, true, Z::kNormal},
+                {A::kOnlineKernel, true, Z::kNormal},
+                {A::kOnlineMovable, true, Z::kMovable}};
+  for (const auto& c : kCases) {
+    MachineOptions o = On("6.12");
+    o.auto_online = c.mode;
+    o.cxl_region = false;  // dax_hmem keeps the range: kmem-typed dax0.0
+    Machine m(o);
+    ASSERT_STEP(m, m.MemoryAdd(0x100000000, 256 * kMiB));
+    ASSERT_STEP(m, m.AddSoftReserved(Range(0x390000000, 0x39fffffff)));
+    ASSERT_STEP(m, m.HmemProbe().status());
+    for (uint64_t b : {0x20, 0x21, 0x72, 0x73}) {  // dimm, then hmem blocks
+      ASSERT_EQ(m.blocks().count(b), 1u) << b;
+      EXPECT_EQ(m.blocks().at(b).online, c.online) << b;
+      if (c.online) {
+        EXPECT_EQ(m.blocks().at(b).zone, c.zone) << b;
+      }
+    }
+    ASSERT_EQ(m.daxes().at("dax0.0").driver, Machine::DaxDriver::kKmem);
+    const std::string tree = m.Render();
+    ASSERT_STEP(m, m.KmemOnline("dax0.0", std::nullopt, Z::kMovable));
+    EXPECT_EQ(m.Render(), tree);  // already kmem: the blocks only
+    for (uint64_t b : {0x72, 0x73}) {
+      EXPECT_TRUE(m.blocks().at(b).online);
+      EXPECT_EQ(m.blocks().at(b).zone, c.online ? c.zone : Z::kMovable);
+    }
   }
 }
 

@@ -738,8 +738,9 @@ class EventParser {
   absl::StatusOr<EventBody> Config() {
     event_ = "config";
     RESTREE_ASSIGN_OR_RETURN(
-        Args args, Split(1, {"profile", "block-size", "cxl-region", "cxl",
-                             "dax-hmem", "hmem-sr-reinsert"}));
+        Args args,
+        Split(1, {"profile", "block-size", "cxl-region", "cxl", "dax-hmem",
+                  "hmem-sr-reinsert", "memhp-default-state"}));
     RESTREE_RETURN_IF_ERROR(args.NoMoreThan(0));
     ConfigEvent e;
     auto yes_no = [&](absl::string_view key,
@@ -772,6 +773,22 @@ class EventParser {
     RESTREE_RETURN_IF_ERROR(build("cxl", &e.cxl));
     RESTREE_RETURN_IF_ERROR(build("dax-hmem", &e.dax_hmem));
     RESTREE_RETURN_IF_ERROR(yes_no("hmem-sr-reinsert", &e.hmem_sr_reinsert));
+    if (std::optional<Value> v = args.Get("memhp-default-state")) {
+      static constexpr std::pair<absl::string_view, OnlineDefault> kStates[] = {
+          {"offline", OnlineDefault::kOffline},
+          {"online", OnlineDefault::kOnline},
+          {"online_kernel", OnlineDefault::kOnlineKernel},
+          {"online_movable", OnlineDefault::kOnlineMovable}};
+      for (const auto& [word, state] : kStates) {
+        if (!v->quoted && v->text == word) e.memhp_default_state = state;
+      }
+      if (!e.memhp_default_state) {
+        return Err(w_, v->column,
+                   absl::StrCat("memhp-default-state takes offline, online, "
+                                "online_kernel or online_movable, not ",
+                                Q(v->text)));
+      }
+    }
     if (std::optional<Value> v = args.Get("profile")) {
       if (!KernelProfile::ByName(v->text).has_value()) {
         return Err(w_, v->column,
@@ -786,7 +803,8 @@ class EventParser {
     if (e == ConfigEvent()) {
       return Err(w_, col_,
                  "'config' needs at least one key (profile, block-size, "
-                 "cxl-region, cxl, dax-hmem, hmem-sr-reinsert)");
+                 "cxl-region, cxl, dax-hmem, hmem-sr-reinsert, "
+                 "memhp-default-state)");
     }
     return e;
   }

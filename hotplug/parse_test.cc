@@ -557,7 +557,8 @@ TEST(ParseTest, SyntaxErrors) {
        "t.events:1:39: unexpected 'shrink' after 'chunks release-unused'"},
       {"config",
        "t.events:1:1: 'config' needs at least one key (profile, block-size, "
-       "cxl-region, cxl, dax-hmem, hmem-sr-reinsert)"},
+       "cxl-region, cxl, dax-hmem, hmem-sr-reinsert, "
+       "memhp-default-state)"},
       {"config profile=debian-5",
        "t.events:1:16: unknown profile 'debian-5' (expected debian-6.1, "
        "linux-6.1, linux-6.12, linux-7.0, linux-7.1, 6.1, 6.12, 7.0, 7.1, "
@@ -568,6 +569,9 @@ TEST(ParseTest, SyntaxErrors) {
        "t.events:1:12: cxl takes builtin or modules, not 'builtin'"},
       {"config dax-hmem=module",
        "t.events:1:17: dax-hmem takes builtin or modules, not 'module'"},
+      {"config memhp-default-state=online_normal",
+       "t.events:1:28: memhp-default-state takes offline, online, "
+       "online_kernel or online_movable, not 'online_normal'"},
       {"hmem probe 1", "t.events:1:12: unexpected '1' after 'hmem probe'"},
       {"hmem probe node=-1",
        "t.events:1:17: expected a decimal number for node, got '-1'"},
@@ -820,7 +824,7 @@ constexpr absl::string_view kEveryKind = R"ev(
 config profile=debian-6.1 block-size=128M
 config block-size=2G
 config profile=linux-6.12
-config profile=7.x cxl-region=n cxl=builtin dax-hmem=modules hmem-sr-reinsert=y
+config profile=7.x cxl-region=n cxl=builtin dax-hmem=modules hmem-sr-reinsert=y memhp-default-state=online_kernel
 root add "CXL mem"
 root add cxl2 0x0-0xffff flags=IO
 window add 0 base=0x1000000000 size=64G ways=2 gran=4K targets=12,13 restrict=ram

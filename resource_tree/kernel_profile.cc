@@ -22,6 +22,7 @@ KernelProfile KernelProfile::Linux612() {
   p.gfr_ascending_skips_zero = true;
   p.hmem = HmemModel::k612;
   p.cxl_auto_regions = true;
+  p.hotplug_auto_online = true;  // Debian's build of 6.12
   return p;
 }
 
@@ -30,6 +31,7 @@ KernelProfile KernelProfile::Linux70() {
   p.name = "linux-7.0";
   p.proc_max_depth = 8;
   p.split_reparents_children = true;
+  p.hotplug_auto_online = false;  // the Kconfig default
   p.hmem = HmemModel::k70;
   return p;
 }

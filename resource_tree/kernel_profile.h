@@ -82,6 +82,13 @@ struct KernelProfile {
   // CXL auto-assembly of regions from committed decoders (construct_region,
   // absent from 6.1) and create_ram_region.
   bool cxl_auto_regions = false;
+  // The build's mhp_default_online_type, what the kernel does with memory
+  // blocks it hot-adds by itself: false, leave them offline (the Kconfig
+  // default; Debian 6.1: CONFIG_MEMORY_HOTPLUG_DEFAULT_ONLINE unset);
+  // true, online them in the default zone (Debian 6.12.117's
+  // CONFIG_MHP_DEFAULT_ONLINE_TYPE_ONLINE_AUTO=y, from the
+  // linux-config-6.12 package).
+  bool hotplug_auto_online = false;
 
   // Debian 12's 6.1.192-2 (linux-source-6.1): the default, tested against
   // the real kernel code.

@@ -515,7 +515,8 @@ class OwnershipModel {
     for (int u = f; u <= l; ++u) {
       if (mem_[u].kind != Owner::kNobody) return "memory add over memory";
       mem_[u] = {Owner::kRam, 0};
-      online_[u] = true;  // MachineOptions::auto_online
+      online_[u] =
+          true;  // linux-6.12: Debian's build onlines (hotplug_auto_online)
     }
     return "";
   }

@@ -19,10 +19,13 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
+#include "hotplug/apply.h"
+#include "hotplug/parse.h"
 #include "tools/cli.h"
 
 namespace restree {
@@ -177,6 +180,74 @@ TEST(OracleReplayTest, EveryCaptureEqualsRestreesPrediction) {
   for (const auto& [key, why] : KnownDifferences()) {
     EXPECT_TRUE(seen.count(key) != 0)
         << "KnownDifferences names " << key << ", which is no captured step";
+  }
+  EXPECT_GT(compared, 0);
+}
+
+// "N online|offline" for every memory block a `.state` file lists (the
+// "# memory blocks" section: /sys/devices/system/memory/memoryN/state).
+std::string KernelBlocks(const std::string& state) {
+  std::string out;
+  bool in = false;
+  for (absl::string_view line : absl::StrSplit(state, '\n')) {
+    if (absl::StartsWith(line, "#")) {
+      in = absl::StartsWith(line, "# memory blocks");
+      continue;
+    }
+    if (in && !line.empty()) absl::StrAppend(&out, line, "\n");
+  }
+  return out;
+}
+
+std::string ModelBlocks(const hotplug::Machine& m) {
+  std::string out;
+  for (const auto& [n, b] : m.blocks()) {
+    absl::StrAppend(&out, n, b.online ? " online\n" : " offline\n");
+  }
+  return out;
+}
+
+// Which memory blocks exist and which are online, after every event, as
+// the guest's sysfs showed them (the `.state` files): what the kernel does
+// with the blocks it adds by itself (Debian leaves them offline) and what
+// daxctl and the sysfs writes change.
+TEST(OracleReplayTest, EveryMemoryBlockStateEqualsTheKernels) {
+  int compared = 0;
+  for (const std::string& set : CaptureSets()) {
+    const std::string dir = absl::StrCat(kOracleDir, "/", set, "/");
+    const std::vector<std::string> prefixes =
+        EventPrefixes(Read(dir + "script.events"));
+    const std::string base = Read(dir + "boot.iomem");
+    for (size_t i = 0; i <= prefixes.size(); ++i) {
+      const std::string key = absl::StrCat(set, ":", i);
+      // Step 0: the boot state (the base dump with no event).
+      absl::StatusOr<hotplug::Script> script =
+          hotplug::ParseScript(i == 0 ? std::string() : prefixes[i - 1], key);
+      ASSERT_TRUE(script.ok()) << script.status();
+      hotplug::ApplyOptions options;
+      options.base_dump = base;
+      if (i == 0) {
+        // The profile is in the script's config line.
+        absl::StatusOr<hotplug::Script> full =
+            hotplug::ParseScript(prefixes[0], key);
+        ASSERT_TRUE(full.ok()) << full.status();
+        for (const hotplug::Event& e : full->events) {
+          if (std::holds_alternative<hotplug::ConfigEvent>(e.body)) {
+            script->events.push_back(e);
+          }
+        }
+      }
+      absl::StatusOr<hotplug::ApplyRun> run =
+          hotplug::ApplyScript(*script, options);
+      ASSERT_TRUE(run.ok()) << key << ": " << run.status();
+      if (KnownDifferences().count(key) != 0) continue;
+      const std::string state =
+          dir + (i == 0 ? std::string("boot.state")
+                        : absl::StrFormat("%02d.state", i));
+      EXPECT_EQ(ModelBlocks(run->machine), KernelBlocks(Read(state)))
+          << key << ": memory blocks (number state) differ from " << state;
+      ++compared;
+    }
   }
   EXPECT_GT(compared, 0);
 }

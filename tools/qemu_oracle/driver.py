@@ -161,16 +161,28 @@ class Event:
         return default
 
 
+MEMHP_STATES = ("offline", "online", "online_kernel", "online_movable")
+
+
 def read_script(path):
-    """Returns (config lines, events); `expect error` marks the next event."""
+    """Returns (memhp_default_state, events); `expect error` marks the next
+    event. The state is the script's `config memhp-default-state=`, offline
+    when absent; the guest boots with it on the kernel command line."""
     events = []
     expect = None
+    memhp = "offline"
     for n, line in enumerate(open(path, encoding="utf-8"), 1):
         body = line.split("#", 1)[0].strip()
         if not body:
             continue
         ev = Event(n, body)
         if ev.words[0] == "config":
+            for word in ev.words[1:]:
+                if word.startswith("memhp-default-state="):
+                    memhp = word.split("=", 1)[1]
+                    if memhp not in MEMHP_STATES:
+                        raise ScriptError(f"line {n}: memhp-default-state "
+                                          f"takes {', '.join(MEMHP_STATES)}")
             continue
         if ev.words[0] == "assert":
             continue  # restree checks asserts; the guest has nothing to do
@@ -184,7 +196,7 @@ def read_script(path):
         ev.expect = expect
         expect = None
         events.append(ev)
-    return events
+    return memhp, events
 
 
 class Guest:
@@ -449,7 +461,7 @@ def main():
     a = ap.parse_args()
 
     try:
-        events = read_script(a.script)
+        memhp, events = read_script(a.script)
     except (ScriptError, ValueError, OSError) as e:
         print(f"qemu_oracle: {a.script}: {e}", file=sys.stderr)
         return 2
@@ -459,7 +471,9 @@ def main():
             "-m", _MEMORY.get(a.config, "2G,maxmem=8G,slots=4"), "-kernel", a.kernel_image,
             "-initrd", a.initrd, "-append",
             " ".join(x for x in ("console=ttyS0 nokaslr panic=-1 "
-                                 "log_buf_len=1M", append, a.append) if x),
+                                 "log_buf_len=1M",
+                                 f"memhp_default_state={memhp}", append,
+                                 a.append) if x),
             "-display", "none", "-nic", "none", "-no-reboot"] + a.qemu_arg + qargs
     with open(os.path.join(a.out, "qemu-cmdline.txt"), "w") as f:
         f.write("qemu-system-x86_64 " + " ".join(shlex.quote(x) for x in args)
