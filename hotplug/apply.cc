@@ -221,6 +221,10 @@ absl::StatusOr<std::string> Runner::Run(const EventBody& body) {
             }
             return m.CreateNamespace(e.region, ToMachine(e.mode), e.align);
           },
+          [&](const NamespaceDestroy& e) {
+            return done(m.DestroyNamespace(
+                absl::StrCat("namespace", e.ns.region, ".", e.ns.id)));
+          },
           [&](const DaxCreate& e) { return m.CreateDax(e.region); },
           [&](const KmemOnline& e) {
             std::optional<int> node;

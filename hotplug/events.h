@@ -209,6 +209,14 @@ struct NamespaceCreate {
                          const NamespaceCreate&) = default;
 };
 
+// `namespace destroy namespaceX.Y` (ndctl destroy-namespace -f): the
+// namespace goes and its label is deleted from the memdevs' label area.
+struct NamespaceDestroy {
+  DaxRef ns;  // X.Y of "namespaceX.Y"
+  friend bool operator==(const NamespaceDestroy&,
+                         const NamespaceDestroy&) = default;
+};
+
 // `dax create region=regionK`: daxK.0 on a ram region.
 struct DaxCreate {
   uint32_t region = 0;
@@ -434,11 +442,11 @@ struct RegionIntersectsOp {
 
 using EventBody = std::variant<
     ConfigEvent, RootAdd, WindowAdd, WindowExpand, SoftresAdd, RegionCreate,
-    RegionDestroy, NamespaceCreate, DaxCreate, KmemOnline, KmemOffline,
-    MemoryAdd, MemoryOnline, MemoryOffline, MemoryRemove, ChunksReserve,
-    ChunksReleaseUnused, Reparent, ExpectError, Assert, InsertOp, RequestOp,
-    RequestRegionOp, ReleaseRegionOp, RemoveOp, ReleaseOp, AdjustOp, AllocateOp,
-    RegionIntersectsOp, RegionAssemble, HmemProbe>;
+    RegionDestroy, NamespaceCreate, NamespaceDestroy, DaxCreate, KmemOnline,
+    KmemOffline, MemoryAdd, MemoryOnline, MemoryOffline, MemoryRemove,
+    ChunksReserve, ChunksReleaseUnused, Reparent, ExpectError, Assert, InsertOp,
+    RequestOp, RequestRegionOp, ReleaseRegionOp, RemoveOp, ReleaseOp, AdjustOp,
+    AllocateOp, RegionIntersectsOp, RegionAssemble, HmemProbe>;
 
 struct Event {
   SourceLocation location;

@@ -160,6 +160,10 @@ struct Printer {
     if (e.size) absl::StrAppend(&out, " size=", FormatSize(*e.size));
     return out;
   }
+  std::string operator()(const NamespaceDestroy& e) const {
+    return absl::StrCat("namespace destroy namespace", e.ns.region, ".",
+                        e.ns.id);
+  }
   std::string operator()(const DaxCreate& e) const {
     return absl::StrCat("dax create region=region", e.region);
   }

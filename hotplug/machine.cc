@@ -686,6 +686,7 @@ absl::StatusOr<uint32_t> Machine::CreateRegion(
     r.node = w.node;
     r.res = res;
     if (mode == RegionMode::kPmem) {
+      r.dpa = NextPmemDpa(s, window);
       absl::StatusOr<ResourceId> pm =
           tree_.Insert(tree_.root(), {r.range, "Persistent Memory", iores::kMem,
                                       iores_desc::kPersistentMemory});
@@ -828,6 +829,22 @@ absl::Status Machine::TeardownNamespace(State& s, const std::string& name,
   return absl::OkStatus();
 }
 
+uint64_t Machine::NextPmemDpa(const State& s, uint32_t window) {
+  uint64_t next = 0;
+  for (uint32_t k : s.windows.at(window).regions) {
+    const Region& r = s.regions.at(k);
+    if (r.mode == RegionMode::kPmem) {
+      next = std::max(next, r.dpa + SizeOf(r.range) / r.ways);
+    }
+  }
+  return next;
+}
+
+std::optional<Range> Machine::LabelSpan(const Region& r) {
+  if (!r.cxl || r.mode != RegionMode::kPmem) return std::nullopt;
+  return Range(r.dpa, r.dpa + SizeOf(r.range) / r.ways - 1);
+}
+
 absl::StatusOr<std::string> Machine::CreateNamespace(uint32_t region,
                                                      NamespaceMode mode,
                                                      uint64_t align) {
@@ -892,6 +909,22 @@ absl::StatusOr<std::string> Machine::CreateNamespace(uint32_t region,
                  absl::StrCat(*r.ns, ": ", *old.dax, " is online as kmem"));
     }
   }
+  const std::optional<Range> dpa = LabelSpan(r);
+  if (dpa && !r.ns) {
+    // nd_label_reserve_dpa(): every label in the label area reserves its
+    // DPA, whether or not it belongs to this region; a label of an earlier
+    // region over this one's DPA leaves it no space (and no namespace seed).
+    const std::map<uint64_t, uint64_t>& labels = s_.windows.at(r.window).labels;
+    for (const auto& [first, last] : labels) {
+      if (Range(first, last).Overlaps(*dpa)) {
+        return Err(kerrno::kENOSPC,
+                   absl::StrFormat("region%u: a namespace label of an earlier "
+                                   "region holds DPA %#x-%#x of its memdevs "
+                                   "(available_size 0)",
+                                   region, first, last));
+      }
+    }
+  }
   const absl::Status done = Atomically([&](State& s) -> absl::Status {
     if (s.regions[region].ns) {
       const std::string old = *s.regions[region].ns;
@@ -917,6 +950,7 @@ absl::StatusOr<std::string> Machine::CreateNamespace(uint32_t region,
     }
     s.namespaces[name] = made;
     s.regions[region].ns = name;
+    if (dpa) s.windows[r.window].labels[dpa->first()] = dpa->last();
     return absl::OkStatus();
   });
   if (!done.ok()) return done;
@@ -928,7 +962,15 @@ absl::Status Machine::DestroyNamespace(absl::string_view name) {
   if (s_.namespaces.count(key) == 0) {
     return Err(kerrno::kENOENT, absl::StrCat("no ", name));
   }
-  return Atomically([&](State& s) { return TeardownNamespace(s, key, false); });
+  return Atomically([&](State& s) -> absl::Status {
+    const Region r = s.regions.at(s.namespaces.at(key).region);
+    RESTREE_RETURN_IF_ERROR(TeardownNamespace(s, key, false));
+    // ndctl destroy-namespace deletes the label.
+    if (const std::optional<Range> dpa = LabelSpan(r)) {
+      s.windows[r.window].labels.erase(dpa->first());
+    }
+    return absl::OkStatus();
+  });
 }
 
 absl::StatusOr<std::string> Machine::CreateDax(uint32_t region) {
@@ -1516,6 +1558,7 @@ absl::StatusOr<uint32_t> Machine::AssembleRegion(uint32_t window,
     r.res = *res;
     r.assembled = true;
     r.committed = !failed;
+    if (mode == RegionMode::kPmem) r.dpa = NextPmemDpa(s, window);
     ws.cached_region_id = MemregionAlloc(s);
     ws.regions.push_back(k);
     s.regions[k] = r;

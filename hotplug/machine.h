@@ -104,6 +104,13 @@ class Machine {
     bool published = true;          // false: nested in another window (§1.2)
     ResourceId res;                 // the public twin (or the outer twin)
     std::vector<uint32_t> regions;
+    // The namespace labels in the label areas (LSA) of the window's pmem
+    // memdevs: first -> last device physical address of each, per device.
+    // restree does not model memdevs one by one: a window's memdevs share
+    // one DPA layout (every region interleaves them alike). A label
+    // outlives its region (cxl destroy-region leaves the LSA alone) and
+    // goes with `namespace destroy`.
+    std::map<uint64_t, uint64_t> labels;
   };
   struct Region {
     uint32_t id = 0;      // "regionK": memregion id
@@ -118,6 +125,9 @@ class Machine {
     ResourceId pmem_res;  // CXL pmem: "Persistent Memory" (§3.1)
     std::optional<std::string> ns;   // its namespace, if any
     std::optional<std::string> dax;  // ram region: its daxK.0
+    // CXL pmem: the first DPA of its share on each memdev (cxl_dpa_alloc:
+    // after the highest pmem allocation still held in the window).
+    uint64_t dpa = 0;
     bool assembled = false;          // from committed decoders (AssembleRegion)
     bool committed = true;           // false: assembly failed (never committed)
   };
@@ -316,6 +326,10 @@ class Machine {
   //   >= size - end_trunc) ENXIO): busy "namespaceK.0" over [start,
   //   start+dataoff), dev_dax "daxK.0" over the data range bound to
   //   device_dax (busy "daxK.0").
+  // A CXL pmem namespace writes its label into the window's label area
+  // (Window::labels) over the region's DPA span; a new namespace on a
+  // region whose DPA an earlier region's label still covers is ENOSPC (the
+  // label outlived `cxl destroy-region`: tests/oracle/cxl-1hb-pmem-*).
   // Returns the namespace name. ENOENT: no region K; EINVAL: a CXL ram
   // region.
   absl::StatusOr<std::string> CreateNamespace(uint32_t region,
@@ -324,8 +338,8 @@ class Machine {
                                                                << 20);
 
   // Disables and deletes namespace `name` (its dax device must not be
-  // kmem-bound: EBUSY); its busy nodes are released. ENOENT: no such
-  // namespace.
+  // kmem-bound: EBUSY); its busy nodes are released and a CXL pmem
+  // namespace's label is deleted. ENOENT: no such namespace.
   absl::Status DestroyNamespace(absl::string_view name);
 
   // The dax region of CXL ram region K (6.12 dax_cxl, §4.1): dev_dax
@@ -507,6 +521,12 @@ class Machine {
   absl::Status Atomically(Fn fn);
 
   static uint32_t MemregionAlloc(State& s);
+  // The first free pmem DPA on the memdevs of `window` (after the highest
+  // pmem region still there).
+  static uint64_t NextPmemDpa(const State& s, uint32_t window);
+  // The DPA a CXL pmem region's namespace label covers on each memdev;
+  // empty for other regions (legacy pmem has no label area).
+  static std::optional<Range> LabelSpan(const Region& r);
   absl::Status CheckBlockRange(uint64_t addr, uint64_t size) const;
   // Releases the busy node a bound device_dax holds, or tears kmem down.
   absl::Status UnbindDeviceDax(State& s, const Dax& d);

@@ -405,24 +405,33 @@ absl::StatusOr<uint32_t> ParseRegionName(const Where& w, const Value& v) {
   return ParseU32(w, digits, "the region number");
 }
 
-absl::StatusOr<DaxRef> ParseDaxName(const Where& w, const Value& v) {
+// "<prefix>X.Y": a dax device (daxX.Y) or a namespace (namespaceX.Y).
+absl::StatusOr<DaxRef> ParseDeviceName(const Where& w, const Value& v,
+                                       absl::string_view prefix,
+                                       absl::string_view what) {
   const size_t dot = v.text.find('.');
-  if (v.quoted || !absl::StartsWith(v.text, "dax") || dot == kNpos ||
-      dot == 3 || dot + 1 == v.text.size()) {
+  if (v.quoted || !absl::StartsWith(v.text, prefix) || dot == kNpos ||
+      dot == prefix.size() || dot + 1 == v.text.size()) {
     return Err(w, v.column,
-               absl::StrCat("expected a dax device name such as dax0.0, got ",
-                            Q(v.text)));
+               absl::StrCat("expected a ", what, " name such as ", prefix,
+                            "0.0, got ", Q(v.text)));
   }
   Value region = v, id = v;
-  region.text = v.text.substr(3, dot - 3);
-  region.column = v.column + 3;
+  region.text = v.text.substr(prefix.size(), dot - prefix.size());
+  region.column = v.column + static_cast<int>(prefix.size());
   id.text = v.text.substr(dot + 1);
   id.column = v.column + static_cast<int>(dot) + 1;
   DaxRef ref;
-  RESTREE_ASSIGN_OR_RETURN(ref.region,
-                           ParseU32(w, region, "the dax region number"));
-  RESTREE_ASSIGN_OR_RETURN(ref.id, ParseU32(w, id, "the dax device number"));
+  RESTREE_ASSIGN_OR_RETURN(
+      ref.region,
+      ParseU32(w, region, absl::StrCat("the ", prefix, " region number")));
+  RESTREE_ASSIGN_OR_RETURN(
+      ref.id, ParseU32(w, id, absl::StrCat("the ", what, " number")));
   return ref;
+}
+
+absl::StatusOr<DaxRef> ParseDaxName(const Where& w, const Value& v) {
+  return ParseDeviceName(w, v, "dax", "dax device");
 }
 
 absl::StatusOr<Zone> ParseZone(const Where& w, const Value& v) {
@@ -654,7 +663,7 @@ class EventParser {
             {"softres", "add"},
             {"region", "create, assemble or destroy"},
             {"hmem", "probe"},
-            {"namespace", "create"},
+            {"namespace", "create or destroy"},
             {"dax", "create"},
             {"kmem", "online or offline"},
             {"memory", "add, online, offline or remove"},
@@ -711,6 +720,9 @@ class EventParser {
     if (word == "region" && action == "assemble") return RegionAssembleEvent();
     if (word == "hmem" && action == "probe") return HmemProbeEvent();
     if (word == "namespace" && action == "create") return NamespaceEvent();
+    if (word == "namespace" && action == "destroy") {
+      return NamespaceDestroyEvent();
+    }
     if (word == "dax" && action == "create") return DaxCreateEvent();
     if (word == "kmem" && action == "online") return KmemOnlineEvent();
     if (word == "kmem" && action == "offline") return KmemOfflineEvent();
@@ -984,6 +996,17 @@ class EventParser {
     if (std::optional<Value> v = args.Get("size")) {
       RESTREE_ASSIGN_OR_RETURN(e.size, ParseSize(w_, *v, "size"));
     }
+    return e;
+  }
+
+  absl::StatusOr<EventBody> NamespaceDestroyEvent() {
+    RESTREE_ASSIGN_OR_RETURN(Args args, Split(2, {}));
+    RESTREE_RETURN_IF_ERROR(args.NoMoreThan(1));
+    NamespaceDestroy e;
+    RESTREE_ASSIGN_OR_RETURN(Value n,
+                             args.Positional(0, "a namespace (namespaceX.Y)"));
+    RESTREE_ASSIGN_OR_RETURN(e.ns,
+                             ParseDeviceName(w_, n, "namespace", "namespace"));
     return e;
   }
 

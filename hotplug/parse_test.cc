@@ -201,6 +201,8 @@ TEST(ParseTest, Kmem) {
   EXPECT_EQ(OneAs<KmemOnline>("kmem online dax0.0 zone=normal").zone,
             Zone::kNormal);
   EXPECT_EQ(OneAs<KmemOffline>("kmem offline dax10.0").dax, (DaxRef{10, 0}));
+  EXPECT_EQ(OneAs<NamespaceDestroy>("namespace destroy namespace3.1").ns,
+            (DaxRef{3, 1}));
 }
 
 TEST(ParseTest, Memory) {
@@ -573,6 +575,15 @@ TEST(ParseTest, SyntaxErrors) {
        "t.events:1:28: memhp-default-state takes offline, online, "
        "online_kernel or online_movable, not 'online_normal'"},
       {"hmem probe 1", "t.events:1:12: unexpected '1' after 'hmem probe'"},
+      {"namespace destroy dax0.0",
+       "t.events:1:19: expected a namespace name such as namespace0.0, got "
+       "'dax0.0'"},
+      {"namespace destroy namespace0.x",
+       "t.events:1:30: expected a decimal number for the namespace number, got "
+       "'x'"},
+      {"namespace delete namespace0.0",
+       "t.events:1:11: unknown action 'delete' for 'namespace' (expected "
+       "create or destroy)"},
       {"hmem probe node=-1",
        "t.events:1:17: expected a decimal number for node, got '-1'"},
       {"hmem", "t.events:1:1: 'hmem' needs an action (probe)"},
@@ -843,6 +854,7 @@ region destroy region0
 namespace create region=region1 mode=devdax align=2M
 namespace create region=region1 mode=fsdax align=1G size=128M
 namespace create region=region2 mode=raw
+namespace destroy namespace2.0
 dax create region=region0
 kmem online dax0.0 node=2 zone=movable
 kmem online dax0.1

@@ -128,7 +128,7 @@ TEST(ScenariosTest, EveryErrnoOfTheApplierIsExercised) {
     }
   }
   for (const char* e : {"E2BIG", "EBUSY", "EEXIST", "EINVAL", "ENOENT",
-                        "ENOMEM", "ENXIO", "ERANGE", "EOPNOTSUPP"}) {
+                        "ENOMEM", "ENOSPC", "ENXIO", "ERANGE", "EOPNOTSUPP"}) {
     EXPECT_TRUE(seen.count(e)) << e << " is not exercised by any scenario";
   }
 }

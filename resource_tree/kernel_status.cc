@@ -21,7 +21,7 @@ constexpr ErrnoEntry kErrnos[] = {
     {kerrno::kE2BIG, "E2BIG"},   {kerrno::kENOMEM, "ENOMEM"},
     {kerrno::kEBUSY, "EBUSY"},   {kerrno::kEEXIST, "EEXIST"},
     {kerrno::kENODEV, "ENODEV"}, {kerrno::kEINVAL, "EINVAL"},
-    {kerrno::kERANGE, "ERANGE"},
+    {kerrno::kENOSPC, "ENOSPC"}, {kerrno::kERANGE, "ERANGE"},
 };
 
 absl::StatusCode CodeFor(KernelOutcome outcome, int errno_value) {
@@ -47,6 +47,7 @@ absl::StatusCode CodeFor(KernelOutcome outcome, int errno_value) {
       return absl::StatusCode::kInvalidArgument;
     case kerrno::kERANGE:
     case kerrno::kENOMEM:
+    case kerrno::kENOSPC:
       return absl::StatusCode::kResourceExhausted;
     case kerrno::kEBUSY:
       return absl::StatusCode::kFailedPrecondition;

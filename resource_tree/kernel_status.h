@@ -46,6 +46,7 @@ inline constexpr int kEBUSY = 16;
 inline constexpr int kEEXIST = 17;
 inline constexpr int kENODEV = 19;
 inline constexpr int kEINVAL = 22;
+inline constexpr int kENOSPC = 28;
 inline constexpr int kERANGE = 34;
 }  // namespace kerrno
 

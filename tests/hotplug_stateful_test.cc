@@ -84,6 +84,7 @@ enum StepKind : uint32_t {
   kRegionCreate,
   kRegionDestroy,
   kNamespaceCreate,
+  kNamespaceDestroy,
   kDaxCreate,
   kKmemOnline,
   kKmemOffline,
@@ -138,6 +139,9 @@ Event ToEvent(const Step& s) {
       e.body = n;
       break;
     }
+    case kNamespaceDestroy:
+      e.body = NamespaceDestroy{DaxRef{a % 6, b % 2}};
+      break;
     case kDaxCreate:
       e.body = DaxCreate{a % 6};
       break;
@@ -209,6 +213,7 @@ rc::Gen<Step> GenStep() {
                                           {8, kRegionCreate},
                                           {3, kRegionDestroy},
                                           {1, kNamespaceCreate},
+                                          {1, kNamespaceDestroy},
                                           {4, kDaxCreate},
                                           {4, kKmemOnline},
                                           {3, kKmemOffline},

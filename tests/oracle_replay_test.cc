@@ -64,13 +64,7 @@ const std::vector<std::string>& CaptureSets() {
 // "<set>:<event number>" -> why restree's prediction differs from the
 // kernel's capture. Keep each reason short; docs/qemu-oracle.md has detail.
 const std::map<std::string, std::string>& KnownDifferences() {
-  static const auto* known = new std::map<std::string, std::string>{
-      {"cxl-1hb-pmem-6.1:7",
-       "the destroyed region's namespace label is still in the device's "
-       "label area: the re-created region gets no namespace seed and "
-       "ndctl create-namespace fails; restree creates namespace0.0/dax0.0"},
-      {"cxl-1hb-pmem-6.12:7", "as cxl-1hb-pmem-6.1:7"},
-  };
+  static const auto* known = new std::map<std::string, std::string>{};
   return *known;
 }
 

@@ -118,7 +118,8 @@ _MEMORY = {
 
 # The events Runner.do can perform in the guest.
 GUEST_EVENTS = {
-    "region create", "region destroy", "namespace create", "dax create",
+    "region create", "region destroy", "namespace create",
+    "namespace destroy", "dax create",
     "kmem online", "kmem offline", "memory add", "memory online",
     "memory offline", "memory remove",
 }
@@ -386,6 +387,8 @@ class Runner:
             if ns and sz.strip() not in ("", "0"):
                 return self.sh(f"ndctl create-namespace -f -e {ns} {opts}")[0]
             return self.sh(f"ndctl create-namespace -r {region} {opts}")[0]
+        if kind == "namespace destroy":
+            return self.sh(f"ndctl destroy-namespace -f {ev.words[2]}")[0]
         if kind == "dax create":
             region = ev.key("region")
             k = region[len("region"):]
