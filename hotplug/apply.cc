@@ -39,31 +39,7 @@ std::string RefText(const ResourceRef& r) {
 // None: ENOENT.
 absl::StatusOr<ResourceId> Resolve(const ResourceTree& t,
                                    const ResourceRef& ref) {
-  std::vector<ResourceId> hits;
-  // The root may be named too ("PCI mem"): it is the outermost of all.
-  if (t.NameOf(t.root()) == ref.name &&
-      (!ref.range || t.RangeOf(t.root()) == *ref.range)) {
-    return t.root();
-  }
-  t.ForEachPreorder([&](ResourceId id, int) {
-    if (t.NameOf(id) != ref.name) return;
-    if (ref.range && t.RangeOf(id) != *ref.range) return;
-    hits.push_back(id);
-  });
-  if (hits.empty()) {
-    return Errno(kerrno::kENOENT, absl::StrCat("no resource ", RefText(ref)));
-  }
-  for (size_t i = 1; i < hits.size(); ++i) {
-    // Pre-order: a chain member follows its outer twin directly below it.
-    if (t.ParentOf(hits[i]) != hits[i - 1] ||
-        t.RangeOf(hits[i]) != t.RangeOf(hits[0])) {
-      return Errno(
-          kerrno::kEINVAL,
-          absl::StrCat(hits.size(), " resources are named \"", ref.name,
-                       "\"; write NAME@START-END to say which"));
-    }
-  }
-  return hits.front();
+  return Machine::Lookup(t, ref.name, ref.range);
 }
 
 Machine::RegionMode ToMachine(RegionMode m) {
@@ -261,7 +237,16 @@ absl::StatusOr<std::string> Runner::Run(const EventBody& body) {
                                      m.ChunksReleaseUnused(e.window, e.shrink));
             return absl::StrCat(n, " chunks released");
           },
-          [&](const Reparent& e) {
+          [&](const Reparent& e) -> absl::StatusOr<std::string> {
+            if (e.root == kIomemRoot) {
+              // The machine's rule: no reparenting under a busy node.
+              const ResourceTree& t = m.tree();
+              RESTREE_ASSIGN_OR_RETURN(const ResourceId a,
+                                       Resolve(t, e.resource));
+              RESTREE_ASSIGN_OR_RETURN(const ResourceId b,
+                                       Resolve(t, e.new_parent));
+              return done(m.Reparent(a, b));
+            }
             return done(Mutate(e.root, [&](ResourceTree& t) -> absl::Status {
               RESTREE_ASSIGN_OR_RETURN(const ResourceId a,
                                        Resolve(t, e.resource));

@@ -1318,9 +1318,14 @@ absl::Status Machine::Reparent(absl::string_view resource,
                                absl::string_view new_parent) {
   RESTREE_ASSIGN_OR_RETURN(const ResourceId a, Find(resource));
   RESTREE_ASSIGN_OR_RETURN(const ResourceId b, Find(new_parent));
+  return Reparent(a, b);
+}
+
+absl::Status Machine::Reparent(ResourceId a, ResourceId b) {
+  const std::string new_parent(tree_.NameOf(b));
   if (a == b) {
     return Err(kerrno::kEINVAL,
-               absl::StrCat(resource, " cannot be its own parent"), a);
+               absl::StrCat(new_parent, " cannot be its own parent"), a);
   }
   // A busy resource takes no children (__request_region never nests under
   // one), and its driver releases it with __release_region, which would
@@ -1619,40 +1624,57 @@ std::vector<ResourceId> Machine::FindAll(absl::string_view name) const {
   return out;
 }
 
-absl::StatusOr<ResourceId> Machine::Find(absl::string_view ref) const {
-  auto ambiguous = [&](const std::vector<ResourceId>& ids) {
-    std::string list;
-    for (ResourceId id : ids) {
-      absl::StrAppend(&list, list.empty() ? "" : ", ", Show(tree_.RangeOf(id)));
-    }
-    return MakeKernelStatus(
-        absl::StatusCode::kFailedPrecondition, KernelOutcome::kError,
-        kerrno::kEINVAL, ResourceId(),
-        absl::StrCat("\"", ref, "\" is ambiguous: ", list, "; use NAME@START"));
+absl::StatusOr<ResourceId> Machine::Lookup(const ResourceTree& t,
+                                           absl::string_view name,
+                                           std::optional<Range> range,
+                                           std::optional<uint64_t> start) {
+  std::vector<ResourceId> hits;
+  auto match = [&](ResourceId id) {
+    if (t.NameOf(id) != name) return;
+    const Range r = t.RangeOf(id);
+    if (range && r != *range) return;
+    if (start && r.first() != *start) return;
+    hits.push_back(id);
   };
-  auto not_found = [&]() {
+  match(t.root());
+  t.ForEachPreorder([&](ResourceId id, int) { match(id); });
+  std::string shown = absl::StrCat("\"", name, "\"");
+  if (range) absl::StrAppend(&shown, "@", Show(*range));
+  if (start) absl::StrAppend(&shown, "@", Hex(*start));
+  if (hits.empty()) {
     return MakeKernelStatus(absl::StatusCode::kNotFound, KernelOutcome::kError,
                             kerrno::kENOENT, ResourceId(),
-                            absl::StrCat("no resource \"", ref, "\""));
-  };
-  std::vector<ResourceId> all = FindAll(ref);
-  if (all.size() == 1) return all[0];
-  if (all.size() > 1) return ambiguous(all);
+                            absl::StrCat("no resource ", shown));
+  }
+  // Pre-order lists a same-range chain outermost first.
+  for (ResourceId id : hits) {
+    if (t.RangeOf(id) != t.RangeOf(hits[0])) {
+      std::string list;
+      for (ResourceId h : hits) {
+        absl::StrAppend(&list, list.empty() ? "" : ", ", Show(t.RangeOf(h)));
+      }
+      return MakeKernelStatus(absl::StatusCode::kFailedPrecondition,
+                              KernelOutcome::kError, kerrno::kEINVAL,
+                              ResourceId(),
+                              absl::StrCat(shown, " is ambiguous: ", list,
+                                           "; say which with NAME@START-END"));
+    }
+  }
+  return hits[0];
+}
+
+absl::StatusOr<ResourceId> Machine::Find(absl::string_view ref) const {
+  absl::StatusOr<ResourceId> whole = Lookup(tree_, ref);
+  if (whole.ok() || whole.status().code() != absl::StatusCode::kNotFound) {
+    return whole;
+  }
   const size_t at = ref.rfind('@');
-  if (at == absl::string_view::npos) return not_found();
+  if (at == absl::string_view::npos) return whole;
   absl::string_view hex = ref.substr(at + 1);
   absl::ConsumePrefix(&hex, "0x");
   uint64_t start = 0;
-  if (hex.empty() || !absl::SimpleHexAtoi(hex, &start)) return not_found();
-  std::vector<ResourceId> hits;
-  for (ResourceId id : FindAll(ref.substr(0, at))) {
-    if (tree_.RangeOf(id).first() == start) hits.push_back(id);
-  }
-  if (hits.empty()) return not_found();
-  for (ResourceId id : hits) {
-    if (tree_.RangeOf(id) != tree_.RangeOf(hits[0])) return ambiguous(hits);
-  }
-  return hits[0];  // pre-order: the outermost of a same-range chain
+  if (hex.empty() || !absl::SimpleHexAtoi(hex, &start)) return whole;
+  return Lookup(tree_, ref.substr(0, at), std::nullopt, start);
 }
 
 std::string Machine::Render() const { return RenderProcIomem(tree_); }

@@ -405,8 +405,11 @@ class Machine {
   absl::StatusOr<size_t> ChunksReserve(uint32_t window,
                                        std::optional<uint64_t> size);
   absl::StatusOr<size_t> ChunksReleaseUnused(uint32_t window, bool shrink);
-  // ResourceTree::Reparent of Find(resource) under Find(new_parent); a busy
-  // new parent is EBUSY (its driver would release it and drop the child).
+  // ResourceTree::Reparent of `resource` under `new_parent` on iomem; a
+  // busy new parent is EBUSY (its driver would release it and drop the
+  // child); `resource` == `new_parent` is EINVAL.
+  absl::Status Reparent(ResourceId resource, ResourceId new_parent);
+  // The same with Find(resource) and Find(new_parent).
   absl::Status Reparent(absl::string_view resource,
                         absl::string_view new_parent);
 
@@ -431,13 +434,20 @@ class Machine {
   // --- Queries
   // ------------------------------------------------------------------
 
-  // The lookup rule: `ref` is a node's exact name ("System RAM (kmem)"), or
-  // NAME@START with START in hex (with or without 0x) to pick among nodes
-  // of the same name; the whole text is tried as a name first. When several
-  // nodes match (a plain name used twice, or a same-range chain of one
-  // name), the result is an error (kFailedPrecondition, EINVAL) listing
-  // them — except that for NAME@START a same-range chain resolves to its
-  // outermost node. No match: kNotFound (ENOENT).
+  // The lookup rule of every resource name restree takes (Find(), the
+  // event language's references): the nodes of `t` (its root included)
+  // named exactly `name`, only those whose range is `range` when given, or
+  // that start at `start` when given. One match, or several with one range
+  // (a same-range chain: the later insert_resource is the parent), gives
+  // the outermost. Matches with different ranges: kFailedPrecondition,
+  // EINVAL, listing them. None: kNotFound, ENOENT. O(n) for n nodes.
+  static absl::StatusOr<ResourceId> Lookup(
+      const ResourceTree& t, absl::string_view name,
+      std::optional<Range> range = std::nullopt,
+      std::optional<uint64_t> start = std::nullopt);
+  // Lookup() on iomem: `ref` is a node's exact name ("System RAM (kmem)"),
+  // or NAME@START with START in hex (with or without 0x) to pick among
+  // nodes of the same name; the whole text is tried as a name first.
   absl::StatusOr<ResourceId> Find(absl::string_view ref) const;
   // Every node named exactly `name`, in /proc/iomem order.
   std::vector<ResourceId> FindAll(absl::string_view name) const;
