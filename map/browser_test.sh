@@ -65,6 +65,13 @@ lines() { grep -c . "$1"; }
 check_page cxl "$ORACLE" "$(lines "$ORACLE")"
 check_page zeroed "$ZEROED" "$(lines "$ZEROED")"
 
+# A diff page (--diff): the same machine before kmem onlined its dax
+# devices, then after; both trees on one axis, every resource of both
+# hovered.
+grep -v 'System RAM (kmem)' "$ORACLE" > "$TMP/before-kmem.txt"
+check_page diff "$TMP/before-kmem.txt" \
+  "$(( $(lines "$TMP/before-kmem.txt") + $(lines "$ORACLE") ))" --diff "$ORACLE"
+
 # 10^5 resources: the page must still load and answer hovers (500 probes
 # spread evenly); it reports its first-draw and per-probe times.
 awk 'function addr(b, off) {  # b * 2^32 + off, off < 2^32 (mawk: 32-bit %x)

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -90,6 +91,37 @@ TEST(CmdMapTest, UsageErrors) {
   r = RunRestree({"map", kSample, "-o", "/no/such/dir/x.svg"});
   EXPECT_EQ(r.status, 2);
   EXPECT_THAT(r.err, HasSubstr("cannot write '/no/such/dir/x.svg'"));
+}
+
+TEST(CmdMapTest, DiffDrawsBothDumpsWithTheChangesMarked) {
+  const std::string before = TmpPath("before.txt");
+  std::ofstream(before) << "00000000-3fffffff : System RAM\n"
+                           "100000000-13fffffff : System RAM\n";
+  const std::string after = TmpPath("after.txt");
+  std::ofstream(after) << "00000000-3fffffff : System RAM\n"
+                          "200000000-23fffffff : System RAM\n";
+  const Result r = RunRestree({"map", "--diff", before, after, "-o", "-"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out,
+              HasSubstr("data-panel=\"before\" data-first=\"0x100000000\""));
+  EXPECT_THAT(r.out, HasSubstr("k-ram chg-removed"));
+  EXPECT_THAT(r.out, HasSubstr("k-ram chg-added"));
+  EXPECT_THAT(r.out, HasSubstr(before + " \u2192 " + after));
+  const std::string html = TmpPath("diff.html");
+  ASSERT_EQ(RunRestree({"map", "--diff", before, after, "-o", html}).status, 0);
+  std::ifstream in(html);
+  const std::string page((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_THAT(page, HasSubstr("\"diff\":true,\"afterRow\":2"));
+  // Usage: two files, not one; not both from standard input.
+  Result bad = RunRestree({"map", "--diff", before, "-o", "-"});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_THAT(bad.err, HasSubstr("--diff takes two files"));
+  bad = RunRestree({"map", "--diff", "-", "-", "-o", "-"});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_THAT(bad.err, HasSubstr("only one of the two can be -"));
+  bad = RunRestree({"map", "--diff", before, "no/such", "-o", "-"});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_THAT(bad.err, HasSubstr("no/such"));
 }
 
 TEST(CmdMapTest, MalformedInputNamesThePlace) {

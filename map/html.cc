@@ -2,10 +2,12 @@
 
 #include <cmath>
 #include <cstdint>
+#include <iterator>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "iomem_parser/diff.h"
 #include "map/text.h"
 #include "resource_tree/byte_size.h"
 
@@ -33,7 +35,8 @@ canvas:focus{box-shadow:inset 0 0 0 3px #1565c0}
 )css";
 
 // The page's script. `D` is the embedded layout: items are
-// [x0, x1, depth, parent, kind, name, first, last, size].
+// [x0, x1, depth, parent, kind, name, first, last, size, row, change]
+// (change: the diff's DiffEntry bits, 0 outside a diff).
 constexpr char kScript[] = R"js(
 (function () {
 'use strict';
@@ -43,9 +46,27 @@ const N = D.items.length;
 const X0 = new Float64Array(N), X1 = new Float64Array(N);
 const DEP = new Int32Array(N), PAR = new Int32Array(N);
 const KIND = new Uint8Array(N), END = new Int32Array(N);
+const ROW = new Int32Array(N), CHG = new Uint8Array(N);
 for (let i = 0; i < N; i++) {
   const it = D.items[i];
   X0[i] = it[0]; X1[i] = it[1]; DEP[i] = it[2]; PAR[i] = it[3]; KIND[i] = it[4];
+  ROW[i] = it[9]; CHG[i] = it[10];
+}
+// A diff's marks: per change bit its name, colour and a hatch pattern.
+const CHANGES = D.changes.map(function (c) {
+  const p = document.createElement('canvas'); p.width = 8; p.height = 8;
+  const g = p.getContext('2d'); g.strokeStyle = c.colour; g.lineWidth = 1.5;
+  g.beginPath();
+  for (const s of c.path) { g.moveTo(s[0], s[1]); g.lineTo(s[2], s[3]); }
+  g.stroke();
+  return {bit: c.bit, name: c.name, colour: c.colour, dash: c.dash, pattern: null, tile: p};
+});
+function primary(i) {
+  for (const c of CHANGES) if (CHG[i] & c.bit) return c;
+  return null;
+}
+function changeNames(i) {
+  return CHANGES.filter(function (c) { return CHG[i] & c.bit; }).map(function (c) { return c.name; });
 }
 // End (exclusive) of each subtree in pre-order, without recursion.
 {
@@ -59,8 +80,8 @@ for (let i = 0; i < N; i++) {
 // Items per depth, in address (= x) order.
 const rows = [];
 for (let i = 0; i < N; i++) {
-  while (rows.length < DEP[i]) rows.push([]);
-  rows[DEP[i] - 1].push(i);
+  while (rows.length <= ROW[i]) rows.push([]);
+  rows[ROW[i]].push(i);
 }
 const BAND = D.band, TOP = 4, AXIS = 34, M = 8, FONT = 11, CHAR = D.charEm;
 const canvas = document.getElementById('map');
@@ -142,6 +163,15 @@ function draw() {
         ctx.strokeStyle = '#333333'; ctx.lineWidth = 0.5;
         ctx.strokeRect(a + 0.25, y + 0.25, b - a - 0.5, BAND - 1.5);
       }
+      const c = CHG[i] ? primary(i) : null;
+      if (c) {
+        if (!c.pattern) c.pattern = ctx.createPattern(c.tile, 'repeat');
+        ctx.fillStyle = c.pattern; ctx.fillRect(a, y, b - a, BAND - 1);
+        ctx.strokeStyle = c.colour; ctx.lineWidth = 2;
+        ctx.setLineDash(c.dash ? [4, 2] : []);
+        ctx.strokeRect(a + 1, y + 1, Math.max(b - a - 2, 1), BAND - 3);
+        ctx.setLineDash([]);
+      }
       if (inSel(i)) { ctx.fillStyle = 'rgba(21,101,192,0.35)'; ctx.fillRect(a, y, b - a, BAND - 1); }
       const vis0 = Math.max(a, 0), vis1 = Math.min(b, w);
       const t = label(i, vis1 - vis0);
@@ -153,7 +183,7 @@ function draw() {
   }
   for (const [k, colour] of [[hover, '#000000'], [sel, '#1565c0']]) {
     if (k < 0) continue;
-    const r = DEP[k] - 1, y = TOP + r * BAND - oy;
+    const r = ROW[k], y = TOP + r * BAND - oy;
     ctx.strokeStyle = colour; ctx.lineWidth = 2;
     ctx.strokeRect(sx(X0[k]), y + 1, Math.max(sx(X1[k]) - sx(X0[k]), 2), BAND - 3);
   }
@@ -173,6 +203,7 @@ function describe(k) {
   const lines = [it[5]];
   if (!D.zeroed) { lines.push('range ' + it[6] + '\u2013' + it[7]); lines.push('size ' + it[8]); }
   lines.push('depth ' + DEP[k] + ', ' + D.kinds[KIND[k]].label);
+  if (D.diff) lines.push((ROW[k] >= D.afterRow ? 'after' : 'before') + (CHG[k] ? ': ' + changeNames(k).join(', ') : ': unchanged'));
   lines.push('under: ' + ancestry(k));
   if (END[k] - k > 1) lines.push((END[k] - k - 1) + ' resources inside');
   return lines.join('\n');
@@ -232,13 +263,13 @@ function zoomTo(k) {
   const span = Math.max(X1[k] - X0[k], 1e-6);
   scale = Math.min((W() - 2 * M) * 0.6 / span, 1e6);
   ox = X0[k] - ((W() - 2 * M) / scale - span) / 2;
-  const y = (DEP[k] - 1) * BAND, room = H() - AXIS - TOP;
+  const y = ROW[k] * BAND, room = H() - AXIS - TOP;
   if (y < oy || y + BAND > oy + room) oy = Math.max(0, y - room / 2);
   draw();
 }
 function ensureVisible(k) {
   const a = sx(X0[k]), b = sx(X1[k]);
-  const y = (DEP[k] - 1) * BAND, room = H() - AXIS - TOP;
+  const y = ROW[k] * BAND, room = H() - AXIS - TOP;
   if (b < 0 || a > W() || b - a < 2 || y < oy || y + BAND > oy + room) zoomTo(k);
 }
 function select(k, fromKeys) {
@@ -249,12 +280,12 @@ function select(k, fromKeys) {
   if (fromKeys) ensureVisible(k);
   draw();
   if (fromKeys) {
-    const rc = [sx(X0[k]), TOP + (DEP[k] - 1) * BAND - oy];
+    const rc = [sx(X0[k]), TOP + ROW[k] * BAND - oy];
     showTip(k, Math.max(0, rc[0]), rc[1] + BAND / 2);
   }
 }
 function sibling(k, dir) {
-  const row = rows[DEP[k] - 1];
+  const row = rows[ROW[k]];
   let lo = 0, hi = row.length;
   while (lo < hi) { const m = (lo + hi) >> 1; if (row[m] < k) lo = m + 1; else hi = m; }
   const j = lo + dir;
@@ -290,6 +321,13 @@ for (const k of D.kinds) {
   const sw = document.createElement('span'); sw.className = 'sw'; sw.style.background = k.colour;
   s.appendChild(sw); s.appendChild(document.createTextNode(k.label)); legend.appendChild(s);
 }
+for (const c of (D.diff ? CHANGES : [])) {
+  const s = document.createElement('span'); s.className = 'item chg-' + c.name;
+  const sw = document.createElement('span'); sw.className = 'sw';
+  sw.style.backgroundImage = 'url(' + c.tile.toDataURL() + ')';
+  sw.style.border = '2px ' + (c.dash ? 'dashed ' : 'solid ') + c.colour;
+  s.appendChild(sw); s.appendChild(document.createTextNode(c.name)); legend.appendChild(s);
+}
 resize(); fit(); draw();
 const firstDrawMs = performance.now() - T0;
 
@@ -314,7 +352,7 @@ if (/[?&]selftest\b/.test(location.search)) {
     tried++;
     zoomTo(k);
     const px = (Math.max(sx(X0[k]), 0) + Math.min(sx(X1[k]), W())) / 2;
-    const py = TOP + (DEP[k] - 1) * BAND - oy + BAND / 2;
+    const py = TOP + ROW[k] * BAND - oy + BAND / 2;
     canvas.dispatchEvent(new MouseEvent('mousemove', { clientX: rc.left + px, clientY: rc.top + py, bubbles: true }));
     if (tip.style.display === 'block' && tip.dataset.index === String(k) && tip.textContent.indexOf(D.items[k][5]) === 0) hovered++;
     else fail('hover on item ' + k + ' (' + D.items[k][5] + ') showed ' + (tip.dataset.index || 'nothing'));
@@ -356,7 +394,6 @@ if (/[?&]selftest\b/.test(location.search)) {
 })();
 )js";
 
-
 }  // namespace
 
 std::string RenderHtml(const MapLayout& layout, const HtmlOptions& options) {
@@ -369,10 +406,20 @@ std::string RenderHtml(const MapLayout& layout, const HtmlOptions& options) {
                   title.empty() ? "" : ": ", title, "</title>\n<style>", kStyle,
                   "</style></head>\n<body>\n<header><h1>Physical address map",
                   title.empty() ? "" : ": ", title, "</h1>\n");
+  if (layout.diff) {
+    absl::StrAppend(&out,
+                    "<p>Before (top rows) and after (bottom rows) on one "
+                    "axis; changed resources are marked by colour and "
+                    "pattern.</p>\n");
+  } else {
+    absl::StrAppend(&out, "<p>", layout.items.size(), " resources, ",
+                    layout.max_depth,
+                    layout.max_depth == 1 ? " level" : " levels",
+                    "; address increases to the right, nesting "
+                    "downwards.</p>\n");
+  }
   absl::StrAppend(
-      &out, "<p>", layout.items.size(), " resources, ", layout.max_depth,
-      layout.max_depth == 1 ? " level" : " levels",
-      "; address increases to the right, nesting downwards.</p>\n",
+      &out,
       "<p class=\"axis-note\">The axis is compressed: widths grow with the "
       "logarithm of each span's size (not to scale); empty gaps are cut, "
       "marked with a break and their size.</p>\n");
@@ -405,12 +452,35 @@ std::string RenderHtml(const MapLayout& layout, const HtmlOptions& options) {
       "<script type=\"application/json\" id=\"data\">");
 
   // The layout as JSON.
-  absl::StrAppend(&out, "{\"title\":\"", JsonEscape(options.title),
-                  "\",\"zeroed\":", layout.zeroed ? "true" : "false",
-                  ",\"width\":", Num(layout.width),
-                  ",\"band\":", Num(layout.band_height),
-                  ",\"charEm\":", kCharWidthEm,
-                  ",\"count\":", layout.items.size(), ",\"kinds\":[");
+  absl::StrAppend(
+      &out, "{\"title\":\"", JsonEscape(options.title),
+      "\",\"zeroed\":", layout.zeroed ? "true" : "false",
+      ",\"width\":", Num(layout.width), ",\"band\":", Num(layout.band_height),
+      ",\"charEm\":", kCharWidthEm, ",\"count\":", layout.items.size(),
+      ",\"diff\":", layout.diff ? "true" : "false",
+      ",\"afterRow\":", layout.after_row, ",\"changes\":[");
+  // The diff's marks, in PrimaryChange order: a hatch per change (segments
+  // on an 8 px tile) so they read in greyscale too.
+  static constexpr struct {
+    unsigned bit;
+    const char* name;
+    const char* path;
+  } kMarks[] = {
+      {DiffEntry::kRemoved, "removed", "[[0,0,8,8],[8,0,0,8]]"},
+      {DiffEntry::kAdded, "added", "[[0,8,8,0]]"},
+      {DiffEntry::kReparented, "reparented", "[[0,4,8,4]]"},
+      {DiffEntry::kResized, "resized", "[[4,0,4,8]]"},
+      {DiffEntry::kRenamed, "renamed", "[[2,2,3,3],[6,6,7,7]]"},
+      {DiffEntry::kFlagsChanged, "flags", "[[2,2,3,3],[6,6,7,7]]"},
+  };
+  for (size_t c = 0; c < std::size(kMarks); ++c) {
+    absl::StrAppend(&out, c ? "," : "", "{\"bit\":", kMarks[c].bit,
+                    ",\"name\":\"", kMarks[c].name, "\",\"colour\":\"",
+                    ChangeColour(kMarks[c].name),
+                    "\",\"dash\":", c == 0 ? "true" : "false",
+                    ",\"path\":", kMarks[c].path, "}");
+  }
+  out += "],\"kinds\":[";
   for (int k = 0; k < kMapKindCount; ++k) {
     const MapKind kind = static_cast<MapKind>(k);
     absl::StrAppend(
@@ -436,12 +506,13 @@ std::string RenderHtml(const MapLayout& layout, const HtmlOptions& options) {
                     static_cast<int>(item.kind), ",\"", JsonEscape(item.name),
                     "\"");
     if (layout.zeroed) {
-      out += ",\"\",\"\",\"\"]";
+      out += ",\"\",\"\",\"\"";
     } else {
       absl::StrAppend(&out, ",\"", Hex(item.range.first()), "\",\"",
                       Hex(item.range.last()), "\",\"",
-                      HumanSize(item.range.size()), "\"]");
+                      HumanSize(item.range.size()), "\"");
     }
+    absl::StrAppend(&out, ",", item.row, ",", item.change, "]");
   }
   absl::StrAppend(&out, "]}</script>\n<script>", kScript,
                   "</script>\n</body></html>\n");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -142,16 +143,14 @@ std::string FittingLabel(const MapItem& item, double width_px, double font_px,
   return "";
 }
 
-MapLayout LayOut(const ResourceTree& tree, bool zeroed,
-                 const MapLayoutOptions& options) {
-  MapLayout layout;
-  layout.zeroed = zeroed;
-  layout.band_height = options.band_height;
-  layout.kinds_present.assign(kMapKindCount, false);
+namespace {
 
-  // Items in pre-order; parents from a stack of the last item per depth.
+// Appends `tree`'s resources in pre-order as panel `panel`, rows from
+// `first_row`.
+void AddItems(const ResourceTree& tree, int panel, int first_row,
+              MapLayout* layout) {
   std::vector<int32_t> last_at_depth;
-  layout.items.reserve(tree.size());
+  layout->items.reserve(layout->items.size() + tree.size());
   tree.ForEachPreorder([&](ResourceId id, int depth0) {
     const size_t d = static_cast<size_t>(depth0);
     MapItem item;
@@ -161,29 +160,49 @@ MapLayout LayOut(const ResourceTree& tree, bool zeroed,
     item.kind = KindOf(item.name);
     item.depth = depth0 + 1;
     item.parent = d == 0 ? -1 : last_at_depth[d - 1];
+    item.row = first_row + depth0;
+    item.panel = panel;
     if (last_at_depth.size() <= d) last_at_depth.resize(d + 1, -1);
-    last_at_depth[d] = static_cast<int32_t>(layout.items.size());
-    layout.kinds_present[static_cast<int>(item.kind)] = true;
-    layout.max_depth = std::max(layout.max_depth, item.depth);
-    layout.items.push_back(std::move(item));
+    last_at_depth[d] = static_cast<int32_t>(layout->items.size());
+    layout->kinds_present[static_cast<int>(item.kind)] = true;
+    layout->max_depth = std::max(layout->max_depth, item.depth);
+    layout->rows = std::max(layout->rows, item.row + 1);
+    layout->items.push_back(std::move(item));
   });
+}
 
+// The axis from every item's boundaries, and every item's position.
+void PlaceOnAxis(bool zeroed, const MapLayoutOptions& options,
+                 MapLayout* layout) {
   // Boundaries: every start and every end+1.
   std::vector<absl::uint128> bounds;
-  bounds.reserve(2 * layout.items.size());
-  for (const MapItem& item : layout.items) {
+  bounds.reserve(2 * layout->items.size());
+  for (const MapItem& item : layout->items) {
     bounds.push_back(item.range.first());
     bounds.push_back(absl::uint128(item.range.last()) + 1);
   }
   std::sort(bounds.begin(), bounds.end());
   bounds.erase(std::unique(bounds.begin(), bounds.end()), bounds.end());
 
-  // Intervals, each marked a gap unless a top-level resource covers it (the
-  // top-level resources are disjoint and come in address order).
-  std::vector<const MapItem*> top;
-  for (const MapItem& item : layout.items) {
-    if (item.depth == 1) top.push_back(&item);
+  // What the top-level resources cover (of every panel), merged into
+  // disjoint spans in address order.
+  std::vector<std::pair<absl::uint128, absl::uint128>> covered;
+  for (const MapItem& item : layout->items) {
+    if (item.depth == 1) {
+      covered.emplace_back(item.range.first(),
+                           absl::uint128(item.range.last()) + 1);
+    }
   }
+  std::sort(covered.begin(), covered.end());
+  std::vector<std::pair<absl::uint128, absl::uint128>> spans;
+  for (const auto& c : covered) {
+    if (!spans.empty() && c.first <= spans.back().second) {
+      spans.back().second = std::max(spans.back().second, c.second);
+    } else {
+      spans.push_back(c);
+    }
+  }
+  // Intervals, each marked a gap unless a span covers it.
   std::vector<double> weights;
   size_t t = 0;
   double total = 0;
@@ -191,17 +210,14 @@ MapLayout LayOut(const ResourceTree& tree, bool zeroed,
     AxisInterval iv;
     iv.first = bounds[i];
     iv.end = bounds[i + 1];
-    while (t < top.size() &&
-           absl::uint128(top[t]->range.last()) + 1 <= iv.first) {
-      ++t;
-    }
-    iv.gap = !(t < top.size() && top[t]->range.first() <= iv.first);
+    while (t < spans.size() && spans[t].second <= iv.first) ++t;
+    iv.gap = !(t < spans.size() && spans[t].first <= iv.first);
     const double w = iv.gap   ? options.gap_weight
                      : zeroed ? 2.0
                               : IntervalWeight(iv.end - iv.first);
     weights.push_back(w);
     total += w;
-    layout.axis.push_back(iv);
+    layout->axis.push_back(iv);
   }
   double scale = options.min_px_per_weight;
   if (total > 0 && total * scale < options.min_width) {
@@ -210,26 +226,95 @@ MapLayout LayOut(const ResourceTree& tree, bool zeroed,
   // Positions on a quarter-pixel grid: exact in binary and in "%.2f", so a
   // renderer's x + width is exactly the next x.
   double x = 0;
-  for (size_t i = 0; i < layout.axis.size(); ++i) {
-    layout.axis[i].x0 = x;
+  for (size_t i = 0; i < layout->axis.size(); ++i) {
+    layout->axis[i].x0 = x;
     x += std::max(0.25, std::round(weights[i] * scale * 4) / 4);
-    layout.axis[i].x1 = x;
+    layout->axis[i].x1 = x;
   }
-  layout.width = layout.axis.empty() ? options.min_width : x;
+  layout->width = layout->axis.empty() ? options.min_width : x;
 
   // x of a boundary: the x0 of the interval starting there, or the end.
   auto x_of = [&](absl::uint128 b) {
     const auto it = std::lower_bound(bounds.begin(), bounds.end(), b);
     const size_t k = static_cast<size_t>(it - bounds.begin());
-    return k < layout.axis.size() ? layout.axis[k].x0 : layout.width;
+    return k < layout->axis.size() ? layout->axis[k].x0 : layout->width;
   };
-  for (MapItem& item : layout.items) {
+  for (MapItem& item : layout->items) {
     item.x0 = x_of(item.range.first());
     item.x1 = x_of(absl::uint128(item.range.last()) + 1);
-    item.y0 = (item.depth - 1) * options.band_height;
+    item.y0 = item.row * options.band_height;
     item.y1 = item.y0 + options.band_height;
   }
+}
+
+MapLayout Empty(bool zeroed, const MapLayoutOptions& options) {
+  MapLayout layout;
+  layout.zeroed = zeroed;
+  layout.band_height = options.band_height;
+  layout.kinds_present.assign(kMapKindCount, false);
   return layout;
+}
+
+}  // namespace
+
+MapLayout LayOut(const ResourceTree& tree, bool zeroed,
+                 const MapLayoutOptions& options) {
+  MapLayout layout = Empty(zeroed, options);
+  AddItems(tree, 0, 0, &layout);
+  PlaceOnAxis(zeroed, options, &layout);
+  return layout;
+}
+
+MapLayout LayOutDiff(const ResourceTree& before, const ResourceTree& after,
+                     const IomemDiff& diff, bool zeroed,
+                     const MapLayoutOptions& options) {
+  MapLayout layout = Empty(zeroed, options);
+  layout.diff = true;
+  AddItems(before, 0, 0, &layout);
+  layout.after_index = layout.items.size();
+  layout.after_row = layout.rows + 1;  // one empty row between
+  AddItems(after, 1, layout.after_row, &layout);
+  layout.rows = std::max(layout.rows, layout.after_row);
+  std::map<uint64_t, size_t> old_index, new_index;
+  for (size_t i = 0; i < layout.items.size(); ++i) {
+    (i < layout.after_index ? old_index
+                            : new_index)[layout.items[i].id.value()] = i;
+  }
+  for (const DiffEntry& e : diff.entries) {
+    if (e.old_node.valid()) {
+      auto it = old_index.find(e.old_node.value());
+      if (it != old_index.end()) layout.items[it->second].change |= e.changes;
+    }
+    if (e.new_node.valid()) {
+      auto it = new_index.find(e.new_node.value());
+      if (it != new_index.end()) layout.items[it->second].change |= e.changes;
+    }
+  }
+  PlaceOnAxis(zeroed, options, &layout);
+  return layout;
+}
+
+absl::string_view PrimaryChange(unsigned change) {
+  static constexpr std::pair<unsigned, absl::string_view> kOrder[] = {
+      {DiffEntry::kRemoved, "removed"},
+      {DiffEntry::kAdded, "added"},
+      {DiffEntry::kReparented, "reparented"},
+      {DiffEntry::kResized, "resized"},
+      {DiffEntry::kRenamed, "renamed"},
+      {DiffEntry::kFlagsChanged, "flags"},
+  };
+  for (const auto& [bit, name] : kOrder) {
+    if ((change & bit) != 0) return name;
+  }
+  return "";
+}
+
+absl::string_view ChangeColour(absl::string_view primary) {
+  if (primary == "removed") return "#d73027";
+  if (primary == "added") return "#1a9850";
+  if (primary == "reparented") return "#4575b4";
+  if (primary == "resized") return "#f46d43";
+  return "#762a83";  // renamed, flags
 }
 
 }  // namespace map

@@ -19,6 +19,13 @@
 // The bands. A resource at depth d (the root's children are depth 1) is a
 // band in row d-1, directly under its parent's row.
 //
+// A diff (`LayOutDiff`) draws both trees on one axis (the union of their
+// boundaries): the old tree's rows first, one empty row, then the new
+// tree's rows; each item carries what the differ says changed about it
+// (iomem_parser/diff.h): a removed resource in the old tree's rows, an
+// added one in the new tree's, and a resized, renamed, reparented or
+// flag-changed one marked in both.
+//
 // A zeroed (unprivileged) dump has synthetic addresses: the layout keeps
 // the structure, gives every interval the same width and carries no
 // address or size (`MapLayout::zeroed`).
@@ -36,6 +43,7 @@
 
 #include "absl/numeric/int128.h"
 #include "absl/strings/string_view.h"
+#include "iomem_parser/diff.h"
 #include "resource_tree/resource_tree.h"
 
 namespace restree {
@@ -96,6 +104,9 @@ struct MapItem {
   MapKind kind = MapKind::kOther;
   int depth = 1;        // 1 for the root's children
   int32_t parent = -1;  // index in MapLayout::items, -1 for the root
+  int row = 0;          // band row: depth - 1, after the old rows in a diff
+  int panel = 0;        // a diff: 0 the old tree, 1 the new tree
+  unsigned change = 0;  // a diff: DiffEntry::Change bits
   double x0 = 0;
   double x1 = 0;
   double y0 = 0;
@@ -110,6 +121,12 @@ struct MapLayout {
   double width = 0;
   double band_height = 0;
   int max_depth = 0;  // deepest item's depth (0 for an empty tree)
+  int rows = 0;       // band rows (max_depth; a diff: both trees + 1)
+  // A diff: the new tree's items start at index `after_index` and row
+  // `after_row`.
+  bool diff = false;
+  size_t after_index = 0;
+  int after_row = 0;
   bool zeroed = false;
   // Which kinds occur (for the legend), indexed by MapKind.
   std::vector<bool> kinds_present;
@@ -118,6 +135,18 @@ struct MapLayout {
 // Lays out every resource of `tree` except the root.
 MapLayout LayOut(const ResourceTree& tree, bool zeroed,
                  const MapLayoutOptions& options = {});
+
+// Lays out `before` above `after`, marked with `diff` (DiffTrees(before,
+// after)). O((n + m) log(n + m)).
+MapLayout LayOutDiff(const ResourceTree& before, const ResourceTree& after,
+                     const IomemDiff& diff, bool zeroed,
+                     const MapLayoutOptions& options = {});
+
+// The change a diff item is drawn with (its most telling one): "removed",
+// "added", "reparented", "resized", "renamed", "flags"; "" for none.
+absl::string_view PrimaryChange(unsigned change);
+// Its colour, "#rrggbb".
+absl::string_view ChangeColour(absl::string_view primary);
 
 // The weight of an interval of `size` bytes: 1 + max(0, log2(size) - 10) / 2
 // (4 KiB: 2, 1 MiB: 6, 1 GiB: 11, 1 TiB: 16).

@@ -16,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "iomem_parser/diff.h"
 #include "iomem_parser/parser.h"
 #include "map/html.h"
 #include "map/layout.h"
@@ -271,6 +272,116 @@ TEST(LayoutTest, CompressesTheGapAndKeepsAddressOrder) {
   EXPECT_DOUBLE_EQ(layout.items[5].y0, 3 * layout.band_height);
   EXPECT_TRUE(layout.kinds_present[static_cast<int>(MapKind::kRegion)]);
   EXPECT_FALSE(layout.kinds_present[static_cast<int>(MapKind::kPciBus)]);
+}
+
+// kSparse after a hotplug: the kmem range went offline (removed), the
+// region grew, a second window arrived, Kernel code moved under a new node.
+constexpr char kSparseAfter[] =
+    "00000000-3fffffff : System RAM\n"
+    "  00800000-02ffffff : Kernel\n"
+    "    01000000-01ffffff : Kernel code\n"
+    "10000000000-13fffffffff : CXL Window 0\n"
+    "  10000000000-1003fffffff : region0\n"
+    "    10000000000-1001fffffff : dax0.0\n"
+    "20000000000-2003fffffff : CXL Window 1\n";
+
+TEST(LayoutTest, DiffPutsBothTreesOnOneAxisAndMarksTheChanges) {
+  const ParsedIomem a = MustParse(kSparse);
+  const ParsedIomem b = MustParse(kSparseAfter);
+  const IomemDiff d = DiffTrees(a.tree, b.tree);
+  const MapLayout layout = LayOutDiff(a.tree, b.tree, d, false);
+  ASSERT_TRUE(layout.diff);
+  ASSERT_EQ(layout.after_index, 6u);
+  ASSERT_EQ(layout.items.size(), 13u);
+  EXPECT_EQ(layout.after_row, 5);  // 4 rows before, one empty
+  EXPECT_EQ(layout.rows, 5 + 3);
+  auto find = [&](int panel, const std::string& name) -> const MapItem& {
+    for (const MapItem& it : layout.items) {
+      if (it.panel == panel && it.name == name) return it;
+    }
+    ADD_FAILURE() << name << " not in panel " << panel;
+    return layout.items[0];
+  };
+  // Rows: the old tree's by depth, the new tree's below the empty row.
+  EXPECT_DOUBLE_EQ(find(0, "System RAM (kmem)").y0, 3 * layout.band_height);
+  EXPECT_DOUBLE_EQ(find(1, "dax0.0").y0, (5 + 2) * layout.band_height);
+  // Parents stay within their panel.
+  EXPECT_EQ(layout.items[find(1, "Kernel code").parent].name, "Kernel");
+  // One axis: an unchanged range has one x in both panels.
+  EXPECT_DOUBLE_EQ(find(0, "CXL Window 0").x0, find(1, "CXL Window 0").x0);
+  EXPECT_DOUBLE_EQ(find(0, "CXL Window 0").x1, find(1, "CXL Window 0").x1);
+  EXPECT_DOUBLE_EQ(find(0, "dax0.0").x1, find(1, "dax0.0").x1);
+  EXPECT_LT(find(0, "region0").x1, find(1, "region0").x1);  // it grew
+  // The marks.
+  EXPECT_EQ(find(0, "System RAM (kmem)").change, DiffEntry::kRemoved);
+  EXPECT_EQ(find(1, "CXL Window 1").change, DiffEntry::kAdded);
+  EXPECT_EQ(find(1, "Kernel").change, DiffEntry::kAdded);
+  EXPECT_TRUE(find(1, "Kernel code").change & DiffEntry::kReparented);
+  EXPECT_TRUE(find(0, "Kernel code").change & DiffEntry::kReparented);
+  EXPECT_TRUE(find(1, "region0").change & DiffEntry::kResized);
+  EXPECT_TRUE(find(0, "region0").change & DiffEntry::kResized);
+  EXPECT_EQ(find(1, "CXL Window 0").change, 0u);
+  EXPECT_EQ(PrimaryChange(DiffEntry::kResized | DiffEntry::kReparented),
+            "reparented");
+  // A gap only where neither tree has anything: the space between the
+  // windows is covered in the new tree alone, so it is no gap there... and
+  // the 1 TiB hole below window 0 is one in both.
+  int gaps = 0;
+  for (const AxisInterval& iv : layout.axis) {
+    if (!iv.gap) continue;
+    ++gaps;
+    EXPECT_TRUE(iv.first == absl::uint128(0x40000000) ||
+                iv.first == absl::uint128(0x14000000000))
+        << static_cast<uint64_t>(iv.first);
+  }
+  EXPECT_EQ(gaps, 2);
+}
+
+TEST(SvgTest, DiffMarksEveryChangeWithAPatternAndItsPanel) {
+  const ParsedIomem a = MustParse(kSparse);
+  const ParsedIomem b = MustParse(kSparseAfter);
+  const MapLayout layout =
+      LayOutDiff(a.tree, b.tree, DiffTrees(a.tree, b.tree), false);
+  const std::string svg = RenderSvg(layout, {"a -> b"});
+  absl::StatusOr<std::vector<XmlElement>> els = ParseXml(svg);
+  ASSERT_TRUE(els.ok()) << els.status();
+  int before = 0, after = 0, patterns = 0, marks = 0;
+  std::vector<std::string> marked;
+  for (const XmlElement& e : *els) {
+    if (e.tag == "pattern") ++patterns;
+    const auto cls = e.attrs.find("class");
+    if (e.tag != "g" || cls == e.attrs.end() ||
+        !absl::StartsWith(cls->second, "res ")) {
+      continue;
+    }
+    const std::string panel = e.attrs.at("data-panel");
+    (panel == "before" ? before : after)++;
+    int rects = 0, mark = 0;
+    for (int c : e.children) {
+      const XmlElement& child = (*els)[static_cast<size_t>(c)];
+      if (child.tag != "rect") continue;
+      ++rects;
+      const auto mc = child.attrs.find("class");
+      if (mc != child.attrs.end() && mc->second == "mark") {
+        ++mark;
+        EXPECT_TRUE(absl::StartsWith(child.attrs.at("fill"), "url(#chg-"));
+      }
+    }
+    const bool changed = absl::StrContains(cls->second, "chg-");
+    EXPECT_EQ(mark, changed ? 1 : 0) << cls->second;
+    EXPECT_EQ(rects, 1 + mark);
+    marks += mark;
+    if (changed) marked.push_back(absl::StrCat(panel, " ", cls->second));
+  }
+  EXPECT_EQ(before, 6);
+  EXPECT_EQ(after, 7);
+  EXPECT_EQ(patterns, 6);  // one per kind of change, for the legend too
+  EXPECT_THAT(marked, ::testing::Contains("before res k-kmem chg-removed"));
+  EXPECT_THAT(marked, ::testing::Contains("after res k-cxl-window chg-added"));
+  EXPECT_THAT(marked, ::testing::Contains("after res k-region chg-resized"));
+  EXPECT_THAT(svg, HasSubstr("\u25b2 before, \u25bc after"));
+  EXPECT_THAT(svg, HasSubstr("; removed</title>"));
+  EXPECT_EQ(marks, static_cast<int>(marked.size()));
 }
 
 TEST(LayoutTest, WidthGrowsWithLogSize) {

@@ -6,6 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "iomem_parser/diff.h"
 #include "map/html.h"
 #include "map/layout.h"
 #include "map/svg.h"
@@ -17,6 +18,7 @@ namespace {
 
 constexpr char kHelp[] =
     "usage: restree map [FILE|-] -o OUT.svg|OUT.html [options]\n"
+    "       restree map --diff BEFORE AFTER -o OUT.svg|OUT.html [options]\n"
     "\n"
     "Draws a /proc/iomem dump: addresses left to right on an axis that cuts\n"
     "empty gaps and compresses large spans (every resource stays visible),\n"
@@ -24,9 +26,13 @@ constexpr char kHelp[] =
     "FILE defaults to /proc/iomem; - reads standard input. The format\n"
     "follows OUT's extension: .svg a static picture, .html an interactive\n"
     "page (zoom, pan, tooltips, keyboard; one file, no network).\n"
+    "With --diff, both dumps on one axis, BEFORE above AFTER, and what\n"
+    "`restree diff` finds marked by colour and pattern: removed (in\n"
+    "BEFORE), added (in AFTER), resized, renamed and reparented (in both).\n"
     "\n"
     "  -o, --output OUT  where to write (required; - writes SVG to stdout)\n"
     "  --title TEXT      the picture's title (default: the file name)\n"
+    "  --diff           draw the difference of two dumps\n"
     "  --lenient        accept mail-quoted or edited dumps; repairs go to "
     "stderr\n"
     "  --ioports        the dump is /proc/ioports\n"
@@ -52,10 +58,14 @@ int RunMap(cli::Context& ctx) {
     }
   }
   cli::OptionParser opts("map");
-  opts.Value("output").Value("title");
+  opts.Value("output").Value("title").Flag("diff");
   cli::AddDumpOptions(opts);
   if (absl::Status s = opts.Parse(args); !s.ok()) return cli::Fail(ctx, s);
-  if (opts.positional().size() > 1) {
+  const bool diff = opts.Has("diff");
+  if (diff && opts.positional().size() != 2) {
+    return cli::Fail(ctx, opts.Error("--diff takes two files, BEFORE AFTER"));
+  }
+  if (!diff && opts.positional().size() > 1) {
     return cli::Fail(ctx, opts.Error("takes at most one file"));
   }
   if (!opts.Has("output")) {
@@ -74,8 +84,26 @@ int RunMap(cli::Context& ctx) {
   absl::StatusOr<ParsedIomem> dump = cli::LoadDump(path, opts, *ctx.err);
   if (!dump.ok()) return cli::Fail(ctx, dump.status());
 
-  const std::string title = opts.Get("title", cli::SourceName(path));
-  const map::MapLayout layout = map::LayOut(dump->tree, dump->zeroed);
+  std::string title = opts.Get("title", cli::SourceName(path));
+  map::MapLayout layout;
+  if (diff) {
+    const std::string& after_path = opts.positional()[1];
+    if (path == "-" && after_path == "-") {
+      return cli::Fail(ctx, opts.Error("only one of the two can be -"));
+    }
+    absl::StatusOr<ParsedIomem> after =
+        cli::LoadDump(after_path, opts, *ctx.err);
+    if (!after.ok()) return cli::Fail(ctx, after.status());
+    const bool zeroed = dump->zeroed || after->zeroed;
+    const IomemDiff d = DiffTrees(dump->tree, after->tree, {zeroed});
+    layout = map::LayOutDiff(dump->tree, after->tree, d, zeroed);
+    if (!opts.Has("title")) {
+      title = absl::StrCat(cli::SourceName(path), " \u2192 ",
+                           cli::SourceName(after_path));
+    }
+  } else {
+    layout = map::LayOut(dump->tree, dump->zeroed);
+  }
   const std::string text =
       html ? map::RenderHtml(layout, {title}) : map::RenderSvg(layout, {title});
   if (out_path == "-") {
