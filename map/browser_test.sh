@@ -72,6 +72,26 @@ grep -v 'System RAM (kmem)' "$ORACLE" > "$TMP/before-kmem.txt"
 check_page diff "$TMP/before-kmem.txt" \
   "$(( $(lines "$TMP/before-kmem.txt") + $(lines "$ORACLE") ))" --diff "$ORACLE"
 
+# A hotplug sequence (restree apply --map): one frame per event, each
+# stepped to with the keys and checked.
+printf '%s\n' "window add 0 base=0x1000000000 size=4G" \
+  "region create window=0 size=256M mode=pmem" \
+  "namespace create region=region0 mode=devdax" \
+  "region destroy region0" > "$TMP/seq.events"
+if "$RESTREE" apply "$TMP/seq.events" --map "$TMP/seq.html" >/dev/null 2>"$TMP/restree.err"; then
+  dom="$(browse seq --dump-dom "file://$TMP/seq.html?selftest")" || true
+  result="$(printf '%s\n' "$dom" | sed -n '/<pre id="selftest-result"/,/<\/pre>/p')"
+  if [[ "$result" == *'data-status="pass"'* && "$result" == *"frames 5/5"* ]]; then
+    echo "ok seq: $(printf '%s\n' "$result" | tr '\n' ' ' | sed 's/<[^>]*>//g')"
+  else
+    echo "FAIL seq: self-check:"; printf '%s\n' "$result" | head -30
+    failures=$((failures + 1))
+  fi
+else
+  echo "FAIL seq: restree apply --map failed:"; cat "$TMP/restree.err"
+  failures=$((failures + 1))
+fi
+
 # 10^5 resources: the page must still load and answer hovers (500 probes
 # spread evenly); it reports its first-draw and per-probe times.
 awk 'function addr(b, off) {  # b * 2^32 + off, off < 2^32 (mawk: 32-bit %x)

@@ -111,7 +111,8 @@ TEST(CmdMapTest, DiffDrawsBothDumpsWithTheChangesMarked) {
   ASSERT_EQ(RunRestree({"map", "--diff", before, after, "-o", html}).status, 0);
   std::ifstream in(html);
   const std::string page((std::istreambuf_iterator<char>(in)), {});
-  EXPECT_THAT(page, HasSubstr("\"diff\":true,\"afterRow\":2"));
+  EXPECT_THAT(page, HasSubstr("\"diff\":true,\"marks\":true"));
+  EXPECT_THAT(page, HasSubstr("\"afterRow\":2"));
   // Usage: two files, not one; not both from standard input.
   Result bad = RunRestree({"map", "--diff", before, "-o", "-"});
   EXPECT_EQ(bad.status, 2);

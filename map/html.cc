@@ -42,16 +42,36 @@ constexpr char kScript[] = R"js(
 'use strict';
 const T0 = performance.now();
 const D = JSON.parse(document.getElementById('data').textContent);
-const N = D.items.length;
-const X0 = new Float64Array(N), X1 = new Float64Array(N);
-const DEP = new Int32Array(N), PAR = new Int32Array(N);
-const KIND = new Uint8Array(N), END = new Int32Array(N);
-const ROW = new Int32Array(N), CHG = new Uint8Array(N);
-for (let i = 0; i < N; i++) {
-  const it = D.items[i];
-  X0[i] = it[0]; X1[i] = it[1]; DEP[i] = it[2]; PAR[i] = it[3]; KIND[i] = it[4];
-  ROW[i] = it[9]; CHG[i] = it[10];
+// The arrays of the frame on show (a hotplug sequence has one frame per
+// event, D.frames; otherwise D.items is the only one).
+let N = 0, X0, X1, DEP, PAR, KIND, END, ROW, CHG, rows = [];
+function load(items) {
+  D.items = items;
+  N = items.length;
+  X0 = new Float64Array(N); X1 = new Float64Array(N);
+  DEP = new Int32Array(N); PAR = new Int32Array(N);
+  KIND = new Uint8Array(N); END = new Int32Array(N);
+  ROW = new Int32Array(N); CHG = new Uint8Array(N);
+  for (let i = 0; i < N; i++) {
+    const it = items[i];
+    X0[i] = it[0]; X1[i] = it[1]; DEP[i] = it[2]; PAR[i] = it[3]; KIND[i] = it[4];
+    ROW[i] = it[9]; CHG[i] = it[10];
+  }
+  // End (exclusive) of each subtree in pre-order, without recursion.
+  const st = [];
+  for (let i = 0; i < N; i++) {
+    while (st.length && DEP[st[st.length - 1]] >= DEP[i]) END[st.pop()] = i;
+    st.push(i);
+  }
+  while (st.length) END[st.pop()] = N;
+  // Items per row, in address (= x) order.
+  rows = [];
+  for (let i = 0; i < N; i++) {
+    while (rows.length <= ROW[i]) rows.push([]);
+    rows[ROW[i]].push(i);
+  }
 }
+load(D.frames ? D.frames[D.frames.length - 1].items : D.items);
 // A diff's marks: per change bit its name, colour and a hatch pattern.
 const CHANGES = D.changes.map(function (c) {
   const p = document.createElement('canvas'); p.width = 8; p.height = 8;
@@ -67,21 +87,6 @@ function primary(i) {
 }
 function changeNames(i) {
   return CHANGES.filter(function (c) { return CHG[i] & c.bit; }).map(function (c) { return c.name; });
-}
-// End (exclusive) of each subtree in pre-order, without recursion.
-{
-  const st = [];
-  for (let i = 0; i < N; i++) {
-    while (st.length && DEP[st[st.length - 1]] >= DEP[i]) END[st.pop()] = i;
-    st.push(i);
-  }
-  while (st.length) END[st.pop()] = N;
-}
-// Items per depth, in address (= x) order.
-const rows = [];
-for (let i = 0; i < N; i++) {
-  while (rows.length <= ROW[i]) rows.push([]);
-  rows[ROW[i]].push(i);
 }
 const BAND = D.band, TOP = 4, AXIS = 34, M = 8, FONT = 11, CHAR = D.charEm;
 const canvas = document.getElementById('map');
@@ -105,7 +110,7 @@ function firstEndingAfter(row, x, from) {
 function fit() { scale = (W() - 2 * M) / Math.max(D.width, 1); ox = 0; oy = 0; }
 function resize() {
   const dpr = window.devicePixelRatio || 1;
-  const want = rows.length * BAND + TOP + AXIS + 4;
+  const want = Math.max(rows.length, D.rows) * BAND + TOP + AXIS + 4;
   const h = Math.max(140, Math.min(want, Math.max(260, window.innerHeight - 260)));
   canvas.style.height = h + 'px';
   canvas.width = Math.round(W() * dpr);
@@ -204,6 +209,7 @@ function describe(k) {
   if (!D.zeroed) { lines.push('range ' + it[6] + '\u2013' + it[7]); lines.push('size ' + it[8]); }
   lines.push('depth ' + DEP[k] + ', ' + D.kinds[KIND[k]].label);
   if (D.diff) lines.push((ROW[k] >= D.afterRow ? 'after' : 'before') + (CHG[k] ? ': ' + changeNames(k).join(', ') : ': unchanged'));
+  else if (CHG[k]) lines.push('this event: ' + changeNames(k).join(', '));
   lines.push('under: ' + ancestry(k));
   if (END[k] - k > 1) lines.push((END[k] - k - 1) + ' resources inside');
   return lines.join('\n');
@@ -304,12 +310,31 @@ canvas.addEventListener('keydown', function (e) {
     case '+': case '=': zoomAt(w / 2, 1.5); break;
     case '-': zoomAt(w / 2, 1 / 1.5); break;
     case '0': case 'Home': fit(); draw(); break;
+    case '[': case 'PageUp': if (D.frames) showFrame(frame - 1); break;
+    case ']': case 'PageDown': if (D.frames) showFrame(frame + 1); break;
     case 'Escape': select(-1, false); showTip(-1); break;
     default: return;
   }
   e.preventDefault();
 });
 canvas.addEventListener('blur', function () { showTip(-1); });
+// A hotplug sequence: one frame per event, the slider or [ and ] step.
+let frame = D.frames ? D.frames.length - 1 : 0;
+const slider = document.getElementById('frame');
+const caption = document.getElementById('caption');
+function showFrame(k) {
+  if (!D.frames || k < 0 || k >= D.frames.length) return;
+  frame = k;
+  load(D.frames[k].items);
+  sel = -1; hover = -1; showTip(-1);
+  slider.value = String(k);
+  caption.textContent = (k + 1) + '/' + D.frames.length + ': ' + D.frames[k].caption;
+  draw();
+}
+if (D.frames) {
+  slider.addEventListener('input', function () { showFrame(Number(slider.value)); });
+  caption.textContent = D.frames.length + '/' + D.frames.length + ': ' + D.frames[frame].caption;
+}
 document.getElementById('zin').onclick = function () { zoomAt(W() / 2, 1.5); };
 document.getElementById('zout').onclick = function () { zoomAt(W() / 2, 1 / 1.5); };
 document.getElementById('reset').onclick = function () { fit(); draw(); };
@@ -321,7 +346,7 @@ for (const k of D.kinds) {
   const sw = document.createElement('span'); sw.className = 'sw'; sw.style.background = k.colour;
   s.appendChild(sw); s.appendChild(document.createTextNode(k.label)); legend.appendChild(s);
 }
-for (const c of (D.diff ? CHANGES : [])) {
+for (const c of (D.marks ? CHANGES : [])) {
   const s = document.createElement('span'); s.className = 'item chg-' + c.name;
   const sw = document.createElement('span'); sw.className = 'sw';
   sw.style.backgroundImage = 'url(' + c.tile.toDataURL() + ')';
@@ -384,15 +409,60 @@ if (/[?&]selftest\b/.test(location.search)) {
     keys = down === PAR[deep] + 1 && sel === PAR[deep] && tip.style.display === 'block' ? 'ok' : 'down ' + down + ' up ' + sel;
     if (keys !== 'ok') fail('keys: ' + keys);
   }
+  // Every frame loads through the keys, with its own structure.
+  let frames = 'n/a';
+  if (D.frames) {
+    canvas.focus();
+    const key = function (k) { canvas.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true })); };
+    let seen = 0;
+    for (let k = D.frames.length - 1; k >= 0; k--) {
+      if (frame !== k || N !== D.frames[k].items.length) fail('frame ' + k + ': showing ' + frame + ' with ' + N + ' items');
+      for (let i = 0; i < N; i++) {
+        const p = PAR[i];
+        if (p >= 0 && (DEP[p] !== DEP[i] - 1 || X0[i] < X0[p] || X1[i] > X1[p])) fail('frame ' + k + ' item ' + i + ': not inside its parent');
+      }
+      if (caption.textContent.indexOf(D.frames[k].caption) < 0) fail('frame ' + k + ': caption ' + caption.textContent);
+      seen++;
+      key('[');
+    }
+    if (frame !== 0) fail('[ went below the first frame');
+    for (let k = 1; k < D.frames.length; k++) key(']');
+    key(']');
+    if (frame !== D.frames.length - 1) fail('] did not reach the last frame');
+    frames = seen + '/' + D.frames.length;
+  }
   fit(); select(-1, false); showTip(-1);
   out.textContent = 'resources ' + N + '\nhover ' + hovered + '/' + tried + '\nclick ' + clicked +
-      '\nkeys ' + keys + '\ndrawn ' + drawn +
+      '\nkeys ' + keys + '\nframes ' + frames + '\ndrawn ' + drawn +
       '\nfirst draw ' + Math.round(firstDrawMs) + ' ms\nprobe ' + Math.round(probeMs / Math.max(tried, 1) * 10) / 10 + ' ms\n' + (failCount ? failCount + ' failures:\n' + fails.join('\n') : 'ok');
   out.dataset.status = failCount ? 'fail' : 'pass';
   out.hidden = false;
 }
 })();
 )js";
+
+// The items as a JSON array of
+// [x0, x1, depth, parent, kind, name, first, last, size, row, change].
+void AppendItems(const std::vector<MapItem>& items, bool zeroed,
+                 std::string* out) {
+  *out += "[\n";
+  for (size_t i = 0; i < items.size(); ++i) {
+    const MapItem& item = items[i];
+    absl::StrAppend(out, i ? ",\n" : "", "[", Num(item.x0), ",", Num(item.x1),
+                    ",", item.depth, ",", item.parent, ",",
+                    static_cast<int>(item.kind), ",\"", JsonEscape(item.name),
+                    "\"");
+    if (zeroed) {
+      *out += ",\"\",\"\",\"\"";
+    } else {
+      absl::StrAppend(out, ",\"", Hex(item.range.first()), "\",\"",
+                      Hex(item.range.last()), "\",\"",
+                      HumanSize(item.range.size()), "\"");
+    }
+    absl::StrAppend(out, ",", item.row, ",", item.change, "]");
+  }
+  *out += "]";
+}
 
 }  // namespace
 
@@ -411,6 +481,18 @@ std::string RenderHtml(const MapLayout& layout, const HtmlOptions& options) {
                     "<p>Before (top rows) and after (bottom rows) on one "
                     "axis; changed resources are marked by colour and "
                     "pattern.</p>\n");
+  } else if (!layout.frames.empty()) {
+    absl::StrAppend(&out, "<p>", layout.frames.size(),
+                    " frames: the tree before the first event and after "
+                    "each, on one axis; what each event changed is marked "
+                    "by colour and pattern.</p>\n<div id=\"frames\">"
+                    "<label for=\"frame\">event</label> <input type=\"range\" "
+                    "id=\"frame\" min=\"0\" max=\"",
+                    layout.frames.size() - 1, "\" value=\"",
+                    layout.frames.size() - 1,
+                    "\"> <span id=\"caption\" aria-live=\"polite\"></span> "
+                    "<span class=\"keys\">([ and ] or Page Up/Down on the "
+                    "map step through the events)</span></div>\n");
   } else {
     absl::StrAppend(&out, "<p>", layout.items.size(), " resources, ",
                     layout.max_depth,
@@ -458,7 +540,9 @@ std::string RenderHtml(const MapLayout& layout, const HtmlOptions& options) {
       ",\"width\":", Num(layout.width), ",\"band\":", Num(layout.band_height),
       ",\"charEm\":", kCharWidthEm, ",\"count\":", layout.items.size(),
       ",\"diff\":", layout.diff ? "true" : "false",
-      ",\"afterRow\":", layout.after_row, ",\"changes\":[");
+      ",\"marks\":", layout.diff || !layout.frames.empty() ? "true" : "false",
+      ",\"rows\":", layout.rows, ",\"afterRow\":", layout.after_row,
+      ",\"changes\":[");
   // The diff's marks, in PrimaryChange order: a hatch per change (segments
   // on an 8 px tile) so they read in greyscale too.
   static constexpr struct {
@@ -498,23 +582,19 @@ std::string RenderHtml(const MapLayout& layout, const HtmlOptions& options) {
                     layout.zeroed ? "" : HumanSize(iv.end - iv.first), "\"]");
     first_gap = false;
   }
-  out += "],\"items\":[\n";
-  for (size_t i = 0; i < layout.items.size(); ++i) {
-    const MapItem& item = layout.items[i];
-    absl::StrAppend(&out, i ? ",\n" : "", "[", Num(item.x0), ",", Num(item.x1),
-                    ",", item.depth, ",", item.parent, ",",
-                    static_cast<int>(item.kind), ",\"", JsonEscape(item.name),
-                    "\"");
-    if (layout.zeroed) {
-      out += ",\"\",\"\",\"\"";
-    } else {
-      absl::StrAppend(&out, ",\"", Hex(item.range.first()), "\",\"",
-                      Hex(item.range.last()), "\",\"",
-                      HumanSize(item.range.size()), "\"");
+  out += "],\"items\":";
+  AppendItems(layout.items, layout.zeroed, &out);
+  if (!layout.frames.empty()) {
+    out += ",\"frames\":[";
+    for (size_t k = 0; k < layout.frames.size(); ++k) {
+      absl::StrAppend(&out, k ? ",\n" : "", "{\"caption\":\"",
+                      JsonEscape(layout.frames[k].caption), "\",\"items\":");
+      AppendItems(layout.frames[k].items, layout.zeroed, &out);
+      out += "}";
     }
-    absl::StrAppend(&out, ",", item.row, ",", item.change, "]");
+    out += "]";
   }
-  absl::StrAppend(&out, "]}</script>\n<script>", kScript,
+  absl::StrAppend(&out, "}</script>\n<script>", kScript,
                   "</script>\n</body></html>\n");
   return out;
 }

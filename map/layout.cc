@@ -294,6 +294,45 @@ MapLayout LayOutDiff(const ResourceTree& before, const ResourceTree& after,
   return layout;
 }
 
+MapLayout LayOutFrames(const std::vector<const ResourceTree*>& trees,
+                       const std::vector<std::string>& captions, bool zeroed,
+                       const MapLayoutOptions& options) {
+  MapLayout layout = Empty(zeroed, options);
+  std::vector<size_t> base;  // the first item of each frame
+  for (size_t k = 0; k < trees.size(); ++k) {
+    base.push_back(layout.items.size());
+    AddItems(*trees[k], static_cast<int>(k), 0, &layout);
+  }
+  base.push_back(layout.items.size());
+  for (size_t k = 1; k < trees.size(); ++k) {
+    std::map<uint64_t, size_t> index;
+    for (size_t i = base[k]; i < base[k + 1]; ++i) {
+      index[layout.items[i].id.value()] = i;
+    }
+    const IomemDiff d = DiffTrees(*trees[k - 1], *trees[k], {zeroed});
+    for (const DiffEntry& e : d.entries) {
+      if (!e.new_node.valid()) continue;
+      auto it = index.find(e.new_node.value());
+      if (it != index.end()) layout.items[it->second].change |= e.changes;
+    }
+  }
+  PlaceOnAxis(zeroed, options, &layout);
+  for (size_t k = 0; k < trees.size(); ++k) {
+    MapFrame f;
+    f.caption = k < captions.size() ? captions[k] : std::string();
+    f.items.assign(layout.items.begin() + static_cast<ptrdiff_t>(base[k]),
+                   layout.items.begin() + static_cast<ptrdiff_t>(base[k + 1]));
+    for (MapItem& item : f.items) {
+      if (item.parent >= 0) item.parent -= static_cast<int32_t>(base[k]);
+      item.panel = 0;
+    }
+    layout.frames.push_back(std::move(f));
+  }
+  layout.items = layout.frames.empty() ? std::vector<MapItem>()
+                                       : layout.frames.back().items;
+  return layout;
+}
+
 absl::string_view PrimaryChange(unsigned change) {
   static constexpr std::pair<unsigned, absl::string_view> kOrder[] = {
       {DiffEntry::kRemoved, "removed"},

@@ -113,9 +113,18 @@ struct MapItem {
   double y1 = 0;
 };
 
+// One step of a sequence (LayOutFrames): the tree after an event.
+struct MapFrame {
+  std::string caption;         // e.g. "line 4: region create ...: ok"
+  std::vector<MapItem> items;  // as MapLayout::items
+};
+
 struct MapLayout {
-  // In pre-order (a parent before its children, siblings by address).
+  // In pre-order (a parent before its children, siblings by address). A
+  // sequence: the last frame's.
   std::vector<MapItem> items;
+  // A sequence: every frame, the last equal to `items`; empty otherwise.
+  std::vector<MapFrame> frames;
   // In address order; x0 of the first is 0, x1 of the last is `width`.
   std::vector<AxisInterval> axis;
   double width = 0;
@@ -141,6 +150,17 @@ MapLayout LayOut(const ResourceTree& tree, bool zeroed,
 MapLayout LayOutDiff(const ResourceTree& before, const ResourceTree& after,
                      const IomemDiff& diff, bool zeroed,
                      const MapLayoutOptions& options = {});
+
+// Lays out a sequence of trees (a hotplug script's tree before its first
+// event and after each), every frame on one axis (the union of all their
+// boundaries), each resource of frame k marked with what
+// DiffTrees(trees[k-1], trees[k]) says changed about it (added, resized,
+// renamed, reparented; a removed one is gone from frame k: the caption
+// says so). `captions` has one entry per tree. O(N log N) for N resources
+// over all frames.
+MapLayout LayOutFrames(const std::vector<const ResourceTree*>& trees,
+                       const std::vector<std::string>& captions, bool zeroed,
+                       const MapLayoutOptions& options = {});
 
 // The change a diff item is drawn with (its most telling one): "removed",
 // "added", "reparented", "resized", "renamed", "flags"; "" for none.

@@ -337,6 +337,51 @@ TEST(LayoutTest, DiffPutsBothTreesOnOneAxisAndMarksTheChanges) {
   EXPECT_EQ(gaps, 2);
 }
 
+TEST(LayoutTest, FramesShareOneAxisAndMarkWhatEachStepChanged) {
+  const ParsedIomem a = MustParse(kSparse);
+  const ParsedIomem b = MustParse(kSparseAfter);
+  const ParsedIomem c = MustParse(kSparseAfter);  // a step that changed nothing
+  const MapLayout layout = LayOutFrames({&a.tree, &b.tree, &c.tree},
+                                        {"boot", "hotplug", "noop"}, false);
+  ASSERT_EQ(layout.frames.size(), 3u);
+  EXPECT_EQ(layout.frames[1].caption, "hotplug");
+  ASSERT_EQ(layout.frames[0].items.size(), 6u);
+  ASSERT_EQ(layout.frames[1].items.size(), 7u);
+  EXPECT_EQ(layout.items.size(), 7u);  // the last frame's
+  for (const MapFrame& f : layout.frames) {
+    for (size_t i = 0; i < f.items.size(); ++i) {
+      const MapItem& it = f.items[i];
+      EXPECT_EQ(it.y0, (it.depth - 1) * layout.band_height);  // rows from 0
+      if (it.parent < 0) continue;
+      ASSERT_LT(static_cast<size_t>(it.parent), i);  // within the frame
+      const MapItem& p = f.items[static_cast<size_t>(it.parent)];
+      EXPECT_EQ(p.depth + 1, it.depth);
+      EXPECT_LE(p.x0, it.x0);
+      EXPECT_GE(p.x1, it.x1);
+    }
+  }
+  // One axis: window 0 at one place in every frame.
+  EXPECT_EQ(layout.frames[2].items[3].name, "CXL Window 0");
+  EXPECT_DOUBLE_EQ(layout.frames[0].items[2].x0, layout.frames[2].items[3].x0);
+  // Frame 1 carries what the step to it changed; frames 0 and 2 nothing.
+  unsigned in0 = 0, in2 = 0;
+  for (const MapItem& it : layout.frames[0].items) in0 |= it.change;
+  for (const MapItem& it : layout.frames[2].items) in2 |= it.change;
+  EXPECT_EQ(in0, 0u);
+  EXPECT_EQ(in2, 0u);
+  unsigned window1 = 0, region0 = 0;
+  for (const MapItem& it : layout.frames[1].items) {
+    if (it.name == "CXL Window 1") window1 = it.change;
+    if (it.name == "region0") region0 = it.change;
+  }
+  EXPECT_EQ(window1, DiffEntry::kAdded);
+  EXPECT_TRUE(region0 & DiffEntry::kResized);
+  // The HTML page embeds every frame.
+  const std::string html = RenderHtml(layout, {"seq"});
+  EXPECT_THAT(html, HasSubstr("\"frames\":[{\"caption\":\"boot\""));
+  EXPECT_THAT(html, HasSubstr("id=\"frame\" min=\"0\" max=\"2\""));
+}
+
 TEST(SvgTest, DiffMarksEveryChangeWithAPatternAndItsPanel) {
   const ParsedIomem a = MustParse(kSparse);
   const ParsedIomem b = MustParse(kSparseAfter);

@@ -1,9 +1,12 @@
 // `restree apply SCRIPT`: runs a hotplug event script (docs/events.md).
 
+#include <fstream>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "hotplug/apply.h"
@@ -13,7 +16,10 @@
 #include "iomem_parser/parser.h"
 #include "iomem_parser/report.h"
 #include "iomem_parser/show.h"
+#include "map/html.h"
+#include "map/layout.h"
 #include "resource_tree/json_writer.h"
+#include "resource_tree/status_macros.h"
 #include "tools/cli.h"
 
 namespace restree {
@@ -51,11 +57,54 @@ constexpr char kHelp[] =
     "                    JSON\n"
     "  --json            everything as one JSON document on standard output\n"
     "                    (schema restree.apply/1, docs/json.md)\n"
+    "  --map OUT.html    the tree before the first event and after each as\n"
+    "                    an interactive map (restree map's page) with one\n"
+    "                    frame per event: a slider, or [ and ], steps\n"
+    "                    through them; what each event changed is marked\n"
     "\n"
     "Exit status: 0 every event did what the script says, 1 an event failed\n"
     "unexpectedly or an assert failed, 2 usage error or a script, base dump "
     "or\n"
     "config error (FILE:LINE:COLUMN: message; nothing is applied).\n";
+
+// restree map's page of the run: the tree before the first event and after
+// each event that ran, one frame each.
+absl::Status WriteMap(const hotplug::ApplyRun& run, const std::string& name,
+                      const std::string& path) {
+  std::vector<ParsedIomem> dumps;
+  std::vector<std::string> captions;
+  auto add = [&](const std::string& text, std::string caption) {
+    absl::StatusOr<ParsedIomem> d = ParseIomem(text);
+    if (!d.ok()) return d.status();
+    dumps.push_back(*std::move(d));
+    captions.push_back(std::move(caption));
+    return absl::OkStatus();
+  };
+  RESTREE_RETURN_IF_ERROR(add(run.tree_before, "before the first event"));
+  for (const hotplug::EventResult& r : run.results) {
+    // Events only: `assert` and `expect` lines change nothing.
+    if (r.tree_after.empty() || absl::StartsWith(r.event, "assert ") ||
+        absl::StartsWith(r.event, "expect ")) {
+      continue;
+    }
+    std::string caption =
+        absl::StrFormat("line %d: %s: %s", r.location.line, r.event,
+                        hotplug::OutcomeName(r.outcome));
+    if (!r.message.empty()) absl::StrAppend(&caption, ": ", r.message);
+    RESTREE_RETURN_IF_ERROR(add(r.tree_after, std::move(caption)));
+  }
+  std::vector<const ResourceTree*> trees;
+  for (const ParsedIomem& d : dumps) trees.push_back(&d.tree);
+  const map::MapLayout layout = map::LayOutFrames(trees, captions, false);
+  const std::string text = map::RenderHtml(layout, {name});
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  if (file) file.write(text.data(), static_cast<std::streamsize>(text.size()));
+  if (file) file.close();
+  if (!file)
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot write '", path, "'"));
+  return absl::OkStatus();
+}
 
 std::string TraceDiff(const std::string& before, const std::string& after) {
   IomemParseOptions o;
@@ -78,7 +127,8 @@ int RunApply(cli::Context& ctx) {
       .Value("base")
       .Value("profile")
       .Value("render")
-      .Value("perf");
+      .Value("perf")
+      .Value("map");
   if (absl::Status s = opts.Parse(ctx.args); !s.ok()) return cli::Fail(ctx, s);
   if (opts.positional().size() != 1) {
     return cli::Fail(ctx, opts.Error("takes one script file (or - for "
@@ -96,7 +146,14 @@ int RunApply(cli::Context& ctx) {
   if (!script.ok()) return cli::Fail(ctx, script.status());
   hotplug::ApplyOptions ao;
   ao.profile = opts.Get("profile");
-  ao.trace = opts.Has("trace");
+  const bool trace = opts.Has("trace");
+  const std::string map_path = opts.Get("map", "");
+  if (opts.Has("map") && !absl::EndsWithIgnoreCase(map_path, ".html") &&
+      !absl::EndsWithIgnoreCase(map_path, ".htm")) {
+    return cli::Fail(ctx,
+                     opts.Error("--map writes an HTML page: name it .html"));
+  }
+  ao.trace = trace || opts.Has("map");  // both need the tree after each event
   if (opts.Has("perf") && !opts.Has("tiers")) {
     return cli::Fail(ctx, opts.Error("--perf needs --tiers"));
   }
@@ -131,6 +188,11 @@ int RunApply(cli::Context& ctx) {
     *ctx.err << (opts.Has("base") ? opts.Get("base") + ": " : std::string())
              << run.status().message() << "\n";
     return cli::kExitError;
+  }
+  if (opts.Has("map")) {
+    if (absl::Status s = WriteMap(*run, name, map_path); !s.ok()) {
+      return cli::Fail(ctx, opts.Error(s.message()));
+    }
   }
   // A bad --perf file is an input error: exit 2 (after the per-event
   // output, which shows where it was first met).
@@ -174,7 +236,7 @@ int RunApply(cli::Context& ctx) {
     if (!r.message.empty()) absl::StrAppend(&line, ": ", r.message);
     *ctx.err << line << "\n";
     *ctx.err << r.annotation;
-    if (ao.trace) {
+    if (trace) {
       *ctx.err << TraceDiff(before, r.tree_after);
       before = r.tree_after;
     }

@@ -197,6 +197,33 @@ TEST(CmdApplyTest, TraceShowsEachEventsChange) {
   EXPECT_THAT(r.err, HasSubstr("+ 200000000-20fffffff  System RAM  [new:2]"));
 }
 
+TEST(CmdApplyTest, MapWritesOneFramePerEvent) {
+  const std::string script =
+      WriteTemp("seq",
+                "window add 0 base=0x1000000000 size=4G\n"
+                "region create window=0 size=256M mode=pmem\n"
+                "assert parent region0 \"Persistent Memory\"\n"
+                "expect error ENOENT\n"
+                "region destroy region7\n");
+  const std::string page = WriteTemp("seq.html", "");
+  CliRun r = Apply({script, "--map", page});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  std::ifstream in(page);
+  const std::string html((std::istreambuf_iterator<char>(in)), {});
+  // Before, window add, region create, the failed destroy (no assert or
+  // expect frame).
+  EXPECT_THAT(html, HasSubstr("id=\"frame\" min=\"0\" max=\"3\""));
+  EXPECT_THAT(html, HasSubstr("\"caption\":\"before the first event\""));
+  EXPECT_THAT(html, HasSubstr("line 2: region create window=0 size=256M "
+                              "mode=pmem: ok: region0"));
+  EXPECT_THAT(html, HasSubstr("region destroy region7: failed as expected"));
+  EXPECT_THAT(html, Not(HasSubstr("\"caption\":\"line 3")));
+  // Only HTML.
+  r = Apply({script, "--map", WriteTemp("seq.svg", "")});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_THAT(r.err, HasSubstr("--map writes an HTML page"));
+}
+
 TEST(CmdApplyTest, TiersFollowTheNodes) {
   const std::string script =
       WriteTemp("tiers",
