@@ -1,5 +1,6 @@
 // The shim's include/linux/ioport.h and restree's resource_tree/flags.h
-// against the kernel's own include/linux/ioport.h (@linux_kernel_source):
+// against the kernel's own include/linux/ioport.h (@linux_kernel_source*;
+// one test per kernel slot, tests/kernel_shim/kernels.bzl):
 // every IORESOURCE_* / IORES_* name the shim defines has the kernel's value
 // and C type (the type matters: `IORESOURCE_BUSY | flags` converts an int
 // flags to unsigned int only because BUSY is unsigned), struct resource has
@@ -26,7 +27,8 @@ namespace {
 std::map<std::string, std::string> RunCheck(const std::string& name) {
   const char* srcdir = std::getenv("TEST_SRCDIR");
   const std::string path = std::string(srcdir != nullptr ? srcdir : ".") +
-                           "/restree/tests/kernel_shim/" + name;
+                           "/restree/tests/kernel_shim/" + name +
+                           RESTREE_IOPORT_CHECK_SUFFIX;
   std::map<std::string, std::string> out;
   FILE* p = popen(path.c_str(), "r");
   if (p == nullptr) {
