@@ -118,6 +118,15 @@ char *ka_proc_iomem(int capable);
 /* How many allocations the kernel holds (should be the node count). */
 unsigned long ka_live_allocations(void);
 
+/* The kernel's ioport.h helpers resource_union() and
+ * resource_intersection() on [s1, e1] and [s2, e2] (flags 0), compiled
+ * against the kernel's own header. Return what the helper returns; on 1,
+ * *start and *end hold its result, on 0 they are left as they were. */
+int ka_resource_union(uint64_t s1, uint64_t e1, uint64_t s2, uint64_t e2,
+		      uint64_t *start, uint64_t *end);
+int ka_resource_intersection(uint64_t s1, uint64_t e1, uint64_t s2,
+			     uint64_t e2, uint64_t *start, uint64_t *end);
+
 #ifdef __cplusplus
 }
 #endif

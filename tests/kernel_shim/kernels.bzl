@@ -63,15 +63,21 @@ def kernel_shim_targets(suffix, repo):
     # layout. -I precedes the shim's -isystem.
     ioport_include = ["-Iexternal/" + repo + "/include"]
 
+    # resource.c, and ioport.h's inline helpers (ioport_helpers.c).
     native.cc_library(
         name = "kernel_resource" + suffix,
         testonly = True,
         srcs = [
+            "ioport_helpers.c",
             r + ":kernel_ioport",
             r + ":resource.c",
         ],
         copts = ioport_include + KERNEL_COPTS,
-        deps = [":shim"],
+        deps = [
+            ":kernel_adapter_api",
+            ":shim",
+            r + ":kernel_info",
+        ],
     )
 
     native.cc_library(
