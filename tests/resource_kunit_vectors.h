@@ -7,8 +7,9 @@
 // union and intersection, and a tree of System RAM and CXL windows (built
 // under a parent that alloc_free_mem_region() places in the iomem root,
 // which is then removed) with region_intersects() queries and their answers.
-// Our own encoding of those facts; used by resource_kunit_test (restree's
-// model, every profile) and kil_resource_kunit_test (the compiled kernels).
+// Our own encoding of those facts; checked on restree's model under every
+// profile (kernel_semantics_test) and on the compiled kernels
+// (kil_replay_test).
 
 #ifndef RESTREE_TESTS_RESOURCE_KUNIT_VECTORS_H_
 #define RESTREE_TESTS_RESOURCE_KUNIT_VECTORS_H_

@@ -80,7 +80,6 @@ bazel test "${repo_env[@]}" \
   --test_env=RESTREE_RC_RUNS="$runs" --test_timeout="$timeout" \
   --test_output=all \
   "//tests:kernel_in_the_loop_test$suffix" "//tests:kil_replay_test$suffix" \
-  "//tests:kil_resource_kunit_test$suffix" \
   "//tests/kernel_shim:ioport_check_test$suffix"
 
 if [[ "$fuzz_seconds" -gt 0 ]]; then

@@ -104,6 +104,19 @@ int ka_available(void);
 const char *ka_kernel_origin(void);
 const char *ka_kernel_release(void);
 
+/* The behaviours third_party/kernel_source.bzl detected in the compiled
+ * resource.c's text (its kernel_info.h; docs/kernel-in-the-loop.md). Only
+ * the adapter reads kernel_info.h, so the C++ harness is compiled once for
+ * every kernel slot. */
+struct ka_behaviours {
+	int max_iores_level;
+	int region_intersects_descendants;
+	int gfr_step_is_align;
+	int gfr_ascending_skips_zero;
+	int split_reparents_children;
+};
+void ka_kernel_behaviours(struct ka_behaviours *out);
+
 /* Once per process: boot the shim (initcalls, log sink). */
 void ka_init(void);
 /* Back to an empty iomem tree; PHYSMEM_END as given. Frees every node. */
