@@ -8,8 +8,6 @@ bodies are compiled once; resource.c, the adapter and what reads
 kernel_info.h once per slot.
 """
 
-load("//bazel:copts.bzl", "RESTREE_TEST_COPTS")
-
 # suffix -> repository name.
 KERNELS = {
     "": "linux_kernel_source",
@@ -53,7 +51,8 @@ def kernel_shim_targets(suffix, repo):
     """resource.c, the adapter and the header check for one kernel slot.
 
     Defined in //tests/kernel_shim: kernel_resource<suffix>,
-    kernel_adapter<suffix>, ioport_check_test<suffix> (and its helpers).
+    kernel_adapter<suffix>, ioport_check_test<suffix> (and its helpers; the
+    test's body, ioport_check_test_body, is shared).
     """
     r = "@" + repo + "//"
 
@@ -125,16 +124,10 @@ def kernel_shim_targets(suffix, repo):
 
     native.cc_test(
         name = "ioport_check_test" + suffix,
-        srcs = ["ioport_check_test.cc"],
-        copts = RESTREE_TEST_COPTS,
-        local_defines = ["RESTREE_IOPORT_CHECK_SUFFIX=\\\"%s\\\"" % suffix],
+        env = {"RESTREE_IOPORT_CHECK_SUFFIX": suffix},
         data = [
             ":ioport_check_kernel" + suffix,
             ":ioport_check_shim" + suffix,
         ],
-        deps = [
-            "//resource_tree",
-            "@com_google_absl//absl/strings",
-            "@com_google_googletest//:gtest_main",
-        ],
+        deps = [":ioport_check_test_body"],
     )
