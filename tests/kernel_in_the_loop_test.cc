@@ -7,7 +7,7 @@
 // /proc/iomem (r_show) must equal restree's rendering. RapidCheck shrinks a
 // disagreement to a short trace (docs/kernel-in-the-loop.md).
 //
-// 10,000 sequences per run by default (1,000 for 6.12, CI's budget);
+// 10,000 sequences per run by default (500 for 6.12, CI's budget);
 // RESTREE_RC_RUNS=N for more.
 
 #include "tests/kernel_in_the_loop.h"
