@@ -166,8 +166,8 @@ absl::StatusOr<ResourceId> ResourceTree::InsertExpandToFit(
                        ": does not fit in ", Describe(p),
                        "; the kernel silently does not insert it"));
     }
-    const Range c = NodeRange(plan.conflict);
-    r = Range(std::min(r.first(), c.first()), std::max(r.last(), c.last()));
+    // A conflict overlaps `r`: the union exists.
+    r = *r.Union(NodeRange(plan.conflict));
     over.push_back(MakeId(plan.conflict));
   }
 }

@@ -5,10 +5,11 @@
 // imitates where versions differ, and the driver-chain facts of that version
 // that the hotplug applier (hotplug/machine.h) follows where drivers differ
 // (docs/driver-chains.md). The default, `Debian61()`, is Debian 12's
-// 6.1.192 kernel: the one `tests/` compiles and runs in user space, so every
-// behaviour of that profile is checked against real kernel code. The other
-// profiles follow the sources listed in docs/kernel-semantics.md and are
-// checked only against restree's own reference model.
+// 6.1.192 kernel. It and `Linux612()` are the profiles of the two kernels
+// `tests/` compiles and runs in user space (Debian's 6.1.192 and 6.12.117),
+// so their kernel/resource.c behaviour is checked against real kernel code.
+// The other profiles follow the sources listed in docs/kernel-semantics.md
+// and are checked only against restree's own reference model.
 //
 // Thread-safety: a value type.
 
@@ -97,7 +98,8 @@ struct KernelProfile {
   // descendant-aware.
   static KernelProfile Vanilla61();
   // Linux 6.12: descendant-aware region_intersects(), get_free_mem_region()
-  // stepping by align and skipping address 0 when ascending.
+  // stepping by align and skipping address 0 when ascending. Its resource
+  // fields are those of Debian's 6.12.117, tested against its code.
   static KernelProfile Linux612();
   // Linux 7.0: as 6.12, plus MAX_IORES_LEVEL 8 and hot-remove splits that
   // re-parent children; Soft Reserved in its own tree (HmemModel::k70).

@@ -24,6 +24,11 @@ std::optional<Range> Range::Intersection(const Range& other) const {
   return Range(std::max(first_, other.first_), std::min(last_, other.last_));
 }
 
+std::optional<Range> Range::Union(const Range& other) const {
+  if (!Overlaps(other)) return std::nullopt;
+  return Range(std::min(first_, other.first_), std::max(last_, other.last_));
+}
+
 std::string Range::ToString() const {
   return absl::StrFormat("[%#x-%#x]", first_, last_);
 }

@@ -85,6 +85,9 @@ class Range {
   }
   // The kernel's `resource_intersection()`: nullopt when not overlapping.
   std::optional<Range> Intersection(const Range& other) const;
+  // The kernel's `resource_union()`: the smallest range holding both;
+  // nullopt when not overlapping (adjacent ranges do not overlap).
+  std::optional<Range> Union(const Range& other) const;
 
   // "[0x1000-0x1fff]".
   std::string ToString() const;

@@ -108,6 +108,8 @@ TEST(RangeTest, OverlapAndIntersectionFollowTheKernel) {
   EXPECT_FALSE(Range(0, 9).Overlaps(Range(10, 20)));  // adjacent only
   EXPECT_EQ(Range(0, 15).Intersection(Range(10, 20)), Range(10, 15));
   EXPECT_EQ(Range(0, 9).Intersection(Range(10, 20)), std::nullopt);
+  EXPECT_EQ(Range(0, 15).Union(Range(10, 20)), Range(0, 20));
+  EXPECT_EQ(Range(0, 9).Union(Range(10, 20)), std::nullopt);  // adjacent
   EXPECT_TRUE(Range(0, 20).Contains(Range(10, 20)));
   EXPECT_FALSE(Range(0, 19).Contains(Range(10, 20)));
   EXPECT_EQ(Range(0x1000, 0x1fff).ToString(), "[0x1000-0x1fff]");

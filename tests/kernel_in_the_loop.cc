@@ -11,7 +11,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
-#include "kernel_info.h"
 #include "resource_tree/render.h"
 #include "tests/kernel_shim/kernel_adapter.h"
 
@@ -85,14 +84,15 @@ std::string CompiledKernelDescription() {
 }
 
 KernelProfile CompiledKernelProfile() {
+  ka_behaviours b;
+  ka_kernel_behaviours(&b);
   KernelProfile p = KernelProfile::Debian61();
-  p.name = absl::StrCat("compiled-", RESTREE_KERNEL_RELEASE);
-  p.proc_max_depth = RESTREE_KERNEL_MAX_IORES_LEVEL;
-  p.region_intersects_descendants =
-      RESTREE_KERNEL_REGION_INTERSECTS_DESCENDANTS != 0;
-  p.gfr_step_is_align = RESTREE_KERNEL_GFR_STEP_IS_ALIGN != 0;
-  p.gfr_ascending_skips_zero = RESTREE_KERNEL_GFR_ASCENDING_SKIPS_ZERO != 0;
-  p.split_reparents_children = RESTREE_KERNEL_SPLIT_REPARENTS_CHILDREN != 0;
+  p.name = absl::StrCat("compiled-", ka_kernel_release());
+  p.proc_max_depth = b.max_iores_level;
+  p.region_intersects_descendants = b.region_intersects_descendants != 0;
+  p.gfr_step_is_align = b.gfr_step_is_align != 0;
+  p.gfr_ascending_skips_zero = b.gfr_ascending_skips_zero != 0;
+  p.split_reparents_children = b.split_reparents_children != 0;
   return p;
 }
 

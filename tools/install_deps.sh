@@ -15,13 +15,14 @@ set -euo pipefail
 # compiler-rt for --config=fuzz and libFuzzer); pkg-config, which the
 # WORKSPACE uses to find the libraries.
 # Libraries: Abseil, GoogleTest/GoogleMock, RapidCheck, Google Benchmark.
-# Kernel in the loop: Debian's linux-source-6.1 (kernel/resource.c is
-# extracted from it at test time; nothing from it is committed).
+# Kernel in the loop: Debian's linux-source-6.1 and linux-source-6.12
+# (bookworm-security; kernel/resource.c and include/linux/ioport.h are
+# extracted from their tarballs at test time; nothing from them is committed).
 PACKAGES=(
   bazel-bootstrap bazel-platforms bazel-rules-java
   g++ clang lld libclang-rt-14-dev pkg-config
   libabsl-dev libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
-  linux-source-6.1 xz-utils
+  linux-source-6.1 linux-source-6.12 xz-utils
   # //map:browser_test loads restree map's HTML page in headless Chromium.
   chromium
 )

@@ -1,5 +1,7 @@
 // The shim's include/linux/ioport.h and restree's resource_tree/flags.h
-// against the kernel's own include/linux/ioport.h (@linux_kernel_source):
+// against the kernel's own include/linux/ioport.h (@linux_kernel_source*;
+// one test per kernel slot, tests/kernel_shim/kernels.bzl, which names its
+// programs' suffix in $RESTREE_IOPORT_CHECK_SUFFIX):
 // every IORESOURCE_* / IORES_* name the shim defines has the kernel's value
 // and C type (the type matters: `IORESOURCE_BUSY | flags` converts an int
 // flags to unsigned int only because BUSY is unsigned), struct resource has
@@ -25,8 +27,11 @@ namespace {
 // NAME -> "value type" (or "MISSING").
 std::map<std::string, std::string> RunCheck(const std::string& name) {
   const char* srcdir = std::getenv("TEST_SRCDIR");
+  const char* suffix = std::getenv("RESTREE_IOPORT_CHECK_SUFFIX");
   const std::string path = std::string(srcdir != nullptr ? srcdir : ".") +
-                           "/restree/tests/kernel_shim/" + name;
+                           "/restree/tests/kernel_shim/" + name +
+                           (suffix != nullptr ? suffix : "");
+  std::printf("running %s\n", path.c_str());
   std::map<std::string, std::string> out;
   FILE* p = popen(path.c_str(), "r");
   if (p == nullptr) {

@@ -11,6 +11,16 @@
 
 #include "kernel_info.h"
 
+void ka_kernel_behaviours(struct ka_behaviours *out)
+{
+	out->max_iores_level = RESTREE_KERNEL_MAX_IORES_LEVEL;
+	out->region_intersects_descendants =
+		RESTREE_KERNEL_REGION_INTERSECTS_DESCENDANTS;
+	out->gfr_step_is_align = RESTREE_KERNEL_GFR_STEP_IS_ALIGN;
+	out->gfr_ascending_skips_zero = RESTREE_KERNEL_GFR_ASCENDING_SKIPS_ZERO;
+	out->split_reparents_children = RESTREE_KERNEL_SPLIT_REPARENTS_CHILDREN;
+}
+
 #ifndef RESTREE_KERNEL_SOURCE_MISSING
 
 #include <linux/errno.h>

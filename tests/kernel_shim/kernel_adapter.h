@@ -104,6 +104,19 @@ int ka_available(void);
 const char *ka_kernel_origin(void);
 const char *ka_kernel_release(void);
 
+/* The behaviours third_party/kernel_source.bzl detected in the compiled
+ * resource.c's text (its kernel_info.h; docs/kernel-in-the-loop.md). Only
+ * the adapter reads kernel_info.h, so the C++ harness is compiled once for
+ * every kernel slot. */
+struct ka_behaviours {
+	int max_iores_level;
+	int region_intersects_descendants;
+	int gfr_step_is_align;
+	int gfr_ascending_skips_zero;
+	int split_reparents_children;
+};
+void ka_kernel_behaviours(struct ka_behaviours *out);
+
 /* Once per process: boot the shim (initcalls, log sink). */
 void ka_init(void);
 /* Back to an empty iomem tree; PHYSMEM_END as given. Frees every node. */
@@ -117,6 +130,15 @@ void ka_apply(const struct ka_op *op, struct ka_result *out);
 char *ka_proc_iomem(int capable);
 /* How many allocations the kernel holds (should be the node count). */
 unsigned long ka_live_allocations(void);
+
+/* The kernel's ioport.h helpers resource_union() and
+ * resource_intersection() on [s1, e1] and [s2, e2] (flags 0), compiled
+ * against the kernel's own header. Return what the helper returns; on 1,
+ * *start and *end hold its result, on 0 they are left as they were. */
+int ka_resource_union(uint64_t s1, uint64_t e1, uint64_t s2, uint64_t e2,
+		      uint64_t *start, uint64_t *end);
+int ka_resource_intersection(uint64_t s1, uint64_t e1, uint64_t s2,
+			     uint64_t e2, uint64_t *start, uint64_t *end);
 
 #ifdef __cplusplus
 }
