@@ -780,6 +780,13 @@ absl::StatusOr<bool> Pool::Step() {
   return !finished_;
 }
 
+bool Pool::Busy() const {
+  for (const Host& h : hosts_) {
+    if (!h.queue.empty()) return true;
+  }
+  return false;
+}
+
 absl::Status Pool::Run() {
   while (true) {
     absl::StatusOr<bool> more = Step();

@@ -164,6 +164,8 @@ class Pool {
   const std::vector<uint64_t>& view(size_t h) const { return hosts_[h].view; }
   const std::vector<LogEntry>& log() const { return log_; }
   bool finished() const { return finished_; }
+  // True while some host has hotplug work queued.
+  bool Busy() const;
 
  private:
   enum class GrantState { kQueued, kRegion, kDax, kOnline, kRevoking, kOff };
