@@ -355,7 +355,7 @@ void Pool::RequestGrant(size_t h, uint64_t size, bool policy) {
   g.policy = policy;
   host.pending_grant += g.size;
   for (Op op : {Op::kRegionCreate, Op::kDaxCreate, Op::kKmemOnline}) {
-    host.queue.push_back(Task{op, id, 0, policy});
+    host.queue.push_back(Task{op, id, 0, policy, ""});
   }
   Log(h, LogEntry::Kind::kRequest,
       absl::StrCat("grant ", Size(g.size), who, ": grant ", id, ", chunks ",
@@ -368,9 +368,9 @@ void Pool::RequestGrant(size_t h, uint64_t size, bool policy) {
 void Pool::RequestRevoke(size_t h, uint64_t size, bool policy) {
   Host& host = hosts_[h];
   host.pending_revoke += size;
-  host.queue.push_back(Task{Op::kRevoke, 0, size, policy});
-  Log(h, LogEntry::Kind::kRequest,
-      absl::StrCat("revoke ", Size(size), policy ? " (policy)" : origin_));
+  const std::string who = policy ? " (policy)" : origin_;
+  host.queue.push_back(Task{Op::kRevoke, 0, size, policy, who});
+  Log(h, LogEntry::Kind::kRequest, absl::StrCat("revoke ", Size(size), who));
 }
 
 uint64_t Pool::SharedMessages() const {
@@ -544,7 +544,7 @@ void Pool::DecideRevoke(size_t h, const Task& t) {
     chosen.push_back(g.id);
     remaining -= g.size;
   }
-  const std::string who = t.policy ? " (policy)" : "";
+  const std::string& who = t.origin;
   if (remaining != 0) {
     ++host.stats.revokes_failed;
     if (t.policy) host.revoke_backoff = tick_ + kRevokeBackoff;
@@ -559,8 +559,8 @@ void Pool::DecideRevoke(size_t h, const Task& t) {
   // Offline and destroy each chosen grant next, oldest of them last.
   for (auto it = chosen.rbegin(); it != chosen.rend(); ++it) {
     host.grants.at(*it).state = GrantState::kRevoking;
-    host.queue.push_front(Task{Op::kRegionDestroy, *it, 0, t.policy});
-    host.queue.push_front(Task{Op::kKmemOffline, *it, 0, t.policy});
+    host.queue.push_front(Task{Op::kRegionDestroy, *it, 0, t.policy, ""});
+    host.queue.push_front(Task{Op::kKmemOffline, *it, 0, t.policy, ""});
   }
   ++host.stats.revokes_done;
   Log(h, LogEntry::Kind::kDone,

@@ -193,6 +193,7 @@ class Pool {
     uint64_t grant = 0;  // all but kRevoke
     uint64_t size = 0;   // kRevoke
     bool policy = false;
+    std::string origin;  // kRevoke: " (FILE:LINE)" or " (policy)"
   };
   struct Host {
     HostSpec spec;
