@@ -226,6 +226,19 @@ TEST(PoolTest, AFailedGrantIsUndoneOnTheHost) {
   EXPECT_EQ(p.stats(0).hotplug_events, 1u);
 }
 
+TEST(PoolTest, AGrantLargerThanTheHostsWindowFailsWithErange) {
+  Pool p = RunText(
+      "appliance capacity=8G chunk=1G\nhost a window-size=2G rate=3\n"
+      "at 0 grant host=a size=2G\n"
+      "at 1 grant host=a size=1G\n");
+  EXPECT_THAT(Failures(p), ElementsAre("t=1 a 34"));  // ERANGE
+  EXPECT_EQ(p.stats(0).granted, 2 * kG);
+  EXPECT_EQ(p.free_bytes(), 6 * kG);
+  EXPECT_EQ(
+      p.machine(0).tree().RangeOf(*p.machine(0).Find("CXL Window 0")).size(),
+      2 * kG);
+}
+
 TEST(PoolTest, ChunkedWindowsClaimAndReturnChunks) {
   const std::string head =
       "appliance capacity=4G chunk=1G realize=chunks\nhost a rate=5\n";

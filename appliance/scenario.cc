@@ -414,8 +414,8 @@ class ScenarioParser {
     }
     Keys keys(lp, std::move(tokens), 2);
     RESTREE_RETURN_IF_ERROR(keys.Check(
-        {"base", "ram", "window", "window-base", "node", "zone", "unmovable",
-         "rate", "policy", "headroom", "watermark", "release"}));
+        {"base", "ram", "window", "window-base", "window-size", "node", "zone",
+         "unmovable", "rate", "policy", "headroom", "watermark", "release"}));
     if (keys.Find("base") != nullptr && keys.Find("ram") != nullptr) {
       return lp.Err(keys.ColumnOf("ram", column),
                     "base= and ram= exclude each other");
@@ -446,6 +446,22 @@ class ScenarioParser {
       uint64_t base = 0;
       RESTREE_RETURN_IF_ERROR(keys.Size("window-base", &base));
       h.window_base = base;
+    }
+    if (keys.Find("window-size") != nullptr) {
+      uint64_t size = 0;
+      RESTREE_RETURN_IF_ERROR(keys.Size("window-size", &size));
+      if (sc_.appliance.mode == Mode::kShared) {
+        return lp.Err(keys.ColumnOf("window-size", column),
+                      "window-size= is for mode=pooled (a shared host maps "
+                      "the whole appliance)");
+      }
+      if (size == 0 || size % sc_.appliance.chunk != 0 ||
+          size > sc_.appliance.capacity) {
+        return lp.Err(keys.ColumnOf("window-size", column),
+                      "window-size must be a non-zero multiple of the chunk "
+                      "size, at most the capacity");
+      }
+      h.window_size = size;
     }
     v = static_cast<uint64_t>(h.node);
     RESTREE_RETURN_IF_ERROR(keys.Number("node", 1023, &v));

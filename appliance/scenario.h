@@ -79,6 +79,9 @@ struct HostSpec {
   uint64_t ram = uint64_t{4} << 30;
   uint32_t window = 0;
   std::optional<uint64_t> window_base;  // nullopt: above the host's tree
+  // Pooled: the window's size (a chunk multiple up to the capacity), the
+  // most the host can map; nullopt: the capacity.
+  std::optional<uint64_t> window_size;
   int node = 1;
   ZonePolicy zone = ZonePolicy::kMovable;
   // Percentage (0..100) of normal-zone memory blocks that end up holding

@@ -145,6 +145,13 @@ TEST(ScenarioTest, ErrorsNameFileLineColumn) {
             "only movable pages)");
   EXPECT_EQ(ErrorOf(app + "host a zone=normal unmovable=101\n"),
             "s.pool:2:30: unmovable= takes a percentage 0..100, found '101'");
+  EXPECT_EQ(ErrorOf(app + "host a window-size=16G\n"),
+            "s.pool:2:20: window-size must be a non-zero multiple of the "
+            "chunk size, at most the capacity");
+  EXPECT_EQ(ErrorOf("appliance capacity=8G mode=shared\n"
+                    "host a window-size=4G\n"),
+            "s.pool:2:20: window-size= is for mode=pooled (a shared host "
+            "maps the whole appliance)");
   EXPECT_EQ(ErrorOf(app + "host a rate=0\n"),
             "s.pool:2:13: rate= must be at least 1 (events per tick)");
   EXPECT_EQ(ErrorOf(app + "host a ram=100M\n"),
