@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "hotplug/events.h"
+#include "hotplug/tiers.h"
 #include "resource_tree/json_writer.h"
 
 namespace restree {
@@ -173,11 +174,19 @@ std::string RenderSummary(const Pool& pool) {
   return out + Table(rows);
 }
 
+std::string RenderTiers(const Pool& pool, size_t h) {
+  hotplug::TierWatcher tiers("", "");
+  absl::StatusOr<std::string> t = tiers.After(pool.machine(h));
+  if (!t.ok()) return absl::StrCat("  error: ", t.status().message(), "\n");
+  return *std::move(t);
+}
+
 std::string RenderTrees(const Pool& pool) {
   std::string out;
   for (size_t h = 0; h < pool.host_count(); ++h) {
     absl::StrAppend(&out, "# host ", pool.host_name(h), ": /proc/iomem\n",
-                    pool.machine(h).Render());
+                    pool.machine(h).Render(), "# host ", pool.host_name(h),
+                    ": NUMA nodes and memory tiers\n", RenderTiers(pool, h));
   }
   return out;
 }
@@ -245,6 +254,7 @@ std::string RenderJson(const Pool& pool, absl::string_view scenario_name) {
     }
     w.EndArray();
     w.Key("iomem").String(pool.machine(h).Render());
+    w.Key("tiers").String(RenderTiers(pool, h));
     w.EndObject();
   }
   w.EndArray();

@@ -29,8 +29,14 @@ std::string RenderLog(const Pool& pool);
 // messages.
 std::string RenderSummary(const Pool& pool);
 
-// "# host NAME: /proc/iomem" and the host's final tree, for every host.
+// For every host: "# host NAME: /proc/iomem" and its final tree, then
+// "# host NAME: NUMA nodes and memory tiers" and the tiering of its final
+// online memory (hotplug::TierWatcher's summary: the appliance's memory on
+// the host's node is dax/kmem, tiered below DRAM).
 std::string RenderTrees(const Pool& pool);
+
+// The tiering summary of host `h`'s final machine (TierWatcher's text).
+std::string RenderTiers(const Pool& pool, size_t h);
 
 // Everything as JSON: scenario name, mode, appliance, hosts (stats, OOM
 // intervals, samples, final /proc/iomem), the log.

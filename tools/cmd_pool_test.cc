@@ -76,6 +76,14 @@ TEST(CmdPoolTest, PooledStory) {
   // Each host's final tree; batch's is the QEMU boot's plus its grants.
   EXPECT_THAT(r.out, HasSubstr("# host batch: /proc/iomem\n00000000-00000fff "
                                ": Reserved\n00001000-0009fbff : System RAM\n"));
+  // The tiering of each host's final memory: the appliance's node is
+  // dax/kmem, below DRAM, and batch's ZONE_NORMAL onlining is flagged.
+  EXPECT_THAT(r.out, HasSubstr("# host batch: NUMA nodes and memory tiers\n"
+                               "  nodes: 0 (boot DRAM, 2G, cpu) 2 (dax/kmem, "
+                               "12G)\n"));
+  EXPECT_THAT(r.out, HasSubstr("  warning [kmem-zone-normal]: node 2: 12 GiB "
+                               "of hot-plugged (dax/kmem) memory is in "
+                               "ZONE_NORMAL"));
   EXPECT_THAT(r.out, HasSubstr("10000000000-10fffffffff : CXL Window 0\n"
                                "  10000000000-100ffffffff : region0\n"
                                "    10000000000-100ffffffff : dax0.0\n"
@@ -118,6 +126,7 @@ TEST(CmdPoolTest, JsonAndPlot) {
   EXPECT_EQ(web["near_oom"][0]["last"].text, "11");
   EXPECT_EQ((*j)["hosts"][2]["revokes_failed"].text, "1");
   EXPECT_THAT((*j)["hosts"][0]["iomem"].text, HasSubstr("CXL Window 0"));
+  EXPECT_THAT((*j)["hosts"][0]["tiers"].text, HasSubstr("1 (dax/kmem, 16G)"));
   bool ebusy = false;
   for (const testing::JsonValue& e : (*j)["log"].items) {
     ebusy = ebusy || e["errno"].text == "EBUSY";
