@@ -312,10 +312,12 @@ std::string RenderPlot(const Pool& pool, absl::string_view title) {
         "fill=\"none\" stroke=\"#999\"/>\n"
         "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n"
         "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">0</text>\n"
+        "<text x=\"%.0f\" y=\"%.1f\">t=0</text>\n"
         "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">t=%u</text>\n",
         kLeft, top - 4, XmlEscape(pool.host_name(h)), kLeft, top, plot_w,
         kPanelH, kLeft - 4, y_of(static_cast<double>(ymax)) + 4, Size(ymax),
-        kLeft - 4, bottom, kW - kRight, bottom + 14, pool.tick());
+        kLeft - 4, bottom, kLeft, bottom + 14, kW - kRight, bottom + 14,
+        pool.tick());
     for (const Interval& i : pool.stats(h).oom) {
       absl::StrAppendFormat(
           &out,

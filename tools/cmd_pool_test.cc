@@ -135,9 +135,19 @@ TEST(CmdPoolTest, JsonAndPlot) {
   const std::string plot = Read(svg);
   EXPECT_THAT(plot, StartsWith("<svg xmlns=\"http://www.w3.org/2000/svg\""));
   EXPECT_THAT(plot, HasSubstr(">batch</text>"));
+  EXPECT_THAT(plot, HasSubstr(">t=0</text>"));
+  EXPECT_THAT(plot, HasSubstr(">t=62</text>"));
   EXPECT_THAT(plot, HasSubstr("<title>near-OOM t=10-11</title>"));
   EXPECT_THAT(plot, HasSubstr("<title>t=20 revoke 8G"));  // the failure
   EXPECT_THAT(plot, HasSubstr("<title>t=10 free memory 0 is below"));
+}
+
+TEST(CmdPoolTest, CheckingAtTheEndOnlyGivesTheSameRun) {
+  const CliRun every = Pool({kPooled});
+  const CliRun end = Pool({kPooled, "--check", "end"});
+  ASSERT_EQ(every.rc, 0) << every.err;
+  ASSERT_EQ(end.rc, 0) << end.err;
+  EXPECT_EQ(end.out, every.out);
 }
 
 TEST(CmdPoolTest, Errors) {
