@@ -20,11 +20,12 @@
 // what-if whose nesting no kernel makes). Invariants are not re-checked after a
 // failed event: its state was just shown equal to one already checked.
 //
-// Speed (docs/fuzzing.md, "Speed"): a snapshot of the tree is taken only
-// when the state changed, a failed event is compared with it node by node
-// through ids (no walk), and the bases are built once per process and
-// copied. Inputs are at most 241 bytes (hotplug_sequence_fuzzer.options):
-// the base byte and 5 bytes for each of at most 48 events, read from the end.
+// Speed (docs/fuzzing.md, "Speed of the sequence targets"): a snapshot of
+// the tree is taken only when the state changed, a failed event is compared
+// with it node by node through ids (no walk), and the bases are built once
+// per process and copied. Inputs are at most 241 bytes
+// (hotplug_sequence_fuzzer.options): the base byte and 5 bytes for each of
+// at most 48 events, read from the end.
 //
 //   bazel build --config=fuzz //fuzz:hotplug_sequence_fuzzer
 //   bazel-bin/fuzz/hotplug_sequence_fuzzer -max_total_time=600 /tmp/hp_corpus
