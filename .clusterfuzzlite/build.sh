@@ -43,6 +43,13 @@ case " $cflags " in
 esac
 # The language level Bazel uses (.bazelrc); C sources carry their own -std.
 cxxflags="$cxxflags -std=c++20"
+# As .bazelrc's --config=fuzz: no coverage instrumentation for Abseil's
+# inline code (fuzz/coverage_ignorelist.txt), when the engine instruments
+# for coverage at all (not in OSS-Fuzz's source-coverage builds).
+case " $CFLAGS $CXXFLAGS " in
+  *fuzzer-no-link*|*-fsanitize-coverage=*)
+    cxxflags="$cxxflags -fsanitize-coverage-ignorelist=$repo/fuzz/coverage_ignorelist.txt" ;;
+esac
 
 kernel=$WORK/restree-kernel
 obj=$WORK/restree-obj

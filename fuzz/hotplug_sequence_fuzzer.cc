@@ -20,11 +20,12 @@
 // what-if whose nesting no kernel makes). Invariants are not re-checked after a
 // failed event: its state was just shown equal to one already checked.
 //
-// Speed (profiled at 51 exec/s: the dump and the invariant checks after
-// every event took 85% of the time in the target, most of it walking the
-// tree's child index, a btree, under ASan and trace-cmp): a snapshot of the
-// tree is taken only when the state changed, and a failed event is compared
-// with it node by node through ids (no walk).
+// Speed (docs/fuzzing.md, "Speed of the sequence targets"): a snapshot of
+// the tree is taken only when the state changed, a failed event is compared
+// with it node by node through ids (no walk), and the bases are built once
+// per process and copied. Inputs are at most 241 bytes
+// (hotplug_sequence_fuzzer.options): the base byte and 5 bytes for each of
+// at most 48 events, read from the end.
 //
 //   bazel build --config=fuzz //fuzz:hotplug_sequence_fuzzer
 //   bazel-bin/fuzz/hotplug_sequence_fuzzer -max_total_time=600 /tmp/hp_corpus
@@ -167,6 +168,31 @@ std::string RandomNodeName(const Snapshot& s, size_t k) {
   return std::string(s.nodes[1 + k % (s.nodes.size() - 1)].name);
 }
 
+// Base `kind` (0 empty, 1 the QEMU boot dump, 2 the chunked CXL window) for
+// profile debian-6.1 or linux-6.12, built on first use and copied for every
+// input after that: a copy is the same state (tree slots, free list,
+// journals) as the build it copies, and parsing the boot dump or reserving
+// the 16 chunks per input cost ~5% of the fuzzer's time.
+const Machine& Base(int kind, bool linux612) {
+  static Machine* built[3][2] = {};
+  Machine*& m = built[kind][linux612 ? 1 : 0];
+  if (m != nullptr) return *m;
+  hotplug::MachineOptions mo;
+  if (linux612) mo.profile = *KernelProfile::ByName("linux-6.12");
+  const std::string where =
+      absl::StrCat("base ", kind, " profile ", mo.profile.name, ": ");
+  absl::StatusOr<Machine> start = kind == 1
+                                      ? Machine::FromIomem(kQemuBoot, mo)
+                                      : absl::StatusOr<Machine>(Machine(mo));
+  if (!start.ok()) Fail(where, std::string(start.status().message()));
+  if (kind == 2 && (!start->AddWindow(0, kCxlBase, 16 * k256M).ok() ||
+                    !start->ChunksReserve(0, k256M).ok())) {
+    Fail(where, "the chunked base failed");
+  }
+  m = new Machine(*std::move(start));  // lives as long as the process
+  return *m;
+}
+
 }  // namespace
 }  // namespace restree
 
@@ -174,21 +200,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace restree;
   FuzzedDataProvider in(data, size);
   const uint8_t head = in.ConsumeIntegral<uint8_t>();
-  hotplug::MachineOptions mo;
-  if ((head & 4) != 0) mo.profile = *KernelProfile::ByName("linux-6.12");
-  std::string trace =
-      absl::StrCat("base ", head % 3, " profile ", mo.profile.name, "\n");
-  absl::StatusOr<Machine> start = head % 3 == 1
-                                      ? Machine::FromIomem(kQemuBoot, mo)
-                                      : absl::StatusOr<Machine>(Machine(mo));
-  if (!start.ok()) Fail(trace, std::string(start.status().message()));
-  Machine m = *std::move(start);
-  if (head % 3 == 2) {
-    if (!m.AddWindow(0, kCxlBase, 16 * k256M).ok() ||
-        !m.ChunksReserve(0, k256M).ok()) {
-      Fail(trace, "the chunked base failed");
-    }
-  }
+  const bool linux612 = (head & 4) != 0;
+  std::string trace = absl::StrCat(
+      "base ", head % 3, " profile ",
+      linux612 ? "linux-6.12" : KernelProfile::Debian61().name, "\n");
+  Machine m = Base(head % 3, linux612);
   bool reparented = false;  // or otherwise off the drivers' chains
   bool after_boot = false;  // an event other than `softres add` succeeded
   Snapshot before;          // Take(m) when `before_valid`

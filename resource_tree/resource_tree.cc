@@ -494,7 +494,19 @@ std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
   // The child index: every entry names a live child whose parent and start
   // it records; each non-root live node appears exactly once.
   std::vector<uint32_t> entries(slots, 0);
+  // The index is ordered by (parent, start), so each parent's entries are
+  // one run: kid_list[kid_span[p].first .. kid_span[p].second) is what
+  // ChildBegin(p) iterates, kept for the walk below (no lookup per node).
+  std::vector<uint32_t> kid_list;
+  kid_list.reserve(Index().size());
+  std::vector<std::pair<uint32_t, uint32_t>> kid_span(slots, {0, 0});
   for (const ChildKey& k : Index()) {
+    if (k.parent < slots) {
+      auto& [begin, end] = kid_span[k.parent];
+      if (begin == end) begin = static_cast<uint32_t>(kid_list.size());
+      kid_list.push_back(k.child);
+      end = static_cast<uint32_t>(kid_list.size());
+    }
     if (!live(k.child) || k.child == kRootIndex) {
       report(Kind::kIndexEntry, {k.child},
              absl::StrFormat("index entry for dead or root slot %d", k.child));
@@ -526,7 +538,9 @@ std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
   bool have_prev = false;
   uint64_t prev_start = 0;
   uint32_t prev_node = kNoIndex;
-  std::vector<uint32_t> stack = {kRootIndex};
+  std::vector<uint32_t> stack;
+  stack.reserve(slots);  // each node is pushed at most once
+  stack.push_back(kRootIndex);
   // While the tree says its slots are in pre-order (ForEachPreorder() then
   // walks them in slot order), the walk must visit slot 1, 2, 3, ...
   uint32_t expected_slot = 1;
@@ -559,11 +573,12 @@ std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
       prev_start = N(p).first;
       prev_node = p;
     }
-    std::vector<uint32_t> kids;
+    // The children go onto the stack directly (reversed below, so the
+    // lowest is visited first): no allocation per node.
+    const size_t first_kid = stack.size();
     uint32_t prev_kid = kNoIndex;
-    for (auto it = ChildBegin(p); it != Index().end() && it->parent == p;
-         ++it) {
-      const uint32_t c = it->child;
+    for (uint32_t k = kid_span[p].first; k < kid_span[p].second; ++k) {
+      const uint32_t c = kid_list[k];
       if (!live(c)) continue;
       const Node& n = N(c);
       if (n.first < N(p).first || n.last > N(p).last) {
@@ -591,10 +606,9 @@ std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
       }
       seen[c] = true;
       ++reached;
-      kids.push_back(c);
+      stack.push_back(c);
     }
-    // Push in reverse so the lowest child is visited first.
-    for (auto it = kids.rbegin(); it != kids.rend(); ++it) stack.push_back(*it);
+    std::reverse(stack.begin() + first_kid, stack.end());
   }
   if (reached != live_nodes) {
     for (uint32_t i = 0; i < slots; ++i) {
