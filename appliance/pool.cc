@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "hotplug/format.h"
 #include "resource_tree/kernel_profile.h"
 #include "resource_tree/kernel_status.h"
 #include "resource_tree/range.h"
@@ -28,18 +29,6 @@ constexpr uint64_t kRevokeBackoff = 10;
 constexpr uint64_t kDrainLimit = 100'000;
 
 using hotplug::Machine;
-
-std::string Size(uint64_t bytes) {
-  static constexpr std::pair<char, int> kUnits[] = {
-      {'T', 40}, {'G', 30}, {'M', 20}, {'K', 10}};
-  if (bytes == 0) return "0";
-  for (const auto& [c, shift] : kUnits) {
-    if (bytes % (uint64_t{1} << shift) == 0) {
-      return absl::StrCat(bytes >> shift, std::string(1, c));
-    }
-  }
-  return absl::StrCat(bytes);
-}
 
 absl::Status AtErr(const Location& where, absl::string_view message) {
   return absl::InvalidArgumentError(
@@ -157,7 +146,7 @@ absl::StatusOr<Pool> Pool::Create(const Scenario& scenario,
             m->AddWindow(spec.window, base, wsize, 1, 256, spec.node);
         !s.ok()) {
       return fail(absl::StrFormat("window add %u base=%#x size=%s", spec.window,
-                                  base, Size(wsize)),
+                                  base, hotplug::FormatSize(wsize)),
                   s);
     }
     if (a.mode == Mode::kPooled && a.realize == Realize::kChunks) {
@@ -339,8 +328,9 @@ void Pool::RequestGrant(size_t h, uint64_t size, bool policy) {
         host.denied_free = free_.size();
       }
       Log(h, LogEntry::Kind::kFailed,
-          absl::StrCat("grant ", Size(size), who, ": the appliance has ",
-                       Size(free_.size() * chunk), " free"),
+          absl::StrCat("grant ", hotplug::FormatSize(size), who,
+                       ": the appliance has ",
+                       hotplug::FormatSize(free_.size() * chunk), " free"),
           kENOSPC);
       return;
     }
@@ -359,8 +349,9 @@ void Pool::RequestGrant(size_t h, uint64_t size, bool policy) {
     host.queue.push_back(Task{op, id, 0, policy, ""});
   }
   Log(h, LogEntry::Kind::kRequest,
-      absl::StrCat("grant ", Size(g.size), who, ": grant ", id, ", chunks ",
-                   g.chunks.front(), n > 1 ? absl::StrCat("..") : "",
+      absl::StrCat("grant ", hotplug::FormatSize(g.size), who, ": grant ", id,
+                   ", chunks ", g.chunks.front(),
+                   n > 1 ? absl::StrCat("..") : "",
                    n > 1 ? absl::StrCat(g.chunks.back()) : "",
                    n * chunk < size ? " (partial)" : ""));
   Verify(h, "a grant");
@@ -371,7 +362,8 @@ void Pool::RequestRevoke(size_t h, uint64_t size, bool policy) {
   host.pending_revoke += size;
   const std::string who = policy ? " (policy)" : origin_;
   host.queue.push_back(Task{Op::kRevoke, 0, size, policy, who});
-  Log(h, LogEntry::Kind::kRequest, absl::StrCat("revoke ", Size(size), who));
+  Log(h, LogEntry::Kind::kRequest,
+      absl::StrCat("revoke ", hotplug::FormatSize(size), who));
 }
 
 uint64_t Pool::SharedMessages() const {
@@ -402,8 +394,8 @@ void Pool::SharedAlloc(size_t h, uint64_t size, bool policy) {
         host.denied_free = free_.size();
       }
       Log(h, LogEntry::Kind::kFailed,
-          absl::StrCat("alloc ", Size(size), who, ": ",
-                       Size(free_.size() * chunk), " free"),
+          absl::StrCat("alloc ", hotplug::FormatSize(size), who, ": ",
+                       hotplug::FormatSize(free_.size() * chunk), " free"),
           kENOSPC);
       return;
     }
@@ -414,9 +406,9 @@ void Pool::SharedAlloc(size_t h, uint64_t size, bool policy) {
   ++host.stats.allocs;
   PublishShared(h);
   Log(h, LogEntry::Kind::kRequest,
-      absl::StrCat("alloc ", Size(n * chunk), who, ": chunks ", got.front(),
-                   n > 1 ? absl::StrCat("..", got.back()) : "", ", ",
-                   SharedMessages(), " messages"));
+      absl::StrCat("alloc ", hotplug::FormatSize(n * chunk), who, ": chunks ",
+                   got.front(), n > 1 ? absl::StrCat("..", got.back()) : "",
+                   ", ", SharedMessages(), " messages"));
   Verify(h, "an alloc");
 }
 
@@ -427,8 +419,9 @@ void Pool::SharedFree(size_t h, uint64_t size, bool policy) {
   const std::string who = policy ? " (policy)" : origin_;
   if (host.shared.size() < n) {
     Log(h, LogEntry::Kind::kFailed,
-        absl::StrCat("free ", Size(size), who, ": the host holds ",
-                     Size(host.shared.size() * chunk)),
+        absl::StrCat("free ", hotplug::FormatSize(size), who,
+                     ": the host holds ",
+                     hotplug::FormatSize(host.shared.size() * chunk)),
         kerrno::kEINVAL);
     return;
   }
@@ -439,8 +432,8 @@ void Pool::SharedFree(size_t h, uint64_t size, bool policy) {
   ++host.stats.frees;
   PublishShared(h);
   Log(h, LogEntry::Kind::kRequest,
-      absl::StrCat("free ", Size(size), who, ", ", SharedMessages(),
-                   " messages"));
+      absl::StrCat("free ", hotplug::FormatSize(size), who, ", ",
+                   SharedMessages(), " messages"));
   Verify(h, "a free");
 }
 
@@ -501,10 +494,10 @@ void Pool::RunPolicy(size_t h) {
       const uint64_t free_mem =
           usable > host.stats.demand ? usable - host.stats.demand : 0;
       Log(h, LogEntry::Kind::kWarning,
-          absl::StrCat("free memory ", Size(free_mem),
+          absl::StrCat("free memory ", hotplug::FormatSize(free_mem),
                        " is below the "
                        "watermark ",
-                       Size(spec.watermark)));
+                       hotplug::FormatSize(spec.watermark)));
     }
     host.warned = low;
   }
@@ -550,7 +543,7 @@ void Pool::DecideRevoke(size_t h, const Task& t) {
     ++host.stats.revokes_failed;
     if (t.policy) host.revoke_backoff = tick_ + kRevokeBackoff;
     Log(h, LogEntry::Kind::kFailed,
-        absl::StrCat("revoke ", Size(t.size), who, ": ",
+        absl::StrCat("revoke ", hotplug::FormatSize(t.size), who, ": ",
                      busy ? busy_what
                           : "no newest-first set of whole online grants "
                             "makes this size"),
@@ -565,8 +558,8 @@ void Pool::DecideRevoke(size_t h, const Task& t) {
   }
   ++host.stats.revokes_done;
   Log(h, LogEntry::Kind::kDone,
-      absl::StrCat("revoke ", Size(t.size), who, ": ", chosen.size(),
-                   " grant(s) to offline and remove"));
+      absl::StrCat("revoke ", hotplug::FormatSize(t.size), who, ": ",
+                   chosen.size(), " grant(s) to offline and remove"));
 }
 
 void Pool::FailGrant(size_t h, uint64_t id, const std::string& what,
@@ -605,7 +598,7 @@ void Pool::RunTask(size_t h, const Task& t) {
   switch (t.op) {
     case Op::kRegionCreate: {
       what = absl::StrCat("region create window=", host.spec.window,
-                          " size=", Size(g.size), " mode=ram");
+                          " size=", hotplug::FormatSize(g.size), " mode=ram");
       absl::StatusOr<uint32_t> k = host.machine.CreateRegion(
           host.spec.window, g.size, Machine::RegionMode::kRam);
       if (!k.ok()) return FailGrant(h, g.id, what, k.status());
@@ -662,8 +655,8 @@ void Pool::RunTask(size_t h, const Task& t) {
           std::max(host.stats.latency_ticks_max, ticks);
       Log(h, LogEntry::Kind::kHotplug, what);
       Log(h, LogEntry::Kind::kDone,
-          absl::StrCat("grant ", g.id, " online: ", Size(g.size), " after ", ev,
-                       " events, ", ticks, " ticks",
+          absl::StrCat("grant ", g.id, " online: ", hotplug::FormatSize(g.size),
+                       " after ", ev, " events, ", ticks, " ticks",
                        pinned ? absl::StrCat(" (", pinned,
                                              " blocks got unmovable pages)")
                               : ""));
@@ -742,8 +735,9 @@ absl::StatusOr<bool> Pool::Step() {
   if (low && !appliance_warned_) {
     ++appliance_warnings_;
     Log(hosts_.size(), LogEntry::Kind::kWarning,
-        absl::StrCat("appliance free capacity ", Size(free_bytes),
-                     " is below warn=", Size(sc_.appliance.warn_free)));
+        absl::StrCat(
+            "appliance free capacity ", hotplug::FormatSize(free_bytes),
+            " is below warn=", hotplug::FormatSize(sc_.appliance.warn_free)));
   }
   appliance_warned_ = low;
   bool queued = false;
@@ -754,8 +748,9 @@ absl::StatusOr<bool> Pool::Step() {
       if (!host.in_oom) {
         host.stats.oom.push_back(Interval{tick_, tick_});
         Log(h, LogEntry::Kind::kOom,
-            absl::StrCat("demand ", Size(host.stats.demand), " exceeds ",
-                         Size(Usable(host)), " usable"));
+            absl::StrCat("demand ", hotplug::FormatSize(host.stats.demand),
+                         " exceeds ", hotplug::FormatSize(Usable(host)),
+                         " usable"));
       }
       host.stats.oom.back().last = tick_;
       host.in_oom = true;

@@ -9,25 +9,14 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "hotplug/events.h"
+#include "hotplug/format.h"
 #include "hotplug/tiers.h"
+#include "map/text.h"
 #include "resource_tree/json_writer.h"
 
 namespace restree {
 namespace appliance {
 namespace {
-
-// Bytes with the largest exact binary suffix ("4G", "1280M", "0").
-std::string Size(uint64_t bytes) {
-  static constexpr std::pair<char, int> kUnits[] = {
-      {'T', 40}, {'G', 30}, {'M', 20}, {'K', 10}};
-  if (bytes == 0) return "0";
-  for (const auto& [c, shift] : kUnits) {
-    if (bytes % (uint64_t{1} << shift) == 0) {
-      return absl::StrCat(bytes >> shift, std::string(1, c));
-    }
-  }
-  return absl::StrCat(bytes);
-}
 
 std::string ErrName(int e) {
   const absl::string_view n = hotplug::ErrnoNameOf(e);
@@ -83,29 +72,6 @@ std::string Table(const std::vector<std::vector<std::string>>& rows) {
   return out;
 }
 
-std::string XmlEscape(absl::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string RenderLog(const Pool& pool) {
@@ -125,15 +91,16 @@ std::string RenderSummary(const Pool& pool) {
   const ApplianceSpec& a = pool.scenario().appliance;
   const bool pooled = a.mode == Mode::kPooled;
   std::string out = absl::StrCat(
-      "appliance: ", ModeName(a.mode), ", capacity ", Size(a.capacity), " in ",
-      a.capacity / a.chunk, " chunks of ", Size(a.chunk),
+      "appliance: ", ModeName(a.mode), ", capacity ",
+      hotplug::FormatSize(a.capacity), " in ", a.capacity / a.chunk,
+      " chunks of ", hotplug::FormatSize(a.chunk),
       pooled ? absl::StrCat(", realize=",
                             a.realize == Realize::kRegion ? "region" : "chunks")
              : absl::StrCat(", tracking=", a.tracking == Tracking::kAppliance
                                                ? "appliance"
                                                : "hosts"),
       ", ", a.profile, "; ", pool.tick(), " ticks; free at the end ",
-      Size(pool.free_bytes()), "; capacity warnings ",
+      hotplug::FormatSize(pool.free_bytes()), "; capacity warnings ",
       pool.appliance_warnings(), "\n");
   std::vector<std::vector<std::string>> rows;
   if (pooled) {
@@ -151,8 +118,9 @@ std::string RenderSummary(const Pool& pool) {
     const uint64_t usable = pool.samples(h).back().usable;
     if (pooled) {
       rows.push_back(
-          {pool.host_name(h), Size(s.local), Size(s.granted),
-           Size(s.peak_granted), Size(usable), Size(s.demand),
+          {pool.host_name(h), hotplug::FormatSize(s.local),
+           hotplug::FormatSize(s.granted), hotplug::FormatSize(s.peak_granted),
+           hotplug::FormatSize(usable), hotplug::FormatSize(s.demand),
            absl::StrCat(s.grants_done), absl::StrCat(s.grants_failed),
            absl::StrCat(s.revokes_done), absl::StrCat(s.revokes_failed),
            absl::StrCat(s.warnings), absl::StrCat(s.hotplug_events),
@@ -163,12 +131,14 @@ std::string RenderSummary(const Pool& pool) {
            absl::StrCat(OomTicks(s)), Intervals(s.oom)});
     } else {
       const uint64_t requests = s.allocs + s.frees + s.allocs_failed;
-      rows.push_back({pool.host_name(h), Size(s.local), Size(s.granted),
-                      Size(s.peak_granted), Size(usable), Size(s.demand),
-                      absl::StrCat(s.allocs), absl::StrCat(s.allocs_failed),
-                      absl::StrCat(s.frees), absl::StrCat(s.messages),
-                      Mean(s.messages, requests), absl::StrCat(s.warnings),
-                      absl::StrCat(OomTicks(s)), Intervals(s.oom)});
+      rows.push_back(
+          {pool.host_name(h), hotplug::FormatSize(s.local),
+           hotplug::FormatSize(s.granted), hotplug::FormatSize(s.peak_granted),
+           hotplug::FormatSize(usable), hotplug::FormatSize(s.demand),
+           absl::StrCat(s.allocs), absl::StrCat(s.allocs_failed),
+           absl::StrCat(s.frees), absl::StrCat(s.messages),
+           Mean(s.messages, requests), absl::StrCat(s.warnings),
+           absl::StrCat(OomTicks(s)), Intervals(s.oom)});
     }
   }
   return out + Table(rows);
@@ -292,7 +262,7 @@ std::string RenderPlot(const Pool& pool, absl::string_view title) {
       "fill=\"#2ca02c\">&#183;&#183; granted</tspan>  <tspan "
       "fill=\"#d62728\">&#9632; near-OOM  &#215; failure</tspan>  <tspan "
       "fill=\"#e6a100\">&#9650; warning</tspan></text>\n",
-      kW, height, kW, height, kLeft, XmlEscape(title), kLeft);
+      kW, height, kW, height, kLeft, map::XmlEscape(title), kLeft);
   // Log marks per host name.
   for (size_t h = 0; h < panels; ++h) {
     const std::vector<Sample>& samples = pool.samples(h);
@@ -314,10 +284,10 @@ std::string RenderPlot(const Pool& pool, absl::string_view title) {
         "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">0</text>\n"
         "<text x=\"%.0f\" y=\"%.1f\">t=0</text>\n"
         "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">t=%u</text>\n",
-        kLeft, top - 4, XmlEscape(pool.host_name(h)), kLeft, top, plot_w,
-        kPanelH, kLeft - 4, y_of(static_cast<double>(ymax)) + 4, Size(ymax),
-        kLeft - 4, bottom, kLeft, bottom + 14, kW - kRight, bottom + 14,
-        pool.tick());
+        kLeft, top - 4, map::XmlEscape(pool.host_name(h)), kLeft, top, plot_w,
+        kPanelH, kLeft - 4, y_of(static_cast<double>(ymax)) + 4,
+        hotplug::FormatSize(ymax), kLeft - 4, bottom, kLeft, bottom + 14,
+        kW - kRight, bottom + 14, pool.tick());
     for (const Interval& i : pool.stats(h).oom) {
       absl::StrAppendFormat(
           &out,
@@ -357,13 +327,13 @@ std::string RenderPlot(const Pool& pool, absl::string_view title) {
             &out,
             "<path d=\"M%.1f %.1f l-4 8 h8 z\" fill=\"#e6a100\"><title>t=%u "
             "%s</title></path>\n",
-            x, top + 2, e.tick, XmlEscape(e.text));
+            x, top + 2, e.tick, map::XmlEscape(e.text));
       } else if (e.kind == LogEntry::Kind::kFailed) {
         absl::StrAppendFormat(
             &out,
             "<path d=\"M%.1f %.1f l8 8 m0 -8 l-8 8\" stroke=\"#d62728\" "
             "stroke-width=\"2\"><title>t=%u %s</title></path>\n",
-            x - 4, bottom - 12, e.tick, XmlEscape(e.text));
+            x - 4, bottom - 12, e.tick, map::XmlEscape(e.text));
       }
     }
     out += "</g>\n";
