@@ -253,6 +253,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         s = m.DestroyRegion(static_cast<uint32_t>(a % 8));
         break;
       case 5: {
+        if ((extra & 16) != 0) {  // ndctl destroy-namespace: the label goes
+          what = absl::StrCat("namespace destroy namespace", a % 8, ".0");
+          s = m.DestroyNamespace(absl::StrCat("namespace", a % 8, ".0"));
+          break;
+        }
         const auto mode = static_cast<Machine::NamespaceMode>(extra % 3);
         const uint64_t align = (extra & 8) != 0 ? uint64_t{2} << 20 : 4096;
         what = absl::StrCat("namespace create region ", a % 8, " mode ",
