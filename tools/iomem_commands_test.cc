@@ -264,6 +264,83 @@ TEST(ShowTest, HelpOnEveryCommand) {
   EXPECT_THAT(top.out, HasSubstr("  show      show a /proc/iomem dump"));
 }
 
+// Writes `text` to a temporary file named `name`; returns its path.
+std::string TempFile(const std::string& name, const std::string& text) {
+  const std::string path = absl::StrCat(::testing::TempDir(), "/", name);
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+// Text with no resource line is not a dump, even in lenient mode; blank
+// input is an empty dump only when asked for.
+TEST(ShowTest, TextWithoutResourceLinesIsAnError) {
+  const std::string prose =
+      TempFile("prose.md", "# restree\n\nA library and a CLI.\n");
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"show", "--lenient", prose},
+        {"check", "--lenient", prose},
+        {"diff", "--lenient", prose, prose}}) {
+    const RunResult r = Restree(args);
+    EXPECT_EQ(r.rc, 2) << args[0];
+    EXPECT_EQ(r.err, absl::StrCat(prose,
+                                  ": no /proc/iomem lines found (no line "
+                                  "reads START-END : NAME)\n"))
+        << args[0];
+    EXPECT_EQ(r.out, "") << args[0];
+  }
+  const std::string empty = TempFile("empty.txt", "");
+  RunResult r = Restree({"show", empty});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_EQ(r.err, absl::StrCat(empty,
+                                ": no /proc/iomem lines found (the input is "
+                                "empty; --allow-empty reads it as an empty "
+                                "dump)\n"));
+  r = Restree({"show", "--allow-empty", empty});
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_THAT(r.out, StartsWith(absl::StrCat(empty, ": 0 resources")));
+  // --allow-empty is for blank input, not for prose.
+  EXPECT_EQ(Restree({"show", "--lenient", "--allow-empty", prose}).rc, 2);
+}
+
+// A strict-mode error on a pasted dump says that --lenient reads it; one
+// that --lenient cannot read either says nothing of it.
+TEST(ShowTest, StrictErrorSaysWhenLenientWouldRead) {
+  const std::string pasted = TempFile(
+      "pasted.txt",
+      "00000000-00000fff : Reserved\n\n00001000-0009ffff : System RAM\n");
+  RunResult r = Restree({"show", pasted});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_EQ(r.err, absl::StrCat(pasted,
+                                ":2:1: empty line (--lenient reads it, with "
+                                "1 repair)\n"));
+  r = Restree({"show", "--lenient", pasted});
+  EXPECT_EQ(r.rc, 0) << r.err;
+  const std::string prose = TempFile("prose2.md", "not a dump\n");
+  r = Restree({"show", prose});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("--lenient")));
+}
+
+// A filter that matches nothing exits 1 with a message, as grep does.
+TEST(ShowTest, FilterMatchingNothingExitsOne) {
+  const std::string cxl = Sample("qemu72-linux61-cxl1-iomem.txt");
+  RunResult r = Restree({"show", "--under", "CXL Window 7", cxl});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(r.err, absl::StrCat("restree show: ", cxl,
+                                ": no resource named \"CXL Window 7\"\n"));
+  EXPECT_EQ(r.out, "");
+  r = Restree({"show", "--json", "--name", "^nvdimm", cxl});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(r.err, absl::StrCat("restree show: ", cxl,
+                                ": no resource name matches --name "
+                                "\"^nvdimm\"\n"));
+  r = Restree({"show", "--under", "CXL Window 0", "--name", "^PCI", cxl});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_THAT(r.err, HasSubstr("matches --name \"^PCI\" under \"CXL Window "
+                               "0\"\n"));
+  EXPECT_EQ(Restree({"show", "--under", "CXL Window 0", cxl}).rc, 0);
+}
+
 // ---------------------------------------------------------------------------
 // diff
 
@@ -313,6 +390,39 @@ TEST(DiffCommandTest, ZeroedDumpsAreComparedByName) {
   const RunResult r = Restree({"diff", z, z});
   EXPECT_EQ(r.rc, 0);
   EXPECT_THAT(r.out, HasSubstr("paired by name and ancestry"));
+}
+
+// The kernel does not rename a resource in place: another name on the same
+// range is a removal and an addition, and the child moves to the new one.
+TEST(DiffCommandTest, AnotherNameOnTheSameRangeIsNotARename) {
+  const std::string a =
+      TempFile("sr.txt",
+               "100000000-1ffffffff : CXL Window 0\n"
+               "  100000000-1ffffffff : Soft Reserved\n"
+               "    100000000-1ffffffff : dax0.0\n"
+               "      100000000-1ffffffff : System RAM (kmem)\n");
+  const std::string b =
+      TempFile("region.txt",
+               "100000000-1ffffffff : CXL Window 0\n"
+               "  100000000-1ffffffff : region0\n"
+               "    100000000-1ffffffff : dax0.0\n"
+               "      100000000-1ffffffff : System RAM (kmem)\n");
+  RunResult r = Restree({"diff", a, b});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("renamed")));
+  EXPECT_THAT(r.out, HasSubstr("- 100000000-1ffffffff  Soft Reserved  "
+                               "[old:2]\n"));
+  EXPECT_THAT(r.out, HasSubstr("+ 100000000-1ffffffff  region0  [new:2]\n"));
+  EXPECT_THAT(r.out, HasSubstr("~ 100000000-1ffffffff  dax0.0: moved from "
+                               "under \"Soft Reserved\" to under "
+                               "\"region0\""));
+  r = Restree({"diff", "--json", a, b});
+  absl::StatusOr<JsonValue> j = ParseJson(r.out);
+  ASSERT_TRUE(j.ok()) << j.status();
+  ASSERT_EQ((*j)["changes"].items.size(), 3u);
+  EXPECT_EQ((*j)["changes"][0]["changes"][0].text, "removed");
+  EXPECT_EQ((*j)["changes"][1]["changes"][0].text, "added");
+  EXPECT_EQ((*j)["changes"][2]["changes"][0].text, "reparented");
 }
 
 // ---------------------------------------------------------------------------
@@ -594,6 +704,29 @@ TEST(DemoCommandTest, BuildsTheCxlChain) {
   absl::StatusOr<ParsedIomem> p = ParseIomem(r.out, o);
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(Restree({"demo", "--depth", "0"}).rc, 2);
+}
+
+// `demo --json` is the printed dump as JSON, in show's shape.
+TEST(DemoCommandTest, JsonDescribesThePrintedDump) {
+  const RunResult r = Restree({"demo", "--json"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  absl::StatusOr<JsonValue> j = ParseJson(r.out);
+  ASSERT_TRUE(j.ok()) << j.status() << r.out;
+  EXPECT_EQ((*j)["schema"].text, "restree.demo/1");
+  const std::string text = Restree({"demo"}).out;
+  const JsonValue& res = (*j)["resources"];
+  ASSERT_EQ(res.items.size(),
+            static_cast<size_t>(std::count(text.begin(), text.end(), '\n')));
+  bool found = false;
+  for (const JsonValue& e : res.items) {
+    if (e["name"].text != "region0") continue;
+    found = true;
+    EXPECT_EQ(e["start"].text, "0x1200000000");
+    EXPECT_EQ(e["size"].text, "8589934592");
+    EXPECT_EQ(e["depth"].text, "1");
+  }
+  EXPECT_TRUE(found);
+  EXPECT_EQ(Restree({"demo", "--json", "--explain"}).rc, 2);
 }
 
 }  // namespace
