@@ -121,10 +121,6 @@ std::string RenderDiff(const IomemDiff& diff, const DiffSide& old_side,
       if (e.changes & DiffEntry::kResized) {
         what.push_back(absl::StrCat("resized from ", RangeText(old_range)));
       }
-      if (e.changes & DiffEntry::kRenamed) {
-        what.push_back(absl::StrCat("renamed from \"",
-                                    a.tree.NameOf(e.old_node), "\""));
-      }
       if (e.changes & DiffEntry::kReparented) {
         what.push_back(absl::StrCat("moved from under ",
                                     ParentName(a.tree, e.old_node),
