@@ -46,7 +46,7 @@ constexpr char kHelp[] =
     "`acpidump -b` writes cedt.dat) and prints every field with the names\n"
     "`iasl -d` uses.\n"
     "\n"
-    "  --json            machine-readable output (schema: docs/cedt.md)\n"
+    "  --json            JSON (schemas restree.cedt*/1, docs/json.md)\n"
     "  --validate        list every problem with severity, subtable and\n"
     "                    offset; exit 1 if any is an error\n"
     "  --hpa ADDR        which window, interleave position, host bridge and\n"
