@@ -400,13 +400,24 @@ std::string FindingsToJson(const std::vector<Finding>& findings) {
   return std::move(w).Finish();
 }
 
-std::string HpaToJson(uint64_t hpa, const std::vector<HpaMatch>& matches,
-                      const std::vector<WindowIndex::Skipped>& skipped) {
-  JsonWriter w;
-  w.BeginObject();
-  w.Key("schema").String("restree.cedt-hpa/1");
-  w.Key("address").Hex(hpa);
-  w.Key("windows").BeginArray();
+std::vector<HpaMatch> MatchHpa(const Cedt& t, const WindowIndex& index,
+                               uint64_t hpa) {
+  const auto chbs_of = FirstChbsByUid(t);
+  std::vector<HpaMatch> matches;
+  for (const WindowIndex::Entry* e : index.Find(hpa)) {
+    absl::StatusOr<TargetAddress> target = e->map.ToTarget(hpa);
+    if (!target.ok()) continue;  // malformed XOR maps moved it out
+    HpaMatch m{e->subtable_index, e->map.geometry(), *target, -1};
+    if (auto c = chbs_of.find(target->target_uid); c != chbs_of.end()) {
+      m.chbs_index = static_cast<int>(c->second);
+    }
+    matches.push_back(std::move(m));
+  }
+  return matches;
+}
+
+void WriteHpaWindows(JsonWriter& w, const std::vector<HpaMatch>& matches) {
+  w.BeginArray();
   for (const HpaMatch& m : matches) {
     const WindowGeometry& g = m.geometry;
     w.BeginObject();
@@ -428,6 +439,16 @@ std::string HpaToJson(uint64_t hpa, const std::vector<HpaMatch>& matches,
     w.EndObject();
   }
   w.EndArray();
+}
+
+std::string HpaToJson(uint64_t hpa, const std::vector<HpaMatch>& matches,
+                      const std::vector<WindowIndex::Skipped>& skipped) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("schema").String("restree.cedt-hpa/1");
+  w.Key("address").Hex(hpa);
+  w.Key("windows");
+  WriteHpaWindows(w, matches);
   w.Key("skipped").BeginArray();
   for (const WindowIndex::Skipped& s : skipped) {
     w.BeginObject();

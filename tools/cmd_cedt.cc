@@ -46,7 +46,7 @@ constexpr char kHelp[] =
     "`acpidump -b` writes cedt.dat) and prints every field with the names\n"
     "`iasl -d` uses.\n"
     "\n"
-    "  --json            JSON (schemas restree.cedt*/1, docs/json.md)\n"
+    "  --json, -j        JSON (schemas restree.cedt*/1, docs/json.md)\n"
     "  --validate        list every problem with severity, subtable and\n"
     "                    offset; exit 1 if any is an error\n"
     "  --hpa ADDR        which window, interleave position, host bridge and\n"
@@ -135,17 +135,7 @@ int Hpa(cli::Context& ctx, const cedt::Cedt& t, const std::string& text,
   absl::StatusOr<uint64_t> hpa = ParseByteSize(text, "--hpa");
   if (!hpa.ok()) return Fail(ctx, hpa.status().message());
   const cedt::WindowIndex index = cedt::WindowIndex::Build(t);
-  const auto chbs_of = cedt::FirstChbsByUid(t);
-  std::vector<cedt::HpaMatch> matches;
-  for (const cedt::WindowIndex::Entry* e : index.Find(*hpa)) {
-    absl::StatusOr<cedt::TargetAddress> target = e->map.ToTarget(*hpa);
-    if (!target.ok()) continue;  // malformed XOR maps moved it out
-    cedt::HpaMatch m{e->subtable_index, e->map.geometry(), *target, -1};
-    if (auto c = chbs_of.find(target->target_uid); c != chbs_of.end()) {
-      m.chbs_index = static_cast<int>(c->second);
-    }
-    matches.push_back(std::move(m));
-  }
+  const std::vector<cedt::HpaMatch> matches = cedt::MatchHpa(t, index, *hpa);
   *ctx.out << (json ? cedt::HpaToJson(*hpa, matches, index.skipped())
                     : cedt::HpaToText(*hpa, matches, index.skipped()));
   return matches.empty() ? cli::kExitNegative : cli::kExitOk;

@@ -729,5 +729,81 @@ TEST(DemoCommandTest, JsonDescribesThePrintedDump) {
   EXPECT_EQ(Restree({"demo", "--json", "--explain"}).rc, 2);
 }
 
+// ---------------------------------------------------------------------------
+// which, --version, short options
+
+TEST(WhichCommandTest, DeepestResourceUnderItsAncestors) {
+  const std::string cxl = Sample(kCxl1);
+  RunResult r = Restree({"which", "fe810084", cxl});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out, absl::StrCat("0xfe810084 in ", cxl,
+                                ":\n"
+                                "fe800000-fe9fffff     2M  PCI Bus 0000:0c  "
+                                "[line 26]\n"
+                                "  fe800000-fe9fffff     2M  PCI Bus 0000:0d  "
+                                "[line 27]\n"
+                                "    fe810000-fe810fff     4K  0000:0d:00.0  "
+                                "[line 30]\n"
+                                "      fe810080-fe810087     8B  "
+                                "0000:0d:00.0  [line 31]\n"));
+  // In no resource: exit 1, as grep.
+  r = Restree({"which", "0x50000000000", cxl});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(r.out, absl::StrCat("0x50000000000 is in no resource of ", cxl,
+                                "\n"));
+  r = Restree({"which", "0xzz", cxl});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_THAT(r.err, StartsWith("restree which: ADDR '0xzz' is not a hex "
+                                "address"));
+  EXPECT_EQ(Restree({"which"}).rc, 2);
+  r = Restree({"which", "0x1000", Sample("mailinglist_nonroot-zeroed-"
+                                          "addresses_x86-laptop.txt")});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_THAT(r.err, HasSubstr("every address is 0"));
+}
+
+// With the CEDT: the window, the host bridge and the interleave target, as
+// cedt --hpa finds them.
+TEST(WhichCommandTest, WithTheCedtNamesTheCxlTarget) {
+  const std::string cxl = Sample(kCxl1);
+  const std::string cedt = "cfmws/testdata/qemu72-cxl1.CEDT.bin";
+  RunResult r = Restree({"which", "0x390000100", cxl, "--cedt", cedt});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("390000000-48fffffff     4G  CXL Window 0  "
+                               "[line 44]\n"));
+  EXPECT_THAT(r.out, HasSubstr("position 0 -> host bridge UID 0xC (CHBS, "
+                               "subtable 0), offset 0x100 in its share\n"));
+  r = Restree({"which", "-j", "0x390000100", cxl, "--cedt", cedt});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  absl::StatusOr<JsonValue> j = ParseJson(r.out);
+  ASSERT_TRUE(j.ok()) << j.status();
+  EXPECT_EQ((*j)["schema"].text, "restree.which/1");
+  EXPECT_EQ((*j)["address"].text, "0x390000100");
+  ASSERT_EQ((*j)["resources"].items.size(), 1u);
+  EXPECT_EQ((*j)["resources"][0]["name"].text, "CXL Window 0");
+  EXPECT_EQ((*j)["resources"][0]["line"].text, "44");
+  EXPECT_EQ((*j)["cedt"]["windows"][0]["target_uid"].text, "12");
+  EXPECT_EQ((*j)["cedt"]["windows"][0]["target_offset"].text, "256");
+  EXPECT_EQ(Restree({"which", "1", cxl, "--cedt", "/nonexistent"}).rc, 2);
+}
+
+TEST(CliTest, VersionAndShortJson) {
+  for (const char* v : {"--version", "-V"}) {
+    const RunResult r = Restree({v});
+    EXPECT_EQ(r.rc, 0) << v;
+    EXPECT_EQ(r.out, absl::StrCat("restree ", cli::kVersion, "\n")) << v;
+  }
+  const std::string cxl = Sample(kCxl1);
+  EXPECT_EQ(Restree({"show", "-j", cxl}).out,
+            Restree({"show", "--json", cxl}).out);
+  EXPECT_EQ(Restree({"check", "-j", cxl}).out,
+            Restree({"check", "--json", cxl}).out);
+  EXPECT_EQ(Restree({"demo", "-j"}).out, Restree({"demo", "--json"}).out);
+  // -j only where --json is an option.
+  const RunResult r = Restree({"apply", "-x"});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_THAT(r.err, HasSubstr("unknown option '-x'"));
+}
+
 }  // namespace
 }  // namespace restree

@@ -6,14 +6,14 @@
 #include <string>
 #include <vector>
 
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
 #include "tests/iomem_samples.h"
 #include "tests/json_value.h"
 #include "tools/cli.h"
@@ -158,6 +158,10 @@ std::vector<Case> Cases() {
       {"restree.cedt-plan/1",
        {"cedt", "--plan", "--chunked", "--chunk-size", "1G", "--json", cedt},
        0},
+      {"restree.which/1", {"which", "--json", "0xfe810084", cxl}, 0},
+      {"restree.which/1",
+       {"which", "--json", "0x390000100", cxl, "--cedt", cedt},
+       0},
       {"restree.numa/1",
        {"numa", "--sysroot", numa + "sysroot_seed", "--json"},
        0},
@@ -182,10 +186,9 @@ TEST(JsonSchemaTest, EveryCommandsJsonFollowsDocsJsonMd) {
     EXPECT_EQ(j->fields[0].first, "schema") << what;
     EXPECT_EQ(j->fields[0].second.text, c.schema) << what;
     // restree.<command>[-mode]/N
-    EXPECT_TRUE(absl::StartsWith(c.schema,
-                                 absl::StrCat("restree.", c.args[0], "/")) ||
-                absl::StartsWith(c.schema,
-                                 absl::StrCat("restree.", c.args[0], "-")))
+    EXPECT_TRUE(
+        absl::StartsWith(c.schema, absl::StrCat("restree.", c.args[0], "/")) ||
+        absl::StartsWith(c.schema, absl::StrCat("restree.", c.args[0], "-")))
         << c.schema;
     const std::string section = Section(doc, c.schema);
     ASSERT_FALSE(section.empty())
