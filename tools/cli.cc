@@ -28,7 +28,8 @@ void PrintUsage(std::ostream& out) {
                                        ' ')
         << cmd.summary << "\n";
   }
-  out << "\nrestree <command> --help shows a command's options.\n";
+  out << "\nrestree <command> --help shows a command's options; "
+         "restree --version its version.\n";
 }
 
 }  // namespace
@@ -46,6 +47,10 @@ int Main(const std::vector<std::string>& args, std::ostream& out,
   }
   if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     PrintUsage(out);
+    return kExitOk;
+  }
+  if (args[0] == "--version" || args[0] == "-V") {
+    out << "restree " << kVersion << "\n";
     return kExitOk;
   }
   auto it = Registry().find(args[0]);
@@ -98,10 +103,17 @@ absl::Status OptionParser::Parse(const std::vector<std::string>& args) {
       options_done = true;
       continue;
     }
+    std::string name;
     if (!absl::StartsWith(a, "--")) {
-      return Error(absl::StrCat("unknown option '", a, "'"));
+      // The short options every command shares, for the long ones it has.
+      if (a == "-j" && known_.count("json") > 0) {
+        name = "json";
+      } else {
+        return Error(absl::StrCat("unknown option '", a, "'"));
+      }
+    } else {
+      name = a.substr(2);
     }
-    std::string name = a.substr(2);
     std::string value;
     bool has_value = false;
     const size_t eq = name.find('=');

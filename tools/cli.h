@@ -11,7 +11,8 @@
 //   * exit 0 on success, 1 for a "negative" answer (trees differ, invariants
 //     violated, validation errors), 2 for usage errors and unreadable input;
 //   * a usage error is one line on stderr: "restree CMD: message";
-//   * `--help` prints the command's help on stdout and exits 0;
+//   * `--help` (`-h`) prints the command's help on stdout and exits 0;
+//     `restree --version` (`-V`) prints "restree VERSION";
 //   * input errors name the place: "FILE:LINE:COL: message" or a byte offset.
 
 #ifndef RESTREE_TOOLS_CLI_H_
@@ -29,6 +30,11 @@
 
 namespace restree {
 namespace cli {
+
+// What `restree --version` prints after "restree ". Raised with each
+// change to a command's options or output that a script could notice (a
+// JSON schema's version is in its document, docs/json.md).
+inline constexpr char kVersion[] = "0.2.0";
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitNegative = 1;
@@ -68,7 +74,9 @@ int Main(const std::vector<std::string>& args, std::ostream& out,
 
 // Option parsing. Known options are declared up front; `--name=value` and
 // `--name value` both work; `--` ends options; `-` is a positional argument
-// (standard input).
+// (standard input). The short options are one set for every command
+// (docs/cli.md): `-j` is `--json` wherever a command declares --json
+// (`-h` and `-V` are handled by Main).
 class OptionParser {
  public:
   explicit OptionParser(std::string command) : command_(std::move(command)) {}

@@ -31,7 +31,7 @@ constexpr char kHelp[] =
     "  --depth N        indentation cap (MAX_IORES_LEVEL), 5 or 8 (default 5)\n"
     "  --unprivileged   print what a reader without CAP_SYS_ADMIN sees\n"
     "  --explain        narrate each kernel call before the tree\n"
-    "  --json           the tree as JSON (schema restree.demo/1, docs/json.md)\n";
+    "  --json, -j       the tree as JSON (schema restree.demo/1, docs/json.md)\n";
 
 constexpr uint64_t kGiB = uint64_t{1} << 30;
 constexpr uint64_t kMiB = uint64_t{1} << 20;

@@ -50,7 +50,7 @@ constexpr char kHelp[] =
     "                  by the kernel's defaults (10 / 20), as Linux does when\n"
     "                  it ignores the SLIT; without it such a table is tiered\n"
     "                  as given (a what-if) with a what-if-distances warning\n"
-    "  --json          JSON (schema restree.numa/1, docs/json.md)\n"
+    "  --json, -j      JSON (schema restree.numa/1, docs/json.md)\n"
     "  --dot           a Graphviz digraph of tiers and paths\n"
     "\n"
     "Exit status: 0 success, 2 usage error or bad input.\n";

@@ -24,7 +24,7 @@ constexpr char kHelp[] =
     "                   | () ^ $ \\d \\w \\s), with their ancestors as context\n"
     "  --depth N        only the top N levels\n"
     "  --raw            the kernel's exact format (the input, for a whole dump)\n"
-    "  --json           JSON (schema restree.show/1, docs/json.md)\n"
+    "  --json, -j       JSON (schema restree.show/1, docs/json.md)\n"
     "  --lenient        accept mail-quoted or edited dumps; repairs go to stderr\n"
     "  --ioports        the dump is /proc/ioports\n"
     "  --max-depth N    the kernel's indentation cap, 5 or 8 (default: infer)\n"
