@@ -1,5 +1,7 @@
 #include "tools/cli.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -182,6 +184,10 @@ absl::StatusOr<std::string> ReadInput(const std::string& path,
     if (!file) {
       return absl::NotFoundError(
           absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
+    }
+    struct stat st;
+    if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": is a directory"));
     }
     in = &file;
   }

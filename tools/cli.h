@@ -113,7 +113,7 @@ class OptionParser {
 };
 
 // Reads a whole file, or standard input for "-", in 64 KiB blocks. Errors
-// name the file: cannot open, a read error (a directory, say), or more than
+// name the file: cannot open, a directory, a read error, or more than
 // `max_bytes` (an error, not an allocation).
 inline constexpr size_t kMaxInputBytes = size_t{1} << 30;
 [[nodiscard]] absl::StatusOr<std::string> ReadInput(

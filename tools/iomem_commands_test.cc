@@ -223,9 +223,9 @@ TEST(ShowTest, UsageErrorsAreOneLineAndExitTwo) {
       {{"show", cxl, cxl}, "restree show: takes at most one file\n"},
       {{"show", "--max-depth", "6", cxl}, "restree show: --max-depth must be 5 or 8 (MAX_IORES_LEVEL)\n"},
       {{"show", "/nonexistent/iomem"}, "/nonexistent/iomem: cannot open: No such file or directory\n"},
-      // A directory opens but cannot be read (this threw, and aborted).
-      {{"show", "/"}, "/: read error\n"},
-      {{"check", "/"}, "/: read error\n"},
+      // A directory opens but is not a file (reading it threw, and aborted).
+      {{"show", "/"}, "/: is a directory\n"},
+      {{"check", "/"}, "/: is a directory\n"},
       {{"nosuchcommand"}, "restree: unknown command 'nosuchcommand' (restree --help lists them)\n"},
   };
   for (const Case& c : cases) {
@@ -319,6 +319,20 @@ TEST(ShowTest, StrictErrorSaysWhenLenientWouldRead) {
   r = Restree({"show", prose});
   EXPECT_EQ(r.rc, 2);
   EXPECT_THAT(r.err, ::testing::Not(HasSubstr("--lenient")));
+}
+
+// A tab in the indentation is named as such (it was "expected a hex start
+// address").
+TEST(ShowTest, TabIndentationSaysTab) {
+  const std::string tab = TempFile(
+      "tab.txt", "00000000-00000fff : Reserved\n\t00000000-000000ff : x\n");
+  const RunResult r = Restree({"show", tab});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_EQ(r.err, absl::StrCat(tab,
+                                ":2:1: tab in the indentation (the kernel "
+                                "indents with spaces; --lenient reads a tab "
+                                "as 8 columns) (--lenient reads it, with 2 "
+                                "repairs)\n"));
 }
 
 // A filter that matches nothing exits 1 with a message, as grep does.
