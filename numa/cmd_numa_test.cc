@@ -140,8 +140,8 @@ TEST(CmdNumaTest, UsageAndInputErrors) {
     std::vector<std::string> args;
     std::string error;
   } kCases[] = {
-      {{}, "restree numa: give exactly one of --sysroot, --numactl, --slit\n"},
-      {{"--numactl", "a", "--slit", "b"}, "give exactly one of"},
+      {{"--numactl", "a", "--slit", "b"},
+       "restree numa: give at most one of --sysroot, --numactl, --slit\n"},
       {{"--bogus"}, "restree numa: unknown option '--bogus'\n"},
       {{"--numactl"}, "restree numa: option '--numactl' needs a value\n"},
       {{"--numactl", "x", "extra"}, "restree numa: unexpected argument 'extra'\n"},
@@ -165,6 +165,17 @@ TEST(CmdNumaTest, UsageAndInputErrors) {
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     EXPECT_THAT(r.err, ::testing::StartsWith("restree numa: "));
   }
+}
+
+// No input reads the live machine, as restree show reads /proc/iomem:
+// the same answer as --sysroot / (whatever this machine's /sys holds).
+TEST(CmdNumaTest, NoInputReadsTheLiveMachine) {
+  const Result live = Numa({});
+  const Result root = Numa({"--sysroot", "/"});
+  EXPECT_EQ(live.rc, root.rc);
+  EXPECT_EQ(live.out, root.out);
+  EXPECT_EQ(live.err, root.err);
+  EXPECT_THAT(live.err, Not(HasSubstr("give")));
 }
 
 // More nodes than MAX_NUMNODES: the message names the limit.

@@ -503,6 +503,8 @@ TEST(CheckCommandTest, ReportsEveryProblemWithBothLines) {
   EXPECT_THAT(r.out, HasSubstr("\"region0\" is not 256 MiB aligned and sized"));
   // kmem: off the memory block, and not under a dax node.
   EXPECT_THAT(r.out, HasSubstr(absl::StrCat(path, ":7: memory-hotplug: ")));
+  // Sizes in lsmem's units, as everywhere in restree's text.
+  EXPECT_THAT(r.out, HasSubstr("is not aligned to the 128M memory block"));
   EXPECT_THAT(r.out, HasSubstr("(it goes under: daxX.Y)"));
   EXPECT_THAT(r.out, HasSubstr(absl::StrCat(path, ": 6 problems\n")));
   const RunResult j = Restree({"check", "--json", path});
