@@ -363,7 +363,7 @@ TEST(DiffCommandTest, ExitStatusLikeDiff) {
   const std::string b = Sample("qemu72-linux61-nocxl-iomem-after-hotplug.txt");
   RunResult r = Restree({"diff", a, a});
   EXPECT_EQ(r.rc, 0);
-  EXPECT_THAT(r.out, HasSubstr("0 changes\n"));
+  EXPECT_THAT(r.out, HasSubstr("0 resources changed\n"));
   r = Restree({"diff", a, b});
   EXPECT_EQ(r.rc, 1);
   // 1.9998G before (2G in lsmem's rounding), plus one 256M DIMM.
@@ -406,6 +406,29 @@ TEST(DiffCommandTest, ZeroedDumpsAreComparedByName) {
   EXPECT_THAT(r.out, HasSubstr("paired by name and ancestry"));
 }
 
+// Addresses as the dump prints them (padded to 8 digits), an added or
+// removed resource with its parent, and a count that says what it counts.
+TEST(DiffCommandTest, OutputReadsLikeTheDump) {
+  const std::string a =
+      TempFile("pad-a.txt",
+               "00000000-00000fff : Reserved\n"
+               "000a0000-000bffff : PCI Bus 0000:00\n"
+               "  000a0000-000a0fff : gone\n");
+  const std::string b =
+      TempFile("pad-b.txt",
+               "00000000-00000fff : Reserved\n"
+               "  00000100-000001ff : x\n"
+               "000a0000-000bffff : PCI Bus 0000:00\n");
+  const RunResult r = Restree({"diff", a, b});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_THAT(r.out, HasSubstr("\n2 resources changed: 1 removed, 1 added, 0 "
+                               "resized, moved or with new flags\n"
+                               "- 000a0000-000a0fff  gone  in \"PCI Bus "
+                               "0000:00\"  [old:3]\n"
+                               "+ 00000100-000001ff  x  in \"Reserved\"  "
+                               "[new:2]\n"));
+}
+
 // The kernel does not rename a resource in place: another name on the same
 // range is a removal and an addition, and the child moves to the new one.
 TEST(DiffCommandTest, AnotherNameOnTheSameRangeIsNotARename) {
@@ -424,9 +447,10 @@ TEST(DiffCommandTest, AnotherNameOnTheSameRangeIsNotARename) {
   RunResult r = Restree({"diff", a, b});
   EXPECT_EQ(r.rc, 1);
   EXPECT_THAT(r.out, ::testing::Not(HasSubstr("renamed")));
-  EXPECT_THAT(r.out, HasSubstr("- 100000000-1ffffffff  Soft Reserved  "
-                               "[old:2]\n"));
-  EXPECT_THAT(r.out, HasSubstr("+ 100000000-1ffffffff  region0  [new:2]\n"));
+  EXPECT_THAT(r.out, HasSubstr("- 100000000-1ffffffff  Soft Reserved  in "
+                               "\"CXL Window 0\"  [old:2]\n"));
+  EXPECT_THAT(r.out, HasSubstr("+ 100000000-1ffffffff  region0  in \"CXL "
+                               "Window 0\"  [new:2]\n"));
   EXPECT_THAT(r.out, HasSubstr("~ 100000000-1ffffffff  dax0.0: moved from "
                                "under \"Soft Reserved\" to under "
                                "\"region0\""));
