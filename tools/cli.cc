@@ -2,14 +2,18 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "resource_tree/byte_size.h"
 
 namespace restree {
@@ -26,15 +30,129 @@ void PrintUsage(std::ostream& out) {
          "restree models the Linux physical address space (/proc/iomem) and "
          "its CXL hotplug.\n\ncommands:\n";
   for (const auto& [name, cmd] : Registry()) {
-    out << "  " << name << std::string(name.size() < 10 ? 10 - name.size() : 1,
-                                       ' ')
+    out << "  " << name
+        << std::string(name.size() < 10 ? 10 - name.size() : 1, ' ')
         << cmd.summary << "\n";
   }
   out << "\nrestree <command> --help shows a command's options; "
          "restree --version its version.\n";
 }
 
+// The long options a command's help names ("--json", ...), in order,
+// each once.
+std::vector<std::string> OptionsInHelp(const std::string& help) {
+  std::vector<std::string> out;
+  for (size_t at = help.find("--"); at != std::string::npos;
+       at = help.find("--", at + 2)) {
+    if (at > 0 && help[at - 1] != ' ' && help[at - 1] != '[' &&
+        help[at - 1] != '(' && help[at - 1] != '|') {
+      continue;
+    }
+    size_t end = at + 2;
+    while (end < help.size() &&
+           (absl::ascii_islower(static_cast<unsigned char>(help[end])) ||
+            absl::ascii_isdigit(static_cast<unsigned char>(help[end])) ||
+            help[end] == '-')) {
+      ++end;
+    }
+    if (end == at + 2) continue;
+    std::string opt = help.substr(at, end - at);
+    if (std::find(out.begin(), out.end(), opt) == out.end()) {
+      out.push_back(std::move(opt));
+    }
+  }
+  return out;
+}
+
+// Text for a troff line: backslashes doubled, and a leading '.' or '\''
+// (a request) guarded.
+std::string Troff(absl::string_view line) {
+  std::string out;
+  if (!line.empty() && (line[0] == '.' || line[0] == '\'')) out = "\\&";
+  for (char c : line) {
+    if (c == '\\') {
+      out += "\\e";
+    } else if (c == '-') {
+      out += "\\-";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string ManPage() {
+  std::string out = absl::StrCat(".TH RESTREE 1 \"\" \"restree ", kVersion,
+                                 "\" \"User Commands\"\n");
+  out +=
+      ".SH NAME\n"
+      "restree \\- model the Linux physical address space (/proc/iomem) and "
+      "its CXL hotplug\n"
+      ".SH SYNOPSIS\n"
+      ".B restree\n"
+      ".I command\n"
+      "[\\fIoptions\\fR] [\\fIfiles\\fR]\n"
+      ".br\n"
+      ".B restree \\-\\-version\n"
+      ".SH DESCRIPTION\n"
+      "Each command reads its input (a /proc/iomem dump, a CEDT, a NUMA "
+      "description) and answers on standard output; errors go to standard "
+      "error as one line naming the file and place. Exit status: 0 success, "
+      "1 a negative answer, 2 a usage error or unreadable input.\n"
+      ".PP\n"
+      "Short options: \\fB\\-h\\fR (\\-\\-help), \\fB\\-V\\fR "
+      "(\\-\\-version), \\fB\\-j\\fR (\\-\\-json, in every command that "
+      "has it).\n"
+      ".SH COMMANDS\n";
+  for (const auto& [name, cmd] : Registry()) {
+    absl::StrAppend(&out, ".SS ", Troff(name), "\n", Troff(cmd.summary),
+                    ".\n.PP\n.nf\n");
+    for (absl::string_view line : absl::StrSplit(cmd.help, '\n')) {
+      absl::StrAppend(&out, Troff(line), "\n");
+    }
+    absl::StrAppend(&out, ".fi\n");
+  }
+  absl::StrAppend(&out, ".SH VERSION\n", kVersion, "\n",
+                  ".SH SEE ALSO\n"
+                  ".BR lsmem (1),\n.BR cxl (1),\n.BR daxctl (1),\n"
+                  ".BR numactl (8)\n");
+  return out;
+}
+
+std::string BashCompletion() {
+  std::string names;
+  std::string cases;
+  for (const auto& [name, cmd] : Registry()) {
+    absl::StrAppend(&names, names.empty() ? "" : " ", name);
+    std::vector<std::string> opts = OptionsInHelp(cmd.help);
+    opts.push_back("--help");
+    absl::StrAppend(&cases, "    ", name, ") opts=\"", absl::StrJoin(opts, " "),
+                    "\" ;;\n");
+  }
+  return absl::StrCat(
+      "# bash completion for restree (generated: restree --bash-completion)\n"
+      "_restree() {\n"
+      "  local cur=${COMP_WORDS[COMP_CWORD]} opts\n"
+      "  if [[ $COMP_CWORD -eq 1 ]]; then\n"
+      "    COMPREPLY=($(compgen -W \"",
+      names,
+      " --help --version\" -- \"$cur\"))\n"
+      "    return\n"
+      "  fi\n"
+      "  case ${COMP_WORDS[1]} in\n",
+      cases,
+      "    *) opts=\"\" ;;\n"
+      "  esac\n"
+      "  if [[ $cur == -* ]]; then\n"
+      "    COMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))\n"
+      "  else\n"
+      "    COMPREPLY=($(compgen -f -- \"$cur\"))\n"
+      "  fi\n"
+      "}\n"
+      "complete -o filenames -F _restree restree\n");
+}
 
 bool RegisterCommand(Command command) {
   const std::string name = command.name;
@@ -53,6 +171,15 @@ int Main(const std::vector<std::string>& args, std::ostream& out,
   }
   if (args[0] == "--version" || args[0] == "-V") {
     out << "restree " << kVersion << "\n";
+    return kExitOk;
+  }
+  // For the build (tools:restree_man, tools:restree_bash_completion).
+  if (args[0] == "--man") {
+    out << ManPage();
+    return kExitOk;
+  }
+  if (args[0] == "--bash-completion") {
+    out << BashCompletion();
     return kExitOk;
   }
   auto it = Registry().find(args[0]);

@@ -72,6 +72,16 @@ bool RegisterCommand(Command command);
 int Main(const std::vector<std::string>& args, std::ostream& out,
          std::ostream& err, bool out_is_terminal);
 
+// The manual page, restree(1) in troff -man: every command's summary and
+// its --help text, so the two never disagree. `restree --man` prints it;
+// the build writes it as tools/restree.1.
+std::string ManPage();
+
+// A bash completion script for the commands and the long options their
+// help texts name. `restree --bash-completion` prints it; the build writes
+// it as tools/restree.bash-completion.
+std::string BashCompletion();
+
 // Option parsing. Known options are declared up front; `--name=value` and
 // `--name value` both work; `--` ends options; `-` is a positional argument
 // (standard input). The short options are one set for every command
