@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -159,8 +160,69 @@ bool RegisterCommand(Command command) {
   return Registry().emplace(name, std::move(command)).second;
 }
 
-int Main(const std::vector<std::string>& args, std::ostream& out,
-         std::ostream& err, bool out_is_terminal) {
+std::string TerminalSafe(absl::string_view text, bool allow_colour) {
+  std::string out;
+  out.reserve(text.size());
+  const auto escape = [&out](unsigned char c) {
+    absl::StrAppend(&out, "\\x",
+                    absl::Hex(static_cast<unsigned>(c), absl::kZeroPad2));
+  };
+  size_t i = 0;
+  while (i < text.size()) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7f)) {
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    if (c == 0x1b && allow_colour && i + 1 < text.size() &&
+        text[i + 1] == '[') {
+      // SGR (colour) only: ESC [ digits and ';' m.
+      size_t j = i + 2;
+      while (j < text.size() &&
+             (absl::ascii_isdigit(static_cast<unsigned char>(text[j])) ||
+              text[j] == ';')) {
+        ++j;
+      }
+      if (j < text.size() && text[j] == 'm') {
+        out.append(text.data() + i, j + 1 - i);
+        i = j + 1;
+        continue;
+      }
+    }
+    // A well-formed UTF-8 sequence for a character that is not a C1
+    // control passes; any other byte is escaped.
+    size_t n = 0;
+    if (c >= 0xc2 && c <= 0xdf) {
+      n = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      n = 3;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      n = 4;
+    }
+    bool ok = n > 0 && i + n <= text.size();
+    for (size_t k = 1; ok && k < n; ++k) {
+      ok = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
+    }
+    if (ok && n == 2 && c == 0xc2 &&
+        static_cast<unsigned char>(text[i + 1]) < 0xa0) {
+      ok = false;  // U+0080..U+009F
+    }
+    if (ok) {
+      out.append(text.data() + i, n);
+      i += n;
+    } else {
+      escape(c);
+      ++i;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+int RunCommand(const std::vector<std::string>& args, std::ostream& out,
+               std::ostream& err, bool out_is_terminal) {
   if (args.empty()) {
     PrintUsage(err);
     return kExitError;
@@ -201,6 +263,23 @@ int Main(const std::vector<std::string>& args, std::ostream& out,
     }
   }
   return it->second.run(ctx);
+}
+
+}  // namespace
+
+int Main(const std::vector<std::string>& args, std::ostream& out,
+         std::ostream& err, bool out_is_terminal) {
+  // Input bytes reach messages and, on a terminal, the output: neither may
+  // carry a control sequence from the input to the terminal.
+  std::ostringstream err_text;
+  std::ostringstream out_text;
+  const int rc = RunCommand(args, out_is_terminal ? out_text : out, err_text,
+                            out_is_terminal);
+  err << TerminalSafe(err_text.str(), /*allow_colour=*/false);
+  if (out_is_terminal) {
+    out << TerminalSafe(out_text.str(), /*allow_colour=*/true);
+  }
+  return rc;
 }
 
 OptionParser& OptionParser::Flag(const std::string& name) {

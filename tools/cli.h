@@ -61,6 +61,12 @@ struct Command {
   std::function<int(Context&)> run;
 };
 
+// `text` with every byte that could drive a terminal escaped as "\xNN":
+// C0 controls other than newline and tab, DEL, C1 controls and bytes that
+// are not well-formed UTF-8. With `allow_colour`, SGR colour sequences
+// (ESC [ ... m) pass. O(n).
+std::string TerminalSafe(absl::string_view text, bool allow_colour);
+
 // Adds `command`; called from static initialisers. Names must be unique.
 bool RegisterCommand(Command command);
 
@@ -69,6 +75,9 @@ bool RegisterCommand(Command command);
       ::restree::cli::RegisterCommand(__VA_ARGS__)
 
 // Runs `restree ARGS...` (argv[0] excluded). Returns the exit status.
+// Everything written to `err`, and to `out` when it is a terminal, passes
+// through TerminalSafe() (the command's output is held until it returns;
+// `err` is written before `out`).
 int Main(const std::vector<std::string>& args, std::ostream& out,
          std::ostream& err, bool out_is_terminal);
 

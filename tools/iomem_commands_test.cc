@@ -845,5 +845,38 @@ TEST(CliTest, VersionAndShortJson) {
   EXPECT_THAT(r.err, HasSubstr("unknown option '-x'"));
 }
 
+// Bytes from the input never reach a terminal raw: control characters and
+// malformed UTF-8 are escaped in messages, and in the output when it is a
+// terminal; diff's own colours still pass.
+TEST(CliTest, InputBytesNeverReachATerminalRaw) {
+  const std::string evil =
+      TempFile("evil.txt",
+               "00000000-00000fff : \x1b]0;owned\x07name\n"
+               "00001000-00001fff : caf\xc3\xa9 \x9b" "2J\n");
+  std::ostringstream out, err;
+  ASSERT_EQ(cli::Main({"show", evil}, out, err, /*out_is_terminal=*/true), 0)
+      << err.str();
+  EXPECT_THAT(out.str(), HasSubstr("  \\x1b]0;owned\\x07name\n"));
+  EXPECT_THAT(out.str(), HasSubstr("  caf\xc3\xa9 \\x9b2J\n"));
+  for (char c : out.str()) {
+    EXPECT_TRUE(c == '\n' || static_cast<unsigned char>(c) >= 0x20) << int{c};
+  }
+  // Not a terminal: the bytes as they are (for pipes and files).
+  EXPECT_THAT(Restree({"show", evil}).out, HasSubstr("\x1b]0;owned\x07name"));
+  // Messages are escaped wherever they go.
+  const RunResult r = Restree({"which", "\x1b[2J", evil});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_EQ(r.err, "restree which: ADDR '\\x1b[2J' is not a hex address "
+                   "(e.g. 0x390000000 or 390000000, as /proc/iomem prints "
+                   "it)\n");
+  std::ostringstream cout, cerr;
+  const std::string a = Sample("qemu72-linux61-nocxl-iomem.txt");
+  const std::string b = Sample("qemu72-linux61-nocxl-iomem-after-hotplug.txt");
+  EXPECT_EQ(cli::Main({"diff", "--color", "always", a, b}, cout, cerr,
+                      /*out_is_terminal=*/true),
+            1);
+  EXPECT_THAT(cout.str(), HasSubstr("\033[32m+ 100000000-10fffffff"));
+}
+
 }  // namespace
 }  // namespace restree
