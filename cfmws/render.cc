@@ -275,6 +275,14 @@ void Trailing(JsonWriter& w, const std::vector<uint8_t>& t) {
       absl::string_view(reinterpret_cast<const char*>(t.data()), t.size())));
 }
 
+// The CFMWS Interleave Arithmetic field as restree.cedt-hpa/1 names it;
+// a reserved value as "reserved-N".
+std::string ArithmeticName(uint8_t a) {
+  if (a == kArithmeticModulo) return "modulo";
+  if (a == kArithmeticXor) return "xor";
+  return absl::StrCat("reserved-", a);
+}
+
 struct JsonVisitor {
   JsonWriter& w;
 
@@ -282,19 +290,19 @@ struct JsonVisitor {
     w.Key("uid").Uint(c.uid);
     w.Key("cxl_version").Uint(c.cxl_version);
     w.Key("base").Hex(c.base);
-    w.Key("register_length").Hex(c.length);
+    w.Key("register_length").Uint(c.length);
     Trailing(w, c.trailing);
   }
   void operator()(const Cfmws& c) {
     w.Key("base").Hex(c.base_hpa);
-    w.Key("size").Hex(c.window_size);
+    w.Key("size").Uint(c.window_size);
     w.Key("eniw").Uint(c.eniw);
     if (std::optional<uint32_t> ways = c.ways()) {
       w.Key("ways").Uint(*ways);
     } else {
       w.Key("ways").Null();
     }
-    w.Key("arithmetic").Uint(c.arithmetic);
+    w.Key("arithmetic").String(ArithmeticName(c.arithmetic));
     w.Key("hbig").Uint(c.hbig);
     if (std::optional<uint32_t> g = c.granularity()) {
       w.Key("granularity").Uint(*g);
@@ -344,6 +352,7 @@ std::string Chars(absl::Span<const char> c) { return std::string(c.begin(), c.en
 std::string CedtToJson(const Cedt& t, const std::vector<Finding>& findings) {
   JsonWriter w;
   w.BeginObject();
+  w.Key("schema").String("restree.cedt/1");
   const TableHeader& h = t.header;
   w.Key("table").BeginObject();
   w.Key("signature").String(Chars(h.signature));
@@ -381,6 +390,7 @@ std::string FindingsToJson(const std::vector<Finding>& findings) {
   for (const Finding& f : findings) ++counts[static_cast<int>(f.severity)];
   JsonWriter w;
   w.BeginObject();
+  w.Key("schema").String("restree.cedt-validate/1");
   w.Key("findings");
   FindingsArray(w, findings);
   w.Key("errors").Int(counts[0]);
@@ -390,25 +400,37 @@ std::string FindingsToJson(const std::vector<Finding>& findings) {
   return std::move(w).Finish();
 }
 
-std::string HpaToJson(uint64_t hpa, const std::vector<HpaMatch>& matches,
-                      const std::vector<WindowIndex::Skipped>& skipped) {
-  JsonWriter w;
-  w.BeginObject();
-  w.Key("address").Hex(hpa);
-  w.Key("windows").BeginArray();
+std::vector<HpaMatch> MatchHpa(const Cedt& t, const WindowIndex& index,
+                               uint64_t hpa) {
+  const auto chbs_of = FirstChbsByUid(t);
+  std::vector<HpaMatch> matches;
+  for (const WindowIndex::Entry* e : index.Find(hpa)) {
+    absl::StatusOr<TargetAddress> target = e->map.ToTarget(hpa);
+    if (!target.ok()) continue;  // malformed XOR maps moved it out
+    HpaMatch m{e->subtable_index, e->map.geometry(), *target, -1};
+    if (auto c = chbs_of.find(target->target_uid); c != chbs_of.end()) {
+      m.chbs_index = static_cast<int>(c->second);
+    }
+    matches.push_back(std::move(m));
+  }
+  return matches;
+}
+
+void WriteHpaWindows(JsonWriter& w, const std::vector<HpaMatch>& matches) {
+  w.BeginArray();
   for (const HpaMatch& m : matches) {
     const WindowGeometry& g = m.geometry;
     w.BeginObject();
     w.Key("subtable").Uint(m.subtable_index);
     w.Key("base").Hex(g.base);
-    w.Key("size").Hex(g.size);
+    w.Key("size").Uint(g.size);
     w.Key("ways").Uint(g.ways);
     w.Key("granularity").Uint(g.granularity);
     w.Key("arithmetic").String(g.arithmetic == Arithmetic::kXor ? "xor"
                                                                 : "modulo");
     w.Key("position").Uint(m.target.position);
     w.Key("target_uid").Uint(m.target.target_uid);
-    w.Key("target_offset").Hex(m.target.target_offset);
+    w.Key("target_offset").Uint(m.target.target_offset);
     if (m.chbs_index >= 0) {
       w.Key("chbs").Int(m.chbs_index);
     } else {
@@ -417,6 +439,16 @@ std::string HpaToJson(uint64_t hpa, const std::vector<HpaMatch>& matches,
     w.EndObject();
   }
   w.EndArray();
+}
+
+std::string HpaToJson(uint64_t hpa, const std::vector<HpaMatch>& matches,
+                      const std::vector<WindowIndex::Skipped>& skipped) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("schema").String("restree.cedt-hpa/1");
+  w.Key("address").Hex(hpa);
+  w.Key("windows");
+  WriteHpaWindows(w, matches);
   w.Key("skipped").BeginArray();
   for (const WindowIndex::Skipped& s : skipped) {
     w.BeginObject();
@@ -458,13 +490,14 @@ std::string HpaToText(uint64_t hpa, const std::vector<HpaMatch>& matches,
 std::string PlanToJson(const PlanResult& plan, const ResourceTree& tree) {
   JsonWriter w;
   w.BeginObject();
+  w.Key("schema").String("restree.cedt-plan/1");
   w.Key("mode").String(plan.mode == PlanMode::kLinux ? "linux" : "chunked");
   w.Key("windows").BeginArray();
   for (const WindowPlan& p : plan.windows) {
     w.BeginObject();
     w.Key("subtable").Uint(p.subtable_index);
     w.Key("base").Hex(p.base);
-    w.Key("size").Hex(p.size);
+    w.Key("size").Uint(p.size);
     if (p.window_id.has_value()) {
       w.Key("name").String(absl::StrCat("CXL Window ", *p.window_id));
     } else {
@@ -490,7 +523,7 @@ std::string PlanToJson(const PlanResult& plan, const ResourceTree& tree) {
     }
     w.Key("root_decoder").String(p.decoder);
     if (plan.mode == PlanMode::kChunked) {
-      w.Key("chunk_size").Hex(p.chunk_size);
+      w.Key("chunk_size").Uint(p.chunk_size);
       w.Key("chunks_reserved").Uint(p.chunks_reserved);
       w.Key("chunks_left").BeginArray();
       for (const WindowPlan::LeftChunks& c : p.chunks_left) {

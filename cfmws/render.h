@@ -26,6 +26,7 @@
 #include "cfmws/interleave.h"
 #include "cfmws/plan.h"
 #include "cfmws/validate.h"
+#include "resource_tree/json_writer.h"
 #include "resource_tree/resource_tree.h"
 
 namespace restree {
@@ -66,7 +67,16 @@ struct HpaMatch {
   TargetAddress target;
   int chbs_index = -1;  // the CHBS naming the target UID, or -1
 };
-// {"address": "0x..", "windows": [...], "skipped": [...]}.
+// The windows of `index` (built from `t`) that decode `hpa`, each with its
+// interleave target and the CHBS naming the target's host bridge. A window
+// whose malformed XOR maps move `hpa` out of it is left out. O(w) for w
+// windows holding `hpa`.
+std::vector<HpaMatch> MatchHpa(const Cedt& t, const WindowIndex& index,
+                               uint64_t hpa);
+// The "windows" array of restree.cedt-hpa/1 (docs/json.md), written into
+// an open object or array of `w`.
+void WriteHpaWindows(JsonWriter& w, const std::vector<HpaMatch>& matches);
+// restree.cedt-hpa/1: {"address": "0x..", "windows": [...], "skipped": [...]}.
 std::string HpaToJson(uint64_t hpa, const std::vector<HpaMatch>& matches,
                       const std::vector<WindowIndex::Skipped>& skipped);
 std::string HpaToText(uint64_t hpa, const std::vector<HpaMatch>& matches,

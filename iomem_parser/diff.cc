@@ -60,7 +60,6 @@ class Matcher {
     } else {
       SameRangeAndName();
       Overlapping(/*need_parents_paired=*/true);
-      Renamed();
       Overlapping(/*need_parents_paired=*/false);
     }
   }
@@ -81,7 +80,10 @@ class Matcher {
   }
 
   // Round 1: a linear merge of the two pre-orders, pairing equal
-  // (range, name) in order within each run of equal ranges.
+  // (range, name) within each run of equal ranges: a partner whose parent
+  // is paired with this one's parent first, else the first in order. (The
+  // run's outer resources come first in pre-order, so they are paired
+  // before the resources nested in them.)
   void SameRangeAndName() {
     size_t i = 0, j = 0;
     while (i < a_.size() && j < b_.size()) {
@@ -94,11 +96,17 @@ class Matcher {
         while (ie < a_.size() && a_.range[ie] == a_.range[i]) ++ie;
         while (je < b_.size() && b_.range[je] == b_.range[j]) ++je;
         for (size_t x = j; x < je; ++x) {
-          for (size_t y = i; y < ie; ++y) {
-            if (pa_[y] < 0 && a_.name[y] == b_.name[x]) {
-              Pair(static_cast<int>(y), static_cast<int>(x));
-              break;
+          int first = -1;
+          int kin = -1;
+          for (size_t y = i; y < ie && kin < 0; ++y) {
+            if (pa_[y] >= 0 || a_.name[y] != b_.name[x]) continue;
+            if (first < 0) first = static_cast<int>(y);
+            if (ParentsPaired(static_cast<int>(y), static_cast<int>(x))) {
+              kin = static_cast<int>(y);
             }
+          }
+          if (kin >= 0 || first >= 0) {
+            Pair(kin >= 0 ? kin : first, static_cast<int>(x));
           }
         }
         i = ie;
@@ -143,30 +151,6 @@ class Matcher {
         }
       }
       if (best >= 0) Pair(best, static_cast<int>(j));
-    }
-  }
-
-  // Round 3: same range, parents paired, another name.
-  void Renamed() {
-    absl::flat_hash_map<std::pair<uint64_t, uint64_t>, std::vector<int>>
-        by_range;
-    for (size_t i = 0; i < a_.size(); ++i) {
-      if (pa_[i] < 0) {
-        by_range[{a_.range[i].first(), a_.range[i].last()}].push_back(
-            static_cast<int>(i));
-      }
-    }
-    if (by_range.empty()) return;
-    for (size_t j = 0; j < b_.size(); ++j) {
-      if (pb_[j] >= 0) continue;
-      auto it = by_range.find({b_.range[j].first(), b_.range[j].last()});
-      if (it == by_range.end()) continue;
-      for (int i : it->second) {
-        if (pa_[i] < 0 && ParentsPaired(i, static_cast<int>(j))) {
-          Pair(i, static_cast<int>(j));
-          break;
-        }
-      }
     }
   }
 
@@ -232,7 +216,6 @@ std::vector<std::string> ChangeNames(unsigned changes) {
   if (changes & DiffEntry::kAdded) out.push_back("added");
   if (changes & DiffEntry::kRemoved) out.push_back("removed");
   if (changes & DiffEntry::kResized) out.push_back("resized");
-  if (changes & DiffEntry::kRenamed) out.push_back("renamed");
   if (changes & DiffEntry::kReparented) out.push_back("reparented");
   if (changes & DiffEntry::kFlagsChanged) out.push_back("flags");
   return out;
@@ -319,7 +302,6 @@ IomemDiff DiffTrees(const ResourceTree& old_tree, const ResourceTree& new_tree,
       if (!options.zeroed && a.range[i] != b.range[j]) {
         e.changes |= DiffEntry::kResized;
       }
-      if (a.name[i] != b.name[j]) e.changes |= DiffEntry::kRenamed;
       const int p = a.parent[i];
       const bool same_parent =
           (p < 0 && q < 0) || (p >= 0 && q >= 0 && pa[p] == q);

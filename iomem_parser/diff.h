@@ -4,18 +4,21 @@
 // Structural diff of two resource trees (two /proc/iomem dumps, two boots,
 // two machines, before and after a hotplug).
 //
-// Matching. Resources are paired in three rounds:
-//   1. same range and same name (the k-th such resource in pre-order of one
-//      tree with the k-th of the other);
+// Matching. Only resources with the same name are paired: the kernel never
+// renames a resource in iomem (a driver that rebinds releases its resource
+// and requests a new one), so another name on the same range is another
+// resource, removed and added (its children, if they stay, are moved to
+// it). Resources are paired in three rounds:
+//   1. same range and same name; among equals, one whose parent is paired
+//      with this one's parent (same ancestry), else the next in pre-order;
 //   2. same name, overlapping range, and parents that are paired: resized;
-//   3. same range, different name, parents paired: renamed;
-//      and, last, same name and overlapping range under unpaired parents:
-//      resized and moved.
+//   3. same name and overlapping range under unpaired parents: resized and
+//      moved.
 // In a zeroed (unprivileged) dump addresses carry no information, so
 // resources are paired by their ancestry of names instead (the path of names
 // from the root, and the occurrence of that path), then by name alone.
 //
-// Classification of each pair: resized (range differs), renamed, reparented
+// Classification of each pair: resized (range differs), reparented
 // (its parent is not the partner of its partner's parent: e.g. System RAM
 // moved under a new CXL Window), flags changed (flags or desc differ; text
 // dumps carry none). Unpaired resources are removed (old tree) or added (new
@@ -70,14 +73,13 @@ struct DiffEntry {
     kAdded = 1u << 0,
     kRemoved = 1u << 1,
     kResized = 1u << 2,
-    kRenamed = 1u << 3,
-    kReparented = 1u << 4,
-    kFlagsChanged = 1u << 5,
+    kReparented = 1u << 3,
+    kFlagsChanged = 1u << 4,
   };
   unsigned changes = 0;
   ResourceId old_node;  // invalid when added
   ResourceId new_node;  // invalid when removed
-  // The resource as it is in the new tree (for added, resized, renamed,
+  // The resource as it is in the new tree (for added, resized, reparented,
   // flags changed), or in the old tree (removed).
   Range range;
   std::string name;

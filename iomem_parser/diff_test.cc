@@ -118,16 +118,50 @@ TEST(DiffTest, HotRemoveSplitIsResizedPlusAdded) {
                           "added 120000000-12fffffff System RAM"));
 }
 
-TEST(DiffTest, RenameAndFlags) {
+TEST(DiffTest, FlagsChangeInPlace) {
   ResourceTree a = ResourceTree::Iomem();
   const ResourceId dax =
       *a.Request(a.root(), {Range(0x100000000, 0x1ffffffff), "dax0.0",
                             iores::kMem | iores::kBusy});
   ResourceTree b = a;
-  ASSERT_TRUE(b.Rename(dax, "dax0.1").ok());
   ASSERT_TRUE(b.SetFlags(dax, iores::kSystemRam).ok());
   EXPECT_THAT(Lines(DiffTrees(a, b)),
-              ElementsAre("renamed+flags 100000000-1ffffffff dax0.1"));
+              ElementsAre("flags 100000000-1ffffffff dax0.0"));
+}
+
+// Another name on the same range is another resource (the kernel does not
+// rename in iomem): removed and added, and the child that stays is moved
+// to the new one.
+TEST(DiffTest, AnotherNameOnTheSameRangeIsRemovedAndAdded) {
+  ResourceTree a = ResourceTree::Iomem();
+  const ResourceId sr = *a.Request(
+      a.root(), {Range(0x100000000, 0x1ffffffff), "Soft Reserved"});
+  ASSERT_TRUE(a.Request(sr, {Range(0x100000000, 0x1ffffffff), "dax0.0"}).ok());
+  ResourceTree b = a;
+  ASSERT_TRUE(b.Rename(sr, "region0").ok());
+  const IomemDiff d = DiffTrees(a, b);
+  EXPECT_THAT(Lines(d),
+              ElementsAre("removed 100000000-1ffffffff Soft Reserved",
+                          "added 100000000-1ffffffff region0",
+                          "reparented 100000000-1ffffffff dax0.0"));
+  absl::StatusOr<ResourceTree> rebuilt = ApplyDiff(a, d);
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
+  EXPECT_EQ(RenderDump(*rebuilt), RenderDump(b));
+}
+
+// Equal ranges and names nested in each other are paired by ancestry: the
+// old outer "x" went away, the inner one (under "y" in both) stayed.
+TEST(DiffTest, SameRangeAndNamePairsByAncestry) {
+  ResourceTree a = ResourceTree::Iomem();
+  const Range r(0x1000, 0x1fff);
+  const ResourceId x = *a.Request(a.root(), {r, "x"});
+  const ResourceId y = *a.Request(x, {r, "y"});
+  ASSERT_TRUE(a.Request(y, {r, "x"}).ok());
+  ResourceTree b = ResourceTree::Iomem();
+  const ResourceId y2 = *b.Request(b.root(), {r, "y"});
+  ASSERT_TRUE(b.Request(y2, {r, "x"}).ok());
+  EXPECT_THAT(Lines(DiffTrees(a, b)),
+              ElementsAre("removed 1000-1fff x", "reparented 1000-1fff y"));
 }
 
 TEST(DiffTest, ZeroedDumpsPairByAncestry) {

@@ -129,6 +129,11 @@ absl::StatusOr<bool> Parser::Tokenise(absl::string_view raw, int line,
     }
     ++pos;
   }
+  if (pos < s.size() && s[pos] == '\t') {  // strict mode
+    return Error(line, static_cast<int>(pos) + 1,
+                 "tab in the indentation (the kernel indents with spaces; "
+                 "--lenient reads a tab as 8 columns)");
+  }
   if (pos == s.size() && lenient) {
     Repair(line, 1, "skipped a blank line");
     return false;

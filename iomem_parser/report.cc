@@ -16,14 +16,17 @@ constexpr absl::string_view kGreen = "\033[32m";
 constexpr absl::string_view kYellow = "\033[33m";
 constexpr absl::string_view kReset = "\033[0m";
 
-std::string RangeText(const Range& r) {
-  return absl::StrFormat("%x-%x", r.first(), r.last());
+// A range as the dump prints it: hex padded to the dump's width (8 for
+// iomem, 4 for x86 ioports).
+std::string RangeText(const Range& r, int width) {
+  return absl::StrFormat("%0*x-%0*x", width, r.first(), width, r.last());
 }
 
-std::string Ranges(const std::vector<Range>& v) {
+std::string Ranges(const std::vector<Range>& v, int width) {
   std::vector<std::string> parts;
   for (const Range& r : v) {
-    parts.push_back(absl::StrCat(RangeText(r), " (", HumanSize(r.size()), ")"));
+    parts.push_back(
+        absl::StrCat(RangeText(r, width), " (", HumanSize(r.size()), ")"));
   }
   return parts.empty() ? "none" : absl::StrJoin(parts, ", ");
 }
@@ -91,39 +94,59 @@ std::string RenderDiff(const IomemDiff& diff, const DiffSide& old_side,
                     " -> ", HumanSize(diff.after.system_ram), " (",
                     SignedSize(diff.before.system_ram, diff.after.system_ram),
                     ")\n");
-    absl::StrAppend(&out, "CXL windows: ", Ranges(diff.before.cxl_windows),
-                    " -> ", Ranges(diff.after.cxl_windows), "\n");
-    absl::StrAppend(&out, "regions: ", Ranges(diff.before.regions), " -> ",
-                    Ranges(diff.after.regions), "\n");
-    absl::StrAppend(&out, "dax: ", Ranges(diff.before.dax), " -> ",
-                    Ranges(diff.after.dax), "\n");
-    absl::StrAppend(&out, "kmem: ", Ranges(diff.before.kmem), " -> ",
-                    Ranges(diff.after.kmem), "\n");
+    absl::StrAppend(&out, "CXL windows: ",
+                    Ranges(diff.before.cxl_windows, a.width), " -> ",
+                    Ranges(diff.after.cxl_windows, b.width), "\n");
+    absl::StrAppend(&out, "regions: ", Ranges(diff.before.regions, a.width),
+                    " -> ", Ranges(diff.after.regions, b.width), "\n");
+    absl::StrAppend(&out, "dax: ", Ranges(diff.before.dax, a.width), " -> ",
+                    Ranges(diff.after.dax, b.width), "\n");
+    absl::StrAppend(&out, "kmem: ", Ranges(diff.before.kmem, a.width), " -> ",
+                    Ranges(diff.after.kmem, b.width), "\n");
   }
+  // The count of changed resources, and of each kind.
+  size_t added = 0, removed = 0;
+  for (const DiffEntry& e : diff.entries) {
+    added += (e.changes & DiffEntry::kAdded) != 0 ? 1 : 0;
+    removed += (e.changes & DiffEntry::kRemoved) != 0 ? 1 : 0;
+  }
+  const size_t changed = diff.entries.size() - added - removed;
   absl::StrAppend(&out, diff.entries.size(),
-                  diff.entries.size() == 1 ? " change\n" : " changes\n");
+                  diff.entries.size() == 1 ? " resource changed"
+                                           : " resources changed");
+  if (!diff.entries.empty()) {
+    absl::StrAppend(&out, ": ", removed, " removed, ", added, " added, ",
+                    changed, " resized, moved or with new flags");
+  }
+  absl::StrAppend(&out, "\n");
   for (const DiffEntry& e : diff.entries) {
     absl::string_view paint;
     std::string line;
-    const std::string where = diff.zeroed ? "" : RangeText(e.range) + "  ";
+    const bool removed_entry = (e.changes & DiffEntry::kRemoved) != 0;
+    const std::string where =
+        diff.zeroed
+            ? ""
+            : RangeText(e.range, removed_entry ? a.width : b.width) + "  ";
+    // Where an added or removed resource is (or was): its parent.
+    auto in = [](const ResourceTree& t, ResourceId id) -> std::string {
+      const std::string p = ParentName(t, id);
+      return p == "the root" ? "" : absl::StrCat("  in ", p);
+    };
     if (e.changes & DiffEntry::kAdded) {
       paint = kGreen;
-      line = absl::StrCat("+ ", where, e.name, "  [new:",
-                          b.LineOf(e.new_node), "]");
-    } else if (e.changes & DiffEntry::kRemoved) {
+      line = absl::StrCat("+ ", where, e.name, in(b.tree, e.new_node),
+                          "  [new:", b.LineOf(e.new_node), "]");
+    } else if (removed_entry) {
       paint = kRed;
-      line = absl::StrCat("- ", where, e.name, "  [old:",
-                          a.LineOf(e.old_node), "]");
+      line = absl::StrCat("- ", where, e.name, in(a.tree, e.old_node),
+                          "  [old:", a.LineOf(e.old_node), "]");
     } else {
       paint = kYellow;
       std::vector<std::string> what;
       const Range old_range = a.tree.RangeOf(e.old_node);
       if (e.changes & DiffEntry::kResized) {
-        what.push_back(absl::StrCat("resized from ", RangeText(old_range)));
-      }
-      if (e.changes & DiffEntry::kRenamed) {
-        what.push_back(absl::StrCat("renamed from \"",
-                                    a.tree.NameOf(e.old_node), "\""));
+        what.push_back(
+            absl::StrCat("resized from ", RangeText(old_range, a.width)));
       }
       if (e.changes & DiffEntry::kReparented) {
         what.push_back(absl::StrCat("moved from under ",

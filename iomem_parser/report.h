@@ -26,7 +26,7 @@ struct DiffSide {
 };
 
 // Summaries first, then one line per change: "+" added, "-" removed, "~"
-// changed (resized, renamed, moved, flags), each with its line numbers.
+// changed (resized, moved, flags), each with its line numbers.
 std::string RenderDiff(const IomemDiff& diff, const DiffSide& old_side,
                        const DiffSide& new_side, bool color);
 

@@ -134,13 +134,14 @@ std::string RenderShowRaw(const ParsedIomem& dump,
 
 std::string RenderShowJson(const ParsedIomem& dump,
                            const std::vector<ShownNode>& nodes,
-                           absl::string_view source) {
+                           absl::string_view source,
+                           absl::string_view schema) {
   absl::flat_hash_map<ResourceId, size_t> index;
   for (size_t i = 0; i < nodes.size(); ++i) index[nodes[i].id] = i;
   const IomemSummary s = Summarize(dump.tree);
   JsonWriter w;
   w.BeginObject();
-  w.Key("schema").String("restree.show/1");
+  w.Key("schema").String(schema);
   w.Key("source").String(source);
   w.Key("zeroed").Bool(dump.zeroed);
   w.Key("width").Int(dump.width);

@@ -57,10 +57,12 @@ std::string RenderShow(const ParsedIomem& dump,
 std::string RenderShowRaw(const ParsedIomem& dump,
                           const std::vector<ShownNode>& nodes);
 
-// JSON (schema "restree.show/1" in docs/json.md).
+// JSON (schema "restree.show/1" in docs/json.md). Commands that print a
+// tree in the same shape pass their own `schema` ("restree.demo/1").
 std::string RenderShowJson(const ParsedIomem& dump,
                            const std::vector<ShownNode>& nodes,
-                           absl::string_view source);
+                           absl::string_view source,
+                           absl::string_view schema = "restree.show/1");
 
 }  // namespace restree
 

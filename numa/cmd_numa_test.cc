@@ -2,12 +2,14 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "absl/strings/str_cat.h"
 #include "tools/cli.h"
 
 namespace restree {
@@ -138,8 +140,8 @@ TEST(CmdNumaTest, UsageAndInputErrors) {
     std::vector<std::string> args;
     std::string error;
   } kCases[] = {
-      {{}, "restree numa: give exactly one of --sysroot, --numactl, --slit\n"},
-      {{"--numactl", "a", "--slit", "b"}, "give exactly one of"},
+      {{"--numactl", "a", "--slit", "b"},
+       "restree numa: give at most one of --sysroot, --numactl, --slit\n"},
       {{"--bogus"}, "restree numa: unknown option '--bogus'\n"},
       {{"--numactl"}, "restree numa: option '--numactl' needs a value\n"},
       {{"--numactl", "x", "extra"}, "restree numa: unexpected argument 'extra'\n"},
@@ -149,7 +151,7 @@ TEST(CmdNumaTest, UsageAndInputErrors) {
       {{"--slit", kData + "seed_a.numactl"}, "byte 0: signature"},
       {{"--numactl", kData + "seed_b.slit"}, "seed_b.slit:1:1: unrecognised"},
       {{"--sysroot", kData + "missing"}, "not a directory"},
-      {{"--numactl", "numa/testdata"}, "numa/testdata: read error"},
+      {{"--numactl", "numa/testdata"}, "numa/testdata: is a directory"},
       {{"--slit", "/dev/zero"}, "/dev/zero: larger than 16777216 bytes"},
       {{"--numactl", kData + "seed_a.numactl", "--perf", kData + "seed_a.numactl"},
        "seed_a.numactl:1:1: unknown statement 'available:'"},
@@ -163,6 +165,32 @@ TEST(CmdNumaTest, UsageAndInputErrors) {
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     EXPECT_THAT(r.err, ::testing::StartsWith("restree numa: "));
   }
+}
+
+// No input reads the live machine, as restree show reads /proc/iomem:
+// the same answer as --sysroot / (whatever this machine's /sys holds).
+TEST(CmdNumaTest, NoInputReadsTheLiveMachine) {
+  const Result live = Numa({});
+  const Result root = Numa({"--sysroot", "/"});
+  EXPECT_EQ(live.rc, root.rc);
+  EXPECT_EQ(live.out, root.out);
+  EXPECT_EQ(live.err, root.err);
+  EXPECT_THAT(live.err, Not(HasSubstr("give")));
+}
+
+// More nodes than MAX_NUMNODES: the message names the limit.
+TEST(CmdNumaTest, TooManyNodesNamesTheLimit) {
+  std::string text = "available: 1025 nodes (0-1024)\n";
+  for (int i = 0; i < 1025; ++i) {
+    absl::StrAppend(&text, "node ", i, " cpus:\nnode ", i,
+                    " size: 0 MB\nnode ", i, " free: 0 MB\n");
+  }
+  const std::string path = ::testing::TempDir() + "/n1025.numactl";
+  std::ofstream(path) << text;
+  const Result r = Numa({"--numactl", path});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_THAT(r.err, HasSubstr(":1:12: 1025 nodes: more than the kernel's "
+                               "MAX_NUMNODES of 1024"));
 }
 
 TEST(CmdNumaTest, Help) {

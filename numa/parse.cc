@@ -199,6 +199,13 @@ absl::StatusOr<Topology> ParseNumactl(absl::string_view text,
     if (tok[0].text == "available:") {
       // available: N nodes (LIST)
       int64_t count = 0;
+      if (tok.size() == 4 && ParseInt(tok[1].text, 0, INT64_MAX, &count) &&
+          count > kMaxNumNodes) {
+        return err(tok[1].column,
+                   absl::StrCat(count, " nodes: more than the kernel's "
+                                       "MAX_NUMNODES of ",
+                                kMaxNumNodes, " (CONFIG_NODES_SHIFT=10)"));
+      }
       if (tok.size() != 4 || !ParseInt(tok[1].text, 0, kMaxNumNodes, &count) ||
           (tok[2].text != "nodes" && tok[2].text != "node") ||
           !absl::StartsWith(tok[3].text, "(") ||

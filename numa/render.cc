@@ -241,7 +241,7 @@ std::string RenderText(const Topology& t, const Tiering& r,
 
 std::string RenderJson(const Topology& t, const Tiering& r,
                        const std::vector<std::string>& notes) {
-  std::string out = "{\n  \"nodes\": [\n";
+  std::string out = "{\n  \"schema\": \"restree.numa/1\",\n  \"nodes\": [\n";
   for (size_t i = 0; i < t.nodes().size(); ++i) {
     const NumaNode& n = t.nodes()[i];
     const NodeTiering& nt = r.nodes[i];
@@ -257,8 +257,9 @@ std::string RenderJson(const Topology& t, const Tiering& r,
     std::vector<std::string> ranges;
     for (const MemoryRange& m : n.ranges) {
       ranges.push_back(absl::StrFormat(
-          "{\"first\":\"%#x\",\"last\":\"%#x\",\"zone\":\"%s\"}",
-          m.range.first(), m.range.last(), ZoneName(m.zone)));
+          "{\"start\":\"0x%x\",\"end\":\"0x%x\",\"size\":%u,"
+          "\"zone\":\"%s\"}",
+          m.range.first(), m.range.last(), m.range.size(), ZoneName(m.zone)));
     }
     absl::StrAppend(
         &out, "    {\"id\":", n.id, ",\"cpus\":", JsonInts(n.cpus),

@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "resource_tree/byte_size.h"
 
 namespace restree {
 namespace {
@@ -408,9 +409,8 @@ std::vector<DomainFinding> CheckDomain(const ResourceTree& tree,
                      (v.range.last() - v.range.first() + 1) % b != 0)) {
         report(Severity::kError, Kind::kMemoryHotplug, "kmem-block-alignment",
                {id},
-               absl::StrFormat("%s is not aligned to the %#x-byte memory "
-                               "block",
-                               Show(tree, id), b));
+               absl::StrFormat("%s is not aligned to the %s memory block",
+                               Show(tree, id), HumanSize(b)));
       }
     }
     // kmem requests the block-aligned part of the dax range as daxX.Y and

@@ -11,7 +11,8 @@
 //   * exit 0 on success, 1 for a "negative" answer (trees differ, invariants
 //     violated, validation errors), 2 for usage errors and unreadable input;
 //   * a usage error is one line on stderr: "restree CMD: message";
-//   * `--help` prints the command's help on stdout and exits 0;
+//   * `--help` (`-h`) prints the command's help on stdout and exits 0;
+//     `restree --version` (`-V`) prints "restree VERSION";
 //   * input errors name the place: "FILE:LINE:COL: message" or a byte offset.
 
 #ifndef RESTREE_TOOLS_CLI_H_
@@ -29,6 +30,11 @@
 
 namespace restree {
 namespace cli {
+
+// What `restree --version` prints after "restree ". Raised with each
+// change to a command's options or output that a script could notice (a
+// JSON schema's version is in its document, docs/json.md).
+inline constexpr char kVersion[] = "0.2.0";
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitNegative = 1;
@@ -55,6 +61,12 @@ struct Command {
   std::function<int(Context&)> run;
 };
 
+// `text` with every byte that could drive a terminal escaped as "\xNN":
+// C0 controls other than newline and tab, DEL, C1 controls and bytes that
+// are not well-formed UTF-8. With `allow_colour`, SGR colour sequences
+// (ESC [ ... m) pass. O(n).
+std::string TerminalSafe(absl::string_view text, bool allow_colour);
+
 // Adds `command`; called from static initialisers. Names must be unique.
 bool RegisterCommand(Command command);
 
@@ -63,12 +75,27 @@ bool RegisterCommand(Command command);
       ::restree::cli::RegisterCommand(__VA_ARGS__)
 
 // Runs `restree ARGS...` (argv[0] excluded). Returns the exit status.
+// Everything written to `err`, and to `out` when it is a terminal, passes
+// through TerminalSafe() (the command's output is held until it returns;
+// `err` is written before `out`).
 int Main(const std::vector<std::string>& args, std::ostream& out,
          std::ostream& err, bool out_is_terminal);
 
+// The manual page, restree(1) in troff -man: every command's summary and
+// its --help text, so the two never disagree. `restree --man` prints it;
+// the build writes it as tools/restree.1.
+std::string ManPage();
+
+// A bash completion script for the commands and the long options their
+// help texts name. `restree --bash-completion` prints it; the build writes
+// it as tools/restree.bash-completion.
+std::string BashCompletion();
+
 // Option parsing. Known options are declared up front; `--name=value` and
 // `--name value` both work; `--` ends options; `-` is a positional argument
-// (standard input).
+// (standard input). The short options are one set for every command
+// (docs/cli.md): `-j` is `--json` wherever a command declares --json
+// (`-h` and `-V` are handled by Main).
 class OptionParser {
  public:
   explicit OptionParser(std::string command) : command_(std::move(command)) {}
@@ -105,7 +132,7 @@ class OptionParser {
 };
 
 // Reads a whole file, or standard input for "-", in 64 KiB blocks. Errors
-// name the file: cannot open, a read error (a directory, say), or more than
+// name the file: cannot open, a directory, a read error, or more than
 // `max_bytes` (an error, not an allocation).
 inline constexpr size_t kMaxInputBytes = size_t{1} << 30;
 [[nodiscard]] absl::StatusOr<std::string> ReadInput(

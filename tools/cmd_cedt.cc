@@ -3,6 +3,7 @@
 // serves an address, plans its windows into an iomem tree, and converts
 // between tables and restree's description format. See docs/cedt.md.
 
+#include <algorithm>
 #include <fstream>
 #include <ostream>
 #include <string>
@@ -10,6 +11,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cfmws/cedt.h"
@@ -46,7 +49,7 @@ constexpr char kHelp[] =
     "`acpidump -b` writes cedt.dat) and prints every field with the names\n"
     "`iasl -d` uses.\n"
     "\n"
-    "  --json            machine-readable output (schema: docs/cedt.md)\n"
+    "  --json, -j        JSON (schemas restree.cedt*/1, docs/json.md)\n"
     "  --validate        list every problem with severity, subtable and\n"
     "                    offset; exit 1 if any is an error\n"
     "  --hpa ADDR        which window, interleave position, host bridge and\n"
@@ -86,6 +89,23 @@ absl::StatusOr<std::string> ReadTable(const std::string& path) {
     return data.status();
   }
   return data;
+}
+
+// The reason a table does not decode, with a hint when the file is text:
+// an iasl disassembly or acpidump's hex dump rather than the binary table.
+std::string DecodeError(absl::string_view data, const absl::Status& s) {
+  const absl::string_view head = data.substr(0, 512);
+  const bool text =
+      !data.empty() && !absl::StartsWith(data, "CEDT") &&
+      std::all_of(head.begin(), head.end(), [](char c) {
+        return absl::ascii_isprint(static_cast<unsigned char>(c)) ||
+               absl::ascii_isspace(static_cast<unsigned char>(c));
+      });
+  if (!text) return std::string(s.message());
+  return absl::StrCat(
+      "this is text, not the binary CEDT (iasl or acpidump output?): give "
+      "the binary table, /sys/firmware/acpi/tables/CEDT, or one written by "
+      "`acpidump -n CEDT -b` or `acpixtract -s CEDT acpidump.out`");
 }
 
 int Encode(cli::Context& ctx, const cli::OptionParser& opts) {
@@ -135,17 +155,7 @@ int Hpa(cli::Context& ctx, const cedt::Cedt& t, const std::string& text,
   absl::StatusOr<uint64_t> hpa = ParseByteSize(text, "--hpa");
   if (!hpa.ok()) return Fail(ctx, hpa.status().message());
   const cedt::WindowIndex index = cedt::WindowIndex::Build(t);
-  const auto chbs_of = cedt::FirstChbsByUid(t);
-  std::vector<cedt::HpaMatch> matches;
-  for (const cedt::WindowIndex::Entry* e : index.Find(*hpa)) {
-    absl::StatusOr<cedt::TargetAddress> target = e->map.ToTarget(*hpa);
-    if (!target.ok()) continue;  // malformed XOR maps moved it out
-    cedt::HpaMatch m{e->subtable_index, e->map.geometry(), *target, -1};
-    if (auto c = chbs_of.find(target->target_uid); c != chbs_of.end()) {
-      m.chbs_index = static_cast<int>(c->second);
-    }
-    matches.push_back(std::move(m));
-  }
+  const std::vector<cedt::HpaMatch> matches = cedt::MatchHpa(t, index, *hpa);
   *ctx.out << (json ? cedt::HpaToJson(*hpa, matches, index.skipped())
                     : cedt::HpaToText(*hpa, matches, index.skipped()));
   return matches.empty() ? cli::kExitNegative : cli::kExitOk;
@@ -229,15 +239,15 @@ int RunCedt(cli::Context& ctx) {
       // The answer to "is this table valid?" is no.
       if (json) {
         cedt::Finding f{cedt::Severity::kError, "decode", -1, 0,
-                        std::string(t.status().message())};
+                        DecodeError(*data, t.status())};
         *ctx.out << cedt::FindingsToJson({f});
       } else {
-        *ctx.out << "error: [decode] " << t.status().message() << "\n"
+        *ctx.out << "error: [decode] " << DecodeError(*data, t.status()) << "\n"
                  << "1 errors, 0 warnings, 0 notes\n";
       }
       return cli::kExitNegative;
     }
-    return Fail(ctx, absl::StrCat(path, ": ", t.status().message()));
+    return Fail(ctx, absl::StrCat(path, ": ", DecodeError(*data, t.status())));
   }
   if (opts.Has("validate")) return Validate(ctx, *t, json);
   if (opts.Has("hpa")) return Hpa(ctx, *t, opts.Get("hpa"), json);

@@ -97,6 +97,19 @@ TEST(CmdCedtTest, CorruptTableIsExit2ButValidateSaysNo) {
   EXPECT_THAT(v.out, StartsWith("error: [decode] subtable 1"));
 }
 
+// iasl's disassembly instead of the binary table: say what to give instead.
+TEST(CmdCedtTest, IaslTextAsksForTheBinaryTable) {
+  CliRun r = Cedt({"cfmws/testdata/qemu72-cxl1.CEDT.dsl"});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_THAT(r.err, HasSubstr("qemu72-cxl1.CEDT.dsl: this is text, not the "
+                               "binary CEDT (iasl or acpidump output?)"));
+  EXPECT_THAT(r.err, HasSubstr("/sys/firmware/acpi/tables/CEDT"));
+  EXPECT_THAT(r.err, HasSubstr("`acpidump -n CEDT -b`"));
+  CliRun v = Cedt({"cfmws/testdata/qemu72-cxl1.CEDT.dsl", "--validate"});
+  EXPECT_EQ(v.rc, 1);
+  EXPECT_THAT(v.out, HasSubstr("this is text, not the binary CEDT"));
+}
+
 TEST(CmdCedtTest, ValidateExitCodes) {
   CliRun ok = Cedt({kQemu, "--validate"});
   EXPECT_EQ(ok.rc, 0);

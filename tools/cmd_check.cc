@@ -40,7 +40,7 @@ constexpr char kHelp[] =
     "                     fewest errors (then warnings), the oldest on a tie\n"
     "  --block-size SIZE  memory block size for the alignment rule (default\n"
     "                     128M, the smallest Linux uses; 0 skips the rule)\n"
-    "  --json             JSON (schema restree.check/1, docs/json.md)\n"
+    "  --json, -j         JSON (schema restree.check/1, docs/json.md)\n"
     "  --lenient, --ioports, --max-depth N   as for restree show\n"
     "\n"
     "Exit status: 0 no errors (warnings may be printed), 1 errors found, 2\n"

@@ -9,6 +9,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "iomem_parser/parser.h"
+#include "iomem_parser/show.h"
 #include "resource_tree/render.h"
 #include "resource_tree/resource_tree.h"
 #include "resource_tree/status_macros.h"
@@ -18,7 +20,7 @@ namespace restree {
 namespace {
 
 constexpr char kHelp[] =
-    "usage: restree demo [--depth N] [--unprivileged] [--explain]\n"
+    "usage: restree demo [--depth N] [--unprivileged] [--explain | --json]\n"
     "\n"
     "Builds an example CXL machine through restree's kernel-compatible API and\n"
     "prints it as /proc/iomem: e820 memory and a PCI window, then CXL Window 0\n"
@@ -28,7 +30,8 @@ constexpr char kHelp[] =
     "\n"
     "  --depth N        indentation cap (MAX_IORES_LEVEL), 5 or 8 (default 5)\n"
     "  --unprivileged   print what a reader without CAP_SYS_ADMIN sees\n"
-    "  --explain        narrate each kernel call before the tree\n";
+    "  --explain        narrate each kernel call before the tree\n"
+    "  --json, -j       the tree as JSON (schema restree.demo/1, docs/json.md)\n";
 
 constexpr uint64_t kGiB = uint64_t{1} << 30;
 constexpr uint64_t kMiB = uint64_t{1} << 20;
@@ -116,7 +119,7 @@ absl::Status Build(Demo& d) {
 
 int RunDemo(cli::Context& ctx) {
   cli::OptionParser opts("demo");
-  opts.Value("depth").Flag("unprivileged").Flag("explain");
+  opts.Value("depth").Flag("unprivileged").Flag("explain").Flag("json");
   if (absl::Status s = opts.Parse(ctx.args); !s.ok()) {
     *ctx.err << s.message() << "\n";
     return cli::kExitError;
@@ -135,6 +138,15 @@ int RunDemo(cli::Context& ctx) {
              << "'\n";
     return cli::kExitError;
   }
+  if (opts.Has("explain") && opts.Has("json")) {
+    *ctx.err << "restree demo: --explain and --json exclude each other\n";
+    return cli::kExitError;
+  }
+  if (opts.Has("json") && *depth != 5 && *depth != 8) {
+    *ctx.err << "restree demo: --json takes --depth 5 or 8 (the caps a "
+                "dump is read with)\n";
+    return cli::kExitError;
+  }
   Demo d;
   if (opts.Has("explain")) d.log = ctx.out;
   if (absl::Status s = Build(d); !s.ok()) {
@@ -148,7 +160,22 @@ int RunDemo(cli::Context& ctx) {
   ProcRenderOptions render;
   render.max_depth = static_cast<int>(*depth);
   render.zero_addresses = opts.Has("unprivileged");
-  *ctx.out << RenderProcIomem(d.tree, render);
+  const std::string iomem = RenderProcIomem(d.tree, render);
+  if (!opts.Has("json")) {
+    *ctx.out << iomem;
+    return cli::kExitOk;
+  }
+  // The JSON describes the dump the demo prints, line numbers included.
+  IomemParseOptions parse;
+  parse.filename = "restree demo";
+  parse.max_depth = static_cast<int>(*depth);
+  absl::StatusOr<ParsedIomem> dump = ParseIomem(iomem, parse);
+  if (!dump.ok()) {
+    *ctx.err << "restree demo: " << dump.status().message() << "\n";
+    return cli::kExitError;
+  }
+  *ctx.out << RenderShowJson(*dump, SelectNodes(dump->tree, ShowFilter{}),
+                             "restree demo", "restree.demo/1");
   return cli::kExitOk;
 }
 

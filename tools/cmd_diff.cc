@@ -19,7 +19,7 @@ constexpr char kHelp[] =
     "new CXL Window), after a summary of System RAM, CXL windows, regions,\n"
     "dax and kmem. Either file may be - (standard input).\n"
     "\n"
-    "  --json           JSON (schema restree.diff/1, docs/json.md)\n"
+    "  --json, -j       JSON (schema restree.diff/1, docs/json.md)\n"
     "  --color WHEN     always, never, or auto (default: on a terminal, unless\n"
     "                   NO_COLOR is set)\n"
     "  --lenient, --ioports, --max-depth N   as for restree show\n"

@@ -23,7 +23,7 @@ namespace restree {
 namespace {
 
 constexpr char kHelp[] =
-    "usage: restree numa (--sysroot DIR | --numactl FILE | --slit FILE)\n"
+    "usage: restree numa [--sysroot DIR | --numactl FILE | --slit FILE]\n"
     "                    [--perf FILE] [--as-linux] [--json | --dot]\n"
     "\n"
     "Shows how Linux tiers a machine's NUMA nodes (mm/memory-tiers.c): each\n"
@@ -34,7 +34,7 @@ constexpr char kHelp[] =
     "ZONE_NORMAL, no gigantic pages on ZONE_MOVABLE-only nodes, demotion\n"
     "ignoring cpusets, tiers lumping sockets, DRAM performance mismatches).\n"
     "\n"
-    "Topology (exactly one):\n"
+    "Topology (at most one; none reads this machine's /sys, as --sysroot /):\n"
     "  --sysroot DIR   a copy of /sys under DIR (DIR/sys/devices/system/node/\n"
     "                  ...); also reads performance, memory blocks, dax\n"
     "                  devices, demotion_enabled and the kernel's own tiers\n"
@@ -50,7 +50,7 @@ constexpr char kHelp[] =
     "                  by the kernel's defaults (10 / 20), as Linux does when\n"
     "                  it ignores the SLIT; without it such a table is tiered\n"
     "                  as given (a what-if) with a what-if-distances warning\n"
-    "  --json          machine-readable output (schema in docs/tiering.md)\n"
+    "  --json, -j      JSON (schema restree.numa/1, docs/json.md)\n"
     "  --dot           a Graphviz digraph of tiers and paths\n"
     "\n"
     "Exit status: 0 success, 2 usage error or bad input.\n";
@@ -76,8 +76,8 @@ int RunNuma(cli::Context& ctx) {
   const int sources = static_cast<int>(opts.Has("sysroot")) +
                       static_cast<int>(opts.Has("numactl")) +
                       static_cast<int>(opts.Has("slit"));
-  if (sources != 1) {
-    *ctx.err << "restree numa: give exactly one of --sysroot, --numactl, "
+  if (sources > 1) {
+    *ctx.err << "restree numa: give at most one of --sysroot, --numactl, "
                 "--slit\n";
     return cli::kExitError;
   }
@@ -89,9 +89,10 @@ int RunNuma(cli::Context& ctx) {
   absl::StatusOr<numa::Topology> topology =
       absl::InternalError("no topology read");
   std::map<int, numa::NodeMask> kernel_tiers;
-  if (opts.Has("sysroot")) {
+  if (opts.Has("sysroot") || sources == 0) {
+    // No input: the live machine, as `restree show` reads /proc/iomem.
     absl::StatusOr<numa::SysrootDump> dump =
-        numa::ReadSysroot(opts.Get("sysroot"));
+        numa::ReadSysroot(opts.Get("sysroot", "/"));
     if (!dump.ok()) return NumaFail(ctx, dump.status());
     kernel_tiers = dump->kernel_tiers;
     topology = std::move(dump->topology);

@@ -24,12 +24,16 @@ constexpr char kHelp[] =
     "                   | () ^ $ \\d \\w \\s), with their ancestors as context\n"
     "  --depth N        only the top N levels\n"
     "  --raw            the kernel's exact format (the input, for a whole dump)\n"
-    "  --json           JSON (schema restree.show/1, docs/json.md)\n"
+    "  --json, -j       JSON (schema restree.show/1, docs/json.md)\n"
     "  --lenient        accept mail-quoted or edited dumps; repairs go to stderr\n"
     "  --ioports        the dump is /proc/ioports\n"
     "  --max-depth N    the kernel's indentation cap, 5 or 8 (default: infer)\n"
     "\n"
-    "Exit status: 0 shown, 2 usage error or unreadable/malformed input.\n";
+    "  --allow-empty    read blank input as an empty dump (otherwise input\n"
+    "                   without a resource line is an error)\n"
+    "\n"
+    "Exit status: 0 shown, 1 --under or --name matched nothing (like grep),\n"
+    "2 usage error or unreadable/malformed input.\n";
 
 int RunShow(cli::Context& ctx) {
   cli::OptionParser opts("show");
@@ -64,6 +68,23 @@ int RunShow(cli::Context& ctx) {
   if (!dump.ok()) return cli::Fail(ctx, dump.status());
   const std::vector<ShownNode> nodes = SelectNodes(dump->tree, filter);
   const std::string source = cli::SourceName(path);
+  if (nodes.empty() && (!filter.under.empty() || filter.name.has_value())) {
+    // A filter that matches nothing is a negative answer, as in grep.
+    ShowFilter under_only;
+    under_only.under = filter.under;
+    std::string what;
+    if (!filter.under.empty() && SelectNodes(dump->tree, under_only).empty()) {
+      what = absl::StrCat("no resource named \"", filter.under, "\"");
+    } else {
+      what = absl::StrCat("no resource name matches --name \"",
+                          opts.Get("name"), "\"");
+      if (!filter.under.empty()) {
+        absl::StrAppend(&what, " under \"", filter.under, "\"");
+      }
+    }
+    *ctx.err << "restree show: " << source << ": " << what << "\n";
+    return cli::kExitNegative;
+  }
   if (opts.Has("json")) {
     *ctx.out << RenderShowJson(*dump, nodes, source);
   } else if (opts.Has("raw")) {

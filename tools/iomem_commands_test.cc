@@ -223,9 +223,9 @@ TEST(ShowTest, UsageErrorsAreOneLineAndExitTwo) {
       {{"show", cxl, cxl}, "restree show: takes at most one file\n"},
       {{"show", "--max-depth", "6", cxl}, "restree show: --max-depth must be 5 or 8 (MAX_IORES_LEVEL)\n"},
       {{"show", "/nonexistent/iomem"}, "/nonexistent/iomem: cannot open: No such file or directory\n"},
-      // A directory opens but cannot be read (this threw, and aborted).
-      {{"show", "/"}, "/: read error\n"},
-      {{"check", "/"}, "/: read error\n"},
+      // A directory opens but is not a file (reading it threw, and aborted).
+      {{"show", "/"}, "/: is a directory\n"},
+      {{"check", "/"}, "/: is a directory\n"},
       {{"nosuchcommand"}, "restree: unknown command 'nosuchcommand' (restree --help lists them)\n"},
   };
   for (const Case& c : cases) {
@@ -264,6 +264,97 @@ TEST(ShowTest, HelpOnEveryCommand) {
   EXPECT_THAT(top.out, HasSubstr("  show      show a /proc/iomem dump"));
 }
 
+// Writes `text` to a temporary file named `name`; returns its path.
+std::string TempFile(const std::string& name, const std::string& text) {
+  const std::string path = absl::StrCat(::testing::TempDir(), "/", name);
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+// Text with no resource line is not a dump, even in lenient mode; blank
+// input is an empty dump only when asked for.
+TEST(ShowTest, TextWithoutResourceLinesIsAnError) {
+  const std::string prose =
+      TempFile("prose.md", "# restree\n\nA library and a CLI.\n");
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"show", "--lenient", prose},
+        {"check", "--lenient", prose},
+        {"diff", "--lenient", prose, prose}}) {
+    const RunResult r = Restree(args);
+    EXPECT_EQ(r.rc, 2) << args[0];
+    EXPECT_EQ(r.err, absl::StrCat(prose,
+                                  ": no /proc/iomem lines found (no line "
+                                  "reads START-END : NAME)\n"))
+        << args[0];
+    EXPECT_EQ(r.out, "") << args[0];
+  }
+  const std::string empty = TempFile("empty.txt", "");
+  RunResult r = Restree({"show", empty});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_EQ(r.err, absl::StrCat(empty,
+                                ": no /proc/iomem lines found (the input is "
+                                "empty; --allow-empty reads it as an empty "
+                                "dump)\n"));
+  r = Restree({"show", "--allow-empty", empty});
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_THAT(r.out, StartsWith(absl::StrCat(empty, ": 0 resources")));
+  // --allow-empty is for blank input, not for prose.
+  EXPECT_EQ(Restree({"show", "--lenient", "--allow-empty", prose}).rc, 2);
+}
+
+// A strict-mode error on a pasted dump says that --lenient reads it; one
+// that --lenient cannot read either says nothing of it.
+TEST(ShowTest, StrictErrorSaysWhenLenientWouldRead) {
+  const std::string pasted = TempFile(
+      "pasted.txt",
+      "00000000-00000fff : Reserved\n\n00001000-0009ffff : System RAM\n");
+  RunResult r = Restree({"show", pasted});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_EQ(r.err, absl::StrCat(pasted,
+                                ":2:1: empty line (--lenient reads it, with "
+                                "1 repair)\n"));
+  r = Restree({"show", "--lenient", pasted});
+  EXPECT_EQ(r.rc, 0) << r.err;
+  const std::string prose = TempFile("prose2.md", "not a dump\n");
+  r = Restree({"show", prose});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("--lenient")));
+}
+
+// A tab in the indentation is named as such (it was "expected a hex start
+// address").
+TEST(ShowTest, TabIndentationSaysTab) {
+  const std::string tab = TempFile(
+      "tab.txt", "00000000-00000fff : Reserved\n\t00000000-000000ff : x\n");
+  const RunResult r = Restree({"show", tab});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_EQ(r.err, absl::StrCat(tab,
+                                ":2:1: tab in the indentation (the kernel "
+                                "indents with spaces; --lenient reads a tab "
+                                "as 8 columns) (--lenient reads it, with 2 "
+                                "repairs)\n"));
+}
+
+// A filter that matches nothing exits 1 with a message, as grep does.
+TEST(ShowTest, FilterMatchingNothingExitsOne) {
+  const std::string cxl = Sample("qemu72-linux61-cxl1-iomem.txt");
+  RunResult r = Restree({"show", "--under", "CXL Window 7", cxl});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(r.err, absl::StrCat("restree show: ", cxl,
+                                ": no resource named \"CXL Window 7\"\n"));
+  EXPECT_EQ(r.out, "");
+  r = Restree({"show", "--json", "--name", "^nvdimm", cxl});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(r.err, absl::StrCat("restree show: ", cxl,
+                                ": no resource name matches --name "
+                                "\"^nvdimm\"\n"));
+  r = Restree({"show", "--under", "CXL Window 0", "--name", "^PCI", cxl});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_THAT(r.err, HasSubstr("matches --name \"^PCI\" under \"CXL Window "
+                               "0\"\n"));
+  EXPECT_EQ(Restree({"show", "--under", "CXL Window 0", cxl}).rc, 0);
+}
+
 // ---------------------------------------------------------------------------
 // diff
 
@@ -272,7 +363,7 @@ TEST(DiffCommandTest, ExitStatusLikeDiff) {
   const std::string b = Sample("qemu72-linux61-nocxl-iomem-after-hotplug.txt");
   RunResult r = Restree({"diff", a, a});
   EXPECT_EQ(r.rc, 0);
-  EXPECT_THAT(r.out, HasSubstr("0 changes\n"));
+  EXPECT_THAT(r.out, HasSubstr("0 resources changed\n"));
   r = Restree({"diff", a, b});
   EXPECT_EQ(r.rc, 1);
   // 1.9998G before (2G in lsmem's rounding), plus one 256M DIMM.
@@ -313,6 +404,63 @@ TEST(DiffCommandTest, ZeroedDumpsAreComparedByName) {
   const RunResult r = Restree({"diff", z, z});
   EXPECT_EQ(r.rc, 0);
   EXPECT_THAT(r.out, HasSubstr("paired by name and ancestry"));
+}
+
+// Addresses as the dump prints them (padded to 8 digits), an added or
+// removed resource with its parent, and a count that says what it counts.
+TEST(DiffCommandTest, OutputReadsLikeTheDump) {
+  const std::string a =
+      TempFile("pad-a.txt",
+               "00000000-00000fff : Reserved\n"
+               "000a0000-000bffff : PCI Bus 0000:00\n"
+               "  000a0000-000a0fff : gone\n");
+  const std::string b =
+      TempFile("pad-b.txt",
+               "00000000-00000fff : Reserved\n"
+               "  00000100-000001ff : x\n"
+               "000a0000-000bffff : PCI Bus 0000:00\n");
+  const RunResult r = Restree({"diff", a, b});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_THAT(r.out, HasSubstr("\n2 resources changed: 1 removed, 1 added, 0 "
+                               "resized, moved or with new flags\n"
+                               "- 000a0000-000a0fff  gone  in \"PCI Bus "
+                               "0000:00\"  [old:3]\n"
+                               "+ 00000100-000001ff  x  in \"Reserved\"  "
+                               "[new:2]\n"));
+}
+
+// The kernel does not rename a resource in place: another name on the same
+// range is a removal and an addition, and the child moves to the new one.
+TEST(DiffCommandTest, AnotherNameOnTheSameRangeIsNotARename) {
+  const std::string a =
+      TempFile("sr.txt",
+               "100000000-1ffffffff : CXL Window 0\n"
+               "  100000000-1ffffffff : Soft Reserved\n"
+               "    100000000-1ffffffff : dax0.0\n"
+               "      100000000-1ffffffff : System RAM (kmem)\n");
+  const std::string b =
+      TempFile("region.txt",
+               "100000000-1ffffffff : CXL Window 0\n"
+               "  100000000-1ffffffff : region0\n"
+               "    100000000-1ffffffff : dax0.0\n"
+               "      100000000-1ffffffff : System RAM (kmem)\n");
+  RunResult r = Restree({"diff", a, b});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("renamed")));
+  EXPECT_THAT(r.out, HasSubstr("- 100000000-1ffffffff  Soft Reserved  in "
+                               "\"CXL Window 0\"  [old:2]\n"));
+  EXPECT_THAT(r.out, HasSubstr("+ 100000000-1ffffffff  region0  in \"CXL "
+                               "Window 0\"  [new:2]\n"));
+  EXPECT_THAT(r.out, HasSubstr("~ 100000000-1ffffffff  dax0.0: moved from "
+                               "under \"Soft Reserved\" to under "
+                               "\"region0\""));
+  r = Restree({"diff", "--json", a, b});
+  absl::StatusOr<JsonValue> j = ParseJson(r.out);
+  ASSERT_TRUE(j.ok()) << j.status();
+  ASSERT_EQ((*j)["changes"].items.size(), 3u);
+  EXPECT_EQ((*j)["changes"][0]["changes"][0].text, "removed");
+  EXPECT_EQ((*j)["changes"][1]["changes"][0].text, "added");
+  EXPECT_EQ((*j)["changes"][2]["changes"][0].text, "reparented");
 }
 
 // ---------------------------------------------------------------------------
@@ -379,6 +527,8 @@ TEST(CheckCommandTest, ReportsEveryProblemWithBothLines) {
   EXPECT_THAT(r.out, HasSubstr("\"region0\" is not 256 MiB aligned and sized"));
   // kmem: off the memory block, and not under a dax node.
   EXPECT_THAT(r.out, HasSubstr(absl::StrCat(path, ":7: memory-hotplug: ")));
+  // Sizes in lsmem's units, as everywhere in restree's text.
+  EXPECT_THAT(r.out, HasSubstr("is not aligned to the 128M memory block"));
   EXPECT_THAT(r.out, HasSubstr("(it goes under: daxX.Y)"));
   EXPECT_THAT(r.out, HasSubstr(absl::StrCat(path, ": 6 problems\n")));
   const RunResult j = Restree({"check", "--json", path});
@@ -594,6 +744,138 @@ TEST(DemoCommandTest, BuildsTheCxlChain) {
   absl::StatusOr<ParsedIomem> p = ParseIomem(r.out, o);
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(Restree({"demo", "--depth", "0"}).rc, 2);
+}
+
+// `demo --json` is the printed dump as JSON, in show's shape.
+TEST(DemoCommandTest, JsonDescribesThePrintedDump) {
+  const RunResult r = Restree({"demo", "--json"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  absl::StatusOr<JsonValue> j = ParseJson(r.out);
+  ASSERT_TRUE(j.ok()) << j.status() << r.out;
+  EXPECT_EQ((*j)["schema"].text, "restree.demo/1");
+  const std::string text = Restree({"demo"}).out;
+  const JsonValue& res = (*j)["resources"];
+  ASSERT_EQ(res.items.size(),
+            static_cast<size_t>(std::count(text.begin(), text.end(), '\n')));
+  bool found = false;
+  for (const JsonValue& e : res.items) {
+    if (e["name"].text != "region0") continue;
+    found = true;
+    EXPECT_EQ(e["start"].text, "0x1200000000");
+    EXPECT_EQ(e["size"].text, "8589934592");
+    EXPECT_EQ(e["depth"].text, "1");
+  }
+  EXPECT_TRUE(found);
+  EXPECT_EQ(Restree({"demo", "--json", "--explain"}).rc, 2);
+}
+
+// ---------------------------------------------------------------------------
+// which, --version, short options
+
+TEST(WhichCommandTest, DeepestResourceUnderItsAncestors) {
+  const std::string cxl = Sample(kCxl1);
+  RunResult r = Restree({"which", "fe810084", cxl});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out, absl::StrCat("0xfe810084 in ", cxl,
+                                ":\n"
+                                "fe800000-fe9fffff     2M  PCI Bus 0000:0c  "
+                                "[line 26]\n"
+                                "  fe800000-fe9fffff     2M  PCI Bus 0000:0d  "
+                                "[line 27]\n"
+                                "    fe810000-fe810fff     4K  0000:0d:00.0  "
+                                "[line 30]\n"
+                                "      fe810080-fe810087     8B  "
+                                "0000:0d:00.0  [line 31]\n"));
+  // In no resource: exit 1, as grep.
+  r = Restree({"which", "0x50000000000", cxl});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(r.out, absl::StrCat("0x50000000000 is in no resource of ", cxl,
+                                "\n"));
+  r = Restree({"which", "0xzz", cxl});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_THAT(r.err, StartsWith("restree which: ADDR '0xzz' is not a hex "
+                                "address"));
+  EXPECT_EQ(Restree({"which"}).rc, 2);
+  r = Restree({"which", "0x1000", Sample("mailinglist_nonroot-zeroed-"
+                                          "addresses_x86-laptop.txt")});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_THAT(r.err, HasSubstr("every address is 0"));
+}
+
+// With the CEDT: the window, the host bridge and the interleave target, as
+// cedt --hpa finds them.
+TEST(WhichCommandTest, WithTheCedtNamesTheCxlTarget) {
+  const std::string cxl = Sample(kCxl1);
+  const std::string cedt = "cfmws/testdata/qemu72-cxl1.CEDT.bin";
+  RunResult r = Restree({"which", "0x390000100", cxl, "--cedt", cedt});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("390000000-48fffffff     4G  CXL Window 0  "
+                               "[line 44]\n"));
+  EXPECT_THAT(r.out, HasSubstr("position 0 -> host bridge UID 0xC (CHBS, "
+                               "subtable 0), offset 0x100 in its share\n"));
+  r = Restree({"which", "-j", "0x390000100", cxl, "--cedt", cedt});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  absl::StatusOr<JsonValue> j = ParseJson(r.out);
+  ASSERT_TRUE(j.ok()) << j.status();
+  EXPECT_EQ((*j)["schema"].text, "restree.which/1");
+  EXPECT_EQ((*j)["address"].text, "0x390000100");
+  ASSERT_EQ((*j)["resources"].items.size(), 1u);
+  EXPECT_EQ((*j)["resources"][0]["name"].text, "CXL Window 0");
+  EXPECT_EQ((*j)["resources"][0]["line"].text, "44");
+  EXPECT_EQ((*j)["cedt"]["windows"][0]["target_uid"].text, "12");
+  EXPECT_EQ((*j)["cedt"]["windows"][0]["target_offset"].text, "256");
+  EXPECT_EQ(Restree({"which", "1", cxl, "--cedt", "/nonexistent"}).rc, 2);
+}
+
+TEST(CliTest, VersionAndShortJson) {
+  for (const char* v : {"--version", "-V"}) {
+    const RunResult r = Restree({v});
+    EXPECT_EQ(r.rc, 0) << v;
+    EXPECT_EQ(r.out, absl::StrCat("restree ", cli::kVersion, "\n")) << v;
+  }
+  const std::string cxl = Sample(kCxl1);
+  EXPECT_EQ(Restree({"show", "-j", cxl}).out,
+            Restree({"show", "--json", cxl}).out);
+  EXPECT_EQ(Restree({"check", "-j", cxl}).out,
+            Restree({"check", "--json", cxl}).out);
+  EXPECT_EQ(Restree({"demo", "-j"}).out, Restree({"demo", "--json"}).out);
+  // -j only where --json is an option.
+  const RunResult r = Restree({"apply", "-x"});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_THAT(r.err, HasSubstr("unknown option '-x'"));
+}
+
+// Bytes from the input never reach a terminal raw: control characters and
+// malformed UTF-8 are escaped in messages, and in the output when it is a
+// terminal; diff's own colours still pass.
+TEST(CliTest, InputBytesNeverReachATerminalRaw) {
+  const std::string evil =
+      TempFile("evil.txt",
+               "00000000-00000fff : \x1b]0;owned\x07name\n"
+               "00001000-00001fff : caf\xc3\xa9 \x9b" "2J\n");
+  std::ostringstream out, err;
+  ASSERT_EQ(cli::Main({"show", evil}, out, err, /*out_is_terminal=*/true), 0)
+      << err.str();
+  EXPECT_THAT(out.str(), HasSubstr("  \\x1b]0;owned\\x07name\n"));
+  EXPECT_THAT(out.str(), HasSubstr("  caf\xc3\xa9 \\x9b2J\n"));
+  for (char c : out.str()) {
+    EXPECT_TRUE(c == '\n' || static_cast<unsigned char>(c) >= 0x20) << int{c};
+  }
+  // Not a terminal: the bytes as they are (for pipes and files).
+  EXPECT_THAT(Restree({"show", evil}).out, HasSubstr("\x1b]0;owned\x07name"));
+  // Messages are escaped wherever they go.
+  const RunResult r = Restree({"which", "\x1b[2J", evil});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_EQ(r.err, "restree which: ADDR '\\x1b[2J' is not a hex address "
+                   "(e.g. 0x390000000 or 390000000, as /proc/iomem prints "
+                   "it)\n");
+  std::ostringstream cout, cerr;
+  const std::string a = Sample("qemu72-linux61-nocxl-iomem.txt");
+  const std::string b = Sample("qemu72-linux61-nocxl-iomem-after-hotplug.txt");
+  EXPECT_EQ(cli::Main({"diff", "--color", "always", a, b}, cout, cerr,
+                      /*out_is_terminal=*/true),
+            1);
+  EXPECT_THAT(cout.str(), HasSubstr("\033[32m+ 100000000-10fffffff"));
 }
 
 }  // namespace

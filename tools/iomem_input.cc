@@ -1,12 +1,13 @@
 #include "tools/iomem_input.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
 namespace restree {
 namespace cli {
 
 void AddDumpOptions(OptionParser& opts) {
-  opts.Flag("lenient").Flag("ioports").Value("max-depth");
+  opts.Flag("lenient").Flag("ioports").Flag("allow-empty").Value("max-depth");
 }
 
 std::string SourceName(const std::string& path) {
@@ -31,7 +32,31 @@ absl::StatusOr<ParsedIomem> LoadDump(const std::string& path,
   absl::StatusOr<std::string> text = ReadInput(path);
   if (!text.ok()) return text.status();
   absl::StatusOr<ParsedIomem> parsed = ParseIomem(*text, o);
-  if (!parsed.ok()) return parsed.status();
+  if (!parsed.ok()) {
+    if (o.lenient) return parsed.status();
+    // Say when --lenient would read the file (a pasted or mailed dump).
+    IomemParseOptions lenient = o;
+    lenient.lenient = true;
+    absl::StatusOr<ParsedIomem> retry = ParseIomem(*text, lenient);
+    if (!retry.ok() || retry->node_lines.size() == 0) return parsed.status();
+    return absl::Status(
+        parsed.status().code(),
+        absl::StrCat(parsed.status().message(), " (--lenient reads it, with ",
+                     retry->repairs.size(),
+                     retry->repairs.size() == 1 ? " repair)" : " repairs)"));
+  }
+  if (parsed->node_lines.size() == 0) {
+    // A kernel never prints an empty /proc/iomem: text without a resource
+    // line is the wrong file, unless the user says an empty dump is meant.
+    const bool blank = absl::StripAsciiWhitespace(*text).empty();
+    if (!(blank && opts.Has("allow-empty"))) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          o.filename, ": no /proc/iomem lines found",
+          blank ? " (the input is empty; --allow-empty reads it as an empty "
+                  "dump)"
+                : " (no line reads START-END : NAME)"));
+    }
+  }
   for (const IomemRepair& r : parsed->repairs) {
     err << o.filename << ":" << r.line << ":" << r.column
         << ": repaired: " << r.what << "\n";

@@ -2,7 +2,8 @@
 // -----------------------------------------------------------------------------
 //
 // Options and loading shared by the commands that read /proc/iomem dumps
-// (show, diff, check): --lenient, --ioports, --max-depth N.
+// (show, diff, check, map): --lenient, --ioports, --allow-empty,
+// --max-depth N.
 
 #ifndef RESTREE_TOOLS_IOMEM_INPUT_H_
 #define RESTREE_TOOLS_IOMEM_INPUT_H_
@@ -24,7 +25,10 @@ void AddDumpOptions(OptionParser& opts);
 
 // Reads and parses `path` ("-" = standard input) with the options given on
 // the command line. Lenient-mode repairs are reported on `err`, one line
-// each ("FILE:LINE:COL: repaired: ..."). Errors name the file and place.
+// each ("FILE:LINE:COL: repaired: ..."). Errors name the file and place; a
+// strict-mode error says so when --lenient would read the file. Input with
+// no resource line is an error ("no /proc/iomem lines found"), except blank
+// input with --allow-empty (an empty tree).
 [[nodiscard]] absl::StatusOr<ParsedIomem> LoadDump(
     const std::string& path, const OptionParser& opts, std::ostream& err,
     bool collect_structure_problems = false);
