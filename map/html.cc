@@ -554,7 +554,6 @@ std::string RenderHtml(const MapLayout& layout, const HtmlOptions& options) {
       {DiffEntry::kAdded, "added", "[[0,8,8,0]]"},
       {DiffEntry::kReparented, "reparented", "[[0,4,8,4]]"},
       {DiffEntry::kResized, "resized", "[[4,0,4,8]]"},
-      {DiffEntry::kRenamed, "renamed", "[[2,2,3,3],[6,6,7,7]]"},
       {DiffEntry::kFlagsChanged, "flags", "[[2,2,3,3],[6,6,7,7]]"},
   };
   for (size_t c = 0; c < std::size(kMarks); ++c) {

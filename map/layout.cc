@@ -335,11 +335,8 @@ MapLayout LayOutFrames(const std::vector<const ResourceTree*>& trees,
 
 absl::string_view PrimaryChange(unsigned change) {
   static constexpr std::pair<unsigned, absl::string_view> kOrder[] = {
-      {DiffEntry::kRemoved, "removed"},
-      {DiffEntry::kAdded, "added"},
-      {DiffEntry::kReparented, "reparented"},
-      {DiffEntry::kResized, "resized"},
-      {DiffEntry::kRenamed, "renamed"},
+      {DiffEntry::kRemoved, "removed"},       {DiffEntry::kAdded, "added"},
+      {DiffEntry::kReparented, "reparented"}, {DiffEntry::kResized, "resized"},
       {DiffEntry::kFlagsChanged, "flags"},
   };
   for (const auto& [bit, name] : kOrder) {
@@ -353,7 +350,7 @@ absl::string_view ChangeColour(absl::string_view primary) {
   if (primary == "added") return "#1a9850";
   if (primary == "reparented") return "#4575b4";
   if (primary == "resized") return "#f46d43";
-  return "#762a83";  // renamed, flags
+  return "#762a83";  // flags
 }
 
 }  // namespace map

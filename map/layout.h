@@ -23,7 +23,7 @@
 // boundaries): the old tree's rows first, one empty row, then the new
 // tree's rows; each item carries what the differ says changed about it
 // (iomem_parser/diff.h): a removed resource in the old tree's rows, an
-// added one in the new tree's, and a resized, renamed, reparented or
+// added one in the new tree's, and a resized, reparented or
 // flag-changed one marked in both.
 //
 // A zeroed (unprivileged) dump has synthetic addresses: the layout keeps
@@ -155,7 +155,7 @@ MapLayout LayOutDiff(const ResourceTree& before, const ResourceTree& after,
 // event and after each), every frame on one axis (the union of all their
 // boundaries), each resource of frame k marked with what
 // DiffTrees(trees[k-1], trees[k]) says changed about it (added, resized,
-// renamed, reparented; a removed one is gone from frame k: the caption
+// reparented, flags; a removed one is gone from frame k: the caption
 // says so). `captions` has one entry per tree. O(N log N) for N resources
 // over all frames.
 MapLayout LayOutFrames(const std::vector<const ResourceTree*>& trees,
@@ -163,7 +163,7 @@ MapLayout LayOutFrames(const std::vector<const ResourceTree*>& trees,
                        const MapLayoutOptions& options = {});
 
 // The change a diff item is drawn with (its most telling one): "removed",
-// "added", "reparented", "resized", "renamed", "flags"; "" for none.
+// "added", "reparented", "resized", "flags"; "" for none.
 absl::string_view PrimaryChange(unsigned change);
 // Its colour, "#rrggbb".
 absl::string_view ChangeColour(absl::string_view primary);

@@ -420,7 +420,7 @@ TEST(SvgTest, DiffMarksEveryChangeWithAPatternAndItsPanel) {
   }
   EXPECT_EQ(before, 6);
   EXPECT_EQ(after, 7);
-  EXPECT_EQ(patterns, 6);  // one per kind of change, for the legend too
+  EXPECT_EQ(patterns, 5);  // one per kind of change, for the legend too
   EXPECT_THAT(marked, ::testing::Contains("before res k-kmem chg-removed"));
   EXPECT_THAT(marked, ::testing::Contains("after res k-cxl-window chg-added"));
   EXPECT_THAT(marked, ::testing::Contains("after res k-region chg-resized"));

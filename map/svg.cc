@@ -32,8 +32,8 @@ std::string Tooltip(const MapLayout& layout, const MapItem& item) {
 
 // The diff marks: a pattern per change (so they read in greyscale too) and
 // the stroke colour; removed is also dashed.
-constexpr const char* kChanges[] = {"removed", "added",   "reparented",
-                                    "resized", "renamed", "flags"};
+constexpr const char* kChanges[] = {"removed", "added", "reparented", "resized",
+                                    "flags"};
 
 std::string PatternDefs() {
   std::string out = "<defs>\n";

@@ -81,6 +81,9 @@ int RunMap(cli::Context& ctx) {
   }
   const std::string path =
       opts.positional().empty() ? cli::kDefaultIomem : opts.positional()[0];
+  if (diff && path == "-" && opts.positional()[1] == "-") {
+    return cli::Fail(ctx, opts.Error("only one of the two can be -"));
+  }
   absl::StatusOr<ParsedIomem> dump = cli::LoadDump(path, opts, *ctx.err);
   if (!dump.ok()) return cli::Fail(ctx, dump.status());
 
@@ -88,9 +91,6 @@ int RunMap(cli::Context& ctx) {
   map::MapLayout layout;
   if (diff) {
     const std::string& after_path = opts.positional()[1];
-    if (path == "-" && after_path == "-") {
-      return cli::Fail(ctx, opts.Error("only one of the two can be -"));
-    }
     absl::StatusOr<ParsedIomem> after =
         cli::LoadDump(after_path, opts, *ctx.err);
     if (!after.ok()) return cli::Fail(ctx, after.status());

@@ -169,6 +169,9 @@ std::vector<Case> Cases() {
        {"numa", "--numactl", numa + "seed_a.numactl", "--perf",
         numa + "seed.attrs", "--json"},
        0},
+      {"restree.pool/1",
+       {"pool", "--json", "appliance/testdata/pooled.pool"},
+       0},
   };
 }
 
