@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cfmws/interleave.h"
+#include "resource_tree/byte_size.h"
 #include "resource_tree/flags.h"
 #include "resource_tree/kernel_status.h"
 #include "resource_tree/status_macros.h"
@@ -413,8 +414,8 @@ std::string FormatPlan(const PlanResult& plan) {
     if (w.window_id.has_value()) {
       absl::StrAppend(&s, " CXL Window ", *w.window_id);
     }
-    absl::StrAppendFormat(&s, " [0x%x, size 0x%x]: %s", w.base, w.size,
-                          WindowFateName(w.fate));
+    absl::StrAppendFormat(&s, " [0x%x, size %s]: %s", w.base,
+                          HumanSize(w.size), WindowFateName(w.fate));
     if (w.range.has_value()) absl::StrAppend(&s, " ", w.range->ToString());
     s += "\n";
     if (!w.reason.empty()) absl::StrAppend(&s, "  ", w.reason, "\n");

@@ -352,7 +352,7 @@ TEST(PlanTest, FormatPlanSaysWhatEachWindowBecame) {
   AddRam(tree, kW0 + kGiB, kW1 + 2 * kGiB - 1);
   const std::string s = FormatPlan(Plan(t, tree));
   EXPECT_THAT(s, HasSubstr("CFMWS (subtable 2) CXL Window 0 [0x1000000000, "
-                           "size 0x100000000]: published "
+                           "size 4G]: published "
                            "[0x1000000000-0x117fffffff]\n"));
   EXPECT_THAT(s, HasSubstr("  expanded over System RAM "
                            "[0x1040000000-0x117fffffff]\n"));

@@ -6,26 +6,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "resource_tree/byte_size.h"
 #include "resource_tree/json_writer.h"
 #include "resource_tree/render.h"
 
 namespace restree {
 namespace cedt {
 
-
-std::string HumanSize(uint64_t bytes) {
-  static const char* kUnits[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB",
-                                 "EiB"};
-  if (bytes == 0) return "0 bytes";
-  int u = 0;
-  uint64_t v = bytes;
-  while (u < 6 && v % 1024 == 0) {
-    v /= 1024;
-    ++u;
-  }
-  if (u == 0) return absl::StrFormat("%d bytes", bytes);
-  return absl::StrFormat("%d %s", v, kUnits[u]);
-}
 
 std::string RestrictionNames(uint16_t r) {
   static const std::pair<uint16_t, const char*> kNames[] = {
@@ -126,14 +113,14 @@ struct ListVisitor {
     l.Num("Reserved", c.reserved, 4);
     l.Num("Register base", c.base, 8);
     l.Num("Register length", c.length, 8,
-          absl::StrCat("[", HumanSize(c.length), "]"));
+          absl::StrCat("[", ::restree::HumanSize(c.length), "]"));
     l.Bytes("Trailing bytes", c.trailing);
   }
   void operator()(const Cfmws& c) {
     l.Num("Reserved", c.reserved1, 4);
     l.Num("Window base address", c.base_hpa, 8);
     l.Num("Window size", c.window_size, 8,
-          absl::StrCat("[", HumanSize(c.window_size), "]"));
+          absl::StrCat("[", ::restree::HumanSize(c.window_size), "]"));
     std::optional<uint32_t> w = c.ways();
     l.Num("Interleave Members", c.eniw, 1,
           w.has_value() ? absl::StrFormat("[%d way%s]", *w, *w == 1 ? "" : "s")
@@ -145,7 +132,8 @@ struct ListVisitor {
     l.Num("Reserved", c.reserved2, 2);
     std::optional<uint32_t> g = c.granularity();
     l.Num("Granularity", c.hbig, 4,
-          g.has_value() ? absl::StrCat("[", HumanSize(*g), "]") : "[invalid]");
+          g.has_value() ? absl::StrCat("[", ::restree::HumanSize(*g), "]")
+                         : "[invalid]");
     l.Num("Restrictions", c.restrictions, 2,
           absl::StrCat("[", RestrictionNames(c.restrictions), "]"));
     l.Num("QtgId", c.qtg_id, 2);
@@ -158,7 +146,8 @@ struct ListVisitor {
     l.Num("Reserved", c.reserved1, 2);
     std::optional<uint32_t> g = HbigToGranularity(c.hbig);
     l.Num("Interleave Granularity", c.hbig, 1,
-          g.has_value() ? absl::StrCat("[", HumanSize(*g), "]") : "[invalid]");
+          g.has_value() ? absl::StrCat("[", ::restree::HumanSize(*g), "]")
+                         : "[invalid]");
     l.Num("Xormap List Count", c.xormaps.size(), 1);
     for (size_t i = 0; i < c.xormaps.size(); ++i) {
       l.Num(i == 0 ? "First Xormap" : "Next Xormap", c.xormaps[i], 8);

@@ -86,9 +86,7 @@ std::string HpaToText(uint64_t hpa, const std::vector<HpaMatch>& matches,
 // the resulting tree as /proc/iomem text.
 std::string PlanToJson(const PlanResult& plan, const ResourceTree& tree);
 
-// "4 GiB", "256 MiB", "4660 bytes": the largest exact binary unit.
-std::string HumanSize(uint64_t bytes);
-
+// (Sizes in the text views are in lsmem's units, restree::HumanSize.)
 // "DEVMEM|HOSTONLYMEM|VOLATILE|PMEM|FIXED|BI" names of the set bits, with
 // unnamed bits as hex; "none" for 0.
 std::string RestrictionNames(uint16_t r);

@@ -16,20 +16,6 @@ namespace restree {
 namespace numa {
 namespace {
 
-std::string HumanSize(uint64_t bytes) {
-  if (bytes == 0) return "-";
-  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB",
-                                           "PiB", "EiB"};
-  double v = static_cast<double>(bytes);
-  int unit = 0;
-  while (v >= 1024 && unit < 6) {
-    v /= 1024;
-    ++unit;
-  }
-  return unit == 0 ? absl::StrCat(bytes, " B")
-                   : absl::StrFormat("%.1f %s", v, kUnits[unit]);
-}
-
 std::string NodeOrNone(int n) { return n == kNoNode ? "-" : absl::StrCat(n); }
 
 std::string OrNone(const std::string& s) { return s.empty() ? "-" : s; }

@@ -466,7 +466,7 @@ std::vector<DomainFinding> CheckDomain(const ResourceTree& tree,
     if (f.kind == K::kRegion) {
       if (!Aligned256M(v.range)) {
         report(Severity::kError, Kind::kCxl, "region-alignment", {id},
-               absl::StrFormat("%s is not 256 MiB aligned and sized",
+               absl::StrFormat("%s is not 256M aligned and sized",
                                Show(tree, id)));
       }
       region_in_window.try_emplace(f.window, id);
@@ -482,8 +482,8 @@ std::vector<DomainFinding> CheckDomain(const ResourceTree& tree,
         report(Severity::kError, Kind::kCxl, "cxl-window-over-pci-bus",
                {parent.id, id},
                absl::StrFormat(
-                   "%s is not 256 MiB aligned and holds %s: cxl_acpi only "
-                   "publishes 256 MiB-aligned CFMWS ranges, so the window "
+                   "%s is not 256M aligned and holds %s: cxl_acpi only "
+                   "publishes 256M-aligned CFMWS ranges, so the window "
                    "grew (insert_resource_expand_to_fit) over a PCI "
                    "host-bridge window; the firmware's CFMWS overlaps PCI "
                    "MMIO",

@@ -330,7 +330,7 @@ TEST(FieldDefectsTest, MisalignedWindowOverPciBusIsAnError) {
   ASSERT_THAT(Rules(f), ElementsAre("error cxl-window-over-pci-bus"));
   EXPECT_EQ(t.NameOf(f[0].nodes[0]), "CXL Window 0");
   EXPECT_EQ(t.NameOf(f[0].nodes[1]), "PCI Bus 0000:80");
-  EXPECT_THAT(f[0].message, HasSubstr("is not 256 MiB aligned and holds"));
+  EXPECT_THAT(f[0].message, HasSubstr("is not 256M aligned and holds"));
   // Aligned, it is a warning; a window inside a PCI bus too.
   EXPECT_THAT(Check("300000000-3ffffffff : CXL Window 0\n"
                     "  300000000-30fffffff : PCI Bus 0000:81\n",

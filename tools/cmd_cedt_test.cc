@@ -147,7 +147,7 @@ TEST(CmdCedtTest, HpaFindsTheTarget) {
 TEST(CmdCedtTest, PlanPrintsFatesAndIomem) {
   CliRun r = Cedt({kQemu, "--plan"});
   EXPECT_EQ(r.rc, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("CXL Window 0 [0x390000000, size 0x100000000]: "
+  EXPECT_THAT(r.out, HasSubstr("CXL Window 0 [0x390000000, size 4G]: "
                                "published"));
   EXPECT_THAT(r.out, HasSubstr("\n390000000-48fffffff : CXL Window 0\n"));
   CliRun c = Cedt({kQemu, "--plan", "--chunked", "--chunk-size", "1G"});

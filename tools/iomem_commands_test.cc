@@ -524,7 +524,7 @@ TEST(CheckCommandTest, ReportsEveryProblemWithBothLines) {
                          "directly under 100000000-10fffffff "
                          "\"Reserved\": no driver chain of ")));
   EXPECT_THAT(r.out, HasSubstr("(see line 5)"));
-  EXPECT_THAT(r.out, HasSubstr("\"region0\" is not 256 MiB aligned and sized"));
+  EXPECT_THAT(r.out, HasSubstr("\"region0\" is not 256M aligned and sized"));
   // kmem: off the memory block, and not under a dax node.
   EXPECT_THAT(r.out, HasSubstr(absl::StrCat(path, ":7: memory-hotplug: ")));
   // Sizes in lsmem's units, as everywhere in restree's text.
@@ -584,9 +584,9 @@ TEST(CheckCommandTest, PlantedMisalignedWindowOverPciBusIsAnError) {
   EXPECT_THAT(r.out, HasSubstr(absl::StrCat(
                          path,
                          ":44: cxl: 390000000-497ffffff \"CXL Window 0\" is "
-                         "not 256 MiB aligned and holds 488000000-497ffffff "
-                         "\"PCI Bus 0000:0e\": cxl_acpi only publishes 256 "
-                         "MiB-aligned CFMWS ranges")));
+                         "not 256M aligned and holds 488000000-497ffffff "
+                         "\"PCI Bus 0000:0e\": cxl_acpi only publishes "
+                         "256M-aligned CFMWS ranges")));
   EXPECT_THAT(r.out, HasSubstr("(see line 45)\n"));
   EXPECT_THAT(r.out, HasSubstr(": 1 problem\n"));
   const RunResult j = Restree({"check", "--json", path});
