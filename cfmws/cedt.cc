@@ -1,10 +1,12 @@
 #include "cfmws/cedt.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cfmws/internal/byte_reader.h"
@@ -324,7 +326,26 @@ absl::StatusOr<Cedt> DecodeCedt(absl::string_view bytes) {
       reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
 }
 
+// Whether `bytes` look like text (an `iasl -d` disassembly, acpidump's hex
+// dump, which starts "CEDT @ 0x...") rather than a binary table: only
+// printable characters and white space in the first 512 bytes. A binary
+// CEDT never is: its Length (bytes 4-7, little-endian, at most 64 KiB for
+// any real table) has a NUL in its high bytes.
+bool LooksLikeText(absl::Span<const uint8_t> bytes) {
+  if (bytes.empty()) return false;
+  const absl::Span<const uint8_t> head = bytes.subspan(0, 512);
+  return std::all_of(head.begin(), head.end(), [](uint8_t c) {
+    return absl::ascii_isprint(c) || absl::ascii_isspace(c);
+  });
+}
+
 absl::StatusOr<Cedt> DecodeCedt(absl::Span<const uint8_t> bytes) {
+  if (LooksLikeText(bytes)) {
+    return absl::InvalidArgumentError(
+        "this is text, not the binary CEDT (iasl or acpidump output?): give "
+        "the binary table, /sys/firmware/acpi/tables/CEDT, or one written by "
+        "`acpidump -n CEDT -b` or `acpixtract -s CEDT acpidump.out`");
+  }
   if (bytes.size() < kHeaderSize) {
     return absl::OutOfRangeError(absl::StrFormat(
         "table header: %d bytes given, fewer than the %d-byte ACPI table "

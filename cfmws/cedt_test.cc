@@ -324,6 +324,25 @@ TEST(CedtTest, EncoderRefusesWhatTheDecoderWouldReadDifferently) {
   EXPECT_THAT(EncodeCedt(t), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// Text (iasl's disassembly, acpidump's hex dump) is not the table: the error
+// says what to give instead, even when the text is shorter than a header.
+TEST(CedtTest, TextAsksForTheBinaryTable) {
+  for (absl::string_view text :
+       {"[000h 0000   4]                    Signature : \"CEDT\"\n",
+        "CEDT @ 0x0000000000000000\n    0000: 43 45 44 54\n", "CEDT\n"}) {
+    absl::StatusOr<Cedt> t = DecodeCedt(text);
+    EXPECT_THAT(t, StatusIs(absl::StatusCode::kInvalidArgument)) << text;
+    EXPECT_THAT(t.status().message(),
+                HasSubstr("this is text, not the binary CEDT"))
+        << text;
+  }
+  // A binary table with a wrong signature is not text.
+  std::string apic(36, '\0');
+  apic.replace(0, 4, "APIC");
+  EXPECT_THAT(DecodeCedt(apic).status().message(),
+              HasSubstr("signature \"APIC\" is not \"CEDT\""));
+}
+
 TEST(CedtTest, TypeNames) {
   EXPECT_EQ(TypeName(kTypeCfmws), "CFMWS");
   EXPECT_EQ(TypeName(kTypeCsds), "CSDS");

@@ -305,7 +305,7 @@ absl::Status PlanChunked(const Cedt& t, const PlanOptions& options,
     const uint64_t cs = options.chunk_size == 0 ? unit : options.chunk_size;
     if (cs % unit != 0) {
       p.reason = absl::StrFormat(
-          "chunk size 0x%x is not a multiple of %d ways x 256 MiB (0x%x)", cs,
+          "chunk size 0x%x is not a multiple of %d ways x 256M (0x%x)", cs,
           *c->ways(), unit);
       out->windows.push_back(std::move(p));
       continue;

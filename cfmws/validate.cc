@@ -173,7 +173,7 @@ class Validator {
     }
     if (c.base_hpa % kWindowAlign != 0) {
       Add(Severity::kError, "cfmws-base-align", i, o + 8,
-          absl::StrFormat("Window base address 0x%X is not 256 MiB aligned; "
+          absl::StrFormat("Window base address 0x%X is not 256M aligned; "
                           "Linux skips this window",
                           c.base_hpa));
     }
@@ -183,7 +183,7 @@ class Validator {
           "Window size is 0; Linux cannot insert it");
     } else if (c.window_size % kWindowAlign != 0) {
       Add(Severity::kError, "cfmws-size-align", i, o + 16,
-          absl::StrFormat("Window size 0x%X is not a multiple of 256 MiB; "
+          absl::StrFormat("Window size 0x%X is not a multiple of 256M; "
                           "Linux skips this window",
                           c.window_size));
     }
@@ -205,7 +205,7 @@ class Validator {
     if (!gran.has_value()) {
       Add(Severity::kError, "cfmws-hbig", i, o + 28,
           absl::StrFormat("Granularity %d is not a valid encoding (0-6 for "
-                          "256 B to 16 KiB); Linux skips this window",
+                          "256 to 16K bytes); Linux skips this window",
                           c.hbig));
     }
     if (ways.has_value() && c.window_size != 0 &&
@@ -213,7 +213,7 @@ class Validator {
         c.window_size % (uint64_t{*ways} * kWindowAlign) != 0) {
       Add(Severity::kWarning, "cfmws-size-ways", i, o + 16,
           absl::StrFormat("Window size 0x%X is not a multiple of %d ways x "
-                          "256 MiB, as the CXL spec requires (Linux does not "
+                          "256M, as the CXL spec requires (Linux does not "
                           "check; x86 firmware may trim a base-0 window "
                           "around the low memory hole)",
                           c.window_size, *ways));
@@ -222,7 +222,7 @@ class Validator {
         c.base_hpa % (3 * kWindowAlign) != 0) {
       Add(Severity::kInfo, "cfmws-mod3-base", i, o + 8,
           absl::StrFormat("%d-way window base 0x%X is not a multiple of "
-                          "3 x 256 MiB: restree's window-relative modulo "
+                          "3 x 256M: restree's window-relative modulo "
                           "arithmetic may differ from the platform's",
                           *ways, c.base_hpa));
     }

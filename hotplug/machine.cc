@@ -461,7 +461,7 @@ absl::Status Machine::AddWindow(uint32_t n, uint64_t base, uint64_t size,
       !ValidGranularity(granularity)) {
     return Err(kerrno::kEINVAL,
                absl::StrFormat("CFMWS range %#x-%#x not registered (base and "
-                               "size must be 256 MiB aligned, ways %u and "
+                               "size must be 256M aligned, ways %u and "
                                "granularity %u valid)",
                                base, base + size - 1, ways, granularity));
   }
@@ -535,7 +535,7 @@ absl::Status Machine::ExpandWindow(uint32_t n, const Range& to,
   if (!to.valid() || to.first() % k256M != 0 ||
       (to.last() - to.first() + 1) % k256M != 0 || !to.Contains(cur)) {
     return Err(kerrno::kEINVAL, absl::StrCat(Show(to),
-                                             " is not a 256 MiB aligned range "
+                                             " is not a 256M aligned range "
                                              "containing ",
                                              Show(cur)));
   }
@@ -636,7 +636,7 @@ absl::StatusOr<uint32_t> Machine::CreateRegion(
   }
   if (size == 0 || size % (k256M * ways) != 0) {
     return Err(kerrno::kEINVAL,
-               absl::StrFormat("size %#x is not a multiple of 256 MiB x %u",
+               absl::StrFormat("size %#x is not a multiple of 256M x %u",
                                size, ways));
   }
   uint32_t k = 0;
@@ -876,7 +876,7 @@ absl::StatusOr<std::string> Machine::CreateNamespace(uint32_t region,
     const uint64_t a = std::max(align, k2M);
     if (start % k2M != 0) {
       return Err(kerrno::kEINVAL, absl::StrCat(name, ": start ", Hex(start),
-                                               " is not 2 MiB aligned"));
+                                               " is not 2M aligned"));
     }
     const uint64_t end = r.range.last() + 1;  // regions end below 2^64 - 1
     const uint64_t end_trunc = end - AlignDown(end, a);

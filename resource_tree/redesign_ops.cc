@@ -421,6 +421,31 @@ absl::Status ResourceTree::Shrink(ResourceId id, const Range& new_range) {
 // -----------------------------------------------------------------------------
 // Chunks
 
+namespace {
+
+constexpr uint64_t kSaturated = ~uint64_t{0};
+
+// a + b, or kSaturated if that does not fit (2^64 one-byte chunks of a
+// window covering everything must not wrap to 0 and pass the limit).
+uint64_t SaturatingAdd(uint64_t a, uint64_t b) {
+  return a > kSaturated - b ? kSaturated : a + b;
+}
+
+// "N chunks", or "at least 2^64-1 chunks" for a saturated count.
+std::string ChunkCount(uint64_t n) {
+  return n == kSaturated ? absl::StrCat("at least ", n, " chunks")
+                         : absl::StrCat(n, " chunks");
+}
+
+// How many slots [first, last] touches (saturating, as above).
+uint64_t SlotsSpanned(uint64_t base, uint64_t first, uint64_t last,
+                      uint64_t chunk_size) {
+  return SaturatingAdd(
+      SlotOf(base, last, chunk_size) - SlotOf(base, first, chunk_size), 1);
+}
+
+}  // namespace
+
 uint64_t ResourceTree::CountChunks(uint32_t window, const Range& span,
                                    uint64_t chunk_size) const {
   const uint64_t base = N(window).first;
@@ -428,8 +453,7 @@ uint64_t ResourceTree::CountChunks(uint32_t window, const Range& span,
   uint64_t at = span.first();  // the first address not yet looked at
   bool done = false;
   auto gap = [&](uint64_t first, uint64_t last) {
-    count +=
-        SlotOf(base, last, chunk_size) - SlotOf(base, first, chunk_size) + 1;
+    count = SaturatingAdd(count, SlotsSpanned(base, first, last, chunk_size));
   };
   for (auto it = FirstChildReaching(window, span.first());
        !done && it != Index().end() && it->parent == window &&
@@ -501,7 +525,7 @@ absl::StatusOr<size_t> ResourceTree::ReserveChunks(
   const uint64_t unit = kCfmwsUnit * geometry.ways;
   if (cs == 0 || (cs % unit != 0 && cs != geometry.memory_block_size)) {
     return einval(absl::StrFormat(
-        "chunk size %#x is neither a multiple of %d ways x 256 MiB (%#x) "
+        "chunk size %#x is neither a multiple of %d ways x 256M (%#x) "
         "nor the memory-block size %#x",
         cs, geometry.ways, unit, geometry.memory_block_size));
   }
@@ -509,9 +533,10 @@ absl::StatusOr<size_t> ResourceTree::ReserveChunks(
   if (n > geometry.max_new_chunks) {
     return MakeKernelStatus(
         KernelOutcome::kError, kerrno::kE2BIG, ResourceId(),
-        absl::StrFormat("reserve_chunks in %s: %d chunks of %#x, over the "
+        absl::StrFormat("reserve_chunks in %s: %s of %#x, over the "
                         "limit of %d",
-                        Describe(w), n, cs, geometry.max_new_chunks));
+                        Describe(w), ChunkCount(n), cs,
+                        geometry.max_new_chunks));
   }
   Transaction tx(this);
   AddChunks(w, NodeRange(w), cs);
@@ -604,15 +629,14 @@ absl::StatusOr<size_t> ResourceTree::ReturnToChunks(ResourceId id) {
   }
   const Range r = NodeRange(i);
   // The range is free once i is gone: one chunk per slot it touches.
-  const uint64_t n =
-      SlotOf(N(w).first, r.last(), cs) - SlotOf(N(w).first, r.first(), cs) + 1;
+  const uint64_t n = SlotsSpanned(N(w).first, r.first(), r.last(), cs);
   const uint64_t limit = ChunkGeometry().max_new_chunks;
   if (n > limit) {
     return MakeKernelStatus(
         KernelOutcome::kError, kerrno::kE2BIG, ResourceId(),
-        absl::StrFormat("return_to_chunks %s: %d chunks of %#x, over the "
+        absl::StrFormat("return_to_chunks %s: %s of %#x, over the "
                         "limit of %d",
-                        Describe(i), n, cs, limit));
+                        Describe(i), ChunkCount(n), cs, limit));
   }
   Transaction tx(this);
   store_.Unlink(i);

@@ -693,6 +693,26 @@ TEST(Chunks, ReturnToChunksErrors) {
   EXPECT_SAME_TREE(Take(m.t), before);
 }
 
+// A window over all of the address space with one-byte chunks: 2^64 of
+// them. The count saturates instead of wrapping to 0 (which passed the limit
+// and then ran without end); the kernel C counterpart and RedesignModel say
+// E2BIG too (found by the kernel-in-the-loop redesign harness).
+TEST(Chunks, TwoToTheSixtyFourChunksAreOverTheLimit) {
+  ResourceTree t;
+  ASSERT_OK_AND_ASSIGN(
+      ResourceId w,
+      t.Insert(t.root(), {Range(0, ~uint64_t{0}), "W", iores::kMem, 0}));
+  const Snapshot before = Take(t);
+  ChunkGeometry g;
+  g.chunk_size = 1;
+  g.memory_block_size = 1;
+  g.max_new_chunks = 64;
+  absl::StatusOr<size_t> n = t.ReserveChunks(w, g);
+  EXPECT_KERNEL_ERROR(n, kerrno::kE2BIG, ResourceId());
+  EXPECT_THAT(n.status().message(), HasSubstr("at least 18446744073709551615"));
+  EXPECT_SAME_TREE(Take(t), before);
+}
+
 TEST(Chunks, GeometryAndLimits) {
   ChunkMap m;
   BuildChunkMap(m);

@@ -3,7 +3,6 @@
 // serves an address, plans its windows into an iomem tree, and converts
 // between tables and restree's description format. See docs/cedt.md.
 
-#include <algorithm>
 #include <fstream>
 #include <ostream>
 #include <string>
@@ -11,7 +10,6 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -60,7 +58,7 @@ constexpr char kHelp[] =
     "                    the resulting /proc/iomem\n"
     "  --chunked         with --plan: restree's chunked reservation instead\n"
     "  --chunk-size SIZE with --chunked: bytes per chunk (default ways x\n"
-    "                    256 MiB; a multiple of it)\n"
+    "                    256M; a multiple of it)\n"
     "  --base DUMP       with --plan: start from this /proc/iomem dump instead\n"
     "                    of an empty tree (--lenient accepts an edited dump)\n"
     "  --describe        print the table in restree's description format\n"
@@ -89,23 +87,6 @@ absl::StatusOr<std::string> ReadTable(const std::string& path) {
     return data.status();
   }
   return data;
-}
-
-// The reason a table does not decode, with a hint when the file is text:
-// an iasl disassembly or acpidump's hex dump rather than the binary table.
-std::string DecodeError(absl::string_view data, const absl::Status& s) {
-  const absl::string_view head = data.substr(0, 512);
-  const bool text =
-      !data.empty() && !absl::StartsWith(data, "CEDT") &&
-      std::all_of(head.begin(), head.end(), [](char c) {
-        return absl::ascii_isprint(static_cast<unsigned char>(c)) ||
-               absl::ascii_isspace(static_cast<unsigned char>(c));
-      });
-  if (!text) return std::string(s.message());
-  return absl::StrCat(
-      "this is text, not the binary CEDT (iasl or acpidump output?): give "
-      "the binary table, /sys/firmware/acpi/tables/CEDT, or one written by "
-      "`acpidump -n CEDT -b` or `acpixtract -s CEDT acpidump.out`");
 }
 
 int Encode(cli::Context& ctx, const cli::OptionParser& opts) {
@@ -239,15 +220,15 @@ int RunCedt(cli::Context& ctx) {
       // The answer to "is this table valid?" is no.
       if (json) {
         cedt::Finding f{cedt::Severity::kError, "decode", -1, 0,
-                        DecodeError(*data, t.status())};
+                        std::string(t.status().message())};
         *ctx.out << cedt::FindingsToJson({f});
       } else {
-        *ctx.out << "error: [decode] " << DecodeError(*data, t.status()) << "\n"
+        *ctx.out << "error: [decode] " << t.status().message() << "\n"
                  << "1 errors, 0 warnings, 0 notes\n";
       }
       return cli::kExitNegative;
     }
-    return Fail(ctx, absl::StrCat(path, ": ", DecodeError(*data, t.status())));
+    return Fail(ctx, absl::StrCat(path, ": ", t.status().message()));
   }
   if (opts.Has("validate")) return Validate(ctx, *t, json);
   if (opts.Has("hpa")) return Hpa(ctx, *t, opts.Get("hpa"), json);

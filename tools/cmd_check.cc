@@ -29,7 +29,7 @@ constexpr char kHelp[] =
     "window, region, Persistent Memory, Soft Reserved, hmem, namespace, dax\n"
     "and System RAM (kmem) line sits under a parent that kernel's drivers put\n"
     "it under. Defects seen in the field are named: a CXL window that is not\n"
-    "256 MiB aligned and holds PCI buses (error); dax_hmem holding part of a\n"
+    "256M aligned and holds PCI buses (error); dax_hmem holding part of a\n"
     "CXL window beside a region, and kmem memory stranded under a window by a\n"
     "region teardown (warnings). FILE defaults to /proc/iomem.\n"
     "\n"

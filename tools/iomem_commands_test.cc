@@ -825,6 +825,13 @@ TEST(WhichCommandTest, WithTheCedtNamesTheCxlTarget) {
   EXPECT_EQ((*j)["cedt"]["windows"][0]["target_uid"].text, "12");
   EXPECT_EQ((*j)["cedt"]["windows"][0]["target_offset"].text, "256");
   EXPECT_EQ(Restree({"which", "1", cxl, "--cedt", "/nonexistent"}).rc, 2);
+  // iasl's disassembly instead of the binary table: the same hint as cedt's.
+  r = Restree({"which", "0x390000100", cxl, "--cedt",
+               "cfmws/testdata/qemu72-cxl1.CEDT.dsl"});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_THAT(r.err, HasSubstr("qemu72-cxl1.CEDT.dsl: this is text, not the "
+                               "binary CEDT (iasl or acpidump output?)"));
+  EXPECT_THAT(r.err, HasSubstr("`acpidump -n CEDT -b`"));
 }
 
 TEST(CliTest, VersionAndShortJson) {
