@@ -85,10 +85,15 @@ def kernel_shim_targets(suffix, repo):
         srcs = ["kernel_adapter.c"],
         copts = SHIM_COPTS,
         visibility = ["//:__subpackages__"],
+        # The redesign implementation it calls is linked in by whoever
+        # uses the adapter (//tests:kernel_in_the_loop<suffix>, or a test
+        # with another one).
         deps = [
             ":kernel_adapter_api",
             ":kernel_resource" + suffix,
+            ":resource_redesign_api",
             ":shim",
+            "@restree_redesign//:origin",
             r + ":kernel_info",
         ],
     )
