@@ -1,8 +1,9 @@
 // The redesign in the loop (issue 25): random sequences mixing the kernel's
 // functions and the redesign operations run on three implementations at
 // once: a real kernel/resource.c plus a C implementation of
-// tests/kernel_shim/resource_redesign.h (restree's own resource_redesign.c,
-// or $RESTREE_REDESIGN_C via tools/kernel_in_the_loop.sh --redesign),
+// tests/kernel_shim/resource_redesign.h (restree's own resource_redesign.c;
+// in kil_redesign_user_test, $RESTREE_REDESIGN_C via
+// tools/kernel_in_the_loop.sh --redesign),
 // RedesignModel (KernelModel plus the reference redesign) and ResourceTree.
 // After every step they must agree on the result, errno, conflicting node,
 // created node and count, on the whole tree, every chunk size and
@@ -10,8 +11,9 @@
 // disagreement to a short trace, printed between "--- trace ---" lines, that
 // `bazel run //tests:kil -- FILE` replays.
 //
-// kil_redesign_test (Debian's 6.1) and kil_redesign_test_6_12; runs per the
-// BUILD file's `env`, RESTREE_RC_RUNS=N for more.
+// kil_redesign_test (Debian's 6.1) and kil_redesign_test_6_12: 1,000 and 300
+// sequences in `bazel test //...` (tests/BUILD.bazel, KIL_REDESIGN_CI_RUNS),
+// RESTREE_RC_RUNS=N for more (tools/kernel_in_the_loop.sh: 10,000).
 
 #include <cstdio>
 #include <map>

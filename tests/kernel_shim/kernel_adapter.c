@@ -10,9 +10,6 @@
 #include <string.h>
 
 #include "kernel_info.h"
-#include "origin.h"
-
-const char *ka_redesign_origin(void) { return RESTREE_REDESIGN_ORIGIN; }
 
 void ka_kernel_behaviours(struct ka_behaviours *out)
 {

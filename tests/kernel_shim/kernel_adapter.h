@@ -129,8 +129,9 @@ struct ka_node {
 int ka_available(void);
 const char *ka_kernel_origin(void);
 const char *ka_kernel_release(void);
-/* Whose implementation of resource_redesign.h is linked in: "restree", or
- * the path of $RESTREE_REDESIGN_C (third_party/redesign_source.bzl). */
+/* Whose implementation of resource_redesign.h is linked in (defined next to
+ * it: redesign_origin.c for restree's; the path of $RESTREE_REDESIGN_C for
+ * a developer's, third_party/redesign_source.bzl). */
 const char *ka_redesign_origin(void);
 
 /* The behaviours third_party/kernel_source.bzl detected in the compiled
