@@ -124,7 +124,7 @@ if [[ -n "$redesign" ]]; then
   awk '/^--- trace ---$/ { n++; show = !(n % 2); next }
        /^\[  FAILED|^Some of your RapidCheck/ { show = 0 }
        show && n >= 2 { last[n] = last[n] $0 "\n" }
-       END { printf "%s", last[n] }' "$log" | sed 's/^/  /'
+       END { printf "%s", last[n] }' "$log" | grep -v '^$' | sed 's/^/  /'
   echo "replay it step by step:"
   echo "  $again --replay $trace"
   exit 1
