@@ -17,14 +17,15 @@
 #                      a verdict, the shortest failing trace and its replay
 #   --runs N           random sequences per RapidCheck test (default 10000)
 #   --replay TRACE     replay a trace step by step instead of testing
-#   --fuzz SECONDS     also run the libFuzzer targets for that long (6.1 only)
+#   --fuzz SECONDS     also run the kernel_loop and kernel_redesign libFuzzer
+#                      targets for that long each (6.1 only)
 #
 # Exit status: 0 when all three implementations agree everywhere, non-zero
 # otherwise (the failing trace is printed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { sed -n '7,23p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '7,24p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 kernel=6.1
 source_dir=""
@@ -77,7 +78,7 @@ repo_env=()
 [[ -n "$resource_c" ]] && repo_env+=("--repo_env=RESTREE_RESOURCE_C$suffix=$resource_c")
 [[ -n "$redesign" ]] && repo_env+=("--repo_env=RESTREE_REDESIGN_C=$redesign")
 if [[ "$fuzz_seconds" -gt 0 && -n "$suffix" ]]; then
-  echo "kernel_in_the_loop.sh: --fuzz runs the 6.1 slot only (fuzz/kernel_loop_fuzzer)" >&2
+  echo "kernel_in_the_loop.sh: --fuzz runs the 6.1 slot only (fuzz/kernel_loop_fuzzer, fuzz/kernel_redesign_fuzzer)" >&2
   exit 2
 fi
 
@@ -141,10 +142,13 @@ bazel test "${repo_env[@]}" \
   "//tests/kernel_shim:ioport_check_test$suffix"
 
 if [[ "$fuzz_seconds" -gt 0 ]]; then
-  bazel build "${repo_env[@]}" --config=fuzz //fuzz:kernel_loop_fuzzer
-  work="$(mktemp -d)"
-  echo "fuzzing for ${fuzz_seconds}s; corpus and crashes in $work"
-  bazel-bin/fuzz/kernel_loop_fuzzer -max_total_time="$fuzz_seconds" \
-    -print_final_stats=1 -artifact_prefix="$work/" \
-    "$work" fuzz/corpus/kernel_loop_fuzzer
+  bazel build "${repo_env[@]}" --config=fuzz //fuzz:kernel_loop_fuzzer \
+    //fuzz:kernel_redesign_fuzzer
+  for f in kernel_loop_fuzzer kernel_redesign_fuzzer; do
+    work="$(mktemp -d)"
+    echo "$f: fuzzing for ${fuzz_seconds}s; corpus and crashes in $work"
+    "bazel-bin/fuzz/$f" -max_total_time="$fuzz_seconds" \
+      -print_final_stats=1 -artifact_prefix="$work/" \
+      "$work" "fuzz/corpus/$f"
+  done
 fi
