@@ -1,6 +1,8 @@
 #include "tests/kernel_in_the_loop.h"
 
 #include <cstdlib>
+#include <memory>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -36,6 +38,7 @@ ops::OpResult FromKernel(const ka_result& k) {
   r.err = k.err;
   r.conflict = k.conflict;
   r.node = k.node;
+  r.count = static_cast<size_t>(k.count);
   r.intersects = static_cast<RegionIntersection>(k.intersects);
   for (int i = 0; i < k.walk_n; ++i) {
     ops::WalkRecord w;
@@ -53,7 +56,8 @@ ops::OpResult FromKernel(const ka_result& k) {
 // node behind a walk callback's copy).
 bool SameAsKernel(const ops::OpResult& m, const ops::OpResult& k) {
   if (m.outcome != k.outcome || m.err != k.err || m.node != k.node ||
-      m.intersects != k.intersects || m.walk.size() != k.walk.size()) {
+      m.count != k.count || m.intersects != k.intersects ||
+      m.walk.size() != k.walk.size()) {
     return false;
   }
   if (k.conflict != KA_UNKNOWN_NODE && m.conflict != k.conflict) return false;
@@ -79,6 +83,14 @@ std::string ProcText(bool capable) {
 
 bool KernelAvailable() { return ka_available() != 0; }
 
+rc::Gen<ops::RawOp> GenRedesignRawOp() {
+  std::vector<int> kinds;
+  for (int k = 0; k < ops::kNumKinds; ++k) {
+    if (k != ops::KindOf<ops::SetChunkFence>()) kinds.push_back(k);
+  }
+  return rc::gen::resize(100, ops::GenRawOp(kMaxAddress, kinds));
+}
+
 std::string CompiledKernelDescription() {
   return absl::StrCat(ka_kernel_release(), " (", ka_kernel_origin(), ")");
 }
@@ -96,16 +108,22 @@ KernelProfile CompiledKernelProfile() {
   return p;
 }
 
-KernelLoop::KernelLoop(uint64_t physmem_end)
-    : profile_([&] {
+KernelLoop::KernelLoop(uint64_t physmem_end, LoopMode mode)
+    : mode_(mode),
+      profile_([&] {
         KernelProfile p = CompiledKernelProfile();
         p.physmem_end = physmem_end;
         return p;
       }()),
       model_(kIomem, profile_),
       tree_(kIomem, profile_) {
-  // The kernel has no chunks (see Lockstep).
+  // The kernel has no chunks (see Lockstep), and the C redesign interface
+  // no fence.
   tree_.set_chunk_fence(false);
+  if (mode_ == LoopMode::kRedesign) {
+    redesign_ = std::make_unique<model::RedesignModel>(kIomem, profile_);
+    redesign_->set_chunk_fence(false);
+  }
   if (!booted) {
     ka_init();
     booted = true;
@@ -129,11 +147,42 @@ std::string KernelLoop::KernelDump() const {
   return out;
 }
 
+std::string KernelLoop::ModelDump() const {
+  return redesign_ ? redesign_->Dump() : model_.Dump();
+}
+
+std::string KernelLoop::ModelProc(bool capable) const {
+  return redesign_ ? redesign_->RenderProc(profile_.proc_max_depth, !capable)
+                   : model_.RenderProc(profile_.proc_max_depth, !capable);
+}
+
+std::string KernelLoop::ChunkSizeProblem() const {
+  if (!redesign_) return "";
+  const std::vector<ResourceId> ids = tree_.PreorderIds();
+  const std::vector<model::Res*> res = redesign_->Preorder();
+  for (int i = -1; i < static_cast<int>(ids.size()); ++i) {
+    const uint64_t t = tree_.ChunkSizeOf(i < 0 ? tree_.root() : ids[i]);
+    const uint64_t m =
+        redesign_->ChunkSizeOf(i < 0 ? redesign_->root() : res[i]);
+    const uint64_t k = ka_chunk_size(i);
+    if (t != m || k != m) {
+      return absl::StrFormat(
+          "chunk sizes differ at node %d: resource_chunk_size() %#x, "
+          "RedesignModel %#x, ResourceTree %#x",
+          i, k, m, t);
+    }
+  }
+  return "";
+}
+
 StepReport KernelLoop::Step(const ops::Op& op) {
   StepReport s;
   s.op = op;
   ka_op k{};
-  if (!ops::ToKernel(op, &k)) {
+  std::vector<const char*> names;  // k's split names
+  const bool redesign = mode_ == LoopMode::kRedesign;
+  if (redesign ? !ops::ToRedesignKernel(op, &k, &names)
+               : !ops::ToKernel(op, &k)) {
     s.skipped = true;
     s.not_in_kernel = true;
     return s;
@@ -144,25 +193,26 @@ StepReport KernelLoop::Step(const ops::Op& op) {
   const auto* alloc = std::get_if<ops::AllocFreeMemRegion>(&op);
   const auto* request = std::get_if<ops::RequestFreeMemRegion>(&op);
   if (alloc != nullptr || request != nullptr) {
-    const std::vector<model::Res*> pre = model_.Preorder();
+    model::KernelModel& m =
+        redesign ? redesign_->kernel_for_dry_runs() : model_;
+    const std::vector<model::Res*> pre = m.Preorder();
     const int ref = alloc != nullptr ? alloc->parent : request->parent;
-    model::Res* base = ref < 0 || ref >= static_cast<int>(pre.size())
-                           ? model_.root()
-                           : pre[ref];
-    model_.GetFreeMemRegion(
+    model::Res* base =
+        ref < 0 || ref >= static_cast<int>(pre.size()) ? m.root() : pre[ref];
+    m.GetFreeMemRegion(
         base, alloc != nullptr ? alloc->size : request->size,
         alloc != nullptr ? alloc->align : profile_.gfr_default_align,
         alloc != nullptr ? alloc->name : request->name, 0,
         /*descending=*/alloc == nullptr, /*request_region=*/alloc == nullptr,
         /*dry_run=*/true);
-    if (model_.last_gfr_candidates() > kMaxKernelCandidates) {
+    if (m.last_gfr_candidates() > kMaxKernelCandidates) {
       s.skipped = true;
       return s;
     }
   }
   // The model next: inputs it refuses would make the kernel hang or corrupt
   // its tree.
-  s.model = *ops::Apply(model_, op);
+  s.model = redesign ? ops::Apply(*redesign_, op) : *ops::Apply(model_, op);
   if (s.model.outcome == KernelOutcome::kContractViolation) {
     s.skipped = true;
     return s;
@@ -170,41 +220,48 @@ StepReport KernelLoop::Step(const ops::Op& op) {
   static ka_result kr;  // large (the walk buffer); one at a time
   ka_apply(&k, &kr);
   s.kernel = FromKernel(kr);
-  s.tree = ops::ApplyAsKernel(tree_, op);
+  s.tree = redesign ? ops::Apply(tree_, op) : ops::ApplyAsKernel(tree_, op);
 
+  const char* kname = redesign ? "resource.c + C redesign" : "kernel";
+  const char* mname = redesign ? "RedesignModel" : "KernelModel";
   if (kr.bug) {
     s.mismatch = "the kernel hit BUG()";
+  } else if (kr.broken[0] != '\0') {
+    s.mismatch =
+        absl::StrCat("the C redesign left the tree inconsistent: ", kr.broken);
   } else if (!SameAsKernel(s.model, s.kernel)) {
-    s.mismatch = absl::StrCat("kernel and KernelModel disagree: kernel ",
-                              s.kernel.ToString(), ", model ",
-                              s.model.ToString());
+    s.mismatch =
+        absl::StrCat(kname, " and ", mname, " disagree: ", kname, " ",
+                     s.kernel.ToString(), ", model ", s.model.ToString());
   } else if (s.tree != s.model) {
-    s.mismatch = absl::StrCat("ResourceTree and KernelModel disagree: tree ",
-                              s.tree.ToString(), ", model ",
-                              s.model.ToString());
+    s.mismatch =
+        absl::StrCat("ResourceTree and ", mname, " disagree: tree ",
+                     s.tree.ToString(), ", model ", s.model.ToString());
   }
   if (!s.mismatch.empty()) return s;
   const std::string kd = KernelDump();
-  const std::string md = model_.Dump();
+  const std::string md = ModelDump();
   const std::string td = RenderDump(tree_);
   if (kd != md) {
-    s.mismatch = absl::StrCat("trees differ\nkernel:\n", kd, "model:\n", md);
+    s.mismatch =
+        absl::StrCat("trees differ\n", kname, ":\n", kd, mname, ":\n", md);
   } else if (td != md) {
     s.mismatch =
-        absl::StrCat("trees differ\nResourceTree:\n", td, "model:\n", md);
+        absl::StrCat("trees differ\nResourceTree:\n", td, mname, ":\n", md);
+  } else if (std::string c = ChunkSizeProblem(); !c.empty()) {
+    s.mismatch = std::move(c);
   } else {
     for (bool capable : {true, false}) {
       const std::string kp = ProcText(capable);
       ProcRenderOptions o;
       o.zero_addresses = !capable;
       const std::string tp = RenderProcIomem(tree_, o);
-      const std::string mp =
-          model_.RenderProc(profile_.proc_max_depth, !capable);
+      const std::string mp = ModelProc(capable);
       if (kp != tp || kp != mp) {
         s.mismatch = absl::StrCat(
             "/proc/iomem differs", capable ? "" : " (unprivileged)",
             "\nkernel r_show:\n", kp,
-            kp != tp ? "ResourceTree:\n" : "KernelModel:\n",
+            kp != tp ? "ResourceTree:\n" : absl::StrCat(mname, ":\n"),
             kp != tp ? tp : mp);
         break;
       }
@@ -214,15 +271,20 @@ StepReport KernelLoop::Step(const ops::Op& op) {
 }
 
 constexpr absl::string_view kDirective = "# physmem_end=";
+constexpr absl::string_view kLoopDirective = "# loop=";
 
-std::string TraceHeader(uint64_t physmem_end) {
-  return absl::StrFormat("%s%#x\n", kDirective, physmem_end);
+std::string TraceHeader(uint64_t physmem_end, LoopMode mode) {
+  return absl::StrFormat("%s%#x\n%s", kDirective, physmem_end,
+                         mode == LoopMode::kRedesign
+                             ? absl::StrCat(kLoopDirective, "redesign\n")
+                             : "");
 }
 
 absl::StatusOr<ReplaySummary> Replay(
     absl::string_view text, absl::string_view filename,
     const std::function<void(int line, const StepReport&)>& on_step) {
   uint64_t physmem_end = (uint64_t{1} << 46) - 1;
+  LoopMode mode = LoopMode::kKernel;
   struct Line {
     int number;
     ops::Op op;
@@ -248,6 +310,20 @@ absl::StatusOr<ReplaySummary> Replay(
       if (!ok) return where(absl::StrCat("bad physmem_end '", v, "'"));
       continue;
     }
+    if (absl::StartsWith(line, kLoopDirective)) {
+      if (!lines.empty()) {
+        return where("loop= must come before the first operation");
+      }
+      const absl::string_view v = line.substr(kLoopDirective.size());
+      if (v == "redesign") {
+        mode = LoopMode::kRedesign;
+      } else if (v == "kernel") {
+        mode = LoopMode::kKernel;
+      } else {
+        return where(absl::StrCat("bad loop '", v, "' (kernel or redesign)"));
+      }
+      continue;
+    }
     if (line.empty() || line[0] == '#') continue;
     // The untrimmed line, so that ParseOp's "column N: ..." counts columns of
     // the file's line.
@@ -263,7 +339,8 @@ absl::StatusOr<ReplaySummary> Replay(
   }
 
   ReplaySummary sum;
-  KernelLoop loop(physmem_end);
+  sum.mode = mode;
+  KernelLoop loop(physmem_end, mode);
   for (const Line& l : lines) {
     // -1 (the root) is accepted for a target too: the model reports the
     // contract violation and the step is skipped.

@@ -1,6 +1,9 @@
-// kil: replays a kernel-in-the-loop trace (what kernel_in_the_loop_test and
-// kernel_loop_fuzzer print when the three implementations disagree) on the
-// compiled-in kernel's kernel/resource.c, KernelModel and ResourceTree.
+// kil: replays a kernel-in-the-loop trace (what kernel_in_the_loop_test,
+// kil_redesign_test and the kernel-loop fuzzers print when the three
+// implementations disagree) on the compiled-in kernel's kernel/resource.c,
+// KernelModel and ResourceTree; a trace with `# loop=redesign` on
+// resource.c plus the linked-in C redesign implementation, RedesignModel and
+// ResourceTree.
 //
 //   bazel run //tests:kil -- [--verbose] TRACE|-
 //
@@ -13,8 +16,10 @@
 #include <iostream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "tests/kernel_in_the_loop.h"
+#include "tests/kernel_shim/kernel_adapter.h"
 #include "tests/tree_ops.h"
 
 namespace {
@@ -108,10 +113,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (verbose) absl::PrintF("/proc/iomem at the end:\n%s", sum->proc_iomem);
+  const bool redesign = sum->mode == kil::LoopMode::kRedesign;
   absl::PrintF(
-      "%d operations (%d skipped, %d of them not in the kernel) on %s: "
-      "kernel, KernelModel and ResourceTree agree\n",
+      "%d operations (%d skipped, %d of them not in the kernel) on %s%s: "
+      "%s and ResourceTree agree\n",
       sum->ops, sum->skipped, sum->not_in_kernel,
-      kil::CompiledKernelDescription());
+      kil::CompiledKernelDescription(),
+      redesign ? absl::StrCat(" with the C redesign of ", ka_redesign_origin())
+               : "",
+      redesign ? "it, RedesignModel" : "kernel, KernelModel");
   return 0;
 }

@@ -74,6 +74,9 @@ class RedesignModel {
   // walk_iomem_res_desc, lookup_resource), which the redesign does not
   // change.
   const KernelModel& kernel() const { return kernel_; }
+  // The same, for KernelModel's dry runs (GetFreeMemRegion(..., dry_run));
+  // changing the tree through it bypasses the chunk bookkeeping.
+  KernelModel& kernel_for_dry_runs() { return kernel_; }
   // KernelModel's structural checks, plus: every recorded chunk size
   // belongs to a live node.
   std::vector<std::string> CheckInvariants() const;

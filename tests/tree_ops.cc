@@ -1419,6 +1419,62 @@ OpResult Apply(model::RedesignModel& m, const Op& op) {
   return std::visit([&](const auto& o) { return o.Run(r); }, op);
 }
 
+bool ToRedesignKernel(const Op& op, ka_op* k, std::vector<const char*>* names) {
+  if (const auto* o = std::get_if<InsertOver>(&op)) {
+    SpecCall(KA_INSERT_OVER, *o, k);
+    names->clear();
+    for (const std::string& n : o->splittable) names->push_back(n.c_str());
+    k->split_names = names->data();
+    k->n_split_names = static_cast<int>(names->size());
+    return true;
+  }
+  if (const auto* o = std::get_if<Grow>(&op)) {
+    *k = KernelCall(KA_GROW, o->target);
+    k->start = o->NewRange().first();
+    k->end = o->NewRange().last();
+    k->flag = o->grow_ancestors ? 1 : 0;
+    return true;
+  }
+  if (const auto* o = std::get_if<Shrink>(&op)) {
+    *k = KernelCall(KA_SHRINK, o->target);
+    k->start = o->NewRange().first();
+    k->end = o->NewRange().last();
+    return true;
+  }
+  if (const auto* o = std::get_if<Reparent>(&op)) {
+    *k = KernelCall(KA_REPARENT, o->target);
+    k->ref2 = o->new_parent;
+    return true;
+  }
+  if (const auto* o = std::get_if<ReserveChunks>(&op)) {
+    *k = KernelCall(KA_RESERVE_CHUNKS, o->window);
+    k->chunk_size = o->chunk_size;
+    k->ways = o->ways;
+    k->memory_block_size = o->memory_block_size;
+    k->max_new_chunks = o->max_new_chunks;
+    return true;
+  }
+  if (const auto* o = std::get_if<ClaimChunks>(&op)) {
+    *k = KernelCall(KA_CLAIM_CHUNKS, o->window);
+    k->start = o->start;
+    k->end = o->end;
+    k->flags = o->flags;
+    k->desc = o->desc;
+    k->name = o->name.c_str();
+    return true;
+  }
+  if (const auto* o = std::get_if<ReturnToChunks>(&op)) {
+    *k = KernelCall(KA_RETURN_TO_CHUNKS, o->target);
+    return true;
+  }
+  if (const auto* o = std::get_if<ReleaseUnusedChunks>(&op)) {
+    *k = KernelCall(KA_RELEASE_UNUSED_CHUNKS, o->window);
+    k->flag = o->shrink ? 1 : 0;
+    return true;
+  }
+  return ToKernel(op, k);
+}
+
 bool ToKernel(const Op& op, ka_op* k) {
   return std::visit(
       [&](const auto& o) {

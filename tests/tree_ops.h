@@ -1128,6 +1128,13 @@ std::optional<OpResult> Apply(model::KernelModel& model, const Op& op);
 OpResult Apply(model::RedesignModel& model, const Op& op);
 // The C adapter's call for `op`; false if the kernel does not have it.
 bool ToKernel(const Op& op, ka_op* k);
+// The C adapter's call for `op` on the kernel plus a redesign
+// implementation (tests/kernel_shim/resource_redesign.h): the kernel's
+// functions as ToKernel(), and every redesign operation as its own KA_
+// kind (InsertOver and Grow too, whatever their arguments), except
+// SetChunkFence, which the C interface does not have (false). `names`
+// holds what k->split_names points to; `op` and `names` must outlive `k`.
+bool ToRedesignKernel(const Op& op, ka_op* k, std::vector<const char*>* names);
 
 // Which operations a generator or decoder picks from.
 enum class OpSet {

@@ -27,6 +27,8 @@ void ka_kernel_behaviours(struct ka_behaviours *out)
 #include <linux/ioport.h>
 #include <shim/shim_api.h>
 
+#include "resource_redesign.h"
+
 /* ------------------------------------------------------------- the tree */
 
 static struct resource **nodes;
@@ -212,6 +214,82 @@ static int walk_cb(struct resource *res, void *arg)
 	return 0;
 }
 
+/* A redesign call's return: -EBUSY is a conflict, any other errno an
+ * error; the conflict as the implementation named it. */
+static void redesign_result(struct ka_result *r, int rc, struct resource *c)
+{
+	if (rc) {
+		r->outcome = rc == -EBUSY ? KA_CONFLICT : KA_ERROR;
+		r->err = rc < 0 ? -rc : rc;
+		r->conflict = index_of(c);
+	}
+}
+
+static bool split_by_name(const struct resource *res, void *data)
+{
+	const struct ka_op *o = data;
+
+	for (int i = 0; i < o->n_split_names; i++)
+		if (res->name && !strcmp(res->name, o->split_names[i]))
+			return true;
+	return false;
+}
+
+/* Checks the links of the tree below the root without trusting them: a
+ * depth-first walk with its own stack, at most as many nodes as there are
+ * live allocations (more means a cycle). Fills `out` and returns false on
+ * the first inconsistency. */
+static bool links_ok(char *out, size_t len)
+{
+	const size_t limit = shim_slab_live() + 1;
+	struct resource **stack = malloc(limit * sizeof(*stack));
+	size_t depth = 0, seen = 0;
+	bool ok = true;
+
+	if (!stack)
+		abort();
+	stack[depth++] = &iomem_resource;
+	while (ok && depth) {
+		struct resource *p = stack[--depth];
+
+		for (struct resource *c = p->child; c; c = c->sibling) {
+			if (++seen > limit) {
+				snprintf(out, len, "a cycle below [%#llx-%#llx] %s",
+					 (unsigned long long)p->start,
+					 (unsigned long long)p->end,
+					 p->name ? p->name : "?");
+				ok = false;
+				break;
+			}
+			const char *what = NULL;
+			if (c->parent != p)
+				what = "its parent pointer is not its parent";
+			else if (c->start > c->end)
+				what = "its range is inverted";
+			else if (c->start < p->start || c->end > p->end)
+				what = "it is not inside its parent";
+			else if (c->sibling && c->sibling->start <= c->end)
+				what = "its next sibling does not start after it";
+			if (what) {
+				snprintf(out, len,
+					 "[%#llx-%#llx] %s under [%#llx-%#llx] %s: %s",
+					 (unsigned long long)c->start,
+					 (unsigned long long)c->end,
+					 c->name ? c->name : "?",
+					 (unsigned long long)p->start,
+					 (unsigned long long)p->end,
+					 p->name ? p->name : "?", what);
+				ok = false;
+				break;
+			}
+			if (c->child)
+				stack[depth++] = c;
+		}
+	}
+	free(stack);
+	return ok;
+}
+
 static void fail_errno(struct ka_result *r, int rc)
 {
 	r->outcome = rc ? KA_ERROR : KA_OK;
@@ -222,7 +300,7 @@ static void run_op(void *unused)
 {
 	const struct ka_op *o = cur_op;
 	struct ka_result *r = cur_res;
-	struct resource *target = resolve(o->ref), *res, *c;
+	struct resource *target = resolve(o->ref), *res, *c = NULL;
 	int rc;
 	(void)unused;
 
@@ -333,7 +411,63 @@ static void run_op(void *unused)
 	case KA_SET_FLAGS:
 		target->flags = (unsigned long)o->flags;
 		break;
+	case KA_REPARENT:
+		rc = reparent_resource(target, resolve(o->ref2), &c);
+		redesign_result(r, rc, c);
+		break;
+	case KA_INSERT_OVER:
+	case KA_CLAIM_CHUNKS:
+		res = new_res(o);
+		rc = o->kind == KA_INSERT_OVER
+			     ? insert_resource_over(target, res, split_by_name,
+						    (void *)o, &c)
+			     : claim_resource_chunks(target, res, &c);
+		redesign_result(r, rc, c);
+		if (!rc)
+			created = res;
+		break;
+	case KA_GROW:
+		rc = grow_resource(target, o->start, o->end, o->flag != 0, &c);
+		redesign_result(r, rc, c);
+		break;
+	case KA_SHRINK:
+		rc = shrink_resource(target, o->start, o->end, &c);
+		redesign_result(r, rc, c);
+		break;
+	case KA_RESERVE_CHUNKS: {
+		const struct resource_chunk_geometry geo = {
+			.chunk_size = o->chunk_size,
+			.ways = o->ways,
+			.memory_block_size = o->memory_block_size,
+			.max_new_chunks = (unsigned long)o->max_new_chunks,
+		};
+		unsigned long n = 0;
+
+		rc = reserve_resource_chunks(target, &geo, &n);
+		redesign_result(r, rc, NULL);
+		r->count = rc ? 0 : n;
+		break;
 	}
+	case KA_RETURN_TO_CHUNKS:
+	case KA_RELEASE_UNUSED_CHUNKS: {
+		unsigned long n = 0;
+
+		c = NULL;
+		rc = o->kind == KA_RETURN_TO_CHUNKS
+			     ? return_resource_to_chunks(target, &n, &c)
+			     : release_unused_resource_chunks(target, o->flag != 0,
+							      &n);
+		redesign_result(r, rc, c);
+		r->count = rc ? 0 : n;
+		break;
+	}
+	}
+}
+
+/* The shim's kfree() tells the redesign implementation's side table. */
+static void forget_freed(const void *p)
+{
+	resource_chunks_forget(p);
 }
 
 int ka_available(void) { return 1; }
@@ -343,6 +477,7 @@ const char *ka_kernel_release(void) { return RESTREE_KERNEL_RELEASE; }
 void ka_init(void)
 {
 	shim_set_log(log_sink, NULL);
+	shim_set_kfree_hook(forget_freed);
 	shim_run_initcalls();
 	ka_reset((1ULL << 46) - 1);
 }
@@ -415,6 +550,13 @@ void ka_apply(const struct ka_op *op, struct ka_result *out)
 
 	rc = shim_call_guarded(run_op, NULL);
 
+	if (op->kind >= KA_REPARENT && rc == SHIM_RET_OK &&
+	    !links_ok(out->broken, sizeof(out->broken))) {
+		/* Not safe to walk by its parent pointers: leave it for
+		 * ka_reset(). */
+		free(before);
+		return;
+	}
 	enumerate();
 	if (rc == SHIM_RET_BLOCKED) {
 		out->outcome = KA_WOULD_SLEEP;
@@ -466,6 +608,14 @@ unsigned long ka_live_allocations(void)
 	return (unsigned long)shim_slab_live();
 }
 
+uint64_t ka_chunk_size(int index)
+{
+	enumerate();
+	if (index >= n_nodes)
+		return 0;
+	return resource_chunk_size(index < 0 ? &iomem_resource : nodes[index]);
+}
+
 #else /* RESTREE_KERNEL_SOURCE_MISSING */
 
 int ka_available(void) { return 0; }
@@ -483,5 +633,6 @@ void ka_apply(const struct ka_op *op, struct ka_result *out)
 }
 char *ka_proc_iomem(int capable) { (void)capable; return NULL; }
 unsigned long ka_live_allocations(void) { return 0; }
+uint64_t ka_chunk_size(int index) { (void)index; return 0; }
 
 #endif

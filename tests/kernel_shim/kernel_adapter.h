@@ -48,6 +48,16 @@ enum ka_kind {
 	KA_REQUEST_FREE_MEM_REGION,
 	KA_LOOKUP_RESOURCE,
 	KA_SET_FLAGS,
+	/* The redesign operations (resource_redesign.h), in the implementation
+	 * linked in (restree's resource_redesign.c, or a developer's). */
+	KA_REPARENT,
+	KA_INSERT_OVER,
+	KA_GROW,
+	KA_SHRINK,
+	KA_RESERVE_CHUNKS,
+	KA_CLAIM_CHUNKS,
+	KA_RETURN_TO_CHUNKS,
+	KA_RELEASE_UNUSED_CHUNKS,
 	KA_NUM_KINDS
 };
 
@@ -75,6 +85,16 @@ struct ka_op {
 	uint64_t flags;
 	uint32_t desc;
 	const char *name;
+	/* The redesign operations' own fields. KA_GROW and KA_SHRINK take the
+	 * new range in start and end; KA_CLAIM_CHUNKS and KA_INSERT_OVER take
+	 * the new resource in start, end, flags, desc and name. */
+	int ref2;               /* KA_REPARENT: the new parent */
+	int flag;               /* KA_GROW: grow_ancestors;
+	                         * KA_RELEASE_UNUSED_CHUNKS: shrink */
+	const char *const *split_names; /* KA_INSERT_OVER: what may be cut */
+	int n_split_names;
+	uint64_t chunk_size, memory_block_size, max_new_chunks; /* KA_RESERVE_ */
+	uint32_t ways;                                          /* CHUNKS */
 };
 
 struct ka_walk {
@@ -91,6 +111,12 @@ struct ka_result {
 	int walk_n;
 	struct ka_walk walk[KA_WALK_MAX];
 	int bug;       /* the kernel hit BUG() */
+	uint64_t count; /* the chunk operations' count */
+	/* Not empty if the operation left the tree's links inconsistent (a
+	 * child whose parent pointer is wrong, siblings out of order or
+	 * overlapping, a child outside its parent, a cycle): what and where.
+	 * The tree is then not read again; ka_reset() before going on. */
+	char broken[256];
 };
 
 struct ka_node {
@@ -103,6 +129,10 @@ struct ka_node {
 int ka_available(void);
 const char *ka_kernel_origin(void);
 const char *ka_kernel_release(void);
+/* Whose implementation of resource_redesign.h is linked in (defined next to
+ * it: redesign_origin.c for restree's; the path of $RESTREE_REDESIGN_C for
+ * a developer's, third_party/redesign_source.bzl). */
+const char *ka_redesign_origin(void);
 
 /* The behaviours third_party/kernel_source.bzl detected in the compiled
  * resource.c's text (its kernel_info.h; docs/kernel-in-the-loop.md). Only
@@ -126,6 +156,9 @@ int ka_count(void);
 void ka_get_node(int index, struct ka_node *out);
 /* Runs one operation on the kernel. */
 void ka_apply(const struct ka_op *op, struct ka_result *out);
+/* The chunk size the redesign implementation records for node `index`
+ * (resource_chunk_size()); 0 if none. */
+uint64_t ka_chunk_size(int index);
 /* /proc/iomem as the kernel's r_show prints it; malloc'd, free() it. */
 char *ka_proc_iomem(int capable);
 /* How many allocations the kernel holds (should be the node count). */

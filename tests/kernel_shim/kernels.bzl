@@ -85,9 +85,13 @@ def kernel_shim_targets(suffix, repo):
         srcs = ["kernel_adapter.c"],
         copts = SHIM_COPTS,
         visibility = ["//:__subpackages__"],
+        # The redesign implementation it calls is linked in by whoever
+        # uses the adapter (//tests:kernel_in_the_loop<suffix>: restree's;
+        # kernel_in_the_loop_user<suffix>: a developer's; the mutant test).
         deps = [
             ":kernel_adapter_api",
             ":kernel_resource" + suffix,
+            ":resource_redesign_api",
             ":shim",
             r + ":kernel_info",
         ],
