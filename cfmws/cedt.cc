@@ -332,7 +332,8 @@ absl::StatusOr<Cedt> DecodeCedt(absl::string_view bytes) {
 // CEDT never is: its Length (bytes 4-7, little-endian, at most 64 KiB for
 // any real table) has a NUL in its high bytes.
 bool LooksLikeText(absl::Span<const uint8_t> bytes) {
-  if (bytes.empty()) return false;
+  // Shorter than a header: "fewer than the header" says enough.
+  if (bytes.size() < kHeaderSize) return false;
   const absl::Span<const uint8_t> head = bytes.subspan(0, 512);
   return std::all_of(head.begin(), head.end(), [](uint8_t c) {
     return absl::ascii_isprint(c) || absl::ascii_isspace(c);

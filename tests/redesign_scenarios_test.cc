@@ -698,7 +698,7 @@ TEST(Chunks, ReturnToChunksErrors) {
 // and then ran without end); the kernel C counterpart and RedesignModel say
 // E2BIG too (found by the kernel-in-the-loop redesign harness).
 TEST(Chunks, TwoToTheSixtyFourChunksAreOverTheLimit) {
-  ResourceTree t;
+  ResourceTree t = ResourceTree::Iomem();
   ASSERT_OK_AND_ASSIGN(
       ResourceId w,
       t.Insert(t.root(), {Range(0, ~uint64_t{0}), "W", iores::kMem, 0}));
