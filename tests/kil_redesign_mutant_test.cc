@@ -1,5 +1,5 @@
 // The redesign in the loop must catch a broken C implementation: linked
-// here with tests/kernel_shim/testdata/resource_redesign_mutant.c (restree's
+// here with //tests/kernel_shim:resource_redesign_mutant_c (restree's
 // resource_redesign.c with one character changed, an off-by-one at chunk
 // boundaries) instead of restree's code, the random sequences of
 // kil_redesign_test must find a disagreement, RapidCheck must shrink it, and
@@ -34,14 +34,14 @@ std::string Slurp(const std::string& path) {
 TEST(KilRedesignMutantTest, IsOneCharacterAwayFromRestreesCode) {
   const std::string ours = Slurp("tests/kernel_shim/resource_redesign.c");
   const std::string mutant =
-      Slurp("tests/kernel_shim/testdata/resource_redesign_mutant.c");
+      Slurp("tests/kernel_shim/resource_redesign_mutant.c");
   ASSERT_FALSE(ours.empty());
   ASSERT_EQ(ours.size(), mutant.size())
-      << "regenerate the mutant (tests/kernel_shim/testdata/README.md)";
+      << "the mutant's sed no longer applies (tests/kernel_shim/BUILD.bazel)";
   int differing = 0;
   for (size_t i = 0; i < ours.size(); ++i) differing += ours[i] != mutant[i];
   EXPECT_EQ(differing, 1)
-      << "regenerate the mutant (tests/kernel_shim/testdata/README.md)";
+      << "the mutant's sed no longer applies (tests/kernel_shim/BUILD.bazel)";
 }
 
 TEST(KilRedesignMutantTest, HarnessCatchesShrinksAndReplaysIt) {

@@ -4,5 +4,5 @@
 
 const char *ka_redesign_origin(void)
 {
-	return "the mutant tests/kernel_shim/testdata/resource_redesign_mutant.c";
+	return "the mutant //tests/kernel_shim:resource_redesign_mutant_c";
 }
