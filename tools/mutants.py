@@ -269,7 +269,11 @@ def neg_mutants(path, lines, masks) -> List[Mutant]:
     return out
 
 
-FIRSTLAST_RE = re.compile(r"[\w\]\)]+(?:\.|->)(?:first|last)\(\)")
+# A whole postfix expression ending in .first() / .last(): `m.range.last()`,
+# `N(it->child).last()`, not the `range.last()` inside the first.
+FIRSTLAST_RE = re.compile(
+    r"(?<![\w.>:])[A-Za-z_]\w*(?:(?:\.|->)\w+|\([^()]*\)|\[[^\[\]]*\])*?"
+    r"(?:\.|->)(?:first|last)\(\)")
 LIT1_RE = re.compile(r" ([+-]) 1\b")
 
 
@@ -366,6 +370,17 @@ def change_span(m: Mutant) -> Tuple[int, int, str]:
     s = 0
     while s < len(b) - p and s < len(a) - p and b[-1 - s] == a[-1 - s]:
         s += 1
+
+    def balanced(t):
+        return t.count("(") == t.count(")")
+
+    # Widen to whole parenthesised operands: `r.first()` -> `(r.first() + 1)`
+    # is the span `r.first()`, not `r.first(`.
+    while not (balanced(b[p:len(b) - s]) and balanced(a[p:len(a) - s])):
+        if s > 0:
+            s -= 1
+        else:
+            p -= 1
     return p, len(b) - s, a[p:len(a) - s]
 
 
@@ -508,11 +523,16 @@ def _guarded_line(text: str, mask: List[bool], ms: List[Tuple[int, Mutant]],
         groups.append([region, [(mid, span)]])
     out = text
     for (rs, re_), members in reversed(groups):
-        orig = text[rs:re_]
+        # An if/while condition may be any type that converts to bool, its
+        # negation is a bool: the arms of the conditional are made bools.
+        cast = "static_cast<bool>" if re.search(
+            r"\b(if|while) \($", text[:rs]) else ""
         arms = "".join(
-            f"{GUARD_FN}() == {mid} ? ({text[rs:s] + new + text[e:re_]}) : "
+            f"{GUARD_FN}() == {mid} ? "
+            f"{cast}({text[rs:s] + new + text[e:re_]}) : "
             for mid, (s, e, new) in members)
-        out = out[:rs] + "(" + arms + "(" + orig + "))" + out[re_:]
+        out = (out[:rs] + "(" + arms + f"{cast}(" + text[rs:re_] + "))" +
+               out[re_:])
     if rets:
         indent = out[:len(out) - len(out.lstrip())]
         stmt = out.strip()
@@ -736,7 +756,11 @@ def build_schemata(runner, originals, guarded, log_to) -> bool:
                 for i in unguarded:
                     del guarded[i]
             write_file(runner.root, f, src)
+        start = time.monotonic()
         ok, log = runner.build()
+        print(f"schema build: {'ok' if ok else 'failed'} after "
+              f"{time.monotonic() - start:.0f} s, {len(guarded)} mutants "
+              f"guarded", file=log_to, flush=True)
         if ok:
             return True
         bad = {i for path, line in ERROR_RE.findall(log)
