@@ -686,12 +686,16 @@ class Runner:
         return log
 
     def run_tests(self, mutant_id: int, full: bool, deadline: float,
-                  baseline: bool = False) -> Tuple[str, str, str]:
+                  baseline: bool = False,
+                  runs: Optional[int] = None) -> Tuple[str, str, str]:
         """Runs the tests, most effective first, `jobs` at a time, and stops
-        at the first failure. Returns (outcome, failing test, its log)."""
+        at the first failure; `full` with `runs` RapidCheck runs per
+        property (0: each target's default) and only the mutant's deadline
+        as a time limit. Returns (outcome, failing test, its log)."""
         env = {"RESTREE_MUTANT": str(mutant_id)}
-        if not full and self.rc_runs:
-            env["RESTREE_RC_RUNS"] = str(self.rc_runs)
+        runs = runs if full else self.rc_runs
+        if runs:
+            env["RESTREE_RC_RUNS"] = str(runs)
         queue = sorted(self.tests,
                        key=lambda t: t.base_secs / (1 + 4 * t.kills))
         running = []
@@ -786,6 +790,7 @@ def main(argv: List[str]) -> int:
     ap.add_argument("--tests", nargs="+")
     ap.add_argument("--timeout", type=int, default=900)
     ap.add_argument("--rc-runs", type=int, default=100)
+    ap.add_argument("--confirm-runs", type=int, default=1000)
     ap.add_argument("--no-confirm", action="store_true")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--workdir")
@@ -808,9 +813,9 @@ def main(argv: List[str]) -> int:
             args.min_kill_rate = CI_MIN_KILL_RATE
     args.files = args.files or ["resource_tree/kernel_ops.cc"]
     if args.sample < 1 or args.timeout < 1 or args.jobs < 1 or \
-            args.rc_runs < 0:
+            args.rc_runs < 0 or args.confirm_runs < 0:
         print("mutants.py: --sample, --timeout and --jobs must be positive, "
-              "--rc-runs not negative", file=sys.stderr)
+              "--rc-runs and --confirm-runs not negative", file=sys.stderr)
         return 2
     if args.min_kill_rate is not None and not 0 <= args.min_kill_rate <= 1:
         print("mutants.py: --min-kill-rate is a fraction from 0 to 1",
@@ -890,7 +895,8 @@ def main(argv: List[str]) -> int:
         start = time.monotonic()
         result, killer, _ = runner.run_tests(i, False, deadline)
         if result == "survived" and not args.no_confirm:
-            result, killer, _ = runner.run_tests(i, True, deadline)
+            result, killer, _ = runner.run_tests(i, True, deadline,
+                                                 runs=args.confirm_runs)
         record(i, result, killer, time.monotonic() - start)
 
     def handle_term(signum, frame):
