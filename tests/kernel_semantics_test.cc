@@ -640,6 +640,20 @@ TEST(RequestRegionFlags, KernelModelKeepsThe32BitsOfAnInt) {
   EXPECT_EQ(r.node->flags, kStoredFlags);
 }
 
+// __release_region's warning for a range it cannot find names that range,
+// inclusive, as the kernel's "Trying to free nonexistent resource
+// <start-end>" does. (A mutant printing end + 1 survived every other test.)
+TEST(ReleaseRegionWarning, NamesTheInclusiveRange) {
+  ResourceTree tree(kIomem, KernelProfile::Debian61());
+  const absl::Status s = tree.ReleaseRegion(tree.root(), 0x10000, 0x1000);
+  EXPECT_FALSE(s.ok());
+  const std::string message(s.message());
+  EXPECT_NE(message.find("Trying to free nonexistent resource "
+                         "<0x0000000000010000-0x0000000000010fff>"),
+            std::string::npos)
+      << message;
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Scenarios, KernelSemanticsTest, ::testing::ValuesIn(Scenarios()),
     [](const ::testing::TestParamInfo<Scenario>& p) {

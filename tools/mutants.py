@@ -1,31 +1,66 @@
 #!/usr/bin/env python3
 """Mutation testing for restree: does the test suite catch one-token bugs?
 
-Generates one-token mutants of C++ files, runs the tests that depend on each
-file against every mutant in a scratch copy of the repository, and reports
-which mutants the tests kill, which survive and which time out. Surviving
-mutants are written as unified diffs.
+Generates one-token mutants of C++ files, runs the chosen tests against each
+mutant, and reports which mutants the tests kill, which survive and which
+time out. Surviving mutants are written as unified diffs.
 
   tools/mutants.py [FILE ...] [--sample N] [--seed S] [--all]
-                   [--tests LABEL ...] [--timeout SEC] [--workdir DIR]
-                   [--out DIR] [--list] [--bazel-arg ARG ...]
+                   [--tests LABEL ...] [--timeout SEC] [--rc-runs N]
+                   [--confirm-runs N] [--no-confirm] [--jobs N]
+                   [--workdir DIR | --in-place] [--schema-only] [--out DIR]
+                   [--list] [--match RE] [--bazel-arg ARG ...]
+                   [--min-kill-rate F]
+  tools/mutants.py --ci [--bazel-arg ARG ...]
 
   FILE          C++ files to mutate, relative to the repository root
                 (default: resource_tree/kernel_ops.cc)
-  --sample N    run N mutants drawn at random with --seed (default 20)
-  --seed S      the sampling seed (default 1); the same seed, files and
+  --sample N    run N mutants of each file, drawn with --seed (default 20)
+  --seed S      the sampling seed (default 1); the same seed, file and
                 commit give the same mutants
   --all         run every mutant (overrides --sample)
-  --tests L...  the test targets to run (default: every test target that
-                depends on the file, from `bazel query rdeps`)
-  --timeout SEC wall-clock limit per mutant, build included (default 900)
-  --workdir DIR the scratch copy (default: a fresh temporary directory); it
-                is a `git archive` of HEAD, so uncommitted changes are not in
-                it and the repository itself is never modified
-  --out DIR     where survivors' diffs and report.txt go (default:
-                WORKDIR/mutants-out)
-  --list        print the mutants that would run, and stop
-  --bazel-arg A extra argument for `bazel test` (repeatable)
+  --tests L...  the test targets (default: every test target that depends
+                on the files, from `bazel query rdeps`)
+  --timeout SEC wall-clock limit per mutant (default 900)
+  --rc-runs N   RapidCheck runs per property in the first pass (sets
+                RESTREE_RC_RUNS; default 100; 0: each target's default)
+  --confirm-runs N  a first-pass survivor runs every test again with N runs
+                per property (default 1000; 0: each target's default), and
+                only then counts as survived; --no-confirm skips this
+  --jobs N      test binaries run at a time (default 2)
+  --workdir DIR the scratch copy, brought to HEAD by `git archive` (default:
+                a fresh temporary directory; a kept one keeps its Bazel
+                output base warm). Uncommitted changes are not in it.
+  --in-place    mutate the files in this checkout, restoring them at the end
+                (also on an error or SIGTERM/SIGINT): uses its Bazel output
+                base, so what is already built is not built again
+  --schema-only skip (and count apart) mutants that have no guarded form
+  --out DIR     survivors' diffs and report.txt (default: WORKDIR/mutants-out)
+  --list        print the sampled mutants, and stop
+  --match RE    of the sampled mutants, only those whose description (as
+                --list prints it) matches the regular expression RE
+  --bazel-arg A extra argument for `bazel build`/`bazel info` (repeatable)
+  --min-kill-rate F  exit 1 when a file's kill rate (0..1) is below F
+  --ci          the bounded CI sample: kernel_ops.cc and redesign_ops.cc,
+                20 mutants each (seed 1), CI_TESTS, --in-place,
+                --schema-only, --no-confirm, --min-kill-rate 0.9
+
+How mutants run (mutant schemata). Each file is written once with every
+sampled mutant behind a runtime switch: the changed expression becomes
+`(restree_mutant_id() == K ? (mutated) : (original))`, a deleted return
+`{ if (restree_mutant_id() != K) return ...; }`, where restree_mutant_id()
+reads the environment variable RESTREE_MUTANT once. The tests are built once
+with those files (unmutated, they must pass), and each mutant is then a run
+of the prebuilt test binaries from bazel-bin with RESTREE_MUTANT=K: most
+effective test first (fewest seconds per kill so far), --jobs at a time,
+stopping at the first failure. The guarded expression is the smallest one
+around the change bounded by brackets, `,` `;` `?` `:`, an assignment,
+`return` (or `&&`/`||` when the change has none), possibly across a line
+break after or before such a bound. A mutant with no such expression (an
+operand dropped from an && chain that spans lines), or whose guarded form
+does not compile (the build's error lines name it), is run the old way:
+the file with that one mutant, rebuilt. A target's `env` attribute is not
+applied to the direct runs.
 
 Mutation operators (one token or one operand each):
   rel    a relational operator flipped: < <=, > >=, == !=, and back;
@@ -38,13 +73,20 @@ Comments, string and character literals, preprocessor lines and template
 angle brackets are never mutated (binary operators are recognised by the
 spaces Google style puts around them).
 
-Outcomes: killed (some test failed), survived (every test passed), timeout
-(the limit was hit; counted apart, not as killed), uncompilable (the mutant
-does not build; excluded from the rate). The kill rate is killed / (killed +
-survived + timeout).
+Outcomes: killed (some test failed or crashed), survived (every test
+passed), timeout (a test ran over 10 s + 5x its unmutated time, or the
+mutant over --timeout; counted apart, not as killed), uncompilable (the
+mutant does not build; excluded from the rate), equivalent (listed in
+tools/mutants_equivalent.txt, not run; excluded), skipped (--schema-only).
+The kill rate of a file is killed / (killed + survived + timeout).
 
-Exit status: 0 when the run completed (whatever the rate), 1 when
---min-kill-rate is given and not met, 2 on a usage error.
+Output ends with one line per file, `mutants FILE: killed ...; kill rate
+R% of N` (with --min-kill-rate: `mutants FILE: PASSED (...)` or `mutants
+FILE: FAILED (...)`), then `mutants: S s`, the run's wall time.
+
+Exit status: 0 when the run completed (and every file met --min-kill-rate
+when given), 1 when a rate is not met or the unmutated tests fail, 2 on a
+usage error.
 """
 
 import argparse
@@ -389,9 +431,11 @@ def _is_assignment(text: str, i: int) -> bool:
             (i == 0 or text[i - 1] not in "=!<>"))
 
 
-def _ends_at_boundary(text: str, mask: List[bool]) -> bool:
+def _ends_at_boundary(text: str, mask: List[bool],
+                      logical: Tuple[str, ...]) -> bool:
     """Whether the code of a line ends with a token no expression continues
-    across: `,` `;` `?` `:` an open bracket, an assignment or `return`."""
+    across: `,` `;` `?` `:` an open bracket, an assignment, `return` or an
+    operator of `logical`."""
     code = "".join(c if k < len(mask) and mask[k] else " "
                    for k, c in enumerate(text)).rstrip()
     if not code:
@@ -399,12 +443,13 @@ def _ends_at_boundary(text: str, mask: List[bool]) -> bool:
     last = code[-1]
     return (last in ",;?([{" or _is_assignment(code + " ", len(code) - 1) or
             (last == ":" and not code.endswith("::")) or
-            re.search(r"\breturn$", code) is not None)
+            re.search(r"\breturn$", code) is not None or
+            code.endswith(logical))
 
 
-def _starts_at_boundary(text: str) -> bool:
+def _starts_at_boundary(text: str, logical: Tuple[str, ...]) -> bool:
     s = text.lstrip()
-    return bool(s) and (s[0] in ",;?)]}" or
+    return bool(s) and (s[0] in ",;?)]}" or s.startswith(logical) or
                         (s[0] == ":" and not s.startswith("::")))
 
 
@@ -426,7 +471,7 @@ def guard_region(text: str, mask: List[bool], start: int, end: int,
     i = start - 1
     while True:
         if i < 0:
-            if depth != 0 or not _ends_at_boundary(*prev):
+            if depth != 0 or not _ends_at_boundary(*prev, logical):
                 return None
             break
         c = text[i]
@@ -456,7 +501,7 @@ def guard_region(text: str, mask: List[bool], start: int, end: int,
     while True:
         if j >= len(text) or text[j] == "\n" or (
                 not mask[j] and text.startswith(("//", "/*"), j)):
-            if depth != 0 or not _starts_at_boundary(nxt):
+            if depth != 0 or not _starts_at_boundary(nxt, logical):
                 return None
             break
         c = text[j]
@@ -781,7 +826,7 @@ def build_schemata(runner, originals, guarded, log_to) -> bool:
 
 def main(argv: List[str]) -> int:
     ap = argparse.ArgumentParser(
-        prog="mutants.py", description=__doc__.split("\n\n")[0],
+        prog="mutants.py", description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("files", nargs="*")
     ap.add_argument("--sample", type=int, default=20)
@@ -798,6 +843,7 @@ def main(argv: List[str]) -> int:
     ap.add_argument("--schema-only", action="store_true")
     ap.add_argument("--out")
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--match")
     ap.add_argument("--bazel-arg", action="append", default=[])
     ap.add_argument("--min-kill-rate", type=float)
     ap.add_argument("--ci", action="store_true")
@@ -846,6 +892,8 @@ def main(argv: List[str]) -> int:
     for f in args.files:
         chosen.extend(mutants[f] if args.all else random.Random(
             args.seed).sample(mutants[f], min(args.sample, len(mutants[f]))))
+    if args.match:
+        chosen = [m for m in chosen if re.search(args.match, m.describe())]
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"],
                             cwd=repo, stdout=subprocess.PIPE, text=True,
                             check=True).stdout.strip()
