@@ -70,6 +70,10 @@ std::string Summary(const ops::Op& op, const ops::OpResult& r) {
 
 std::vector<Scenario> Scenarios() {
   const KernelProfile d61 = KernelProfile::Debian61();
+  // PHYSMEM_END is a runtime value; at 2^64-1 get_free_mem_region() may
+  // reach the last byte of the address space.
+  KernelProfile d61_full = d61;
+  d61_full.physmem_end = ~uint64_t{0};
   return {
       {"RequestLooksAtOneLevelAndNamesLowestConflict",
        d61,
@@ -406,6 +410,23 @@ std::vector<Scenario> Scenarios() {
        "  1fe8000000-1fefffffff : b\n"
        "  1ff0000000-1ff7ffffff : a\n"
        "  1fffffffff-1fffffffff : edge\n"},
+
+      // Ascending, the jump past a taken candidate can land exactly on
+      // 2^64-1: that candidate is still tried (and here is free).
+      {"FreeRegionAscendingJumpsToTheLastByte",
+       d61_full,
+       kIomem,
+       {
+           {R"op(request_resource parent=iomem start=0x1000 end=0xffffffffffffffff flags=MEM desc=0 name="W")op",
+            "ok node=0"},
+           {R"op(request_resource parent=iomem:0 start=0x1000 end=0xfffffffffffffffe flags=MEM desc=0 name="low")op",
+            "ok node=1"},
+           {R"op(alloc_free_mem_region parent=iomem:0 size=0x1 align=0x1 name="top")op",
+            "ok node=2"},
+       },
+       "00001000-ffffffffffffffff : W\n"
+       "  00001000-fffffffffffffffe : low\n"
+       "  ffffffffffffffff-ffffffffffffffff : top\n"},
 
       {"FreeRegionStepsBySizeIn61",
        d61,
