@@ -531,6 +531,24 @@ std::vector<Scenario> Scenarios() {
        "    490000000-50fffffff : dax0.0\n"
        "      490000000-4ffffffff : System RAM (kmem)\n"},
 
+      // A matching descendant that starts one byte after the query does not
+      // cover it: the byte before it is "other".
+      {"RegionIntersectsOneByteGapBeforeAMatchingDescendant",
+       d61,
+       kIomem,
+       {
+           {R"op(request_resource parent=iomem start=0x10000 end=0x1ffff flags=MEM desc=9 name="CXL Window 0")op",
+            "ok node=0"},
+           {R"op(request_resource parent=iomem:0 start=0x10001 end=0x1ffff flags=0x81000200 desc=0 name="System RAM")op",
+            "ok node=1"},
+           {R"op(region_intersects start=0x10000 size=0x1000 flags=0x81000200 desc=0)op",
+            "REGION_MIXED"},
+           {R"op(region_intersects start=0x10001 size=0x1000 flags=0x81000200 desc=0)op",
+            "REGION_INTERSECTS"},
+       },
+       "00010000-0001ffff : CXL Window 0\n"
+       "  00010001-0001ffff : System RAM\n"},
+
       {"RegionIntersectsIgnoresDescendantsInVanilla61",
        KernelProfile::Vanilla61(),
        kIomem,
