@@ -435,6 +435,9 @@ TEST(GrowWindow, PartialOverlapOfASiblingNamesIt) {
   // The sibling check comes before the ancestors'.
   EXPECT_KERNEL_ERROR(m.t.Grow(m.dev0, Range(0x4400000000, 0x467fffffff), up),
                       kerrno::kEBUSY, m.dev1);
+  // A sibling that starts on the new range's last byte is cut as well.
+  EXPECT_KERNEL_ERROR(m.t.Grow(m.dev0, Range(0x4400000000, 0x4600000000)),
+                      kerrno::kEBUSY, m.dev1);
   EXPECT_SAME_TREE(Take(m.t), before);
 }
 
