@@ -448,6 +448,7 @@ TEST(GrowWindow, AncestorsMayNotGrowByDefault) {
   const absl::Status s = m.t.Grow(m.dev0, Range(0x4400000000, 0x4bffffffff));
   EXPECT_KERNEL_ERROR(s, kerrno::kEBUSY, m.bus01);
   EXPECT_EQ(GetKernelError(s).outcome, KernelOutcome::kConflict);
+  EXPECT_THAT(s.message(), HasSubstr("(ancestors may not grow)"));
   EXPECT_SAME_TREE(Take(m.t), before);
 }
 
@@ -477,8 +478,10 @@ TEST(GrowWindow, TheRootNeverGrowsAndBadRangesAreEinval) {
   const Snapshot before = Take(t);
   GrowPolicy up;
   up.grow_ancestors = true;
-  EXPECT_KERNEL_ERROR(t.Grow(dev, Range(0x7000000000, 0x80ffffffff), up),
-                      kerrno::kEBUSY, t.root());
+  const absl::Status past_root =
+      t.Grow(dev, Range(0x7000000000, 0x80ffffffff), up);
+  EXPECT_KERNEL_ERROR(past_root, kerrno::kEBUSY, t.root());
+  EXPECT_THAT(past_root.message(), HasSubstr("(the root never grows)"));
   EXPECT_KERNEL_ERROR(t.Grow(t.root(), Range::Full()), kerrno::kEINVAL,
                       ResourceId());
   // Not containing the old range, or inverted.
