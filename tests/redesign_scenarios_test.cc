@@ -467,6 +467,25 @@ TEST(GrowWindow, AncestorThatWouldHitItsOwnSiblingNamesThatSibling) {
   EXPECT_SAME_TREE(Take(m.t), before);
 }
 
+TEST(GrowWindow, AncestorMayGrowUpToItsNextSibling) {
+  PciMap m;
+  BuildPciMap(m);
+  GrowPolicy up;
+  up.grow_ancestors = true;
+  // Bus 0000:00 grows to end on the byte before bus 0000:80: adjacent, not
+  // overlapping.
+  ASSERT_OK(m.t.Grow(m.dev0, Range(0x4400000000, 0x4fffffffff), up));
+  EXPECT_CONSISTENT(m.t);
+  EXPECT_EQ(RenderProcIomem(m.t),
+            "4000000000-4fffffffff : PCI Bus 0000:00\n"
+            "  4000000000-40ffffffff : PCI Bus 0000:02\n"
+            "  4400000000-4fffffffff : PCI Bus 0000:01\n"
+            "    4400000000-4fffffffff : 0000:01:00.0\n"
+            "      4400000000-440000ffff : cxl_pci\n"
+            "      4600000000-46ffffffff : 0000:01:00.1\n"
+            "5000000000-5fffffffff : PCI Bus 0000:80\n");
+}
+
 TEST(GrowWindow, TheRootNeverGrowsAndBadRangesAreEinval) {
   // A CPU with 39 physical address bits.
   ResourceTree t({Range(0, 0x7fffffffff), "PCI mem", iores::kMem});
