@@ -618,6 +618,8 @@ TEST(Chunks, ReserveClaimReturnRelease) {
   ASSERT_OK_AND_ASSIGN(size_t back, m.t.ReturnToChunks(region0));
   EXPECT_EQ(back, 3u);
   EXPECT_FALSE(m.t.Contains(region0));
+  // A stale id is no chunk (and is not looked up).
+  EXPECT_FALSE(m.t.IsChunk(region0));
   EXPECT_CONSISTENT(m.t);
   EXPECT_EQ(RenderProcIomem(m.t), kSixteenChunks);
 
