@@ -421,6 +421,9 @@ TEST(GrowWindow, AdoptsFollowingSiblingAndGrowsTwoAncestors) {
                       ResourceId());
   EXPECT_KERNEL_ERROR(m.t.Shrink(m.dev0, Range(0x4300000000, 0x46ffffffff)),
                       kerrno::kEINVAL, ResourceId());
+  // An inverted range, even with both ends inside: EINVAL.
+  EXPECT_KERNEL_ERROR(m.t.Shrink(m.dev0, Range(0x46ffffffff, 0x4400000000)),
+                      kerrno::kEINVAL, ResourceId());
   EXPECT_CONSISTENT(m.t);
 }
 
