@@ -388,6 +388,23 @@ std::vector<Scenario> Scenarios() {
        "100000000-100001fff : System RAM\n"
        "200000000-200000fff : plain\n"},
 
+      // Neighbours with equal flags and names but different desc stay apart
+      // (found by tools/mutants.py: kernel_ops.cc:595 survived with the
+      // desc comparison dropped).
+      {"MergeNeedsEqualDesc",
+       d61,
+       kIomem,
+       {
+           {R"op(request_resource parent=iomem start=0x100000000 end=0x100000fff flags=0x81000200 desc=0 name="System RAM")op",
+            "ok node=0"},
+           {R"op(request_resource parent=iomem start=0x100001000 end=0x100001fff flags=0x81000200 desc=7 name="System RAM")op",
+            "ok node=1"},
+           {R"op(merge_system_ram_resource target=iomem:1)op", "ok node=1"},
+           {R"op(merge_system_ram_resource target=iomem:0)op", "ok node=0"},
+       },
+       "100000000-100000fff : System RAM\n"
+       "100001000-100001fff : System RAM\n"},
+
       // Descending candidates at a child's edges (found by tools/mutants.py:
       // kernel_ops.cc:641 survived with `>` made `>=` and `last` made
       // `last + 1`). "edge" is one byte at the first candidate's last byte:
