@@ -464,6 +464,9 @@ TEST(GrowWindow, AncestorThatWouldHitItsOwnSiblingNamesThatSibling) {
   // Upwards: bus 0000:00 would grow into bus 0000:80.
   EXPECT_KERNEL_ERROR(m.t.Grow(m.dev0, Range(0x4400000000, 0x53ffffffff), up),
                       kerrno::kEBUSY, m.bus80);
+  // Up to bus 0000:80's first byte is one byte too far.
+  EXPECT_KERNEL_ERROR(m.t.Grow(m.dev0, Range(0x4400000000, 0x5000000000), up),
+                      kerrno::kEBUSY, m.bus80);
   // Downwards: bridge 0000:01 would grow into its lower sibling 0000:02.
   EXPECT_KERNEL_ERROR(m.t.Grow(m.dev0, Range(0x4080000000, 0x45ffffffff), up),
                       kerrno::kEBUSY, m.bus02);
