@@ -70,6 +70,10 @@ std::string Summary(const ops::Op& op, const ops::OpResult& r) {
 
 std::vector<Scenario> Scenarios() {
   const KernelProfile d61 = KernelProfile::Debian61();
+  // PHYSMEM_END is a runtime value; at 2^64-1 get_free_mem_region() may
+  // reach the last byte of the address space.
+  KernelProfile d61_full = d61;
+  d61_full.physmem_end = ~uint64_t{0};
   return {
       {"RequestLooksAtOneLevelAndNamesLowestConflict",
        d61,
@@ -384,6 +388,23 @@ std::vector<Scenario> Scenarios() {
        "100000000-100001fff : System RAM\n"
        "200000000-200000fff : plain\n"},
 
+      // Neighbours with equal flags and names but different desc stay apart
+      // (found by tools/mutants.py: kernel_ops.cc:595 survived with the
+      // desc comparison dropped).
+      {"MergeNeedsEqualDesc",
+       d61,
+       kIomem,
+       {
+           {R"op(request_resource parent=iomem start=0x100000000 end=0x100000fff flags=0x81000200 desc=0 name="System RAM")op",
+            "ok node=0"},
+           {R"op(request_resource parent=iomem start=0x100001000 end=0x100001fff flags=0x81000200 desc=7 name="System RAM")op",
+            "ok node=1"},
+           {R"op(merge_system_ram_resource target=iomem:1)op", "ok node=1"},
+           {R"op(merge_system_ram_resource target=iomem:0)op", "ok node=0"},
+       },
+       "100000000-100000fff : System RAM\n"
+       "100001000-100001fff : System RAM\n"},
+
       // Descending candidates at a child's edges (found by tools/mutants.py:
       // kernel_ops.cc:641 survived with `>` made `>=` and `last` made
       // `last + 1`). "edge" is one byte at the first candidate's last byte:
@@ -406,6 +427,23 @@ std::vector<Scenario> Scenarios() {
        "  1fe8000000-1fefffffff : b\n"
        "  1ff0000000-1ff7ffffff : a\n"
        "  1fffffffff-1fffffffff : edge\n"},
+
+      // Ascending, the jump past a taken candidate can land exactly on
+      // 2^64-1: that candidate is still tried (and here is free).
+      {"FreeRegionAscendingJumpsToTheLastByte",
+       d61_full,
+       kIomem,
+       {
+           {R"op(request_resource parent=iomem start=0x1000 end=0xffffffffffffffff flags=MEM desc=0 name="W")op",
+            "ok node=0"},
+           {R"op(request_resource parent=iomem:0 start=0x1000 end=0xfffffffffffffffe flags=MEM desc=0 name="low")op",
+            "ok node=1"},
+           {R"op(alloc_free_mem_region parent=iomem:0 size=0x1 align=0x1 name="top")op",
+            "ok node=2"},
+       },
+       "00001000-ffffffffffffffff : W\n"
+       "  00001000-fffffffffffffffe : low\n"
+       "  ffffffffffffffff-ffffffffffffffff : top\n"},
 
       {"FreeRegionStepsBySizeIn61",
        d61,
@@ -509,6 +547,24 @@ std::vector<Scenario> Scenarios() {
        "  490000000-50fffffff : region0\n"
        "    490000000-50fffffff : dax0.0\n"
        "      490000000-4ffffffff : System RAM (kmem)\n"},
+
+      // A matching descendant that starts one byte after the query does not
+      // cover it: the byte before it is "other".
+      {"RegionIntersectsOneByteGapBeforeAMatchingDescendant",
+       d61,
+       kIomem,
+       {
+           {R"op(request_resource parent=iomem start=0x10000 end=0x1ffff flags=MEM desc=9 name="CXL Window 0")op",
+            "ok node=0"},
+           {R"op(request_resource parent=iomem:0 start=0x10001 end=0x1ffff flags=0x81000200 desc=0 name="System RAM")op",
+            "ok node=1"},
+           {R"op(region_intersects start=0x10000 size=0x1000 flags=0x81000200 desc=0)op",
+            "REGION_MIXED"},
+           {R"op(region_intersects start=0x10001 size=0x1000 flags=0x81000200 desc=0)op",
+            "REGION_INTERSECTS"},
+       },
+       "00010000-0001ffff : CXL Window 0\n"
+       "  00010001-0001ffff : System RAM\n"},
 
       {"RegionIntersectsIgnoresDescendantsInVanilla61",
        KernelProfile::Vanilla61(),
@@ -638,6 +694,20 @@ TEST(RequestRegionFlags, KernelModelKeepsThe32BitsOfAnInt) {
       m.RequestRegion(m.root(), 0x1000, 0x100, "r", kCallerFlags);
   ASSERT_NE(r.node, nullptr);
   EXPECT_EQ(r.node->flags, kStoredFlags);
+}
+
+// __release_region's warning for a range it cannot find names that range,
+// inclusive, as the kernel's "Trying to free nonexistent resource
+// <start-end>" does. (A mutant printing end + 1 survived every other test.)
+TEST(ReleaseRegionWarning, NamesTheInclusiveRange) {
+  ResourceTree tree(kIomem, KernelProfile::Debian61());
+  const absl::Status s = tree.ReleaseRegion(tree.root(), 0x10000, 0x1000);
+  EXPECT_FALSE(s.ok());
+  const std::string message(s.message());
+  EXPECT_NE(message.find("Trying to free nonexistent resource "
+                         "<0x0000000000010000-0x0000000000010fff>"),
+            std::string::npos)
+      << message;
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -421,6 +421,9 @@ TEST(GrowWindow, AdoptsFollowingSiblingAndGrowsTwoAncestors) {
                       ResourceId());
   EXPECT_KERNEL_ERROR(m.t.Shrink(m.dev0, Range(0x4300000000, 0x46ffffffff)),
                       kerrno::kEINVAL, ResourceId());
+  // An inverted range, even with both ends inside: EINVAL.
+  EXPECT_KERNEL_ERROR(m.t.Shrink(m.dev0, Range(0x46ffffffff, 0x4400000000)),
+                      kerrno::kEINVAL, ResourceId());
   EXPECT_CONSISTENT(m.t);
 }
 
@@ -435,6 +438,9 @@ TEST(GrowWindow, PartialOverlapOfASiblingNamesIt) {
   // The sibling check comes before the ancestors'.
   EXPECT_KERNEL_ERROR(m.t.Grow(m.dev0, Range(0x4400000000, 0x467fffffff), up),
                       kerrno::kEBUSY, m.dev1);
+  // A sibling that starts on the new range's last byte is cut as well.
+  EXPECT_KERNEL_ERROR(m.t.Grow(m.dev0, Range(0x4400000000, 0x4600000000)),
+                      kerrno::kEBUSY, m.dev1);
   EXPECT_SAME_TREE(Take(m.t), before);
 }
 
@@ -445,6 +451,7 @@ TEST(GrowWindow, AncestorsMayNotGrowByDefault) {
   const absl::Status s = m.t.Grow(m.dev0, Range(0x4400000000, 0x4bffffffff));
   EXPECT_KERNEL_ERROR(s, kerrno::kEBUSY, m.bus01);
   EXPECT_EQ(GetKernelError(s).outcome, KernelOutcome::kConflict);
+  EXPECT_THAT(s.message(), HasSubstr("(ancestors may not grow)"));
   EXPECT_SAME_TREE(Take(m.t), before);
 }
 
@@ -457,10 +464,32 @@ TEST(GrowWindow, AncestorThatWouldHitItsOwnSiblingNamesThatSibling) {
   // Upwards: bus 0000:00 would grow into bus 0000:80.
   EXPECT_KERNEL_ERROR(m.t.Grow(m.dev0, Range(0x4400000000, 0x53ffffffff), up),
                       kerrno::kEBUSY, m.bus80);
+  // Up to bus 0000:80's first byte is one byte too far.
+  EXPECT_KERNEL_ERROR(m.t.Grow(m.dev0, Range(0x4400000000, 0x5000000000), up),
+                      kerrno::kEBUSY, m.bus80);
   // Downwards: bridge 0000:01 would grow into its lower sibling 0000:02.
   EXPECT_KERNEL_ERROR(m.t.Grow(m.dev0, Range(0x4080000000, 0x45ffffffff), up),
                       kerrno::kEBUSY, m.bus02);
   EXPECT_SAME_TREE(Take(m.t), before);
+}
+
+TEST(GrowWindow, AncestorMayGrowUpToItsNextSibling) {
+  PciMap m;
+  BuildPciMap(m);
+  GrowPolicy up;
+  up.grow_ancestors = true;
+  // Bus 0000:00 grows to end on the byte before bus 0000:80: adjacent, not
+  // overlapping.
+  ASSERT_OK(m.t.Grow(m.dev0, Range(0x4400000000, 0x4fffffffff), up));
+  EXPECT_CONSISTENT(m.t);
+  EXPECT_EQ(RenderProcIomem(m.t),
+            "4000000000-4fffffffff : PCI Bus 0000:00\n"
+            "  4000000000-40ffffffff : PCI Bus 0000:02\n"
+            "  4400000000-4fffffffff : PCI Bus 0000:01\n"
+            "    4400000000-4fffffffff : 0000:01:00.0\n"
+            "      4400000000-440000ffff : cxl_pci\n"
+            "      4600000000-46ffffffff : 0000:01:00.1\n"
+            "5000000000-5fffffffff : PCI Bus 0000:80\n");
 }
 
 TEST(GrowWindow, TheRootNeverGrowsAndBadRangesAreEinval) {
@@ -474,8 +503,10 @@ TEST(GrowWindow, TheRootNeverGrowsAndBadRangesAreEinval) {
   const Snapshot before = Take(t);
   GrowPolicy up;
   up.grow_ancestors = true;
-  EXPECT_KERNEL_ERROR(t.Grow(dev, Range(0x7000000000, 0x80ffffffff), up),
-                      kerrno::kEBUSY, t.root());
+  const absl::Status past_root =
+      t.Grow(dev, Range(0x7000000000, 0x80ffffffff), up);
+  EXPECT_KERNEL_ERROR(past_root, kerrno::kEBUSY, t.root());
+  EXPECT_THAT(past_root.message(), HasSubstr("(the root never grows)"));
   EXPECT_KERNEL_ERROR(t.Grow(t.root(), Range::Full()), kerrno::kEINVAL,
                       ResourceId());
   // Not containing the old range, or inverted.
@@ -593,6 +624,8 @@ TEST(Chunks, ReserveClaimReturnRelease) {
   ASSERT_OK_AND_ASSIGN(size_t back, m.t.ReturnToChunks(region0));
   EXPECT_EQ(back, 3u);
   EXPECT_FALSE(m.t.Contains(region0));
+  // A stale id is no chunk (and is not looked up).
+  EXPECT_FALSE(m.t.IsChunk(region0));
   EXPECT_CONSISTENT(m.t);
   EXPECT_EQ(RenderProcIomem(m.t), kSixteenChunks);
 

@@ -1,31 +1,66 @@
 #!/usr/bin/env python3
 """Mutation testing for restree: does the test suite catch one-token bugs?
 
-Generates one-token mutants of C++ files, runs the tests that depend on each
-file against every mutant in a scratch copy of the repository, and reports
-which mutants the tests kill, which survive and which time out. Surviving
-mutants are written as unified diffs.
+Generates one-token mutants of C++ files, runs the chosen tests against each
+mutant, and reports which mutants the tests kill, which survive and which
+time out. Surviving mutants are written as unified diffs.
 
   tools/mutants.py [FILE ...] [--sample N] [--seed S] [--all]
-                   [--tests LABEL ...] [--timeout SEC] [--workdir DIR]
-                   [--out DIR] [--list] [--bazel-arg ARG ...]
+                   [--tests LABEL ...] [--timeout SEC] [--rc-runs N]
+                   [--confirm-runs N] [--no-confirm] [--jobs N]
+                   [--workdir DIR | --in-place] [--schema-only] [--out DIR]
+                   [--list] [--match RE] [--bazel-arg ARG ...]
+                   [--min-kill-rate F]
+  tools/mutants.py --ci [--bazel-arg ARG ...]
 
   FILE          C++ files to mutate, relative to the repository root
                 (default: resource_tree/kernel_ops.cc)
-  --sample N    run N mutants drawn at random with --seed (default 20)
-  --seed S      the sampling seed (default 1); the same seed, files and
+  --sample N    run N mutants of each file, drawn with --seed (default 20)
+  --seed S      the sampling seed (default 1); the same seed, file and
                 commit give the same mutants
   --all         run every mutant (overrides --sample)
-  --tests L...  the test targets to run (default: every test target that
-                depends on the file, from `bazel query rdeps`)
-  --timeout SEC wall-clock limit per mutant, build included (default 900)
-  --workdir DIR the scratch copy (default: a fresh temporary directory); it
-                is a `git archive` of HEAD, so uncommitted changes are not in
-                it and the repository itself is never modified
-  --out DIR     where survivors' diffs and report.txt go (default:
-                WORKDIR/mutants-out)
-  --list        print the mutants that would run, and stop
-  --bazel-arg A extra argument for `bazel test` (repeatable)
+  --tests L...  the test targets (default: every test target that depends
+                on the files, from `bazel query rdeps`)
+  --timeout SEC wall-clock limit per mutant (default 900)
+  --rc-runs N   RapidCheck runs per property in the first pass (sets
+                RESTREE_RC_RUNS; default 100; 0: each target's default)
+  --confirm-runs N  a first-pass survivor runs every test again with N runs
+                per property (default 1000; 0: each target's default), and
+                only then counts as survived; --no-confirm skips this
+  --jobs N      test binaries run at a time (default 2)
+  --workdir DIR the scratch copy, brought to HEAD by `git archive` (default:
+                a fresh temporary directory; a kept one keeps its Bazel
+                output base warm). Uncommitted changes are not in it.
+  --in-place    mutate the files in this checkout, restoring them at the end
+                (also on an error or SIGTERM/SIGINT): uses its Bazel output
+                base, so what is already built is not built again
+  --schema-only skip (and count apart) mutants that have no guarded form
+  --out DIR     survivors' diffs and report.txt (default: WORKDIR/mutants-out)
+  --list        print the sampled mutants, and stop
+  --match RE    of the sampled mutants, only those whose description (as
+                --list prints it) matches the regular expression RE
+  --bazel-arg A extra argument for `bazel build`/`bazel info` (repeatable)
+  --min-kill-rate F  exit 1 when a file's kill rate (0..1) is below F
+  --ci          the bounded CI sample: kernel_ops.cc and redesign_ops.cc,
+                20 mutants each (seed 1), CI_TESTS, --in-place,
+                --schema-only, --no-confirm, --min-kill-rate 0.9
+
+How mutants run (mutant schemata). Each file is written once with every
+sampled mutant behind a runtime switch: the changed expression becomes
+`(restree_mutant_id() == K ? (mutated) : (original))`, a deleted return
+`{ if (restree_mutant_id() != K) return ...; }`, where restree_mutant_id()
+reads the environment variable RESTREE_MUTANT once. The tests are built once
+with those files (unmutated, they must pass), and each mutant is then a run
+of the prebuilt test binaries from bazel-bin with RESTREE_MUTANT=K: most
+effective test first (fewest seconds per kill so far), --jobs at a time,
+stopping at the first failure. The guarded expression is the smallest one
+around the change bounded by brackets, `,` `;` `?` `:`, an assignment,
+`return` (or `&&`/`||` when the change has none), possibly across a line
+break after or before such a bound. A mutant with no such expression (an
+operand dropped from an && chain that spans lines), or whose guarded form
+does not compile (the build's error lines name it), is run the old way:
+the file with that one mutant, rebuilt. A target's `env` attribute is not
+applied to the direct runs.
 
 Mutation operators (one token or one operand each):
   rel    a relational operator flipped: < <=, > >=, == !=, and back;
@@ -38,13 +73,20 @@ Comments, string and character literals, preprocessor lines and template
 angle brackets are never mutated (binary operators are recognised by the
 spaces Google style puts around them).
 
-Outcomes: killed (some test failed), survived (every test passed), timeout
-(the limit was hit; counted apart, not as killed), uncompilable (the mutant
-does not build; excluded from the rate). The kill rate is killed / (killed +
-survived + timeout).
+Outcomes: killed (some test failed or crashed), survived (every test
+passed), timeout (a test ran over 10 s + 5x its unmutated time, or the
+mutant over --timeout; counted apart, not as killed), uncompilable (the
+mutant does not build; excluded from the rate), equivalent (listed in
+tools/mutants_equivalent.txt, not run; excluded), skipped (--schema-only).
+The kill rate of a file is killed / (killed + survived + timeout).
 
-Exit status: 0 when the run completed (whatever the rate), 1 when
---min-kill-rate is given and not met, 2 on a usage error.
+Output ends with one line per file, `mutants FILE: killed ...; kill rate
+R% of N` (with --min-kill-rate: `mutants FILE: PASSED (...)` or `mutants
+FILE: FAILED (...)`), then `mutants: S s`, the run's wall time.
+
+Exit status: 0 when the run completed (and every file met --min-kill-rate
+when given), 1 when a rate is not met or the unmutated tests fail, 2 on a
+usage error.
 """
 
 import argparse
@@ -53,6 +95,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -70,6 +113,12 @@ class Mutant:
 
     def key(self) -> str:
         return f"{self.file}:{self.line}:{self.op}:{self.after.strip()}"
+
+    def equivalence_key(self) -> str:
+        """How tools/mutants_equivalent.txt names the mutant (no line
+        number, so the list survives edits elsewhere in the file)."""
+        return (f"{self.file} [{self.op}] {self.before.strip()} ==> "
+                f"{self.after.strip()}")
 
     def describe(self) -> str:
         return (f"{self.file}:{self.line} [{self.op}]\n"
@@ -166,6 +215,10 @@ def _operand_bounds(text: str, mask: List[bool], op_start: int,
                                  text.startswith("||", i - 1)):
                 i += 1
                 break
+            elif depth == 0 and i >= 5 and text[i - 5:i + 1] == "return" \
+                    and not re.match(r"\w", text[i - 6:i - 5] or " "):
+                i += 1
+                break
             elif depth == 0 and c in ";,{=?:" and not text.startswith("==", i) \
                     and not text.startswith("!=", i - 1) \
                     and not text.startswith("<=", i - 1) \
@@ -258,7 +311,11 @@ def neg_mutants(path, lines, masks) -> List[Mutant]:
     return out
 
 
-FIRSTLAST_RE = re.compile(r"[\w\]\)]+(?:\.|->)(?:first|last)\(\)")
+# A whole postfix expression ending in .first() / .last(): `m.range.last()`,
+# `N(it->child).last()`, not the `range.last()` inside the first.
+FIRSTLAST_RE = re.compile(
+    r"(?<![\w.>:])[A-Za-z_]\w*(?:(?:\.|->)\w+|\([^()]*\)|\[[^\[\]]*\])*?"
+    r"(?:\.|->)(?:first|last)\(\)")
 LIT1_RE = re.compile(r" ([+-]) 1\b")
 
 
@@ -327,7 +384,246 @@ def mutants_of(root: str, path: str) -> List[Mutant]:
 
 
 # ---------------------------------------------------------------------------
+# Mutant schemata: every guarded mutant compiled into one variant of the file.
+
+GUARD_FN = "restree_mutant_id"
+# Prepended to a schema file; `#line 1` keeps the compiler's line numbers
+# those of the original file (the build's errors name the mutants to drop).
+SCHEMA_HEADER = (
+    "#include <cstdlib>\n"
+    "namespace {\n"
+    f"[[maybe_unused]] int {GUARD_FN}() {{\n"
+    "  static const int id = [] {\n"
+    "    const char* s = std::getenv(\"RESTREE_MUTANT\");\n"
+    "    return s == nullptr ? 0 : std::atoi(s);\n"
+    "  }();\n"
+    "  return id;\n"
+    "}\n"
+    "}  // namespace\n"
+    "#line 1\n")
+
+
+def change_span(m: Mutant) -> Tuple[int, int, str]:
+    """[start, end) of m.before that the mutant replaces, and the new text."""
+    b, a = m.before, m.after
+    p = 0
+    while p < len(b) and p < len(a) and b[p] == a[p]:
+        p += 1
+    s = 0
+    while s < len(b) - p and s < len(a) - p and b[-1 - s] == a[-1 - s]:
+        s += 1
+
+    def balanced(t):
+        return t.count("(") == t.count(")")
+
+    # Widen to whole parenthesised operands: `r.first()` -> `(r.first() + 1)`
+    # is the span `r.first()`, not `r.first(`.
+    while not (balanced(b[p:len(b) - s]) and balanced(a[p:len(a) - s])):
+        if s > 0:
+            s -= 1
+        else:
+            p -= 1
+    return p, len(b) - s, a[p:len(a) - s]
+
+
+def _is_assignment(text: str, i: int) -> bool:
+    return (text[i] == "=" and text[i + 1:i + 2] != "=" and
+            (i == 0 or text[i - 1] not in "=!<>"))
+
+
+def _ends_at_boundary(text: str, mask: List[bool],
+                      logical: Tuple[str, ...]) -> bool:
+    """Whether the code of a line ends with a token no expression continues
+    across: `,` `;` `?` `:` an open bracket, an assignment, `return` or an
+    operator of `logical`."""
+    code = "".join(c if k < len(mask) and mask[k] else " "
+                   for k, c in enumerate(text)).rstrip()
+    if not code:
+        return False
+    last = code[-1]
+    return (last in ",;?([{" or _is_assignment(code + " ", len(code) - 1) or
+            (last == ":" and not code.endswith("::")) or
+            re.search(r"\breturn$", code) is not None or
+            code.endswith(logical))
+
+
+def _starts_at_boundary(text: str, logical: Tuple[str, ...]) -> bool:
+    s = text.lstrip()
+    return bool(s) and (s[0] in ",;?)]}" or s.startswith(logical) or
+                        (s[0] == ":" and not s.startswith("::")))
+
+
+def guard_region(text: str, mask: List[bool], start: int, end: int,
+                 prev: Tuple[str, List[bool]] = ("", []),
+                 nxt: str = "",
+                 logical: Tuple[str, ...] = ()) -> Optional[Tuple[int, int]]:
+    """The smallest span around [start, end) of `text` that is a whole
+    expression wherever it stands: bounded by an unbalanced bracket, a `,`
+    `;` `?` `:` or assignment at its depth, or `return`. Inside such bounds
+    only operators that bind tighter than the bounds occur, so the span can
+    be replaced by a parenthesised conditional. An expression may begin at
+    the start of the line when `prev` (the previous code line and its mask)
+    ends at such a bound, and end at the end of the line (or its comment)
+    when `nxt` starts with one. The operators in `logical` (`&&`, `||`)
+    bound it too, when the changed text binds tighter than they do. None
+    otherwise."""
+    depth = 0
+    i = start - 1
+    while True:
+        if i < 0:
+            if depth != 0 or not _ends_at_boundary(*prev, logical):
+                return None
+            break
+        c = text[i]
+        if not mask[i]:
+            if text.startswith("*/", i - 1):
+                return None
+        elif c in ")]}":
+            depth += 1
+        elif c in "([{":
+            if depth == 0:
+                break
+            depth -= 1
+        elif depth == 0 and (c in ",;?" or _is_assignment(text, i) or
+                             (c == ":" and text[i - 1:i] != ":" and
+                              text[i + 1:i + 2] != ":")):
+            break
+        elif depth == 0 and i >= 5 and text[i - 5:i + 1] == "return" and \
+                not re.match(r"\w", text[i - 6:i - 5] or " ") and \
+                not re.match(r"\w", text[i + 1:i + 2] or " "):
+            break
+        elif depth == 0 and i >= 1 and text[i - 1:i + 1] in logical:
+            break
+        i -= 1
+    left = i + 1
+    depth = 0
+    j = end
+    while True:
+        if j >= len(text) or text[j] == "\n" or (
+                not mask[j] and text.startswith(("//", "/*"), j)):
+            if depth != 0 or not _starts_at_boundary(nxt, logical):
+                return None
+            break
+        c = text[j]
+        if not mask[j]:
+            pass
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            if depth == 0:
+                break
+            depth -= 1
+        elif depth == 0 and (c in ",;?" or _is_assignment(text, j) or
+                             (c == ":" and text[j - 1:j] != ":" and
+                              text[j + 1:j + 2] != ":")):
+            break
+        elif depth == 0 and text[j:j + 2] in logical:
+            break
+        j += 1
+    while left < start and text[left] == " ":
+        left += 1
+    right = j
+    while right > end and text[right - 1] in " \n":
+        right -= 1
+    if left > start or right < end or left >= right:
+        return None
+    return left, right
+
+
+def _guarded_line(text: str, mask: List[bool], ms: List[Tuple[int, Mutant]],
+                  prev: Tuple[str, List[bool]],
+                  nxt: str) -> Tuple[str, List[int]]:
+    """`text` with each (id, mutant) of its line behind `restree_mutant_id()
+    == id`; returns the new line and the ids it could not guard."""
+    unguarded = []
+    exprs = []  # (region, id, variant)
+    rets = []
+    for mid, m in ms:
+        if m.op == "ret":
+            rets.append(mid)
+            continue
+        s, e, new = change_span(m)
+        # && / || bound the guarded expression when the changed text has
+        # none of its own (|| also when it has only &&).
+        changed = text[s:e]
+        logical = (("&&", "||") if not COND_RE.search(changed) else
+                   ("||",) if " || " not in changed else ())
+        region = guard_region(text, mask, s, e, prev, nxt, logical)
+        if region is None:
+            unguarded.append(mid)
+            continue
+        exprs.append((region, mid, (s, e, new)))
+    # Regions either nest or are disjoint; a nested one joins the group of
+    # the region around it, a partly overlapping one is not guarded.
+    exprs.sort(key=lambda x: (x[0][0], -x[0][1]))
+    groups = []  # [region, [(id, span)]]
+    for region, mid, span in exprs:
+        if groups and region[0] < groups[-1][0][1]:
+            outer = groups[-1][0]
+            if region[1] <= outer[1]:
+                groups[-1][1].append((mid, span))
+            else:
+                unguarded.append(mid)
+            continue
+        groups.append([region, [(mid, span)]])
+    out = text
+    for (rs, re_), members in reversed(groups):
+        # An if/while condition may be any type that converts to bool, its
+        # negation is a bool: the arms of the conditional are made bools.
+        cast = "static_cast<bool>" if re.search(
+            r"\b(if|while) \($", text[:rs]) else ""
+        arms = "".join(
+            f"{GUARD_FN}() == {mid} ? "
+            f"{cast}({text[rs:s] + new + text[e:re_]}) : "
+            for mid, (s, e, new) in members)
+        out = (out[:rs] + "(" + arms + f"{cast}(" + text[rs:re_] + "))" +
+               out[re_:])
+    if rets:
+        indent = out[:len(out) - len(out.lstrip())]
+        stmt = out.strip()
+        conds = " && ".join(f"{GUARD_FN}() != {mid}" for mid in rets)
+        out = f"{indent}{{ if ({conds}) {stmt} }}\n"
+    return out, unguarded
+
+
+def schema_source(text: str, ms: List[Tuple[int, Mutant]]) -> Tuple[str,
+                                                                    List[int]]:
+    """The schema of one file: `text` with every (id, mutant) guarded; the
+    ids that could not be guarded are returned (they run by rebuilding)."""
+    lines = text.splitlines(keepends=True)
+    masks = code_mask(lines)
+    by_line = {}
+    for mid, m in ms:
+        assert lines[m.line - 1] == m.before, m.describe()
+        by_line.setdefault(m.line, []).append((mid, m))
+    unguarded = []
+    orig = list(lines)
+    code = [k for k, mask in enumerate(masks) if any(mask)]
+    for n, line_ms in by_line.items():
+        before = [k for k in code if k < n - 1]
+        after = [k for k in code if k > n - 1]
+        prev = (orig[before[-1]], masks[before[-1]]) if before else ("", [])
+        nxt = orig[after[0]] if after else ""
+        lines[n - 1], u = _guarded_line(lines[n - 1], masks[n - 1], line_ms,
+                                        prev, nxt)
+        unguarded.extend(u)
+    return SCHEMA_HEADER + "".join(lines), unguarded
+
+
+# ---------------------------------------------------------------------------
 # Running.
+
+CI_FILES = ["resource_tree/kernel_ops.cc", "resource_tree/redesign_ops.cc"]
+# The tests of the tree's operations (both files are in //resource_tree,
+# which nearly every test depends on; these are the ones that exercise them).
+CI_TESTS = ["//resource_tree:resource_tree_test", "//tests:differential_test",
+            "//tests:kernel_semantics_test", "//tests:kernel_in_the_loop_test",
+            "//tests:kil_replay_test", "//tests:redesign_differential_test",
+            "//tests:redesign_scenarios_test", "//tests:redesign_model_test",
+            "//tests:hotplug_stateful_test", "//tests:oracle_replay_test"]
+EQUIVALENT_LIST = "tools/mutants_equivalent.txt"
+CI_MIN_KILL_RATE = 0.9
+
 
 def run(cmd, cwd, timeout=None, env=None):
     return subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE,
@@ -336,9 +632,9 @@ def run(cmd, cwd, timeout=None, env=None):
 
 
 def scratch_copy(repo: str, workdir: str) -> None:
+    """Brings `workdir` to the repository's HEAD (a kept workdir keeps its
+    Bazel output base, so only what changed rebuilds)."""
     os.makedirs(workdir, exist_ok=True)
-    if os.path.exists(os.path.join(workdir, "WORKSPACE")):
-        return  # reuse (keeps its Bazel cache warm)
     archive = subprocess.run(["git", "archive", "HEAD"], cwd=repo,
                              stdout=subprocess.PIPE, check=True).stdout
     subprocess.run(["tar", "-x", "-C", workdir], input=archive, check=True)
@@ -359,16 +655,15 @@ def test_targets(workdir: str, files: List[str]) -> List[str]:
     return sorted(targets)
 
 
-def apply_mutant(workdir: str, m: Mutant) -> str:
-    path = os.path.join(workdir, m.file)
+def equivalent_keys(root: str) -> set:
+    """Mutants listed as equivalent (docs/testing.md says why), one per
+    line as `FILE [OP] BEFORE ==> AFTER`; they are reported, not run."""
+    path = os.path.join(root, EQUIVALENT_LIST)
+    if not os.path.exists(path):
+        return set()
     with open(path, encoding="utf-8") as f:
-        lines = f.readlines()
-    original = "".join(lines)
-    assert lines[m.line - 1] == m.before, m.describe()
-    lines[m.line - 1] = m.after
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("".join(lines))
-    return original
+        return {ln.strip() for ln in f
+                if ln.strip() and not ln.startswith("#")}
 
 
 def diff_of(m: Mutant) -> str:
@@ -378,64 +673,205 @@ def diff_of(m: Mutant) -> str:
             (f"+{after}" if after else ""))
 
 
-def run_mutant(workdir: str, m: Mutant, tests: List[str], timeout: int,
-               bazel_args: List[str]) -> Tuple[str, float, str]:
-    original = apply_mutant(workdir, m)
-    start = time.monotonic()
-    try:
-        r = run(["bazel", "test", "--build_tests_only", "--notest_keep_going",
-                 "--test_output=errors", "--nocache_test_results",
-                 f"--test_timeout={timeout}"] + bazel_args + tests,
-                cwd=workdir, timeout=timeout)
-        # Bazel: 0 every test passed; 3 some test failed; 4 no tests;
-        # 1 build failed; anything else: trouble.
-        if r.returncode == 0:
-            outcome = "survived"
-        elif r.returncode == 3:
-            outcome = "killed"
-            if re.search(r"TIMEOUT", r.stdout) and not re.search(
-                    r"\bFAILED in", r.stdout):
-                outcome = "timeout"
-        elif r.returncode == 1:
-            outcome = "uncompilable"
-        else:
-            outcome = f"error (bazel exit {r.returncode})"
-        log = r.stdout
-    except subprocess.TimeoutExpired:
-        outcome = "timeout"
-        log = ""
-        run(["bazel", "shutdown"], cwd=workdir)
-    finally:
-        with open(os.path.join(workdir, m.file), "w", encoding="utf-8") as f:
-            f.write(original)
-    return outcome, time.monotonic() - start, log
+@dataclasses.dataclass
+class Test:
+    label: str
+    binary: str
+    base_secs: float = 0.0
+    kills: int = 0
+
+
+class Runner:
+    """Builds the tests in `root` and runs their binaries directly."""
+
+    def __init__(self, root, labels, bazel_args, jobs, rc_runs):
+        self.root = root
+        self.bazel_args = bazel_args
+        self.jobs = jobs
+        self.rc_runs = rc_runs
+        info = run(["bazel", "info", "bazel-bin"] + bazel_args, cwd=root)
+        if info.returncode != 0:
+            sys.exit(f"mutants.py: bazel info failed:\n{info.stdout}")
+        bin_dir = info.stdout.strip().splitlines()[-1]
+        with open(os.path.join(root, "WORKSPACE"), encoding="utf-8") as f:
+            ws = re.search(r'workspace\(\s*name\s*=\s*"([^"]+)"', f.read())
+        self.workspace = ws.group(1) if ws else "__main__"
+        self.tests = []
+        for label in labels:
+            pkg, _, name = label.lstrip("/").partition(":")
+            self.tests.append(Test(label, os.path.join(bin_dir, pkg, name)))
+
+    def build(self, timeout=None) -> Tuple[bool, str]:
+        r = run(["bazel", "build"] + self.bazel_args +
+                [t.label for t in self.tests], cwd=self.root, timeout=timeout)
+        return r.returncode == 0, r.stdout
+
+    def _start(self, t: Test, env_extra):
+        runfiles = t.binary + ".runfiles"
+        tmp = tempfile.mkdtemp(prefix="restree-mutant-test-")
+        env = dict(os.environ, TEST_SRCDIR=runfiles, RUNFILES_DIR=runfiles,
+                   TEST_WORKSPACE=self.workspace, TEST_TMPDIR=tmp,
+                   **env_extra)
+        out = open(os.path.join(tmp, "log"), "w+", encoding="utf-8")
+        p = subprocess.Popen([t.binary],
+                             cwd=os.path.join(runfiles, self.workspace),
+                             env=env, stdout=out, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+        return p, out, tmp, time.monotonic()
+
+    @staticmethod
+    def _stop(p, out, tmp):
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+        out.seek(0)
+        log = out.read()
+        out.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+        return log
+
+    def run_tests(self, mutant_id: int, full: bool, deadline: float,
+                  baseline: bool = False,
+                  runs: Optional[int] = None) -> Tuple[str, str, str]:
+        """Runs the tests, most effective first, `jobs` at a time, and stops
+        at the first failure; `full` with `runs` RapidCheck runs per
+        property (0: each target's default) and only the mutant's deadline
+        as a time limit. Returns (outcome, failing test, its log)."""
+        env = {"RESTREE_MUTANT": str(mutant_id)}
+        runs = runs if full else self.rc_runs
+        if runs:
+            env["RESTREE_RC_RUNS"] = str(runs)
+        queue = sorted(self.tests,
+                       key=lambda t: t.base_secs / (1 + 4 * t.kills))
+        running = []
+        timed_out = None
+        try:
+            while queue or running:
+                while queue and len(running) < self.jobs:
+                    t = queue.pop(0)
+                    running.append((t, self._start(t, env)))
+                time.sleep(0.02)
+                now = time.monotonic()
+                for item in list(running):
+                    t, (p, out, tmp, start) = item
+                    limit = deadline if full or baseline else min(
+                        deadline, start + 10 + 5 * t.base_secs)
+                    if p.poll() is None and now < limit:
+                        continue
+                    running.remove(item)
+                    rc = p.poll()
+                    log = self._stop(p, out, tmp)
+                    if baseline:
+                        t.base_secs = now - start
+                    if rc is None:
+                        timed_out = timed_out or (t.label, log)
+                    elif rc != 0:
+                        t.kills += 0 if baseline else 1
+                        return "killed", t.label, log
+        finally:
+            for t, (p, out, tmp, _) in running:
+                self._stop(p, out, tmp)
+        if timed_out:
+            return "timeout", timed_out[0], timed_out[1]
+        return "survived", "", ""
+
+
+def write_file(root, path, text):
+    with open(os.path.join(root, path), "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def apply_mutant(original: str, m: Mutant) -> str:
+    lines = original.splitlines(keepends=True)
+    assert lines[m.line - 1] == m.before, m.describe()
+    lines[m.line - 1] = m.after
+    return "".join(lines)
+
+
+ERROR_RE = re.compile(r"^([\w./-]+):(\d+):\d+: error", re.M)
+
+
+def build_schemata(runner, originals, guarded, log_to) -> bool:
+    """Writes and builds the schema of every file. Mutants that cannot be
+    guarded, or whose guarded form does not compile, leave `guarded`.
+    False when even the schema without guarded mutants does not build."""
+    while True:
+        for f, text in originals.items():
+            while True:
+                ms = [(i, m) for i, m in guarded.items() if m.file == f]
+                src, unguarded = schema_source(text, ms)
+                if not unguarded:
+                    break
+                for i in unguarded:
+                    del guarded[i]
+            write_file(runner.root, f, src)
+        start = time.monotonic()
+        ok, log = runner.build()
+        print(f"schema build: {'ok' if ok else 'failed'} after "
+              f"{time.monotonic() - start:.0f} s, {len(guarded)} mutants "
+              f"guarded", file=log_to, flush=True)
+        if ok:
+            return True
+        bad = {i for path, line in ERROR_RE.findall(log)
+               for i, m in guarded.items()
+               if path.endswith(m.file) and m.line == int(line)}
+        if not bad:
+            if not guarded:
+                print(log[-4000:], file=log_to)
+                return False
+            bad = set(guarded)  # cannot tell which: rebuild each instead
+        for i in bad:
+            del guarded[i]
 
 
 def main(argv: List[str]) -> int:
     ap = argparse.ArgumentParser(
-        prog="mutants.py", description=__doc__.split("\n\n")[0],
+        prog="mutants.py", description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("files", nargs="*",
-                    default=["resource_tree/kernel_ops.cc"])
+    ap.add_argument("files", nargs="*")
     ap.add_argument("--sample", type=int, default=20)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--all", action="store_true")
     ap.add_argument("--tests", nargs="+")
     ap.add_argument("--timeout", type=int, default=900)
+    ap.add_argument("--rc-runs", type=int, default=100)
+    ap.add_argument("--confirm-runs", type=int, default=1000)
+    ap.add_argument("--no-confirm", action="store_true")
+    ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--workdir")
+    ap.add_argument("--in-place", action="store_true")
+    ap.add_argument("--schema-only", action="store_true")
     ap.add_argument("--out")
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--match")
     ap.add_argument("--bazel-arg", action="append", default=[])
-    ap.add_argument("--min-kill-rate", type=float,
-                    help="exit 1 when the kill rate (0..1) is lower")
+    ap.add_argument("--min-kill-rate", type=float)
+    ap.add_argument("--ci", action="store_true")
     try:
         args = ap.parse_args(argv)
     except SystemExit as e:
         return 2 if e.code else 0
-    if args.sample < 1 or args.timeout < 1:
-        print("mutants.py: --sample and --timeout must be positive",
+    if args.ci:
+        args.files = args.files or CI_FILES
+        args.tests = args.tests or CI_TESTS
+        args.in_place = args.schema_only = args.no_confirm = True
+        if args.min_kill_rate is None:
+            args.min_kill_rate = CI_MIN_KILL_RATE
+    args.files = args.files or ["resource_tree/kernel_ops.cc"]
+    if args.sample < 1 or args.timeout < 1 or args.jobs < 1 or \
+            args.rc_runs < 0 or args.confirm_runs < 0:
+        print("mutants.py: --sample, --timeout and --jobs must be positive, "
+              "--rc-runs and --confirm-runs not negative", file=sys.stderr)
+        return 2
+    if args.min_kill_rate is not None and not 0 <= args.min_kill_rate <= 1:
+        print("mutants.py: --min-kill-rate is a fraction from 0 to 1",
               file=sys.stderr)
         return 2
+    if args.in_place and args.workdir:
+        print("mutants.py: --in-place and --workdir exclude each other",
+              file=sys.stderr)
+        return 2
+    started = time.monotonic()
     repo = subprocess.run(["git", "rev-parse", "--show-toplevel"],
                           stdout=subprocess.PIPE, text=True,
                           check=True).stdout.strip()
@@ -446,70 +882,154 @@ def main(argv: List[str]) -> int:
                   file=sys.stderr)
             return 2
 
-    mutants = []
+    if args.in_place or args.list:
+        root = repo
+    else:
+        root = args.workdir or tempfile.mkdtemp(prefix="restree-mutants-")
+        scratch_copy(repo, root)
+    mutants = {f: mutants_of(root, f) for f in args.files}
+    chosen = []
     for f in args.files:
-        mutants.extend(mutants_of(repo, f))
-    chosen = mutants if args.all else random.Random(args.seed).sample(
-        mutants, min(args.sample, len(mutants)))
+        chosen.extend(mutants[f] if args.all else random.Random(
+            args.seed).sample(mutants[f], min(args.sample, len(mutants[f]))))
+    if args.match:
+        chosen = [m for m in chosen if re.search(args.match, m.describe())]
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"],
                             cwd=repo, stdout=subprocess.PIPE, text=True,
                             check=True).stdout.strip()
-    header = (f"mutants.py at {commit}: {len(mutants)} mutants of "
-              f"{', '.join(args.files)}; running "
-              f"{'all' if args.all else f'{len(chosen)} (seed {args.seed})'}")
+    header = (f"mutants.py at {commit}: " + ", ".join(
+        f"{f} {len(mutants[f])} mutants" for f in args.files) +
+        f"; running {'all' if args.all else f'{args.sample} per file'}"
+        f" (seed {args.seed})")
     print(header, flush=True)
     if args.list:
         for m in chosen:
             print(m.describe())
         return 0
 
-    workdir = args.workdir or tempfile.mkdtemp(prefix="restree-mutants-")
-    scratch_copy(repo, workdir)
-    out = args.out or os.path.join(workdir, "mutants-out")
+    equivalent = equivalent_keys(repo)
+    ids = {i: m for i, m in enumerate(chosen, 1)}
+    outcome = {i: "equivalent" for i, m in ids.items()
+               if m.equivalence_key() in equivalent}
+    originals = {}
+    for f in args.files:
+        with open(os.path.join(root, f), encoding="utf-8") as fh:
+            originals[f] = fh.read()
+    out = args.out or os.path.join(root if not args.in_place else
+                                   tempfile.mkdtemp(prefix="restree-mutants-"),
+                                   "mutants-out")
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
-    tests = args.tests or test_targets(workdir, args.files)
+    tests = args.tests or test_targets(root, args.files)
     print(f"tests ({len(tests)}): {' '.join(tests)}", flush=True)
-    # Build once unmutated, so each mutant pays only for what it changes;
-    # the suite must pass as it is.
-    base = run(["bazel", "test", "--build_tests_only"] + args.bazel_arg +
-               tests, cwd=workdir)
-    if base.returncode != 0:
-        print(base.stdout[-4000:])
-        print("mutants.py: the unmutated suite does not pass", file=sys.stderr)
-        return 1
-
-    counts = {}
+    runner = Runner(root, tests, args.bazel_arg, args.jobs, args.rc_runs)
     report = [header, f"tests: {' '.join(tests)}", ""]
-    for i, m in enumerate(chosen, 1):
-        outcome, secs, log = run_mutant(workdir, m, tests, args.timeout,
-                                        args.bazel_arg)
-        counts[outcome] = counts.get(outcome, 0) + 1
-        line = f"[{i}/{len(chosen)}] {outcome:12} {secs:6.1f}s  " + \
-            m.describe().replace("\n", "\n" + " " * 4)
+    secs = {}
+
+    def record(i, result, killer, spent):
+        outcome[i] = result
+        secs[i] = spent
+        m = ids[i]
+        line = (f"[{i}/{len(ids)}] {result:12} {spent:6.1f}s "
+                f"{killer.rpartition(':')[2]:26} " +
+                m.describe().replace("\n", "\n" + " " * 4))
         print(line, flush=True)
         report.append(line)
-        if outcome == "survived":
+        if result == "survived":
             name = f"survived-{i:03d}-{os.path.basename(m.file)}-{m.line}.diff"
-            with open(os.path.join(out, name), "w", encoding="utf-8") as f:
-                f.write(diff_of(m))
-        if outcome.startswith("error"):
-            report.append(log[-2000:])
-    killed = counts.get("killed", 0)
-    judged = killed + counts.get("survived", 0) + counts.get("timeout", 0)
-    rate = killed / judged if judged else 1.0
-    summary = (f"killed {killed}, survived {counts.get('survived', 0)}, "
-               f"timeout {counts.get('timeout', 0)}, uncompilable "
-               f"{counts.get('uncompilable', 0)}; kill rate "
-               f"{100 * rate:.1f}% of {judged}")
-    print(summary)
-    report.append(summary)
-    with open(os.path.join(out, "report.txt"), "w", encoding="utf-8") as f:
-        f.write("\n".join(report) + "\n")
+            write_file(out, name, diff_of(m))
+
+    def judge(i, deadline):
+        start = time.monotonic()
+        result, killer, _ = runner.run_tests(i, False, deadline)
+        if result == "survived" and not args.no_confirm:
+            result, killer, _ = runner.run_tests(i, True, deadline,
+                                                 runs=args.confirm_runs)
+        record(i, result, killer, time.monotonic() - start)
+
+    def handle_term(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handle_term)
+    try:
+        guarded = {i: m for i, m in ids.items() if i not in outcome}
+        t0 = time.monotonic()
+        if not build_schemata(runner, originals, guarded, sys.stdout):
+            print("mutants.py: the unmutated sources do not build",
+                  file=sys.stderr)
+            return 1
+        base, killer, log = runner.run_tests(0, False, float("inf"),
+                                             baseline=True)
+        if base != "survived":
+            print(log[-4000:])
+            print(f"mutants.py: {killer} fails without a mutant",
+                  file=sys.stderr)
+            return 1
+        print(f"schemata built and tests run unmutated in "
+              f"{time.monotonic() - t0:.0f} s: {len(guarded)} mutants "
+              f"guarded; tests " + ", ".join(
+                  f"{t.label.rpartition(':')[2]} {t.base_secs:.1f}s"
+                  for t in runner.tests), flush=True)
+        for i in sorted(guarded):
+            judge(i, time.monotonic() + args.timeout)
+        rest = [i for i in sorted(ids) if i not in outcome]
+        for i in rest:
+            if args.schema_only:
+                outcome[i] = "skipped"
+                report.append(f"[{i}/{len(ids)}] skipped (no schema) " +
+                              ids[i].describe())
+                continue
+            m = ids[i]
+            start = time.monotonic()
+            write_file(root, m.file, apply_mutant(originals[m.file], m))
+            try:
+                ok, _ = runner.build(timeout=args.timeout)
+            except subprocess.TimeoutExpired:
+                run(["bazel", "shutdown"], cwd=root)
+                record(i, "timeout", "(build)", time.monotonic() - start)
+                continue
+            finally:
+                write_file(root, m.file, originals[m.file])
+            if not ok:
+                record(i, "uncompilable", "", time.monotonic() - start)
+                continue
+            judge(i, start + args.timeout)
+    except KeyboardInterrupt:
+        print("mutants.py: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        for f, text in originals.items():
+            write_file(root, f, text)
+
+    rc = 0
+    summary = []
+    for f in args.files:
+        c = {}
+        for i, m in ids.items():
+            if m.file == f:
+                c[outcome[i]] = c.get(outcome[i], 0) + 1
+        killed = c.get("killed", 0)
+        judged = killed + c.get("survived", 0) + c.get("timeout", 0)
+        rate = killed / judged if judged else 1.0
+        text = (f"killed {killed}, survived {c.get('survived', 0)}, "
+                f"timeout {c.get('timeout', 0)}, uncompilable "
+                f"{c.get('uncompilable', 0)}, equivalent (listed) "
+                f"{c.get('equivalent', 0)}, skipped {c.get('skipped', 0)}; "
+                f"kill rate {100 * rate:.1f}% of {judged}")
+        if args.min_kill_rate is not None:
+            ok = rate >= args.min_kill_rate
+            rc = rc if ok else 1
+            text = (f"mutants {f}: {'PASSED' if ok else 'FAILED'} ({text}; "
+                    f"minimum {100 * args.min_kill_rate:.0f}%)")
+        else:
+            text = f"mutants {f}: {text}"
+        summary.append(text)
+    summary.append(f"mutants: {time.monotonic() - started:.0f} s")
+    report.extend([""] + summary)
+    write_file(out, "report.txt", "\n".join(report) + "\n")
     print(f"report and survivors' diffs: {out}")
-    if args.min_kill_rate is not None and rate < args.min_kill_rate:
-        return 1
-    return 0
+    print("\n".join(summary))
+    return rc
 
 
 if __name__ == "__main__":
