@@ -635,9 +635,9 @@ absl::StatusOr<uint32_t> Machine::CreateRegion(
     return Err(kerrno::kENXIO, "interleave ways or granularity not set");
   }
   if (size == 0 || size % (k256M * ways) != 0) {
-    return Err(kerrno::kEINVAL,
-               absl::StrFormat("size %#x is not a multiple of 256M x %u",
-                               size, ways));
+    return Err(
+        kerrno::kEINVAL,
+        absl::StrFormat("size %#x is not a multiple of 256M x %u", size, ways));
   }
   uint32_t k = 0;
   const absl::Status done = Atomically([&](State& s) -> absl::Status {

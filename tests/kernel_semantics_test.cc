@@ -206,7 +206,8 @@ std::vector<Scenario> Scenarios() {
            {R"op(request_resource parent=iomem:0 start=0x1400 end=0x14ff flags=MEM desc=0 name="C")op",
             "ok node=1"},
            // Grows up to, not into, B.
-           {R"op(adjust_resource target=iomem:0 start=0x1000 size=0x2000)op", "ok"},
+           {R"op(adjust_resource target=iomem:0 start=0x1000 size=0x2000)op",
+            "ok"},
            {R"op(adjust_resource target=iomem:0 start=0x1000 size=0x2001)op",
             "error EBUSY"},
            // Would uncover its child C.
@@ -221,7 +222,8 @@ std::vector<Scenario> Scenarios() {
            // size 0: end < start, which the kernel would store (P1).
            {R"op(adjust_resource target=iomem:1 start=0x1000 size=0x0)op",
             "contract-violation EINVAL"},
-           {R"op(adjust_resource target=iomem:1 start=0x1000 size=0x100)op", "ok"},
+           {R"op(adjust_resource target=iomem:1 start=0x1000 size=0x100)op",
+            "ok"},
        },
        "00001000-00002fff : A\n"
        "  00001000-000010ff : C\n"
@@ -304,7 +306,8 @@ std::vector<Scenario> Scenarios() {
             "ok node=2"},
            {R"op(request_region parent=iomem start=0x11000 size=0x100 flags=MUXED name="m2")op",
             "would-sleep EBUSY with=2"},
-           {R"op(release_region parent=iomem start=0x10000 size=0x1000)op", "ok"},
+           {R"op(release_region parent=iomem start=0x10000 size=0x1000)op",
+            "ok"},
            {R"op(release_region parent=iomem start=0x10000 size=0x1000)op",
             "not-found"},
            // Win is not busy, so release_region looks inside it, finds no

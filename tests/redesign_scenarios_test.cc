@@ -732,9 +732,8 @@ TEST(Chunks, ReturnToChunksErrors) {
 // E2BIG too (found by the kernel-in-the-loop redesign harness).
 TEST(Chunks, TwoToTheSixtyFourChunksAreOverTheLimit) {
   ResourceTree t = ResourceTree::Iomem();
-  ASSERT_OK_AND_ASSIGN(
-      ResourceId w,
-      t.Insert(t.root(), {Range(0, ~uint64_t{0}), "W", iores::kMem, 0}));
+  ASSERT_OK_AND_ASSIGN(ResourceId w, t.Insert(t.root(), {Range(0, ~uint64_t{0}),
+                                                         "W", iores::kMem, 0}));
   const Snapshot before = Take(t);
   ChunkGeometry g;
   g.chunk_size = 1;
