@@ -26,12 +26,6 @@
 #include "tests/tree_ops.h"
 
 namespace restree {
-namespace ops {
-void showValue(const RawOp& op, std::ostream& os) {
-  os << "kind " << op.kind << " (" << ToString(Make(op, ResourceTree::Iomem()))
-     << " on an empty tree)";
-}
-}  // namespace ops
 namespace {
 
 // What the random sequences did, printed at the end.

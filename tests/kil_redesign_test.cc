@@ -28,12 +28,6 @@
 #include "tests/tree_ops.h"
 
 namespace restree {
-namespace ops {
-void showValue(const RawOp& op, std::ostream& os) {
-  os << "kind " << op.kind << " (" << ToString(Make(op, ResourceTree::Iomem()))
-     << " on an empty tree)";
-}
-}  // namespace ops
 namespace {
 
 struct Tally {

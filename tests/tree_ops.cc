@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <ostream>
 #include <type_traits>
 #include <unordered_map>
 #include <utility>
@@ -1492,6 +1493,11 @@ Op Make(const RawOp& raw, const ResourceTree& tree) {
   const View v(tree);
   const int kind = raw.kind < 0 || raw.kind >= kNumKinds ? 0 : raw.kind;
   return MakeAt(kind, raw.raw, v, std::make_index_sequence<kNumKinds>());
+}
+
+void showValue(const RawOp& op, std::ostream& os) {
+  os << "kind " << op.kind << " (" << ToString(Make(op, ResourceTree::Iomem()))
+     << " on an empty tree)";
 }
 
 rc::Gen<RawOp> GenRawOp(uint64_t top, const std::vector<int>& kinds) {

@@ -48,6 +48,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -1149,6 +1150,9 @@ struct RawOp {
 };
 // The operation for `tree` (references folded into it, ranges placed).
 Op Make(const RawOp& raw, const ResourceTree& tree);
+// RapidCheck's printer for a RawOp in a counterexample (found by argument-
+// dependent lookup): its kind and what it is on an empty /proc/iomem tree.
+void showValue(const RawOp& op, std::ostream& os);
 // RapidCheck: a kind by the structs' kWeight, then its Gen().
 rc::Gen<RawOp> GenRawOp(uint64_t top, OpSet set);
 // The same restricted to `kinds` (indexes in Op).
