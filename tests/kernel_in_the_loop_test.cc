@@ -71,7 +71,8 @@ TEST(KernelInTheLoopTest, KernelSourceIsAvailable) {
 
 // The sequences run the profile detected in the compiled source. For the
 // kernels restree names, that must be the named profile, field by field:
-// Debian's 6.1 is debian-6.1, any 6.12 is linux-6.12.
+// Debian's 6.1 is debian-6.1, any 6.12 is linux-6.12, any 7.x (mainline from
+// 7.0 on; 7.1's resource.c is 7.0's) is linux-7.0.
 TEST(KernelInTheLoopTest, NamedProfileIsTheCompiledKernels) {
   if (!kil::KernelAvailable()) GTEST_SKIP();
   const std::string kernel = kil::CompiledKernelDescription();
@@ -81,6 +82,8 @@ TEST(KernelInTheLoopTest, NamedProfileIsTheCompiledKernels) {
     named = KernelProfile::Debian61();
   } else if (absl::StartsWith(kernel, "6.12.")) {
     named = KernelProfile::Linux612();
+  } else if (absl::StartsWith(kernel, "7.")) {
+    named = KernelProfile::Linux70();
   } else {
     GTEST_SKIP() << "no named profile for " << kernel;
   }
