@@ -616,14 +616,14 @@ def schema_source(text: str, ms: List[Tuple[int, Mutant]]) -> Tuple[str,
 CI_FILES = ["resource_tree/kernel_ops.cc", "resource_tree/redesign_ops.cc"]
 # The CI sample's tests: of the tests of the tree's operations (both files
 # are in //resource_tree, which nearly every test depends on), those that
-# exercise them. Most of the sample's time is the schema build, mostly
-# relinking these; hotplug_stateful_test and oracle_replay_test
-# (large binaries that killed none of the sample's mutants in CI on
-# 2026-12-02) are left to full runs.
+# exercise them. Without hotplug_stateful_test and oracle_replay_test a
+# redesign_ops.cc mutant of the seed-1 sample survives (17/19 killed, under
+# the 90 % floor; CI run of 2026-12-02).
 CI_TESTS = ["//resource_tree:resource_tree_test", "//tests:differential_test",
             "//tests:kernel_semantics_test", "//tests:kernel_in_the_loop_test",
             "//tests:kil_replay_test", "//tests:redesign_differential_test",
-            "//tests:redesign_scenarios_test", "//tests:redesign_model_test"]
+            "//tests:redesign_scenarios_test", "//tests:redesign_model_test",
+            "//tests:hotplug_stateful_test", "//tests:oracle_replay_test"]
 EQUIVALENT_LIST = "tools/mutants_equivalent.txt"
 CI_MIN_KILL_RATE = 0.9
 
