@@ -253,6 +253,31 @@ TEST(InsertOverRam, SplitsRamAtBothEdgesLowerPartKeepsTheId) {
   EXPECT_EQ(t.ParentOf(data1), hi1);
 }
 
+// The upper edge is cut at the window's last byte + 1: a neighbour that
+// starts right there is not cut (nor checked for splitting: a reserved
+// range is unsplittable), and RAM that reaches one byte past the window
+// leaves a one-byte part above it. (Found by the mutants sample: a cut one
+// byte higher was caught only by chance.)
+TEST(InsertOverRam, TheUpperEdgeCutIsTheByteAfterTheWindow) {
+  ResourceTree t = ResourceTree::Iomem();
+  Add(t, t.root(),
+      {Range(0x1150000000, 0x115fffffff), "Reserved", kBusyMem,
+       iores_desc::kReserved});
+  ASSERT_OK(t.InsertOver(t.root(), kWindow).status());
+  EXPECT_CONSISTENT(t);
+  EXPECT_EQ(RenderProcIomem(t),
+            "1050000000-114fffffff : CXL Window 0\n"
+            "1150000000-115fffffff : Reserved\n");
+  ResourceTree u = ResourceTree::Iomem();
+  Add(u, u.root(), {Range(0x1100000000, 0x1150000000), "System RAM", kRam});
+  ASSERT_OK(u.InsertOver(u.root(), kWindow).status());
+  EXPECT_CONSISTENT(u);
+  EXPECT_EQ(RenderProcIomem(u),
+            "1050000000-114fffffff : CXL Window 0\n"
+            "  1100000000-114fffffff : System RAM\n"
+            "1150000000-1150000000 : System RAM\n");
+}
+
 TEST(InsertOverRam, UnsplittableKernelCodeStraddlingTheEdgeFailsUnchanged) {
   RamMap m;
   m.ram = Add(m.t, m.t.root(),
@@ -490,6 +515,23 @@ TEST(GrowWindow, AncestorMayGrowUpToItsNextSibling) {
             "      4400000000-440000ffff : cxl_pci\n"
             "      4600000000-46ffffffff : 0000:01:00.1\n"
             "5000000000-5fffffffff : PCI Bus 0000:80\n");
+}
+
+// Growing downwards, an ancestor grows to the new start exactly. (Found by
+// the mutants sample: an ancestor one byte short was caught only by
+// chance.)
+TEST(GrowWindow, AncestorsGrowDownToTheNewStart) {
+  ResourceTree t = ResourceTree::Iomem();
+  const ResourceId bus = Add(
+      t, t.root(), {Range(0x4400000000, 0x47ffffffff), "PCI Bus", iores::kMem});
+  const ResourceId dev =
+      Add(t, bus, {Range(0x4400000000, 0x45ffffffff), "dev", iores::kMem});
+  GrowPolicy up;
+  up.grow_ancestors = true;
+  ASSERT_OK(t.Grow(dev, Range(0x4200000000, 0x45ffffffff), up));
+  EXPECT_CONSISTENT(t);
+  EXPECT_EQ(t.RangeOf(bus), Range(0x4200000000, 0x47ffffffff));
+  EXPECT_EQ(t.RangeOf(dev), Range(0x4200000000, 0x45ffffffff));
 }
 
 TEST(GrowWindow, TheRootNeverGrowsAndBadRangesAreEinval) {

@@ -1,9 +1,14 @@
 #!/bin/bash
-# Checks the generated restree.1 and restree.bash-completion (tools/BUILD.bazel).
+# Checks the manual page and the completion script restree generates
+# (`restree --man`, `restree --bash-completion`; the genrules
+# //tools:restree_man and //tools:restree_bash_completion run the same).
 set -euo pipefail
-man_page=tools/restree.1
-completion=tools/restree.bash-completion
 fail() { echo "FAIL: $*" >&2; exit 1; }
+out=${TEST_TMPDIR:-$(mktemp -d)}
+man_page=$out/restree.1
+completion=$out/restree.bash-completion
+tools/restree --man > "$man_page" || fail "restree --man"
+tools/restree --bash-completion > "$completion" || fail "restree --bash-completion"
 
 # The page: a title, every section, and each command's own help text.
 grep -q '^\.TH RESTREE 1 ' "$man_page" || fail "no .TH line"

@@ -7,6 +7,7 @@ time out. Surviving mutants are written as unified diffs.
 
   tools/mutants.py [FILE ...] [--sample N] [--seed S] [--all]
                    [--tests LABEL ...] [--timeout SEC] [--rc-runs N]
+                   [--rc-seed S]
                    [--confirm-runs N] [--no-confirm] [--jobs N]
                    [--workdir DIR | --in-place] [--schema-only] [--out DIR]
                    [--list] [--match RE] [--bazel-arg ARG ...]
@@ -24,6 +25,9 @@ time out. Surviving mutants are written as unified diffs.
   --timeout SEC wall-clock limit per mutant (default 900)
   --rc-runs N   RapidCheck runs per property in the first pass (sets
                 RESTREE_RC_RUNS; default 100; 0: each target's default)
+  --rc-seed S   RapidCheck's seed for every property (RC_PARAMS=seed=S):
+                the same commit then gives the same verdicts (default:
+                RapidCheck's own, a new one per run)
   --confirm-runs N  a first-pass survivor runs every test again with N runs
                 per property (default 1000; 0: each target's default), and
                 only then counts as survived; --no-confirm skips this
@@ -43,7 +47,8 @@ time out. Surviving mutants are written as unified diffs.
   --min-kill-rate F  exit 1 when a file's kill rate (0..1) is below F
   --ci          the bounded CI sample: kernel_ops.cc and redesign_ops.cc,
                 20 mutants each (seed 1), CI_TESTS, --in-place,
-                --schema-only, --no-confirm, --min-kill-rate 0.9
+                --schema-only, --no-confirm, --rc-seed 1,
+                --min-kill-rate 0.9
 
 How mutants run (mutant schemata). Each file is written once with every
 sampled mutant behind a runtime switch: the changed expression becomes
@@ -687,11 +692,12 @@ class Test:
 class Runner:
     """Builds the tests in `root` and runs their binaries directly."""
 
-    def __init__(self, root, labels, bazel_args, jobs, rc_runs):
+    def __init__(self, root, labels, bazel_args, jobs, rc_runs, rc_seed):
         self.root = root
         self.bazel_args = bazel_args
         self.jobs = jobs
         self.rc_runs = rc_runs
+        self.rc_seed = rc_seed
         info = run(["bazel", "info", "bazel-bin"] + bazel_args, cwd=root)
         if info.returncode != 0:
             sys.exit(f"mutants.py: bazel info failed:\n{info.stdout}")
@@ -741,6 +747,8 @@ class Runner:
         property (0: each target's default) and only the mutant's deadline
         as a time limit. Returns (outcome, failing test, its log)."""
         env = {"RESTREE_MUTANT": str(mutant_id)}
+        if self.rc_seed is not None:
+            env["RC_PARAMS"] = f"seed={self.rc_seed}"
         runs = runs if full else self.rc_runs
         if runs:
             env["RESTREE_RC_RUNS"] = str(runs)
@@ -838,6 +846,7 @@ def main(argv: List[str]) -> int:
     ap.add_argument("--tests", nargs="+")
     ap.add_argument("--timeout", type=int, default=900)
     ap.add_argument("--rc-runs", type=int, default=100)
+    ap.add_argument("--rc-seed", type=int)
     ap.add_argument("--confirm-runs", type=int, default=1000)
     ap.add_argument("--no-confirm", action="store_true")
     ap.add_argument("--jobs", type=int, default=2)
@@ -858,6 +867,8 @@ def main(argv: List[str]) -> int:
         args.files = args.files or CI_FILES
         args.tests = args.tests or CI_TESTS
         args.in_place = args.schema_only = args.no_confirm = True
+        if args.rc_seed is None:
+            args.rc_seed = 1
         if args.min_kill_rate is None:
             args.min_kill_rate = CI_MIN_KILL_RATE
     args.files = args.files or ["resource_tree/kernel_ops.cc"]
@@ -925,7 +936,8 @@ def main(argv: List[str]) -> int:
     os.makedirs(out)
     tests = args.tests or test_targets(root, args.files)
     print(f"tests ({len(tests)}): {' '.join(tests)}", flush=True)
-    runner = Runner(root, tests, args.bazel_arg, args.jobs, args.rc_runs)
+    runner = Runner(root, tests, args.bazel_arg, args.jobs, args.rc_runs,
+                    args.rc_seed)
     report = [header, f"tests: {' '.join(tests)}", ""]
     secs = {}
 
