@@ -3,7 +3,11 @@
 // (FuzzedDataProvider):
 //   byte 0:      the base (0: empty, 1: the Linux 6.1 QEMU boot dump below,
 //                2: an empty machine with a 4 GiB CXL window reserved as
-//                256 MiB chunks) and the profile (bit 2: linux-6.12);
+//                256 MiB chunks) and the profile (bit 2: linux-6.12; bit 3,
+//                over bit 2: linux-7.1 with the DCD series, where events
+//                with bit 1 of their `extra` byte set become DC ones: region
+//                create mode dc, dax create with a size or dax destroy,
+//                extent add and release);
 //   then events: one byte picks the kind (window add/expand, softres,
 //                region create/destroy, namespace, dax, kmem on/off, memory
 //                add/online/offline/remove, chunks reserve/release,
@@ -41,6 +45,7 @@
 #include "fuzzer/FuzzedDataProvider.h"
 #include "hotplug/machine.h"
 #include "resource_tree/kernel_profile.h"
+#include "resource_tree/render.h"
 #include "resource_tree/resource_tree.h"
 
 namespace restree {
@@ -102,6 +107,12 @@ std::string DriverState(const Machine& m) {
   for (const auto& [k, r] : m.regions()) {
     absl::StrAppend(&s, "r", k, ":", r.range.ToString(), ":",
                     r.ns.value_or("-"), ":", r.dax.value_or("-"), ";");
+    for (const auto& [tag, extents] : r.extents) {
+      absl::StrAppend(&s, "e", tag, ":", extents.size(), ";");
+    }
+  }
+  if (const ResourceTree* dr = m.PrivateRoot("DAX Regions")) {
+    absl::StrAppend(&s, RenderDump(*dr));
   }
   for (const auto& [name, ns] : m.namespaces()) {
     absl::StrAppend(&s, name, ":", ns.busy.ToString(), ";");
@@ -169,16 +180,21 @@ std::string RandomNodeName(const Snapshot& s, size_t k) {
 }
 
 // Base `kind` (0 empty, 1 the QEMU boot dump, 2 the chunked CXL window) for
-// profile debian-6.1 or linux-6.12, built on first use and copied for every
+// profile `p` (0 debian-6.1, 1 linux-6.12, 2 linux-7.1 with the DCD series),
+// built on first use and copied for every
 // input after that: a copy is the same state (tree slots, free list,
 // journals) as the build it copies, and parsing the boot dump or reserving
 // the 16 chunks per input cost ~5% of the fuzzer's time.
-const Machine& Base(int kind, bool linux612) {
-  static Machine* built[3][2] = {};
-  Machine*& m = built[kind][linux612 ? 1 : 0];
+const Machine& Base(int kind, int p) {
+  static Machine* built[3][3] = {};
+  Machine*& m = built[kind][p];
   if (m != nullptr) return *m;
   hotplug::MachineOptions mo;
-  if (linux612) mo.profile = *KernelProfile::ByName("linux-6.12");
+  if (p == 1) mo.profile = *KernelProfile::ByName("linux-6.12");
+  if (p == 2) {
+    mo.profile = *KernelProfile::ByName("linux-7.1");
+    mo.dcd = true;
+  }
   const std::string where =
       absl::StrCat("base ", kind, " profile ", mo.profile.name, ": ");
   absl::StatusOr<Machine> start = kind == 1
@@ -200,11 +216,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace restree;
   FuzzedDataProvider in(data, size);
   const uint8_t head = in.ConsumeIntegral<uint8_t>();
-  const bool linux612 = (head & 4) != 0;
-  std::string trace = absl::StrCat(
-      "base ", head % 3, " profile ",
-      linux612 ? "linux-6.12" : KernelProfile::Debian61().name, "\n");
-  Machine m = Base(head % 3, linux612);
+  const int profile = (head & 8) != 0 ? 2 : (head & 4) != 0 ? 1 : 0;
+  const bool dcd = profile == 2;
+  static constexpr const char* kProfiles[] = {"debian-6.1", "linux-6.12",
+                                              "linux-7.1 dcd"};
+  std::string trace =
+      absl::StrCat("base ", head % 3, " profile ", kProfiles[profile], "\n");
+  Machine m = Base(head % 3, profile);
   bool reparented = false;  // or otherwise off the drivers' chains
   bool after_boot = false;  // an event other than `softres add` succeeded
   Snapshot before;          // Take(m) when `before_valid`
@@ -241,10 +259,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         reparented = reparented || (s.ok() && after_boot);
         break;
       case 3: {
-        const auto mode = (extra & 1) != 0 ? Machine::RegionMode::kRam
-                                           : Machine::RegionMode::kPmem;
+        const auto mode = dcd && (extra & 2) != 0 ? Machine::RegionMode::kDc
+                          : (extra & 1) != 0      ? Machine::RegionMode::kRam
+                                                  : Machine::RegionMode::kPmem;
         what = absl::StrCat("region create window ", n, " size ", b % 8,
-                            "*256M mode ", (extra & 1) != 0 ? "ram" : "pmem");
+                            "*256M mode ", static_cast<int>(mode));
         s = m.CreateRegion(n, (b % 8) * k256M, mode).status();
         break;
       }
@@ -267,6 +286,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         break;
       }
       case 6:
+        if (dcd && (extra & 2) != 0 && (extra & 4) != 0) {
+          const std::string d = Pick(m.daxes(), a);
+          what = absl::StrCat("dax destroy ", d);
+          s = m.DestroyDax(d);
+          break;
+        }
+        if (dcd && (extra & 2) != 0) {
+          what =
+              absl::StrCat("dax create region ", a % 8, " size ", b, "*128M");
+          s = m.CreateDax(static_cast<uint32_t>(a % 8), b * k128M).status();
+          break;
+        }
         what = absl::StrCat("dax create region ", a % 8);
         s = m.CreateDax(static_cast<uint32_t>(a % 8)).status();
         break;
@@ -304,6 +335,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         s = m.MemoryRemove(0x100000000 + a * k128M, (b % 5) * k128M);
         break;
       case 13:
+        if (dcd && (extra & 2) != 0) {
+          // One or two extents of the grid, tag t0..t3.
+          std::vector<Range> ext = {
+              Range((a % 8) * k256M, (a % 8) * k256M + b * k128M - 1)};
+          if ((extra & 4) != 0) {
+            ext.emplace_back((a % 8 + b) * k256M, (a % 8 + b + 1) * k256M - 1);
+          }
+          const std::string tag = absl::StrCat("t", (extra >> 4) % 4);
+          what = absl::StrCat("extent add region ", n, " tag ", tag, " at ",
+                              a % 8, "*256M size ", b, "*128M",
+                              ext.size() == 2 ? " and one more" : "");
+          s = m.AddExtents(n, tag, ext);
+          break;
+        }
         what = absl::StrCat("chunks reserve window ", n);
         s = m.ChunksReserve(n, (extra & 1) != 0
                                    ? std::optional<uint64_t>(b * k256M)
@@ -311,6 +356,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                 .status();
         break;
       case 14:
+        if (dcd && (extra & 2) != 0) {
+          const std::string tag = absl::StrCat("t", (extra >> 4) % 4);
+          what = absl::StrCat("extent release region ", n, " tag ", tag);
+          s = m.ReleaseExtents(n, tag);
+          break;
+        }
         what = absl::StrCat("chunks release-unused window ", n,
                             (extra & 1) != 0 ? " shrink" : "");
         s = m.ChunksReleaseUnused(n, (extra & 1) != 0).status();

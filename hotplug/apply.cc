@@ -43,8 +43,15 @@ absl::StatusOr<ResourceId> Resolve(const ResourceTree& t,
 }
 
 Machine::RegionMode ToMachine(RegionMode m) {
-  return m == RegionMode::kRam ? Machine::RegionMode::kRam
-                               : Machine::RegionMode::kPmem;
+  switch (m) {
+    case RegionMode::kRam:
+      return Machine::RegionMode::kRam;
+    case RegionMode::kDc:
+      return Machine::RegionMode::kDc;
+    case RegionMode::kPmem:
+      break;
+  }
+  return Machine::RegionMode::kPmem;
 }
 Machine::Zone ToMachine(Zone z) {
   return z == Zone::kNormal ? Machine::Zone::kNormal : Machine::Zone::kMovable;
@@ -201,7 +208,27 @@ absl::StatusOr<std::string> Runner::Run(const EventBody& body) {
             return done(m.DestroyNamespace(
                 absl::StrCat("namespace", e.ns.region, ".", e.ns.id)));
           },
-          [&](const DaxCreate& e) { return m.CreateDax(e.region); },
+          [&](const DaxCreate& e) { return m.CreateDax(e.region, e.size); },
+          [&](const DaxDestroy& e) {
+            return done(m.DestroyDax(DaxName(e.dax)));
+          },
+          [&](const ExtentAdd& e) -> absl::StatusOr<std::string> {
+            std::vector<Range> offsets;
+            for (const Extent& x : e.extents) {
+              if (x.size == 0 || x.offset + (x.size - 1) < x.offset) {
+                return Errno(kerrno::kEINVAL,
+                             absl::StrFormat("extent %#x:%#x is empty or "
+                                             "wraps around",
+                                             x.offset, x.size));
+              }
+              offsets.emplace_back(x.offset, x.offset + (x.size - 1));
+            }
+            return done(m.AddExtents(e.region, e.tag, offsets),
+                        absl::StrCat(offsets.size(), " extents"));
+          },
+          [&](const ExtentRelease& e) {
+            return done(m.ReleaseExtents(e.region, e.tag));
+          },
           [&](const KmemOnline& e) {
             std::optional<int> node;
             if (e.node) node = static_cast<int>(*e.node);
@@ -468,6 +495,7 @@ absl::StatusOr<ApplyRun> ApplyScript(const Script& script,
     }
     if (c->cxl_region) mo.cxl_region = *c->cxl_region;
     if (c->hmem_sr_reinsert) mo.hmem_sr_reinsert = *c->hmem_sr_reinsert;
+    if (c->dcd) mo.dcd = *c->dcd;
     if (c->memhp_default_state) {
       using A = MachineOptions::AutoOnline;
       static constexpr A kAuto[] = {A::kOffline, A::kOnline, A::kOnlineKernel,

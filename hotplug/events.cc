@@ -41,6 +41,8 @@ absl::string_view RegionModeName(RegionMode mode) {
       return "ram";
     case RegionMode::kPmem:
       return "pmem";
+    case RegionMode::kDc:
+      return "dc";
   }
   return "?";
 }

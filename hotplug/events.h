@@ -73,7 +73,8 @@ struct DaxRef {
   friend bool operator==(const DaxRef&, const DaxRef&) = default;
 };
 
-enum class RegionMode : int { kRam, kPmem };
+// kDc: a dynamic capacity region (the unmerged DCD series, `config dcd=y`).
+enum class RegionMode : int { kRam, kPmem, kDc };
 enum class NamespaceMode : int { kDevdax, kFsdax, kRaw };
 enum class Zone : int { kMovable, kNormal };
 
@@ -109,7 +110,7 @@ enum class OnlineDefault : int {
 
 // `config [profile=NAME] [block-size=SIZE] [cxl-region=y|n]
 // [cxl=builtin|modules] [dax-hmem=builtin|modules] [hmem-sr-reinsert=y|n]
-// [memhp-default-state=offline|online|online_kernel|online_movable]`
+// [dcd=y|n] [memhp-default-state=offline|online|online_kernel|online_movable]`
 // (at least one key). Absent keys keep the machine's defaults.
 struct ConfigEvent {
   std::optional<std::string> profile;  // a KernelProfile name or alias
@@ -120,6 +121,8 @@ struct ConfigEvent {
   // The unmerged "dax/hmem: Reintroduce Soft Reserved ranges back into the
   // iomem tree" (v8 9/9): 7.x profiles only.
   std::optional<bool> hmem_sr_reinsert;
+  // The unmerged Dynamic Capacity Device series (v10, May 2026): linux-7.1.
+  std::optional<bool> dcd;
   std::optional<OnlineDefault> memhp_default_state;
   friend bool operator==(const ConfigEvent&, const ConfigEvent&) = default;
 };
@@ -218,9 +221,40 @@ struct NamespaceDestroy {
 };
 
 // `dax create region=regionK`: daxK.0 on a ram region.
+// `dax create region=regionK [size=SIZE]`: size only for a DC region.
 struct DaxCreate {
   uint32_t region = 0;
+  std::optional<uint64_t> size;
   friend bool operator==(const DaxCreate&, const DaxCreate&) = default;
+};
+
+// `dax destroy daxX.Y` (a DC region's device).
+struct DaxDestroy {
+  DaxRef dax;
+  friend bool operator==(const DaxDestroy&, const DaxDestroy&) = default;
+};
+
+// One extent of an Add Capacity event: region offset and length.
+struct Extent {
+  uint64_t offset = 0;
+  uint64_t size = 0;
+  friend bool operator==(const Extent&, const Extent&) = default;
+};
+
+// `extent add region=regionK tag=NAME extents=OFF:SIZE[,OFF:SIZE...]`: the
+// device adds a tag group of extents to DC region K.
+struct ExtentAdd {
+  uint32_t region = 0;
+  std::string tag;
+  std::vector<Extent> extents;  // in the order given, at least one
+  friend bool operator==(const ExtentAdd&, const ExtentAdd&) = default;
+};
+
+// `extent release region=regionK tag=NAME`: Release Capacity of a group.
+struct ExtentRelease {
+  uint32_t region = 0;
+  std::string tag;
+  friend bool operator==(const ExtentRelease&, const ExtentRelease&) = default;
 };
 
 // `kmem online daxX.Y [node=N] [zone=movable|normal]`. Absent node: the
@@ -446,7 +480,8 @@ using EventBody = std::variant<
     KmemOffline, MemoryAdd, MemoryOnline, MemoryOffline, MemoryRemove,
     ChunksReserve, ChunksReleaseUnused, Reparent, ExpectError, Assert, InsertOp,
     RequestOp, RequestRegionOp, ReleaseRegionOp, RemoveOp, ReleaseOp, AdjustOp,
-    AllocateOp, RegionIntersectsOp, RegionAssemble, HmemProbe>;
+    AllocateOp, RegionIntersectsOp, RegionAssemble, HmemProbe, DaxDestroy,
+    ExtentAdd, ExtentRelease>;
 
 struct Event {
   SourceLocation location;
@@ -464,7 +499,7 @@ struct Script {
 // ---------------------------------------------------------------------------
 // Names of enumerations, as the language spells them.
 
-absl::string_view RegionModeName(RegionMode mode);        // "ram", "pmem"
+absl::string_view RegionModeName(RegionMode mode);        // "ram", "pmem", "dc"
 absl::string_view NamespaceModeName(NamespaceMode mode);  // "devdax", ...
 absl::string_view ZoneName(Zone zone);                    // "movable", ...
 

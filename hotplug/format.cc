@@ -83,6 +83,9 @@ struct Printer {
       absl::StrAppend(&out,
                       " hmem-sr-reinsert=", *e.hmem_sr_reinsert ? "y" : "n");
     }
+    if (e.dcd) {
+      absl::StrAppend(&out, " dcd=", *e.dcd ? "y" : "n");
+    }
     if (e.memhp_default_state) {
       static constexpr const char* kStates[] = {
           "offline", "online", "online_kernel", "online_movable"};
@@ -165,7 +168,25 @@ struct Printer {
                         e.ns.id);
   }
   std::string operator()(const DaxCreate& e) const {
-    return absl::StrCat("dax create region=region", e.region);
+    std::string out = absl::StrCat("dax create region=region", e.region);
+    if (e.size) absl::StrAppend(&out, " size=", FormatSize(*e.size));
+    return out;
+  }
+  std::string operator()(const DaxDestroy& e) const {
+    return absl::StrCat("dax destroy ", FormatDax(e.dax));
+  }
+  std::string operator()(const ExtentAdd& e) const {
+    std::string out = absl::StrCat("extent add region=region", e.region,
+                                   " tag=", QuoteName(e.tag), " extents=");
+    for (size_t i = 0; i < e.extents.size(); ++i) {
+      absl::StrAppend(&out, i == 0 ? "" : ",", FormatSize(e.extents[i].offset),
+                      ":", FormatSize(e.extents[i].size));
+    }
+    return out;
+  }
+  std::string operator()(const ExtentRelease& e) const {
+    return absl::StrCat("extent release region=region", e.region,
+                        " tag=", QuoteName(e.tag));
   }
   std::string operator()(const KmemOnline& e) const {
     std::string out = absl::StrCat("kmem online ", FormatDax(e.dax));

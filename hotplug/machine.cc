@@ -618,6 +618,12 @@ absl::StatusOr<uint32_t> Machine::CreateRegion(
     return Err(kerrno::kENOENT,
                "6.1 root decoders have no create_ram_region attribute");
   }
+  if (mode == RegionMode::kDc &&
+      (!options_.dcd || !HasDaxRegionsTree(options_.profile))) {
+    return Err(kerrno::kENOENT,
+               "no create_dc_region attribute: the DCD series is modelled on "
+               "linux-7.1 with `config dcd=y`");
+  }
   const uint32_t ways = ways_in.value_or(w.ways);
   const uint64_t gran = gran_in.value_or(w.granularity);
   if (ways != 0 &&
@@ -696,6 +702,16 @@ absl::StatusOr<uint32_t> Machine::CreateRegion(
       }
       r.pmem_res = *pm;
     }
+    if (mode == RegionMode::kDc) {
+      // cxl_dax_region_probe(): a sparse dax_region, no device yet.
+      absl::StatusOr<ResourceId> dr = s.dax_regions.Request(
+          s.dax_regions.root(),
+          {r.range, absl::StrCat("dax_region", k), iores::kMem, 0});
+      if (!dr.ok()) {
+        return As(kerrno::kENOMEM, dr.status(),
+                  "alloc_dax_region: dax_region resource conflict");
+      }
+    }
     ws.cached_region_id = MemregionAlloc(s);
     ws.regions.push_back(k);
     s.regions[k] = r;
@@ -716,6 +732,25 @@ absl::Status Machine::DestroyRegion(uint32_t region) {
   }
   return Atomically([&](State& s) -> absl::Status {
     const Region r = s.regions.at(region);
+    if (r.mode == RegionMode::kDc) {
+      // Its dax devices go (kmem strands online memory, as below), then
+      // the dax_region with its extents.
+      std::vector<Dax> dc;
+      for (const auto& [name, d] : s.daxes.map()) {
+        if (d.dc && d.region == region) dc.push_back(d);
+      }
+      for (const Dax& d : dc) {
+        if (d.driver == DaxDriver::kKmem) {
+          bool stranded = false;
+          RESTREE_RETURN_IF_ERROR(RemoveKmem(s, d, &stranded));
+        } else {
+          RESTREE_RETURN_IF_ERROR(UnbindDeviceDax(s, d));
+        }
+        s.daxes.erase(d.name);
+      }
+      RESTREE_ASSIGN_OR_RETURN(const ResourceId dr, DcDaxRegion(s, region));
+      RESTREE_RETURN_IF_ERROR(s.dax_regions.Release(dr));
+    }
     if (r.dax) {
       const Dax d = s.daxes[*r.dax];
       if (d.driver == DaxDriver::kKmem) {
@@ -973,15 +1008,23 @@ absl::Status Machine::DestroyNamespace(absl::string_view name) {
   });
 }
 
-absl::StatusOr<std::string> Machine::CreateDax(uint32_t region) {
+absl::StatusOr<std::string> Machine::CreateDax(uint32_t region,
+                                               std::optional<uint64_t> size) {
   auto it = s_.regions.find(region);
   if (it == s_.regions.end()) {
     return Err(kerrno::kENOENT, absl::StrCat("no region", region));
   }
   const Region& r = it->second;
+  if (r.cxl && r.mode == RegionMode::kDc) return CreateDcDax(region, size);
   if (!r.cxl || r.mode != RegionMode::kRam) {
     return Err(kerrno::kEINVAL,
                absl::StrCat("region", region, " is not a CXL ram region"));
+  }
+  if (size) {
+    return Err(kerrno::kEINVAL,
+               absl::StrCat("region", region,
+                            " is a ram region: its dax device spans it (no "
+                            "size)"));
   }
   if (r.dax) {
     return Err(kerrno::kEEXIST,
@@ -1144,6 +1187,184 @@ absl::Status Machine::KmemOffline(absl::string_view dax, bool offline_blocks) {
     nd.kmem_res = ResourceId();
     RESTREE_RETURN_IF_ERROR(BindDeviceDax(nd));
     s.daxes[nd.name] = nd;
+    return absl::OkStatus();
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Dynamic capacity (the DCD series).
+
+absl::StatusOr<ResourceId> Machine::DcDaxRegion(const State& s,
+                                                uint32_t region) {
+  const ResourceTree& dr = s.dax_regions;
+  const std::string name = absl::StrCat("dax_region", region);
+  for (ResourceId c : dr.Children(dr.root())) {
+    if (dr.NameOf(c) == name) return c;
+  }
+  return Err(kerrno::kENOENT,
+             absl::StrCat("region", region, " has no dax_region"));
+}
+
+absl::StatusOr<const Machine::Region*> Machine::DcRegion(
+    uint32_t region) const {
+  auto it = s_.regions.find(region);
+  if (it == s_.regions.end()) {
+    return Err(kerrno::kENOENT, absl::StrCat("no region", region));
+  }
+  if (!it->second.cxl || it->second.mode != RegionMode::kDc) {
+    return Err(kerrno::kEINVAL,
+               absl::StrCat("region", region, " is not a DC region"));
+  }
+  return &it->second;
+}
+
+absl::StatusOr<std::string> Machine::CreateDcDax(uint32_t region,
+                                                 std::optional<uint64_t> size) {
+  if (!size || *size == 0 || *size % k2M != 0) {
+    return Err(kerrno::kEINVAL,
+               absl::StrCat("region", region,
+                            ": a DC region's dax device needs a size, a "
+                            "non-zero multiple of 2M"));
+  }
+  const uint64_t want = *size;
+  // The lowest free device number of the region.
+  uint32_t n = 0;
+  while (s_.daxes.count(absl::StrCat("dax", region, ".", n)) != 0) ++n;
+  Dax d;
+  d.name = absl::StrCat("dax", region, ".", n);
+  d.region = region;
+  d.node = s_.regions.at(region).node;
+  d.dc = true;
+  const absl::Status done = Atomically([&](State& s) -> absl::Status {
+    RESTREE_ASSIGN_OR_RETURN(const ResourceId dr, DcDaxRegion(s, region));
+    ResourceTree& t = s.dax_regions;
+    for (ResourceId ext : t.Children(dr)) {
+      const Range er = t.RangeOf(ext);
+      // The lowest gap of `want` bytes between the extent's children.
+      uint64_t at = er.first();
+      bool full = false;
+      for (ResourceId c : t.Children(ext)) {
+        const Range cr = t.RangeOf(c);
+        if (cr.first() - at >= want) break;
+        full = cr.last() == er.last();
+        at = full ? at : cr.last() + 1;
+      }
+      if (full || er.last() - at < want - 1) continue;
+      absl::StatusOr<ResourceId> got =
+          t.RequestRegion(ext, at, want, d.name, 0);
+      if (!got.ok()) return As(kerrno::kENOSPC, got.status(), d.name);
+      d.range = Range(at, at + (want - 1));
+      RESTREE_RETURN_IF_ERROR(BindDeviceDax(d));
+      s.daxes[d.name] = d;
+      return absl::OkStatus();
+    }
+    return Err(kerrno::kENOSPC,
+               absl::StrCat("region", region, ": no extent has ", Hex(want),
+                            " free bytes"));
+  });
+  if (!done.ok()) return done;
+  return d.name;
+}
+
+absl::Status Machine::DestroyDax(absl::string_view dax) {
+  auto it = s_.daxes.find(std::string(dax));
+  if (it == s_.daxes.end()) {
+    return Err(kerrno::kENOENT, absl::StrCat("no ", dax));
+  }
+  const Dax d = it->second;
+  if (!d.dc) {
+    return Err(kerrno::kEINVAL,
+               absl::StrCat(dax, " is not a DC region's dax device"));
+  }
+  if (d.driver == DaxDriver::kKmem) {
+    return Err(kerrno::kEBUSY, absl::StrCat(dax, " is bound to kmem"));
+  }
+  return Atomically([&](State& s) -> absl::Status {
+    RESTREE_RETURN_IF_ERROR(UnbindDeviceDax(s, d));
+    RESTREE_ASSIGN_OR_RETURN(const ResourceId dr, DcDaxRegion(s, d.region));
+    ResourceTree& t = s.dax_regions;
+    for (ResourceId ext : t.Children(dr)) {
+      if (!t.RangeOf(ext).Contains(d.range)) continue;
+      absl::Status st = t.ReleaseRegion(ext, d.range.first(), SizeOf(d.range));
+      if (!st.ok()) return As(kerrno::kEINVAL, st, "trim_dev_dax_range");
+      s.daxes.erase(d.name);
+      return absl::OkStatus();
+    }
+    return Err(kerrno::kEINVAL,
+               absl::StrCat(dax, ": no extent holds ", Show(d.range)));
+  });
+}
+
+absl::Status Machine::AddExtents(uint32_t region, absl::string_view tag,
+                                 const std::vector<Range>& offsets) {
+  RESTREE_ASSIGN_OR_RETURN(const Region* r, DcRegion(region));
+  if (offsets.empty()) {
+    return Err(kerrno::kEINVAL, "an Add Capacity event without extents");
+  }
+  const std::string key(tag);
+  if (r->extents.count(key) != 0) {
+    return Err(kerrno::kEEXIST,
+               absl::StrCat("region", region, " has tag ", tag, " already"));
+  }
+  const uint64_t span = r->range.last() - r->range.first();
+  std::vector<Range> ranges;
+  for (const Range& o : offsets) {
+    if (o.last() > span) {
+      return Err(kerrno::kEINVAL,
+                 absl::StrCat("extent at offset ", Show(o), " is beyond region",
+                              region, "'s ", Hex(span + 1), " bytes"));
+    }
+    ranges.emplace_back(r->range.first() + o.first(),
+                        r->range.first() + o.last());
+  }
+  return Atomically([&](State& s) -> absl::Status {
+    RESTREE_ASSIGN_OR_RETURN(const ResourceId dr, DcDaxRegion(s, region));
+    for (const Range& e : ranges) {
+      absl::StatusOr<ResourceId> got =
+          s.dax_regions.RequestRegion(dr, e.first(), SizeOf(e), "extent", 0);
+      if (!got.ok()) {
+        return As(kerrno::kENOSPC, got.status(),
+                  absl::StrCat("Failed to add extent ", Show(e)));
+      }
+    }
+    Region nr = s.regions.at(region);
+    nr.extents[key] = ranges;
+    s.regions[region] = nr;
+    return absl::OkStatus();
+  });
+}
+
+absl::Status Machine::ReleaseExtents(uint32_t region, absl::string_view tag) {
+  RESTREE_ASSIGN_OR_RETURN(const Region* r, DcRegion(region));
+  auto g = r->extents.find(std::string(tag));
+  if (g == r->extents.end()) {
+    return Err(kerrno::kENOENT,
+               absl::StrCat("region", region, " has no tag ", tag));
+  }
+  const std::vector<Range> group = g->second;
+  return Atomically([&](State& s) -> absl::Status {
+    RESTREE_ASSIGN_OR_RETURN(const ResourceId dr, DcDaxRegion(s, region));
+    ResourceTree& t = s.dax_regions;
+    std::vector<ResourceId> nodes;
+    for (ResourceId ext : t.Children(dr)) {
+      if (std::find(group.begin(), group.end(), t.RangeOf(ext)) ==
+          group.end()) {
+        continue;
+      }
+      if (t.HasChildren(ext)) {
+        return Err(kerrno::kEBUSY, absl::StrCat("extent ", Show(t.RangeOf(ext)),
+                                                " is in use by a dax device"));
+      }
+      nodes.push_back(ext);
+    }
+    for (ResourceId ext : nodes) {
+      const Range er = t.RangeOf(ext);
+      absl::Status st = t.ReleaseRegion(dr, er.first(), SizeOf(er));
+      if (!st.ok()) return As(kerrno::kEINVAL, st, "release extent");
+    }
+    Region nr = s.regions.at(region);
+    nr.extents.erase(std::string(tag));
+    s.regions[region] = nr;
     return absl::OkStatus();
   });
 }

@@ -78,11 +78,19 @@ struct MachineOptions {
   // inserts "Soft Reserved" into iomem for each range it claims. Reported
   // behaviour only; off by default (not in v7.1).
   bool hmem_sr_reinsert = false;
+  // The unmerged Dynamic Capacity Device series ("DCD: Add support for
+  // Dynamic Capacity Devices", v10, May 2026, posted against 7.1): DC
+  // regions (RegionMode::kDc), extents (AddExtents/ReleaseExtents) and dax
+  // devices carved from them (CreateDax with a size, DestroyDax). Only on
+  // HmemModel::k71 profiles, whose dax regions live in "DAX Regions"; off by
+  // default (not in v7.1).
+  bool dcd = false;
 };
 
 class Machine {
  public:
-  enum class RegionMode { kRam, kPmem };
+  // kDc: a dynamic capacity region (MachineOptions::dcd).
+  enum class RegionMode { kRam, kPmem, kDc };
   enum class NamespaceMode { kRaw, kFsdax, kDevdax };
   enum class DaxDriver { kDeviceDax, kKmem };
   enum class Zone { kNormal, kMovable };
@@ -130,6 +138,10 @@ class Machine {
     uint64_t dpa = 0;
     bool assembled = false;          // from committed decoders (AssembleRegion)
     bool committed = true;           // false: assembly failed (never committed)
+    // DC: the extents the device has added, by tag group (absolute ranges,
+    // in the order given). They are the "extent" children of the region's
+    // dax_region ("dax_regionK" in "DAX Regions").
+    std::map<std::string, std::vector<Range>> extents;
   };
   // A dax_hmem device "hmem.N" (§6.2-§6.4).
   struct HmemDevice {
@@ -158,6 +170,7 @@ class Machine {
     Zone zone = Zone::kMovable;
     Range kmem_range;     // kmem: the block-aligned range added
     ResourceId kmem_res;  // kmem: its "daxX.Y" node (SYSTEM_RAM)
+    bool dc = false;      // carved from a DC region's extent (CreateDax)
   };
   struct Block {
     bool online = true;
@@ -295,6 +308,10 @@ class Machine {
   // places the region on the first run of chunks at the same candidate
   // addresses and claims them. On failure no id is used (in the kernel the
   // region device would remain without HPA).
+  // kDc (MachineOptions::dcd on a k71 profile, else ENOENT: no
+  // create_dc_region attribute): placed as a ram region, then its sparse
+  // dax_region "dax_regionK" is requested from "DAX Regions" (ENOMEM on a
+  // conflict) with no extent and no dax device.
   absl::StatusOr<uint32_t> CreateRegion(
       uint32_t window, uint64_t size, RegionMode mode,
       std::optional<uint32_t> ways = std::nullopt,
@@ -345,9 +362,40 @@ class Machine {
   // The dax region of CXL ram region K (6.12 dax_cxl, §4.1): dev_dax
   // "daxK.0" over the whole region, bound to device_dax (busy "daxK.0").
   // (6.12 binds dax_cxl devices to kmem by default; KmemOnline() then gives
-  // that tree.) ENOENT no region; EINVAL not a CXL ram region; EEXIST it
-  // has its dax device already.
-  absl::StatusOr<std::string> CreateDax(uint32_t region);
+  // that tree.) ENOENT no region; EINVAL not a CXL ram or DC region, or a
+  // size given for a ram region; EEXIST it has its dax device already.
+  // DC region K (the DCD series' sparse dax region): `size` bytes (a
+  // non-zero multiple of 2 MiB, the region's dax alignment, else EINVAL)
+  // from the first extent, in address order, with a free run that long, at
+  // its lowest free address: dev_dax "daxK.N" (N the lowest free device
+  // number) is requested from the extent (its child in "DAX Regions") and
+  // bound to device_dax (busy "daxK.N" in iomem). ENOSPC: no extent has
+  // room (the series can also spread one device over several extents;
+  // restree's devices have one range). O(extents + devices) of the region.
+  absl::StatusOr<std::string> CreateDax(
+      uint32_t region, std::optional<uint64_t> size = std::nullopt);
+  // daxctl destroy-device of a DC region's dax device: device_dax releases
+  // its busy node, the device's range goes back to its extent. ENOENT no
+  // such dax; EINVAL not a DC region's device; EBUSY bound to kmem.
+  absl::Status DestroyDax(absl::string_view dax);
+
+  // --- Dynamic capacity (MachineOptions::dcd) --------------------------------
+
+  // Add Capacity: the device adds tag group `tag` to DC region K, extents at
+  // region offsets `offsets` (first and last byte of each, relative to the
+  // region's start). dax_cxl requests each, in order, as "extent"
+  // (__request_region: MEM, busy) under the region's dax_region: all of the
+  // group or none. ENOENT
+  // no region K; EINVAL not a DC region, an extent beyond the region, or no
+  // extent; EEXIST the region has this tag; ENOSPC an extent overlaps one
+  // already there (the series' __request_region failure).
+  absl::Status AddExtents(uint32_t region, absl::string_view tag,
+                          const std::vector<Range>& offsets);
+  // Release Capacity of tag group `tag`: every extent of the group goes, or
+  // none: EBUSY when a dax device still uses one of them (the series
+  // refuses and the device retries). ENOENT no region K or no such tag;
+  // EINVAL not a DC region.
+  absl::Status ReleaseExtents(uint32_t region, absl::string_view tag);
 
   // daxctl reconfigure-device -m system-ram (§4.3): device_dax unbinds
   // (its busy node is released), kmem requests the block-aligned part of
@@ -427,8 +475,10 @@ class Machine {
   // (soft_reserve_resource, HmemModel::k70/k71 only) and "DAX Regions"
   // (k71 only). Nodes of "DAX Regions" are named after the device owning
   // the dax_region ("hmem.N", "dax_regionK"); the kernel leaves them
-  // unnamed. nullptr for another name or a root the profile lacks. Valid
-  // until the next mutating call.
+  // unnamed. A DC region's dax_region holds its "extent" nodes, and each
+  // extent the ranges of the dax devices carved from it ("daxK.N"). nullptr for
+  // another name or a root the profile lacks. Valid until the next mutating
+  // call.
   const ResourceTree* PrivateRoot(absl::string_view name) const;
 
   // --- Queries
@@ -560,6 +610,13 @@ class Machine {
   absl::Status RegisterHmem(State& s, const Range& r, int node,
                             std::vector<std::string>* notes);
   absl::Status BindCxlDax(State& s, uint32_t region, std::string* note);
+  // DC regions: "dax_regionK" in "DAX Regions" (ENOENT if missing), the
+  // region itself (ENOENT / EINVAL not DC), and CreateDax's DC path.
+  static absl::StatusOr<ResourceId> DcDaxRegion(const State& s,
+                                                uint32_t region);
+  absl::StatusOr<const Region*> DcRegion(uint32_t region) const;
+  absl::StatusOr<std::string> CreateDcDax(uint32_t region,
+                                          std::optional<uint64_t> size);
 
   MachineOptions options_;
   ResourceTree tree_;

@@ -66,6 +66,9 @@ std::string Everything(const Machine& m) {
   for (const auto& [k, r] : m.regions()) {
     absl::StrAppend(&out, "region ", k, " ns ", r.ns.value_or("-"), " dax ",
                     r.dax.value_or("-"), "\n");
+    for (const auto& [tag, extents] : r.extents) {
+      absl::StrAppend(&out, "  tag ", tag, ":", extents.size(), "\n");
+    }
   }
   for (const auto& [name, ns] : m.namespaces()) {
     absl::StrAppend(&out, name, " mode ", static_cast<int>(ns.mode), "\n");
@@ -528,6 +531,140 @@ TEST(Cxl, ReparentUnderABusyResourceIsRefused) {
   EXPECT_FAILS_CLEANLY(m, m.Reparent("region0", "namespace0.0"),
                        kerrno::kEBUSY);
   ASSERT_STEP(m, m.DestroyRegion(0));
+}
+
+// ---------------------------------------------------------------------------
+// Dynamic capacity (the unmerged DCD series, MachineOptions::dcd).
+
+Machine DcdMachine() {
+  MachineOptions o;
+  o.profile = KernelProfile::Linux71();
+  o.dcd = true;
+  Machine m = Load(Cxl1WithoutWindow(), o);
+  EXPECT_THAT(m.AddWindow(0, 0x1000000000, 16 * kGiB, 1, 256, /*node=*/1),
+              IsOk());
+  return m;
+}
+
+TEST(Dcd, DcRegionsNeedTheSeriesOnLinux71) {
+  for (const bool dcd : {false, true}) {
+    for (const KernelProfile& p :
+         {KernelProfile::Linux612(), KernelProfile::Linux71()}) {
+      if (dcd && p.name == KernelProfile::Linux71().name) continue;
+      MachineOptions o;
+      o.profile = p;
+      o.dcd = dcd;
+      Machine m = Load(Cxl1WithoutWindow(), o);
+      ASSERT_STEP(m, m.AddWindow(0, 0x1000000000, 16 * kGiB));
+      EXPECT_FAILS_CLEANLY(m, m.CreateRegion(0, 8 * kGiB, Mode::kDc),
+                           kerrno::kENOENT);
+    }
+  }
+  Machine m = DcdMachine();
+  absl::StatusOr<uint32_t> k = m.CreateRegion(0, 8 * kGiB, Mode::kDc);
+  ASSERT_THAT(k, IsOk());
+  EXPECT_CONSISTENT(m);
+  // A region node like a ram region's, and a sparse dax_region without a
+  // device: nothing else in iomem.
+  EXPECT_THAT(m.Render(),
+              ::testing::HasSubstr("1000000000-13ffffffff : CXL Window 0\n"
+                                   "  1000000000-11ffffffff : region0\n"));
+  EXPECT_THAT(m.Render(), ::testing::Not(::testing::HasSubstr("dax0")));
+  EXPECT_TRUE(m.daxes().empty());
+  EXPECT_THAT(RenderDump(*m.PrivateRoot("DAX Regions")),
+              ::testing::HasSubstr(
+                  "  0000001000000000-00000011ffffffff : dax_region0"));
+}
+
+TEST(Dcd, ExtentsLiveInTheDaxRegionNotInIomem) {
+  Machine m = DcdMachine();
+  ASSERT_STEP(m, m.CreateRegion(0, 8 * kGiB, Mode::kDc).status());
+  const std::string iomem = m.Render();
+  // Two extents of one tag group, out of order and not adjacent.
+  ASSERT_STEP(
+      m, m.AddExtents(0, "g0",
+                      {Range(4 * kGiB, 5 * kGiB - 1), Range(0, kGiB - 1)}));
+  EXPECT_EQ(m.Render(), iomem);
+  const ResourceTree& dr = *m.PrivateRoot("DAX Regions");
+  const std::string dump = RenderDump(dr);
+  EXPECT_THAT(dump, ::testing::HasSubstr(
+                        "    0000001000000000-000000103fffffff : extent "
+                        "flags=0x80000200"));
+  EXPECT_THAT(dump, ::testing::HasSubstr(
+                        "    0000001100000000-000000113fffffff : extent"));
+  ASSERT_EQ(m.regions().at(0).extents.at("g0").size(), 2u);
+  // The group is all or none: an overlap with g0 adds nothing of g1.
+  EXPECT_FAILS_CLEANLY(m,
+                       m.AddExtents(0, "g1",
+                                    {Range(2 * kGiB, 3 * kGiB - 1),
+                                     Range(kGiB - 4096, kGiB + 4095)}),
+                       kerrno::kENOSPC);
+  EXPECT_FAILS_CLEANLY(m, m.AddExtents(0, "g0", {Range(6 * kGiB, 7 * kGiB)}),
+                       kerrno::kEEXIST);
+  EXPECT_FAILS_CLEANLY(m, m.AddExtents(0, "g2", {Range(8 * kGiB, 8 * kGiB)}),
+                       kerrno::kEINVAL);
+  EXPECT_FAILS_CLEANLY(m, m.AddExtents(0, "g2", {}), kerrno::kEINVAL);
+  EXPECT_FAILS_CLEANLY(m, m.AddExtents(1, "g2", {Range(0, 0)}),
+                       kerrno::kENOENT);
+  EXPECT_FAILS_CLEANLY(m, m.ReleaseExtents(0, "nope"), kerrno::kENOENT);
+  ASSERT_STEP(m, m.ReleaseExtents(0, "g0"));
+  EXPECT_THAT(RenderDump(*m.PrivateRoot("DAX Regions")),
+              ::testing::Not(::testing::HasSubstr("extent")));
+  EXPECT_TRUE(m.regions().at(0).extents.empty());
+}
+
+TEST(Dcd, DaxDevicesAreCarvedFromExtentsAndPinThem) {
+  Machine m = DcdMachine();
+  ASSERT_STEP(m, m.CreateRegion(0, 8 * kGiB, Mode::kDc).status());
+  ASSERT_STEP(m, m.AddExtents(0, "a", {Range(0, kGiB - 1)}));
+  ASSERT_STEP(m, m.AddExtents(0, "b", {Range(2 * kGiB, 4 * kGiB - 1)}));
+  EXPECT_FAILS_CLEANLY(m, m.CreateDax(0), kerrno::kEINVAL);
+  EXPECT_FAILS_CLEANLY(m, m.CreateDax(0, kMiB), kerrno::kEINVAL);
+  // 1.5 GiB fits only in b; then 1 GiB in a (first in address order).
+  absl::StatusOr<std::string> d0 = m.CreateDax(0, 1536 * kMiB);
+  ASSERT_THAT(d0, IsOk());
+  EXPECT_EQ(*d0, "dax0.0");
+  EXPECT_EQ(m.daxes().at("dax0.0").range, Range(0x1080000000, 0x10dfffffff));
+  absl::StatusOr<std::string> d1 = m.CreateDax(0, kGiB);
+  ASSERT_THAT(d1, IsOk());
+  EXPECT_EQ(m.daxes().at("dax0.1").range, Range(0x1000000000, 0x103fffffff));
+  // b has 512 MiB left, a nothing: 1 GiB does not fit anywhere.
+  EXPECT_FAILS_CLEANLY(m, m.CreateDax(0, kGiB), kerrno::kENOSPC);
+  // device_dax holds the range in iomem; the extent holds the device.
+  EXPECT_EQ(Node(m, "dax0.0").parent, *m.Find("region0"));
+  EXPECT_THAT(
+      RenderDump(*m.PrivateRoot("DAX Regions")),
+      ::testing::HasSubstr("      0000001080000000-00000010dfffffff : dax0.0"));
+  ASSERT_STEP(m, m.KmemOnline("dax0.0", 1, Machine::Zone::kMovable));
+  EXPECT_THAT(
+      m.Render(),
+      ::testing::HasSubstr("    1080000000-10dfffffff : dax0.0\n"
+                           "      1080000000-10dfffffff : System RAM (kmem)"));
+  // A used extent cannot go (the device retries); neither can a kmem dax.
+  EXPECT_FAILS_CLEANLY(m, m.ReleaseExtents(0, "b"), kerrno::kEBUSY);
+  EXPECT_FAILS_CLEANLY(m, m.DestroyDax("dax0.0"), kerrno::kEBUSY);
+  EXPECT_FAILS_CLEANLY(m, m.DestroyDax("dax9.9"), kerrno::kENOENT);
+  ASSERT_STEP(m, m.KmemOffline("dax0.0"));
+  ASSERT_STEP(m, m.DestroyDax("dax0.0"));
+  ASSERT_STEP(m, m.ReleaseExtents(0, "b"));
+  EXPECT_FAILS_CLEANLY(m, m.ReleaseExtents(0, "a"), kerrno::kEBUSY);
+  // The lowest free device number is taken again.
+  ASSERT_STEP(m, m.AddExtents(0, "c", {Range(6 * kGiB, 7 * kGiB - 1)}));
+  absl::StatusOr<std::string> d2 = m.CreateDax(0, kGiB);
+  ASSERT_THAT(d2, IsOk());
+  EXPECT_EQ(*d2, "dax0.0");
+  // A ram region's device takes no size; a ram region's dax cannot be
+  // destroyed this way.
+  ASSERT_STEP(m, m.CreateRegion(0, kGiB, Mode::kRam).status());
+  EXPECT_FAILS_CLEANLY(m, m.CreateDax(1, kGiB), kerrno::kEINVAL);
+  ASSERT_STEP(m, m.CreateDax(1).status());
+  EXPECT_FAILS_CLEANLY(m, m.DestroyDax("dax1.0"), kerrno::kEINVAL);
+  // Destroying the DC region takes its devices, extents and dax_region.
+  ASSERT_STEP(m, m.DestroyRegion(0));
+  EXPECT_EQ(m.daxes().count("dax0.0") + m.daxes().count("dax0.1"), 0u);
+  EXPECT_THAT(RenderDump(*m.PrivateRoot("DAX Regions")),
+              ::testing::Not(::testing::HasSubstr("dax_region0")));
+  EXPECT_THAT(m.Render(), ::testing::Not(::testing::HasSubstr("dax0.")));
 }
 
 // Found by hotplug_sequence_fuzzer: e820 inserts Soft Reserved at boot,

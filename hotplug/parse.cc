@@ -664,7 +664,8 @@ class EventParser {
             {"region", "create, assemble or destroy"},
             {"hmem", "probe"},
             {"namespace", "create or destroy"},
-            {"dax", "create"},
+            {"dax", "create or destroy"},
+            {"extent", "add or release"},
             {"kmem", "online or offline"},
             {"memory", "add, online, offline or remove"},
             {"chunks", "reserve or release-unused"},
@@ -698,7 +699,8 @@ class EventParser {
                absl::StrCat(
                    "unknown event ", Q(tokens_[0].text),
                    " (expected config, root, window, softres, region, hmem, "
-                   "namespace, dax, kmem, memory, chunks, reparent, expect, "
+                   "namespace, dax, extent, kmem, memory, chunks, reparent, "
+                   "expect, "
                    "assert, insert, request, request-region, release-region, "
                    "remove, release, adjust, allocate or region-intersects)"));
   }
@@ -724,6 +726,9 @@ class EventParser {
       return NamespaceDestroyEvent();
     }
     if (word == "dax" && action == "create") return DaxCreateEvent();
+    if (word == "dax" && action == "destroy") return DaxDestroyEvent();
+    if (word == "extent" && action == "add") return ExtentAddEvent();
+    if (word == "extent" && action == "release") return ExtentReleaseEvent();
     if (word == "kmem" && action == "online") return KmemOnlineEvent();
     if (word == "kmem" && action == "offline") return KmemOfflineEvent();
     if (word == "memory") {
@@ -752,7 +757,7 @@ class EventParser {
     RESTREE_ASSIGN_OR_RETURN(
         Args args,
         Split(1, {"profile", "block-size", "cxl-region", "cxl", "dax-hmem",
-                  "hmem-sr-reinsert", "memhp-default-state"}));
+                  "hmem-sr-reinsert", "dcd", "memhp-default-state"}));
     RESTREE_RETURN_IF_ERROR(args.NoMoreThan(0));
     ConfigEvent e;
     auto yes_no = [&](absl::string_view key,
@@ -785,6 +790,7 @@ class EventParser {
     RESTREE_RETURN_IF_ERROR(build("cxl", &e.cxl));
     RESTREE_RETURN_IF_ERROR(build("dax-hmem", &e.dax_hmem));
     RESTREE_RETURN_IF_ERROR(yes_no("hmem-sr-reinsert", &e.hmem_sr_reinsert));
+    RESTREE_RETURN_IF_ERROR(yes_no("dcd", &e.dcd));
     if (std::optional<Value> v = args.Get("memhp-default-state")) {
       static constexpr std::pair<absl::string_view, OnlineDefault> kStates[] = {
           {"offline", OnlineDefault::kOffline},
@@ -815,7 +821,7 @@ class EventParser {
     if (e == ConfigEvent()) {
       return Err(w_, col_,
                  "'config' needs at least one key (profile, block-size, "
-                 "cxl-region, cxl, dax-hmem, hmem-sr-reinsert, "
+                 "cxl-region, cxl, dax-hmem, hmem-sr-reinsert, dcd, "
                  "memhp-default-state)");
     }
     return e;
@@ -904,15 +910,17 @@ class EventParser {
     RESTREE_ASSIGN_OR_RETURN(e.window, ParseU32(w_, win, "window"));
     RESTREE_ASSIGN_OR_RETURN(Value size, args.Require("size", "SIZE"));
     RESTREE_ASSIGN_OR_RETURN(e.size, ParseSize(w_, size, "size"));
-    RESTREE_ASSIGN_OR_RETURN(Value mode, args.Require("mode", "ram|pmem"));
+    RESTREE_ASSIGN_OR_RETURN(Value mode, args.Require("mode", "ram|pmem|dc"));
     if (mode.text == "ram") {
       e.mode = RegionMode::kRam;
     } else if (mode.text == "pmem") {
       e.mode = RegionMode::kPmem;
+    } else if (mode.text == "dc") {
+      e.mode = RegionMode::kDc;
     } else {
       return Err(w_, mode.column,
                  absl::StrCat("unknown region mode ", Q(mode.text),
-                              " (expected ram or pmem)"));
+                              " (expected ram, pmem or dc)"));
     }
     if (std::optional<Value> v = args.Get("ways")) {
       RESTREE_ASSIGN_OR_RETURN(e.ways, ParseU32(w_, *v, "ways"));
@@ -1011,11 +1019,72 @@ class EventParser {
   }
 
   absl::StatusOr<EventBody> DaxCreateEvent() {
-    RESTREE_ASSIGN_OR_RETURN(Args args, Split(2, {"region"}));
+    RESTREE_ASSIGN_OR_RETURN(Args args, Split(2, {"region", "size"}));
     RESTREE_RETURN_IF_ERROR(args.NoMoreThan(0));
     DaxCreate e;
     RESTREE_ASSIGN_OR_RETURN(Value r, args.Require("region", "regionK"));
     RESTREE_ASSIGN_OR_RETURN(e.region, ParseRegionName(w_, r));
+    if (std::optional<Value> v = args.Get("size")) {
+      RESTREE_ASSIGN_OR_RETURN(e.size, ParseSize(w_, *v, "size"));
+    }
+    return e;
+  }
+
+  absl::StatusOr<EventBody> DaxDestroyEvent() {
+    RESTREE_ASSIGN_OR_RETURN(Args args, Split(2, {}));
+    RESTREE_RETURN_IF_ERROR(args.NoMoreThan(1));
+    DaxDestroy e;
+    RESTREE_ASSIGN_OR_RETURN(Value d,
+                             args.Positional(0, "a dax device (daxX.Y)"));
+    RESTREE_ASSIGN_OR_RETURN(e.dax, ParseDaxName(w_, d));
+    return e;
+  }
+
+  // region=regionK tag=NAME, the keys both extent events share.
+  absl::Status RegionTag(const Args& args, uint32_t* region, std::string* tag) {
+    RESTREE_ASSIGN_OR_RETURN(Value r, args.Require("region", "regionK"));
+    RESTREE_ASSIGN_OR_RETURN(*region, ParseRegionName(w_, r));
+    RESTREE_ASSIGN_OR_RETURN(Value t, args.Require("tag", "NAME"));
+    RESTREE_ASSIGN_OR_RETURN(*tag, ParseName(w_, t, "tag"));
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<EventBody> ExtentAddEvent() {
+    RESTREE_ASSIGN_OR_RETURN(Args args, Split(2, {"region", "tag", "extents"}));
+    RESTREE_RETURN_IF_ERROR(args.NoMoreThan(0));
+    ExtentAdd e;
+    RESTREE_RETURN_IF_ERROR(RegionTag(args, &e.region, &e.tag));
+    RESTREE_ASSIGN_OR_RETURN(Value list,
+                             args.Require("extents", "OFF:SIZE[,OFF:SIZE...]"));
+    RESTREE_ASSIGN_OR_RETURN(auto items, SplitList(w_, list, "extents"));
+    for (const auto& [text, col] : items) {
+      const size_t colon = text.find(':');
+      if (colon == absl::string_view::npos) {
+        return Err(w_, col,
+                   absl::StrCat("extent ", Q(text),
+                                " is not OFFSET:SIZE (a region offset and a "
+                                "length)"));
+      }
+      Value off = list;
+      off.text = text.substr(0, colon);
+      off.column = col;
+      Value len = list;
+      len.text = text.substr(colon + 1);
+      len.column = col + static_cast<int>(colon) + 1;
+      Extent x;
+      RESTREE_ASSIGN_OR_RETURN(x.offset,
+                               ParseSize(w_, off, "an extent's offset"));
+      RESTREE_ASSIGN_OR_RETURN(x.size, ParseSize(w_, len, "an extent's size"));
+      e.extents.push_back(x);
+    }
+    return e;
+  }
+
+  absl::StatusOr<EventBody> ExtentReleaseEvent() {
+    RESTREE_ASSIGN_OR_RETURN(Args args, Split(2, {"region", "tag"}));
+    RESTREE_RETURN_IF_ERROR(args.NoMoreThan(0));
+    ExtentRelease e;
+    RESTREE_RETURN_IF_ERROR(RegionTag(args, &e.region, &e.tag));
     return e;
   }
 

@@ -507,8 +507,8 @@ TEST(ParseTest, SyntaxErrors) {
   const ErrorCase kCases[] = {
       {"frobnicate 1",
        "t.events:1:1: unknown event 'frobnicate' (expected config, root, "
-       "window, softres, region, hmem, namespace, dax, kmem, memory, chunks, "
-       "reparent, expect, assert, insert, request, request-region, "
+       "window, softres, region, hmem, namespace, dax, extent, kmem, memory, "
+       "chunks, reparent, expect, assert, insert, request, request-region, "
        "release-region, remove, release, adjust, allocate or "
        "region-intersects)"},
       {"\n  window shrink 0",
@@ -538,8 +538,15 @@ TEST(ParseTest, SyntaxErrors) {
        "t.events:1:20: expected a hex address (0x...) for the end of the "
        "range, got '2000'"},
       {"region create window=0 size=1G mode=volatile",
-       "t.events:1:37: unknown region mode 'volatile' (expected ram or "
-       "pmem)"},
+       "t.events:1:37: unknown region mode 'volatile' (expected ram, pmem "
+       "or dc)"},
+      {"extent add region=region0 tag=g extents=0:1G,4G",
+       "t.events:1:46: extent '4G' is not OFFSET:SIZE (a region offset and a "
+       "length)"},
+      {"extent add region=region0 tag=g extents=0:1G,,",
+       "t.events:1:46: empty item in the list for extents"},
+      {"extent release region=region0",
+       "t.events:1:1: 'extent release' needs tag=NAME"},
       {"region destroy r0",
        "t.events:1:16: expected a region name such as region0, got 'r0'"},
       {"region destroy regionX",
@@ -559,7 +566,7 @@ TEST(ParseTest, SyntaxErrors) {
        "t.events:1:39: unexpected 'shrink' after 'chunks release-unused'"},
       {"config",
        "t.events:1:1: 'config' needs at least one key (profile, block-size, "
-       "cxl-region, cxl, dax-hmem, hmem-sr-reinsert, "
+       "cxl-region, cxl, dax-hmem, hmem-sr-reinsert, dcd, "
        "memhp-default-state)"},
       {"config profile=debian-5",
        "t.events:1:16: unknown profile 'debian-5' (expected debian-6.1, "
@@ -668,8 +675,9 @@ TEST(ParseTest, SyntaxErrors) {
        "t.events:2:21: unexpected 'garbage' after 'softres add'"},
       {"\"window\" add 0 base=0x0 size=1",
        "t.events:1:1: unknown event 'window' (expected config, root, window, "
-       "softres, region, hmem, namespace, dax, kmem, memory, chunks, reparent, "
-       "expect, assert, insert, request, request-region, release-region, "
+       "softres, region, hmem, namespace, dax, extent, kmem, memory, chunks, "
+       "reparent, expect, assert, insert, request, request-region, "
+       "release-region, "
        "remove, release, adjust, allocate or region-intersects)"},
       {"assert count \"System RAM 2",
        "t.events:1:14: unterminated quoted "
@@ -721,9 +729,9 @@ TEST(ParseTest, BinaryBytesAreEscapedNeverEchoed) {
       "café");
   EXPECT_EQ(ErrorOf("wíndow add"),
             "t.events:1:1: unknown event 'wíndow' (expected config, root, "
-            "window, softres, region, hmem, namespace, dax, kmem, memory, "
-            "chunks, "
-            "reparent, expect, assert, insert, request, request-region, "
+            "window, softres, region, hmem, namespace, dax, extent, kmem, "
+            "memory, chunks, reparent, expect, assert, insert, request, "
+            "request-region, "
             "release-region, remove, release, adjust, allocate or "
             "region-intersects)");
   // Bytes decoded from \xHH are escaped again when a message shows them.
@@ -835,7 +843,7 @@ constexpr absl::string_view kEveryKind = R"ev(
 config profile=debian-6.1 block-size=128M
 config block-size=2G
 config profile=linux-6.12
-config profile=7.x cxl-region=n cxl=builtin dax-hmem=modules hmem-sr-reinsert=y memhp-default-state=online_kernel
+config profile=7.x cxl-region=n cxl=builtin dax-hmem=modules hmem-sr-reinsert=y dcd=y memhp-default-state=online_kernel
 root add "CXL mem"
 root add cxl2 0x0-0xffff flags=IO
 window add 0 base=0x1000000000 size=64G ways=2 gran=4K targets=12,13 restrict=ram
@@ -845,6 +853,7 @@ window expand 0 to=0x1000000000-0x2fffffffff grow-ancestors
 softres add 0x1000000000-0x1fffffffff
 region create window=0 size=8G mode=ram
 region create window=0 size=256M mode=pmem ways=1 gran=256
+region create window=0 size=64G mode=dc
 region assemble window=0 0x1000000000-0x10ffffffff
 region assemble window=1 0x3000000000-0x300fffffff mode=pmem failed
 hmem probe
@@ -856,6 +865,11 @@ namespace create region=region1 mode=fsdax align=1G size=128M
 namespace create region=region2 mode=raw
 namespace destroy namespace2.0
 dax create region=region0
+dax create region=region1 size=1G
+dax destroy dax1.2
+extent add region=region1 tag=g0 extents=0:1G,4G:256M
+extent add region=region1 tag="a b" extents=0x10000:1
+extent release region=region1 tag=g0
 kmem online dax0.0 node=2 zone=movable
 kmem online dax0.1
 kmem offline dax0.0

@@ -143,7 +143,7 @@ Event ToEvent(const Step& s) {
       e.body = NamespaceDestroy{DaxRef{a % 6, b % 2}};
       break;
     case kDaxCreate:
-      e.body = DaxCreate{a % 6};
+      e.body = DaxCreate{a % 6, std::nullopt};
       break;
     case kKmemOnline: {
       KmemOnline k;
