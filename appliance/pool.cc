@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "hotplug/format.h"
 #include "resource_tree/kernel_profile.h"
 #include "resource_tree/kernel_status.h"
@@ -103,6 +104,7 @@ absl::StatusOr<Pool> Pool::Create(const Scenario& scenario,
   hotplug::MachineOptions mo;
   mo.profile = *profile;
   mo.block_size = a.block_size;
+  mo.dcd = a.realize == Realize::kDcd;
   const uint64_t chunks = a.capacity / a.chunk;
   p.owner_.assign(chunks, -1);
   for (uint64_t i = 0; i < chunks; ++i) {
@@ -155,6 +157,13 @@ absl::StatusOr<Pool> Pool::Create(const Scenario& scenario,
         return fail("chunks reserve", n.status());
       }
     }
+    uint32_t dc_region = 0;
+    if (a.mode == Mode::kPooled && a.realize == Realize::kDcd) {
+      absl::StatusOr<uint32_t> k =
+          m->CreateRegion(spec.window, a.capacity, Machine::RegionMode::kDc);
+      if (!k.ok()) return fail("region create mode=dc", k.status());
+      dc_region = *k;
+    }
     if (a.mode == Mode::kShared) {
       absl::StatusOr<uint32_t> k =
           m->CreateRegion(spec.window, a.capacity, Machine::RegionMode::kRam);
@@ -166,6 +175,7 @@ absl::StatusOr<Pool> Pool::Create(const Scenario& scenario,
     }
     Host host(*std::move(m));
     host.spec = spec;
+    host.dc_region = dc_region;
     uint64_t online = 0;
     for (const auto& [b, block] : host.machine.blocks()) {
       if (block.online) ++online;
@@ -345,8 +355,26 @@ void Pool::RequestGrant(size_t h, uint64_t size, bool policy) {
   g.events_before = host.stats.hotplug_events;
   g.policy = policy;
   host.pending_grant += g.size;
-  for (Op op : {Op::kRegionCreate, Op::kDaxCreate, Op::kKmemOnline}) {
-    host.queue.push_back(Task{op, id, 0, policy, ""});
+  if (sc_.appliance.realize == Realize::kDcd) {
+    // One extent per run of consecutive chunks (TakeChunks gives them in
+    // increasing order), at the chunks' offsets in the appliance.
+    for (size_t i = 0; i < g.chunks.size(); ++i) {
+      const uint64_t off = uint64_t{g.chunks[i]} * chunk;
+      if (i > 0 && g.chunks[i] == g.chunks[i - 1] + 1) {
+        g.extents.back() = Range(g.extents.back().first(), off + chunk - 1);
+      } else {
+        g.extents.emplace_back(off, off + chunk - 1);
+      }
+    }
+    host.queue.push_back(Task{Op::kExtentAdd, id, 0, policy, ""});
+    for (uint32_t part = 0; part < g.extents.size(); ++part) {
+      host.queue.push_back(Task{Op::kDaxCreate, id, 0, policy, "", part});
+      host.queue.push_back(Task{Op::kKmemOnline, id, 0, policy, "", part});
+    }
+  } else {
+    for (Op op : {Op::kRegionCreate, Op::kDaxCreate, Op::kKmemOnline}) {
+      host.queue.push_back(Task{op, id, 0, policy, ""});
+    }
   }
   Log(h, LogEntry::Kind::kRequest,
       absl::StrCat("grant ", hotplug::FormatSize(g.size), who, ": grant ", id,
@@ -506,14 +534,22 @@ void Pool::RunPolicy(size_t h) {
 // ---------------------------------------------------------------------------
 // Hotplug tasks.
 
+std::vector<std::string> Pool::DaxesOf(const Grant& g) const {
+  if (sc_.appliance.realize == Realize::kDcd) return g.daxes;
+  return {g.dax};
+}
+
 bool Pool::HasPinnedBlock(const Host& host, const Grant& g) const {
   if (host.pinned.empty()) return false;
-  auto it = host.machine.daxes().find(g.dax);
-  if (it == host.machine.daxes().end()) return false;
-  const Range r = it->second.kmem_range;
   const uint64_t bs = sc_.appliance.block_size;
-  auto p = host.pinned.lower_bound(r.first() / bs);
-  return p != host.pinned.end() && *p <= r.last() / bs;
+  for (const std::string& dax : DaxesOf(g)) {
+    auto it = host.machine.daxes().find(dax);
+    if (it == host.machine.daxes().end()) continue;
+    const Range r = it->second.kmem_range;
+    auto p = host.pinned.lower_bound(r.first() / bs);
+    if (p != host.pinned.end() && *p <= r.last() / bs) return true;
+  }
+  return false;
 }
 
 void Pool::DecideRevoke(size_t h, const Task& t) {
@@ -529,8 +565,9 @@ void Pool::DecideRevoke(size_t h, const Task& t) {
     if (g.state != GrantState::kOnline || g.size > remaining) continue;
     if (HasPinnedBlock(host, g)) {
       if (!busy) {
-        busy_what = absl::StrCat("grant ", g.id, " (", g.dax,
-                                 ") has memory blocks with unmovable pages");
+        busy_what =
+            absl::StrCat("grant ", g.id, " (", absl::StrJoin(DaxesOf(g), ", "),
+                         ") has memory blocks with unmovable pages");
       }
       busy = true;
       continue;
@@ -539,7 +576,9 @@ void Pool::DecideRevoke(size_t h, const Task& t) {
     remaining -= g.size;
   }
   const std::string& who = t.origin;
-  if (remaining != 0) {
+  const bool partial =
+      remaining != 0 && host.spec.partial_revoke && !chosen.empty();
+  if (remaining != 0 && !partial) {
     ++host.stats.revokes_failed;
     if (t.policy) host.revoke_backoff = tick_ + kRevokeBackoff;
     Log(h, LogEntry::Kind::kFailed,
@@ -551,12 +590,36 @@ void Pool::DecideRevoke(size_t h, const Task& t) {
     return;
   }
   // Offline and destroy each chosen grant next, oldest of them last.
-  for (auto it = chosen.rbegin(); it != chosen.rend(); ++it) {
-    host.grants.at(*it).state = GrantState::kRevoking;
-    host.queue.push_front(Task{Op::kRegionDestroy, *it, 0, t.policy, ""});
-    host.queue.push_front(Task{Op::kKmemOffline, *it, 0, t.policy, ""});
+  std::vector<Task> next;
+  for (uint64_t id : chosen) {
+    Grant& g = host.grants.at(id);
+    g.state = GrantState::kRevoking;
+    if (sc_.appliance.realize == Realize::kDcd) {
+      for (uint32_t part = 0; part < g.daxes.size(); ++part) {
+        next.push_back(Task{Op::kKmemOffline, id, 0, t.policy, "", part});
+        next.push_back(Task{Op::kDaxDestroy, id, 0, t.policy, "", part});
+      }
+      next.push_back(Task{Op::kExtentRelease, id, 0, t.policy, ""});
+    } else {
+      next.push_back(Task{Op::kKmemOffline, id, 0, t.policy, ""});
+      next.push_back(Task{Op::kRegionDestroy, id, 0, t.policy, ""});
+    }
   }
+  host.queue.insert(host.queue.begin(), next.begin(), next.end());
   ++host.stats.revokes_done;
+  if (partial) {
+    // A host agent that reports what it could give back (revoke=partial).
+    ++host.stats.revokes_partial;
+    if (t.policy) host.revoke_backoff = tick_ + kRevokeBackoff;
+    Log(h, LogEntry::Kind::kDone,
+        absl::StrCat("revoke ", hotplug::FormatSize(t.size), who, ": partial, ",
+                     hotplug::FormatSize(t.size - remaining), " in ",
+                     chosen.size(), " grant(s) to offline and remove; ",
+                     busy ? busy_what
+                          : "no newest-first set of whole online grants "
+                            "makes the rest"));
+    return;
+  }
   Log(h, LogEntry::Kind::kDone,
       absl::StrCat("revoke ", hotplug::FormatSize(t.size), who, ": ",
                    chosen.size(), " grant(s) to offline and remove"));
@@ -569,7 +632,28 @@ void Pool::FailGrant(size_t h, uint64_t id, const std::string& what,
   // Undo what the grant made on the host: the region (with its dax device,
   // which region destroy tears down), so the host is as before the grant.
   std::string undo;
-  if (g.state == GrantState::kRegion || g.state == GrantState::kDax) {
+  if (sc_.appliance.realize == Realize::kDcd &&
+      (g.state == GrantState::kRegion || g.state == GrantState::kDax)) {
+    // Its dax devices (offlined first where kmem has them), then its
+    // extents.
+    absl::Status d;
+    for (auto it = g.daxes.rbegin(); it != g.daxes.rend() && d.ok(); ++it) {
+      if (host.machine.daxes().at(*it).driver == Machine::DaxDriver::kKmem) {
+        d = host.machine.KmemOffline(*it, true);
+      }
+      if (d.ok()) d = host.machine.DestroyDax(*it);
+    }
+    if (d.ok()) {
+      d = host.machine.ReleaseExtents(host.dc_region,
+                                      absl::StrCat("grant", id));
+    }
+    if (!d.ok()) {
+      violation_.Update(absl::InternalError(absl::StrCat(
+          "host ", host.spec.name, ": undoing grant ", id, ": ", d.message())));
+    }
+    undo = absl::StrCat("; its ", g.daxes.size(), " dax devices destroyed, ",
+                        "extents released");
+  } else if (g.state == GrantState::kRegion || g.state == GrantState::kDax) {
     if (absl::Status d = host.machine.DestroyRegion(g.region); !d.ok()) {
       violation_.Update(absl::InternalError(
           absl::StrCat("host ", host.spec.name, ": undoing grant ", id,
@@ -608,11 +692,42 @@ void Pool::RunTask(size_t h, const Task& t) {
           absl::StrCat(what, ": region", *k, " (grant ", g.id, ")"));
       break;
     }
+    case Op::kExtentAdd: {
+      // The device adds the grant's chunks as one tag group.
+      const std::string tag = absl::StrCat("grant", g.id);
+      what = absl::StrCat("extent add region=region", host.dc_region,
+                          " tag=", tag, " extents=");
+      for (size_t i = 0; i < g.extents.size(); ++i) {
+        absl::StrAppend(
+            &what, i == 0 ? "" : ",", hotplug::FormatSize(g.extents[i].first()),
+            ":", hotplug::FormatSize(absl::Uint128Low64(g.extents[i].size())));
+      }
+      if (absl::Status s =
+              host.machine.AddExtents(host.dc_region, tag, g.extents);
+          !s.ok()) {
+        return FailGrant(h, g.id, what, s);
+      }
+      g.state = GrantState::kRegion;
+      Log(h, LogEntry::Kind::kHotplug,
+          absl::StrCat(what, ": ", g.extents.size(), " extents (grant ", g.id,
+                       ")"));
+      break;
+    }
     case Op::kDaxCreate: {
-      what = absl::StrCat("dax create region=region", g.region);
-      absl::StatusOr<std::string> dax = host.machine.CreateDax(g.region);
+      const bool dcd = a.realize == Realize::kDcd;
+      const uint32_t k = dcd ? host.dc_region : g.region;
+      std::optional<uint64_t> size;
+      if (dcd) size = absl::Uint128Low64(g.extents[t.part].size());
+      what = absl::StrCat(
+          "dax create region=region", k,
+          size ? absl::StrCat(" size=", hotplug::FormatSize(*size)) : "");
+      absl::StatusOr<std::string> dax = host.machine.CreateDax(k, size);
       if (!dax.ok()) return FailGrant(h, g.id, what, dax.status());
-      g.dax = *dax;
+      if (dcd) {
+        g.daxes.push_back(*dax);
+      } else {
+        g.dax = *dax;
+      }
       g.state = GrantState::kDax;
       Log(h, LogEntry::Kind::kHotplug, absl::StrCat(what, ": ", *dax));
       break;
@@ -621,12 +736,18 @@ void Pool::RunTask(size_t h, const Task& t) {
       const Machine::Zone zone = host.spec.zone == ZonePolicy::kNormal
                                      ? Machine::Zone::kNormal
                                      : Machine::Zone::kMovable;
+      const bool dcd = a.realize == Realize::kDcd;
+      const std::string& dax = dcd ? g.daxes[t.part] : g.dax;
       what = absl::StrCat(
-          "kmem online ", g.dax, " node=", host.spec.node,
+          "kmem online ", dax, " node=", host.spec.node,
           " zone=", zone == Machine::Zone::kNormal ? "normal" : "movable");
-      if (absl::Status s = host.machine.KmemOnline(g.dax, host.spec.node, zone);
+      if (absl::Status s = host.machine.KmemOnline(dax, host.spec.node, zone);
           !s.ok()) {
         return FailGrant(h, g.id, what, s);
+      }
+      if (dcd && t.part + 1 < g.extents.size()) {
+        Log(h, LogEntry::Kind::kHotplug, what);  // more extents to online
+        break;
       }
       g.state = GrantState::kOnline;
       host.stats.online += g.size;
@@ -636,12 +757,14 @@ void Pool::RunTask(size_t h, const Task& t) {
       // each block keeps unmovable pages with the host's probability.
       uint64_t pinned = 0;
       if (host.spec.zone == ZonePolicy::kNormal && host.spec.unmovable_pct) {
-        const Range r = host.machine.daxes().at(g.dax).kmem_range;
-        for (uint64_t b = r.first() / a.block_size;
-             b <= r.last() / a.block_size; ++b) {
-          if (NextRandom(&rng_) % 100 < host.spec.unmovable_pct) {
-            host.pinned.insert(b);
-            ++pinned;
+        for (const std::string& d : DaxesOf(g)) {
+          const Range r = host.machine.daxes().at(d).kmem_range;
+          for (uint64_t b = r.first() / a.block_size;
+               b <= r.last() / a.block_size; ++b) {
+            if (NextRandom(&rng_) % 100 < host.spec.unmovable_pct) {
+              host.pinned.insert(b);
+              ++pinned;
+            }
           }
         }
       }
@@ -663,8 +786,10 @@ void Pool::RunTask(size_t h, const Task& t) {
       break;
     }
     case Op::kKmemOffline: {
-      what = absl::StrCat("kmem offline ", g.dax);
-      if (absl::Status s = host.machine.KmemOffline(g.dax, true); !s.ok()) {
+      const std::string& dax =
+          a.realize == Realize::kDcd ? g.daxes[t.part] : g.dax;
+      what = absl::StrCat("kmem offline ", dax);
+      if (absl::Status s = host.machine.KmemOffline(dax, true); !s.ok()) {
         violation_.Update(absl::InternalError(
             absl::StrCat("host ", host.spec.name, ": ", what,
                          " of a grant checked "
@@ -672,9 +797,36 @@ void Pool::RunTask(size_t h, const Task& t) {
                          s.message())));
         return;
       }
+      if (g.state != GrantState::kOff) host.stats.online -= g.size;
       g.state = GrantState::kOff;
-      host.stats.online -= g.size;
       Log(h, LogEntry::Kind::kHotplug, what);
+      break;
+    }
+    case Op::kDaxDestroy: {
+      what = absl::StrCat("dax destroy ", g.daxes[t.part]);
+      if (absl::Status s = host.machine.DestroyDax(g.daxes[t.part]); !s.ok()) {
+        violation_.Update(absl::InternalError(absl::StrCat(
+            "host ", host.spec.name, ": ", what, ": ", s.message())));
+        return;
+      }
+      Log(h, LogEntry::Kind::kHotplug, what);
+      break;
+    }
+    case Op::kExtentRelease: {
+      what = absl::StrCat("extent release region=region", host.dc_region,
+                          " tag=grant", g.id);
+      if (absl::Status s = host.machine.ReleaseExtents(
+              host.dc_region, absl::StrCat("grant", g.id));
+          !s.ok()) {
+        violation_.Update(absl::InternalError(absl::StrCat(
+            "host ", host.spec.name, ": ", what, ": ", s.message())));
+        return;
+      }
+      ReleaseChunks(h, g.chunks);
+      Log(h, LogEntry::Kind::kHotplug,
+          absl::StrCat(what, ": grant ", g.id, "'s ", g.chunks.size(),
+                       " chunks back to the appliance"));
+      host.grants.erase(t.grant);
       break;
     }
     case Op::kRegionDestroy: {
@@ -880,6 +1032,35 @@ std::vector<std::string> Pool::CheckHost(size_t h) const {
                                  w->second.regions.size(),
                                  " regions in the window, want the shared "
                                  "mapping only"));
+    }
+    return out;
+  }
+  if (sc_.appliance.realize == Realize::kDcd) {
+    // One DC region; its tag groups are the grants that reached extent
+    // add, each with the grant's extents.
+    if (w->second.regions.size() != 1 ||
+        w->second.regions[0] != host.dc_region) {
+      out.push_back(absl::StrCat("host ", host.spec.name, ": ",
+                                 w->second.regions.size(),
+                                 " regions in the window, want its DC region "
+                                 "only"));
+      return out;
+    }
+    std::map<std::string, std::vector<Range>> groups;
+    for (const auto& [id, g] : host.grants) {
+      if (g.state == GrantState::kQueued) continue;
+      std::vector<Range> abs;
+      const uint64_t base =
+          host.machine.regions().at(host.dc_region).range.first();
+      for (const Range& e : g.extents) {
+        abs.emplace_back(base + e.first(), base + e.last());
+      }
+      groups[absl::StrCat("grant", id)] = abs;
+    }
+    if (host.machine.regions().at(host.dc_region).extents != groups) {
+      out.push_back(absl::StrCat("host ", host.spec.name,
+                                 ": the DC region's tag groups are not ",
+                                 groups.size(), " grants' extents"));
     }
     return out;
   }

@@ -11,7 +11,13 @@
 // dax device, and kmem onlining it on the host's node in the host's zone:
 // three hotplug events, run from the host's queue at `rate` events per
 // tick. A revoke gives back whole grants, newest first: kmem offline (every
-// block offlined and removed) and region destroy, two events per grant. A
+// block offlined and removed) and region destroy, two events per grant.
+// Realize::kDcd (Dynamic Capacity, the unmerged DCD series): each host has
+// one DC region over the whole appliance; a grant is one event adding a
+// tag group of extents (one per run of consecutive chunks, at the chunks'
+// offsets), then per extent a dax device and its kmem online (1 + 2E
+// events); a revoke is per extent kmem offline and dax destroy, then one
+// extent release (2E + 1). A
 // normal-zone block holds unmovable pages with the host's `unmovable`
 // probability (drawn when it is onlined, from the scenario's seed), and a
 // grant with such a block cannot be offlined: a revoke that cannot be met
@@ -54,6 +60,7 @@
 #include "absl/status/statusor.h"
 #include "appliance/scenario.h"
 #include "hotplug/machine.h"
+#include "resource_tree/range.h"
 
 namespace restree {
 namespace appliance {
@@ -106,6 +113,8 @@ struct HostStats {
   uint64_t demand = 0;  // now
   uint64_t grants_done = 0, grants_failed = 0;
   uint64_t revokes_done = 0, revokes_failed = 0;
+  // Of revokes_done, those that gave back less than asked (revoke=partial).
+  uint64_t revokes_partial = 0;
   uint64_t warnings = 0;
   uint64_t hotplug_events = 0;
   // Completed grants: hotplug events the host ran (its own and those
@@ -168,6 +177,7 @@ class Pool {
   bool Busy() const;
 
  private:
+  // kRegion: its region (or, kDcd, its extents) exists on the host.
   enum class GrantState { kQueued, kRegion, kDax, kOnline, kRevoking, kOff };
   struct Grant {
     uint64_t id = 0;
@@ -176,6 +186,10 @@ class Pool {
     GrantState state = GrantState::kQueued;
     uint32_t region = 0;
     std::string dax;
+    // kDcd: its extents (region offsets, one per run of chunks) and the dax
+    // device made in each so far, in order.
+    std::vector<Range> extents;
+    std::vector<std::string> daxes;
     uint64_t requested = 0;      // tick
     uint64_t events_before = 0;  // host's hotplug_events at the request
     bool policy = false;
@@ -186,7 +200,10 @@ class Pool {
     kKmemOnline,
     kKmemOffline,
     kRegionDestroy,
-    kRevoke
+    kRevoke,
+    kExtentAdd,      // kDcd
+    kDaxDestroy,     // kDcd
+    kExtentRelease,  // kDcd
   };
   struct Task {
     Op op = Op::kRevoke;
@@ -194,6 +211,7 @@ class Pool {
     uint64_t size = 0;   // kRevoke
     bool policy = false;
     std::string origin;  // kRevoke: " (FILE:LINE)" or " (policy)"
+    uint32_t part = 0;   // kDcd: the extent a dax/kmem task works on
   };
   struct Host {
     HostSpec spec;
@@ -202,6 +220,7 @@ class Pool {
     std::map<uint64_t, Grant> grants;  // by id: oldest first
     std::set<uint64_t> pinned;         // blocks with unmovable pages
     std::vector<uint32_t> shared;      // shared mode: its chunks, in order
+    uint32_t dc_region = 0;            // kDcd: its DC region
     std::vector<uint64_t> view;        // shared mode: bytes per host
     HostStats stats;
     std::vector<Sample> samples;
@@ -233,6 +252,8 @@ class Pool {
   void RunPolicy(size_t h);
   void RunQueue(size_t h);
   void RunTask(size_t h, const Task& t);
+  // The dax devices of grant g: its daxes (kDcd) or its one dax.
+  std::vector<std::string> DaxesOf(const Grant& g) const;
   void DecideRevoke(size_t h, const Task& t);
   void FailGrant(size_t h, uint64_t id, const std::string& what,
                  const absl::Status& s);

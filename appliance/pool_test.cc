@@ -11,6 +11,7 @@
 #include "appliance/scenario.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "resource_tree/render.h"
 #include "tests/status_matchers.h"
 
 namespace restree {
@@ -166,6 +167,43 @@ TEST(PoolTest, RevokeTakesWholeGrantsNewestFirst) {
   EXPECT_EQ(p.free_bytes(), 8 * kG);
 }
 
+TEST(PoolTest, PartialRevokeGivesBackWhatItCan) {
+  Pool p = RunText(
+      "appliance capacity=8G chunk=1G\n"
+      "host a rate=10 revoke=partial\n"
+      "host b rate=10\n"
+      "at 0 grant host=a size=1G\n"
+      "at 0 grant host=a size=2G\n"
+      "at 0 grant host=b size=1G\n"
+      "at 2 revoke host=a size=4G\n"    // 3G online: partial
+      "at 2 revoke host=b size=4G\n");  // 1G online: EINVAL, unchanged
+  EXPECT_EQ(p.stats(0).revokes_done, 1u);
+  EXPECT_EQ(p.stats(0).revokes_partial, 1u);
+  EXPECT_EQ(p.stats(0).revokes_failed, 0u);
+  EXPECT_EQ(p.stats(0).granted, 0u);
+  EXPECT_THAT(p.machine(0).regions(), IsEmpty());
+  EXPECT_EQ(p.stats(1).revokes_failed, 1u);
+  EXPECT_EQ(p.stats(1).granted, kG);
+  EXPECT_THAT(Failures(p), ElementsAre("t=2 b 22"));
+  bool logged = false;
+  for (const LogEntry& e : p.log()) {
+    logged = logged || (e.host == "a" && e.kind == LogEntry::Kind::kDone &&
+                        absl::StrContains(e.text,
+                                          "revoke 4G (s.pool:7): "
+                                          "partial, 3G in 2 grant(s)"));
+  }
+  EXPECT_TRUE(logged);
+  // Nothing offlineable at all: a partial revoke still fails, unchanged.
+  Pool q = RunText(
+      "appliance capacity=8G chunk=1G\n"
+      "host a zone=normal unmovable=100% rate=10 revoke=partial\n"
+      "at 0 grant host=a size=2G\n"
+      "at 2 revoke host=a size=2G\n");
+  EXPECT_EQ(q.stats(0).revokes_failed, 1u);
+  EXPECT_EQ(q.stats(0).revokes_partial, 0u);
+  EXPECT_EQ(q.stats(0).granted, 2 * kG);
+}
+
 TEST(PoolTest, GrantBeyondCapacityIsRefusedAndChangesNothing) {
   Pool p = RunText(
       "appliance capacity=8G chunk=1G\nhost a\nhost b\n"
@@ -251,6 +289,52 @@ TEST(PoolTest, ChunkedWindowsClaimAndReturnChunks) {
   EXPECT_EQ(ParentName(p.machine(0), "region0"), "CXL Window 0");
   ASSERT_THAT(p.Run(), IsOk());
   EXPECT_EQ(p.machine(0).FindAll("CXL chunk").size(), 4u);
+}
+
+TEST(PoolTest, DcdGrantsAreExtentGroupsInOneDcRegion) {
+  // a takes chunks 0-1, b chunk 2, a chunks 3-4; after b gives chunk 2
+  // back, a's grant of two chunks is two extents (chunks 2 and 5).
+  Pool p = Build(
+      "appliance capacity=8G chunk=1G realize=dcd\n"
+      "host a rate=9\n"
+      "host b rate=9\n"
+      "at 0 grant host=a size=2G\n"
+      "at 1 grant host=b size=1G\n"
+      "at 2 grant host=a size=2G\n"
+      "at 3 revoke host=b size=1G\n"
+      "at 5 grant host=a size=2G\n"
+      "at 9 revoke host=a size=2G\n");
+  EXPECT_EQ(p.scenario().appliance.profile, "linux-7.1");
+  // Every host has its DC region over the whole appliance from the start.
+  const hotplug::Machine& a = p.machine(0);
+  ASSERT_EQ(a.regions().size(), 1u);
+  EXPECT_EQ(a.regions().at(0).mode, hotplug::Machine::RegionMode::kDc);
+  EXPECT_EQ(a.regions().at(0).range.size(), 8 * kG);
+  StepTo(p, 6);
+  // Grant 4 (a's third): chunks 2 and 5, two extents, two dax devices.
+  const std::map<std::string, std::vector<Range>>& groups =
+      a.regions().at(0).extents;
+  ASSERT_EQ(groups.count("grant4"), 1u);
+  const uint64_t base = a.regions().at(0).range.first();
+  EXPECT_THAT(groups.at("grant4"),
+              ElementsAre(Range(base + 2 * kG, base + 3 * kG - 1),
+                          Range(base + 5 * kG, base + 6 * kG - 1)));
+  EXPECT_EQ(a.daxes().size(), 4u);  // 1 + 1 + 2 extents, one dax each
+  EXPECT_EQ(ParentName(a, "dax0.3"), "region0");
+  // No extent line in /proc/iomem: they live in the dax region.
+  EXPECT_THAT(a.Render(), ::testing::Not(HasSubstr("extent")));
+  EXPECT_THAT(RenderDump(*a.PrivateRoot("DAX Regions")), HasSubstr("extent"));
+  // 1 + 2E events per grant: 3 + 3 + 5 on a so far.
+  EXPECT_EQ(p.stats(0).hotplug_events, 11u);
+  ASSERT_THAT(p.Run(), IsOk());
+  // The revoke at 9 took the newest grant: 2 kmem offline + 2 dax destroy
+  // + 1 extent release.
+  EXPECT_EQ(p.stats(0).hotplug_events, 16u);
+  EXPECT_EQ(p.machine(0).regions().at(0).extents.count("grant4"), 0u);
+  EXPECT_EQ(p.stats(0).online, 4 * kG);
+  EXPECT_EQ(p.stats(1).hotplug_events, 3u + 3u);
+  EXPECT_THAT(p.machine(1).regions().at(0).extents, IsEmpty());
+  EXPECT_THAT(p.CheckInvariants(), IsEmpty());
 }
 
 // One host whose demand jumps from 2G to 6G at tick 10 (4G local RAM).

@@ -94,8 +94,7 @@ std::string RenderSummary(const Pool& pool) {
       "appliance: ", ModeName(a.mode), ", capacity ",
       hotplug::FormatSize(a.capacity), " in ", a.capacity / a.chunk,
       " chunks of ", hotplug::FormatSize(a.chunk),
-      pooled ? absl::StrCat(", realize=",
-                            a.realize == Realize::kRegion ? "region" : "chunks")
+      pooled ? absl::StrCat(", realize=", RealizeName(a.realize))
              : absl::StrCat(", tracking=", a.tracking == Tracking::kAppliance
                                                ? "appliance"
                                                : "hosts"),
@@ -122,8 +121,12 @@ std::string RenderSummary(const Pool& pool) {
            hotplug::FormatSize(s.granted), hotplug::FormatSize(s.peak_granted),
            hotplug::FormatSize(usable), hotplug::FormatSize(s.demand),
            absl::StrCat(s.grants_done), absl::StrCat(s.grants_failed),
-           absl::StrCat(s.revokes_done), absl::StrCat(s.revokes_failed),
-           absl::StrCat(s.warnings), absl::StrCat(s.hotplug_events),
+           s.revokes_partial == 0
+               ? absl::StrCat(s.revokes_done)
+               : absl::StrCat(s.revokes_done, " (", s.revokes_partial,
+                              " partial)"),
+           absl::StrCat(s.revokes_failed), absl::StrCat(s.warnings),
+           absl::StrCat(s.hotplug_events),
            absl::StrCat(Mean(s.latency_events_sum, s.grants_done), "/",
                         s.latency_events_max),
            absl::StrCat(Mean(s.latency_ticks_sum, s.grants_done), "/",
@@ -172,8 +175,7 @@ std::string RenderJson(const Pool& pool, absl::string_view scenario_name) {
   w.Key("capacity").Uint(a.capacity);
   w.Key("chunk").Uint(a.chunk);
   if (a.mode == Mode::kPooled) {
-    w.Key("realize").String(a.realize == Realize::kRegion ? "region"
-                                                          : "chunks");
+    w.Key("realize").String(RealizeName(a.realize));
   } else {
     w.Key("tracking")
         .String(a.tracking == Tracking::kAppliance ? "appliance" : "hosts");
@@ -197,6 +199,7 @@ std::string RenderJson(const Pool& pool, absl::string_view scenario_name) {
     w.Key("grants_failed").Uint(s.grants_failed);
     w.Key("revokes").Uint(s.revokes_done);
     w.Key("revokes_failed").Uint(s.revokes_failed);
+    w.Key("revokes_partial").Uint(s.revokes_partial);
     w.Key("warnings").Uint(s.warnings);
     w.Key("hotplug_events").Uint(s.hotplug_events);
     w.Key("latency_events_sum").Uint(s.latency_events_sum);

@@ -28,6 +28,18 @@ absl::string_view ModeName(Mode mode) {
   return mode == Mode::kPooled ? "pooled" : "shared";
 }
 
+absl::string_view RealizeName(Realize r) {
+  switch (r) {
+    case Realize::kRegion:
+      return "region";
+    case Realize::kChunks:
+      return "chunks";
+    case Realize::kDcd:
+      return "dcd";
+  }
+  return "?";
+}
+
 absl::string_view EventKindName(EventKind kind) {
   switch (kind) {
     case EventKind::kGrant:
@@ -342,7 +354,7 @@ class ScenarioParser {
     RESTREE_RETURN_IF_ERROR(
         keys.Word("tracking", {"appliance", "hosts"}, &tracking));
     RESTREE_RETURN_IF_ERROR(
-        keys.Word("realize", {"region", "chunks"}, &realize));
+        keys.Word("realize", {"region", "chunks", "dcd"}, &realize));
     a.mode = static_cast<Mode>(mode);
     a.tracking = static_cast<Tracking>(tracking);
     a.realize = static_cast<Realize>(realize);
@@ -358,6 +370,14 @@ class ScenarioParser {
                       absl::StrCat("unknown kernel profile ", Q(p->value)));
       }
       a.profile = prof->name;
+      if (a.realize == Realize::kDcd &&
+          prof->hmem != KernelProfile::HmemModel::k71) {
+        return lp.Err(p->value_column,
+                      "realize=dcd needs profile=linux-7.1: the DCD series "
+                      "is modelled on 7.1");
+      }
+    } else if (a.realize == Realize::kDcd) {
+      a.profile = "linux-7.1";
     }
     const uint64_t bs = a.block_size;
     if (bs < 4096 || (bs & (bs - 1)) != 0) {
@@ -413,9 +433,10 @@ class ScenarioParser {
       return lp.Err(column, absl::StrCat("more than ", kMaxHosts, " hosts"));
     }
     Keys keys(lp, std::move(tokens), 2);
-    RESTREE_RETURN_IF_ERROR(keys.Check(
-        {"base", "ram", "window", "window-base", "window-size", "node", "zone",
-         "unmovable", "rate", "policy", "headroom", "watermark", "release"}));
+    RESTREE_RETURN_IF_ERROR(
+        keys.Check({"base", "ram", "window", "window-base", "window-size",
+                    "node", "zone", "unmovable", "rate", "policy", "headroom",
+                    "watermark", "release", "revoke"}));
     if (keys.Find("base") != nullptr && keys.Find("ram") != nullptr) {
       return lp.Err(keys.ColumnOf("ram", column),
                     "base= and ram= exclude each other");
@@ -466,9 +487,15 @@ class ScenarioParser {
     v = static_cast<uint64_t>(h.node);
     RESTREE_RETURN_IF_ERROR(keys.Number("node", 1023, &v));
     h.node = static_cast<int>(v);
-    int zone = 0, policy = 0;
+    int zone = 0, policy = 0, revoke = 0;
     RESTREE_RETURN_IF_ERROR(keys.Word("zone", {"movable", "normal"}, &zone));
     h.zone = static_cast<ZonePolicy>(zone);
+    RESTREE_RETURN_IF_ERROR(keys.Word("revoke", {"all", "partial"}, &revoke));
+    h.partial_revoke = revoke == 1;
+    if (h.partial_revoke && sc_.appliance.mode == Mode::kShared) {
+      return lp.Err(keys.ColumnOf("revoke", column),
+                    "revoke= is for mode=pooled");
+    }
     if (const Token* u = keys.Find("unmovable")) {
       absl::string_view s = u->value;
       if (!s.empty() && s.back() == '%') s.remove_suffix(1);

@@ -46,8 +46,12 @@ enum class Tracking { kAppliance, kHosts };
 // region of the grant's size in the host's window (region create, dax
 // create, kmem online); kChunks: the same with the window reserved as
 // chunks of the appliance's chunk size (restree's redesign, `chunks
-// reserve`), so a grant claims chunks.
-enum class Realize { kRegion, kChunks };
+// reserve`), so a grant claims chunks; kDcd: Dynamic Capacity (the
+// unmerged DCD series, linux-7.1): each host has one DC region over the
+// whole appliance, and a grant is a tag group of extents at its chunks'
+// offsets (extent add), a dax device per extent and kmem online of each.
+enum class Realize { kRegion, kChunks, kDcd };
+absl::string_view RealizeName(Realize r);  // "region", "chunks", "dcd"
 enum class Policy { kNone, kReactive, kProactive };
 enum class ZonePolicy { kMovable, kNormal };
 
@@ -87,6 +91,9 @@ struct HostSpec {
   // Percentage (0..100) of normal-zone memory blocks that end up holding
   // unmovable pages when onlined, hence cannot be offlined.
   uint32_t unmovable_pct = 0;
+  // Pooled: a revoke that cannot be met in full gives back what it can
+  // (the grants it found offlineable) instead of failing unchanged.
+  bool partial_revoke = false;
   // Hotplug events the host runs per tick (>= 1).
   uint32_t rate = 1;
   Policy policy = Policy::kNone;

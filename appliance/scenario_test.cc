@@ -127,6 +127,13 @@ TEST(ScenarioTest, ErrorsNameFileLineColumn) {
             "s.pool:1:32: tracking= is for mode=shared");
   EXPECT_EQ(ErrorOf("appliance capacity=8G profile=5.4\nhost a\n"),
             "s.pool:1:31: unknown kernel profile '5.4'");
+  EXPECT_EQ(ErrorOf("appliance capacity=8G mode=shared\nhost a "
+                    "revoke=partial\n"),
+            "s.pool:2:15: revoke= is for mode=pooled");
+  EXPECT_EQ(
+      ErrorOf("appliance capacity=8G realize=dcd profile=6.12\nhost a\n"),
+      "s.pool:1:43: realize=dcd needs profile=linux-7.1: the DCD series is "
+      "modelled on 7.1");
   EXPECT_EQ(ErrorOf("appliance capacity=8G colour=red\nhost a\n"),
             "s.pool:1:23: unknown key 'colour' (known: capacity chunk mode "
             "tracking realize warn profile block-size seed ticks)");

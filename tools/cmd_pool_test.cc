@@ -52,6 +52,26 @@ std::string Read(const std::string& path) {
 
 constexpr char kPooled[] = "appliance/testdata/pooled.pool";
 constexpr char kShared[] = "appliance/testdata/shared.pool";
+constexpr char kDcd[] = "appliance/testdata/dcd.pool";
+
+TEST(CmdPoolTest, DcdStory) {
+  const CliRun r = Pool({kDcd});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_THAT(r.out, HasSubstr("realize=dcd, linux-7.1;"));
+  // a's third grant after b's revoke: chunks 4-5 and 8-9, two extents.
+  EXPECT_THAT(r.out, HasSubstr("a: hotplug: extent add region=region0 "
+                               "tag=grant4 extents=4G:2G,8G:2G: 2 extents "
+                               "(grant 4)\n"));
+  EXPECT_THAT(r.out, HasSubstr("a: done: grant 4 online: 4G after 5 events"));
+  EXPECT_THAT(r.out, HasSubstr("a: hotplug: extent release region=region0 "
+                               "tag=grant4: grant 4's 4 chunks back to the "
+                               "appliance\n"));
+  // No extent in a host's /proc/iomem: one region, its dax devices below.
+  EXPECT_THAT(r.out, Not(HasSubstr(": extent\n")));
+  EXPECT_THAT(r.out, HasSubstr("  10000000000-103ffffffff : region0\n"
+                               "    10000000000-100ffffffff : dax0.0\n"));
+}
 
 TEST(CmdPoolTest, PooledStory) {
   const CliRun r = Pool({kPooled});
