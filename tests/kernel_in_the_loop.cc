@@ -1,5 +1,6 @@
 #include "tests/kernel_in_the_loop.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <utility>
@@ -13,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "resource_tree/kernel_status.h"
 #include "resource_tree/render.h"
 #include "tests/kernel_shim/kernel_adapter.h"
 
@@ -278,6 +280,53 @@ std::string TraceHeader(uint64_t physmem_end, LoopMode mode) {
                          mode == LoopMode::kRedesign
                              ? absl::StrCat(kLoopDirective, "redesign\n")
                              : "");
+}
+
+void Tally::Count(const StepReport& r) {
+  if (r.not_in_kernel) {
+    ++not_in_kernel_;
+    ++outcomes_[absl::StrCat(ops::Name(r.op), " (not in the kernel)")];
+  } else if (r.skipped) {
+    ++skipped_;
+    ++outcomes_[absl::StrCat(ops::Name(r.op), " (skipped)")];
+  } else {
+    ++ops_;
+    ++outcomes_[absl::StrCat(ops::Name(r.op), " ",
+                             KernelOutcomeName(r.kernel.outcome))];
+  }
+}
+
+std::string Tally::Summary(absl::string_view title) const {
+  std::string out = absl::StrFormat(
+      "%s: %u sequences, %u operations run on the kernel, %u skipped (the "
+      "model refused them), %u skipped (not in the kernel)\n",
+      title, sequences_, ops_, skipped_, not_in_kernel_);
+  for (const auto& [k, n] : outcomes_) {
+    absl::StrAppendFormat(&out, "  %-50s %u\n", k, n);
+  }
+  return out;
+}
+
+void FuzzSequence(FuzzedDataProvider& in, LoopMode mode, ops::OpSet set) {
+  if (!KernelAvailable()) {
+    std::fprintf(stderr, "no kernel source compiled in: %s\n",
+                 CompiledKernelDescription().c_str());
+    std::abort();
+  }
+  const uint64_t physmem_end =
+      in.ConsumeBool() ? 0x3fffffff : (uint64_t{1} << 46) - 1;
+  KernelLoop loop(physmem_end, mode);
+  std::string trace = TraceHeader(physmem_end, mode);
+  for (int step = 0; step < 128 && in.remaining_bytes() > 0; ++step) {
+    const ops::Op op =
+        ops::Make(ops::DecodeRawOp(in, kMaxAddress, set), loop.tree());
+    absl::StrAppend(&trace, ops::ToString(op), "\n");
+    const StepReport r = loop.Step(op);
+    if (!r.mismatch.empty()) {
+      std::fprintf(stderr, "%s%s\n", trace.c_str(), r.mismatch.c_str());
+      std::abort();
+    }
+  }
 }
 
 absl::StatusOr<ReplaySummary> Replay(

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -115,6 +116,31 @@ class KernelLoop {
 // "# loop=redesign\n".
 std::string TraceHeader(uint64_t physmem_end,
                         LoopMode mode = LoopMode::kKernel);
+
+// What a test's random sequences did, for its closing summary.
+class Tally {
+ public:
+  // One step: not in the kernel, skipped (the model refused it), or run
+  // (counted by operation and the kernel's outcome).
+  void Count(const StepReport& r);
+  void EndSequence() { ++sequences_; }
+  // "TITLE: S sequences, N operations run on the kernel, K skipped (the
+  // model refused them), M skipped (not in the kernel)", then one line per
+  // operation and outcome.
+  std::string Summary(absl::string_view title) const;
+
+ private:
+  uint64_t sequences_ = 0, ops_ = 0, skipped_ = 0, not_in_kernel_ = 0;
+  std::map<std::string, uint64_t> outcomes_;  // "op outcome" -> count
+};
+
+// One input of the kernel-in-the-loop fuzzers (kernel_loop_fuzzer,
+// kernel_redesign_fuzzer): PHYSMEM_END (its first byte) and up to 128
+// operations decoded from `in` (ops::DecodeRawOp of `set`), stepped in a
+// KernelLoop of `mode`. A disagreement prints the trace (what `bazel run
+// //tests:kil` replays) and the mismatch, and aborts; so does a build
+// without a kernel source.
+void FuzzSequence(FuzzedDataProvider& in, LoopMode mode, ops::OpSet set);
 
 // What Replay() did.
 struct ReplaySummary {

@@ -13,7 +13,6 @@
 #include "tests/kernel_in_the_loop.h"
 
 #include <cstdio>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,30 +28,12 @@ namespace restree {
 namespace {
 
 // What the random sequences did, printed at the end.
-struct Tally {
-  uint64_t sequences = 0;
-  uint64_t ops = 0;
-  uint64_t skipped = 0;                      // the model refused them
-  uint64_t not_in_kernel = 0;                // the kernel does not have them
-  std::map<std::string, uint64_t> outcomes;  // "op outcome" -> count
-};
-Tally tally;
+kil::Tally tally;
 
 class PrintTally : public ::testing::Environment {
  public:
   void TearDown() override {
-    std::printf(
-        "kernel in the loop: %llu sequences, %llu operations run on "
-        "the kernel, %llu skipped (the model refused them), %llu "
-        "skipped (not in the kernel)\n",
-        static_cast<unsigned long long>(tally.sequences),
-        static_cast<unsigned long long>(tally.ops),
-        static_cast<unsigned long long>(tally.skipped),
-        static_cast<unsigned long long>(tally.not_in_kernel));
-    for (const auto& [k, n] : tally.outcomes) {
-      std::printf("  %-50s %llu\n", k.c_str(),
-                  static_cast<unsigned long long>(n));
-    }
+    std::printf("%s", tally.Summary("kernel in the loop").c_str());
   }
 };
 const auto* const kTallyEnv =
@@ -140,17 +121,9 @@ RC_GTEST_PROP(KernelInTheLoop, KernelModelAndResourceTreeAgree, ()) {
     absl::StrAppend(&trace, ops::ToString(op), "\n");
     const kil::StepReport r = loop.Step(op);
     if (!r.mismatch.empty()) RC_FAIL(absl::StrCat(trace, r.mismatch));
-    if (r.not_in_kernel) {
-      ++tally.not_in_kernel;
-    } else if (r.skipped) {
-      ++tally.skipped;
-    } else {
-      ++tally.ops;
-      ++tally.outcomes[absl::StrCat(ops::Name(op), " ",
-                                    KernelOutcomeName(r.kernel.outcome))];
-    }
+    tally.Count(r);
   }
-  ++tally.sequences;
+  tally.EndSequence();
 }
 
 }  // namespace

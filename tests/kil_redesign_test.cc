@@ -16,7 +16,6 @@
 // RESTREE_RC_RUNS=N for more (tools/kernel_in_the_loop.sh: 10,000).
 
 #include <cstdio>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -30,27 +29,15 @@
 namespace restree {
 namespace {
 
-struct Tally {
-  uint64_t sequences = 0;
-  uint64_t ops = 0;
-  uint64_t skipped = 0;
-  std::map<std::string, uint64_t> outcomes;  // "op outcome" -> count
-};
-Tally tally;
+kil::Tally tally;
 
 class PrintTally : public ::testing::Environment {
  public:
   void TearDown() override {
-    std::printf(
-        "redesign in the loop (%s): %llu sequences, %llu operations run, "
-        "%llu skipped\n",
-        ka_redesign_origin(), static_cast<unsigned long long>(tally.sequences),
-        static_cast<unsigned long long>(tally.ops),
-        static_cast<unsigned long long>(tally.skipped));
-    for (const auto& [k, n] : tally.outcomes) {
-      std::printf("  %-50s %llu\n", k.c_str(),
-                  static_cast<unsigned long long>(n));
-    }
+    std::printf("%s", tally
+                          .Summary(absl::StrCat("redesign in the loop (",
+                                                ka_redesign_origin(), ")"))
+                          .c_str());
   }
 };
 const auto* const kTallyEnv =
@@ -124,16 +111,9 @@ RC_GTEST_PROP(KilRedesign, ThreeImplementationsAgree, ()) {
       RC_FAIL(absl::StrCat("\n--- trace ---\n", trace, "--- trace ---\n",
                            r.mismatch));
     }
-    if (r.skipped) {
-      ++tally.skipped;
-      ++tally.outcomes[absl::StrCat(ops::Name(op), " (skipped)")];
-    } else {
-      ++tally.ops;
-      ++tally.outcomes[absl::StrCat(ops::Name(op), " ",
-                                    KernelOutcomeName(r.kernel.outcome))];
-    }
+    tally.Count(r);
   }
-  ++tally.sequences;
+  tally.EndSequence();
 }
 
 }  // namespace
