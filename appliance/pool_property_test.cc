@@ -1,7 +1,9 @@
 // Properties of appliance::Pool over random appliances, hosts and request
 // sequences: no chunk is mapped by two hosts, capacity is conserved, a
-// failed revoke changes nothing on any host, shared-mode views agree with
-// the appliance, and every host's tree passes its invariants throughout.
+// failed revoke changes nothing on any host (a partial one gives back some
+// but not all of what was asked), shared-mode views agree with the
+// appliance, and every host's tree passes its invariants throughout
+// (realize=region, chunks and dcd).
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -29,7 +31,8 @@ std::string RandomScenario(Mode mode, bool policies) {
       "M chunk=256M mode=", mode == Mode::kPooled ? "pooled" : "shared",
       " seed=", *rc::gen::inRange(0, 1000));
   if (mode == Mode::kPooled) {
-    text += *rc::gen::element(" realize=region", " realize=chunks");
+    text +=
+        *rc::gen::element(" realize=region", " realize=chunks", " realize=dcd");
   } else {
     text += *rc::gen::element(" tracking=appliance", " tracking=hosts");
   }
@@ -40,6 +43,9 @@ std::string RandomScenario(Mode mode, bool policies) {
     if (*rc::gen::arbitrary<bool>()) {
       absl::StrAppend(&text, " zone=normal unmovable=",
                       *rc::gen::element(0, 5, 50, 100), "%");
+    }
+    if (mode == Mode::kPooled && *rc::gen::arbitrary<bool>()) {
+      text += " revoke=partial";
     }
     if (policies) {
       text += *rc::gen::element(std::string(""),
@@ -79,12 +85,19 @@ void CheckBooks(const Pool& p) {
   uint64_t regions = 0;
   for (size_t h = 0; h < p.host_count(); ++h) {
     RC_ASSERT(p.stats(h).granted == held[h]);
-    // What the host maps (its regions in pooled mode) never exceeds what
-    // the appliance gave it: no chunk backs two hosts.
+    // What the host maps (its regions in pooled mode; with realize=dcd the
+    // extents of its one DC region) never exceeds what the appliance gave
+    // it: no chunk backs two hosts.
     if (p.scenario().appliance.mode == Mode::kPooled) {
+      const bool dcd = p.scenario().appliance.realize == Realize::kDcd;
       uint64_t mapped = 0;
       for (const auto& [k, r] : p.machine(h).regions()) {
-        mapped += absl::Uint128Low64(r.range.size());
+        if (!dcd) mapped += absl::Uint128Low64(r.range.size());
+        for (const auto& [tag, extents] : r.extents) {
+          for (const Range& e : extents) {
+            mapped += absl::Uint128Low64(e.size());
+          }
+        }
       }
       RC_ASSERT(mapped <= held[h]);
       regions += mapped;
@@ -151,11 +164,18 @@ RC_GTEST_PROP(PoolPropertyTest, AFailedRevokeChangesNothingOnAnyHost, ()) {
     }
     const std::vector<int32_t> owner = p.chunk_owner();
     const uint64_t before = p.stats(h).revokes_failed;
+    const uint64_t partial = p.stats(h).revokes_partial;
     const uint64_t online = p.stats(h).online;
+    const uint64_t granted = p.stats(h).granted;
     RC_ASSERT(p.Submit(EventKind::kRevoke, h, n * kChunk).ok());
     StepOrFail(p);
     if (p.stats(h).revokes_failed == before) {
       while (p.Busy()) StepOrFail(p);
+      // revoke=partial: some, not all, of what was asked came back.
+      if (p.stats(h).revokes_partial != partial) {
+        RC_ASSERT(p.stats(h).granted < granted);
+        RC_ASSERT(granted - p.stats(h).granted < n * kChunk);
+      }
       continue;
     }
     ++failed;
