@@ -672,6 +672,16 @@ void Pool::FailGrant(size_t h, uint64_t id, const std::string& what,
   host.grants.erase(id);
 }
 
+void Pool::GiveBack(size_t h, uint64_t id, const std::string& what) {
+  Host& host = hosts_[h];
+  const Grant& g = host.grants.at(id);
+  ReleaseChunks(h, g.chunks);
+  Log(h, LogEntry::Kind::kHotplug,
+      absl::StrCat(what, ": grant ", g.id, "'s ", g.chunks.size(),
+                   " chunks back to the appliance"));
+  host.grants.erase(id);
+}
+
 void Pool::RunTask(size_t h, const Task& t) {
   Host& host = hosts_[h];
   const ApplianceSpec& a = sc_.appliance;
@@ -822,11 +832,7 @@ void Pool::RunTask(size_t h, const Task& t) {
             "host ", host.spec.name, ": ", what, ": ", s.message())));
         return;
       }
-      ReleaseChunks(h, g.chunks);
-      Log(h, LogEntry::Kind::kHotplug,
-          absl::StrCat(what, ": grant ", g.id, "'s ", g.chunks.size(),
-                       " chunks back to the appliance"));
-      host.grants.erase(t.grant);
+      GiveBack(h, t.grant, what);
       break;
     }
     case Op::kRegionDestroy: {
@@ -836,11 +842,7 @@ void Pool::RunTask(size_t h, const Task& t) {
             "host ", host.spec.name, ": ", what, ": ", s.message())));
         return;
       }
-      ReleaseChunks(h, g.chunks);
-      Log(h, LogEntry::Kind::kHotplug,
-          absl::StrCat(what, ": grant ", g.id, "'s ", g.chunks.size(),
-                       " chunks back to the appliance"));
-      host.grants.erase(t.grant);
+      GiveBack(h, t.grant, what);
       break;
     }
     case Op::kRevoke:

@@ -252,6 +252,9 @@ class Pool {
   void RunPolicy(size_t h);
   void RunQueue(size_t h);
   void RunTask(size_t h, const Task& t);
+  // The last step of a revoke (region destroy, extent release) succeeded:
+  // the grant's chunks go back to the appliance and the grant goes.
+  void GiveBack(size_t h, uint64_t id, const std::string& what);
   // The dax devices of grant g: its daxes (kDcd) or its one dax.
   std::vector<std::string> DaxesOf(const Grant& g) const;
   void DecideRevoke(size_t h, const Task& t);

@@ -739,27 +739,13 @@ absl::Status Machine::DestroyRegion(uint32_t region) {
       for (const auto& [name, d] : s.daxes.map()) {
         if (d.dc && d.region == region) dc.push_back(d);
       }
-      for (const Dax& d : dc) {
-        if (d.driver == DaxDriver::kKmem) {
-          bool stranded = false;
-          RESTREE_RETURN_IF_ERROR(RemoveKmem(s, d, &stranded));
-        } else {
-          RESTREE_RETURN_IF_ERROR(UnbindDeviceDax(s, d));
-        }
-        s.daxes.erase(d.name);
-      }
+      for (const Dax& d : dc) RESTREE_RETURN_IF_ERROR(DropDax(s, d));
       RESTREE_ASSIGN_OR_RETURN(const ResourceId dr, DcDaxRegion(s, region));
       RESTREE_RETURN_IF_ERROR(s.dax_regions.Release(dr));
     }
     if (r.dax) {
       const Dax d = s.daxes[*r.dax];
-      if (d.driver == DaxDriver::kKmem) {
-        bool stranded = false;
-        RESTREE_RETURN_IF_ERROR(RemoveKmem(s, d, &stranded));
-      } else {
-        RESTREE_RETURN_IF_ERROR(UnbindDeviceDax(s, d));
-      }
-      s.daxes.erase(d.name);
+      RESTREE_RETURN_IF_ERROR(DropDax(s, d));
       // dax_region_unregister(): release_resource() from "DAX Regions".
       ResourceTree& dr = s.dax_regions;
       for (ResourceId c : dr.Children(dr.root())) {
@@ -839,22 +825,27 @@ absl::Status Machine::RemoveKmem(State& s, const Dax& d, bool* stranded) {
   return absl::OkStatus();
 }
 
+absl::Status Machine::DropDax(State& s, const Dax& d) {
+  if (d.driver == DaxDriver::kKmem) {
+    bool stranded = false;
+    RESTREE_RETURN_IF_ERROR(RemoveKmem(s, d, &stranded));
+  } else {
+    RESTREE_RETURN_IF_ERROR(UnbindDeviceDax(s, d));
+  }
+  s.daxes.erase(d.name);
+  return absl::OkStatus();
+}
+
 absl::Status Machine::TeardownNamespace(State& s, const std::string& name,
                                         bool strand_ok) {
   const Namespace n = s.namespaces[name];
   if (n.dax) {
     const Dax d = s.daxes[*n.dax];
-    if (d.driver == DaxDriver::kKmem) {
-      if (!strand_ok) {
-        return Err(kerrno::kEBUSY,
-                   absl::StrCat(name, ": ", d.name, " is online as kmem"));
-      }
-      bool stranded = false;
-      RESTREE_RETURN_IF_ERROR(RemoveKmem(s, d, &stranded));
-    } else {
-      RESTREE_RETURN_IF_ERROR(UnbindDeviceDax(s, d));
+    if (d.driver == DaxDriver::kKmem && !strand_ok) {
+      return Err(kerrno::kEBUSY,
+                 absl::StrCat(name, ": ", d.name, " is online as kmem"));
     }
-    s.daxes.erase(d.name);
+    RESTREE_RETURN_IF_ERROR(DropDax(s, d));
   }
   absl::Status st =
       tree_.ReleaseRegion(tree_.root(), n.busy.first(), SizeOf(n.busy));

@@ -591,6 +591,10 @@ class Machine {
   // Releases the busy node a bound device_dax holds, or tears kmem down.
   absl::Status UnbindDeviceDax(State& s, const Dax& d);
   absl::Status RemoveKmem(State& s, const Dax& d, bool* stranded);
+  // A device going with its region or namespace: kmem's memory is removed
+  // (or, still online, stranded), device_dax's busy node released; then it
+  // is forgotten.
+  absl::Status DropDax(State& s, const Dax& d);
   absl::Status BindDeviceDax(const Dax& d);
   absl::Status TeardownNamespace(State& s, const std::string& ns,
                                  bool strand_ok);
