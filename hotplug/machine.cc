@@ -1230,21 +1230,13 @@ absl::StatusOr<std::string> Machine::CreateDcDax(uint32_t region,
     RESTREE_ASSIGN_OR_RETURN(const ResourceId dr, DcDaxRegion(s, region));
     ResourceTree& t = s.dax_regions;
     for (ResourceId ext : t.Children(dr)) {
-      const Range er = t.RangeOf(ext);
-      // The lowest gap of `want` bytes between the extent's children.
-      uint64_t at = er.first();
-      bool full = false;
-      for (ResourceId c : t.Children(ext)) {
-        const Range cr = t.RangeOf(c);
-        if (cr.first() - at >= want) break;
-        full = cr.last() == er.last();
-        at = full ? at : cr.last() + 1;
-      }
-      if (full || er.last() - at < want - 1) continue;
+      // The lowest gap of `want` bytes among the extent's children, taken
+      // with the flags __request_region gives a child of the extent.
       absl::StatusOr<ResourceId> got =
-          t.RequestRegion(ext, at, want, d.name, 0);
-      if (!got.ok()) return As(kerrno::kENOSPC, got.status(), d.name);
-      d.range = Range(at, at + (want - 1));
+          t.Allocate(ext, {Range(), d.name, iores::kMem | iores::kBusy, 0},
+                     want, AllocConstraint());
+      if (!got.ok()) continue;  // no room in this extent (changed nothing)
+      d.range = t.RangeOf(*got);
       RESTREE_RETURN_IF_ERROR(BindDeviceDax(d));
       s.daxes[d.name] = d;
       return absl::OkStatus();

@@ -1007,14 +1007,21 @@ class EventParser {
     return e;
   }
 
-  absl::StatusOr<EventBody> NamespaceDestroyEvent() {
+  // The one positional device name (PREFIXX.Y) of an event that takes
+  // nothing else: namespace destroy, dax destroy, kmem offline.
+  absl::StatusOr<DaxRef> OnlyDevice(absl::string_view prefix,
+                                    absl::string_view what) {
     RESTREE_ASSIGN_OR_RETURN(Args args, Split(2, {}));
     RESTREE_RETURN_IF_ERROR(args.NoMoreThan(1));
+    RESTREE_ASSIGN_OR_RETURN(
+        Value v,
+        args.Positional(0, absl::StrCat("a ", what, " (", prefix, "X.Y)")));
+    return ParseDeviceName(w_, v, prefix, what);
+  }
+
+  absl::StatusOr<EventBody> NamespaceDestroyEvent() {
     NamespaceDestroy e;
-    RESTREE_ASSIGN_OR_RETURN(Value n,
-                             args.Positional(0, "a namespace (namespaceX.Y)"));
-    RESTREE_ASSIGN_OR_RETURN(e.ns,
-                             ParseDeviceName(w_, n, "namespace", "namespace"));
+    RESTREE_ASSIGN_OR_RETURN(e.ns, OnlyDevice("namespace", "namespace"));
     return e;
   }
 
@@ -1031,12 +1038,8 @@ class EventParser {
   }
 
   absl::StatusOr<EventBody> DaxDestroyEvent() {
-    RESTREE_ASSIGN_OR_RETURN(Args args, Split(2, {}));
-    RESTREE_RETURN_IF_ERROR(args.NoMoreThan(1));
     DaxDestroy e;
-    RESTREE_ASSIGN_OR_RETURN(Value d,
-                             args.Positional(0, "a dax device (daxX.Y)"));
-    RESTREE_ASSIGN_OR_RETURN(e.dax, ParseDaxName(w_, d));
+    RESTREE_ASSIGN_OR_RETURN(e.dax, OnlyDevice("dax", "dax device"));
     return e;
   }
 
@@ -1105,12 +1108,8 @@ class EventParser {
   }
 
   absl::StatusOr<EventBody> KmemOfflineEvent() {
-    RESTREE_ASSIGN_OR_RETURN(Args args, Split(2, {}));
-    RESTREE_RETURN_IF_ERROR(args.NoMoreThan(1));
     KmemOffline e;
-    RESTREE_ASSIGN_OR_RETURN(Value d,
-                             args.Positional(0, "a dax device (daxX.Y)"));
-    RESTREE_ASSIGN_OR_RETURN(e.dax, ParseDaxName(w_, d));
+    RESTREE_ASSIGN_OR_RETURN(e.dax, OnlyDevice("dax", "dax device"));
     return e;
   }
 
