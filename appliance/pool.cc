@@ -534,15 +534,10 @@ void Pool::RunPolicy(size_t h) {
 // ---------------------------------------------------------------------------
 // Hotplug tasks.
 
-std::vector<std::string> Pool::DaxesOf(const Grant& g) const {
-  if (sc_.appliance.realize == Realize::kDcd) return g.daxes;
-  return {g.dax};
-}
-
 bool Pool::HasPinnedBlock(const Host& host, const Grant& g) const {
   if (host.pinned.empty()) return false;
   const uint64_t bs = sc_.appliance.block_size;
-  for (const std::string& dax : DaxesOf(g)) {
+  for (const std::string& dax : g.daxes) {
     auto it = host.machine.daxes().find(dax);
     if (it == host.machine.daxes().end()) continue;
     const Range r = it->second.kmem_range;
@@ -566,7 +561,7 @@ void Pool::DecideRevoke(size_t h, const Task& t) {
     if (HasPinnedBlock(host, g)) {
       if (!busy) {
         busy_what =
-            absl::StrCat("grant ", g.id, " (", absl::StrJoin(DaxesOf(g), ", "),
+            absl::StrCat("grant ", g.id, " (", absl::StrJoin(g.daxes, ", "),
                          ") has memory blocks with unmovable pages");
       }
       busy = true;
@@ -733,11 +728,7 @@ void Pool::RunTask(size_t h, const Task& t) {
           size ? absl::StrCat(" size=", hotplug::FormatSize(*size)) : "");
       absl::StatusOr<std::string> dax = host.machine.CreateDax(k, size);
       if (!dax.ok()) return FailGrant(h, g.id, what, dax.status());
-      if (dcd) {
-        g.daxes.push_back(*dax);
-      } else {
-        g.dax = *dax;
-      }
+      g.daxes.push_back(*dax);
       g.state = GrantState::kDax;
       Log(h, LogEntry::Kind::kHotplug, absl::StrCat(what, ": ", *dax));
       break;
@@ -746,8 +737,7 @@ void Pool::RunTask(size_t h, const Task& t) {
       const Machine::Zone zone = host.spec.zone == ZonePolicy::kNormal
                                      ? Machine::Zone::kNormal
                                      : Machine::Zone::kMovable;
-      const bool dcd = a.realize == Realize::kDcd;
-      const std::string& dax = dcd ? g.daxes[t.part] : g.dax;
+      const std::string& dax = g.daxes[t.part];
       what = absl::StrCat(
           "kmem online ", dax, " node=", host.spec.node,
           " zone=", zone == Machine::Zone::kNormal ? "normal" : "movable");
@@ -755,8 +745,8 @@ void Pool::RunTask(size_t h, const Task& t) {
           !s.ok()) {
         return FailGrant(h, g.id, what, s);
       }
-      if (dcd && t.part + 1 < g.extents.size()) {
-        Log(h, LogEntry::Kind::kHotplug, what);  // more extents to online
+      if (t.part + 1 < g.extents.size()) {
+        Log(h, LogEntry::Kind::kHotplug, what);  // kDcd: more extents to go
         break;
       }
       g.state = GrantState::kOnline;
@@ -767,7 +757,7 @@ void Pool::RunTask(size_t h, const Task& t) {
       // each block keeps unmovable pages with the host's probability.
       uint64_t pinned = 0;
       if (host.spec.zone == ZonePolicy::kNormal && host.spec.unmovable_pct) {
-        for (const std::string& d : DaxesOf(g)) {
+        for (const std::string& d : g.daxes) {
           const Range r = host.machine.daxes().at(d).kmem_range;
           for (uint64_t b = r.first() / a.block_size;
                b <= r.last() / a.block_size; ++b) {
@@ -796,8 +786,7 @@ void Pool::RunTask(size_t h, const Task& t) {
       break;
     }
     case Op::kKmemOffline: {
-      const std::string& dax =
-          a.realize == Realize::kDcd ? g.daxes[t.part] : g.dax;
+      const std::string& dax = g.daxes[t.part];
       what = absl::StrCat("kmem offline ", dax);
       if (absl::Status s = host.machine.KmemOffline(dax, true); !s.ok()) {
         violation_.Update(absl::InternalError(

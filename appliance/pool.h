@@ -185,11 +185,10 @@ class Pool {
     std::vector<uint32_t> chunks;
     GrantState state = GrantState::kQueued;
     uint32_t region = 0;
-    std::string dax;
-    // kDcd: its extents (region offsets, one per run of chunks) and the dax
-    // device made in each so far, in order.
-    std::vector<Range> extents;
+    // Its dax devices, in order: one (in its region), or with kDcd one per
+    // extent; and kDcd's extents (region offsets, one per run of chunks).
     std::vector<std::string> daxes;
+    std::vector<Range> extents;
     uint64_t requested = 0;      // tick
     uint64_t events_before = 0;  // host's hotplug_events at the request
     bool policy = false;
@@ -255,8 +254,6 @@ class Pool {
   // The last step of a revoke (region destroy, extent release) succeeded:
   // the grant's chunks go back to the appliance and the grant goes.
   void GiveBack(size_t h, uint64_t id, const std::string& what);
-  // The dax devices of grant g: its daxes (kDcd) or its one dax.
-  std::vector<std::string> DaxesOf(const Grant& g) const;
   void DecideRevoke(size_t h, const Task& t);
   void FailGrant(size_t h, uint64_t id, const std::string& what,
                  const absl::Status& s);
