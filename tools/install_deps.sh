@@ -5,6 +5,7 @@
 #
 #   tools/install_deps.sh            install what is missing
 #   tools/install_deps.sh --check    only list what is missing (exit 1 if any)
+#   tools/install_deps.sh --bench    also what tools/bench.sh needs
 #
 # Needs root for apt-get; when run as another user it re-runs apt-get through
 # sudo. Nothing is downloaded except Debian packages.
@@ -26,6 +27,16 @@ PACKAGES=(
   # //map:browser_test loads restree map's HTML page in headless Chromium.
   chromium
 )
+# tools/bench.sh: end-to-end timings against cat, wc and jc, and the plots.
+BENCH_PACKAGES=(hyperfine jc gnuplot-nox)
+CHECK_ONLY=0
+for arg in "$@"; do
+  case "$arg" in
+    --bench) PACKAGES+=("${BENCH_PACKAGES[@]}") ;;
+    --check) CHECK_ONLY=1 ;;
+    *) echo "install_deps: unknown argument '$arg' (--check, --bench)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -39,7 +50,7 @@ if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0
 fi
 
-if [[ "${1:-}" == "--check" ]]; then
+if [[ $CHECK_ONLY -eq 1 ]]; then
   echo "install_deps: missing: ${missing[*]}"
   exit 1
 fi
