@@ -138,6 +138,40 @@ inline constexpr size_t kMaxInputBytes = size_t{1} << 30;
 [[nodiscard]] absl::StatusOr<std::string> ReadInput(
     const std::string& path, size_t max_bytes = kMaxInputBytes);
 
+// The bytes of a file or of standard input, for inputs that may be large
+// (/proc/iomem dumps). A regular file is mapped read-only and read in place,
+// without a copy; anything else (standard input, a pipe, /proc/iomem itself,
+// whose size reads as 0) is read as by ReadInput. Move-only; the view is
+// valid while the object lives. A mapped file that another process
+// truncates while it is read ends the process with SIGBUS, as for any
+// mmap-based reader.
+class InputBytes {
+ public:
+  InputBytes() = default;
+  InputBytes(InputBytes&& other) noexcept;
+  InputBytes& operator=(InputBytes&& other) noexcept;
+  InputBytes(const InputBytes&) = delete;
+  InputBytes& operator=(const InputBytes&) = delete;
+  ~InputBytes();
+
+  absl::string_view view() const {
+    return map_ != nullptr ? absl::string_view(map_, map_size_) : owned_;
+  }
+
+ private:
+  friend absl::StatusOr<InputBytes> MapInput(const std::string& path,
+                                             size_t max_bytes);
+  void Unmap();
+
+  std::string owned_;
+  const char* map_ = nullptr;
+  size_t map_size_ = 0;
+};
+
+// As ReadInput, but maps a regular file instead of copying it.
+[[nodiscard]] absl::StatusOr<InputBytes> MapInput(
+    const std::string& path, size_t max_bytes = kMaxInputBytes);
+
 }  // namespace cli
 }  // namespace restree
 

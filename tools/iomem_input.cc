@@ -29,15 +29,16 @@ absl::StatusOr<ParsedIomem> LoadDump(const std::string& path,
     return opts.Error("--max-depth must be 5 or 8 (MAX_IORES_LEVEL)");
   }
   o.max_depth = static_cast<int>(*depth);
-  absl::StatusOr<std::string> text = ReadInput(path);
-  if (!text.ok()) return text.status();
-  absl::StatusOr<ParsedIomem> parsed = ParseIomem(*text, o);
+  absl::StatusOr<InputBytes> input = MapInput(path);
+  if (!input.ok()) return input.status();
+  const absl::string_view text = input->view();
+  absl::StatusOr<ParsedIomem> parsed = ParseIomem(text, o);
   if (!parsed.ok()) {
     if (o.lenient) return parsed.status();
     // Say when --lenient would read the file (a pasted or mailed dump).
     IomemParseOptions lenient = o;
     lenient.lenient = true;
-    absl::StatusOr<ParsedIomem> retry = ParseIomem(*text, lenient);
+    absl::StatusOr<ParsedIomem> retry = ParseIomem(text, lenient);
     if (!retry.ok() || retry->node_lines.size() == 0) return parsed.status();
     return absl::Status(
         parsed.status().code(),
@@ -48,7 +49,7 @@ absl::StatusOr<ParsedIomem> LoadDump(const std::string& path,
   if (parsed->node_lines.size() == 0) {
     // A kernel never prints an empty /proc/iomem: text without a resource
     // line is the wrong file, unless the user says an empty dump is meant.
-    const bool blank = absl::StripAsciiWhitespace(*text).empty();
+    const bool blank = absl::StripAsciiWhitespace(text).empty();
     if (!(blank && opts.Has("allow-empty"))) {
       return absl::InvalidArgumentError(absl::StrCat(
           o.filename, ": no /proc/iomem lines found",
