@@ -223,21 +223,28 @@ std::vector<std::string> ChangeNames(unsigned changes) {
 
 namespace {
 
+// Counts one resource into `s`; `under_ram`: an ancestor is System RAM
+// (its bytes are counted there). Returns whether this resource or an
+// ancestor is System RAM.
+bool AddToSummary(IomemSummary& s, absl::string_view name, const Range& r,
+                  bool under_ram) {
+  const bool ram = IsSystemRamName(name);
+  if (ram && !under_ram) s.system_ram += r.size();
+  if (IsCxlWindowName(name)) s.cxl_windows.push_back(r);
+  if (IsRegionName(name)) s.regions.push_back(r);
+  if (IsDaxName(name)) s.dax.push_back(r);
+  if (name == "System RAM (kmem)") s.kmem.push_back(r);
+  return under_ram || ram;
+}
+
 // The summary of a flattened tree (its nodes in pre-order with parents).
 IomemSummary SummarizeFlat(const Flat& f) {
   IomemSummary s;
   std::vector<bool> in_ram(f.size());  // this node or an ancestor is RAM
   for (size_t i = 0; i < f.size(); ++i) {
-    const absl::string_view name = f.name[i];
-    const Range& r = f.range[i];
-    const bool above = f.parent[i] >= 0 && in_ram[static_cast<size_t>(f.parent[i])];
-    const bool ram = IsSystemRamName(name);
-    if (ram && !above) s.system_ram += r.size();
-    in_ram[i] = above || ram;
-    if (IsCxlWindowName(name)) s.cxl_windows.push_back(r);
-    if (IsRegionName(name)) s.regions.push_back(r);
-    if (IsDaxName(name)) s.dax.push_back(r);
-    if (name == "System RAM (kmem)") s.kmem.push_back(r);
+    const bool above =
+        f.parent[i] >= 0 && in_ram[static_cast<size_t>(f.parent[i])];
+    in_ram[i] = AddToSummary(s, f.name[i], f.range[i], above);
   }
   return s;
 }
@@ -245,7 +252,17 @@ IomemSummary SummarizeFlat(const Flat& f) {
 }  // namespace
 
 IomemSummary Summarize(const ResourceTree& tree) {
-  return SummarizeFlat(Flatten(tree));
+  // One walk, without flattening: whether the open node at each depth is
+  // (under) System RAM.
+  IomemSummary s;
+  std::vector<bool> in_ram;
+  tree.ForEachPreorder([&](ResourceId id, int depth) {
+    const size_t d = static_cast<size_t>(depth);
+    const bool above = d > 0 && in_ram[d - 1];
+    if (in_ram.size() <= d) in_ram.resize(d + 1);
+    in_ram[d] = AddToSummary(s, tree.NameOf(id), tree.RangeOf(id), above);
+  });
+  return s;
 }
 
 IomemDiff DiffTrees(const ResourceTree& old_tree, const ResourceTree& new_tree,

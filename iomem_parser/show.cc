@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "iomem_parser/diff.h"
@@ -47,8 +46,13 @@ std::string SummaryLine(const ParsedIomem& dump, size_t shown) {
 std::vector<ShownNode> SelectNodes(const ResourceTree& tree,
                                    const ShowFilter& filter) {
   std::vector<ShownNode> all;
+  all.reserve(tree.size());
   tree.ForEachPreorder(
       [&](ResourceId id, int depth) { all.push_back({id, depth, false}); });
+  if (filter.under.empty() && !filter.name.has_value() &&
+      filter.max_depth < 0) {
+    return all;
+  }
   std::vector<bool> keep(all.size(), filter.under.empty());
   if (!filter.under.empty()) {
     // Inside a subtree while the depth stays below its root's.
@@ -98,9 +102,8 @@ std::vector<ShownNode> SelectNodes(const ResourceTree& tree,
   return out;
 }
 
-std::string RenderShow(const ParsedIomem& dump,
-                       const std::vector<ShownNode>& nodes,
-                       absl::string_view source) {
+void StreamShow(const ParsedIomem& dump, const std::vector<ShownNode>& nodes,
+                absl::string_view source, TextSink sink) {
   std::string out = absl::StrCat(source, ": ", SummaryLine(dump, nodes.size()),
                                  "\n");
   const int w = dump.width;
@@ -110,34 +113,46 @@ std::string RenderShow(const ParsedIomem& dump,
     if (n.depth > kShowMaxIndent) absl::StrAppend(&out, "[depth ", n.depth, "] ");
     if (dump.zeroed) {
       absl::StrAppend(&out, dump.tree.NameOf(n.id), "\n");
-      continue;
+    } else {
+      const Range r = dump.tree.RangeOf(n.id);
+      AppendHexPadded(&out, r.first(), w);
+      out.push_back('-');
+      AppendHexPadded(&out, r.last(), w);
+      absl::StrAppendFormat(&out, " %6s  ", HumanSize(r.size()));
+      const absl::string_view name = dump.tree.NameOf(n.id);
+      out.append(name.data(), name.size());
+      if (n.context) out.append("  (context)");
+      out.push_back('\n');
     }
-    const Range r = dump.tree.RangeOf(n.id);
-    absl::StrAppendFormat(&out, "%0*x-%0*x %6s  %s%s\n", w, r.first(), w,
-                          r.last(), HumanSize(r.size()), dump.tree.NameOf(n.id),
-                          n.context ? "  (context)" : "");
+    if (out.size() >= kShowChunkBytes) {
+      sink(out);
+      out.clear();
+    }
   }
-  return out;
+  sink(out);
 }
 
-std::string RenderShowRaw(const ParsedIomem& dump,
-                          const std::vector<ShownNode>& nodes) {
+void StreamShowRaw(const ParsedIomem& dump,
+                   const std::vector<ShownNode>& nodes, TextSink sink) {
   std::string out;
+  out.reserve(kShowChunkBytes + 4096);
   for (const ShownNode& n : nodes) {
     const Range r = dump.tree.RangeOf(n.id);
     AppendProcLine(&out, std::min(n.depth, dump.max_depth), dump.width,
                    dump.zeroed ? 0 : r.first(), dump.zeroed ? 0 : r.last(),
                    dump.tree.NameOf(n.id));
+    if (out.size() >= kShowChunkBytes) {
+      sink(out);
+      out.clear();
+    }
   }
-  return out;
+  sink(out);
 }
 
-std::string RenderShowJson(const ParsedIomem& dump,
-                           const std::vector<ShownNode>& nodes,
-                           absl::string_view source,
-                           absl::string_view schema) {
-  absl::flat_hash_map<ResourceId, size_t> index;
-  for (size_t i = 0; i < nodes.size(); ++i) index[nodes[i].id] = i;
+void StreamShowJson(const ParsedIomem& dump,
+                    const std::vector<ShownNode>& nodes,
+                    absl::string_view source, TextSink sink,
+                    absl::string_view schema) {
   const IomemSummary s = Summarize(dump.tree);
   JsonWriter w;
   w.BeginObject();
@@ -154,27 +169,69 @@ std::string RenderShowJson(const ParsedIomem& dump,
   w.Key("kmem").Uint(s.kmem.size());
   w.EndObject();
   w.Key("resources").BeginArray();
+  // The shown nodes still open at this point of the pre-order walk: a shown
+  // parent is the innermost of them, once the deeper ones are closed.
+  struct Open {
+    ResourceId id;
+    size_t index;
+    int depth;
+  };
+  std::vector<Open> open;
   for (size_t i = 0; i < nodes.size(); ++i) {
     const ShownNode& n = nodes[i];
     const ResourceView v = dump.tree.View(n.id);
+    while (!open.empty() && open.back().depth >= n.depth) open.pop_back();
     w.BeginObject();
     w.Key("index").Uint(i);
-    auto p = index.find(v.parent);
-    if (p == index.end()) {
-      w.Key("parent").Null();
+    if (!open.empty() && open.back().id == v.parent) {
+      w.Key("parent").Uint(open.back().index);
     } else {
-      w.Key("parent").Uint(p->second);
+      w.Key("parent").Null();
     }
+    open.push_back({n.id, i, n.depth});
     w.Key("depth").Int(n.depth);
     w.Key("line").Int(dump.LineOf(n.id));
     internal::WriteRangeFields(w, v.range, dump.zeroed);
     w.Key("name").String(v.name);
     if (n.context) w.Key("context").Bool(true);
     w.EndObject();
+    if (w.buffered() >= kShowChunkBytes) w.Drain(sink);
   }
   w.EndArray();
   w.EndObject();
-  return std::move(w).Finish();
+  sink(std::move(w).Finish());
+}
+
+namespace {
+
+std::string Collect(absl::FunctionRef<void(TextSink)> render) {
+  std::string out;
+  render([&](absl::string_view piece) {
+    out.append(piece.data(), piece.size());
+  });
+  return out;
+}
+
+}  // namespace
+
+std::string RenderShow(const ParsedIomem& dump,
+                       const std::vector<ShownNode>& nodes,
+                       absl::string_view source) {
+  return Collect([&](TextSink sink) { StreamShow(dump, nodes, source, sink); });
+}
+
+std::string RenderShowRaw(const ParsedIomem& dump,
+                          const std::vector<ShownNode>& nodes) {
+  return Collect([&](TextSink sink) { StreamShowRaw(dump, nodes, sink); });
+}
+
+std::string RenderShowJson(const ParsedIomem& dump,
+                           const std::vector<ShownNode>& nodes,
+                           absl::string_view source,
+                           absl::string_view schema) {
+  return Collect([&](TextSink sink) {
+    StreamShowJson(dump, nodes, source, sink, schema);
+  });
 }
 
 }  // namespace restree

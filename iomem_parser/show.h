@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/string_view.h"
 #include "iomem_parser/name_regex.h"
 #include "iomem_parser/parser.h"
@@ -63,6 +64,20 @@ std::string RenderShowJson(const ParsedIomem& dump,
                            const std::vector<ShownNode>& nodes,
                            absl::string_view source,
                            absl::string_view schema = "restree.show/1");
+
+// The same three outputs streamed: `sink` receives the text in order, in
+// pieces of about kShowChunkBytes, so memory stays bounded by the tree and
+// one piece however large the output. O(n) in the nodes shown.
+using TextSink = absl::FunctionRef<void(absl::string_view)>;
+inline constexpr size_t kShowChunkBytes = size_t{1} << 20;
+void StreamShow(const ParsedIomem& dump, const std::vector<ShownNode>& nodes,
+                absl::string_view source, TextSink sink);
+void StreamShowRaw(const ParsedIomem& dump,
+                   const std::vector<ShownNode>& nodes, TextSink sink);
+void StreamShowJson(const ParsedIomem& dump,
+                    const std::vector<ShownNode>& nodes,
+                    absl::string_view source, TextSink sink,
+                    absl::string_view schema = "restree.show/1");
 
 }  // namespace restree
 

@@ -1,5 +1,6 @@
 #include "resource_tree/json_writer.h"
 
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -37,13 +38,34 @@ size_t Utf8Length(absl::string_view s, size_t i) {
   return n;
 }
 
+// The length of the prefix of `s` from `i` that JSON takes as it is:
+// printable ASCII other than quotes and backslashes.
+size_t PlainPrefix(absl::string_view s, size_t i) {
+  size_t end = i;
+  while (end < s.size()) {
+    const unsigned char c = static_cast<unsigned char>(s[end]);
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') break;
+    ++end;
+  }
+  return end - i;
+}
+
+bool IsPlainAscii(absl::string_view s) { return PlainPrefix(s, 0) == s.size(); }
+
 }  // namespace
 
-std::string JsonQuote(absl::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
+void AppendJsonQuoted(std::string* out_ptr, absl::string_view s) {
+  std::string& out = *out_ptr;
   out.push_back('"');
   for (size_t i = 0; i < s.size();) {
+    // The common case, printable ASCII without quotes or backslashes, in
+    // one append.
+    const size_t plain = i + PlainPrefix(s, i);
+    if (plain > i) {
+      out.append(s.data() + i, plain - i);
+      i = plain;
+      continue;
+    }
     const unsigned char c = static_cast<unsigned char>(s[i]);
     if (c == '"' || c == '\\') {
       out.push_back('\\');
@@ -73,13 +95,28 @@ std::string JsonQuote(absl::string_view s) {
     }
   }
   out.push_back('"');
+}
+
+std::string JsonQuote(absl::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  AppendJsonQuoted(&out, s);
   return out;
 }
 
+// A newline and the indentation, for one append at the usual depths.
+constexpr char kIndent[] =
+    "\n                                                                ";
+
 void JsonWriter::Newline() {
   if (!pretty_) return;
-  out_.push_back('\n');
-  out_.append(stack_.size() * 2, ' ');
+  const size_t n = 1 + stack_.size() * 2;
+  if (n < sizeof(kIndent)) {
+    out_.append(kIndent, n);
+  } else {
+    out_.push_back('\n');
+    out_.append(n - 1, ' ');
+  }
 }
 
 void JsonWriter::BeforeValue() {
@@ -98,11 +135,30 @@ void JsonWriter::BeforeValue() {
 JsonWriter& JsonWriter::Key(absl::string_view key) {
   RESTREE_CHECK(!stack_.empty() && stack_.back().kind == '{' && !key_pending_,
                 "JsonWriter: a key outside an object");
-  if (!stack_.back().empty) out_.push_back(',');
+  const bool comma = !stack_.back().empty;
   stack_.back().empty = false;
-  Newline();
-  out_ += JsonQuote(key);
-  out_ += pretty_ ? ": " : ":";
+  const size_t indent = pretty_ ? 1 + stack_.size() * 2 : 0;
+  if (indent < sizeof(kIndent) && IsPlainAscii(key)) {
+    // The usual key, written in place: [,]\n<indent>"key":<space>
+    const size_t old_size = out_.size();
+    out_.resize(old_size + (comma ? 1 : 0) + indent + key.size() +
+                (pretty_ ? 4 : 3));
+    char* p = &out_[old_size];
+    if (comma) *p++ = ',';
+    std::memcpy(p, kIndent, indent);
+    p += indent;
+    *p++ = '"';
+    std::memcpy(p, key.data(), key.size());
+    p += key.size();
+    *p++ = '"';
+    *p++ = ':';
+    if (pretty_) *p = ' ';
+  } else {
+    if (comma) out_.push_back(',');
+    Newline();
+    AppendJsonQuoted(&out_, key);
+    out_ += pretty_ ? ": " : ":";
+  }
   key_pending_ = true;
   return *this;
 }
@@ -145,7 +201,7 @@ JsonWriter& JsonWriter::EndArray() {
 
 JsonWriter& JsonWriter::String(absl::string_view s) {
   BeforeValue();
-  out_ += JsonQuote(s);
+  AppendJsonQuoted(&out_, s);
   if (stack_.empty()) done_ = true;
   return *this;
 }
@@ -166,7 +222,17 @@ JsonWriter& JsonWriter::Uint(uint64_t v) {
 
 JsonWriter& JsonWriter::Uint128(absl::uint128 v) {
   BeforeValue();
-  absl::StrAppend(&out_, absl::StrFormat("%d", v));
+  if (absl::Uint128High64(v) == 0) {
+    absl::StrAppend(&out_, absl::Uint128Low64(v));
+  } else {
+    char buf[40];
+    char* p = buf + sizeof(buf);
+    do {
+      *--p = static_cast<char>('0' + static_cast<int>(v % 10));
+      v /= 10;
+    } while (v != 0);
+    out_.append(p, static_cast<size_t>(buf + sizeof(buf) - p));
+  }
   if (stack_.empty()) done_ = true;
   return *this;
 }
@@ -186,7 +252,27 @@ JsonWriter& JsonWriter::Null() {
 }
 
 JsonWriter& JsonWriter::Hex(uint64_t v) {
-  return String(absl::StrCat("0x", absl::Hex(v)));
+  BeforeValue();
+  char buf[20];
+  char* end = buf + sizeof(buf);
+  char* p = end;
+  *--p = '"';
+  do {
+    *--p = "0123456789abcdef"[v & 0xf];
+    v >>= 4;
+  } while (v != 0);
+  *--p = 'x';
+  *--p = '0';
+  *--p = '"';
+  out_.append(p, static_cast<size_t>(end - p));
+  if (stack_.empty()) done_ = true;
+  return *this;
+}
+
+void JsonWriter::Drain(absl::FunctionRef<void(absl::string_view)> sink) {
+  if (out_.empty()) return;
+  sink(out_);
+  out_.clear();
 }
 
 std::string JsonWriter::Finish() && {

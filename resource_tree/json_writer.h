@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/numeric/int128.h"
 #include "absl/strings/string_view.h"
 
@@ -29,6 +30,8 @@ namespace restree {
 
 // `s` as a JSON string literal, quotes included.
 std::string JsonQuote(absl::string_view s);
+// Appends JsonQuote(s) to `out`.
+void AppendJsonQuoted(std::string* out, absl::string_view s);
 
 class JsonWriter {
  public:
@@ -51,8 +54,14 @@ class JsonWriter {
   // An address as a string: "0x1000".
   JsonWriter& Hex(uint64_t v);
 
-  // The document, with a final newline. Precondition: every container
-  // closed and exactly one value written.
+  // The text written since the last Drain, to be sent on in pieces (a large
+  // document need not be held whole): `buffered()` is its size, `Drain`
+  // passes it to `sink` and empties the buffer; the writer's state is kept.
+  size_t buffered() const { return out_.size(); }
+  void Drain(absl::FunctionRef<void(absl::string_view)> sink);
+
+  // The document (after a Drain, the rest of it), with a final newline.
+  // Precondition: every container closed and exactly one value written.
   std::string Finish() &&;
 
  private:

@@ -54,6 +54,41 @@ TEST(JsonWriter, NumbersAreExactUpTo2To64) {
   EXPECT_EQ(std::move(w).Finish(),
             "[18446744073709551615,18446744073709551616,"
             "-9223372036854775808,\"0xffffffffffffffff\"]\n");
+  JsonWriter big(false);
+  big.Uint128(~absl::uint128(0));
+  EXPECT_EQ(std::move(big).Finish(),
+            "340282366920938463463374607431768211455\n");
+}
+
+// Keys and indentation take a fast path for plain keys at usual depths;
+// other keys, and depths past it, take the general one: the layout is the
+// same. Drained pieces add up to the document.
+TEST(JsonWriter, DeepNestingOddKeysAndDrainedPiecesKeepTheLayout) {
+  JsonWriter w;
+  std::string drained;
+  auto sink = [&](absl::string_view piece) {
+    drained.append(piece.data(), piece.size());
+  };
+  std::string expected;
+  const int kDepth = 40;  // past the 64-space indentation constant
+  for (int i = 0; i < kDepth; ++i) {
+    w.BeginObject().Key(i % 2 == 0 ? "k" : "q\"uo\te");
+    if (i % 7 == 0) w.Drain(sink);
+  }
+  w.Null();
+  for (int i = 0; i < kDepth; ++i) w.EndObject();
+  EXPECT_GT(w.buffered(), 0u);
+  drained += std::move(w).Finish();
+  for (int i = 0; i < kDepth; ++i) {
+    expected += "{\n" + std::string(2 * (i + 1), ' ') +
+                (i % 2 == 0 ? "\"k\": " : "\"q\\\"uo\\te\": ");
+  }
+  expected += "null";
+  for (int i = kDepth - 1; i >= 0; --i) {
+    expected += "\n" + std::string(2 * i, ' ') + "}";
+  }
+  expected += "\n";
+  EXPECT_EQ(drained, expected);
 }
 
 TEST(JsonQuote, EscapesControlsQuotesAndBackslashes) {

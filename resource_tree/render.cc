@@ -1,6 +1,7 @@
 #include "resource_tree/render.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "absl/strings/str_format.h"
 
@@ -9,30 +10,47 @@ namespace {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
 
-// Lowercase hex of `v`, at least `width` digits, zero-padded (the kernel's
-// "%0*llx").
-void AppendHex(std::string* out, uint64_t v, int width) {
-  char buf[16];
-  int n = 0;
-  do {
-    buf[n++] = kHexDigits[v & 0xf];
+// The number of hex digits of `v` (1 for 0).
+int HexDigitCount(uint64_t v) {
+  return v == 0 ? 1 : (64 - __builtin_clzll(v) + 3) / 4;
+}
+
+// Writes the `digits` lowest hex digits of `v`, zero-padded, at `p`.
+char* WriteHex(char* p, uint64_t v, int digits) {
+  for (int i = digits - 1; i >= 0; --i) {
+    p[i] = kHexDigits[v & 0xf];
     v >>= 4;
-  } while (v != 0);
-  for (int i = n; i < width; ++i) out->push_back('0');
-  while (n > 0) out->push_back(buf[--n]);
+  }
+  return p + digits;
 }
 
 }  // namespace
 
+void AppendHexPadded(std::string* out, uint64_t v, int width) {
+  const int digits = std::max(width, HexDigitCount(v));
+  const size_t old_size = out->size();
+  out->resize(old_size + static_cast<size_t>(digits));
+  WriteHex(&(*out)[old_size], v, digits);
+}
+
 void AppendProcLine(std::string* out, int depth, int width, uint64_t first,
                     uint64_t last, absl::string_view name) {
-  out->append(static_cast<size_t>(depth) * 2, ' ');
-  AppendHex(out, first, width);
-  out->push_back('-');
-  AppendHex(out, last, width);
-  out->append(" : ");
-  out->append(name.data(), name.size());
-  out->push_back('\n');
+  // The kernel's "%*s%0*llx-%0*llx : %s\n": sized once, then written in place.
+  const int first_digits = std::max(width, HexDigitCount(first));
+  const int last_digits = std::max(width, HexDigitCount(last));
+  const size_t indent = static_cast<size_t>(depth) * 2;
+  const size_t old_size = out->size();
+  out->resize(old_size + indent + static_cast<size_t>(first_digits) + 1 +
+              static_cast<size_t>(last_digits) + 3 + name.size() + 1);
+  char* p = &(*out)[old_size];
+  std::memset(p, ' ', indent);
+  p = WriteHex(p + indent, first, first_digits);
+  *p++ = '-';
+  p = WriteHex(p, last, last_digits);
+  std::memcpy(p, " : ", 3);
+  p += 3;
+  if (!name.empty()) std::memcpy(p, name.data(), name.size());
+  p[name.size()] = '\n';
 }
 
 std::string RenderProcIomem(const ResourceTree& tree,

@@ -42,6 +42,9 @@ struct ProcRenderOptions {
 std::string RenderProcIomem(const ResourceTree& tree,
                             const ProcRenderOptions& options = {});
 
+// Appends `v` as lowercase hex, zero-padded to at least `width` digits.
+void AppendHexPadded(std::string* out, uint64_t v, int width);
+
 // Appends one /proc/iomem line: `2*depth` spaces, `first` and `last` as
 // lowercase hex zero-padded to `width` digits, " : ", `name`, "\n".
 void AppendProcLine(std::string* out, int depth, int width, uint64_t first,

@@ -85,12 +85,15 @@ int RunShow(cli::Context& ctx) {
     *ctx.err << "restree show: " << source << ": " << what << "\n";
     return cli::kExitNegative;
   }
+  auto write = [&](absl::string_view piece) {
+    ctx.out->write(piece.data(), static_cast<std::streamsize>(piece.size()));
+  };
   if (opts.Has("json")) {
-    *ctx.out << RenderShowJson(*dump, nodes, source);
+    StreamShowJson(*dump, nodes, source, write);
   } else if (opts.Has("raw")) {
-    *ctx.out << RenderShowRaw(*dump, nodes);
+    StreamShowRaw(*dump, nodes, write);
   } else {
-    *ctx.out << RenderShow(*dump, nodes, source);
+    StreamShow(*dump, nodes, source, write);
   }
   return cli::kExitOk;
 }
