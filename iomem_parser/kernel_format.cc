@@ -305,9 +305,10 @@ FastResult ParseKernelFormat(absl::string_view text,
 std::optional<ParsedIomem> ParseIomemFast(absl::string_view text,
                                           const IomemParseOptions& options,
                                           const FastPathOptions& fast) {
-  if (options.lenient || options.collect_structure_problems) {
-    return std::nullopt;
-  }
+  // Problem-collecting mode reads a file the fast path takes exactly as
+  // strict mode does (a problem is a strict-mode error, where the fast path
+  // gives up), so it finds no problems.
+  if (options.lenient) return std::nullopt;
   // A file from a kernel with MAX_IORES_LEVEL 8 shows itself by a line
   // deeper than 5; the first try then restarts with the larger cap.
   for (int cap : {options.max_depth == 0 ? 5 : options.max_depth, 8}) {

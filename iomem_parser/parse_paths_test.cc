@@ -100,14 +100,31 @@ TEST(ParsePaths, OtherModesUseTheGeneralParser) {
   IomemParseOptions lenient;
   lenient.lenient = true;
   EXPECT_FALSE(ParseIomemFast(text, lenient).has_value());
-  IomemParseOptions collect;
-  collect.collect_structure_problems = true;
-  EXPECT_FALSE(ParseIomemFast(text, collect).has_value());
   EXPECT_FALSE(ParseIomemFast(
                    ReadSample("mailinglist_nonroot-zeroed-addresses_x86-laptop.txt"),
                    {})
                    .has_value());
   EXPECT_FALSE(ParseIomemFast("", {}).has_value());
+}
+
+// `restree check` collects structure problems: a kernel dump still takes
+// the fast path (and has none); a dump with a problem goes to the general
+// parser, which collects it.
+TEST(ParsePaths, ProblemCollectingModeTakesTheFastPathForGoodDumps) {
+  IomemParseOptions collect;
+  collect.collect_structure_problems = true;
+  for (const std::string& name : PrivilegedSamples()) {
+    EXPECT_TRUE(FastPathAgrees(ReadSample(name), collect)) << name;
+  }
+  const std::string bad =
+      "00000000-00000fff : Reserved\n"
+      "00001000-00001fff : A\n"
+      "  00000000-00000fff : outside its parent\n";
+  EXPECT_FALSE(FastPathAgrees(bad, collect));
+  absl::StatusOr<ParsedIomem> p = ParseIomem(bad, collect);
+  ASSERT_TRUE(p.ok()) << p.status();
+  ASSERT_EQ(p->structure_problems.size(), 1u);
+  EXPECT_EQ(p->structure_problems[0].line, 3);
 }
 
 TEST(ParsePaths, LineDeeperThanFiveRestartsWithCapEight) {
@@ -181,6 +198,9 @@ TEST(ParsePaths, EditedDumpsAgree) {
         }
         ++total;
         if (FastPathAgrees(text, {})) ++taken;
+        IomemParseOptions collect;
+        collect.collect_structure_problems = true;
+        FastPathAgrees(text, collect);
         if (HasFailure()) return;
       }
     }
@@ -223,6 +243,8 @@ RC_GTEST_PROP(ParsePathsProperty, RenderedTreesAndTheirEditsAgree, ()) {
       default: text.erase(at, 1); break;
     }
   }
+  FastPathAgrees(text, o);
+  o.collect_structure_problems = true;
   FastPathAgrees(text, o);
   RC_ASSERT(!::testing::Test::HasFailure());
 }

@@ -7,7 +7,8 @@
 //   * The kernel-format fast path reads a strict, privileged dump in one
 //     pass straight into the tree, a large file in parts on several
 //     threads. It gives up (nullopt) at the first thing it does not handle:
-//     any error, lenient or problem-collecting mode, a zeroed dump. Gives up
+//     any error, lenient mode, a zeroed dump (problem-collecting mode it
+//     takes: a file it accepts has no structure problems). Gives up
 //     in O(position of the problem) per part.
 //   * The general parser handles every mode and words every error; it is the
 //     specification the fast path must agree with.
