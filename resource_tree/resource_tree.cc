@@ -422,75 +422,11 @@ std::string ResourceTree::Describe(uint32_t i) const {
 // -----------------------------------------------------------------------------
 // Invariants.
 
-std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
+void ResourceTree::CheckIndexAndWalk(size_t live_nodes,
+                                     const ReportFn& report) const {
   using Kind = InvariantViolation::Kind;
-  std::vector<InvariantViolation> out;
   const size_t slots = store_.slot_count();
-  auto id_of = [&](uint32_t i) { return i < slots ? MakeId(i) : ResourceId(); };
-  auto report = [&](Kind kind, std::vector<uint32_t> nodes,
-                    std::string message) {
-    InvariantViolation v;
-    v.kind = kind;
-    for (uint32_t n : nodes) v.nodes.push_back(id_of(n));
-    v.message = std::move(message);
-    out.push_back(std::move(v));
-  };
   auto live = [&](uint32_t i) { return store_.IsLive(i); };
-
-  // Bookkeeping: the root, live count, free list, names.
-  if (slots == 0 || !live(kRootIndex) || N(kRootIndex).parent != kNoIndex) {
-    report(Kind::kRootSlot, {kRootIndex}, "the root slot is not a live root");
-    return out;
-  }
-  const internal::NameTable& names = store_.names();
-  // Holders per interned name id, to check the reference counts.
-  std::vector<uint32_t> holders(names.size(), 0);
-  size_t live_nodes = 0;
-  for (uint32_t i = 0; i < slots; ++i) {
-    if (!live(i)) continue;
-    ++live_nodes;
-    const Node& n = N(i);
-    if (n.first > n.last) {
-      report(Kind::kInvalidRange, {i},
-             absl::StrFormat("%s has start > end", Describe(i)));
-    }
-    if (!names.Valid(n.name)) {
-      report(Kind::kBadName, {i},
-             absl::StrFormat("node %d has name id %#x, not in the name table",
-                             i, n.name));
-    } else if (n.name < holders.size()) {
-      ++holders[n.name];
-    }
-    if (i != kRootIndex && !live(n.parent)) {
-      report(Kind::kDeadParent, {i},
-             absl::StrFormat("node %d has a dead parent slot %d", i, n.parent));
-    }
-  }
-  // While a transaction is open, freed nodes keep their names referenced
-  // (for a rollback): the counts are only exact between transactions.
-  if (!store_.in_transaction()) {
-    for (uint32_t id = 1; id < holders.size(); ++id) {
-      if (names.RefCount(id) != holders[id]) {
-        report(Kind::kNameRefs, {},
-               absl::StrFormat("name \"%s\" (id %d) has %d references but "
-                               "%d nodes hold it",
-                               names.RefCount(id) != 0 ? names.Get(id) : "", id,
-                               names.RefCount(id), holders[id]));
-      }
-    }
-  }
-  if (live_nodes != store_.live_count()) {
-    report(Kind::kLiveCount, {},
-           absl::StrFormat("%d live slots but the tree counts %d", live_nodes,
-                           store_.live_count()));
-  }
-  for (uint32_t f : store_.free_slots()) {
-    if (live(f)) {
-      report(Kind::kFreeList, {f},
-             absl::StrFormat("slot %d is both live and on the free list", f));
-    }
-  }
-
   // The child index: every entry names a live child whose parent and start
   // it records; each non-root live node appears exactly once.
   std::vector<uint32_t> entries(slots, 0);
@@ -620,6 +556,141 @@ std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
     }
   }
 
+}
+
+void ResourceTree::CheckPreorderSlots(const ReportFn& report) const {
+  using Kind = InvariantViolation::Kind;
+  // No child index yet (a tree from TreeBuilder, never changed): the
+  // structure is the parent links and the slot order, checked in one pass
+  // without building the index. Slots 1, 2, ... must be a pre-order walk:
+  // each node's parent is on the path of open nodes, and among its siblings
+  // the slot order is the address order. Parents come before their
+  // children, so every node is reachable and there is no cycle.
+  const size_t slots = store_.slot_count();
+  struct Open {
+    uint32_t slot;
+    uint32_t last_kid;  // its child seen last, or kNoIndex
+  };
+  std::vector<Open> path = {{kRootIndex, kNoIndex}};
+  for (uint32_t i = 1; i < slots; ++i) {
+    if (!store_.IsLive(i)) {
+      report(Kind::kSlotOrder, {i},
+             absl::StrFormat("slots are marked as in pre-order but slot %d "
+                             "is free",
+                             i));
+      return;
+    }
+    const uint32_t p = N(i).parent;
+    while (path.size() > 1 && path.back().slot != p) path.pop_back();
+    if (path.back().slot != p) {
+      report(Kind::kSlotOrder, {i},
+             absl::StrFormat("slots are marked as in pre-order but %s, slot "
+                             "%d, comes where its parent slot %d is not open",
+                             Describe(i), i, p));
+      return;  // the walk below relies on the order: one report is enough
+    }
+    const Node& n = N(i);
+    if (n.first < N(p).first || n.last > N(p).last) {
+      report(Kind::kOutsideParent, {i, p},
+             absl::StrFormat("%s is not inside its parent %s", Describe(i),
+                             Describe(p)));
+    }
+    const uint32_t prev = path.back().last_kid;
+    if (prev != kNoIndex) {
+      const Node& a = N(prev);
+      if (a.first >= n.first) {
+        report(Kind::kSlotOrder, {i},
+               absl::StrFormat("slots are marked as in pre-order but %s, slot "
+                               "%d, starts before its previous sibling %s",
+                               Describe(i), i, Describe(prev)));
+        return;
+      }
+      if (a.last >= n.first) {
+        report(Kind::kOverlappingSiblings, {prev, i},
+               absl::StrFormat("siblings %s and %s overlap", Describe(prev),
+                               Describe(i)));
+      }
+    }
+    path.back().last_kid = i;
+    path.push_back({i, kNoIndex});
+  }
+}
+
+std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
+  using Kind = InvariantViolation::Kind;
+  std::vector<InvariantViolation> out;
+  const size_t slots = store_.slot_count();
+  auto id_of = [&](uint32_t i) { return i < slots ? MakeId(i) : ResourceId(); };
+  auto report = [&](Kind kind, std::vector<uint32_t> nodes,
+                    std::string message) {
+    InvariantViolation v;
+    v.kind = kind;
+    for (uint32_t n : nodes) v.nodes.push_back(id_of(n));
+    v.message = std::move(message);
+    out.push_back(std::move(v));
+  };
+  auto live = [&](uint32_t i) { return store_.IsLive(i); };
+
+  // Bookkeeping: the root, live count, free list, names.
+  if (slots == 0 || !live(kRootIndex) || N(kRootIndex).parent != kNoIndex) {
+    report(Kind::kRootSlot, {kRootIndex}, "the root slot is not a live root");
+    return out;
+  }
+  const internal::NameTable& names = store_.names();
+  // Holders per interned name id, to check the reference counts.
+  std::vector<uint32_t> holders(names.size(), 0);
+  size_t live_nodes = 0;
+  for (uint32_t i = 0; i < slots; ++i) {
+    if (!live(i)) continue;
+    ++live_nodes;
+    const Node& n = N(i);
+    if (n.first > n.last) {
+      report(Kind::kInvalidRange, {i},
+             absl::StrFormat("%s has start > end", Describe(i)));
+    }
+    if (!names.Valid(n.name)) {
+      report(Kind::kBadName, {i},
+             absl::StrFormat("node %d has name id %#x, not in the name table",
+                             i, n.name));
+    } else if (n.name < holders.size()) {
+      ++holders[n.name];
+    }
+    if (i != kRootIndex && !live(n.parent)) {
+      report(Kind::kDeadParent, {i},
+             absl::StrFormat("node %d has a dead parent slot %d", i, n.parent));
+    }
+  }
+  // While a transaction is open, freed nodes keep their names referenced
+  // (for a rollback): the counts are only exact between transactions.
+  if (!store_.in_transaction()) {
+    for (uint32_t id = 1; id < holders.size(); ++id) {
+      if (names.RefCount(id) != holders[id]) {
+        report(Kind::kNameRefs, {},
+               absl::StrFormat("name \"%s\" (id %d) has %d references but "
+                               "%d nodes hold it",
+                               names.RefCount(id) != 0 ? names.Get(id) : "", id,
+                               names.RefCount(id), holders[id]));
+      }
+    }
+  }
+  if (live_nodes != store_.live_count()) {
+    report(Kind::kLiveCount, {},
+           absl::StrFormat("%d live slots but the tree counts %d", live_nodes,
+                           store_.live_count()));
+  }
+  for (uint32_t f : store_.free_slots()) {
+    if (live(f)) {
+      report(Kind::kFreeList, {f},
+             absl::StrFormat("slot %d is both live and on the free list", f));
+    }
+  }
+
+  if (!store_.index_built()) {
+    CheckPreorderSlots(report);
+  } else {
+    CheckIndexAndWalk(live_nodes, report);
+  }
+
   // Laminar family, checked globally without trusting the links: sorted by
   // (first ascending, last descending), every interval must nest in the
   // innermost open interval that reaches it, or start after it ends.
@@ -627,12 +698,16 @@ std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
   for (uint32_t i = 0; i < slots; ++i) {
     if (live(i) && N(i).first <= N(i).last) all.push_back(i);
   }
-  std::sort(all.begin(), all.end(), [&](uint32_t a, uint32_t b) {
+  auto nests_before = [&](uint32_t a, uint32_t b) {
     if (N(a).first != N(b).first) {
       return N(a).first < N(b).first;
     }
     return N(a).last > N(b).last;
-  });
+  };
+  // Slots in pre-order (a parsed dump) are usually sorted already.
+  if (!std::is_sorted(all.begin(), all.end(), nests_before)) {
+    std::sort(all.begin(), all.end(), nests_before);
+  }
   std::vector<uint32_t> open;
   for (uint32_t i : all) {
     while (!open.empty() && N(open.back()).last < N(i).first) {

@@ -646,6 +646,14 @@ class ResourceTree {
  private:
   friend class ResourceTreeTestPeer;  // corrupts trees to test the checker
 
+  // CheckInvariants()'s two ways to check the structure: through the child
+  // index (walked from the root), or, before the index exists, through the
+  // parent links and the pre-order slot order.
+  using ReportFn = absl::FunctionRef<void(InvariantViolation::Kind,
+                                          std::vector<uint32_t>, std::string)>;
+  void CheckIndexAndWalk(size_t live_nodes, const ReportFn& report) const;
+  void CheckPreorderSlots(const ReportFn& report) const;
+
   static constexpr uint32_t kRootIndex = internal::NodeStore::kRoot;
   static constexpr uint32_t kNoIndex = internal::NodeStore::kNone;
 

@@ -129,6 +129,11 @@ class NodeStore {
   // (a tree from TreeBuilder until its first structural change).
   bool preorder_slots() const { return preorder_slots_; }
 
+  // Whether the child index exists yet (a tree from TreeBuilder builds it
+  // at its first use).
+  bool index_built() const {
+    return index_state_->built.load(std::memory_order_acquire);
+  }
   // The child index, built first if it is not yet (O(n log n) once).
   const ChildIndex& index() const {
     if (ABSL_PREDICT_FALSE(
