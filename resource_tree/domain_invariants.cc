@@ -329,13 +329,28 @@ absl::string_view SeverityName(DomainFinding::Severity severity) {
 
 std::vector<DomainFinding> CheckDomain(const ResourceTree& tree,
                                        const DomainRules& rules) {
+  return std::move(CheckDomainEach(tree, rules, {rules.profiles})[0]);
+}
+
+std::vector<std::vector<DomainFinding>> CheckDomainEach(
+    const ResourceTree& tree, const DomainRules& rules,
+    const std::vector<ChainProfiles>& each) {
   using Kind = InvariantViolation::Kind;
   using Severity = DomainFinding::Severity;
-  std::vector<DomainFinding> out;
+  std::vector<std::vector<DomainFinding>> outs(each.size());
+  // A finding of every profile set (`report`) or of set k (`report_for`).
+  auto report_for = [&](size_t k, Severity severity, Kind kind,
+                        const char* rule, std::vector<ResourceId> nodes,
+                        std::string message) {
+    outs[k].push_back(DomainFinding{severity, kind, rule, std::move(nodes),
+                                    std::move(message)});
+  };
   auto report = [&](Severity severity, Kind kind, const char* rule,
-                    std::vector<ResourceId> nodes, std::string message) {
-    out.push_back(DomainFinding{severity, kind, rule, std::move(nodes),
-                                std::move(message)});
+                    const std::vector<ResourceId>& nodes,
+                    const std::string& message) {
+    for (size_t k = 0; k < each.size(); ++k) {
+      report_for(k, severity, kind, rule, nodes, message);
+    }
   };
   // What a node passes down to its subtree. at[d] is the node last seen at
   // depth d, so a node's parent is at[d - 1] (the root frame for d == 0):
@@ -366,7 +381,6 @@ std::vector<DomainFinding> CheckDomain(const ResourceTree& tree,
   };
   std::vector<Candidate> candidates;
   absl::flat_hash_map<ResourceId, ResourceId> region_in_window;
-  const bool kmem_range_rule = (rules.profiles & kChains7) == 0;
 
   tree.ForEachPreorder([&](ResourceId id, int depth) {
     const ResourceView v = tree.View(id);
@@ -416,14 +430,17 @@ std::vector<DomainFinding> CheckDomain(const ResourceTree& tree,
     // kmem requests the block-aligned part of the dax range as daxX.Y and
     // adds "System RAM (kmem)" on exactly that range (§4.3, 6.1 and 6.12;
     // 7.x may add one node per block: not checked there).
-    if (f.kind == K::kKmemRam && parent.kind == K::kDax && kmem_range_rule &&
+    if (f.kind == K::kKmemRam && parent.kind == K::kDax &&
         v.range != parent.range) {
-      report(Severity::kError, Kind::kMemoryHotplug, "kmem-range",
-             {id, parent.id},
-             absl::StrFormat("%s does not cover its %s exactly: kmem adds "
-                             "System RAM (kmem) on the range it requested "
-                             "as the dax node",
-                             Show(tree, id), Show(tree, parent.id)));
+      for (size_t k = 0; k < each.size(); ++k) {
+        if ((each[k] & kChains7) != 0) continue;  // 7.x: not checked
+        report_for(k, Severity::kError, Kind::kMemoryHotplug, "kmem-range",
+                   {id, parent.id},
+                   absl::StrFormat("%s does not cover its %s exactly: kmem "
+                                   "adds System RAM (kmem) on the range it "
+                                   "requested as the dax node",
+                                   Show(tree, id), Show(tree, parent.id)));
+      }
     }
     // 14: CXL windows.
     if (f.kind == K::kCxlWindow && rules.check_flags &&
@@ -448,19 +465,23 @@ std::vector<DomainFinding> CheckDomain(const ResourceTree& tree,
                              "kernel nests Soft Reserved ranges; an edited "
                              "dump or a model made this",
                              Show(tree, id), Show(tree, parent.id)));
-    } else if (IsChainChild(f.kind) &&
-               FindChainNesting(parent.kind, f.kind, v.range == parent.range,
-                                rules.profiles) == nullptr) {
-      report(Severity::kError, ViolationKind(f.kind), "nesting",
-             {id, parent.id},
-             absl::StrFormat(
-                 "%s is directly under %s: no driver chain of %s puts %s "
-                 "there (it goes under: %s)",
-                 Show(tree, id),
-                 parent.id == tree.root() ? std::string("the root")
-                                          : Show(tree, parent.id),
-                 ChainProfilesName(rules.profiles), NodeKindName(f.kind),
-                 AllowedParents(f.kind, rules.profiles)));
+    } else if (IsChainChild(f.kind)) {
+      for (size_t k = 0; k < each.size(); ++k) {
+        if (FindChainNesting(parent.kind, f.kind, v.range == parent.range,
+                             each[k]) != nullptr) {
+          continue;
+        }
+        report_for(k, Severity::kError, ViolationKind(f.kind), "nesting",
+                   {id, parent.id},
+                   absl::StrFormat(
+                       "%s is directly under %s: no driver chain of %s puts "
+                       "%s there (it goes under: %s)",
+                       Show(tree, id),
+                       parent.id == tree.root() ? std::string("the root")
+                                                : Show(tree, parent.id),
+                       ChainProfilesName(each[k]), NodeKindName(f.kind),
+                       AllowedParents(f.kind, each[k])));
+      }
     }
     // 14: regions in a window.
     if (f.kind == K::kRegion) {
@@ -557,7 +578,7 @@ std::vector<DomainFinding> CheckDomain(const ResourceTree& tree,
                c.kmem.valid() ? absl::StrCat(" and ", Show(tree, c.kmem)) : "",
                Show(tree, it->second)));
   }
-  return out;
+  return outs;
 }
 
 std::vector<InvariantViolation> CheckDomainInvariants(

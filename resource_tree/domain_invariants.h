@@ -154,6 +154,14 @@ struct DomainFinding {
 std::vector<DomainFinding> CheckDomain(const ResourceTree& tree,
                                        const DomainRules& rules = {});
 
+// CheckDomain() for several profile sets in one walk of the tree: element k
+// is CheckDomain(tree, rules with profiles = each[k]). What `restree check`
+// uses to find the kernel a dump fits; about the cost of one CheckDomain()
+// plus the profile-dependent rules per profile set.
+std::vector<std::vector<DomainFinding>> CheckDomainEach(
+    const ResourceTree& tree, const DomainRules& rules,
+    const std::vector<ChainProfiles>& each);
+
 // The errors of `CheckDomain()` as invariant violations (warnings left
 // out): what must hold after every applier event.
 std::vector<InvariantViolation> CheckDomainInvariants(

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -63,20 +64,27 @@ struct ProfileRun {
   size_t warnings = 0;
 };
 
-ProfileRun RunProfile(const ParsedIomem& dump, ChainProfiles profile,
-                      uint64_t block_size) {
+// The driver chains of each kernel, in one walk of the tree.
+std::vector<ProfileRun> RunProfiles(const ParsedIomem& dump,
+                                    uint64_t block_size) {
   DomainRules rules;
   rules.check_flags = false;  // a text dump has no flags
   rules.memory_block_size = block_size;
-  rules.profiles = profile;
-  ProfileRun run;
-  run.profile = profile;
-  run.findings = CheckDomain(dump.tree, rules);
-  for (const DomainFinding& f : run.findings) {
-    ++(f.severity == DomainFinding::Severity::kError ? run.errors
-                                                     : run.warnings);
+  const std::vector<ChainProfiles> profiles = {kChains61, kChains612,
+                                               kChains7};
+  std::vector<std::vector<DomainFinding>> findings =
+      CheckDomainEach(dump.tree, rules, profiles);
+  std::vector<ProfileRun> runs(profiles.size());
+  for (size_t k = 0; k < profiles.size(); ++k) {
+    ProfileRun& run = runs[k];
+    run.profile = profiles[k];
+    run.findings = std::move(findings[k]);
+    for (const DomainFinding& f : run.findings) {
+      ++(f.severity == DomainFinding::Severity::kError ? run.errors
+                                                       : run.warnings);
+    }
   }
-  return run;
+  return runs;
 }
 
 std::string Plural(size_t n, absl::string_view word) {
@@ -122,12 +130,13 @@ int RunCheck(cli::Context& ctx) {
     return cli::kExitError;
   }
 
-  // The driver chains: each profile's run (three walks of the tree), the
-  // chosen one or the best fit.
-  std::vector<ProfileRun> runs;
-  for (ChainProfiles p : {kChains61, kChains612, kChains7}) {
-    runs.push_back(RunProfile(*dump, p, *block));
-  }
+  // The driver chains of each profile (one walk), the chosen one or the
+  // best fit. Both walks only read the tree (its const methods may run
+  // concurrently): the invariants on a second thread.
+  std::vector<InvariantViolation> violations;
+  std::thread second([&] { violations = dump->tree.CheckInvariants(); });
+  const std::vector<ProfileRun> runs = RunProfiles(*dump, *block);
+  second.join();
   std::vector<std::string> fitting;
   const ProfileRun* best = nullptr;
   for (const ProfileRun& r : runs) {
@@ -148,7 +157,7 @@ int RunCheck(cli::Context& ctx) {
   auto line_of = [&](const std::vector<ResourceId>& nodes, size_t i) {
     return nodes.size() > i ? dump->LineOf(nodes[i]) : 0;
   };
-  for (const InvariantViolation& v : dump->tree.CheckInvariants()) {
+  for (const InvariantViolation& v : violations) {
     const std::string kind(InvariantKindName(v.kind));
     findings.push_back({true, kind, kind, line_of(v.nodes, 0),
                         line_of(v.nodes, 1), v.message});
