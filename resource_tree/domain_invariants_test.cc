@@ -63,8 +63,31 @@ std::vector<std::string> Rules(const std::vector<DomainFinding>& findings) {
   return out;
 }
 
+std::vector<std::string> Messages(const std::vector<DomainFinding>& findings) {
+  std::vector<std::string> out;
+  for (const DomainFinding& f : findings) {
+    out.push_back(std::string(SeverityName(f.severity)) + " " + f.rule + ": " +
+                  f.message);
+  }
+  return out;
+}
+
+// CheckDomain()'s rules for `text`. Every call also holds CheckDomainEach()
+// (one walk for several profile sets) to CheckDomain() per set.
 std::vector<std::string> Check(absl::string_view text, ChainProfiles profiles) {
-  return Rules(CheckDomain(Tree(text), NamesOnly(profiles)));
+  const ResourceTree tree = Tree(text);
+  const std::vector<ChainProfiles> each = {profiles, kChains61, kChains612,
+                                           kChains7};
+  const std::vector<std::vector<DomainFinding>> together =
+      CheckDomainEach(tree, NamesOnly(), each);
+  EXPECT_EQ(together.size(), each.size());
+  for (size_t k = 0; k < each.size() && k < together.size(); ++k) {
+    EXPECT_EQ(Messages(together[k]),
+              Messages(CheckDomain(tree, NamesOnly(each[k]))))
+        << "profile set " << static_cast<int>(each[k]) << "\n"
+        << text;
+  }
+  return Rules(CheckDomain(tree, NamesOnly(profiles)));
 }
 
 // ---------------------------------------------------------------------------
