@@ -22,7 +22,18 @@ std::string RangeText(const Range& r, int width) {
   return absl::StrFormat("%0*x-%0*x", width, r.first(), width, r.last());
 }
 
+// Ranges listed one by one in a summary line; a longer list (a synthetic
+// or very large machine) is counted instead, so the line stays short.
+constexpr size_t kMaxListedRanges = 8;
+
 std::string Ranges(const std::vector<Range>& v, int width) {
+  if (v.size() > kMaxListedRanges) {
+    absl::uint128 total = 0;
+    for (const Range& r : v) total += r.size();
+    return absl::StrCat(v.size(), " (", HumanSize(total), " in all, ",
+                        RangeText(v.front(), width), " to ",
+                        RangeText(v.back(), width), ")");
+  }
   std::vector<std::string> parts;
   for (const Range& r : v) {
     parts.push_back(

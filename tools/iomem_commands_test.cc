@@ -463,6 +463,29 @@ TEST(DiffCommandTest, AnotherNameOnTheSameRangeIsNotARename) {
   EXPECT_EQ((*j)["changes"][2]["changes"][0].text, "reparented");
 }
 
+// A summary line lists up to eight ranges; a longer list is counted, so a
+// machine with thousands of windows does not print them all on one line.
+TEST(DiffCommandTest, LongRangeListsAreCounted) {
+  auto windows = [](int n) {
+    std::string text;
+    for (int i = 0; i < n; ++i) {
+      const uint64_t start = (uint64_t{1} << 32) + (static_cast<uint64_t>(i) << 28);
+      text += absl::StrFormat("%08x-%08x : CXL Window %d\n", start,
+                              start + (uint64_t{1} << 28) - 1, i);
+    }
+    return text;
+  };
+  const std::string eight = TempFile("eight.txt", windows(8));
+  const std::string nine = TempFile("nine.txt", windows(9));
+  const RunResult r = Restree({"diff", eight, nine});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_THAT(r.out,
+              HasSubstr("CXL windows: 100000000-10fffffff (256M), "
+                        "110000000-11fffffff (256M), "));
+  EXPECT_THAT(r.out, HasSubstr(" -> 9 (2.3G in all, 100000000-10fffffff to "
+                               "180000000-18fffffff)\n"));
+}
+
 // ---------------------------------------------------------------------------
 // check
 
