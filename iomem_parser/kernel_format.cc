@@ -16,6 +16,7 @@
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#include <sys/mman.h>
 #endif
 
 #include "absl/strings/string_view.h"
@@ -173,12 +174,31 @@ const char* TokeniseKernelLine(const char* p, const char* end, KernelLine* l) {
 
 // Appends the lines of `chunk` (whole lines, the first at depth 0) to
 // `part`.
+// Drops the whole pages of a file mapping in [from, to) from this process
+// (they stay in the page cache and read back if touched again).
+void DropMappedPages(const char* from, const char* to) {
+  constexpr uintptr_t kPage = 4096;
+  const uintptr_t begin =
+      (reinterpret_cast<uintptr_t>(from) + kPage - 1) & ~(kPage - 1);
+  const uintptr_t end = reinterpret_cast<uintptr_t>(to) & ~(kPage - 1);
+  if (end > begin) {
+    madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+  }
+}
+
 FastResult FillPart(absl::string_view chunk, size_t width, size_t cap,
-                    TreeBuilder::Part* part) {
+                    bool drop_read_pages, TreeBuilder::Part* part) {
   const char* p = chunk.data();
   const char* const end = p + chunk.size();
+  // With a file mapping, the pages read so far are dropped every 2 MiB.
+  constexpr size_t kDropEvery = size_t{2} << 20;
+  const char* dropped_to = p;
   KernelLine l;
   while (p < end) {
+    if (drop_read_pages && static_cast<size_t>(p - dropped_to) >= kDropEvery) {
+      DropMappedPages(dropped_to, p);
+      dropped_to = p;
+    }
     p = TokeniseKernelLine(p, end, &l);
     if (p == nullptr) return FastResult::kGaveUp;
     if (!KernelWidth(l.start_digits, l.start_first, width) ||
@@ -277,7 +297,8 @@ FastResult ParseKernelFormat(absl::string_view text,
     }
     parts[k].Begin(before, static_cast<size_t>(chunks[k].data() - text.data()),
                    chunks[k].size());
-    results[k] = FillPart(chunks[k], width, static_cast<size_t>(cap), &parts[k]);
+    results[k] = FillPart(chunks[k], width, static_cast<size_t>(cap),
+                          opt.text_is_file_mapping, &parts[k]);
   };
   std::vector<std::thread> threads;
   for (size_t k = 1; k < chunks.size(); ++k) threads.emplace_back(fill, k);

@@ -70,6 +70,12 @@ struct IomemParseOptions {
   // against the dropped line's parent) and the problem is recorded in
   // `ParsedIomem::structure_problems`. Used by `restree check`.
   bool collect_structure_problems = false;
+  // The text is a read-only mapping of a file (cli::MapInput): the parser
+  // may drop the pages it has read (madvise MADV_DONTNEED), so that the
+  // input and the tree are not both resident at the end of a large parse.
+  // A page touched again is read back from the file. Never set it for text
+  // in ordinary memory: its pages would read back as zeros.
+  bool text_is_file_mapping = false;
 };
 
 // One change lenient mode made to the input.

@@ -157,6 +157,9 @@ class InputBytes {
   absl::string_view view() const {
     return map_ != nullptr ? absl::string_view(map_, map_size_) : owned_;
   }
+  // The view is a read-only mapping of a file: its pages may be dropped
+  // (IomemParseOptions::text_is_file_mapping).
+  bool is_file_mapping() const { return map_ != nullptr; }
 
  private:
   friend absl::StatusOr<InputBytes> MapInput(const std::string& path,

@@ -32,6 +32,7 @@ absl::StatusOr<ParsedIomem> LoadDump(const std::string& path,
   absl::StatusOr<InputBytes> input = MapInput(path);
   if (!input.ok()) return input.status();
   const absl::string_view text = input->view();
+  o.text_is_file_mapping = input->is_file_mapping();
   absl::StatusOr<ParsedIomem> parsed = ParseIomem(text, o);
   if (!parsed.ok()) {
     if (o.lenient) return parsed.status();
