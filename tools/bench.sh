@@ -26,7 +26,7 @@
 #              of them), up to 15 at a load average of 2-3; plus the build.
 #   --quick    10^5-line dumps, 2,000 apply rounds, every micro benchmark
 #              once with --benchmark_min_time=0.01, no pool benchmark: about
-#              2 minutes. For working on this script and the report; the
+#              a minute. For working on this script and the report; the
 #              report says it came from a quick run.
 #
 #   --out DIR      results directory (default /tmp/restree-bench/MODE);

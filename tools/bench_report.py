@@ -640,7 +640,7 @@ class Report:
         pool = self.b["pool_benchmark"]
         if not pool.present:
             return ("Not run in quick mode: `tools/bench.sh` (full) runs "
-                    "`pool_benchmark`, about 2 minutes of CPU.")
+                    "`pool_benchmark`, about 2.5 minutes.")
         rows = []
         for b in pool.runs.values():
             events = b.get("events")
