@@ -204,6 +204,8 @@ def load_e2e(out):
 def fmt_time(s):
     if s is None:
         return "—"
+    if s == 0:
+        return "0"
     for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
         if s >= scale or unit == "ns":
             v = s / scale
@@ -434,12 +436,12 @@ class Report:
         ))
         return table(("target (shared DESIGN.md §9)", "measured", ""), rows)
 
-    @staticmethod
-    def _verdict(ok, partial=False):
+    def _verdict(self, ok, partial=False):
+        """A quick run's numbers (one iteration, smaller inputs) judge nothing."""
+        if self.quick:
+            return "not judged (quick run%s)" % (", smaller input" if partial else "")
         if ok is None:
             return "not measured"
-        if partial:
-            return "not judged (smaller input)"
         return "met" if ok else "**not met**"
 
     def block_e2e(self):
