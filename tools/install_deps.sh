@@ -27,8 +27,9 @@ PACKAGES=(
   # //map:browser_test loads restree map's HTML page in headless Chromium.
   chromium
 )
-# tools/bench.sh: end-to-end timings against cat, wc and jc, and the plots.
-BENCH_PACKAGES=(hyperfine jc gnuplot-nox)
+# tools/bench.sh: end-to-end timings against cat, wc and jc (hyperfine, jc),
+# peak RSS (GNU time's /usr/bin/time), and the plots (gnuplot).
+BENCH_PACKAGES=(hyperfine jc time gnuplot-nox)
 CHECK_ONLY=0
 for arg in "$@"; do
   case "$arg" in
