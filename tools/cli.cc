@@ -442,16 +442,22 @@ void InputBytes::Unmap() {
 absl::StatusOr<InputBytes> MapInput(const std::string& path,
                                     size_t max_bytes) {
   InputBytes in;
-  if (path != "-") {
-    const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  {
+    // Standard input redirected from a file is mapped as the file is.
+    const bool is_stdin = path == "-";
+    const int fd =
+        is_stdin ? STDIN_FILENO : open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
       struct stat st;
       void* map = MAP_FAILED;
       size_t size = 0;
-      if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+      // (Standard input part-read by an earlier command is read from
+      // where it stands, not mapped from the start.)
+      if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+          (!is_stdin || lseek(fd, 0, SEEK_CUR) == 0)) {
         size = static_cast<size_t>(st.st_size);
         if (size > max_bytes) {
-          close(fd);
+          if (!is_stdin) close(fd);
           return absl::InvalidArgumentError(
               absl::StrCat(path, ": larger than ", max_bytes, " bytes"));
         }
@@ -460,7 +466,7 @@ absl::StatusOr<InputBytes> MapInput(const std::string& path,
         map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd,
                    0);
       }
-      close(fd);
+      if (!is_stdin) close(fd);
       if (map != MAP_FAILED) {
         in.map_ = static_cast<const char*>(map);
         in.map_size_ = size;
