@@ -132,8 +132,8 @@ void StreamShow(const ParsedIomem& dump, const std::vector<ShownNode>& nodes,
   sink(out);
 }
 
-void StreamShowRaw(const ParsedIomem& dump,
-                   const std::vector<ShownNode>& nodes, TextSink sink) {
+void StreamShowRaw(const ParsedIomem& dump, const std::vector<ShownNode>& nodes,
+                   TextSink sink) {
   std::string out;
   out.reserve(kShowChunkBytes + 4096);
   for (const ShownNode& n : nodes) {
@@ -206,9 +206,8 @@ namespace {
 
 std::string Collect(absl::FunctionRef<void(TextSink)> render) {
   std::string out;
-  render([&](absl::string_view piece) {
-    out.append(piece.data(), piece.size());
-  });
+  render(
+      [&](absl::string_view piece) { out.append(piece.data(), piece.size()); });
   return out;
 }
 
@@ -227,8 +226,7 @@ std::string RenderShowRaw(const ParsedIomem& dump,
 
 std::string RenderShowJson(const ParsedIomem& dump,
                            const std::vector<ShownNode>& nodes,
-                           absl::string_view source,
-                           absl::string_view schema) {
+                           absl::string_view source, absl::string_view schema) {
   return Collect([&](TextSink sink) {
     StreamShowJson(dump, nodes, source, sink, schema);
   });

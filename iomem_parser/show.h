@@ -72,8 +72,8 @@ using TextSink = absl::FunctionRef<void(absl::string_view)>;
 inline constexpr size_t kShowChunkBytes = size_t{1} << 20;
 void StreamShow(const ParsedIomem& dump, const std::vector<ShownNode>& nodes,
                 absl::string_view source, TextSink sink);
-void StreamShowRaw(const ParsedIomem& dump,
-                   const std::vector<ShownNode>& nodes, TextSink sink);
+void StreamShowRaw(const ParsedIomem& dump, const std::vector<ShownNode>& nodes,
+                   TextSink sink);
 void StreamShowJson(const ParsedIomem& dump,
                     const std::vector<ShownNode>& nodes,
                     absl::string_view source, TextSink sink,

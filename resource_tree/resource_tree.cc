@@ -555,7 +555,6 @@ void ResourceTree::CheckIndexAndWalk(size_t live_nodes,
       }
     }
   }
-
 }
 
 void ResourceTree::CheckPreorderSlots(const ReportFn& report) const {

@@ -439,8 +439,7 @@ void InputBytes::Unmap() {
   map_size_ = 0;
 }
 
-absl::StatusOr<InputBytes> MapInput(const std::string& path,
-                                    size_t max_bytes) {
+absl::StatusOr<InputBytes> MapInput(const std::string& path, size_t max_bytes) {
   InputBytes in;
   {
     // Standard input redirected from a file is mapped as the file is.
@@ -463,8 +462,7 @@ absl::StatusOr<InputBytes> MapInput(const std::string& path,
         }
         // MAP_POPULATE maps the page-cache pages up front, in one pass,
         // instead of one fault per page while parsing.
-        map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd,
-                   0);
+        map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
       }
       if (!is_stdin) close(fd);
       if (map != MAP_FAILED) {

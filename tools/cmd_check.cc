@@ -70,8 +70,7 @@ std::vector<ProfileRun> RunProfiles(const ParsedIomem& dump,
   DomainRules rules;
   rules.check_flags = false;  // a text dump has no flags
   rules.memory_block_size = block_size;
-  const std::vector<ChainProfiles> profiles = {kChains61, kChains612,
-                                               kChains7};
+  const std::vector<ChainProfiles> profiles = {kChains61, kChains612, kChains7};
   std::vector<std::vector<DomainFinding>> findings =
       CheckDomainEach(dump.tree, rules, profiles);
   std::vector<ProfileRun> runs(profiles.size());

@@ -488,8 +488,8 @@ TEST(LargeDumpTest, MappedFileIsReadWholeAndRereadAfterItsPagesAreDropped) {
   const std::string broken_path = TempFile("large-broken.txt", broken);
   r = Restree({"show", "--raw", broken_path});
   EXPECT_EQ(r.rc, 2);
-  const size_t lines = static_cast<size_t>(
-      std::count(text.begin(), text.end(), '\n'));
+  const size_t lines =
+      static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
   EXPECT_THAT(r.err, HasSubstr(absl::StrCat(broken_path, ":", lines, ":")))
       << "the error names the last line";
 }
@@ -500,7 +500,8 @@ TEST(DiffCommandTest, LongRangeListsAreCounted) {
   auto windows = [](int n) {
     std::string text;
     for (int i = 0; i < n; ++i) {
-      const uint64_t start = (uint64_t{1} << 32) + (static_cast<uint64_t>(i) << 28);
+      const uint64_t start =
+          (uint64_t{1} << 32) + (static_cast<uint64_t>(i) << 28);
       text += absl::StrFormat("%08x-%08x : CXL Window %d\n", start,
                               start + (uint64_t{1} << 28) - 1, i);
     }
@@ -510,9 +511,8 @@ TEST(DiffCommandTest, LongRangeListsAreCounted) {
   const std::string nine = TempFile("nine.txt", windows(9));
   const RunResult r = Restree({"diff", eight, nine});
   EXPECT_EQ(r.rc, 1);
-  EXPECT_THAT(r.out,
-              HasSubstr("CXL windows: 100000000-10fffffff (256M), "
-                        "110000000-11fffffff (256M), "));
+  EXPECT_THAT(r.out, HasSubstr("CXL windows: 100000000-10fffffff (256M), "
+                               "110000000-11fffffff (256M), "));
   EXPECT_THAT(r.out, HasSubstr(" -> 9 (2.3G in all, 100000000-10fffffff to "
                                "180000000-18fffffff)\n"));
 }
