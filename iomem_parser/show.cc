@@ -134,19 +134,25 @@ void StreamShow(const ParsedIomem& dump, const std::vector<ShownNode>& nodes,
 
 void StreamShowRaw(const ParsedIomem& dump, const std::vector<ShownNode>& nodes,
                    TextSink sink) {
-  std::string out;
-  out.reserve(kShowChunkBytes + 4096);
+  // Lines are written straight into one buffer, sent on when it is full.
+  std::vector<char> buf(kShowChunkBytes);
+  size_t used = 0;
   for (const ShownNode& n : nodes) {
-    const Range r = dump.tree.RangeOf(n.id);
-    AppendProcLine(&out, std::min(n.depth, dump.max_depth), dump.width,
-                   dump.zeroed ? 0 : r.first(), dump.zeroed ? 0 : r.last(),
-                   dump.tree.NameOf(n.id));
-    if (out.size() >= kShowChunkBytes) {
-      sink(out);
-      out.clear();
+    const absl::string_view name = dump.tree.NameOf(n.id);
+    const int depth = std::min(n.depth, dump.max_depth);
+    const size_t need = ProcLineSize(depth, name);
+    if (buf.size() - used < need) {
+      sink(absl::string_view(buf.data(), used));
+      used = 0;
+      if (buf.size() < need) buf.resize(need);
     }
+    const Range r = dump.tree.RangeOf(n.id);
+    char* end = WriteProcLine(buf.data() + used, depth, dump.width,
+                              dump.zeroed ? 0 : r.first(),
+                              dump.zeroed ? 0 : r.last(), name);
+    used = static_cast<size_t>(end - buf.data());
   }
-  sink(out);
+  sink(absl::string_view(buf.data(), used));
 }
 
 void StreamShowJson(const ParsedIomem& dump,

@@ -45,6 +45,13 @@ std::string RenderProcIomem(const ResourceTree& tree,
 // Appends `v` as lowercase hex, zero-padded to at least `width` digits.
 void AppendHexPadded(std::string* out, uint64_t v, int width);
 
+// The same line written at `p`, which has room for ProcLineSize(depth,
+// name) bytes (an upper bound); returns the end of the line. For writers
+// that fill their own buffer.
+size_t ProcLineSize(int depth, absl::string_view name);
+char* WriteProcLine(char* p, int depth, int width, uint64_t first,
+                    uint64_t last, absl::string_view name);
+
 // Appends one /proc/iomem line: `2*depth` spaces, `first` and `last` as
 // lowercase hex zero-padded to `width` digits, " : ", `name`, "\n".
 void AppendProcLine(std::string* out, int depth, int width, uint64_t first,
