@@ -239,18 +239,34 @@ bool IsSystemRamName(absl::string_view n) {
 }
 
 NodeKind KindOfName(absl::string_view n) {
-  if (IsCxlWindowName(n)) return K::kCxlWindow;
-  if (n == ResourceTree::kChunkName) return K::kCxlChunk;
-  if (IsRegionName(n)) return K::kRegion;
-  if (n == "Persistent Memory") return K::kCxlPmem;
-  if (n == "Persistent Memory (legacy)") return K::kLegacyPmem;
-  if (n == "Soft Reserved") return K::kSoftReserved;
-  if (IsHmemName(n)) return K::kHmem;
-  if (IsDottedName(n, "namespace")) return K::kNamespace;
-  if (IsDaxName(n)) return K::kDax;
-  if (n == "System RAM (kmem)") return K::kKmemRam;
-  if (absl::StartsWith(n, "PCI Bus ")) return K::kPciBus;
-  return K::kOther;
+  if (n.empty()) return K::kOther;
+  // The first byte picks the candidates (they differ in it), so a name is
+  // compared with at most two patterns.
+  switch (n[0]) {
+    case 'C':
+      if (IsCxlWindowName(n)) return K::kCxlWindow;
+      if (n == ResourceTree::kChunkName) return K::kCxlChunk;
+      return K::kOther;
+    case 'r':
+      return IsRegionName(n) ? K::kRegion : K::kOther;
+    case 'P':
+      if (n == "Persistent Memory") return K::kCxlPmem;
+      if (n == "Persistent Memory (legacy)") return K::kLegacyPmem;
+      if (absl::StartsWith(n, "PCI Bus ")) return K::kPciBus;
+      return K::kOther;
+    case 'S':
+      if (n == "Soft Reserved") return K::kSoftReserved;
+      if (n == "System RAM (kmem)") return K::kKmemRam;
+      return K::kOther;
+    case 'h':
+      return IsHmemName(n) ? K::kHmem : K::kOther;
+    case 'n':
+      return IsDottedName(n, "namespace") ? K::kNamespace : K::kOther;
+    case 'd':
+      return IsDaxName(n) ? K::kDax : K::kOther;
+    default:
+      return K::kOther;
+  }
 }
 
 absl::string_view NodeKindName(NodeKind kind) {
@@ -322,6 +338,45 @@ bool IsChainChild(NodeKind kind) {
   }
   return false;
 }
+
+namespace {
+
+// The table as masks: the profiles in which some chain puts `child`
+// directly under `parent`, on any range or only on its parent's range.
+struct NestingMasks {
+  static constexpr size_t kKinds = static_cast<size_t>(NodeKind::kPciBus) + 1;
+  ChainProfiles any_range[kKinds][kKinds] = {};
+  ChainProfiles same_range[kKinds][kKinds] = {};
+  bool chain_child[kKinds] = {};
+};
+
+const NestingMasks& Masks() {
+  static const NestingMasks* masks = [] {
+    auto* m = new NestingMasks;
+    for (const ChainNesting& n : Table()) {
+      const size_t p = static_cast<size_t>(n.parent);
+      const size_t c = static_cast<size_t>(n.child);
+      m->same_range[p][c] |= n.profiles;
+      if (!n.same_range) m->any_range[p][c] |= n.profiles;
+      m->chain_child[c] = true;
+    }
+    return m;
+  }();
+  return *masks;
+}
+
+// FindChainNesting(parent, child, same_range, profiles) != nullptr, by
+// table lookup (the walk asks it once per node and profile set).
+bool HasChainNesting(NodeKind parent, NodeKind child, bool same_range,
+                     ChainProfiles profiles) {
+  const NestingMasks& m = Masks();
+  const size_t p = static_cast<size_t>(parent);
+  const size_t c = static_cast<size_t>(child);
+  return ((same_range ? m.same_range[p][c] : m.any_range[p][c]) & profiles) !=
+         0;
+}
+
+}  // namespace
 
 absl::string_view SeverityName(DomainFinding::Severity severity) {
   return severity == DomainFinding::Severity::kError ? "error" : "warning";
@@ -465,10 +520,10 @@ std::vector<std::vector<DomainFinding>> CheckDomainEach(
                              "kernel nests Soft Reserved ranges; an edited "
                              "dump or a model made this",
                              Show(tree, id), Show(tree, parent.id)));
-    } else if (IsChainChild(f.kind)) {
+    } else if (Masks().chain_child[static_cast<size_t>(f.kind)]) {
       for (size_t k = 0; k < each.size(); ++k) {
-        if (FindChainNesting(parent.kind, f.kind, v.range == parent.range,
-                             each[k]) != nullptr) {
+        if (HasChainNesting(parent.kind, f.kind, v.range == parent.range,
+                            each[k])) {
           continue;
         }
         report_for(k, Severity::kError, ViolationKind(f.kind), "nesting",
