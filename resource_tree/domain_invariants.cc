@@ -440,7 +440,9 @@ std::vector<std::vector<DomainFinding>> CheckDomainEach(
   tree.ForEachPreorder([&](ResourceId id, int depth) {
     const ResourceView v = tree.View(id);
     const size_t d = static_cast<size_t>(depth);
-    at.resize(d + 1);
+    // Grown, never shrunk: at[d] is overwritten below, and frames deeper
+    // than d are not read before they are written again.
+    if (at.size() <= d) at.resize(d + 1);
     const Frame& parent = d == 0 ? root : at[d - 1];
     Frame f;
     f.id = id;
