@@ -227,13 +227,18 @@ namespace {
 // (its bytes are counted there). Returns whether this resource or an
 // ancestor is System RAM.
 bool AddToSummary(IomemSummary& s, absl::string_view name, const Range& r,
-                  bool under_ram) {
+                  bool under_ram, SummaryDetail detail) {
   const bool ram = IsSystemRamName(name);
   if (ram && !under_ram) s.system_ram += r.size();
-  if (IsCxlWindowName(name)) s.cxl_windows.push_back(r);
-  if (IsRegionName(name)) s.regions.push_back(r);
-  if (IsDaxName(name)) s.dax.push_back(r);
-  if (name == "System RAM (kmem)") s.kmem.push_back(r);
+  auto add = [&](IomemSummary::Total& total, std::vector<Range>& ranges) {
+    ++total.count;
+    total.bytes += r.size();
+    if (detail == SummaryDetail::kRanges) ranges.push_back(r);
+  };
+  if (IsCxlWindowName(name)) add(s.cxl_window_total, s.cxl_windows);
+  if (IsRegionName(name)) add(s.region_total, s.regions);
+  if (IsDaxName(name)) add(s.dax_total, s.dax);
+  if (name == "System RAM (kmem)") add(s.kmem_total, s.kmem);
   return under_ram || ram;
 }
 
@@ -244,14 +249,15 @@ IomemSummary SummarizeFlat(const Flat& f) {
   for (size_t i = 0; i < f.size(); ++i) {
     const bool above =
         f.parent[i] >= 0 && in_ram[static_cast<size_t>(f.parent[i])];
-    in_ram[i] = AddToSummary(s, f.name[i], f.range[i], above);
+    in_ram[i] =
+        AddToSummary(s, f.name[i], f.range[i], above, SummaryDetail::kRanges);
   }
   return s;
 }
 
 }  // namespace
 
-IomemSummary Summarize(const ResourceTree& tree) {
+IomemSummary Summarize(const ResourceTree& tree, SummaryDetail detail) {
   // One walk, without flattening: whether the open node at each depth is
   // (under) System RAM.
   IomemSummary s;
@@ -260,7 +266,8 @@ IomemSummary Summarize(const ResourceTree& tree) {
     const size_t d = static_cast<size_t>(depth);
     const bool above = d > 0 && in_ram[d - 1];
     if (in_ram.size() <= d) in_ram.resize(d + 1);
-    in_ram[d] = AddToSummary(s, tree.NameOf(id), tree.RangeOf(id), above);
+    in_ram[d] =
+        AddToSummary(s, tree.NameOf(id), tree.RangeOf(id), above, detail);
   });
   return s;
 }

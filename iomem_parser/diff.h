@@ -52,13 +52,23 @@ namespace restree {
 // "regionN", "daxX.Y", "System RAM (kmem)".
 struct IomemSummary {
   absl::uint128 system_ram = 0;  // bytes
+  // The ranges of each kind (left empty by Summarize(tree, kCounts)).
   std::vector<Range> cxl_windows;
   std::vector<Range> regions;
   std::vector<Range> dax;
   std::vector<Range> kmem;
+  // How many of each kind, and their bytes (always filled).
+  struct Total {
+    size_t count = 0;
+    absl::uint128 bytes = 0;
+  };
+  Total cxl_window_total, region_total, dax_total, kmem_total;
 };
 
-IomemSummary Summarize(const ResourceTree& tree);
+// kCounts leaves out the range lists: O(1) memory instead of O(n).
+enum class SummaryDetail { kRanges, kCounts };
+IomemSummary Summarize(const ResourceTree& tree,
+                       SummaryDetail detail = SummaryDetail::kRanges);
 
 // Where an added or moved resource goes in the new tree.
 struct DiffParent {

@@ -14,7 +14,7 @@ namespace restree {
 namespace {
 
 std::string SummaryLine(const ParsedIomem& dump, size_t shown) {
-  const IomemSummary s = Summarize(dump.tree);
+  const IomemSummary s = Summarize(dump.tree, SummaryDetail::kCounts);
   std::string out = absl::StrCat(shown, shown == 1 ? " resource" : " resources");
   if (dump.zeroed) {
     absl::StrAppend(&out, "; addresses hidden (the dump was read without "
@@ -22,23 +22,37 @@ std::string SummaryLine(const ParsedIomem& dump, size_t shown) {
     return out;
   }
   absl::StrAppend(&out, "; System RAM ", HumanSize(s.system_ram));
-  if (!s.cxl_windows.empty()) {
-    absl::uint128 total = 0;
-    for (const Range& r : s.cxl_windows) total += r.size();
-    absl::StrAppend(&out, "; ", s.cxl_windows.size(), " CXL window",
-                    s.cxl_windows.size() == 1 ? "" : "s", " (",
-                    HumanSize(total), ")");
+  if (s.cxl_window_total.count != 0) {
+    absl::StrAppend(&out, "; ", s.cxl_window_total.count, " CXL window",
+                    s.cxl_window_total.count == 1 ? "" : "s", " (",
+                    HumanSize(s.cxl_window_total.bytes), ")");
   }
-  if (!s.regions.empty()) {
-    absl::StrAppend(&out, "; ", s.regions.size(),
-                    s.regions.size() == 1 ? " region" : " regions");
+  if (s.region_total.count != 0) {
+    absl::StrAppend(&out, "; ", s.region_total.count,
+                    s.region_total.count == 1 ? " region" : " regions");
   }
-  if (!s.kmem.empty()) {
-    absl::uint128 total = 0;
-    for (const Range& r : s.kmem) total += r.size();
-    absl::StrAppend(&out, "; kmem ", HumanSize(total));
+  if (s.kmem_total.count != 0) {
+    absl::StrAppend(&out, "; kmem ", HumanSize(s.kmem_total.bytes));
   }
   return out;
+}
+
+// Calls fn(ShownNode) for the selection, or for every resource of the dump
+// in pre-order when `nodes` is null (no list is made).
+template <typename Fn>
+void ForEachShown(const ParsedIomem& dump, const std::vector<ShownNode>* nodes,
+                  Fn fn) {
+  if (nodes != nullptr) {
+    for (const ShownNode& n : *nodes) fn(n);
+  } else {
+    dump.tree.ForEachPreorder(
+        [&](ResourceId id, int depth) { fn(ShownNode{id, depth, false}); });
+  }
+}
+
+size_t ShownCount(const ParsedIomem& dump,
+                  const std::vector<ShownNode>* nodes) {
+  return nodes != nullptr ? nodes->size() : dump.tree.size() - 1;
 }
 
 }  // namespace
@@ -102,12 +116,14 @@ std::vector<ShownNode> SelectNodes(const ResourceTree& tree,
   return out;
 }
 
-void StreamShow(const ParsedIomem& dump, const std::vector<ShownNode>& nodes,
-                absl::string_view source, TextSink sink) {
-  std::string out = absl::StrCat(source, ": ", SummaryLine(dump, nodes.size()),
-                                 "\n");
+namespace {
+
+void ShowImpl(const ParsedIomem& dump, const std::vector<ShownNode>* nodes,
+              absl::string_view source, TextSink sink) {
+  std::string out = absl::StrCat(
+      source, ": ", SummaryLine(dump, ShownCount(dump, nodes)), "\n");
   const int w = dump.width;
-  for (const ShownNode& n : nodes) {
+  ForEachShown(dump, nodes, [&](const ShownNode& n) {
     out.append(static_cast<size_t>(std::min(n.depth, kShowMaxIndent)) * 2,
                ' ');
     if (n.depth > kShowMaxIndent) absl::StrAppend(&out, "[depth ", n.depth, "] ");
@@ -128,16 +144,16 @@ void StreamShow(const ParsedIomem& dump, const std::vector<ShownNode>& nodes,
       sink(out);
       out.clear();
     }
-  }
+  });
   sink(out);
 }
 
-void StreamShowRaw(const ParsedIomem& dump, const std::vector<ShownNode>& nodes,
-                   TextSink sink) {
+void ShowRawImpl(const ParsedIomem& dump, const std::vector<ShownNode>* nodes,
+                 TextSink sink) {
   // Lines are written straight into one buffer, sent on when it is full.
   std::vector<char> buf(kShowChunkBytes);
   size_t used = 0;
-  for (const ShownNode& n : nodes) {
+  ForEachShown(dump, nodes, [&](const ShownNode& n) {
     const absl::string_view name = dump.tree.NameOf(n.id);
     const int depth = std::min(n.depth, dump.max_depth);
     const size_t need = ProcLineSize(depth, name);
@@ -151,15 +167,14 @@ void StreamShowRaw(const ParsedIomem& dump, const std::vector<ShownNode>& nodes,
                               dump.zeroed ? 0 : r.first(),
                               dump.zeroed ? 0 : r.last(), name);
     used = static_cast<size_t>(end - buf.data());
-  }
+  });
   sink(absl::string_view(buf.data(), used));
 }
 
-void StreamShowJson(const ParsedIomem& dump,
-                    const std::vector<ShownNode>& nodes,
-                    absl::string_view source, TextSink sink,
-                    absl::string_view schema) {
-  const IomemSummary s = Summarize(dump.tree);
+void ShowJsonImpl(const ParsedIomem& dump, const std::vector<ShownNode>* nodes,
+                  absl::string_view source, TextSink sink,
+                  absl::string_view schema) {
+  const IomemSummary s = Summarize(dump.tree, SummaryDetail::kCounts);
   JsonWriter w;
   w.BeginObject();
   w.Key("schema").String(schema);
@@ -169,10 +184,10 @@ void StreamShowJson(const ParsedIomem& dump,
   w.Key("max_depth").Int(dump.max_depth);
   w.Key("summary").BeginObject();
   internal::WriteSystemRam(w, s.system_ram, dump.zeroed);
-  w.Key("cxl_windows").Uint(s.cxl_windows.size());
-  w.Key("regions").Uint(s.regions.size());
-  w.Key("dax").Uint(s.dax.size());
-  w.Key("kmem").Uint(s.kmem.size());
+  w.Key("cxl_windows").Uint(s.cxl_window_total.count);
+  w.Key("regions").Uint(s.region_total.count);
+  w.Key("dax").Uint(s.dax_total.count);
+  w.Key("kmem").Uint(s.kmem_total.count);
   w.EndObject();
   w.Key("resources").BeginArray();
   // The shown nodes still open at this point of the pre-order walk: a shown
@@ -183,8 +198,8 @@ void StreamShowJson(const ParsedIomem& dump,
     int depth;
   };
   std::vector<Open> open;
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    const ShownNode& n = nodes[i];
+  size_t i = 0;
+  ForEachShown(dump, nodes, [&](const ShownNode& n) {
     const ResourceView v = dump.tree.View(n.id);
     while (!open.empty() && open.back().depth >= n.depth) open.pop_back();
     w.BeginObject();
@@ -202,10 +217,39 @@ void StreamShowJson(const ParsedIomem& dump,
     if (n.context) w.Key("context").Bool(true);
     w.EndObject();
     if (w.buffered() >= kShowChunkBytes) w.Drain(sink);
-  }
+    ++i;
+  });
   w.EndArray();
   w.EndObject();
   sink(std::move(w).Finish());
+}
+
+}  // namespace
+
+void StreamShow(const ParsedIomem& dump, const std::vector<ShownNode>& nodes,
+                absl::string_view source, TextSink sink) {
+  ShowImpl(dump, &nodes, source, sink);
+}
+void StreamShow(const ParsedIomem& dump, absl::string_view source,
+                TextSink sink) {
+  ShowImpl(dump, nullptr, source, sink);
+}
+void StreamShowRaw(const ParsedIomem& dump, const std::vector<ShownNode>& nodes,
+                   TextSink sink) {
+  ShowRawImpl(dump, &nodes, sink);
+}
+void StreamShowRaw(const ParsedIomem& dump, TextSink sink) {
+  ShowRawImpl(dump, nullptr, sink);
+}
+void StreamShowJson(const ParsedIomem& dump,
+                    const std::vector<ShownNode>& nodes,
+                    absl::string_view source, TextSink sink,
+                    absl::string_view schema) {
+  ShowJsonImpl(dump, &nodes, source, sink, schema);
+}
+void StreamShowJson(const ParsedIomem& dump, absl::string_view source,
+                    TextSink sink, absl::string_view schema) {
+  ShowJsonImpl(dump, nullptr, source, sink, schema);
 }
 
 namespace {

@@ -78,6 +78,14 @@ void StreamShowJson(const ParsedIomem& dump,
                     const std::vector<ShownNode>& nodes,
                     absl::string_view source, TextSink sink,
                     absl::string_view schema = "restree.show/1");
+// The same for every resource of the dump, without a list of them (the
+// same output as with SelectNodes(dump.tree, {})).
+void StreamShow(const ParsedIomem& dump, absl::string_view source,
+                TextSink sink);
+void StreamShowRaw(const ParsedIomem& dump, TextSink sink);
+void StreamShowJson(const ParsedIomem& dump, absl::string_view source,
+                    TextSink sink,
+                    absl::string_view schema = "restree.show/1");
 
 }  // namespace restree
 

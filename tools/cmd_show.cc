@@ -66,8 +66,23 @@ int RunShow(cli::Context& ctx) {
       opts.positional().empty() ? cli::kDefaultIomem : opts.positional()[0];
   absl::StatusOr<ParsedIomem> dump = cli::LoadDump(path, opts, *ctx.err);
   if (!dump.ok()) return cli::Fail(ctx, dump.status());
-  const std::vector<ShownNode> nodes = SelectNodes(dump->tree, filter);
   const std::string source = cli::SourceName(path);
+  auto write = [&](absl::string_view piece) {
+    ctx.out->write(piece.data(), static_cast<std::streamsize>(piece.size()));
+  };
+  if (filter.under.empty() && !filter.name.has_value() &&
+      filter.max_depth < 0) {
+    // The whole dump: streamed from the tree, no list of its resources.
+    if (opts.Has("json")) {
+      StreamShowJson(*dump, source, write);
+    } else if (opts.Has("raw")) {
+      StreamShowRaw(*dump, write);
+    } else {
+      StreamShow(*dump, source, write);
+    }
+    return cli::kExitOk;
+  }
+  const std::vector<ShownNode> nodes = SelectNodes(dump->tree, filter);
   if (nodes.empty() && (!filter.under.empty() || filter.name.has_value())) {
     // A filter that matches nothing is a negative answer, as in grep.
     ShowFilter under_only;
@@ -85,9 +100,6 @@ int RunShow(cli::Context& ctx) {
     *ctx.err << "restree show: " << source << ": " << what << "\n";
     return cli::kExitNegative;
   }
-  auto write = [&](absl::string_view piece) {
-    ctx.out->write(piece.data(), static_cast<std::streamsize>(piece.size()));
-  };
   if (opts.Has("json")) {
     StreamShowJson(*dump, nodes, source, write);
   } else if (opts.Has("raw")) {

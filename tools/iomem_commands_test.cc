@@ -18,6 +18,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "iomem_parser/parser.h"
+#include "iomem_parser/show.h"
 #include "resource_tree/byte_size.h"
 #include "tests/iomem_samples.h"
 #include "tests/json_value.h"
@@ -141,6 +142,31 @@ TEST_P(SampleCommandsTest, ShowSizesAgreeWithRanges) {
     ASSERT_TRUE(absl::SimpleHexAtoi(se[0], &s) && absl::SimpleHexAtoi(se[1], &e));
     EXPECT_EQ(f[1], HumanSize(absl::uint128(e) - s + 1)) << lines[i];
   }
+}
+
+// `restree show` of a whole dump streams from the tree without a list of
+// its resources; the output is what the list of every resource gives.
+TEST_P(SampleCommandsTest, WholeDumpStreamsAsTheFullSelection) {
+  const std::string name = GetParam();
+  IomemParseOptions o;
+  o.lenient = IsExcerptSample(name);
+  absl::StatusOr<ParsedIomem> dump =
+      ParseIomem(ReadTestFile(Sample(name)), o);
+  ASSERT_TRUE(dump.ok()) << dump.status();
+  const std::vector<ShownNode> all = SelectNodes(dump->tree, ShowFilter());
+  auto collect = [](auto stream) {
+    std::string out;
+    stream([&](absl::string_view piece) {
+      out.append(piece.data(), piece.size());
+    });
+    return out;
+  };
+  EXPECT_EQ(collect([&](TextSink s) { StreamShow(*dump, "x", s); }),
+            RenderShow(*dump, all, "x"));
+  EXPECT_EQ(collect([&](TextSink s) { StreamShowRaw(*dump, s); }),
+            RenderShowRaw(*dump, all));
+  EXPECT_EQ(collect([&](TextSink s) { StreamShowJson(*dump, "x", s); }),
+            RenderShowJson(*dump, all, "x"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Samples, SampleCommandsTest,
