@@ -301,9 +301,14 @@ FastResult ParseKernelFormat(absl::string_view text,
                           opt.text_is_file_mapping, &parts[k]);
   };
   std::vector<std::thread> threads;
-  for (size_t k = 1; k < chunks.size(); ++k) threads.emplace_back(fill, k);
+  if (fast.threads) {
+    for (size_t k = 1; k < chunks.size(); ++k) threads.emplace_back(fill, k);
+  }
   fill(0);
   for (std::thread& t : threads) t.join();
+  if (!fast.threads) {
+    for (size_t k = 1; k < chunks.size(); ++k) fill(k);
+  }
   // What a one-pass parse would have met first decides.
   for (FastResult r : results) {
     if (r != FastResult::kDone) return r;

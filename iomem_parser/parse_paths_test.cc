@@ -40,8 +40,8 @@ std::vector<std::string> PrivilegedSamples() {
   return out;
 }
 
-// Runs both paths, the fast one whole and cut into 2 and 3 parts (parsed on
-// their own threads); fails the test if a fast parse differs from the
+// Runs both paths, the fast one whole and cut into 2 parts (parsed on their
+// own threads) and 3 (filled one after the other); fails the test if a fast parse differs from the
 // general parser's, or if the cut changes whether the fast path takes the
 // input. Returns whether it took it.
 bool FastPathAgrees(const std::string& text, const IomemParseOptions& o) {
@@ -51,6 +51,7 @@ bool FastPathAgrees(const std::string& text, const IomemParseOptions& o) {
     internal::FastPathOptions cut;
     cut.max_parts = parts;
     cut.min_part_bytes = 1;
+    cut.threads = parts != 3;
     const std::optional<ParsedIomem> fast = ParseIomemFast(text, o, cut);
     if (took.has_value()) {
       EXPECT_EQ(fast.has_value(), *took) << parts << " parts\n" << text;

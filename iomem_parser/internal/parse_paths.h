@@ -39,6 +39,10 @@ struct FastPathOptions {
   int max_parts = 0;
   // No part smaller than this (tests set 1 to cut small files).
   size_t min_part_bytes = size_t{4} << 20;
+  // Fill parts 1.. on threads of their own; false fills them one after the
+  // other on the calling thread (the same result: a fuzzer cutting every
+  // small input saves a thread start per part).
+  bool threads = true;
 };
 
 std::optional<ParsedIomem> ParseIomemFast(
