@@ -1,6 +1,7 @@
 #include "hotplug/machine.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/numeric/int128.h"
@@ -656,21 +657,19 @@ absl::StatusOr<uint32_t> Machine::CreateRegion(
       // candidate addresses.
       const Range win = tree_.RangeOf(w.res);
       const KernelProfile& p = options_.profile;
-      uint64_t cand =
+      const uint64_t cand =
           AlignUp(p.gfr_ascending_skips_zero ? std::max(win.first(), k256M)
                                              : win.first(),
                   k256M);
       const uint64_t step = p.gfr_step_is_align ? k256M : size;
-      while (cand >= win.first() && cand <= win.last() &&
-             win.last() - cand >= size - 1) {
-        absl::StatusOr<ResourceId> got = tree_.ClaimChunks(
-            w.res, {Range(cand, cand + size - 1), name, iores::kMem, 0});
-        if (got.ok()) {
-          res = *got;
-          break;
-        }
-        if (cand + step < cand) break;
-        cand += step;
+      // The first candidate whose range is a run of free chunks, found in
+      // one pass over the window's children.
+      const std::optional<uint64_t> at =
+          tree_.FirstClaimableRun(w.res, size, cand, step);
+      if (at.has_value()) {
+        RESTREE_ASSIGN_OR_RETURN(
+            res, tree_.ClaimChunks(w.res, {Range(*at, *at + size - 1), name,
+                                           iores::kMem, 0}));
       }
       if (!res.valid()) {
         return Err(kerrno::kERANGE,

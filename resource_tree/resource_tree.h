@@ -72,6 +72,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -548,6 +549,17 @@ class ResourceTree {
   // free stretch). O(log n + k log n) for k chunks claimed.
   [[nodiscard]] absl::StatusOr<ResourceId> ClaimChunks(
       ResourceId window, const ResourceSpec& spec);
+
+  // Where ClaimChunks() of `size` bytes would succeed first among the
+  // candidates first, first + step, first + 2 step, ... (the addresses a
+  // get_free_mem_region()-style search tries): the lowest candidate c such
+  // that [c, c + size - 1] is covered exactly by consecutive chunks of
+  // `window`, or nullopt (also for a stale id, size 0 or step 0). Reads
+  // only; one pass over the window's children, O(c) for c children,
+  // instead of one failing ClaimChunks() per candidate.
+  std::optional<uint64_t> FirstClaimableRun(ResourceId window, uint64_t size,
+                                            uint64_t first,
+                                            uint64_t step) const;
 
   // The inverse of ClaimChunks(): frees `id` (a childless child of a window
   // with a recorded chunk size) and covers its range with chunks, split at

@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -745,6 +746,99 @@ TEST(Chunks, ClaimErrorsNameTheChunkOrTheGapAndChangeNothing) {
       kerrno::kEINVAL, ResourceId());
   EXPECT_SAME_TREE(Take(m.t), holed);
   EXPECT_CONSISTENT(m.t);
+}
+
+// Where a region of k chunks goes: the first candidate (every 256 MiB, or
+// every k chunks as 6.1 steps) covered exactly by free chunks.
+TEST(Chunks, FirstClaimableRunSkipsRegionsAndHoles) {
+  ChunkMap m;
+  BuildChunkMap(m);
+  ASSERT_OK(m.t.ReserveChunks(m.win, ChunkGeometry()).status());
+  const uint64_t base = 0x1050000000;  // chunk 0; chunk i at base + i 256M
+  auto chunk = [&](int i) { return base + static_cast<uint64_t>(i) * kChunk; };
+  EXPECT_EQ(m.t.FirstClaimableRun(m.win, 2 * kChunk, base, kChunk), base);
+  // region0 on chunks 2-4; chunks 0 and 1 taken as well.
+  ASSERT_OK(m.t.ClaimChunks(m.win, {Range(chunk(2), chunk(5) - 1), "region0",
+                                    iores::kMem})
+                .status());
+  ASSERT_OK_AND_ASSIGN(
+      ResourceId low,
+      m.t.ClaimChunks(m.win, {Range(chunk(0), chunk(2) - 1), "region1",
+                              iores::kMem}));
+  EXPECT_EQ(m.t.FirstClaimableRun(m.win, 2 * kChunk, base, kChunk), chunk(5));
+  // Stepping by the size (2 chunks) from chunk 0: 0, 2, 4 are taken, then
+  // chunk 6 (chunk 5 is not a candidate).
+  EXPECT_EQ(m.t.FirstClaimableRun(m.win, 2 * kChunk, base, 2 * kChunk),
+            chunk(6));
+  // Candidates start at `first`.
+  EXPECT_EQ(m.t.FirstClaimableRun(m.win, kChunk, chunk(9), kChunk), chunk(9));
+  // region1 released without returning its chunks: a hole, not a run.
+  ASSERT_OK(m.t.Release(low));
+  EXPECT_EQ(m.t.FirstClaimableRun(m.win, kChunk, base, kChunk), chunk(5));
+  // A run must end at the end of a chunk, and be long enough.
+  EXPECT_EQ(m.t.FirstClaimableRun(m.win, kChunk + kChunk / 2, base, kChunk),
+            std::nullopt);
+  EXPECT_EQ(m.t.FirstClaimableRun(m.win, 11 * kChunk, base, kChunk),
+            chunk(5));
+  EXPECT_EQ(m.t.FirstClaimableRun(m.win, 12 * kChunk, base, kChunk),
+            std::nullopt);
+  EXPECT_EQ(m.t.FirstClaimableRun(m.win, 0, base, kChunk), std::nullopt);
+  EXPECT_EQ(m.t.FirstClaimableRun(m.win, kChunk, base, 0), std::nullopt);
+  EXPECT_EQ(m.t.FirstClaimableRun(m.ram, kChunk, base, kChunk), std::nullopt);
+}
+
+// FirstClaimableRun() is the first candidate for which ClaimChunks()
+// succeeds, on windows churned by random claims, returns and releases.
+TEST(Chunks, FirstClaimableRunIsTheFirstCandidateClaimChunksTakes) {
+  uint64_t seed = 7;
+  auto next = [&](uint64_t n) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (seed >> 33) % n;
+  };
+  const uint64_t base = 0x1050000000;
+  for (int round = 0; round < 40; ++round) {
+    ChunkMap m;
+    BuildChunkMap(m);
+    ASSERT_OK(m.t.ReserveChunks(m.win, ChunkGeometry()).status());
+    std::vector<ResourceId> regions;
+    for (int op = 0; op < 12; ++op) {
+      const uint64_t at = base + next(16) * kChunk;
+      const uint64_t len = (1 + next(3)) * kChunk;
+      if (next(3) != 0 || regions.empty()) {
+        absl::StatusOr<ResourceId> r = m.t.ClaimChunks(
+            m.win, {Range(at, at + len - 1), "r", iores::kMem});
+        if (r.ok()) regions.push_back(*r);
+      } else {
+        const size_t k = next(regions.size());
+        if (next(2) == 0) {
+          ASSERT_OK(m.t.ReturnToChunks(regions[k]).status());
+        } else {
+          ASSERT_OK(m.t.Release(regions[k]));
+        }
+        regions.erase(regions.begin() + static_cast<ptrdiff_t>(k));
+      }
+      for (uint64_t size : {kChunk, 2 * kChunk, 3 * kChunk, 5 * kChunk}) {
+        for (uint64_t step : {kChunk, size, kChunk / 2}) {
+          const uint64_t first = base - kChunk + next(3) * (kChunk / 2);
+          std::optional<uint64_t> brute;
+          for (uint64_t c = first; c + size - 1 <= base + 16 * kChunk - 1;
+               c += step) {
+            ResourceTree copy = m.t;
+            if (copy.ClaimChunks(m.win, {Range(c, c + size - 1), "x",
+                                         iores::kMem})
+                    .ok()) {
+              brute = c;
+              break;
+            }
+          }
+          ASSERT_EQ(m.t.FirstClaimableRun(m.win, size, first, step), brute)
+              << "round " << round << " op " << op << " size " << size
+              << " step " << step << " first " << first << "\n"
+              << RenderProcIomem(m.t);
+        }
+      }
+    }
+  }
 }
 
 TEST(Chunks, ReturnToChunksErrors) {
