@@ -4,9 +4,9 @@
 // Every host grants g/7..g chunks at a time (g = min(175, C/10)) until it
 // holds about C, then alternates revoking its newest grant and granting
 // again. Region-per-grant: C = 10^4, E = 10^6. Chunked windows (realize=
-// chunks): C = 10^3, E = 10^5, because a region create there tries
-// ClaimChunks at every 256 MiB candidate from the window's start
-// (Machine::CreateRegion), O(C) per grant in a full window.
+// chunks): C = 10^3, E = 10^5 and C = 10^4, E = 10^6 (a region create
+// there finds its run of free chunks in one pass over the window's
+// children, ResourceTree::FirstClaimableRun).
 // Invariants are checked once at the end (PoolOptions::check_every_event
 // off) and the log is not kept, as `restree pool --check end` would run
 // minus the log.
@@ -116,6 +116,7 @@ BENCHMARK(BM_Pool)
     ->ArgNames({"chunked", "chunks_per_host", "events"})
     ->Args({0, 10'000, 1'000'000})
     ->Args({1, 1'000, 100'000})
+    ->Args({1, 10'000, 1'000'000})
     ->Iterations(1)
     ->Unit(benchmark::kSecond)
     ->UseRealTime();
