@@ -14,14 +14,15 @@ set -euo pipefail
 # Build: Bazel 4.2 (Debian's bootstrap build) and the local repositories it
 # needs offline; compilers (gcc is the default toolchain, clang + lld +
 # compiler-rt for --config=fuzz and libFuzzer); pkg-config, which the
-# WORKSPACE uses to find the libraries.
+# WORKSPACE uses to find the libraries; clang-format-14 for
+# tools/format_check.sh.
 # Libraries: Abseil, GoogleTest/GoogleMock, RapidCheck, Google Benchmark.
 # Kernel in the loop: Debian's linux-source-6.1 and linux-source-6.12
 # (bookworm-security; kernel/resource.c and include/linux/ioport.h are
 # extracted from their tarballs at test time; nothing from them is committed).
 PACKAGES=(
   bazel-bootstrap bazel-platforms bazel-rules-java
-  g++ clang lld libclang-rt-14-dev pkg-config
+  g++ clang lld libclang-rt-14-dev pkg-config clang-format-14
   libabsl-dev libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   linux-source-6.1 linux-source-6.12 xz-utils
   # //map:browser_test loads restree map's HTML page in headless Chromium.
