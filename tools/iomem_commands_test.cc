@@ -18,7 +18,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "iomem_parser/parser.h"
-#include "resource_tree/byte_size.h"
+#include "base/byte_size.h"
 #include "tests/iomem_samples.h"
 #include "tests/json_value.h"
 #include "tools/cli.h"
