@@ -8,11 +8,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "base/json_writer.h"
 #include "hotplug/events.h"
 #include "hotplug/format.h"
 #include "hotplug/tiers.h"
 #include "map/text.h"
-#include "resource_tree/json_writer.h"
 
 namespace restree {
 namespace appliance {

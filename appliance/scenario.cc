@@ -13,9 +13,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
-#include "resource_tree/byte_size.h"
+#include "base/byte_size.h"
+#include "base/status_macros.h"
 #include "resource_tree/kernel_profile.h"
-#include "resource_tree/status_macros.h"
 
 namespace restree {
 namespace appliance {

@@ -9,8 +9,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/status_macros.h"
 #include "cfmws/internal/byte_reader.h"
-#include "resource_tree/status_macros.h"
 
 namespace restree {
 namespace cedt {

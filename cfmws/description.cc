@@ -14,8 +14,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "resource_tree/byte_size.h"
-#include "resource_tree/status_macros.h"
+#include "base/byte_size.h"
+#include "base/status_macros.h"
 
 namespace restree {
 namespace cedt {

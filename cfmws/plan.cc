@@ -7,11 +7,11 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/byte_size.h"
+#include "base/status_macros.h"
 #include "cfmws/interleave.h"
-#include "resource_tree/byte_size.h"
 #include "resource_tree/flags.h"
 #include "resource_tree/kernel_status.h"
-#include "resource_tree/status_macros.h"
 
 namespace restree {
 namespace cedt {

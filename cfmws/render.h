@@ -22,11 +22,11 @@
 #include <string>
 #include <vector>
 
+#include "base/json_writer.h"
 #include "cfmws/cedt.h"
 #include "cfmws/interleave.h"
 #include "cfmws/plan.h"
 #include "cfmws/validate.h"
-#include "resource_tree/json_writer.h"
 #include "resource_tree/resource_tree.h"
 
 namespace restree {

@@ -8,10 +8,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "base/status_macros.h"
 #include "hotplug/format.h"
 #include "resource_tree/kernel_status.h"
 #include "resource_tree/resource_tree.h"
-#include "resource_tree/status_macros.h"
 
 namespace restree {
 namespace hotplug {

@@ -10,12 +10,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "base/status_macros.h"
 #include "iomem_parser/parser.h"
 #include "resource_tree/domain_invariants.h"
 #include "resource_tree/flags.h"
 #include "resource_tree/kernel_status.h"
 #include "resource_tree/render.h"
-#include "resource_tree/status_macros.h"
 #include "resource_tree/tree_builder.h"
 
 namespace restree {

@@ -15,11 +15,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "base/byte_size.h"
+#include "base/status_macros.h"
 #include "hotplug/internal/text.h"
-#include "resource_tree/byte_size.h"
 #include "resource_tree/flags.h"
 #include "resource_tree/kernel_profile.h"
-#include "resource_tree/status_macros.h"
 
 namespace restree {
 namespace hotplug {
@@ -313,7 +313,7 @@ absl::StatusOr<Range> ParseRange(const Where& w, const Value& v,
   return ParseRangeText(w, v.text, v.column, what);
 }
 
-// A size: resource_tree/byte_size.h (decimal or 0x-hex, K/M/G/T suffixes).
+// A size: base/byte_size.h (decimal or 0x-hex, K/M/G/T suffixes).
 absl::StatusOr<uint64_t> ParseSize(const Where& w, const Value& v,
                                    absl::string_view what) {
   absl::StatusOr<uint64_t> size = ParseByteSize(v.text);

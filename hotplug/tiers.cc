@@ -9,11 +9,11 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/byte_size.h"
+#include "base/status_macros.h"
 #include "numa/node_mask.h"
 #include "numa/parse.h"
 #include "numa/tiering.h"
-#include "resource_tree/byte_size.h"
-#include "resource_tree/status_macros.h"
 
 namespace restree {
 namespace hotplug {

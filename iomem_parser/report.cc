@@ -5,8 +5,8 @@
 #include "absl/strings/str_join.h"
 #include "iomem_parser/internal/json_fields.h"
 #include "resource_tree/domain_invariants.h"
-#include "resource_tree/byte_size.h"
-#include "resource_tree/json_writer.h"
+#include "base/byte_size.h"
+#include "base/json_writer.h"
 
 namespace restree {
 namespace {

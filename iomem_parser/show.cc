@@ -4,10 +4,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/byte_size.h"
+#include "base/json_writer.h"
 #include "iomem_parser/diff.h"
 #include "iomem_parser/internal/json_fields.h"
-#include "resource_tree/byte_size.h"
-#include "resource_tree/json_writer.h"
 #include "resource_tree/render.h"
 
 namespace restree {

@@ -10,7 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "resource_tree/byte_size.h"
+#include "base/byte_size.h"
 
 namespace restree {
 namespace map {

@@ -9,9 +9,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "base/byte_size.h"
 #include "iomem_parser/diff.h"
 #include "map/text.h"
-#include "resource_tree/byte_size.h"
 
 namespace restree {
 namespace map {

@@ -18,8 +18,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "resource_tree/byte_size.h"
-#include "resource_tree/status_macros.h"
+#include "base/byte_size.h"
+#include "base/status_macros.h"
 
 namespace restree {
 namespace numa {

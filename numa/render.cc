@@ -9,8 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "resource_tree/byte_size.h"
-#include "resource_tree/json_writer.h"
+#include "base/byte_size.h"
+#include "base/json_writer.h"
 
 namespace restree {
 namespace numa {

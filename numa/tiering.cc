@@ -13,7 +13,7 @@
 #include "absl/numeric/int128.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "resource_tree/status_macros.h"
+#include "base/status_macros.h"
 
 namespace restree {
 namespace numa {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "resource_tree/status_macros.h"
+#include "base/status_macros.h"
 
 namespace restree {
 namespace numa {

@@ -11,7 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
-#include "resource_tree/byte_size.h"
+#include "base/byte_size.h"
 
 namespace restree {
 namespace {

@@ -14,8 +14,8 @@
 #include "absl/numeric/int128.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/status_macros.h"
 #include "resource_tree/resource_tree.h"
-#include "resource_tree/status_macros.h"
 
 namespace restree {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "resource_tree/status_macros.h"
+#include "base/status_macros.h"
 
 namespace restree {
 

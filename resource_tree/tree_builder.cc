@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_format.h"
-#include "resource_tree/status_macros.h"
+#include "base/status_macros.h"
 
 namespace restree {
 

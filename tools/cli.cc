@@ -19,7 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "resource_tree/byte_size.h"
+#include "base/byte_size.h"
 
 namespace restree {
 namespace cli {

@@ -9,6 +9,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/json_writer.h"
+#include "base/status_macros.h"
 #include "hotplug/apply.h"
 #include "hotplug/parse.h"
 #include "hotplug/tiers.h"
@@ -18,8 +20,6 @@
 #include "iomem_parser/show.h"
 #include "map/html.h"
 #include "map/layout.h"
-#include "resource_tree/json_writer.h"
-#include "resource_tree/status_macros.h"
 #include "tools/cli.h"
 
 namespace restree {

@@ -9,9 +9,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/json_writer.h"
 #include "iomem_parser/parser.h"
 #include "resource_tree/domain_invariants.h"
-#include "resource_tree/json_writer.h"
 #include "resource_tree/kernel_profile.h"
 #include "tools/cli.h"
 #include "tools/iomem_input.h"

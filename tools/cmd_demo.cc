@@ -9,11 +9,11 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/status_macros.h"
 #include "iomem_parser/parser.h"
 #include "iomem_parser/show.h"
 #include "resource_tree/render.h"
 #include "resource_tree/resource_tree.h"
-#include "resource_tree/status_macros.h"
 #include "tools/cli.h"
 
 namespace restree {

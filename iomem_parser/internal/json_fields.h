@@ -9,7 +9,7 @@
 #define RESTREE_IOMEM_PARSER_INTERNAL_JSON_FIELDS_H_
 
 #include "absl/numeric/int128.h"
-#include "resource_tree/json_writer.h"
+#include "base/json_writer.h"
 #include "resource_tree/range.h"
 
 namespace restree {

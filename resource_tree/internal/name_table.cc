@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "resource_tree/status_macros.h"
+#include "base/status_macros.h"
 
 namespace restree {
 namespace internal {

@@ -3,7 +3,7 @@
 #include <cassert>
 #include <utility>
 
-#include "resource_tree/status_macros.h"
+#include "base/status_macros.h"
 
 namespace restree {
 namespace internal {

@@ -1,10 +1,10 @@
-#include "resource_tree/json_writer.h"
+#include "base/json_writer.h"
 
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "resource_tree/status_macros.h"
+#include "base/status_macros.h"
 
 namespace restree {
 namespace {

@@ -15,8 +15,8 @@
 // programming error and aborts via RESTREE_CHECK.
 // Thread-compatible.
 
-#ifndef RESTREE_RESOURCE_TREE_JSON_WRITER_H_
-#define RESTREE_RESOURCE_TREE_JSON_WRITER_H_
+#ifndef RESTREE_BASE_JSON_WRITER_H_
+#define RESTREE_BASE_JSON_WRITER_H_
 
 #include <cstdint>
 #include <string>
@@ -81,4 +81,4 @@ class JsonWriter {
 
 }  // namespace restree
 
-#endif  // RESTREE_RESOURCE_TREE_JSON_WRITER_H_
+#endif  // RESTREE_BASE_JSON_WRITER_H_

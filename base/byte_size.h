@@ -11,8 +11,8 @@
 //
 // Thread-safety: pure functions.
 
-#ifndef RESTREE_RESOURCE_TREE_BYTE_SIZE_H_
-#define RESTREE_RESOURCE_TREE_BYTE_SIZE_H_
+#ifndef RESTREE_BASE_BYTE_SIZE_H_
+#define RESTREE_BASE_BYTE_SIZE_H_
 
 #include <cstdint>
 #include <string>
@@ -42,4 +42,4 @@ std::string HumanSize(absl::uint128 bytes);
 
 }  // namespace restree
 
-#endif  // RESTREE_RESOURCE_TREE_BYTE_SIZE_H_
+#endif  // RESTREE_BASE_BYTE_SIZE_H_

@@ -1,7 +1,7 @@
 // ParseByteSize and HumanSize: what users may type for a size or an
 // address, and how sizes are printed.
 
-#include "resource_tree/byte_size.h"
+#include "base/byte_size.h"
 
 #include <cstdint>
 #include <string>

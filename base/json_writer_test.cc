@@ -1,7 +1,7 @@
 // JsonWriter and JsonQuote: the layout every `--json` output
 // shares, escaping of names that are bytes rather than UTF-8, and misuse.
 
-#include "resource_tree/json_writer.h"
+#include "base/json_writer.h"
 
 #include <cstdint>
 #include <random>

@@ -10,8 +10,8 @@
 //   RESTREE_ASSIGN_OR_RETURN(ResourceId id, tree.Request(parent, spec));
 //   RESTREE_CHECK(tree.Contains(id), "lost the root");   // always on, aborts
 
-#ifndef RESTREE_RESOURCE_TREE_STATUS_MACROS_H_
-#define RESTREE_RESOURCE_TREE_STATUS_MACROS_H_
+#ifndef RESTREE_BASE_STATUS_MACROS_H_
+#define RESTREE_BASE_STATUS_MACROS_H_
 
 #include <cstdio>
 #include <cstdlib>
@@ -53,4 +53,4 @@
     }                                                                     \
   } while (0)
 
-#endif  // RESTREE_RESOURCE_TREE_STATUS_MACROS_H_
+#endif  // RESTREE_BASE_STATUS_MACROS_H_

@@ -1,4 +1,4 @@
-#include "resource_tree/byte_size.h"
+#include "base/byte_size.h"
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
