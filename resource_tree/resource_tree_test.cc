@@ -67,8 +67,8 @@ class ResourceTreeTestPeer {
 
 namespace {
 
-using ::restree::testing::IsOk;
-using ::restree::testing::StatusIs;
+using ::restree::test_support::IsOk;
+using ::restree::test_support::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
