@@ -18,7 +18,7 @@ namespace restree {
 namespace appliance {
 namespace {
 
-using ::restree::testing::IsOk;
+using ::restree::test_support::IsOk;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;

@@ -12,7 +12,7 @@ namespace restree {
 namespace appliance {
 namespace {
 
-using ::restree::testing::IsOk;
+using ::restree::test_support::IsOk;
 using ::testing::StartsWith;
 
 constexpr uint64_t kG = uint64_t{1} << 30;

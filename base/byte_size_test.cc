@@ -14,7 +14,7 @@
 namespace restree {
 namespace {
 
-using ::restree::testing::StatusIs;
+using ::restree::test_support::StatusIs;
 using ::testing::HasSubstr;
 
 TEST(ParseByteSize, AcceptsDecimalHexAndBinarySuffixes) {

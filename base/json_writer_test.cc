@@ -15,8 +15,8 @@
 namespace restree {
 namespace {
 
-using testing::JsonValue;
-using testing::ParseJson;
+using test_support::JsonValue;
+using test_support::ParseJson;
 
 TEST(JsonWriter, PrettyLayoutIndentsTwoSpacesAndKeepsEmptyContainersShut) {
   JsonWriter w;

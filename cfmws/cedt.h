@@ -76,7 +76,7 @@ inline constexpr uint8_t kArithmeticModulo = 0;
 inline constexpr uint8_t kArithmeticXor = 1;
 
 // CFMWS Restrictions bits (ACPICA names; CXL 2.0 names in docs/cedt.md).
-namespace restrict {
+namespace restriction {
 inline constexpr uint16_t kDevMem = 1 << 0;       // Type 2, device coherent
 inline constexpr uint16_t kHostOnlyMem = 1 << 1;  // Type 3, host-only coherent
 inline constexpr uint16_t kVolatile = 1 << 2;
@@ -84,7 +84,7 @@ inline constexpr uint16_t kPmem = 1 << 3;
 inline constexpr uint16_t kFixed = 1 << 4;        // fixed device configuration
 inline constexpr uint16_t kBackInvalidate = 1 << 5;
 inline constexpr uint16_t kDefined = 0x3f;
-}  // namespace restrict
+}  // namespace restriction
 
 // ENIW (encoded interleave ways) -> ways: 0..4 -> 1,2,4,8,16; 8..10 -> 3,6,12.
 std::optional<uint32_t> EniwToWays(uint32_t eniw);

@@ -15,12 +15,12 @@ namespace restree {
 namespace cedt {
 namespace {
 
-using ::restree::testing::IsOk;
-using ::restree::testing::StatusIs;
+using ::restree::test_support::IsOk;
+using ::restree::test_support::StatusIs;
 using ::testing::HasSubstr;
-using testing::Encode;
-using testing::FromDescription;
-using testing::ReadTestdata;
+using test_support::Encode;
+using test_support::FromDescription;
+using test_support::ReadTestdata;
 
 std::vector<uint8_t> Qemu() { return ReadTestdata("qemu72-cxl1.CEDT.bin"); }
 std::vector<uint8_t> Template() {

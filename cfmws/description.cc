@@ -243,9 +243,12 @@ absl::Status ParseRestrictions(Fields& f, uint16_t* out) {
   RESTREE_RETURN_IF_ERROR(f.Take("restrictions", &v));
   if (v.empty()) return absl::OkStatus();
   static const std::pair<const char*, uint16_t> kNames[] = {
-      {"devmem", restrict::kDevMem},   {"hostonly", restrict::kHostOnlyMem},
-      {"volatile", restrict::kVolatile}, {"pmem", restrict::kPmem},
-      {"fixed", restrict::kFixed},     {"bi", restrict::kBackInvalidate}};
+      {"devmem", restriction::kDevMem},
+      {"hostonly", restriction::kHostOnlyMem},
+      {"volatile", restriction::kVolatile},
+      {"pmem", restriction::kPmem},
+      {"fixed", restriction::kFixed},
+      {"bi", restriction::kBackInvalidate}};
   uint16_t r = 0;
   for (absl::string_view part : absl::StrSplit(v, '|')) {
     bool named = false;

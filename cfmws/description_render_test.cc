@@ -21,9 +21,9 @@ namespace restree {
 namespace cedt {
 namespace {
 
-using ::restree::testing::StatusIs;
+using ::restree::test_support::StatusIs;
 using ::testing::HasSubstr;
-using testing::ReadTestdata;
+using test_support::ReadTestdata;
 
 // A strict JSON syntax check (RFC 8259 grammar, no duplicate-key check),
 // iterative over a depth counter so it cannot recurse on its input.
@@ -202,14 +202,14 @@ TEST(RenderTest, HumanViewShowsDecodedMeanings) {
 }
 
 TEST(RenderTest, HumanViewOfEveryRecordKind) {
-  const Cedt t = testing::FromDescription(
+  const Cedt t = test_support::FromDescription(
       "cxims granularity=4K xormaps=0x1000,0x2000 trailing=ab\n"
       "rdpas segment=1 bdf=0x1808 address=0xfed00000 protocol=1\n"
       "rdpas segment=1 bdf=0x1808 address=0xfed00000 protocol=0 "
       "layout=legacy\n"
       "csds capabilities=0x3\n"
       "raw type=9 body=0102\n");
-  ASSERT_OK_AND_ASSIGN(Cedt d, DecodeCedt(testing::Encode(t)));
+  ASSERT_OK_AND_ASSIGN(Cedt d, DecodeCedt(test_support::Encode(t)));
   const std::string s = RenderHuman(d);
   EXPECT_THAT(s, HasSubstr("Xormap List Count : 02\n"));
   EXPECT_THAT(s, HasSubstr("Next Xormap : 0000000000002000\n"));

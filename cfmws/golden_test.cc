@@ -26,8 +26,8 @@ namespace restree {
 namespace cedt {
 namespace {
 
-using testing::ReadTestdata;
-using testing::ReadTestdataText;
+using test_support::ReadTestdata;
+using test_support::ReadTestdataText;
 
 struct DslField {
   uint64_t offset = 0;

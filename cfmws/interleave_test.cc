@@ -17,9 +17,9 @@ namespace restree {
 namespace cedt {
 namespace {
 
-using ::restree::testing::StatusIs;
+using ::restree::test_support::StatusIs;
 using ::testing::HasSubstr;
-using testing::FromDescription;
+using test_support::FromDescription;
 
 constexpr uint64_t kBase = uint64_t{1} << 40;
 constexpr uint64_t kMiB = uint64_t{1} << 20;

@@ -18,12 +18,12 @@ namespace restree {
 namespace cedt {
 namespace {
 
-using ::restree::testing::StatusIs;
+using ::restree::test_support::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-using testing::FromDescription;
-using testing::ReadTestdata;
+using test_support::FromDescription;
+using test_support::ReadTestdata;
 
 constexpr uint64_t kGiB = uint64_t{1} << 30;
 constexpr uint64_t kW0 = 0x1000000000;  // 64 GiB

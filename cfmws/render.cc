@@ -16,15 +16,18 @@ namespace cedt {
 
 std::string RestrictionNames(uint16_t r) {
   static const std::pair<uint16_t, const char*> kNames[] = {
-      {restrict::kDevMem, "DEVMEM"},     {restrict::kHostOnlyMem, "HOSTONLYMEM"},
-      {restrict::kVolatile, "VOLATILE"}, {restrict::kPmem, "PMEM"},
-      {restrict::kFixed, "FIXED"},       {restrict::kBackInvalidate, "BI"}};
+      {restriction::kDevMem, "DEVMEM"},
+      {restriction::kHostOnlyMem, "HOSTONLYMEM"},
+      {restriction::kVolatile, "VOLATILE"},
+      {restriction::kPmem, "PMEM"},
+      {restriction::kFixed, "FIXED"},
+      {restriction::kBackInvalidate, "BI"}};
   std::vector<std::string> parts;
   for (const auto& [bit, name] : kNames) {
     if (r & bit) parts.push_back(name);
   }
-  if (r & ~restrict::kDefined) {
-    parts.push_back(absl::StrFormat("0x%x", r & ~restrict::kDefined));
+  if (r & ~restriction::kDefined) {
+    parts.push_back(absl::StrFormat("0x%x", r & ~restriction::kDefined));
   }
   return parts.empty() ? "none" : absl::StrJoin(parts, "|");
 }

@@ -21,7 +21,7 @@
 
 namespace restree {
 namespace cedt {
-namespace testing {
+namespace test_support {
 
 // The bytes of cfmws/testdata/`name`; fails the test if unreadable.
 inline std::vector<uint8_t> ReadTestdata(absl::string_view name) {
@@ -51,7 +51,7 @@ inline std::vector<uint8_t> Encode(const Cedt& t) {
   return b.ok() ? *b : std::vector<uint8_t>{};
 }
 
-}  // namespace testing
+}  // namespace test_support
 }  // namespace cedt
 }  // namespace restree
 

@@ -260,19 +260,19 @@ class Validator {
   void Restrictions(size_t i, const Cfmws& c) {
     const uint64_t at = offsets_[i] + 32;
     const uint16_t r = c.restrictions;
-    if ((r & ~restrict::kDefined) != 0) {
+    if ((r & ~restriction::kDefined) != 0) {
       Add(Severity::kWarning, "cfmws-restrictions-reserved", i, at,
           absl::StrFormat("Restrictions 0x%04X sets reserved bits 0x%04X", r,
-                          r & ~restrict::kDefined));
+                          r & ~restriction::kDefined));
     }
-    if ((r & (restrict::kDevMem | restrict::kHostOnlyMem)) == 0) {
+    if ((r & (restriction::kDevMem | restriction::kHostOnlyMem)) == 0) {
       Add(Severity::kWarning, "cfmws-restrictions-no-device-type", i, at,
           absl::StrFormat("Restrictions 0x%04X allow neither device-coherent "
                           "(Type 2) nor host-only (Type 3) memory: no device "
                           "can use this window",
                           r));
     }
-    if ((r & (restrict::kVolatile | restrict::kPmem)) == 0) {
+    if ((r & (restriction::kVolatile | restriction::kPmem)) == 0) {
       Add(Severity::kWarning, "cfmws-restrictions-no-memory-type", i, at,
           absl::StrFormat("Restrictions 0x%04X allow neither volatile nor "
                           "persistent memory: no region can use this window",

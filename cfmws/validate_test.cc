@@ -17,9 +17,9 @@ namespace cedt {
 namespace {
 
 using ::testing::HasSubstr;
-using testing::Encode;
-using testing::FromDescription;
-using testing::ReadTestdata;
+using test_support::Encode;
+using test_support::FromDescription;
+using test_support::ReadTestdata;
 
 // Two CXL 2.0 host bridges and a valid 2-way window over them. Subtable
 // offsets: CHBS 0x24 and 0x44, CFMWS 0x64.

@@ -69,8 +69,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Fail("the fast path accepted what the general parser rejects",
            std::string(p.status().message()) + "\n" + text);
     }
-    const std::string f = testing::ParseFingerprint(*fast);
-    const std::string g = testing::ParseFingerprint(*p);
+    const std::string f = test_support::ParseFingerprint(*fast);
+    const std::string g = test_support::ParseFingerprint(*p);
     if (f != g) Fail("the parser's two paths disagree", f + "---\n" + g);
   }
   if (!p.ok()) return 0;

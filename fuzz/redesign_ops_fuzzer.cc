@@ -82,8 +82,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       in.ConsumeIntegralInRange<size_t>(0, KernelProfile::All().size() - 1);
   const bool small_gfr_align = in.ConsumeBool();
   const bool low_physmem = in.ConsumeBool();
-  const testing::World w =
-      testing::MakeWorld(root_kind, profile, small_gfr_align, low_physmem);
+  const test_support::World w =
+      test_support::MakeWorld(root_kind, profile, small_gfr_align, low_physmem);
   ResourceTree tree(w.root, w.profile);
   model::RedesignModel model(w.root, w.profile);
   const uint64_t top = w.root.range.last();

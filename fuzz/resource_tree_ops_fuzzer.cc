@@ -41,9 +41,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       0, KernelProfile::All().size() - 1);
   const bool small_gfr_align = in.ConsumeBool();
   const bool low_physmem = in.ConsumeBool();
-  const testing::World w =
-      testing::MakeWorld(root_kind, profile, small_gfr_align, low_physmem);
-  testing::Lockstep twins(w);
+  const test_support::World w =
+      test_support::MakeWorld(root_kind, profile, small_gfr_align, low_physmem);
+  test_support::Lockstep twins(w);
   std::string trace = "profile " + w.profile.name + "\n";
   const uint64_t top = w.root.range.last();
   for (size_t step = 0; step < kMaxOps && in.remaining_bytes() > 0; ++step) {

@@ -49,7 +49,8 @@ std::vector<Base> Bases() {
         "github-note_intel-wolfpass-2socket-server.txt",
         "firecracker-vm-x86_64-6.18.txt",
         "github-yexuanyang-flip_simulation_qemu-arm64-virt.txt"}) {
-    out.push_back({n, testing::ReadTestFile(testing::IomemSamplePath(n))});
+    out.push_back(
+        {n, test_support::ReadTestFile(test_support::IomemSamplePath(n))});
     EXPECT_FALSE(out.back().text.empty()) << n;
   }
   return out;
@@ -141,7 +142,7 @@ TEST(ApplierTreesCheckTest, EveryScenarioOnRealBases) {
   ASSERT_GE(files.size(), 6u);
   size_t trees = 0;
   for (const std::string& f : files) {
-    const std::string text = testing::ReadTestFile(f);
+    const std::string text = test_support::ReadTestFile(f);
     ASSERT_FALSE(text.empty()) << f;
     for (const Base& base : Bases()) {
       const Outcome o = ApplyAndCheck(f, text, base, "");

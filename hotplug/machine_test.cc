@@ -24,10 +24,10 @@ namespace restree {
 namespace hotplug {
 namespace {
 
-using ::restree::testing::GetStatus;
-using ::restree::testing::IomemSamplePath;
-using ::restree::testing::IsOk;
-using ::restree::testing::ReadTestFile;
+using ::restree::test_support::GetStatus;
+using ::restree::test_support::IomemSamplePath;
+using ::restree::test_support::IsOk;
+using ::restree::test_support::ReadTestFile;
 using Mode = Machine::RegionMode;
 using NsMode = Machine::NamespaceMode;
 

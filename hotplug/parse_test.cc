@@ -20,7 +20,7 @@ namespace restree {
 namespace hotplug {
 namespace {
 
-using ::restree::testing::StatusIs;
+using ::restree::test_support::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 

@@ -24,7 +24,7 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
 std::string ReadSample(const std::string& name) {
-  return testing::ReadTestFile(testing::IomemSamplePath(name));
+  return test_support::ReadTestFile(test_support::IomemSamplePath(name));
 }
 
 ParsedIomem Parse(const std::string& name) {
@@ -204,9 +204,9 @@ TEST(DiffTest, SummaryCountsNestedRamOnce) {
 }
 
 RC_GTEST_PROP(DiffProperty, ApplyingTheDiffGivesTheNewTree, ()) {
-  const ResourceTree a = *testing::GenTree();
+  const ResourceTree a = *test_support::GenTree();
   ResourceTree b = a;
-  testing::MutateTree(b, 12);
+  test_support::MutateTree(b, 12);
   RC_ASSERT(DiffTrees(a, a).empty());
   RC_ASSERT(DiffTrees(b, b).empty());
   const IomemDiff d = DiffTrees(a, b);

@@ -25,17 +25,17 @@ namespace {
 
 using internal::ParseIomemFast;
 using internal::ParseIomemGeneral;
-using testing::ParseFingerprint;
+using test_support::ParseFingerprint;
 
 std::string ReadSample(const std::string& name) {
-  return testing::ReadTestFile(testing::IomemSamplePath(name));
+  return test_support::ReadTestFile(test_support::IomemSamplePath(name));
 }
 
 // Privileged kernel dumps (the zeroed one goes to the general parser).
 std::vector<std::string> PrivilegedSamples() {
   std::vector<std::string> out;
-  for (const std::string& n : testing::KernelIomemSampleNames()) {
-    if (!testing::IsZeroedSample(n)) out.push_back(n);
+  for (const std::string& n : test_support::KernelIomemSampleNames()) {
+    if (!test_support::IsZeroedSample(n)) out.push_back(n);
   }
   return out;
 }
@@ -219,7 +219,7 @@ TEST(ParsePaths, EditedDumpsAgree) {
 // Random valid trees, rendered at either cap: the fast path takes them and
 // agrees. Then random byte edits of the rendering: it agrees or gives up.
 RC_GTEST_PROP(ParsePathsProperty, RenderedTreesAndTheirEditsAgree, ()) {
-  const ResourceTree t = *restree::testing::GenTree();
+  const ResourceTree t = *restree::test_support::GenTree();
   const int cap = *rc::gen::element(5, 8);
   ProcRenderOptions ro;
   ro.max_depth = cap;

@@ -23,13 +23,13 @@
 namespace restree {
 namespace {
 
-using ::restree::testing::StatusIs;
+using ::restree::test_support::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 std::string ReadSample(const std::string& name) {
-  return testing::ReadTestFile(testing::IomemSamplePath(name));
+  return test_support::ReadTestFile(test_support::IomemSamplePath(name));
 }
 
 std::string Render(const ParsedIomem& p) {
@@ -87,8 +87,9 @@ TEST_P(SampleTest, RendersBackByteForByte) {
   EXPECT_THAT(p->repairs, IsEmpty());
 }
 
-INSTANTIATE_TEST_SUITE_P(KernelDumps, SampleTest,
-                         ::testing::ValuesIn(testing::KernelIomemSampleNames()));
+INSTANTIATE_TEST_SUITE_P(
+    KernelDumps, SampleTest,
+    ::testing::ValuesIn(test_support::KernelIomemSampleNames()));
 
 // The one-per-line form answers as the list it stands for, and turns into
 // that list when a pair is added.
@@ -416,7 +417,7 @@ TEST(ParserTest, EmptyInputIsAnEmptyTree) {
 // Property: any valid tree renders to text that parses back to the same tree.
 
 RC_GTEST_PROP(ParserProperty, RenderThenParseIsIdentity, ()) {
-  const ResourceTree t = *testing::GenTree();
+  const ResourceTree t = *test_support::GenTree();
   const int cap = *rc::gen::element(5, 8);
   ProcRenderOptions o;
   o.max_depth = cap;

@@ -51,7 +51,8 @@ TEST(CmdMapTest, WritesSvgByExtension) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "");
   const std::string svg = ReadAll(path);
-  absl::StatusOr<std::vector<testing::XmlElement>> els = testing::ParseXml(svg);
+  absl::StatusOr<std::vector<test_support::XmlElement>> els =
+      test_support::ParseXml(svg);
   ASSERT_TRUE(els.ok()) << els.status();
   EXPECT_EQ((*els)[0].tag, "svg");
   EXPECT_THAT(svg, HasSubstr("CXL Window 0"));

@@ -30,8 +30,8 @@ namespace restree {
 namespace map {
 namespace {
 
-using ::restree::testing::ParseXml;
-using ::restree::testing::XmlElement;
+using ::restree::test_support::ParseXml;
+using ::restree::test_support::XmlElement;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -499,14 +499,14 @@ TEST(SvgTest, DeepTreeWithoutRecursion) {
 }
 
 TEST(SvgTest, EveryRealSampleRenders) {
-  for (const std::string& name : restree::testing::IomemSampleNames()) {
+  for (const std::string& name : restree::test_support::IomemSampleNames()) {
     SCOPED_TRACE(name);
-    const std::string text =
-        restree::testing::ReadTestFile(restree::testing::IomemSamplePath(name));
+    const std::string text = restree::test_support::ReadTestFile(
+        restree::test_support::IomemSamplePath(name));
     ASSERT_FALSE(text.empty());
     const ParsedIomem dump =
-        MustParse(text, restree::testing::IsExcerptSample(name));
-    EXPECT_EQ(dump.zeroed, restree::testing::IsZeroedSample(name));
+        MustParse(text, restree::test_support::IsExcerptSample(name));
+    EXPECT_EQ(dump.zeroed, restree::test_support::IsZeroedSample(name));
     const MapLayout layout = LayOut(dump.tree, dump.zeroed);
     const std::string svg = RenderSvg(layout, {name});
     const std::vector<Shape> shapes = CheckSvg(svg, dump);

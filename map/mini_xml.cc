@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 
 namespace restree {
-namespace testing {
+namespace test_support {
 namespace {
 
 absl::Status Err(size_t at, absl::string_view what) {
@@ -196,5 +196,5 @@ absl::StatusOr<std::vector<XmlElement>> ParseXml(absl::string_view doc) {
   return els;
 }
 
-}  // namespace testing
+}  // namespace test_support
 }  // namespace restree

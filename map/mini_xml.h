@@ -22,7 +22,7 @@
 #include "absl/strings/string_view.h"
 
 namespace restree {
-namespace testing {
+namespace test_support {
 
 struct XmlElement {
   std::string tag;
@@ -35,7 +35,7 @@ struct XmlElement {
 // Errors name the byte offset.
 absl::StatusOr<std::vector<XmlElement>> ParseXml(absl::string_view doc);
 
-}  // namespace testing
+}  // namespace test_support
 }  // namespace restree
 
 #endif  // RESTREE_MAP_MINI_XML_H_

@@ -20,8 +20,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-using ::restree::testing::IsOk;
-using ::restree::testing::StatusIs;
+using ::restree::test_support::IsOk;
+using ::restree::test_support::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;

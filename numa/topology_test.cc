@@ -11,8 +11,8 @@ namespace restree {
 namespace numa {
 namespace {
 
-using ::restree::testing::IsOk;
-using ::restree::testing::StatusIs;
+using ::restree::test_support::IsOk;
+using ::restree::test_support::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;

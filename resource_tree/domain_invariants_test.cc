@@ -16,7 +16,7 @@
 namespace restree {
 namespace {
 
-using ::restree::testing::IsOk;
+using ::restree::test_support::IsOk;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;

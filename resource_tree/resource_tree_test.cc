@@ -1,23 +1,28 @@
 // Tests of ResourceTree's own API: ids and their lifetime, navigation,
-// errors and their payloads, copies, the invariant checkers (fed corrupted
-// trees), rendering, and the value types. The kernel semantics of each
-// operation are tested in tests/kernel_semantics_test.cc and
-// tests/differential_test.cc.
+// errors and their payloads, copies, the invariant checker (fed corrupted
+// trees), and the child index a tree from TreeBuilder builds on first use.
+// The kernel semantics of each operation are tested in
+// tests/kernel_semantics_test.cc and tests/differential_test.cc; the value
+// types, rendering and TreeBuilder's parts in their own *_test.cc files.
 
 #include "resource_tree/resource_tree.h"
 
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
-#include "absl/numeric/int128.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "resource_tree/internal/huge_page_allocator.h"
 #include "resource_tree/render.h"
+#include "resource_tree/test_util.h"
 #include "resource_tree/tree_builder.h"
 #include "tests/status_matchers.h"
 
@@ -67,8 +72,12 @@ class ResourceTreeTestPeer {
 
 namespace {
 
-using ::restree::testing::IsOk;
-using ::restree::testing::StatusIs;
+using ::restree::test_support::BuildByRequests;
+using ::restree::test_support::BuildSequentially;
+using ::restree::test_support::IsOk;
+using ::restree::test_support::NestedLines;
+using ::restree::test_support::PreorderLine;
+using ::restree::test_support::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -87,67 +96,6 @@ std::vector<InvariantViolation::Kind> Kinds(
   std::vector<InvariantViolation::Kind> out;
   for (const auto& x : v) out.push_back(x.kind);
   return out;
-}
-
-TEST(RangeTest, InclusiveBoundsReachTheTop) {
-  EXPECT_EQ(Range::Full().size(), absl::uint128(1) << 64);
-  EXPECT_EQ(Range::Full().size_wrapping(), 0u);
-  EXPECT_EQ(Range(5, 5).size(), 1);
-  ASSERT_OK_AND_ASSIGN(Range top, Range::FromStartSize(kMaxAddress, 1));
-  EXPECT_EQ(top, Range(kMaxAddress, kMaxAddress));
-  EXPECT_THAT(Range::FromStartSize(kMaxAddress, 2),
-              StatusIs(absl::StatusCode::kOutOfRange));
-  EXPECT_THAT(Range::FromStartSize(0x1000, 0),
-              StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_FALSE(Range::FromStartSizeWrapping(0x1000, 0).valid());
-  EXPECT_EQ(Range::FromStartSizeWrapping(0, 0), Range::Full());
-}
-
-TEST(RangeTest, OverlapAndIntersectionFollowTheKernel) {
-  EXPECT_TRUE(Range(0, 10).Overlaps(Range(10, 20)));
-  EXPECT_FALSE(Range(0, 9).Overlaps(Range(10, 20)));  // adjacent only
-  EXPECT_EQ(Range(0, 15).Intersection(Range(10, 20)), Range(10, 15));
-  EXPECT_EQ(Range(0, 9).Intersection(Range(10, 20)), std::nullopt);
-  EXPECT_EQ(Range(0, 15).Union(Range(10, 20)), Range(0, 20));
-  EXPECT_EQ(Range(0, 9).Union(Range(10, 20)), std::nullopt);  // adjacent
-  EXPECT_TRUE(Range(0, 20).Contains(Range(10, 20)));
-  EXPECT_FALSE(Range(0, 19).Contains(Range(10, 20)));
-  EXPECT_EQ(Range(0x1000, 0x1fff).ToString(), "[0x1000-0x1fff]");
-}
-
-TEST(RangeTest, KernelAlignIsMaskArithmetic) {
-  EXPECT_EQ(KernelAlign(0x1001, 0x1000), 0x2000u);
-  EXPECT_EQ(KernelAlign(0x1000, 0x1000), 0x1000u);
-  EXPECT_EQ(KernelAlign(0x1234, 0), 0u);  // the kernel's ALIGN(x, 0)
-  EXPECT_EQ(KernelAlign(kMaxAddress, 0x1000), 0u);  // wraps; callers check
-  // Not a power of two: (x + 2) & ~2, not a rounding.
-  EXPECT_EQ(KernelAlign(5, 3), (5u + 2u) & ~2u);
-}
-
-TEST(FlagsTest, NamesRoundTrip) {
-  const uint64_t f = kRamFlags | iores::kSysramDriverManaged;
-  EXPECT_EQ(FlagsToString(f), "MEM|SYSRAM|SYSRAM_DRIVER_MANAGED|BUSY");
-  uint64_t back = 0;
-  ASSERT_TRUE(ParseFlags(FlagsToString(f), &back));
-  EXPECT_EQ(back, f);
-  EXPECT_EQ(FlagsToString(0), "0");
-  EXPECT_EQ(FlagsToString(iores::kMem | 0x40), "MEM|0x40");
-  ASSERT_TRUE(ParseFlags("0x80000200", &back));
-  EXPECT_EQ(back, iores::kMem | iores::kBusy);
-  EXPECT_FALSE(ParseFlags("MEM|NOPE", &back));
-  EXPECT_FALSE(ParseFlags("", &back));
-  EXPECT_EQ(DescToString(iores_desc::kCxl), "CXL");
-  EXPECT_EQ(DescToString(42), "42");
-}
-
-TEST(KernelProfileTest, ProfilesByName) {
-  for (const KernelProfile& p : KernelProfile::All()) {
-    ASSERT_TRUE(KernelProfile::ByName(p.name).has_value()) << p.name;
-    EXPECT_EQ(KernelProfile::ByName(p.name)->name, p.name);
-  }
-  EXPECT_FALSE(KernelProfile::ByName("linux-2.4").has_value());
-  EXPECT_EQ(KernelProfile::Linux70().proc_max_depth, 8);
-  EXPECT_FALSE(KernelProfile::Vanilla61().region_intersects_descendants);
 }
 
 TEST(ResourceTreeTest, RootsAreTheKernels) {
@@ -509,66 +457,6 @@ TEST_F(CheckerTest, PreorderGoingBackInAddress) {
                   InvariantViolation::Kind::kPreorderNotMonotone));
 }
 
-// ---------------------------------------------------------------------------
-// Rendering.
-
-TEST(RenderTest, WidthDepthCapAndUnprivilegedView) {
-  ResourceTree t = ResourceTree::Iomem();
-  ResourceId parent = t.root();
-  // Seven nested levels: the cap of 5 flattens the last two.
-  for (int i = 0; i < 7; ++i) {
-    ASSERT_OK_AND_ASSIGN(parent,
-                         t.Request(parent, {Range(0x1000, 0x1fff),
-                                            absl::StrCat("L", i)}));
-  }
-  ASSERT_OK(t.Request(t.root(), {Range(0x123456789, 0x12345678a), ""})
-                .status());
-  EXPECT_EQ(RenderProcIomem(t),
-            "00001000-00001fff : L0\n"
-            "  00001000-00001fff : L1\n"
-            "    00001000-00001fff : L2\n"
-            "      00001000-00001fff : L3\n"
-            "        00001000-00001fff : L4\n"
-            "          00001000-00001fff : L5\n"
-            "          00001000-00001fff : L6\n"
-            "123456789-12345678a : \n");
-  ProcRenderOptions eight;
-  eight.max_depth = 8;
-  EXPECT_THAT(RenderProcIomem(t, eight),
-              HasSubstr("\n            00001000-00001fff : L6\n"));
-  ProcRenderOptions zero;
-  zero.zero_addresses = true;
-  EXPECT_THAT(RenderProcIomem(t, zero),
-              HasSubstr("\n  00000000-00000000 : L1\n"));
-  ResourceTree io = ResourceTree::Ioport();
-  ASSERT_OK(io.Request(io.root(), {Range(0x20, 0x21), "pic1"}).status());
-  EXPECT_EQ(RenderProcIomem(io), "0020-0021 : pic1\n");
-}
-
-TEST(RenderTest, DumpShowsFlagsAndDesc) {
-  ResourceTree t = ResourceTree::Iomem();
-  ASSERT_OK(t.Request(t.root(), {Range(0x1000, 0x1fff), "System RAM",
-                                 kRamFlags, 0})
-                .status());
-  EXPECT_EQ(RenderDump(t),
-            "0000000000000000-ffffffffffffffff : PCI mem flags=0x200 desc=0\n"
-            "  0000000000001000-0000000000001fff : System RAM "
-            "flags=0x81000200 desc=0\n");
-}
-
-TEST(HugePageAllocator, LargeBlocksAreHugePageAligned) {
-  internal::HugePageAllocator<uint64_t> a;
-  const size_t big = (3 << 20) / sizeof(uint64_t);
-  uint64_t* p = a.allocate(big);
-  EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % (2 << 20), 0u);
-  for (size_t i = 0; i < big; ++i) p[i] = i;
-  EXPECT_EQ(p[big - 1], big - 1);
-  a.deallocate(p, big);
-  uint64_t* small = a.allocate(3);
-  small[2] = 7;
-  a.deallocate(small, 3);
-}
-
 // A tree whose node array outgrows the huge-page threshold while being
 // built, copied and mutated.
 TEST(ResourceTreeTest, LargeTreeBuildsCopiesAndMutates) {
@@ -593,119 +481,8 @@ TEST(ResourceTreeTest, LargeTreeBuildsCopiesAndMutates) {
             RenderProcIomem(copy));
 }
 
-
-// Builds `lines` (pre-order, with depths) one node at a time.
-struct PreorderLine {
-  size_t depth;
-  Range range;
-  std::string name;
-};
-
-std::vector<PreorderLine> NestedLines(int groups) {
-  std::vector<PreorderLine> out;
-  for (int g = 0; g < groups; ++g) {
-    const uint64_t a = uint64_t{0x100000} * g;
-    out.push_back({0, Range(a, a + 0xfffff), g % 3 ? "System RAM" : "PCI Bus"});
-    out.push_back({1, Range(a, a + 0xfff), "Kernel code"});
-    out.push_back({1, Range(a + 0x1000, a + 0x7fff), absl::StrCat("dev", g)});
-    out.push_back({2, Range(a + 0x2000, a + 0x2fff), absl::StrCat("bar", g % 7)});
-  }
-  return out;
-}
-
-ResourceTree BuildSequentially(const std::vector<PreorderLine>& lines) {
-  TreeBuilder b({Range::Full(), "PCI mem", iores::kMem});
-  std::vector<ResourceId> path = {b.root()};
-  for (const PreorderLine& l : lines) {
-    path.resize(l.depth + 1);
-    path.push_back(*b.Append(path.back(), {l.range, l.name}));
-  }
-  return std::move(b).Finish();
-}
-
-// The same tree through Request(): its child index built as it grows.
-ResourceTree BuildByRequests(const std::vector<PreorderLine>& lines) {
-  ResourceTree t = ResourceTree::Iomem();
-  std::vector<ResourceId> path = {t.root()};
-  for (const PreorderLine& l : lines) {
-    path.resize(l.depth + 1);
-    path.push_back(*t.Request(path.back(), {l.range, l.name}));
-  }
-  return t;
-}
-
-TEST(TreeBuilderPartsTest, PartsOnThreadsBuildTheSequentialTree) {
-  const std::vector<PreorderLine> lines = NestedLines(3000);
-  const ResourceTree sequential = BuildSequentially(lines);
-  // Three parts, cut at top-level lines, each filled on its own thread, each
-  // with exactly the name bytes it needs.
-  const std::vector<size_t> cut = {0, 4 * 1000, 4 * 2500, lines.size()};
-  std::vector<size_t> bytes_before = {0};
-  for (size_t k = 0; k < 3; ++k) {
-    size_t bytes = 0;
-    for (size_t i = cut[k]; i < cut[k + 1]; ++i) bytes += lines[i].name.size();
-    bytes_before.push_back(bytes_before.back() + bytes);
-  }
-  TreeBuilder b({Range::Full(), "PCI mem", iores::kMem});
-  std::vector<TreeBuilder::Part> parts =
-      b.Split(3, lines.size() + 10, bytes_before.back());
-  std::vector<int> failures(3, 0);
-  std::vector<std::thread> threads;
-  for (size_t k = 0; k < 3; ++k) {
-    threads.emplace_back([&, k] {
-      TreeBuilder::Part& part = parts[k];
-      part.Begin(cut[k], bytes_before[k],
-                 bytes_before[k + 1] - bytes_before[k]);
-      for (size_t i = cut[k]; i < cut[k + 1]; ++i) {
-        const PreorderLine& l = lines[i];
-        if (part.Append(l.depth, l.range, l.name) !=
-            TreeBuilder::Problem::kNone) {
-          ++failures[k];
-        }
-      }
-    });
-  }
-  for (std::thread& t : threads) t.join();
-  EXPECT_THAT(failures, ElementsAre(0, 0, 0));
-  absl::StatusOr<ResourceTree> joined = std::move(b).Join(std::move(parts));
-  ASSERT_THAT(joined, IsOk());
-  EXPECT_THAT(joined->CheckInvariants(), IsEmpty());
-  EXPECT_EQ(RenderDump(*joined), RenderDump(sequential));
-  EXPECT_EQ(joined->size(), lines.size() + 1);
-  for (size_t k = 1; k <= lines.size(); k += 997) {
-    EXPECT_EQ(joined->NameOf(TreeBuilder::NodeId(k)), lines[k - 1].name);
-    EXPECT_EQ(joined->View(TreeBuilder::NodeId(k)).range, lines[k - 1].range);
-  }
-}
-
-// Parts copy names (their input may go before Join()), and keep them
-// verbatim: the same text in two parts has two ids, and the tree compares
-// names by text, so the kernel's merge of adjacent System RAM (which needs
-// equal names) still happens.
-TEST(TreeBuilderPartsTest, VerbatimNamesCompareByText) {
-  TreeBuilder b({Range::Full(), "PCI mem", iores::kMem});
-  std::vector<TreeBuilder::Part> parts = b.Split(2, 2, 64);
-  const uint64_t ram = iores::kSystemRam | iores::kBusy;
-  parts[0].Begin(0, 0, 32);
-  parts[1].Begin(1, 32, 32);
-  {
-    const std::string second_name = "System RAM";
-    ASSERT_EQ(parts[1].Append(0, Range(0x1000, 0x1fff), second_name, ram),
-              TreeBuilder::Problem::kNone);
-  }
-  ASSERT_EQ(parts[0].Append(0, Range(0x0, 0xfff), "System RAM", ram),
-            TreeBuilder::Problem::kNone);
-  absl::StatusOr<ResourceTree> t = std::move(b).Join(std::move(parts));
-  ASSERT_THAT(t, IsOk());
-  EXPECT_EQ(t->NameOf(TreeBuilder::NodeId(2)), "System RAM");
-  // Both must be marked mergeable (the kernel compares whole flags).
-  ASSERT_THAT(t->MergeSystemRam(TreeBuilder::NodeId(1)), IsOk());
-  absl::StatusOr<ResourceId> merged = t->MergeSystemRam(TreeBuilder::NodeId(2));
-  ASSERT_THAT(merged, IsOk());
-  EXPECT_EQ(*merged, TreeBuilder::NodeId(1));
-  EXPECT_EQ(t->RangeOf(*merged), Range(0x0, 0x1fff));
-  EXPECT_THAT(t->CheckInvariants(), IsEmpty());
-}
+// ---------------------------------------------------------------------------
+// The child index of a tree from TreeBuilder, built on first use.
 
 // (id, depth) pairs in ForEachPreorder() order.
 std::vector<std::pair<uint64_t, int>> PreorderWithDepth(const ResourceTree& t) {
@@ -903,76 +680,6 @@ TEST(DeferredIndexTest, CheckerCatchesSlotsOutOfPreorder) {
   EXPECT_EQ(v[0].kind, InvariantViolation::Kind::kSlotOrder);
   EXPECT_THAT(v[0].message, HasSubstr("slots are marked as in pre-order"));
   EXPECT_THAT(v[0].nodes, ElementsAre(second));
-}
-
-TEST(TreeBuilderPartsTest, AppendRefusesWhatBreaksTheTree) {
-  using P = TreeBuilder::Problem;
-  TreeBuilder b({Range(0, 0xffff), "PCI IO", iores::kIo});
-  std::vector<TreeBuilder::Part> parts = b.Split(1, 4, 6);
-  TreeBuilder::Part& p = parts[0];
-  EXPECT_EQ(p.Append(0, Range(0x10, 0x1f), "x"), P::kFull) << "before Begin()";
-  EXPECT_FALSE(b.Append(b.root(), {Range(0x10, 0x1f), "y"}).ok())
-      << "one node at a time after Split()";
-  p.Begin(0, 0, 100);  // clipped to Split()'s 6 bytes
-  EXPECT_EQ(p.Append(0, Range(0x20, 0x10), "x"), P::kInverted);
-  EXPECT_EQ(p.Append(0, Range(0xfff0, 0x10000), "x"), P::kOutsideParent);
-  ASSERT_EQ(p.Append(0, Range(0x10, 0x1f), "x"), P::kNone);
-  EXPECT_EQ(p.height(), 2u);
-  EXPECT_EQ(p.Append(0, Range(0x1f, 0x2f), "x"), P::kNotAfterSibling);
-  EXPECT_EQ(p.Append(1, Range(0x10, 0x20), "x"), P::kOutsideParent);
-  EXPECT_EQ(p.Append(1, Range(0x10, 0x11), "too long"), P::kFull)
-      << "past the part's name bytes";
-  ASSERT_EQ(p.Append(1, Range(0x10, 0x11), "x"), P::kNone);
-  ASSERT_EQ(p.Append(0, Range(0x20, 0x2f), ""), P::kNone);
-  EXPECT_EQ(p.height(), 2u) << "the path drops below the level appended at";
-  EXPECT_EQ(p.RangeAt(1), Range(0x20, 0x2f));
-  ASSERT_EQ(p.Append(0, Range(0x30, 0x3f), "yyyy"), P::kNone)
-      << "exactly the last name bytes";
-  EXPECT_EQ(p.Append(0, Range(0x40, 0x4f), ""), P::kFull)
-      << "past Split()'s max_nodes";
-  EXPECT_EQ(p.size(), 4u);
-  absl::StatusOr<ResourceTree> t = std::move(b).Join(std::move(parts));
-  ASSERT_THAT(t, IsOk());
-  EXPECT_EQ(RenderProcIomem(*t),
-            "0010-001f : x\n  0010-0011 : x\n0020-002f : \n0030-003f : yyyy\n");
-}
-
-TEST(TreeBuilderPartsTest, JoinChecksWherePartsBeginAndTheirSeams) {
-  auto build = [](uint64_t second_start, size_t second_begin,
-                  bool fill_middle) {
-    TreeBuilder b({Range::Full(), "PCI mem", iores::kMem});
-    std::vector<TreeBuilder::Part> parts = b.Split(3, 8, 3);
-    parts[0].Begin(0, 0, 1);
-    EXPECT_EQ(parts[0].Append(0, Range(0x1000, 0x1fff), "a"),
-              TreeBuilder::Problem::kNone);
-    parts[1].Begin(1, 1, 1);
-    if (fill_middle) {
-      EXPECT_EQ(parts[1].Append(0, Range(0x2000, 0x2fff), "b"),
-                TreeBuilder::Problem::kNone);
-    }
-    parts[2].Begin(second_begin, 2, 1);
-    EXPECT_EQ(
-        parts[2].Append(0, Range(second_start, second_start + 0xfff), "c"),
-        TreeBuilder::Problem::kNone);
-    return std::move(b).Join(std::move(parts));
-  };
-  // An empty part in the middle is fine.
-  absl::StatusOr<ResourceTree> ok = build(0x3000, 1, false);
-  ASSERT_THAT(ok, IsOk());
-  EXPECT_EQ(RenderProcIomem(*ok),
-            "00001000-00001fff : a\n00003000-00003fff : c\n");
-  EXPECT_THAT(build(0x3000, 2, true), IsOk());
-  // A part that did not begin where the parts before it end.
-  absl::StatusOr<ResourceTree> misplaced = build(0x3000, 1, true);
-  EXPECT_THAT(misplaced, StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(misplaced.status().message(),
-              HasSubstr("begins at node 2, not 3"));
-  // A part whose first node overlaps the last top-level node before it,
-  // across the empty part.
-  absl::StatusOr<ResourceTree> overlap = build(0x1800, 1, false);
-  EXPECT_THAT(overlap, StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(overlap.status().message(),
-              HasSubstr("does not start after its previous sibling"));
 }
 
 }  // namespace

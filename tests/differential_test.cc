@@ -24,7 +24,7 @@ namespace {
 
 using ops::Op;
 
-using testing::World;
+using test_support::World;
 
 rc::Gen<World> GenWorld() {
   return rc::gen::exec([] {
@@ -33,13 +33,13 @@ rc::Gen<World> GenWorld() {
         *rc::gen::inRange<size_t>(0, KernelProfile::All().size());
     const bool small_gfr_align = *rc::gen::inRange(0, 2) == 0;
     const bool low_physmem = *rc::gen::inRange(0, 2) == 0;
-    return testing::MakeWorld(root_kind, profile, small_gfr_align,
+    return test_support::MakeWorld(root_kind, profile, small_gfr_align,
                               low_physmem);
   });
 }
 
 void RunSequence(const World& w, const std::vector<ops::RawOp>& raw) {
-  testing::Lockstep twins(w);
+  test_support::Lockstep twins(w);
   std::string trace = absl::StrCat("profile ", w.profile.name, " root ",
                                    w.root.range.ToString(), "\n");
   for (size_t step = 0; step < raw.size(); ++step) {

@@ -4,7 +4,7 @@
 #include <iterator>
 
 namespace restree {
-namespace testing {
+namespace test_support {
 
 const std::vector<std::string>& IomemSampleNames() {
   static const auto* names = new std::vector<std::string>{
@@ -56,5 +56,5 @@ std::string ReadTestFile(const std::string& path) {
                      std::istreambuf_iterator<char>());
 }
 
-}  // namespace testing
+}  // namespace test_support
 }  // namespace restree

@@ -14,7 +14,7 @@
 #include <vector>
 
 namespace restree {
-namespace testing {
+namespace test_support {
 
 // Every sample's file name, sorted.
 const std::vector<std::string>& IomemSampleNames();
@@ -31,7 +31,7 @@ std::string IomemSamplePath(const std::string& name);
 // The whole file at `path`; "" if it cannot be read.
 std::string ReadTestFile(const std::string& path);
 
-}  // namespace testing
+}  // namespace test_support
 }  // namespace restree
 
 #endif  // RESTREE_TESTS_IOMEM_SAMPLES_H_

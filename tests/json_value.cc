@@ -3,7 +3,7 @@
 #include "absl/strings/str_format.h"
 
 namespace restree {
-namespace testing {
+namespace test_support {
 
 JsonValue::~JsonValue() {
   // Move every descendant into one flat list; each then dies childless.
@@ -220,5 +220,5 @@ absl::StatusOr<JsonValue> ParseJson(absl::string_view text) {
   return Reader(text).Document();
 }
 
-}  // namespace testing
+}  // namespace test_support
 }  // namespace restree

@@ -17,7 +17,7 @@
 #include "absl/strings/string_view.h"
 
 namespace restree {
-namespace testing {
+namespace test_support {
 
 struct JsonValue {
   enum class Type { kNull, kBool, kNumber, kString, kArray, kObject };
@@ -46,7 +46,7 @@ struct JsonValue {
 // byte offset.
 absl::StatusOr<JsonValue> ParseJson(absl::string_view text);
 
-}  // namespace testing
+}  // namespace test_support
 }  // namespace restree
 
 #endif  // RESTREE_TESTS_JSON_VALUE_H_

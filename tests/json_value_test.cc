@@ -8,7 +8,7 @@
 #include "gtest/gtest.h"
 
 namespace restree {
-namespace testing {
+namespace test_support {
 namespace {
 
 TEST(JsonValue, ReadsValuesInOrder) {
@@ -47,5 +47,5 @@ TEST(JsonValue, AMillionLevelsParseAndFreeWithoutRecursion) {
 }
 
 }  // namespace
-}  // namespace testing
+}  // namespace test_support
 }  // namespace restree

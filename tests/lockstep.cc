@@ -7,7 +7,7 @@
 #include "resource_tree/render.h"
 
 namespace restree {
-namespace testing {
+namespace test_support {
 
 World MakeWorld(int root_kind, size_t profile, bool small_gfr_align,
                 bool low_physmem) {
@@ -89,5 +89,5 @@ std::string Lockstep::Step(const ops::Op& op) {
   return "";
 }
 
-}  // namespace testing
+}  // namespace test_support
 }  // namespace restree

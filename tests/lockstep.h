@@ -19,7 +19,7 @@
 #include "tests/tree_ops.h"
 
 namespace restree {
-namespace testing {
+namespace test_support {
 
 // A root and a profile. Choices, so that generators and fuzzers pick the
 // same worlds:
@@ -61,7 +61,7 @@ class Lockstep {
   int skipped_ = 0;
 };
 
-}  // namespace testing
+}  // namespace test_support
 }  // namespace restree
 
 #endif  // RESTREE_TESTS_LOCKSTEP_H_

@@ -5,7 +5,7 @@
 #include "resource_tree/render.h"
 
 namespace restree {
-namespace testing {
+namespace test_support {
 
 std::string ParseFingerprint(const ParsedIomem& p) {
   std::string out = RenderDump(p.tree);
@@ -26,5 +26,5 @@ std::string ParseFingerprint(const ParsedIomem& p) {
   return out;
 }
 
-}  // namespace testing
+}  // namespace test_support
 }  // namespace restree

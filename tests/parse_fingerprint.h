@@ -13,14 +13,14 @@
 #include "iomem_parser/parser.h"
 
 namespace restree {
-namespace testing {
+namespace test_support {
 
 // The tree (RenderDump: every node uncapped, with flags and desc), its
 // profile, zeroed/width/max_depth, the node ids and lines in file order, the
 // repairs and the structure problems.
 std::string ParseFingerprint(const ParsedIomem& p);
 
-}  // namespace testing
+}  // namespace test_support
 }  // namespace restree
 
 #endif  // RESTREE_TESTS_PARSE_FINGERPRINT_H_

@@ -63,7 +63,7 @@ namespace redesign_test {
 using model::RedesignModel;
 using model::Res;
 
-constexpr uint64_t kG = testing::kGrid;
+constexpr uint64_t kG = test_support::kGrid;
 
 using ops::Op;
 using ops::OpResult;
@@ -125,7 +125,7 @@ struct TreeSnapshot {
 
 class Twins {
  public:
-  explicit Twins(const testing::World& w)
+  explicit Twins(const test_support::World& w)
       : world_(w), tree_(w.root, w.profile), model_(w.root, w.profile) {
     // Probe addresses: every 64 bytes of the low 16 KiB (where generated
     // ranges live) and of the top 4 KiB of the root.
@@ -169,7 +169,7 @@ class Twins {
   std::string OwnershipProblem(const Op& op, const TreeSnapshot& before,
                                const TreeSnapshot& after, bool ok) const;
 
-  testing::World world_;
+  test_support::World world_;
   ResourceTree tree_;
   RedesignModel model_;
   std::vector<uint64_t> probes_;
@@ -333,21 +333,21 @@ std::string Twins::Step(const Op& op) {
 // ---------------------------------------------------------------------------
 // Properties
 
-rc::Gen<testing::World> GenWorld() {
+rc::Gen<test_support::World> GenWorld() {
   return rc::gen::exec([] {
     // Mostly the 16 KiB root, where every range collides.
     const int root_kind =
         *rc::gen::weightedElement<int>({{6, 2}, {2, 0}, {1, 1}});
     const size_t profile =
         *rc::gen::inRange<size_t>(0, KernelProfile::All().size());
-    return testing::MakeWorld(root_kind, profile,
+    return test_support::MakeWorld(root_kind, profile,
                               /*small_gfr_align=*/*rc::gen::arbitrary<bool>(),
                               /*low_physmem=*/*rc::gen::arbitrary<bool>());
   });
 }
 
 RC_GTEST_PROP(RedesignDifferentialTest, ResourceTreeMatchesRedesignModel, ()) {
-  const testing::World w = *GenWorld();
+  const test_support::World w = *GenWorld();
   const uint64_t top = w.root.range.last();
   const std::vector<ops::RawOp> seq =
       *rc::gen::container<std::vector<ops::RawOp>>(
@@ -417,9 +417,9 @@ ops::Reparent Move(int target, int new_parent) {
 
 // Runs `ops` (already concrete) in the 16 KiB iomem world; "" if every step
 // agrees, else the trace and the problem.
-std::string RunScenario(
-    const std::vector<Op>& ops,
-    const testing::World& world = testing::MakeWorld(2, 0, false, false)) {
+std::string RunScenario(const std::vector<Op>& ops,
+                        const test_support::World& world =
+                            test_support::MakeWorld(2, 0, false, false)) {
   Twins twins(world);
   std::string trace;
   for (const Op& op : ops) {
@@ -503,7 +503,7 @@ TEST(RedesignScenarioTest, FenceOnARootMarkedAsAChunk) {
   insert.flags = iores::kMem;
   insert.name = "A";
   EXPECT_EQ(RunScenario({mark, insert, Req(-1, 0x1000, 0x1fff, "B")}), "");
-  ResourceTree t(testing::MakeWorld(2, 0, false, false).root);
+  ResourceTree t(test_support::MakeWorld(2, 0, false, false).root);
   ASSERT_EQ(ops::Apply(t, mark).outcome, KernelOutcome::kOk);
   const OpResult r = ops::Apply(t, insert);
   EXPECT_EQ(r.err, kerrno::kEBUSY);
@@ -512,7 +512,7 @@ TEST(RedesignScenarioTest, FenceOnARootMarkedAsAChunk) {
 
 // Runs trace lines (docs/kernel-in-the-loop.md format) as a scenario.
 std::string RunTrace(const std::vector<std::string>& lines,
-                     const testing::World& world) {
+                     const test_support::World& world) {
   std::vector<Op> all;
   for (const std::string& line : lines) {
     absl::StatusOr<Op> op = ops::ParseOp(line);
@@ -534,7 +534,7 @@ TEST(RedesignScenarioTest, DISABLED_FreeRegionBelowAFlagMarkedChunk) {
     const std::vector<KernelProfile> all = KernelProfile::All();
     size_t i = 0;
     while (i + 1 < all.size() && all[i].name != "linux-7.0") ++i;
-    return testing::MakeWorld(2, i, /*small_gfr_align=*/true,
+    return test_support::MakeWorld(2, i, /*small_gfr_align=*/true,
                               /*low_physmem=*/true);
   };
   EXPECT_EQ(
@@ -640,7 +640,7 @@ void CountOutcome(const Op& op, const OpResult& o) { Stats::Count(op, o); }
 // included). No node may end up below a chunk, and every chunk keeps its
 // parent (none is adopted).
 RC_GTEST_PROP(RedesignDifferentialTest, FenceKeepsAllocationsOutOfChunks, ()) {
-  const testing::World w = testing::MakeWorld(
+  const test_support::World w = test_support::MakeWorld(
       2, *rc::gen::inRange<size_t>(0, KernelProfile::All().size()),
       /*small_gfr_align=*/true, /*low_physmem=*/*rc::gen::arbitrary<bool>());
   ResourceTree t(w.root, w.profile);

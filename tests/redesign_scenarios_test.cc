@@ -48,7 +48,7 @@ class ResourceTreeTestPeer {
 
 namespace {
 
-using ::restree::testing::IsOk;
+using ::restree::test_support::IsOk;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -84,7 +84,7 @@ std::vector<std::string> Problems(const ResourceTree& t) {
 // errno and conflict of a failed operation.
 #define EXPECT_KERNEL_ERROR(expr, err, conflict_id)              \
   do {                                                           \
-    const absl::Status s_ = ::restree::testing::GetStatus(expr); \
+    const absl::Status s_ = ::restree::test_support::GetStatus(expr); \
     ASSERT_FALSE(s_.ok()) << "expected " << ErrnoName(err);      \
     const KernelError e_ = GetKernelError(s_);                   \
     EXPECT_EQ(ErrnoName(e_.errno_value), ErrnoName(err)) << s_;  \

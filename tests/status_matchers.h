@@ -20,7 +20,7 @@
 #include "gtest/gtest.h"
 
 namespace restree {
-namespace testing {
+namespace test_support {
 
 inline const absl::Status& GetStatus(const absl::Status& s) { return s; }
 template <typename T>
@@ -41,7 +41,7 @@ MATCHER_P(StatusIs, code,
   return s.code() == code;
 }
 
-}  // namespace testing
+}  // namespace test_support
 }  // namespace restree
 
 #define RESTREE_TESTING_CONCAT_INNER_(a, b) a##b

@@ -7,7 +7,7 @@
 #include "resource_tree/tree_builder.h"
 
 namespace restree {
-namespace testing {
+namespace test_support {
 namespace {
 
 // v folded into [0, span_m1] (span_m1 may be 2^64-1).
@@ -122,5 +122,5 @@ void MutateTree(ResourceTree& t, int max_steps) {
   }
 }
 
-}  // namespace testing
+}  // namespace test_support
 }  // namespace restree

@@ -11,7 +11,7 @@
 #include "resource_tree/resource_tree.h"
 
 namespace restree {
-namespace testing {
+namespace test_support {
 
 // A random valid tree: an iomem root (or, one time in five, an x86 ioport
 // root), up to ~120 nodes at any depth, identical-range nesting, ranges up
@@ -25,7 +25,7 @@ rc::Gen<ResourceTree> GenTree();
 // RapidCheck property or generator.
 void MutateTree(ResourceTree& tree, int max_steps);
 
-}  // namespace testing
+}  // namespace test_support
 }  // namespace restree
 
 #endif  // RESTREE_TESTS_TREE_GEN_H_

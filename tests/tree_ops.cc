@@ -22,7 +22,7 @@ namespace restree {
 namespace ops {
 namespace {
 
-constexpr uint64_t kG = testing::kGrid;
+constexpr uint64_t kG = test_support::kGrid;
 
 uint64_t SatSub(uint64_t x, uint64_t d) { return x < d ? 0 : x - d; }
 uint64_t SatAdd(uint64_t x, uint64_t d) {

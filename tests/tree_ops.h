@@ -68,11 +68,11 @@
 #include "tests/redesign_model.h"
 
 namespace restree {
-namespace testing {
+namespace test_support {
 // The address grid generated and fuzzed addresses sit on, so that ranges
 // collide.
 inline constexpr uint64_t kGrid = 0x100;
-}  // namespace testing
+}  // namespace test_support
 
 namespace ops {
 

@@ -135,12 +135,12 @@ TEST(CmdPoolTest, JsonAndPlot) {
   const std::string svg = TempDir() + "/pooled.svg";
   const CliRun r = Pool({kPooled, "--json", "--plot", svg});
   ASSERT_EQ(r.rc, 0) << r.err;
-  absl::StatusOr<testing::JsonValue> j = testing::ParseJson(r.out);
+  absl::StatusOr<test_support::JsonValue> j = test_support::ParseJson(r.out);
   ASSERT_TRUE(j.ok()) << j.status();
   EXPECT_EQ((*j)["schema"].text, "restree.pool/1");
   EXPECT_EQ((*j)["appliance"]["mode"].text, "pooled");
   EXPECT_EQ((*j)["appliance"]["capacity"].text, "68719476736");
-  const testing::JsonValue& web = (*j)["hosts"][1];
+  const test_support::JsonValue& web = (*j)["hosts"][1];
   EXPECT_EQ(web["name"].text, "web");
   EXPECT_EQ(web["near_oom"][0]["first"].text, "10");
   EXPECT_EQ(web["near_oom"][0]["last"].text, "11");
@@ -148,7 +148,7 @@ TEST(CmdPoolTest, JsonAndPlot) {
   EXPECT_THAT((*j)["hosts"][0]["iomem"].text, HasSubstr("CXL Window 0"));
   EXPECT_THAT((*j)["hosts"][0]["tiers"].text, HasSubstr("1 (dax/kmem, 16G)"));
   bool ebusy = false;
-  for (const testing::JsonValue& e : (*j)["log"].items) {
+  for (const test_support::JsonValue& e : (*j)["log"].items) {
     ebusy = ebusy || e["errno"].text == "EBUSY";
   }
   EXPECT_TRUE(ebusy);

@@ -27,8 +27,8 @@
 namespace restree {
 namespace {
 
-using ::restree::testing::JsonValue;
-using ::restree::testing::ParseJson;
+using ::restree::test_support::JsonValue;
+using ::restree::test_support::ParseJson;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
@@ -44,11 +44,11 @@ RunResult Restree(std::vector<std::string> args) {
   return {rc, out.str(), err.str()};
 }
 
-using testing::IsExcerptSample;
-using testing::ReadTestFile;
+using test_support::IsExcerptSample;
+using test_support::ReadTestFile;
 
 std::string Sample(const std::string& name) {
-  return testing::IomemSamplePath(name);
+  return test_support::IomemSamplePath(name);
 }
 
 std::vector<std::string> Mode(const std::string& name) {
@@ -126,7 +126,7 @@ TEST_P(SampleCommandsTest, JsonIsTheTree) {
 // Every size in the readable view is the line's range in lsmem's units.
 TEST_P(SampleCommandsTest, ShowSizesAgreeWithRanges) {
   const std::string name = GetParam();
-  if (testing::IsZeroedSample(name)) GTEST_SKIP() << "no addresses";
+  if (test_support::IsZeroedSample(name)) GTEST_SKIP() << "no addresses";
   std::vector<std::string> args = {"show", Sample(name)};
   for (const auto& m : Mode(name)) args.push_back(m);
   const RunResult r = Restree(args);
@@ -170,7 +170,7 @@ TEST_P(SampleCommandsTest, WholeDumpStreamsAsTheFullSelection) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Samples, SampleCommandsTest,
-                         ::testing::ValuesIn(testing::IomemSampleNames()));
+                         ::testing::ValuesIn(test_support::IomemSampleNames()));
 
 // ---------------------------------------------------------------------------
 // show
@@ -562,7 +562,7 @@ TEST_P(SampleCommandsTest, CheckPassesEveryRealDump) {
   std::vector<std::string> args = {"check", Sample(name)};
   for (const auto& m : Mode(name)) args.push_back(m);
   const RunResult r = Restree(args);
-  if (testing::IsZeroedSample(name)) {
+  if (test_support::IsZeroedSample(name)) {
     EXPECT_EQ(r.rc, 2);
     EXPECT_THAT(r.err, HasSubstr("every address is 0"));
     return;

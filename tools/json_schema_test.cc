@@ -21,8 +21,8 @@
 namespace restree {
 namespace {
 
-using ::restree::testing::JsonValue;
-using ::restree::testing::ParseJson;
+using ::restree::test_support::JsonValue;
+using ::restree::test_support::ParseJson;
 
 struct RunResult {
   int rc;
@@ -132,10 +132,10 @@ struct Case {
 
 std::vector<Case> Cases() {
   const std::string cxl =
-      testing::IomemSamplePath("qemu72-linux61-cxl1-iomem.txt");
+      test_support::IomemSamplePath("qemu72-linux61-cxl1-iomem.txt");
   const std::string nocxl =
-      testing::IomemSamplePath("qemu72-linux61-nocxl-iomem.txt");
-  const std::string zeroed = testing::IomemSamplePath(
+      test_support::IomemSamplePath("qemu72-linux61-nocxl-iomem.txt");
+  const std::string zeroed = test_support::IomemSamplePath(
       "mailinglist_nonroot-zeroed-addresses_x86-laptop.txt");
   const std::string cedt = "cfmws/testdata/qemu72-cxl1.CEDT.bin";
   const std::string numa = "numa/testdata/";
@@ -176,7 +176,7 @@ std::vector<Case> Cases() {
 }
 
 TEST(JsonSchemaTest, EveryCommandsJsonFollowsDocsJsonMd) {
-  const std::string doc = testing::ReadTestFile("docs/json.md");
+  const std::string doc = test_support::ReadTestFile("docs/json.md");
   ASSERT_FALSE(doc.empty());
   for (const Case& c : Cases()) {
     const std::string what = absl::StrJoin(c.args, " ");

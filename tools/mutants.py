@@ -624,7 +624,9 @@ CI_FILES = ["resource_tree/kernel_ops.cc", "resource_tree/redesign_ops.cc"]
 # exercise them. Without hotplug_stateful_test and oracle_replay_test a
 # redesign_ops.cc mutant of the seed-1 sample survives (17/19 killed, under
 # the 90 % floor; CI run of 2026-12-02).
-CI_TESTS = ["//resource_tree:resource_tree_test", "//tests:differential_test",
+CI_TESTS = ["//resource_tree:resource_tree_test",
+            "//resource_tree:tree_builder_test", "//resource_tree:render_test",
+            "//tests:differential_test",
             "//tests:kernel_semantics_test", "//tests:kernel_in_the_loop_test",
             "//tests:kil_replay_test", "//tests:redesign_differential_test",
             "//tests:redesign_scenarios_test", "//tests:redesign_model_test",
