@@ -841,6 +841,23 @@ TEST(Chunks, FirstClaimableRunIsTheFirstCandidateClaimChunksTakes) {
   }
 }
 
+// A node placed before the window was chunked, off the chunk grid (its
+// first byte is the last byte of slot 0), goes back as one chunk per slot
+// it touches: two here, and the count returned says so.
+TEST(Chunks, ReturnToChunksCountsEverySlotTheRangeTouches) {
+  ChunkMap m;
+  BuildChunkMap(m);
+  const uint64_t base = 0x1050000000;
+  const ResourceId odd = Add(
+      m.t, m.win, {Range(base + kChunk - 1, base + 2 * kChunk - 1), "odd"});
+  ASSERT_OK(m.t.ReserveChunks(m.win, ChunkGeometry()).status());
+  const size_t children = m.t.Children(m.win).size();
+  ASSERT_OK_AND_ASSIGN(size_t n, m.t.ReturnToChunks(odd));
+  EXPECT_EQ(n, 2u);
+  EXPECT_EQ(m.t.Children(m.win).size(), children - 1 + 2);
+  EXPECT_CONSISTENT(m.t);
+}
+
 TEST(Chunks, ReturnToChunksErrors) {
   ChunkMap m;
   BuildChunkMap(m);
