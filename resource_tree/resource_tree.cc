@@ -422,47 +422,103 @@ std::string ResourceTree::Describe(uint32_t i) const {
 // -----------------------------------------------------------------------------
 // Invariants.
 
-std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
+// The passes of CheckInvariants(), in order, sharing what each finds: the
+// bookkeeping pass counts the live nodes, the index pass groups the child
+// index by parent, and the walk from the root uses both.
+class ResourceTree::InvariantChecker {
+ public:
+  explicit InvariantChecker(const ResourceTree& tree)
+      : tree_(tree), store_(tree.store_), slots_(store_.slot_count()) {}
+
+  std::vector<InvariantViolation> Run() && {
+    if (!CheckBookkeeping()) return std::move(out_);
+    CheckChildIndex();
+    WalkFromRoot();
+    CheckLaminar();
+    return std::move(out_);
+  }
+
+ private:
   using Kind = InvariantViolation::Kind;
-  std::vector<InvariantViolation> out;
-  const size_t slots = store_.slot_count();
-  auto id_of = [&](uint32_t i) { return i < slots ? MakeId(i) : ResourceId(); };
-  auto report = [&](Kind kind, std::vector<uint32_t> nodes,
-                    std::string message) {
+
+  void Report(Kind kind, const std::vector<uint32_t>& nodes,
+              std::string message) {
     InvariantViolation v;
     v.kind = kind;
-    for (uint32_t n : nodes) v.nodes.push_back(id_of(n));
+    for (uint32_t n : nodes) {
+      v.nodes.push_back(n < slots_ ? tree_.MakeId(n) : ResourceId());
+    }
     v.message = std::move(message);
-    out.push_back(std::move(v));
-  };
-  auto live = [&](uint32_t i) { return store_.IsLive(i); };
+    out_.push_back(std::move(v));
+  }
+  bool Live(uint32_t i) const { return store_.IsLive(i); }
+  const Node& N(uint32_t i) const { return tree_.N(i); }
+  std::string Describe(uint32_t i) const { return tree_.Describe(i); }
 
-  // Bookkeeping: the root, live count, free list, names.
-  if (slots == 0 || !live(kRootIndex) || N(kRootIndex).parent != kNoIndex) {
-    report(Kind::kRootSlot, {kRootIndex}, "the root slot is not a live root");
-    return out;
+  // The root, the live count, the free list, the names. False if the root
+  // slot is not a live root: nothing else can be checked then.
+  bool CheckBookkeeping();
+  // Every index entry names a live child whose parent and start it records;
+  // each non-root live node appears exactly once. Keeps each parent's run
+  // of entries for the walk.
+  void CheckChildIndex();
+  // Per level: containment, order, disjointness. Reachability from the root
+  // through the index, in pre-order, with start monotone.
+  void WalkFromRoot();
+  // The walk's checks of `p`, visited next in pre-order.
+  void CheckVisit(uint32_t p);
+  // The walk's checks of `p`'s children; pushes those not seen before onto
+  // `stack`, lowest address on top, and returns how many.
+  size_t CheckChildren(uint32_t p, std::vector<bool>* seen,
+                       std::vector<uint32_t>* stack);
+  // Laminar family, checked globally without trusting the links.
+  void CheckLaminar();
+
+  const ResourceTree& tree_;
+  const internal::NodeStore& store_;
+  const size_t slots_;
+  std::vector<InvariantViolation> out_;
+  size_t live_nodes_ = 0;
+  // The index is ordered by (parent, start), so each parent's entries are
+  // one run: kid_list_[kid_span_[p].first .. kid_span_[p].second) is what
+  // ChildBegin(p) iterates, kept for the walk (no lookup per node).
+  std::vector<uint32_t> kid_list_;
+  std::vector<std::pair<uint32_t, uint32_t>> kid_span_;
+  // The walk's state: while the tree says its slots are in pre-order
+  // (ForEachPreorder() then walks them in slot order), the walk must visit
+  // slot 1, 2, 3, ...; and the last node visited.
+  bool preorder_slots_ = false;
+  uint32_t expected_slot_ = 1;
+  bool have_prev_ = false;
+  uint64_t prev_start_ = 0;
+  uint32_t prev_node_ = kNoIndex;
+};
+
+bool ResourceTree::InvariantChecker::CheckBookkeeping() {
+  if (slots_ == 0 || !Live(kRootIndex) || N(kRootIndex).parent != kNoIndex) {
+    Report(Kind::kRootSlot, {kRootIndex}, "the root slot is not a live root");
+    return false;
   }
   const internal::NameTable& names = store_.names();
   // Holders per interned name id, to check the reference counts.
   std::vector<uint32_t> holders(names.size(), 0);
-  size_t live_nodes = 0;
-  for (uint32_t i = 0; i < slots; ++i) {
-    if (!live(i)) continue;
-    ++live_nodes;
+  for (uint32_t i = 0; i < slots_; ++i) {
+    if (!Live(i)) continue;
+    ++live_nodes_;
     const Node& n = N(i);
     if (n.first > n.last) {
-      report(Kind::kInvalidRange, {i},
+      Report(Kind::kInvalidRange, {i},
              absl::StrFormat("%s has start > end", Describe(i)));
     }
     if (!names.Valid(n.name)) {
-      report(Kind::kBadName, {i},
+      Report(Kind::kBadName, {i},
              absl::StrFormat("node %d has name id %#x, not in the name table",
                              i, n.name));
     } else if (n.name < holders.size()) {
       ++holders[n.name];
     }
-    if (i != kRootIndex && !live(n.parent)) {
-      report(Kind::kDeadParent, {i},
+    if (i != kRootIndex && !Live(n.parent)) {
+      Report(Kind::kDeadParent, {i},
              absl::StrFormat("node %d has a dead parent slot %d", i, n.parent));
     }
   }
@@ -471,7 +527,7 @@ std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
   if (!store_.in_transaction()) {
     for (uint32_t id = 1; id < holders.size(); ++id) {
       if (names.RefCount(id) != holders[id]) {
-        report(Kind::kNameRefs, {},
+        Report(Kind::kNameRefs, {},
                absl::StrFormat("name \"%s\" (id %d) has %d references but "
                                "%d nodes hold it",
                                names.RefCount(id) != 0 ? names.Get(id) : "", id,
@@ -479,153 +535,152 @@ std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
       }
     }
   }
-  if (live_nodes != store_.live_count()) {
-    report(Kind::kLiveCount, {},
-           absl::StrFormat("%d live slots but the tree counts %d", live_nodes,
+  if (live_nodes_ != store_.live_count()) {
+    Report(Kind::kLiveCount, {},
+           absl::StrFormat("%d live slots but the tree counts %d", live_nodes_,
                            store_.live_count()));
   }
   for (uint32_t f : store_.free_slots()) {
-    if (live(f)) {
-      report(Kind::kFreeList, {f},
+    if (Live(f)) {
+      Report(Kind::kFreeList, {f},
              absl::StrFormat("slot %d is both live and on the free list", f));
     }
   }
+  return true;
+}
 
-  // The child index: every entry names a live child whose parent and start
-  // it records; each non-root live node appears exactly once.
-  std::vector<uint32_t> entries(slots, 0);
-  // The index is ordered by (parent, start), so each parent's entries are
-  // one run: kid_list[kid_span[p].first .. kid_span[p].second) is what
-  // ChildBegin(p) iterates, kept for the walk below (no lookup per node).
-  std::vector<uint32_t> kid_list;
-  kid_list.reserve(Index().size());
-  std::vector<std::pair<uint32_t, uint32_t>> kid_span(slots, {0, 0});
-  for (const ChildKey& k : Index()) {
-    if (k.parent < slots) {
-      auto& [begin, end] = kid_span[k.parent];
-      if (begin == end) begin = static_cast<uint32_t>(kid_list.size());
-      kid_list.push_back(k.child);
-      end = static_cast<uint32_t>(kid_list.size());
+void ResourceTree::InvariantChecker::CheckChildIndex() {
+  std::vector<uint32_t> entries(slots_, 0);
+  kid_list_.reserve(tree_.Index().size());
+  kid_span_.assign(slots_, {0, 0});
+  for (const ChildKey& k : tree_.Index()) {
+    if (k.parent < slots_) {
+      auto& [begin, end] = kid_span_[k.parent];
+      if (begin == end) begin = static_cast<uint32_t>(kid_list_.size());
+      kid_list_.push_back(k.child);
+      end = static_cast<uint32_t>(kid_list_.size());
     }
-    if (!live(k.child) || k.child == kRootIndex) {
-      report(Kind::kIndexEntry, {k.child},
+    if (!Live(k.child) || k.child == kRootIndex) {
+      Report(Kind::kIndexEntry, {k.child},
              absl::StrFormat("index entry for dead or root slot %d", k.child));
       continue;
     }
     ++entries[k.child];
     const Node& n = N(k.child);
     if (n.parent != k.parent || n.first != k.start) {
-      report(Kind::kIndexEntry, {k.child, k.parent},
+      Report(Kind::kIndexEntry, {k.child, k.parent},
              absl::StrFormat("index says %s is under slot %d at %#x; the node "
                              "says slot %d at %#x",
                              Describe(k.child), k.parent, k.start, n.parent,
                              n.first));
     }
   }
-  for (uint32_t i = 1; i < slots; ++i) {
-    if (live(i) && entries[i] != 1) {
-      report(Kind::kIndexEntry, {i},
+  for (uint32_t i = 1; i < slots_; ++i) {
+    if (Live(i) && entries[i] != 1) {
+      Report(Kind::kIndexEntry, {i},
              absl::StrFormat("%s appears %d times in the child index",
                              Describe(i), entries[i]));
     }
   }
+}
 
-  // Per level: containment, order, disjointness. Reachability from the root
-  // through the index, in pre-order, with start monotone.
-  std::vector<bool> seen(slots, false);
+void ResourceTree::InvariantChecker::WalkFromRoot() {
+  std::vector<bool> seen(slots_, false);
   seen[kRootIndex] = true;
   size_t reached = 1;
-  bool have_prev = false;
-  uint64_t prev_start = 0;
-  uint32_t prev_node = kNoIndex;
   std::vector<uint32_t> stack;
-  stack.reserve(slots);  // each node is pushed at most once
+  stack.reserve(slots_);  // each node is pushed at most once
   stack.push_back(kRootIndex);
-  // While the tree says its slots are in pre-order (ForEachPreorder() then
-  // walks them in slot order), the walk must visit slot 1, 2, 3, ...
-  uint32_t expected_slot = 1;
-  const bool preorder_slots = store_.preorder_slots();
-  if (preorder_slots && !store_.free_slots().empty()) {
-    report(Kind::kSlotOrder, {store_.free_slots().front()},
+  preorder_slots_ = store_.preorder_slots();
+  if (preorder_slots_ && !store_.free_slots().empty()) {
+    Report(Kind::kSlotOrder, {store_.free_slots().front()},
            "slots are marked as in pre-order but some are free");
   }
   while (!stack.empty()) {
     const uint32_t p = stack.back();
     stack.pop_back();
-    if (p != kRootIndex && preorder_slots && expected_slot != kNoIndex) {
-      if (p != expected_slot) {
-        report(Kind::kSlotOrder, {p},
-               absl::StrFormat("slots are marked as in pre-order but %s, "
-                               "slot %d, is visited where slot %d should be",
-                               Describe(p), p, expected_slot));
-        expected_slot = kNoIndex;  // one report is enough
-      } else {
-        ++expected_slot;
-      }
-    }
-    if (p != kRootIndex) {
-      if (have_prev && N(p).first < prev_start) {
-        report(Kind::kPreorderNotMonotone, {prev_node, p},
-               absl::StrFormat("pre-order visits %s after %s",
-                               Describe(p), Describe(prev_node)));
-      }
-      have_prev = true;
-      prev_start = N(p).first;
-      prev_node = p;
-    }
-    // The children go onto the stack directly (reversed below, so the
-    // lowest is visited first): no allocation per node.
-    const size_t first_kid = stack.size();
-    uint32_t prev_kid = kNoIndex;
-    for (uint32_t k = kid_span[p].first; k < kid_span[p].second; ++k) {
-      const uint32_t c = kid_list[k];
-      if (!live(c)) continue;
-      const Node& n = N(c);
-      if (n.first < N(p).first || n.last > N(p).last) {
-        report(Kind::kOutsideParent, {c, p},
-               absl::StrFormat("%s is not inside its parent %s", Describe(c),
-                               Describe(p)));
-      }
-      if (prev_kid != kNoIndex) {
-        const Node& a = N(prev_kid);
-        if (a.first >= n.first) {
-          report(Kind::kUnsortedSiblings, {prev_kid, c},
-                 absl::StrFormat("%s comes before %s", Describe(prev_kid),
-                                 Describe(c)));
-        } else if (a.last >= n.first) {
-          report(Kind::kOverlappingSiblings, {prev_kid, c},
-                 absl::StrFormat("siblings %s and %s overlap",
-                                 Describe(prev_kid), Describe(c)));
-        }
-      }
-      prev_kid = c;
-      if (seen[c]) {
-        report(Kind::kCycle, {c},
-               absl::StrFormat("%s is reached twice (a cycle?)", Describe(c)));
-        continue;
-      }
-      seen[c] = true;
-      ++reached;
-      stack.push_back(c);
-    }
-    std::reverse(stack.begin() + first_kid, stack.end());
+    if (p != kRootIndex) CheckVisit(p);
+    reached += CheckChildren(p, &seen, &stack);
   }
-  if (reached != live_nodes) {
-    for (uint32_t i = 0; i < slots; ++i) {
-      if (live(i) && !seen[i]) {
-        report(Kind::kUnreachable, {i},
+  if (reached != live_nodes_) {
+    for (uint32_t i = 0; i < slots_; ++i) {
+      if (Live(i) && !seen[i]) {
+        Report(Kind::kUnreachable, {i},
                absl::StrFormat("%s is not reachable from the root",
                                Describe(i)));
       }
     }
   }
+}
 
-  // Laminar family, checked globally without trusting the links: sorted by
-  // (first ascending, last descending), every interval must nest in the
-  // innermost open interval that reaches it, or start after it ends.
+void ResourceTree::InvariantChecker::CheckVisit(uint32_t p) {
+  if (preorder_slots_ && expected_slot_ != kNoIndex) {
+    if (p != expected_slot_) {
+      Report(Kind::kSlotOrder, {p},
+             absl::StrFormat("slots are marked as in pre-order but %s, "
+                             "slot %d, is visited where slot %d should be",
+                             Describe(p), p, expected_slot_));
+      expected_slot_ = kNoIndex;  // one report is enough
+    } else {
+      ++expected_slot_;
+    }
+  }
+  if (have_prev_ && N(p).first < prev_start_) {
+    Report(Kind::kPreorderNotMonotone, {prev_node_, p},
+           absl::StrFormat("pre-order visits %s after %s", Describe(p),
+                           Describe(prev_node_)));
+  }
+  have_prev_ = true;
+  prev_start_ = N(p).first;
+  prev_node_ = p;
+}
+
+size_t ResourceTree::InvariantChecker::CheckChildren(
+    uint32_t p, std::vector<bool>* seen, std::vector<uint32_t>* stack) {
+  // The children go onto the stack directly (reversed below, so the
+  // lowest is visited first): no allocation per node.
+  const size_t first_kid = stack->size();
+  uint32_t prev_kid = kNoIndex;
+  for (uint32_t k = kid_span_[p].first; k < kid_span_[p].second; ++k) {
+    const uint32_t c = kid_list_[k];
+    if (!Live(c)) continue;
+    const Node& n = N(c);
+    if (n.first < N(p).first || n.last > N(p).last) {
+      Report(Kind::kOutsideParent, {c, p},
+             absl::StrFormat("%s is not inside its parent %s", Describe(c),
+                             Describe(p)));
+    }
+    if (prev_kid != kNoIndex) {
+      const Node& a = N(prev_kid);
+      if (a.first >= n.first) {
+        Report(Kind::kUnsortedSiblings, {prev_kid, c},
+               absl::StrFormat("%s comes before %s", Describe(prev_kid),
+                               Describe(c)));
+      } else if (a.last >= n.first) {
+        Report(Kind::kOverlappingSiblings, {prev_kid, c},
+               absl::StrFormat("siblings %s and %s overlap",
+                               Describe(prev_kid), Describe(c)));
+      }
+    }
+    prev_kid = c;
+    if ((*seen)[c]) {
+      Report(Kind::kCycle, {c},
+             absl::StrFormat("%s is reached twice (a cycle?)", Describe(c)));
+      continue;
+    }
+    (*seen)[c] = true;
+    stack->push_back(c);
+  }
+  std::reverse(stack->begin() + first_kid, stack->end());
+  return stack->size() - first_kid;
+}
+
+// Sorted by (first ascending, last descending), every interval must nest in
+// the innermost open interval that reaches it, or start after it ends.
+void ResourceTree::InvariantChecker::CheckLaminar() {
   std::vector<uint32_t> all;
-  for (uint32_t i = 0; i < slots; ++i) {
-    if (live(i) && N(i).first <= N(i).last) all.push_back(i);
+  for (uint32_t i = 0; i < slots_; ++i) {
+    if (Live(i) && N(i).first <= N(i).last) all.push_back(i);
   }
   std::sort(all.begin(), all.end(), [&](uint32_t a, uint32_t b) {
     if (N(a).first != N(b).first) {
@@ -639,13 +694,16 @@ std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
       open.pop_back();
     }
     if (!open.empty() && N(open.back()).last < N(i).last) {
-      report(Kind::kPartialOverlap, {open.back(), i},
+      Report(Kind::kPartialOverlap, {open.back(), i},
              absl::StrFormat("%s and %s partially overlap",
                              Describe(open.back()), Describe(i)));
     }
     open.push_back(i);
   }
-  return out;
+}
+
+std::vector<InvariantViolation> ResourceTree::CheckInvariants() const {
+  return InvariantChecker(*this).Run();
 }
 
 }  // namespace restree

@@ -708,6 +708,7 @@ class ResourceTree {
                         absl::string_view name, uint64_t flags, uint32_t desc);
 
   class GfrCursor;  // get_free_mem_region's walk through a window's children
+  class InvariantChecker;  // CheckInvariants()'s passes (resource_tree.cc)
 
   // __find_resource(): the kernel's first-fit scan.
   bool FindSpace(uint32_t root, uint32_t old, uint64_t size,
