@@ -2,8 +2,9 @@
 // A by kernel-compatible and redesign operations (tests/fuzz_ops.h), copies
 // it, and applies more operations to the copy to get tree B. Then:
 //   * DiffTrees(A, A) and DiffTrees(B, B) are empty;
-//   * ApplyDiff(A, DiffTrees(A, B)) succeeds and renders exactly as B (with
-//     flags and desc, RenderDump), and passes CheckInvariants().
+//   * ApplyDiff(A, DiffTrees(A, B)) (tests/apply_diff.h) succeeds and
+//     renders exactly as B (with flags and desc, RenderDump), and passes
+//     CheckInvariants().
 // The trace of both sequences is printed on failure.
 //
 //   bazel build --config=fuzz //fuzz:diff_fuzzer
@@ -20,6 +21,7 @@
 #include "iomem_parser/diff.h"
 #include "resource_tree/render.h"
 #include "resource_tree/resource_tree.h"
+#include "tests/apply_diff.h"
 #include "tests/tree_ops.h"
 
 namespace restree {
@@ -69,7 +71,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!DiffTrees(a, a).empty()) Fail(trace, "diff(A, A) is not empty");
   if (!DiffTrees(b, b).empty()) Fail(trace, "diff(B, B) is not empty");
   const IomemDiff d = DiffTrees(a, b);
-  absl::StatusOr<ResourceTree> rebuilt = ApplyDiff(a, d);
+  absl::StatusOr<ResourceTree> rebuilt = test_support::ApplyDiff(a, d);
   if (!rebuilt.ok()) {
     Fail(trace, "ApplyDiff(A, diff(A, B)) failed: " +
                     std::string(rebuilt.status().message()));

@@ -24,9 +24,9 @@
 // dumps carry none). Unpaired resources are removed (old tree) or added (new
 // tree).
 //
-// The diff is self-contained: `ApplyDiff(a, DiffTrees(a, b))` rebuilds a tree
-// equal to `b` from `a` and the entries alone (tested as a property), and
-// `DiffTrees(a, a)` is empty.
+// The diff is self-contained: a tree equal to `b` can be rebuilt from `a` and
+// the entries alone (the tests' ApplyDiff(), tests/apply_diff.h, does it as a
+// property of every diff they make), and `DiffTrees(a, a)` is empty.
 //
 // Summaries come first for people: total System RAM, CXL windows, regions,
 // dax devices and kmem ranges, before and after.
@@ -42,7 +42,6 @@
 #include <vector>
 
 #include "absl/numeric/int128.h"
-#include "absl/status/statusor.h"
 #include "resource_tree/resource_tree.h"
 
 namespace restree {
@@ -121,12 +120,6 @@ struct DiffOptions {
 
 IomemDiff DiffTrees(const ResourceTree& old_tree, const ResourceTree& new_tree,
                     const DiffOptions& options = {});
-
-// Rebuilds the new tree from the old one and the diff. Fails
-// (kInvalidArgument) if the diff does not fit `old_tree` (an entry names a
-// resource it lacks, or the result would break an invariant).
-[[nodiscard]] absl::StatusOr<ResourceTree> ApplyDiff(
-    const ResourceTree& old_tree, const IomemDiff& diff);
 
 }  // namespace restree
 

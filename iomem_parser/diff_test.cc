@@ -14,12 +14,14 @@
 #include "absl/strings/str_format.h"
 #include "iomem_parser/parser.h"
 #include "resource_tree/render.h"
+#include "tests/apply_diff.h"
 #include "tests/iomem_samples.h"
 #include "tests/tree_gen.h"
 
 namespace restree {
 namespace {
 
+using ::restree::test_support::ApplyDiff;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 

@@ -116,228 +116,319 @@ struct NumactlNode {
   size_t line = 0;
 };
 
+// `numactl -H` read line by line: the per-node lines ("available:",
+// "node N cpus:|size:|free:"), then the distance table ("node distances:",
+// its header, one row per node) or "No distance information".
+class NumactlParser {
+ public:
+  explicit NumactlParser(absl::string_view file) : file_(file) {}
+
+  // Reads line `ln` (1-based).
+  [[nodiscard]] absl::Status Line(size_t ln, absl::string_view line);
+  // After the last of `line_count` lines: the topology they describe.
+  [[nodiscard]] absl::StatusOr<Topology> Finish(size_t line_count) const;
+
+ private:
+  enum class State { kNodes, kHeader, kRows, kNoDistances };
+
+  [[nodiscard]] absl::Status Err(size_t ln, size_t col,
+                                 absl::string_view msg) const {
+    return At(file_, ln, col, msg);
+  }
+  // "node 0 1 ...": the ids the rows will have, ascending.
+  [[nodiscard]] absl::Status DistanceHeader(size_t ln,
+                                            const std::vector<Token>& tok);
+  // "N: d d ...": one row of the table.
+  [[nodiscard]] absl::Status DistanceRow(size_t ln,
+                                         const std::vector<Token>& tok);
+  // "available: N nodes (LIST)".
+  [[nodiscard]] absl::Status Available(size_t ln,
+                                       const std::vector<Token>& tok);
+  // "node N cpus:|size:|free: ...".
+  [[nodiscard]] absl::Status NodeLine(size_t ln,
+                                      const std::vector<Token>& tok);
+  [[nodiscard]] absl::Status NodeCpus(size_t ln, const std::vector<Token>& tok,
+                                      NumactlNode* node);
+  [[nodiscard]] absl::Status NodeMemory(size_t ln,
+                                        const std::vector<Token>& tok,
+                                        NumactlNode* node);
+  // The node ids the output describes: the distance table's when there is
+  // one (every node line's node must be in it), else the node lines'.
+  [[nodiscard]] absl::StatusOr<std::vector<int>> NodeIds() const;
+  // Fills `t`'s distances from the rows, then its nodes' CPUs and memory.
+  [[nodiscard]] absl::Status SetDistances(Topology* t) const;
+  [[nodiscard]] absl::Status SetNodes(Topology* t) const;
+
+  absl::string_view file_;
+  State state_ = State::kNodes;
+  std::map<int, NumactlNode> nodes_;
+  std::vector<int> header_;
+  size_t header_line_ = 0;
+  std::map<int, std::pair<std::vector<int>, size_t>> rows_;  // id -> (row, line)
+  std::optional<std::pair<NodeMask, size_t>> available_;
+};
+
+absl::Status NumactlParser::Line(size_t ln, absl::string_view line) {
+  const std::vector<Token> tok = Tokenize(line);
+  if (tok.empty()) return absl::OkStatus();
+  switch (state_) {
+    case State::kHeader:
+      return DistanceHeader(ln, tok);
+    case State::kRows:
+      return DistanceRow(ln, tok);
+    case State::kNoDistances:
+      return Err(ln, tok[0].column, "text after \"No distance information\"");
+    case State::kNodes:
+      break;
+  }
+  if (tok[0].text == "available:") return Available(ln, tok);
+  if (tok[0].text == "No" &&
+      line.find("No distance information") != absl::string_view::npos) {
+    state_ = State::kNoDistances;
+    return absl::OkStatus();
+  }
+  if (tok[0].text != "node") {
+    return Err(ln, tok[0].column, absl::StrCat("unrecognised line starting '",
+                                               tok[0].text, "'"));
+  }
+  if (tok.size() >= 2 && tok[1].text == "distances:") {
+    if (tok.size() != 2) return Err(ln, tok[2].column, "unexpected text");
+    state_ = State::kHeader;
+    return absl::OkStatus();
+  }
+  return NodeLine(ln, tok);
+}
+
+absl::Status NumactlParser::DistanceHeader(size_t ln,
+                                           const std::vector<Token>& tok) {
+  if (tok[0].text != "node") {
+    return Err(ln, tok[0].column, "expected the distance header \"node ...\"");
+  }
+  for (size_t k = 1; k < tok.size(); ++k) {
+    int64_t id = 0;
+    if (!ParseInt(tok[k].text, 0, kMaxNumNodes - 1, &id)) {
+      return Err(ln, tok[k].column,
+                 absl::StrCat("'", tok[k].text, "' is not a node id 0..",
+                              kMaxNumNodes - 1));
+    }
+    if (!header_.empty() && id <= header_.back()) {
+      return Err(ln, tok[k].column, "node ids must ascend");
+    }
+    header_.push_back(static_cast<int>(id));
+  }
+  if (header_.empty()) return Err(ln, tok[0].column, "no node ids");
+  header_line_ = ln;
+  state_ = State::kRows;
+  return absl::OkStatus();
+}
+
+absl::Status NumactlParser::DistanceRow(size_t ln,
+                                        const std::vector<Token>& tok) {
+  absl::string_view first = tok[0].text;
+  if (!absl::ConsumeSuffix(&first, ":")) {
+    return Err(ln, tok[0].column, "expected a distance row \"N: d d ...\"");
+  }
+  int64_t id = 0;
+  if (!ParseInt(first, 0, kMaxNumNodes - 1, &id)) {
+    return Err(ln, tok[0].column, "bad node id in a distance row");
+  }
+  if (std::find(header_.begin(), header_.end(), id) == header_.end()) {
+    return Err(ln, tok[0].column,
+               absl::StrCat("node ", id, " is not in the header"));
+  }
+  if (rows_.count(static_cast<int>(id)) != 0) {
+    return Err(ln, tok[0].column, absl::StrCat("second row for node ", id));
+  }
+  if (tok.size() - 1 != header_.size()) {
+    return Err(ln, tok.back().column + tok.back().text.size(),
+               absl::StrCat("row has ", tok.size() - 1,
+                            " distances, the header ", header_.size()));
+  }
+  std::vector<int> row;
+  for (size_t k = 1; k < tok.size(); ++k) {
+    int64_t d = 0;
+    if (!ParseInt(tok[k].text, 1, 255, &d)) {
+      return Err(ln, tok[k].column,
+                 absl::StrCat("'", tok[k].text, "' is not a distance 1..255"));
+    }
+    row.push_back(static_cast<int>(d));
+  }
+  rows_[static_cast<int>(id)] = {std::move(row), ln};
+  return absl::OkStatus();
+}
+
+absl::Status NumactlParser::Available(size_t ln,
+                                      const std::vector<Token>& tok) {
+  int64_t count = 0;
+  if (tok.size() == 4 && ParseInt(tok[1].text, 0, INT64_MAX, &count) &&
+      count > kMaxNumNodes) {
+    return Err(ln, tok[1].column,
+               absl::StrCat(count, " nodes: more than the kernel's "
+                                   "MAX_NUMNODES of ",
+                            kMaxNumNodes, " (CONFIG_NODES_SHIFT=10)"));
+  }
+  if (tok.size() != 4 || !ParseInt(tok[1].text, 0, kMaxNumNodes, &count) ||
+      (tok[2].text != "nodes" && tok[2].text != "node") ||
+      !absl::StartsWith(tok[3].text, "(") ||
+      !absl::EndsWith(tok[3].text, ")")) {
+    return Err(ln, tok[0].column, "expected \"available: N nodes (LIST)\"");
+  }
+  absl::string_view list = tok[3].text.substr(1, tok[3].text.size() - 2);
+  absl::StatusOr<NodeMask> mask =
+      ParseNodeList(list, absl::StrCat(file_, ":", ln));
+  if (!mask.ok()) {
+    return Err(ln, tok[3].column + 1, mask.status().message());
+  }
+  if (mask->Count() != count) {
+    return Err(ln, tok[1].column,
+               absl::StrCat("says ", count, " nodes but lists ",
+                            mask->Count()));
+  }
+  available_ = std::make_pair(*mask, ln);
+  return absl::OkStatus();
+}
+
+absl::Status NumactlParser::NodeLine(size_t ln,
+                                     const std::vector<Token>& tok) {
+  int64_t id = 0;
+  if (tok.size() < 3 || !ParseInt(tok[1].text, 0, kMaxNumNodes - 1, &id)) {
+    return Err(ln, tok.size() >= 2 ? tok[1].column : tok[0].column,
+               absl::StrCat("expected \"node N cpus:|size:|free: ...\" with "
+                            "N in 0..",
+                            kMaxNumNodes - 1));
+  }
+  NumactlNode& node = nodes_[static_cast<int>(id)];
+  if (node.line == 0) node.line = ln;
+  const absl::string_view what = tok[2].text;
+  if (what == "cpus:") return NodeCpus(ln, tok, &node);
+  if (what == "size:" || what == "free:") return NodeMemory(ln, tok, &node);
+  return Err(ln, tok[2].column, absl::StrCat("unknown field '", what,
+                                             "' (cpus:, size:, free:)"));
+}
+
+absl::Status NumactlParser::NodeCpus(size_t ln, const std::vector<Token>& tok,
+                                     NumactlNode* node) {
+  if (node->has_cpus_line) return Err(ln, tok[2].column, "second cpus line");
+  node->has_cpus_line = true;
+  for (size_t k = 3; k < tok.size(); ++k) {
+    int64_t cpu = 0;
+    if (!ParseInt(tok[k].text, 0, kMaxCpuId, &cpu)) {
+      return Err(ln, tok[k].column,
+                 absl::StrCat("'", tok[k].text, "' is not a CPU id 0..",
+                              kMaxCpuId));
+    }
+    if (!node->cpus.empty() && cpu <= node->cpus.back()) {
+      return Err(ln, tok[k].column, "CPU ids must ascend");
+    }
+    node->cpus.push_back(static_cast<int>(cpu));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NumactlParser::NodeMemory(size_t ln,
+                                       const std::vector<Token>& tok,
+                                       NumactlNode* node) {
+  const absl::string_view what = tok[2].text;
+  int64_t mb = 0;
+  const bool na = tok.size() == 5 && tok[3].text == "<not" &&
+                  tok[4].text == "available>";
+  if (!na && (tok.size() != 5 || tok[4].text != "MB" ||
+              !ParseInt(tok[3].text, 0, (int64_t{1} << 44) - 1, &mb))) {
+    return Err(ln, tok[2].column + what.size(),
+               "expected \"X MB\" (X < 2^44) or \"<not available>\"");
+  }
+  if (what == "size:") {
+    if (node->size_mb.has_value()) {
+      return Err(ln, tok[2].column, "second size");
+    }
+    node->size_mb = na ? 0 : static_cast<uint64_t>(mb);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<int>> NumactlParser::NodeIds() const {
+  std::vector<int> ids;
+  if (state_ == State::kRows) {
+    for (int id : header_) {
+      if (rows_.count(id) == 0) {
+        return At(file_, header_line_, 1,
+                  absl::StrCat("no distance row for node ", id));
+      }
+    }
+    ids = header_;
+    for (const auto& [id, node] : nodes_) {
+      if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
+        return At(file_, node.line, 1,
+                  absl::StrCat("node ", id, " is not in the distance table"));
+      }
+    }
+  } else {
+    for (const auto& [id, node] : nodes_) ids.push_back(id);
+  }
+  if (ids.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(file_, ": no nodes (is this `numactl -H` output?)"));
+  }
+  return ids;
+}
+
+absl::Status NumactlParser::SetDistances(Topology* t) const {
+  for (const auto& [id, row_line] : rows_) {
+    const auto& [row, ln] = row_line;
+    for (size_t k = 0; k < header_.size(); ++k) {
+      if (absl::Status s = t->SetDistance(id, header_[k], row[k]); !s.ok()) {
+        return At(file_, ln, 1, s.message());
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NumactlParser::SetNodes(Topology* t) const {
+  for (const auto& [id, node] : nodes_) {
+    int other = 0;
+    int cpu = 0;
+    if (CpusOverlap(*t, id, node.cpus, &other, &cpu)) {
+      return At(file_, node.line, 1,
+                absl::StrCat("CPU ", cpu, " is listed for nodes ", other,
+                             " and ", id));
+    }
+    NumaNode& n = t->mutable_node(id);
+    n.cpus = node.cpus;
+    n.memory_bytes = node.size_mb.value_or(0) << 20;
+    n.has_memory = n.memory_bytes > 0;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Topology> NumactlParser::Finish(size_t line_count) const {
+  if (state_ == State::kHeader) {
+    return At(file_, line_count, 1, "distance header missing");
+  }
+  RESTREE_ASSIGN_OR_RETURN(const std::vector<int> ids, NodeIds());
+  if (available_.has_value() && available_->first != NodeMask::Of(ids)) {
+    return At(file_, available_->second, 1,
+              absl::StrCat("lists nodes ", available_->first.ToString(),
+                           " but the output describes ",
+                           NodeMask::Of(ids).ToString()));
+  }
+  RESTREE_ASSIGN_OR_RETURN(Topology t, Topology::Create(ids));
+  RESTREE_RETURN_IF_ERROR(SetDistances(&t));
+  RESTREE_RETURN_IF_ERROR(SetNodes(&t));
+  return t;
+}
+
 }  // namespace
 
 absl::StatusOr<Topology> ParseNumactl(absl::string_view text,
                                       absl::string_view file) {
   RESTREE_RETURN_IF_ERROR(CheckSize(text, file));
   const std::vector<absl::string_view> lines = Lines(text);
-  std::map<int, NumactlNode> nodes;
-  std::vector<int> header;
-  size_t header_line = 0;
-  std::map<int, std::pair<std::vector<int>, size_t>> rows;  // id -> (row, line)
-  std::optional<std::pair<NodeMask, size_t>> available;
-  enum class State { kNodes, kHeader, kRows, kNoDistances } state =
-      State::kNodes;
-
+  NumactlParser parser(file);
   for (size_t i = 0; i < lines.size(); ++i) {
-    const size_t ln = i + 1;
-    const std::vector<Token> tok = Tokenize(lines[i]);
-    if (tok.empty()) continue;
-    auto err = [&](size_t col, absl::string_view msg) {
-      return At(file, ln, col, msg);
-    };
-    if (state == State::kHeader) {
-      if (tok[0].text != "node") {
-        return err(tok[0].column, "expected the distance header \"node ...\"");
-      }
-      for (size_t k = 1; k < tok.size(); ++k) {
-        int64_t id = 0;
-        if (!ParseInt(tok[k].text, 0, kMaxNumNodes - 1, &id)) {
-          return err(tok[k].column,
-                     absl::StrCat("'", tok[k].text, "' is not a node id 0..",
-                                  kMaxNumNodes - 1));
-        }
-        if (!header.empty() && id <= header.back()) {
-          return err(tok[k].column, "node ids must ascend");
-        }
-        header.push_back(static_cast<int>(id));
-      }
-      if (header.empty()) return err(tok[0].column, "no node ids");
-      header_line = ln;
-      state = State::kRows;
-      continue;
-    }
-    if (state == State::kRows) {
-      absl::string_view first = tok[0].text;
-      if (!absl::ConsumeSuffix(&first, ":")) {
-        return err(tok[0].column, "expected a distance row \"N: d d ...\"");
-      }
-      int64_t id = 0;
-      if (!ParseInt(first, 0, kMaxNumNodes - 1, &id)) {
-        return err(tok[0].column, "bad node id in a distance row");
-      }
-      if (std::find(header.begin(), header.end(), id) == header.end()) {
-        return err(tok[0].column,
-                   absl::StrCat("node ", id, " is not in the header"));
-      }
-      if (rows.count(static_cast<int>(id)) != 0) {
-        return err(tok[0].column, absl::StrCat("second row for node ", id));
-      }
-      if (tok.size() - 1 != header.size()) {
-        return err(tok.back().column + tok.back().text.size(),
-                   absl::StrCat("row has ", tok.size() - 1,
-                                " distances, the header ", header.size()));
-      }
-      std::vector<int> row;
-      for (size_t k = 1; k < tok.size(); ++k) {
-        int64_t d = 0;
-        if (!ParseInt(tok[k].text, 1, 255, &d)) {
-          return err(tok[k].column,
-                     absl::StrCat("'", tok[k].text,
-                                  "' is not a distance 1..255"));
-        }
-        row.push_back(static_cast<int>(d));
-      }
-      rows[static_cast<int>(id)] = {std::move(row), ln};
-      continue;
-    }
-    if (state == State::kNoDistances) {
-      return err(tok[0].column, "text after \"No distance information\"");
-    }
-    // State::kNodes
-    if (tok[0].text == "available:") {
-      // available: N nodes (LIST)
-      int64_t count = 0;
-      if (tok.size() == 4 && ParseInt(tok[1].text, 0, INT64_MAX, &count) &&
-          count > kMaxNumNodes) {
-        return err(tok[1].column,
-                   absl::StrCat(count, " nodes: more than the kernel's "
-                                       "MAX_NUMNODES of ",
-                                kMaxNumNodes, " (CONFIG_NODES_SHIFT=10)"));
-      }
-      if (tok.size() != 4 || !ParseInt(tok[1].text, 0, kMaxNumNodes, &count) ||
-          (tok[2].text != "nodes" && tok[2].text != "node") ||
-          !absl::StartsWith(tok[3].text, "(") ||
-          !absl::EndsWith(tok[3].text, ")")) {
-        return err(tok[0].column, "expected \"available: N nodes (LIST)\"");
-      }
-      absl::string_view list = tok[3].text.substr(1, tok[3].text.size() - 2);
-      absl::StatusOr<NodeMask> mask =
-          ParseNodeList(list, absl::StrCat(file, ":", ln));
-      if (!mask.ok()) {
-        return err(tok[3].column + 1, mask.status().message());
-      }
-      if (mask->Count() != count) {
-        return err(tok[1].column, absl::StrCat("says ", count,
-                                               " nodes but lists ",
-                                               mask->Count()));
-      }
-      available = std::make_pair(*mask, ln);
-      continue;
-    }
-    if (tok[0].text == "No" && lines[i].find("No distance information") !=
-                                   absl::string_view::npos) {
-      state = State::kNoDistances;
-      continue;
-    }
-    if (tok[0].text != "node") {
-      return err(tok[0].column, absl::StrCat("unrecognised line starting '",
-                                              tok[0].text, "'"));
-    }
-    if (tok.size() >= 2 && tok[1].text == "distances:") {
-      if (tok.size() != 2) return err(tok[2].column, "unexpected text");
-      state = State::kHeader;
-      continue;
-    }
-    int64_t id = 0;
-    if (tok.size() < 3 || !ParseInt(tok[1].text, 0, kMaxNumNodes - 1, &id)) {
-      return err(tok.size() >= 2 ? tok[1].column : tok[0].column,
-                 absl::StrCat("expected \"node N cpus:|size:|free: ...\" with "
-                              "N in 0..",
-                              kMaxNumNodes - 1));
-    }
-    NumactlNode& node = nodes[static_cast<int>(id)];
-    if (node.line == 0) node.line = ln;
-    const absl::string_view what = tok[2].text;
-    if (what == "cpus:") {
-      if (node.has_cpus_line) return err(tok[2].column, "second cpus line");
-      node.has_cpus_line = true;
-      for (size_t k = 3; k < tok.size(); ++k) {
-        int64_t cpu = 0;
-        if (!ParseInt(tok[k].text, 0, kMaxCpuId, &cpu)) {
-          return err(tok[k].column, absl::StrCat("'", tok[k].text,
-                                                 "' is not a CPU id 0..",
-                                                 kMaxCpuId));
-        }
-        if (!node.cpus.empty() && cpu <= node.cpus.back()) {
-          return err(tok[k].column, "CPU ids must ascend");
-        }
-        node.cpus.push_back(static_cast<int>(cpu));
-      }
-    } else if (what == "size:" || what == "free:") {
-      int64_t mb = 0;
-      const bool na = tok.size() == 5 && tok[3].text == "<not" &&
-                      tok[4].text == "available>";
-      if (!na && (tok.size() != 5 || tok[4].text != "MB" ||
-                  !ParseInt(tok[3].text, 0, (int64_t{1} << 44) - 1, &mb))) {
-        return err(tok[2].column + what.size(),
-                   "expected \"X MB\" (X < 2^44) or \"<not available>\"");
-      }
-      if (what == "size:") {
-        if (node.size_mb.has_value()) return err(tok[2].column, "second size");
-        node.size_mb = na ? 0 : static_cast<uint64_t>(mb);
-      }
-    } else {
-      return err(tok[2].column, absl::StrCat("unknown field '", what,
-                                             "' (cpus:, size:, free:)"));
-    }
+    RESTREE_RETURN_IF_ERROR(parser.Line(i + 1, lines[i]));
   }
-  if (state == State::kHeader) {
-    return At(file, lines.size(), 1, "distance header missing");
-  }
-
-  std::vector<int> ids;
-  if (state == State::kRows) {
-    for (int id : header) {
-      if (rows.count(id) == 0) {
-        return At(file, header_line, 1,
-                  absl::StrCat("no distance row for node ", id));
-      }
-    }
-    ids = header;
-    for (const auto& [id, node] : nodes) {
-      if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
-        return At(file, node.line, 1,
-                  absl::StrCat("node ", id, " is not in the distance table"));
-      }
-    }
-  } else {
-    for (const auto& [id, node] : nodes) ids.push_back(id);
-  }
-  if (ids.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(file, ": no nodes (is this `numactl -H` output?)"));
-  }
-  if (available.has_value() && available->first != NodeMask::Of(ids)) {
-    return At(file, available->second, 1,
-              absl::StrCat("lists nodes ", available->first.ToString(),
-                           " but the output describes ",
-                           NodeMask::Of(ids).ToString()));
-  }
-  RESTREE_ASSIGN_OR_RETURN(Topology t, Topology::Create(ids));
-  for (const auto& [id, row_line] : rows) {
-    const auto& [row, ln] = row_line;
-    for (size_t k = 0; k < header.size(); ++k) {
-      if (absl::Status s = t.SetDistance(id, header[k], row[k]); !s.ok()) {
-        return At(file, ln, 1, s.message());
-      }
-    }
-  }
-  for (const auto& [id, node] : nodes) {
-    int other = 0;
-    int cpu = 0;
-    if (CpusOverlap(t, id, node.cpus, &other, &cpu)) {
-      return At(file, node.line, 1,
-                absl::StrCat("CPU ", cpu, " is listed for nodes ", other,
-                             " and ", id));
-    }
-    NumaNode& n = t.mutable_node(id);
-    n.cpus = node.cpus;
-    n.memory_bytes = node.size_mb.value_or(0) << 20;
-    n.has_memory = n.memory_bytes > 0;
-  }
-  return t;
+  return parser.Finish(lines.size());
 }
 
 // ---------------------------------------------------------------------------
@@ -422,196 +513,264 @@ absl::StatusOr<Topology> DecodeSlit(absl::Span<const uint8_t> bytes,
 // ---------------------------------------------------------------------------
 // restree's node attribute text
 
+namespace {
+
+// One statement of the node attribute text, split into tokens.
+class AttributeStatement {
+ public:
+  AttributeStatement(absl::string_view file, size_t line,
+                     std::vector<Token> tok)
+      : file_(file), line_(line), tok_(std::move(tok)) {}
+
+  const std::vector<Token>& tok() const { return tok_; }
+  // The key=value pairs after the first argument (ParseKeyValues()).
+  const std::map<absl::string_view, Token>& kv() const { return kv_; }
+
+  [[nodiscard]] absl::Status Err(
+      size_t col, absl::string_view msg,
+      absl::StatusCode code = absl::StatusCode::kInvalidArgument) const {
+    return At(file_, line_, col, msg, code);
+  }
+  // Fills kv() from the tokens after the first argument.
+  [[nodiscard]] absl::Status ParseKeyValues();
+  // The value of `key` (present) as an integer in [lo, hi].
+  [[nodiscard]] absl::Status IntValue(absl::string_view key, int64_t lo,
+                                      int64_t hi, int64_t* out) const;
+
+ private:
+  absl::string_view file_;
+  size_t line_;
+  std::vector<Token> tok_;
+  std::map<absl::string_view, Token> kv_;
+};
+
+absl::Status AttributeStatement::ParseKeyValues() {
+  for (size_t k = 2; k < tok_.size(); ++k) {
+    const size_t eq = tok_[k].text.find('=');
+    if (eq == absl::string_view::npos || eq == 0) {
+      return Err(tok_[k].column, "expected key=value");
+    }
+    const absl::string_view key = tok_[k].text.substr(0, eq);
+    if (kv_.count(key) != 0) {
+      return Err(tok_[k].column, absl::StrCat("'", key, "' given twice"));
+    }
+    kv_[key] = {tok_[k].text.substr(eq + 1), tok_[k].column + eq + 1};
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AttributeStatement::IntValue(absl::string_view key, int64_t lo,
+                                          int64_t hi, int64_t* out) const {
+  const Token& v = kv_.at(key);
+  if (!ParseInt(v.text, lo, hi, out)) {
+    return Err(v.column, absl::StrCat(key, " wants an integer ", lo, "..", hi,
+                                      ", got '", v.text, "'"));
+  }
+  return absl::OkStatus();
+}
+
+// demotion_enabled true|false
+absl::Status ApplyDemotionEnabled(const AttributeStatement& st, Topology* t) {
+  const std::vector<Token>& tok = st.tok();
+  if (tok.size() != 2 || (tok[1].text != "true" && tok[1].text != "false")) {
+    return st.Err(tok[0].column, "expected \"demotion_enabled true|false\"");
+  }
+  t->set_demotion_enabled(tok[1].text == "true");
+  return absl::OkStatus();
+}
+
+// auto_online_blocks offline|online|online_kernel|online_movable
+absl::Status ApplyAutoOnline(const AttributeStatement& st, Topology* t) {
+  const std::vector<Token>& tok = st.tok();
+  std::optional<OnlinePolicy> policy;
+  if (tok.size() == 2) policy = ParseOnlinePolicy(tok[1].text);
+  if (!policy.has_value()) {
+    return st.Err(tok[0].column,
+                  "expected \"auto_online_blocks offline|online|"
+                  "online_kernel|online_movable\"");
+  }
+  t->set_auto_online(*policy);
+  return absl::OkStatus();
+}
+
+// range FIRST-LAST node=N zone=normal|movable
+absl::Status ApplyRange(const AttributeStatement& st, Topology* t) {
+  const std::vector<Token>& tok = st.tok();
+  const std::map<absl::string_view, Token>& kv = st.kv();
+  const Token& r = tok[1];
+  const size_t dash = r.text.find('-');
+  if (dash == absl::string_view::npos) {
+    return st.Err(r.column, "expected FIRST-LAST");
+  }
+  absl::StatusOr<uint64_t> first =
+      ParseByteSize(r.text.substr(0, dash), "range start");
+  if (!first.ok()) return st.Err(r.column, first.status().message());
+  absl::StatusOr<uint64_t> last =
+      ParseByteSize(r.text.substr(dash + 1), "range end");
+  if (!last.ok()) return st.Err(r.column + dash + 1, last.status().message());
+  for (const auto& [key, v] : kv) {
+    if (key != "node" && key != "zone") {
+      return st.Err(v.column - key.size() - 1,
+                    absl::StrCat("unknown range key '", key, "'"));
+    }
+  }
+  if (kv.count("node") == 0 || kv.count("zone") == 0) {
+    return st.Err(tok[0].column, "a range needs node= and zone=");
+  }
+  int64_t node = 0;
+  RESTREE_RETURN_IF_ERROR(st.IntValue("node", 0, kMaxNumNodes - 1, &node));
+  const Token& z = kv.at("zone");
+  Zone zone;
+  if (z.text == "normal") {
+    zone = Zone::kNormal;
+  } else if (z.text == "movable") {
+    zone = Zone::kMovable;
+  } else {
+    return st.Err(z.column, "zone must be normal or movable");
+  }
+  if (absl::Status s =
+          t->AddRange(static_cast<int>(node), {Range(*first, *last), zone});
+      !s.ok()) {
+    return st.Err(r.column, s.message(), s.code());
+  }
+  return absl::OkStatus();
+}
+
+// One key=value of a node statement, applied to `n` (a node of `t`); the
+// four performance keys go to `perf` and are counted in `perf_keys`.
+absl::Status ApplyNodeKey(const AttributeStatement& st, absl::string_view key,
+                          const Token& v, const Topology& t, NumaNode* n,
+                          AccessPerf* perf, int* perf_keys) {
+  int64_t value = 0;
+  if (key == "cpus") {
+    absl::StatusOr<std::vector<int>> cpus =
+        ParseIdList(v.text, kMaxCpuId, "cpus");
+    if (!cpus.ok()) return st.Err(v.column, cpus.status().message());
+    int other = 0;
+    int cpu = 0;
+    if (CpusOverlap(t, n->id, *cpus, &other, &cpu)) {
+      return st.Err(v.column, absl::StrCat("CPU ", cpu,
+                                           " already belongs to node ",
+                                           other));
+    }
+    n->cpus = *cpus;
+  } else if (key == "memory") {
+    absl::StatusOr<uint64_t> bytes = ParseByteSize(v.text, "memory");
+    if (!bytes.ok()) return st.Err(v.column, bytes.status().message());
+    n->memory_bytes = *bytes;
+    n->has_memory = *bytes > 0 || !n->ranges.empty();
+  } else if (key == "socket") {
+    RESTREE_RETURN_IF_ERROR(st.IntValue(key, 0, 65535, &value));
+    n->socket = static_cast<int>(value);
+  } else if (key == "source") {
+    if (v.text == "boot") {
+      n->source = MemorySource::kBoot;
+    } else if (v.text == "kmem") {
+      n->source = MemorySource::kDaxKmem;
+    } else {
+      return st.Err(v.column, "source must be boot or kmem");
+    }
+  } else if (key == "read_latency" || key == "write_latency" ||
+             key == "read_bandwidth" || key == "write_bandwidth") {
+    RESTREE_RETURN_IF_ERROR(st.IntValue(key, 0, UINT32_MAX, &value));
+    const auto u = static_cast<uint32_t>(value);
+    if (key == "read_latency") perf->read_latency = u;
+    if (key == "write_latency") perf->write_latency = u;
+    if (key == "read_bandwidth") perf->read_bandwidth = u;
+    if (key == "write_bandwidth") perf->write_bandwidth = u;
+    ++*perf_keys;
+  } else if (key == "access") {
+    RESTREE_RETURN_IF_ERROR(st.IntValue(key, 0, 1, &value));
+    perf->access_class = static_cast<int>(value);
+  } else if (key == "initiators") {
+    absl::StatusOr<NodeMask> mask = ParseNodeList(v.text, "initiators");
+    if (!mask.ok()) return st.Err(v.column, mask.status().message());
+    for (int m : mask->ToVector()) {
+      if (!t.HasNode(m)) {
+        return st.Err(v.column, absl::StrCat("initiator node ", m,
+                                             " does not exist"));
+      }
+    }
+    n->initiators = *mask;
+  } else if (key == "adistance") {
+    RESTREE_RETURN_IF_ERROR(st.IntValue(key, 0, INT32_MAX, &value));
+    n->adistance_override = static_cast<int>(value);
+  } else {
+    return st.Err(v.column - key.size() - 1,
+                  absl::StrCat("unknown node key '", key, "'"));
+  }
+  return absl::OkStatus();
+}
+
+// node ID key=value...
+absl::Status ApplyNode(const AttributeStatement& st, Topology* t) {
+  const std::vector<Token>& tok = st.tok();
+  const std::map<absl::string_view, Token>& kv = st.kv();
+  int64_t id = 0;
+  if (!ParseInt(tok[1].text, 0, kMaxNumNodes - 1, &id)) {
+    return st.Err(tok[1].column, absl::StrCat("'", tok[1].text,
+                                              "' is not a node id"));
+  }
+  if (!t->HasNode(static_cast<int>(id))) {
+    return st.Err(tok[1].column,
+                  absl::StrCat("node ", id,
+                               " is not in the distance input (add it there)"),
+                  absl::StatusCode::kNotFound);
+  }
+  NumaNode& n = t->mutable_node(static_cast<int>(id));
+  int perf_keys = 0;
+  AccessPerf perf = n.perf.value_or(AccessPerf{});
+  for (const auto& [key, v] : kv) {
+    RESTREE_RETURN_IF_ERROR(
+        ApplyNodeKey(st, key, v, *t, &n, &perf, &perf_keys));
+  }
+  if (perf_keys != 0 && perf_keys != 4 && !n.perf.has_value()) {
+    return st.Err(tok[0].column,
+                  "give all four of read_latency, write_latency, "
+                  "read_bandwidth, write_bandwidth");
+  }
+  if (perf_keys != 0 || (n.perf.has_value() && kv.count("access") != 0)) {
+    n.perf = perf;
+  } else if (kv.count("access") != 0) {
+    return st.Err(kv.at("access").column,
+                  "access= without performance values");
+  }
+  return absl::OkStatus();
+}
+
+// Line `ln` of the attribute text, applied to `t`.
+absl::Status ApplyAttributeLine(absl::string_view file, size_t ln,
+                                absl::string_view line, Topology* t) {
+  if (const size_t hash = line.find('#'); hash != absl::string_view::npos) {
+    line = line.substr(0, hash);
+  }
+  AttributeStatement st(file, ln, Tokenize(line));
+  const std::vector<Token>& tok = st.tok();
+  if (tok.empty()) return absl::OkStatus();
+  const absl::string_view kind = tok[0].text;
+  if (kind == "demotion_enabled") return ApplyDemotionEnabled(st, t);
+  if (kind == "auto_online_blocks") return ApplyAutoOnline(st, t);
+  if (kind != "node" && kind != "range") {
+    return st.Err(tok[0].column,
+                  absl::StrCat("unknown statement '", kind,
+                               "' (node, range, demotion_enabled, "
+                               "auto_online_blocks)"));
+  }
+  if (tok.size() < 2) return st.Err(tok[0].column, "missing argument");
+  RESTREE_RETURN_IF_ERROR(st.ParseKeyValues());
+  if (kind == "range") return ApplyRange(st, t);
+  return ApplyNode(st, t);
+}
+
+}  // namespace
+
 absl::Status ApplyNodeAttributes(absl::string_view text, absl::string_view file,
                                  Topology* topology) {
   RESTREE_RETURN_IF_ERROR(CheckSize(text, file));
   Topology t = *topology;  // applied to a copy: unchanged on error
   const std::vector<absl::string_view> lines = Lines(text);
   for (size_t i = 0; i < lines.size(); ++i) {
-    const size_t ln = i + 1;
-    absl::string_view line = lines[i];
-    if (const size_t hash = line.find('#'); hash != absl::string_view::npos) {
-      line = line.substr(0, hash);
-    }
-    const std::vector<Token> tok = Tokenize(line);
-    if (tok.empty()) continue;
-    auto err = [&](size_t col, absl::string_view msg,
-                   absl::StatusCode code = absl::StatusCode::kInvalidArgument) {
-      return At(file, ln, col, msg, code);
-    };
-    const absl::string_view kind = tok[0].text;
-    if (kind == "demotion_enabled") {
-      if (tok.size() != 2 || (tok[1].text != "true" && tok[1].text != "false")) {
-        return err(tok[0].column, "expected \"demotion_enabled true|false\"");
-      }
-      t.set_demotion_enabled(tok[1].text == "true");
-      continue;
-    }
-    if (kind == "auto_online_blocks") {
-      std::optional<OnlinePolicy> policy;
-      if (tok.size() == 2) policy = ParseOnlinePolicy(tok[1].text);
-      if (!policy.has_value()) {
-        return err(tok[0].column,
-                   "expected \"auto_online_blocks offline|online|"
-                   "online_kernel|online_movable\"");
-      }
-      t.set_auto_online(*policy);
-      continue;
-    }
-    if (kind != "node" && kind != "range") {
-      return err(tok[0].column,
-                 absl::StrCat("unknown statement '", kind,
-                              "' (node, range, demotion_enabled, "
-                              "auto_online_blocks)"));
-    }
-    if (tok.size() < 2) return err(tok[0].column, "missing argument");
-    // key=value pairs after the first argument.
-    std::map<absl::string_view, Token> kv;
-    for (size_t k = 2; k < tok.size(); ++k) {
-      const size_t eq = tok[k].text.find('=');
-      if (eq == absl::string_view::npos || eq == 0) {
-        return err(tok[k].column, "expected key=value");
-      }
-      const absl::string_view key = tok[k].text.substr(0, eq);
-      if (kv.count(key) != 0) {
-        return err(tok[k].column, absl::StrCat("'", key, "' given twice"));
-      }
-      kv[key] = {tok[k].text.substr(eq + 1), tok[k].column + eq + 1};
-    }
-    auto int_value = [&](absl::string_view key, int64_t lo, int64_t hi,
-                         int64_t* out) -> absl::Status {
-      const Token& v = kv[key];
-      if (!ParseInt(v.text, lo, hi, out)) {
-        return err(v.column, absl::StrCat(key, " wants an integer ", lo, "..",
-                                          hi, ", got '", v.text, "'"));
-      }
-      return absl::OkStatus();
-    };
-    if (kind == "range") {
-      // range FIRST-LAST node=N zone=normal|movable
-      const Token& r = tok[1];
-      const size_t dash = r.text.find('-');
-      if (dash == absl::string_view::npos) {
-        return err(r.column, "expected FIRST-LAST");
-      }
-      absl::StatusOr<uint64_t> first =
-          ParseByteSize(r.text.substr(0, dash), "range start");
-      if (!first.ok()) return err(r.column, first.status().message());
-      absl::StatusOr<uint64_t> last =
-          ParseByteSize(r.text.substr(dash + 1), "range end");
-      if (!last.ok()) return err(r.column + dash + 1, last.status().message());
-      for (const auto& [key, v] : kv) {
-        if (key != "node" && key != "zone") {
-          return err(v.column - key.size() - 1,
-                     absl::StrCat("unknown range key '", key, "'"));
-        }
-      }
-      if (kv.count("node") == 0 || kv.count("zone") == 0) {
-        return err(tok[0].column, "a range needs node= and zone=");
-      }
-      int64_t node = 0;
-      RESTREE_RETURN_IF_ERROR(int_value("node", 0, kMaxNumNodes - 1, &node));
-      const Token& z = kv["zone"];
-      Zone zone;
-      if (z.text == "normal") {
-        zone = Zone::kNormal;
-      } else if (z.text == "movable") {
-        zone = Zone::kMovable;
-      } else {
-        return err(z.column, "zone must be normal or movable");
-      }
-      if (absl::Status s = t.AddRange(static_cast<int>(node),
-                                      {Range(*first, *last), zone});
-          !s.ok()) {
-        return err(r.column, s.message(), s.code());
-      }
-      continue;
-    }
-    // node ID key=value...
-    int64_t id = 0;
-    if (!ParseInt(tok[1].text, 0, kMaxNumNodes - 1, &id)) {
-      return err(tok[1].column, absl::StrCat("'", tok[1].text,
-                                             "' is not a node id"));
-    }
-    if (!t.HasNode(static_cast<int>(id))) {
-      return err(tok[1].column,
-                 absl::StrCat("node ", id,
-                              " is not in the distance input (add it there)"),
-                 absl::StatusCode::kNotFound);
-    }
-    NumaNode& n = t.mutable_node(static_cast<int>(id));
-    int perf_keys = 0;
-    AccessPerf perf = n.perf.value_or(AccessPerf{});
-    for (const auto& [key, v] : kv) {
-      int64_t value = 0;
-      if (key == "cpus") {
-        absl::StatusOr<std::vector<int>> cpus =
-            ParseIdList(v.text, kMaxCpuId, "cpus");
-        if (!cpus.ok()) return err(v.column, cpus.status().message());
-        int other = 0;
-        int cpu = 0;
-        if (CpusOverlap(t, n.id, *cpus, &other, &cpu)) {
-          return err(v.column, absl::StrCat("CPU ", cpu,
-                                            " already belongs to node ",
-                                            other));
-        }
-        n.cpus = *cpus;
-      } else if (key == "memory") {
-        absl::StatusOr<uint64_t> bytes = ParseByteSize(v.text, "memory");
-        if (!bytes.ok()) return err(v.column, bytes.status().message());
-        n.memory_bytes = *bytes;
-        n.has_memory = *bytes > 0 || !n.ranges.empty();
-      } else if (key == "socket") {
-        RESTREE_RETURN_IF_ERROR(int_value(key, 0, 65535, &value));
-        n.socket = static_cast<int>(value);
-      } else if (key == "source") {
-        if (v.text == "boot") {
-          n.source = MemorySource::kBoot;
-        } else if (v.text == "kmem") {
-          n.source = MemorySource::kDaxKmem;
-        } else {
-          return err(v.column, "source must be boot or kmem");
-        }
-      } else if (key == "read_latency" || key == "write_latency" ||
-                 key == "read_bandwidth" || key == "write_bandwidth") {
-        RESTREE_RETURN_IF_ERROR(int_value(key, 0, UINT32_MAX, &value));
-        const auto u = static_cast<uint32_t>(value);
-        if (key == "read_latency") perf.read_latency = u;
-        if (key == "write_latency") perf.write_latency = u;
-        if (key == "read_bandwidth") perf.read_bandwidth = u;
-        if (key == "write_bandwidth") perf.write_bandwidth = u;
-        ++perf_keys;
-      } else if (key == "access") {
-        RESTREE_RETURN_IF_ERROR(int_value(key, 0, 1, &value));
-        perf.access_class = static_cast<int>(value);
-      } else if (key == "initiators") {
-        absl::StatusOr<NodeMask> mask = ParseNodeList(v.text, "initiators");
-        if (!mask.ok()) return err(v.column, mask.status().message());
-        for (int m : mask->ToVector()) {
-          if (!t.HasNode(m)) {
-            return err(v.column, absl::StrCat("initiator node ", m,
-                                              " does not exist"));
-          }
-        }
-        n.initiators = *mask;
-      } else if (key == "adistance") {
-        RESTREE_RETURN_IF_ERROR(int_value(key, 0, INT32_MAX, &value));
-        n.adistance_override = static_cast<int>(value);
-      } else {
-        return err(v.column - key.size() - 1,
-                   absl::StrCat("unknown node key '", key, "'"));
-      }
-    }
-    if (perf_keys != 0 && perf_keys != 4 && !n.perf.has_value()) {
-      return err(tok[0].column,
-                 "give all four of read_latency, write_latency, "
-                 "read_bandwidth, write_bandwidth");
-    }
-    if (perf_keys != 0 || (n.perf.has_value() && kv.count("access") != 0)) {
-      n.perf = perf;
-    } else if (kv.count("access") != 0) {
-      return err(kv["access"].column, "access= without performance values");
-    }
+    RESTREE_RETURN_IF_ERROR(ApplyAttributeLine(file, i + 1, lines[i], &t));
   }
   if (std::vector<std::string> bad = t.CheckInvariants(); !bad.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(file, ": ", bad.front()));

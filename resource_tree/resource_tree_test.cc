@@ -325,6 +325,29 @@ TEST(ResourceTreeTest, CopiesAreIndependent) {
   EXPECT_EQ(RenderProcIomem(t), "00001000-00001fff : A\n");
 }
 
+// SetDesc(), the direct `res->desc = ...` write of a driver on its own
+// resource: visible at once, undone by a rolled-back transaction, refused
+// on a stale id.
+TEST(ResourceTreeTest, SetDescWritesTheNodesDesc) {
+  ResourceTree t = ResourceTree::Iomem();
+  ASSERT_OK_AND_ASSIGN(ResourceId r, t.Request(t.root(),
+                                               {Range(0x1000, 0x1fff),
+                                                "region0", iores::kMem}));
+  ASSERT_THAT(t.SetDesc(r, iores_desc::kCxl), IsOk());
+  EXPECT_EQ(t.DescOf(r), iores_desc::kCxl);
+  EXPECT_EQ(t.FlagsOf(r), iores::kMem);
+  {
+    ResourceTree::Transaction tx(&t);
+    ASSERT_THAT(t.SetDesc(r, iores_desc::kNone), IsOk());
+    EXPECT_EQ(t.DescOf(r), iores_desc::kNone);
+  }  // not committed: rolled back
+  EXPECT_EQ(t.DescOf(r), iores_desc::kCxl);
+  EXPECT_THAT(t.CheckInvariants(), IsEmpty());
+  ASSERT_THAT(t.Release(r), IsOk());
+  EXPECT_THAT(t.SetDesc(r, iores_desc::kCxl),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
 TEST(ResourceTreeTest, NodeFitsTheMemoryBudget) {
   // 40 bytes per node plus its B-tree index entry (16 bytes) keeps a node
   // within the kernel's 64-byte struct resource; docs/performance.md has the
