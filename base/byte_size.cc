@@ -35,18 +35,18 @@ absl::StatusOr<uint64_t> ParseByteSize(absl::string_view text,
   bool overflow = false;
   if (hex) {
     const absl::string_view digits = t.substr(2);
-    ok = !digits.empty() &&
-         digits.find_first_not_of("0123456789abcdefABCDEF") ==
-             absl::string_view::npos;
+    ok =
+        !digits.empty() && digits.find_first_not_of("0123456789abcdefABCDEF") ==
+                               absl::string_view::npos;
     overflow = ok && !absl::SimpleHexAtoi(t, &v);
   } else {
-    ok = !t.empty() && t.find_first_not_of("0123456789") == absl::string_view::npos;
+    ok = !t.empty() &&
+         t.find_first_not_of("0123456789") == absl::string_view::npos;
     overflow = ok && !absl::SimpleAtoi(t, &v);
   }
   if (!ok) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, "'", text,
-                     "' is not a number (e.g. 4096, 0x1000, 4K, 256M)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, "'", text, "' is not a number (e.g. 4096, 0x1000, 4K, 256M)"));
   }
   if (overflow || (shift != 0 && (v >> (64 - shift)) != 0)) {
     return absl::OutOfRangeError(

@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <string>
 
-#include "gtest/gtest.h"
 #include "absl/numeric/int128.h"
 #include "absl/status/status.h"
+#include "gtest/gtest.h"
 #include "tests/status_matchers.h"
 
 namespace restree {
@@ -37,12 +37,13 @@ TEST(ParseByteSize, AcceptsDecimalHexAndBinarySuffixes) {
 }
 
 TEST(ParseByteSize, RejectsWhatIsNotANumber) {
-  for (const char* bad : {"", " ", "0x", "-1", "+1", "1.5G", "K", "0xg",
-                          "12Q", "4KB", "1 K", "0b101", "x10"}) {
+  for (const char* bad : {"", " ", "0x", "-1", "+1", "1.5G", "K", "0xg", "12Q",
+                          "4KB", "1 K", "0b101", "x10"}) {
     SCOPED_TRACE(bad);
     const absl::StatusOr<uint64_t> v = ParseByteSize(bad, "--size");
     EXPECT_THAT(v, StatusIs(absl::StatusCode::kInvalidArgument));
-    EXPECT_THAT(std::string(v.status().message()), HasSubstr("is not a number"));
+    EXPECT_THAT(std::string(v.status().message()),
+                HasSubstr("is not a number"));
   }
   EXPECT_EQ(ParseByteSize("lots", "memory").status().message(),
             "memory: 'lots' is not a number (e.g. 4096, 0x1000, 4K, 256M)");
@@ -51,8 +52,8 @@ TEST(ParseByteSize, RejectsWhatIsNotANumber) {
 }
 
 TEST(ParseByteSize, RejectsWhatDoesNotFit) {
-  for (const char* big : {"18446744073709551616", "0x10000000000000000",
-                          "16E", "20000P", "0x1000000000000000K"}) {
+  for (const char* big : {"18446744073709551616", "0x10000000000000000", "16E",
+                          "20000P", "0x1000000000000000K"}) {
     SCOPED_TRACE(big);
     const absl::StatusOr<uint64_t> v = ParseByteSize(big, "x");
     EXPECT_THAT(v, StatusIs(absl::StatusCode::kOutOfRange));

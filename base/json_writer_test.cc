@@ -8,8 +8,8 @@
 #include <string>
 #include <utility>
 
-#include "gtest/gtest.h"
 #include "absl/numeric/int128.h"
+#include "gtest/gtest.h"
 #include "tests/json_value.h"
 
 namespace restree {
@@ -100,10 +100,10 @@ TEST(JsonQuote, KeepsValidUtf8AndEscapesEveryOtherByteAsLatin1) {
   EXPECT_EQ(JsonQuote("caf\xc3\xa9 \xf0\x9f\x92\xbe"),
             "\"caf\xc3\xa9 \xf0\x9f\x92\xbe\"");
   EXPECT_EQ(JsonQuote("\xff"), R"("\u00ff")");
-  EXPECT_EQ(JsonQuote("\xc0\xaf"), R"("\u00c0\u00af")");          // overlong
+  EXPECT_EQ(JsonQuote("\xc0\xaf"), R"("\u00c0\u00af")");            // overlong
   EXPECT_EQ(JsonQuote("\xed\xa0\x80"), R"("\u00ed\u00a0\u0080")");  // surrogate
-  EXPECT_EQ(JsonQuote("\xe2\x82"), R"("\u00e2\u0082")");          // truncated
-  EXPECT_EQ(JsonQuote("\xf4\x90\x80\x80"),                         // > U+10FFFF
+  EXPECT_EQ(JsonQuote("\xe2\x82"), R"("\u00e2\u0082")");            // truncated
+  EXPECT_EQ(JsonQuote("\xf4\x90\x80\x80"),  // > U+10FFFF
             R"("\u00f4\u0090\u0080\u0080")");
 }
 

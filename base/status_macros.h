@@ -20,19 +20,19 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-#define RESTREE_RETURN_IF_ERROR(expr)                            \
-  do {                                                           \
-    ::absl::Status restree_status_ = (expr);                     \
-    if (ABSL_PREDICT_FALSE(!restree_status_.ok())) {             \
-      return restree_status_;                                    \
-    }                                                            \
+#define RESTREE_RETURN_IF_ERROR(expr)                \
+  do {                                               \
+    ::absl::Status restree_status_ = (expr);         \
+    if (ABSL_PREDICT_FALSE(!restree_status_.ok())) { \
+      return restree_status_;                        \
+    }                                                \
   } while (0)
 
 #define RESTREE_STATUS_CONCAT_INNER_(a, b) a##b
 #define RESTREE_STATUS_CONCAT_(a, b) RESTREE_STATUS_CONCAT_INNER_(a, b)
 
-#define RESTREE_ASSIGN_OR_RETURN(lhs, expr)                               \
-  RESTREE_ASSIGN_OR_RETURN_IMPL_(                                         \
+#define RESTREE_ASSIGN_OR_RETURN(lhs, expr) \
+  RESTREE_ASSIGN_OR_RETURN_IMPL_(           \
       RESTREE_STATUS_CONCAT_(restree_statusor_, __LINE__), lhs, expr)
 
 #define RESTREE_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr) \
@@ -44,13 +44,13 @@
 
 // Aborts with a message when `cond` is false, in every build mode. For
 // internal consistency only: never for conditions input can trigger.
-#define RESTREE_CHECK(cond, msg)                                          \
-  do {                                                                    \
-    if (ABSL_PREDICT_FALSE(!(cond))) {                                    \
-      std::fprintf(stderr, "%s:%d: RESTREE_CHECK(%s) failed: %s\n",       \
-                   __FILE__, __LINE__, #cond, msg);                       \
-      std::abort();                                                       \
-    }                                                                     \
+#define RESTREE_CHECK(cond, msg)                                              \
+  do {                                                                        \
+    if (ABSL_PREDICT_FALSE(!(cond))) {                                        \
+      std::fprintf(stderr, "%s:%d: RESTREE_CHECK(%s) failed: %s\n", __FILE__, \
+                   __LINE__, #cond, msg);                                     \
+      std::abort();                                                           \
+    }                                                                         \
   } while (0)
 
 #endif  // RESTREE_BASE_STATUS_MACROS_H_

@@ -165,9 +165,9 @@ class RecordContext {
       : index_(index), type_(type), offset_(offset) {}
 
   absl::Status Error(absl::StatusCode code, absl::string_view message) const {
-    return absl::Status(code, absl::StrFormat("subtable %d (%s at offset 0x%x): %s",
-                                              index_, TypeName(type_), offset_,
-                                              message));
+    return absl::Status(
+        code, absl::StrFormat("subtable %d (%s at offset 0x%x): %s", index_,
+                              TypeName(type_), offset_, message));
   }
   // A record shorter than what its type needs at table offset `at`.
   absl::Status Short(size_t record_length, absl::string_view what,
@@ -187,14 +187,14 @@ class RecordContext {
 // Every Read below is inside a record whose length was checked against the
 // fixed part first; a failing read still returns an error rather than
 // trusting that check.
-#define CEDT_READ(reader, call, ctx)                                         \
-  do {                                                                       \
-    if (!(reader).call) {                                                    \
-      return (ctx).Error(absl::StatusCode::kOutOfRange,                      \
-                         absl::StrFormat("read past the record end at "      \
-                                         "offset 0x%x",                       \
-                                         (reader).offset()));                \
-    }                                                                        \
+#define CEDT_READ(reader, call, ctx)                                    \
+  do {                                                                  \
+    if (!(reader).call) {                                               \
+      return (ctx).Error(absl::StatusCode::kOutOfRange,                 \
+                         absl::StrFormat("read past the record end at " \
+                                         "offset 0x%x",                 \
+                                         (reader).offset()));           \
+    }                                                                   \
   } while (0)
 
 absl::StatusOr<Subtable> DecodeChbs(ByteReader r, uint8_t hdr_reserved,
@@ -479,7 +479,8 @@ class Writer {
 
  private:
   void Le(uint64_t v, int n) {
-    for (int i = 0; i < n; ++i) out_.push_back(static_cast<uint8_t>(v >> (8 * i)));
+    for (int i = 0; i < n; ++i)
+      out_.push_back(static_cast<uint8_t>(v >> (8 * i)));
   }
   std::vector<uint8_t> out_;
 };
@@ -595,17 +596,17 @@ struct EncodeVisitor {
 absl::StatusOr<std::vector<uint8_t>> EncodeCedt(const Cedt& t,
                                                 const EncodeOptions& options) {
   if (std::memcmp(t.header.signature.data(), "CEDT", 4) != 0) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "table header: signature \"%s\" is not \"CEDT\"",
-        EscapeChars(absl::MakeConstSpan(t.header.signature))));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("table header: signature \"%s\" is not \"CEDT\"",
+                        EscapeChars(absl::MakeConstSpan(t.header.signature))));
   }
   uint64_t total = kHeaderSize;
   for (size_t i = 0; i < t.subtables.size(); ++i) {
     const size_t len = RecordLength(t.subtables[i]);
     if (len > 0xffff) {
-      return EncodeError(i, TypeOf(t.subtables[i]),
-                         absl::StrFormat("record length %d exceeds 0xffff",
-                                         len));
+      return EncodeError(
+          i, TypeOf(t.subtables[i]),
+          absl::StrFormat("record length %d exceeds 0xffff", len));
     }
     total += len;
   }

@@ -81,7 +81,7 @@ inline constexpr uint16_t kDevMem = 1 << 0;       // Type 2, device coherent
 inline constexpr uint16_t kHostOnlyMem = 1 << 1;  // Type 3, host-only coherent
 inline constexpr uint16_t kVolatile = 1 << 2;
 inline constexpr uint16_t kPmem = 1 << 3;
-inline constexpr uint16_t kFixed = 1 << 4;        // fixed device configuration
+inline constexpr uint16_t kFixed = 1 << 4;  // fixed device configuration
 inline constexpr uint16_t kBackInvalidate = 1 << 5;
 inline constexpr uint16_t kDefined = 0x3f;
 }  // namespace restriction
@@ -103,9 +103,9 @@ int XorMapsNeeded(uint32_t ways);
 
 struct TableHeader {
   std::array<char, 4> signature = {'C', 'E', 'D', 'T'};
-  uint32_t length = 0;    // as stored; EncodeCedt can recompute it
-  uint8_t revision = 1;   // 1: CXL 2.0, 2: CXL 3.x
-  uint8_t checksum = 0;   // as stored; EncodeCedt can recompute it
+  uint32_t length = 0;   // as stored; EncodeCedt can recompute it
+  uint8_t revision = 1;  // 1: CXL 2.0, 2: CXL 3.x
+  uint8_t checksum = 0;  // as stored; EncodeCedt can recompute it
   std::array<char, 6> oem_id = {};
   std::array<char, 8> oem_table_id = {};
   uint32_t oem_revision = 0;
@@ -120,8 +120,8 @@ struct Chbs {
   uint32_t uid = 0;          // the host bridge's _UID
   uint32_t cxl_version = 0;  // 0: CXL 1.1 (RCRB), 1: CXL 2.0 (CHBCR)
   uint32_t reserved = 0;
-  uint64_t base = 0;         // register block base
-  uint64_t length = 0;       // register block length
+  uint64_t base = 0;              // register block base
+  uint64_t length = 0;            // register block length
   std::vector<uint8_t> trailing;  // record bytes past offset 32
   bool operator==(const Chbs&) const = default;
 };
@@ -132,10 +132,10 @@ struct Cfmws {
   uint32_t reserved1 = 0;
   uint64_t base_hpa = 0;
   uint64_t window_size = 0;
-  uint8_t eniw = 0;          // "Interleave Members", encoded
-  uint8_t arithmetic = 0;    // 0 modulo, 1 modulo + XOR
+  uint8_t eniw = 0;        // "Interleave Members", encoded
+  uint8_t arithmetic = 0;  // 0 modulo, 1 modulo + XOR
   uint16_t reserved2 = 0;
-  uint32_t hbig = 0;         // "Granularity", encoded
+  uint32_t hbig = 0;  // "Granularity", encoded
   uint16_t restrictions = 0;
   uint16_t qtg_id = 0;
   // Host bridge UIDs in interleave position order. When ENIW decodes, exactly
@@ -170,9 +170,9 @@ struct Rdpas {
   uint8_t header_reserved = 0;
   RdpasLayout layout = RdpasLayout::kCxl32;
   uint16_t segment = 0;
-  uint16_t bdf = 0;         // bus 15:8, device 7:3, function 2:0
-  uint64_t address = 0;     // RCEC downstream port RCRB base
-  uint8_t protocol = 0;     // 0: CXL.io, 1: CXL.cachemem
+  uint16_t bdf = 0;                      // bus 15:8, device 7:3, function 2:0
+  uint64_t address = 0;                  // RCEC downstream port RCRB base
+  uint8_t protocol = 0;                  // 0: CXL.io, 1: CXL.cachemem
   std::array<uint8_t, 3> reserved = {};  // kCxl32 only
   std::vector<uint8_t> trailing;
   bool operator==(const Rdpas&) const = default;

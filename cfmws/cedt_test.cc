@@ -4,11 +4,11 @@
 #include <set>
 #include <vector>
 
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "absl/status/status.h"
 #include "cfmws/internal/byte_reader.h"
 #include "cfmws/test_util.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
 #include "tests/status_matchers.h"
 
 namespace restree {
@@ -17,10 +17,10 @@ namespace {
 
 using ::restree::test_support::IsOk;
 using ::restree::test_support::StatusIs;
-using ::testing::HasSubstr;
 using test_support::Encode;
 using test_support::FromDescription;
 using test_support::ReadTestdata;
+using ::testing::HasSubstr;
 
 std::vector<uint8_t> Qemu() { return ReadTestdata("qemu72-cxl1.CEDT.bin"); }
 std::vector<uint8_t> Template() {
@@ -174,7 +174,8 @@ TEST(CedtTest, ZeroLengthRecordIsAnErrorNotAHang) {
   PutU16(b, 0x44 + 2, 0);  // the CFMWS
   absl::StatusOr<Cedt> d = DecodeCedt(b);
   EXPECT_THAT(d, StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(d.status().message(), HasSubstr("subtable 1 (CFMWS at offset 0x44)"));
+  EXPECT_THAT(d.status().message(),
+              HasSubstr("subtable 1 (CFMWS at offset 0x44)"));
   EXPECT_THAT(d.status().message(), HasSubstr("record length is 0"));
 }
 
@@ -183,7 +184,8 @@ TEST(CedtTest, RecordLengthBelowHeader) {
   PutU16(b, 0x24 + 2, 3);
   absl::StatusOr<Cedt> d = DecodeCedt(b);
   EXPECT_THAT(d, StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(d.status().message(), HasSubstr("subtable 0 (CHBS at offset 0x24)"));
+  EXPECT_THAT(d.status().message(),
+              HasSubstr("subtable 0 (CHBS at offset 0x24)"));
 }
 
 TEST(CedtTest, LyingRecordLengthPastTableEnd) {
@@ -208,7 +210,8 @@ TEST(CedtTest, TargetCountThatDoesNotFit) {
   b[0x44 + 24] = 4;  // 16 ways in a 40-byte record
   absl::StatusOr<Cedt> d = DecodeCedt(b);
   EXPECT_THAT(d, StatusIs(absl::StatusCode::kOutOfRange));
-  EXPECT_THAT(d.status().message(), HasSubstr("subtable 1 (CFMWS at offset 0x44)"));
+  EXPECT_THAT(d.status().message(),
+              HasSubstr("subtable 1 (CFMWS at offset 0x44)"));
   EXPECT_THAT(d.status().message(), HasSubstr("16 interleave targets"));
 }
 

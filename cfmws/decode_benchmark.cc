@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "benchmark/benchmark.h"
 #include "absl/strings/str_format.h"
+#include "benchmark/benchmark.h"
 #include "cfmws/cedt.h"
 #include "cfmws/description.h"
 #include "cfmws/validate.h"

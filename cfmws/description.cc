@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/strings/match.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -61,8 +61,8 @@ absl::StatusOr<std::vector<uint8_t>> ParseHexBytes(absl::string_view v) {
 }
 
 std::string HexBytes(const std::vector<uint8_t>& b) {
-  return absl::BytesToHexString(absl::string_view(
-      reinterpret_cast<const char*>(b.data()), b.size()));
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
 }
 
 std::string QuoteChars(absl::Span<const char> chars) {
@@ -105,8 +105,8 @@ absl::StatusOr<std::vector<std::string>> Tokenize(absl::string_view line) {
               HexDigit(line[i + 1]) < 0) {
             return absl::InvalidArgumentError("bad \\x escape in a string");
           }
-          tok.push_back(
-              static_cast<char>(HexDigit(line[i]) * 16 + HexDigit(line[i + 1])));
+          tok.push_back(static_cast<char>(HexDigit(line[i]) * 16 +
+                                          HexDigit(line[i + 1])));
           i += 2;
         } else if (e == '\\' || e == '"') {
           tok.push_back(e);
@@ -148,8 +148,8 @@ class Fields {
   absl::Status Num(const std::string& key, T* out) {
     auto it = values_.find(key);
     if (it == values_.end()) return absl::OkStatus();
-    absl::StatusOr<uint64_t> v =
-        ParseNumber(it->second, static_cast<uint64_t>(std::numeric_limits<T>::max()));
+    absl::StatusOr<uint64_t> v = ParseNumber(
+        it->second, static_cast<uint64_t>(std::numeric_limits<T>::max()));
     if (!v.ok()) return Wrap(key, v.status());
     *out = static_cast<T>(*v);
     values_.erase(it);
@@ -163,8 +163,8 @@ class Fields {
     out->clear();
     if (!it->second.empty()) {
       for (absl::string_view part : absl::StrSplit(it->second, ',')) {
-        absl::StatusOr<uint64_t> v =
-            ParseNumber(part, static_cast<uint64_t>(std::numeric_limits<T>::max()));
+        absl::StatusOr<uint64_t> v = ParseNumber(
+            part, static_cast<uint64_t>(std::numeric_limits<T>::max()));
         if (!v.ok()) return Wrap(key, v.status());
         out->push_back(static_cast<T>(*v));
         if (out->size() > 0xffff) {
@@ -191,9 +191,9 @@ class Fields {
     auto it = values_.find(key);
     if (it == values_.end()) return absl::OkStatus();
     if (it->second.size() > N) {
-      return Wrap(key, absl::InvalidArgumentError(absl::StrFormat(
-                           "'%s' is longer than %d characters", it->second,
-                           N)));
+      return Wrap(key,
+                  absl::InvalidArgumentError(absl::StrFormat(
+                      "'%s' is longer than %d characters", it->second, N)));
     }
     out->fill(' ');
     for (size_t i = 0; i < it->second.size(); ++i) (*out)[i] = it->second[i];
@@ -227,8 +227,8 @@ class Fields {
   // kInvalidArgument naming the first key nobody read.
   absl::Status Done(absl::string_view record) const {
     if (values_.empty()) return absl::OkStatus();
-    return absl::InvalidArgumentError(absl::StrCat(
-        record, ": unknown key '", values_.begin()->first, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(record, ": unknown key '", values_.begin()->first, "'"));
   }
 
  private:
@@ -261,9 +261,9 @@ absl::Status ParseRestrictions(Fields& f, uint16_t* out) {
     if (named) continue;
     absl::StatusOr<uint64_t> n = ParseNumber(part, 0xffff);
     if (!n.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "restrictions: ", n.status().message(),
-          " (or devmem|hostonly|volatile|pmem|fixed|bi)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("restrictions: ", n.status().message(),
+                       " (or devmem|hostonly|volatile|pmem|fixed|bi)"));
     }
     r |= static_cast<uint16_t>(*n);
   }
@@ -333,9 +333,9 @@ absl::StatusOr<Subtable> ParseRecord(absl::string_view kind, Fields& f) {
     RESTREE_RETURN_IF_ERROR(f.Done(kind));
     if (std::optional<uint32_t> w = c.ways();
         w.has_value() && c.targets.size() != *w) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "cfmws: %d ways need %d targets, %d given", *w, *w,
-          c.targets.size()));
+      return absl::InvalidArgumentError(
+          absl::StrFormat("cfmws: %d ways need %d targets, %d given", *w, *w,
+                          c.targets.size()));
     }
     if (!c.ways().has_value() && c.trailing.size() >= 4) {
       return absl::InvalidArgumentError(
@@ -474,7 +474,8 @@ absl::StatusOr<Cedt> ParseDescription(absl::string_view text) {
     if (!fields.ok()) return err(fields.status());
     const std::string& kind = (*tokens)[0];
     if (kind == "cedt") {
-      if (have_header) return err(absl::InvalidArgumentError("second cedt line"));
+      if (have_header)
+        return err(absl::InvalidArgumentError("second cedt line"));
       have_header = true;
       absl::Status s = ParseHeader(*fields, &t.header);
       if (!s.ok()) return err(s);
@@ -502,7 +503,8 @@ struct FormatVisitor {
   void operator()(const Chbs& c) {
     absl::StrAppendFormat(out, "chbs uid=0x%x version=%d", c.uid,
                           c.cxl_version);
-    if (c.reserved != 0) absl::StrAppendFormat(out, " reserved=0x%x", c.reserved);
+    if (c.reserved != 0)
+      absl::StrAppendFormat(out, " reserved=0x%x", c.reserved);
     absl::StrAppendFormat(out, " base=0x%x length=0x%x", c.base, c.length);
     HdrReserved(c.header_reserved);
     Trailing(c.trailing);
@@ -531,8 +533,10 @@ struct FormatVisitor {
     std::vector<std::string> t;
     for (uint32_t x : c.targets) t.push_back(absl::StrFormat("0x%x", x));
     absl::StrAppend(out, " targets=", absl::StrJoin(t, ","));
-    if (c.reserved1 != 0) absl::StrAppendFormat(out, " reserved1=0x%x", c.reserved1);
-    if (c.reserved2 != 0) absl::StrAppendFormat(out, " reserved2=0x%x", c.reserved2);
+    if (c.reserved1 != 0)
+      absl::StrAppendFormat(out, " reserved1=0x%x", c.reserved1);
+    if (c.reserved2 != 0)
+      absl::StrAppendFormat(out, " reserved2=0x%x", c.reserved2);
     HdrReserved(c.header_reserved);
     Trailing(c.trailing);
   }
@@ -545,26 +549,29 @@ struct FormatVisitor {
     std::vector<std::string> m;
     for (uint64_t x : c.xormaps) m.push_back(absl::StrFormat("0x%x", x));
     absl::StrAppend(out, " xormaps=", absl::StrJoin(m, ","));
-    if (c.reserved1 != 0) absl::StrAppendFormat(out, " reserved1=0x%x", c.reserved1);
+    if (c.reserved1 != 0)
+      absl::StrAppendFormat(out, " reserved1=0x%x", c.reserved1);
     HdrReserved(c.header_reserved);
     Trailing(c.trailing);
   }
   void operator()(const Rdpas& d) {
-    absl::StrAppendFormat(out, "rdpas segment=0x%x bdf=0x%x address=0x%x "
-                               "protocol=%d",
+    absl::StrAppendFormat(out,
+                          "rdpas segment=0x%x bdf=0x%x address=0x%x "
+                          "protocol=%d",
                           d.segment, d.bdf, d.address, d.protocol);
     if (d.layout == RdpasLayout::kAcpicaLegacy) {
       absl::StrAppend(out, " layout=legacy");
     } else if (d.reserved != std::array<uint8_t, 3>{}) {
-      absl::StrAppend(out, " reserved=",
-                      HexBytes({d.reserved.begin(), d.reserved.end()}));
+      absl::StrAppend(
+          out, " reserved=", HexBytes({d.reserved.begin(), d.reserved.end()}));
     }
     HdrReserved(d.header_reserved);
     Trailing(d.trailing);
   }
   void operator()(const Csds& c) {
     absl::StrAppendFormat(out, "csds capabilities=0x%x", c.capabilities);
-    if (c.reserved != 0) absl::StrAppendFormat(out, " reserved=0x%x", c.reserved);
+    if (c.reserved != 0)
+      absl::StrAppendFormat(out, " reserved=0x%x", c.reserved);
     HdrReserved(c.header_reserved);
     Trailing(c.trailing);
   }

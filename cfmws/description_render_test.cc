@@ -4,8 +4,6 @@
 #include <string>
 #include <vector>
 
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "absl/status/status.h"
 #include "cfmws/cedt.h"
 #include "cfmws/description.h"
@@ -14,6 +12,8 @@
 #include "cfmws/render.h"
 #include "cfmws/test_util.h"
 #include "cfmws/validate.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
 #include "resource_tree/resource_tree.h"
 #include "tests/status_matchers.h"
 
@@ -22,16 +22,16 @@ namespace cedt {
 namespace {
 
 using ::restree::test_support::StatusIs;
-using ::testing::HasSubstr;
 using test_support::ReadTestdata;
+using ::testing::HasSubstr;
 
 // A strict JSON syntax check (RFC 8259 grammar, no duplicate-key check),
 // iterative over a depth counter so it cannot recurse on its input.
 bool IsJson(const std::string& s) {
   size_t i = 0;
   auto ws = [&] {
-    while (i < s.size() && (s[i] == ' ' || s[i] == '\n' || s[i] == '\t' ||
-                            s[i] == '\r')) {
+    while (i < s.size() &&
+           (s[i] == ' ' || s[i] == '\n' || s[i] == '\t' || s[i] == '\r')) {
       ++i;
     }
   };
@@ -177,11 +177,13 @@ TEST(DescriptionTest, ErrorsNameTheLine) {
 TEST(DescriptionTest, TooManyXormaps) {
   std::string maps = "cxims xormaps=0";
   for (int i = 0; i < 255; ++i) maps += ",1";
-  EXPECT_THAT(ParseDescription(maps), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseDescription(maps),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(DescriptionTest, SamplesRoundTripThroughTheDescription) {
-  for (const char* name : {"qemu72-cxl1.CEDT.bin", "acpica-template.CEDT.bin"}) {
+  for (const char* name :
+       {"qemu72-cxl1.CEDT.bin", "acpica-template.CEDT.bin"}) {
     const std::vector<uint8_t> bytes = ReadTestdata(name);
     ASSERT_OK_AND_ASSIGN(Cedt t, DecodeCedt(bytes));
     ASSERT_OK_AND_ASSIGN(Cedt p, ParseDescription(FormatDescription(t)));

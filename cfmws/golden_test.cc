@@ -9,17 +9,17 @@
 #include <string>
 #include <vector>
 
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "cfmws/cedt.h"
 #include "cfmws/render.h"
 #include "cfmws/test_util.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
 #include "tests/status_matchers.h"
 
 namespace restree {
@@ -49,7 +49,8 @@ Dsl ParseDsl(const std::string& text) {
     if (absl::StartsWith(line, "[")) {
       const size_t close = line.find(']');
       const size_t colon = line.find(" : ");
-      if (close == absl::string_view::npos || colon == absl::string_view::npos) {
+      if (close == absl::string_view::npos ||
+          colon == absl::string_view::npos) {
         continue;
       }
       std::vector<std::string> pos =
@@ -59,14 +60,14 @@ Dsl ParseDsl(const std::string& text) {
         continue;
       }
       DslField f;
-      EXPECT_TRUE(absl::SimpleHexAtoi(pos[0].substr(0, pos[0].size() - 1),
-                                      &f.offset))
+      EXPECT_TRUE(
+          absl::SimpleHexAtoi(pos[0].substr(0, pos[0].size() - 1), &f.offset))
           << line;
       uint64_t dec = 0;
       EXPECT_TRUE(absl::SimpleAtoi(pos[1], &dec)) << line;
       EXPECT_EQ(dec, f.offset) << "hex and decimal offsets disagree: " << line;
-      EXPECT_TRUE(absl::SimpleHexAtoi(pos[2].substr(0, pos[2].size() - 1),
-                                      &f.length))
+      EXPECT_TRUE(
+          absl::SimpleHexAtoi(pos[2].substr(0, pos[2].size() - 1), &f.length))
           << line;
       f.name = std::string(absl::StripAsciiWhitespace(
           line.substr(close + 1, colon - close - 1)));
@@ -239,8 +240,8 @@ TEST(GoldenTest, HumanViewUsesIaslFieldsAndValues) {
     const std::string text = ReadTestdataText(dsl_name);
     for (const FieldLine& l : lines) {
       const std::string printed = FormatFieldLine(l);
-      const std::string prefix = printed.substr(0, printed.find(" : ") + 3) +
-                                 l.value;
+      const std::string prefix =
+          printed.substr(0, printed.find(" : ") + 3) + l.value;
       EXPECT_NE(text.find(prefix), std::string::npos) << prefix;
     }
   }

@@ -28,7 +28,8 @@ CximsIndex::CximsIndex(const Cedt& t) {
       continue;
     }
     last_[x->hbig] = static_cast<int>(i);
-    if (fewest_index_[x->hbig] < 0 || x->xormaps.size() < fewest_maps_[x->hbig]) {
+    if (fewest_index_[x->hbig] < 0 ||
+        x->xormaps.size() < fewest_maps_[x->hbig]) {
       fewest_index_[x->hbig] = static_cast<int>(i);
       fewest_maps_[x->hbig] = x->xormaps.size();
     }
@@ -78,8 +79,8 @@ absl::StatusOr<InterleaveMap> InterleaveMapOf(const Cedt& t, size_t index,
   }
   const Cfmws& c = std::get<Cfmws>(t.subtables[index]);
   auto bad = [&](absl::StatusCode code, absl::string_view m) {
-    return absl::Status(code, absl::StrFormat("CFMWS (subtable %d): %s",
-                                              index, m));
+    return absl::Status(code,
+                        absl::StrFormat("CFMWS (subtable %d): %s", index, m));
   };
   if (c.arithmetic != kArithmeticModulo && c.arithmetic != kArithmeticXor) {
     return bad(absl::StatusCode::kInvalidArgument,
@@ -89,9 +90,9 @@ absl::StatusOr<InterleaveMap> InterleaveMapOf(const Cedt& t, size_t index,
   }
   std::optional<uint32_t> ways = c.ways();
   if (!ways.has_value()) {
-    return bad(absl::StatusCode::kInvalidArgument,
-               absl::StrFormat("Interleave Members %d is not a valid ENIW",
-                               c.eniw));
+    return bad(
+        absl::StatusCode::kInvalidArgument,
+        absl::StrFormat("Interleave Members %d is not a valid ENIW", c.eniw));
   }
   std::optional<uint32_t> gran = c.granularity();
   if (!gran.has_value()) {
@@ -103,8 +104,8 @@ absl::StatusOr<InterleaveMap> InterleaveMapOf(const Cedt& t, size_t index,
   g.size = c.window_size;
   g.ways = *ways;
   g.granularity = *gran;
-  g.arithmetic = c.arithmetic == kArithmeticXor ? Arithmetic::kXor
-                                                : Arithmetic::kModulo;
+  g.arithmetic =
+      c.arithmetic == kArithmeticXor ? Arithmetic::kXor : Arithmetic::kModulo;
   g.targets = c.targets;
   const int needed = XorMapsNeeded(g.ways);
   if (g.arithmetic == Arithmetic::kXor && needed > 0) {
@@ -159,9 +160,8 @@ InterleaveMap::InterleaveMap(WindowGeometry g) : g_(std::move(g)) {
 
 absl::StatusOr<InterleaveMap> InterleaveMap::Create(WindowGeometry g) {
   if (!WaysToEniw(g.ways).has_value()) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("%d interleave ways is not 1, 2, 4, 8, 16, 3, 6 or 12",
-                        g.ways));
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%d interleave ways is not 1, 2, 4, 8, 16, 3, 6 or 12", g.ways));
   }
   if (!GranularityToHbig(g.granularity).has_value()) {
     return absl::InvalidArgumentError(absl::StrFormat(
@@ -224,29 +224,30 @@ uint64_t InterleaveMap::TargetCapacity(uint32_t position) const {
   const absl::uint128 rest = size % round;
   const absl::uint128 before = absl::uint128(position) * g_.granularity;
   absl::uint128 extra = 0;
-  if (rest > before) extra = std::min(rest - before, absl::uint128(g_.granularity));
+  if (rest > before)
+    extra = std::min(rest - before, absl::uint128(g_.granularity));
   return static_cast<uint64_t>(full * g_.granularity + extra);
 }
 
 absl::StatusOr<uint64_t> InterleaveMap::ToHpa(uint32_t position,
                                               uint64_t target_offset) const {
   if (position >= g_.ways) {
-    return absl::OutOfRangeError(absl::StrFormat(
-        "position %d is not below %d ways", position, g_.ways));
+    return absl::OutOfRangeError(
+        absl::StrFormat("position %d is not below %d ways", position, g_.ways));
   }
   if (target_offset >= TargetCapacity(position)) {
-    return absl::OutOfRangeError(absl::StrFormat(
-        "offset 0x%x is past the 0x%x bytes position %d serves", target_offset,
-        TargetCapacity(position), position));
+    return absl::OutOfRangeError(
+        absl::StrFormat("offset 0x%x is past the 0x%x bytes position %d serves",
+                        target_offset, TargetCapacity(position), position));
   }
   // chunk < size / granularity, so these products stay below 2^64.
   const uint64_t chunk = (target_offset >> gran_shift_) * g_.ways + position;
   const uint64_t o = (chunk << gran_shift_) | (target_offset & gran_mask_);
   const uint64_t hpa = XorTranslate(g_.base + o);
   if (hpa < g_.base || hpa > last_) {
-    return absl::OutOfRangeError(absl::StrFormat(
-        "the XOR maps move 0x%x to 0x%x, outside the window", g_.base + o,
-        hpa));
+    return absl::OutOfRangeError(
+        absl::StrFormat("the XOR maps move 0x%x to 0x%x, outside the window",
+                        g_.base + o, hpa));
   }
   return hpa;
 }

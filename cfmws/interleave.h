@@ -55,9 +55,9 @@ enum class Arithmetic : uint8_t { kModulo = 0, kXor = 1 };
 // What the arithmetic needs to know about one window.
 struct WindowGeometry {
   uint64_t base = 0;
-  uint64_t size = 0;             // > 0; base + size - 1 must not wrap
-  uint32_t ways = 1;             // 1, 2, 4, 8, 16, 3, 6 or 12
-  uint32_t granularity = 256;    // 256 .. 16384, a power of 2
+  uint64_t size = 0;           // > 0; base + size - 1 must not wrap
+  uint32_t ways = 1;           // 1, 2, 4, 8, 16, 3, 6 or 12
+  uint32_t granularity = 256;  // 256 .. 16384, a power of 2
   Arithmetic arithmetic = Arithmetic::kModulo;
   // XOR only: exactly XorMapsNeeded(ways) maps (Linux copies that many from
   // the matching CXIMS); empty for modulo.
@@ -84,8 +84,8 @@ class CximsIndex final {
   static constexpr int kHbigs = 7;  // HBIG 0..6
   int first_invalid_ = -1;          // first CXIMS with HBIG > 6
   uint32_t invalid_hbig_ = 0;
-  int last_[kHbigs];                // last CXIMS per HBIG, or -1
-  int fewest_index_[kHbigs];        // the CXIMS with the fewest maps
+  int last_[kHbigs];          // last CXIMS per HBIG, or -1
+  int fewest_index_[kHbigs];  // the CXIMS with the fewest maps
   size_t fewest_maps_[kHbigs];
 };
 
@@ -96,8 +96,8 @@ class CximsIndex final {
 // window (2, 4, 6, 8, 12 or 16 ways) without a CXIMS whose HBIG matches its
 // granularity ("No CXIMS for HBIG"), and kFailedPrecondition when some
 // CXIMS has an invalid HBIG or a matching one has too few maps. Like Linux,
-// the last matching CXIMS wins. The granularity of a 1-way window is reported as
-// stored (Linux advertises 256 for it; it does not change any result).
+// the last matching CXIMS wins. The granularity of a 1-way window is reported
+// as stored (Linux advertises 256 for it; it does not change any result).
 // Complexity: O(1) plus the copies.
 [[nodiscard]] absl::StatusOr<WindowGeometry> GeometryOf(
     const Cedt& t, size_t index, const CximsIndex& cxims);
@@ -161,7 +161,7 @@ class InterleaveMap final {
   explicit InterleaveMap(WindowGeometry g);
 
   WindowGeometry g_;
-  uint64_t last_ = 0;       // base + size - 1
+  uint64_t last_ = 0;  // base + size - 1
   int gran_shift_ = 8;
   uint64_t gran_mask_ = 0;  // granularity - 1
 };
@@ -190,9 +190,9 @@ class WindowIndex final {
   const std::vector<Skipped>& skipped() const { return skipped_; }
 
  private:
-  std::vector<Entry> entries_;        // table order
-  std::vector<size_t> by_base_;       // entry indices sorted by base
-  std::vector<uint64_t> max_last_;    // prefix max of window ends, by_base_ order
+  std::vector<Entry> entries_;      // table order
+  std::vector<size_t> by_base_;     // entry indices sorted by base
+  std::vector<uint64_t> max_last_;  // prefix max of window ends, by_base_ order
   std::vector<Skipped> skipped_;
 };
 

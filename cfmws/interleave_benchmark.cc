@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "benchmark/benchmark.h"
 #include "absl/strings/str_format.h"
+#include "benchmark/benchmark.h"
 #include "cfmws/cedt.h"
 #include "cfmws/description.h"
 #include "cfmws/interleave.h"
@@ -60,9 +60,15 @@ void Lookup(benchmark::State& state, const InterleaveMap& m) {
   state.SetItemsProcessed(int64_t(state.iterations()));
 }
 
-void BM_ToTargetModulo2(benchmark::State& s) { Lookup(s, Map(2, Arithmetic::kModulo)); }
-void BM_ToTargetModulo12(benchmark::State& s) { Lookup(s, Map(12, Arithmetic::kModulo)); }
-void BM_ToTargetXor16(benchmark::State& s) { Lookup(s, Map(16, Arithmetic::kXor)); }
+void BM_ToTargetModulo2(benchmark::State& s) {
+  Lookup(s, Map(2, Arithmetic::kModulo));
+}
+void BM_ToTargetModulo12(benchmark::State& s) {
+  Lookup(s, Map(12, Arithmetic::kModulo));
+}
+void BM_ToTargetXor16(benchmark::State& s) {
+  Lookup(s, Map(16, Arithmetic::kXor));
+}
 BENCHMARK(BM_ToTargetModulo2);
 BENCHMARK(BM_ToTargetModulo12);
 BENCHMARK(BM_ToTargetXor16);
@@ -84,8 +90,9 @@ BENCHMARK(BM_RoundTripXor16);
 // Find the window, then the target, among n disjoint 4 GiB windows.
 void BM_IndexLookup(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
-  std::string d = "chbs uid=1 version=1 base=0x1000 length=0x10000\n"
-                  "chbs uid=2 version=1 base=0x2000 length=0x10000\n";
+  std::string d =
+      "chbs uid=1 version=1 base=0x1000 length=0x10000\n"
+      "chbs uid=2 version=1 base=0x2000 length=0x10000\n";
   for (int i = 0; i < n; ++i) {
     d += absl::StrFormat(
         "cfmws base=0x%x size=4G ways=2 granularity=4K targets=1,2\n",

@@ -5,12 +5,12 @@
 #include <utility>
 #include <vector>
 
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "cfmws/cedt.h"
 #include "cfmws/test_util.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
 #include "tests/status_matchers.h"
 
 namespace restree {
@@ -18,8 +18,8 @@ namespace cedt {
 namespace {
 
 using ::restree::test_support::StatusIs;
-using ::testing::HasSubstr;
 using test_support::FromDescription;
+using ::testing::HasSubstr;
 
 constexpr uint64_t kBase = uint64_t{1} << 40;
 constexpr uint64_t kMiB = uint64_t{1} << 20;
@@ -97,7 +97,8 @@ TEST(InterleaveTest, XorSixWayCombinesParityAndModuloThree) {
   const InterleaveMap m =
       Make(6, 256, 768 * kMiB, Arithmetic::kXor, {0x10000100});
   std::set<uint32_t> seen;
-  for (uint64_t c = 0; c < 12; ++c) seen.insert(At(m, kBase + c * 256).position);
+  for (uint64_t c = 0; c < 12; ++c)
+    seen.insert(At(m, kBase + c * 256).position);
   EXPECT_EQ(seen.size(), 6u);
   // Bit 28 set flips bit 8 of the translated address: offset 0x10000000
   // decodes as 0x10000100, chunk 0x100001, which is 5 mod 6 (without the
@@ -266,11 +267,10 @@ TEST(GeometryTest, XorWindowErrorsFollowLinux) {
       "restrictions=0x6 targets=1,2\n";
   EXPECT_THAT(GeometryOf(FromDescription(absl::StrCat(kTwoBridges, window)), 2),
               StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_THAT(
-      GeometryOf(FromDescription(absl::StrCat(kTwoBridges, window,
-                                              "cxims granularity=4K\n")),
-                 2),
-      StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(GeometryOf(FromDescription(absl::StrCat(
+                             kTwoBridges, window, "cxims granularity=4K\n")),
+                         2),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(
       GeometryOf(FromDescription(absl::StrCat(kTwoBridges, window,
                                               "cxims granularity=4K "

@@ -36,22 +36,23 @@ absl::string_view WindowFateName(WindowFate f) {
 
 std::optional<std::string> LinuxVerifyFailure(const Cfmws& c) {
   if (c.arithmetic != kArithmeticModulo && c.arithmetic != kArithmeticXor) {
-    return absl::StrFormat("cxl_acpi_cfmws_verify: unknown Interleave "
-                           "Arithmetic %d",
-                           c.arithmetic);
+    return absl::StrFormat(
+        "cxl_acpi_cfmws_verify: unknown Interleave "
+        "Arithmetic %d",
+        c.arithmetic);
   }
   if (c.base_hpa % kWindowAlign != 0) {
     return std::string("cxl_acpi_cfmws_verify: base HPA not 256MB aligned");
   }
   if (c.window_size % kWindowAlign != 0) {
-    return std::string(
-        "cxl_acpi_cfmws_verify: window size not 256MB aligned");
+    return std::string("cxl_acpi_cfmws_verify: window size not 256MB aligned");
   }
   std::optional<uint32_t> ways = c.ways();
   if (!ways.has_value()) {
-    return absl::StrFormat("cxl_acpi_cfmws_verify: Interleave Ways (%d) "
-                           "invalid",
-                           c.eniw);
+    return absl::StrFormat(
+        "cxl_acpi_cfmws_verify: Interleave Ways (%d) "
+        "invalid",
+        c.eniw);
   }
   // The decoder guarantees the record holds `ways` targets, so Linux's
   // "length less than expected" check cannot fail here.
@@ -125,8 +126,7 @@ class LinuxPlanner {
       plan_of_[*node] = out_.windows.size();
       const int needed = XorMapsNeeded(*c->ways());
       if (c->arithmetic == kArithmeticXor && needed > 0) {
-        absl::StatusOr<size_t> x =
-            cxims.Resolve(*c->granularity(), needed);
+        absl::StatusOr<size_t> x = cxims.Resolve(*c->granularity(), needed);
         if (!x.ok()) {
           p.decoder = absl::StrCat("not registered: ", x.status().message());
         }
@@ -192,8 +192,9 @@ class LinuxPlanner {
       if (p.fate != WindowFate::kSkipped) continue;  // visited
       p.fate = WindowFate::kNested;
       if (p.reason.empty()) {
-        p.reason = "inside another window in the private CXL tree; "
-                   "add_cxl_resources publishes top-level windows only";
+        p.reason =
+            "inside another window in the private CXL tree; "
+            "add_cxl_resources publishes top-level windows only";
       }
     }
     return absl::OkStatus();
@@ -334,9 +335,10 @@ absl::Status PlanChunked(const Cedt& t, const PlanOptions& options,
       other_range = Range(it->first, last);
     }
     if (other >= 0) {
-      p.reason = absl::StrFormat("overlaps CXL Window %d %s, reserved "
-                                 "before it",
-                                 other, other_range.ToString());
+      p.reason = absl::StrFormat(
+          "overlaps CXL Window %d %s, reserved "
+          "before it",
+          other, other_range.ToString());
       out->windows.push_back(std::move(p));
       continue;
     }
@@ -414,8 +416,8 @@ std::string FormatPlan(const PlanResult& plan) {
     if (w.window_id.has_value()) {
       absl::StrAppend(&s, " CXL Window ", *w.window_id);
     }
-    absl::StrAppendFormat(&s, " [0x%x, size %s]: %s", w.base,
-                          HumanSize(w.size), WindowFateName(w.fate));
+    absl::StrAppendFormat(&s, " [0x%x, size %s]: %s", w.base, HumanSize(w.size),
+                          WindowFateName(w.fate));
     if (w.range.has_value()) absl::StrAppend(&s, " ", w.range->ToString());
     s += "\n";
     if (!w.reason.empty()) absl::StrAppend(&s, "  ", w.reason, "\n");
@@ -425,14 +427,14 @@ std::string FormatPlan(const PlanResult& plan) {
     for (const std::string& o : w.expanded_over) {
       absl::StrAppend(&s, "  expanded over ", o, "\n");
     }
-    if (!w.decoder.empty()) absl::StrAppend(&s, "  root decoder: ", w.decoder, "\n");
+    if (!w.decoder.empty())
+      absl::StrAppend(&s, "  root decoder: ", w.decoder, "\n");
     if (w.fate == WindowFate::kReserved) {
       absl::StrAppendFormat(&s, "  %d chunks of 0x%x reserved\n",
                             w.chunks_reserved, w.chunk_size);
       for (const WindowPlan::LeftChunks& c : w.chunks_left) {
-        absl::StrAppendFormat(&s, "  left chunks %d-%d %s: %s\n",
-                              c.first_chunk, c.last_chunk, c.range.ToString(),
-                              c.why);
+        absl::StrAppendFormat(&s, "  left chunks %d-%d %s: %s\n", c.first_chunk,
+                              c.last_chunk, c.range.ToString(), c.why);
       }
     }
   }

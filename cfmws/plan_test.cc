@@ -3,13 +3,13 @@
 #include <string>
 #include <vector>
 
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cfmws/cedt.h"
 #include "cfmws/test_util.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
 #include "resource_tree/render.h"
 #include "resource_tree/resource_tree.h"
 #include "tests/status_matchers.h"
@@ -19,11 +19,11 @@ namespace cedt {
 namespace {
 
 using ::restree::test_support::StatusIs;
+using test_support::FromDescription;
+using test_support::ReadTestdata;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-using test_support::FromDescription;
-using test_support::ReadTestdata;
 
 constexpr uint64_t kGiB = uint64_t{1} << 30;
 constexpr uint64_t kW0 = 0x1000000000;  // 64 GiB
@@ -60,7 +60,8 @@ PlanResult Plan(const Cedt& cedt, ResourceTree& tree, PlanOptions o = {}) {
 }
 
 TEST(LinuxPlanTest, QemuSampleOnEmptyIomem) {
-  ASSERT_OK_AND_ASSIGN(Cedt t, DecodeCedt(ReadTestdata("qemu72-cxl1.CEDT.bin")));
+  ASSERT_OK_AND_ASSIGN(Cedt t,
+                       DecodeCedt(ReadTestdata("qemu72-cxl1.CEDT.bin")));
   ResourceTree tree = ResourceTree::Iomem();
   const PlanResult p = Plan(t, tree);
   EXPECT_EQ(RenderProcIomem(tree), "390000000-48fffffff : CXL Window 0\n");
@@ -135,9 +136,9 @@ TEST(LinuxPlanTest, ExpandedWindowSwallowsTheNextOne) {
 TEST(LinuxPlanTest, WindowInsideExistingResourceBecomesItsChild) {
   const Cedt t = FromDescription(absl::StrCat(kBridges, Window(kW0, 4 * kGiB)));
   ResourceTree tree = ResourceTree::Iomem();
-  ASSERT_TRUE(tree.Insert(tree.root(), {Range(kW0, kW0 + 16 * kGiB - 1),
-                                        "Soft Reserved", iores::kMem,
-                                        iores_desc::kSoftReserved})
+  ASSERT_TRUE(tree.Insert(tree.root(),
+                          {Range(kW0, kW0 + 16 * kGiB - 1), "Soft Reserved",
+                           iores::kMem, iores_desc::kSoftReserved})
                   .ok());
   Plan(t, tree);
   EXPECT_EQ(RenderProcIomem(tree),
@@ -311,8 +312,8 @@ TEST(ChunkedPlanTest, OverlappingWindowIsSkipped) {
 }
 
 TEST(ChunkedPlanTest, ConflictWithTheBaseLeavesItUnchanged) {
-  const Cedt t = FromDescription(absl::StrCat(kBridges, TwoWay(kW0, 2 * kGiB),
-                                              TwoWay(kW1, 2 * kGiB)));
+  const Cedt t = FromDescription(
+      absl::StrCat(kBridges, TwoWay(kW0, 2 * kGiB), TwoWay(kW1, 2 * kGiB)));
   ResourceTree tree = ResourceTree::Iomem();
   AddRam(tree, kW1 - kGiB, kW1 + kGiB - 1);  // straddles window 1's start
   const std::string before = RenderDump(tree);

@@ -5,13 +5,13 @@
 #include <cstdint>
 #include <vector>
 
-#include "gtest/gtest.h"
-#include "rapidcheck.h"
-#include "rapidcheck/gtest.h"
 #include "cfmws/cedt.h"
 #include "cfmws/description.h"
 #include "cfmws/interleave.h"
 #include "cfmws/validate.h"
+#include "gtest/gtest.h"
+#include "rapidcheck.h"
+#include "rapidcheck/gtest.h"
 
 namespace restree {
 namespace cedt {
@@ -139,7 +139,8 @@ RC_GTEST_PROP(CedtPropertyTest, DecodeEncodeRoundTrip, ()) {
   t.header.checksum = d->header.checksum;
   RC_ASSERT(*d == t);
   // A well-formed encoding never draws a checksum finding.
-  for (const Finding& f : ValidateCedt(*d)) RC_ASSERT(f.code != "table-checksum");
+  for (const Finding& f : ValidateCedt(*d))
+    RC_ASSERT(f.code != "table-checksum");
 }
 
 // Any bytes the decoder accepts re-encode to exactly themselves.
@@ -175,8 +176,8 @@ RC_GTEST_PROP(CedtPropertyTest, DescriptionRoundTrip, ()) {
 
 WindowGeometry GenGeometry() {
   WindowGeometry g;
-  g.ways = *rc::gen::elementOf(std::vector<uint32_t>(std::begin(kWays),
-                                                     std::end(kWays)));
+  g.ways = *rc::gen::elementOf(
+      std::vector<uint32_t>(std::begin(kWays), std::end(kWays)));
   const int hbig = *rc::gen::inRange(0, 7);
   g.granularity = 256u << hbig;
   const int gs = 8 + hbig;

@@ -13,7 +13,6 @@
 namespace restree {
 namespace cedt {
 
-
 std::string RestrictionNames(uint16_t r) {
   static const std::pair<uint16_t, const char*> kNames[] = {
       {restriction::kDevMem, "DEVMEM"},
@@ -136,7 +135,7 @@ struct ListVisitor {
     std::optional<uint32_t> g = c.granularity();
     l.Num("Granularity", c.hbig, 4,
           g.has_value() ? absl::StrCat("[", ::restree::HumanSize(*g), "]")
-                         : "[invalid]");
+                        : "[invalid]");
     l.Num("Restrictions", c.restrictions, 2,
           absl::StrCat("[", RestrictionNames(c.restrictions), "]"));
     l.Num("QtgId", c.qtg_id, 2);
@@ -150,7 +149,7 @@ struct ListVisitor {
     std::optional<uint32_t> g = HbigToGranularity(c.hbig);
     l.Num("Interleave Granularity", c.hbig, 1,
           g.has_value() ? absl::StrCat("[", ::restree::HumanSize(*g), "]")
-                         : "[invalid]");
+                        : "[invalid]");
     l.Num("Xormap List Count", c.xormaps.size(), 1);
     for (size_t i = 0; i < c.xormaps.size(); ++i) {
       l.Num(i == 0 ? "First Xormap" : "Next Xormap", c.xormaps[i], 8);
@@ -263,8 +262,9 @@ void FindingsArray(JsonWriter& w, const std::vector<Finding>& findings) {
 
 void Trailing(JsonWriter& w, const std::vector<uint8_t>& t) {
   if (t.empty()) return;
-  w.Key("trailing").String(absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(t.data()), t.size())));
+  w.Key("trailing")
+      .String(absl::BytesToHexString(absl::string_view(
+          reinterpret_cast<const char*>(t.data()), t.size())));
 }
 
 // The CFMWS Interleave Arithmetic field as restree.cedt-hpa/1 names it;
@@ -337,7 +337,9 @@ struct JsonVisitor {
   void operator()(const UnknownSubtable& u) { Trailing(w, u.body); }
 };
 
-std::string Chars(absl::Span<const char> c) { return std::string(c.begin(), c.end()); }
+std::string Chars(absl::Span<const char> c) {
+  return std::string(c.begin(), c.end());
+}
 
 }  // namespace
 
@@ -418,8 +420,8 @@ void WriteHpaWindows(JsonWriter& w, const std::vector<HpaMatch>& matches) {
     w.Key("size").Uint(g.size);
     w.Key("ways").Uint(g.ways);
     w.Key("granularity").Uint(g.granularity);
-    w.Key("arithmetic").String(g.arithmetic == Arithmetic::kXor ? "xor"
-                                                                : "modulo");
+    w.Key("arithmetic")
+        .String(g.arithmetic == Arithmetic::kXor ? "xor" : "modulo");
     w.Key("position").Uint(m.target.position);
     w.Key("target_uid").Uint(m.target.target_uid);
     w.Key("target_offset").Uint(m.target.target_offset);
@@ -468,8 +470,9 @@ std::string HpaToText(uint64_t hpa, const std::vector<HpaMatch>& matches,
         hpa, m.subtable_index, g.base, g.base + (g.size - 1), g.ways,
         g.arithmetic == Arithmetic::kXor ? "XOR" : "modulo", g.granularity,
         m.target.position, m.target.target_uid,
-        m.chbs_index >= 0 ? absl::StrFormat(" (CHBS, subtable %d)", m.chbs_index)
-                          : " (no CHBS names it)",
+        m.chbs_index >= 0
+            ? absl::StrFormat(" (CHBS, subtable %d)", m.chbs_index)
+            : " (no CHBS names it)",
         m.target.target_offset);
   }
   for (const WindowIndex::Skipped& s : skipped) {

@@ -34,12 +34,12 @@ namespace cedt {
 
 // One field as `iasl -d` prints it.
 struct FieldLine {
-  uint64_t offset = 0;   // table offset
-  uint64_t length = 0;   // bytes
-  std::string name;      // "Window base address"
-  std::string value;     // "0000000390000000", "\"CEDT\""
-  std::string note;      // restree's (or iasl's) bracketed decoding, or ""
-  int subtable = -1;     // -1 for the table header
+  uint64_t offset = 0;  // table offset
+  uint64_t length = 0;  // bytes
+  std::string name;     // "Window base address"
+  std::string value;    // "0000000390000000", "\"CEDT\""
+  std::string note;     // restree's (or iasl's) bracketed decoding, or ""
+  int subtable = -1;    // -1 for the table header
 };
 
 // Every field of the table in order, as ACPICA names them (CSDS, which

@@ -31,8 +31,9 @@ std::string FormatFinding(const Cedt& t, const Finding& f) {
     where = absl::StrFormat("subtable %d (%s)", f.subtable,
                             TypeName(TypeOf(t.subtables[f.subtable])));
   }
-  return absl::StrFormat("%s: %s offset 0x%x: [%s] %s", SeverityName(f.severity),
-                         where, f.offset, f.code, f.message);
+  return absl::StrFormat("%s: %s offset 0x%x: [%s] %s",
+                         SeverityName(f.severity), where, f.offset, f.code,
+                         f.message);
 }
 
 int CountErrors(const std::vector<Finding>& findings) {
@@ -42,7 +43,6 @@ int CountErrors(const std::vector<Finding>& findings) {
 }
 
 namespace {
-
 
 class Validator {
  public:
@@ -93,8 +93,7 @@ class Validator {
         Add(Severity::kError, "table-checksum", -1, 9,
             absl::StrFormat("Checksum 0x%02X is wrong: the table sums to "
                             "0x%02X, expected 0x%02X",
-                            t_.header.checksum, sum,
-                            ComputeChecksum(*bytes)));
+                            t_.header.checksum, sum, ComputeChecksum(*bytes)));
       }
     }
     if (t_.header.revision != 1 && t_.header.revision != 2) {
@@ -115,8 +114,8 @@ class Validator {
     const size_t len = RecordLength(t_.subtables[i]);
     Add(Severity::kWarning, "record-trailing-bytes", i,
         offsets_[i] + len - trailing.size(),
-        absl::StrFormat("record length %d has %d bytes past the %s layout",
-                        len, trailing.size(), TypeName(TypeOf(t_.subtables[i]))));
+        absl::StrFormat("record length %d has %d bytes past the %s layout", len,
+                        trailing.size(), TypeName(TypeOf(t_.subtables[i]))));
   }
 
   void CheckChbs(size_t i, const Chbs& c) {
@@ -230,8 +229,7 @@ class Validator {
     Restrictions(i, c);
     Xor(i, c, ways);
     if (range_ok) {
-      windows_.push_back(
-          {c.base_hpa, c.base_hpa + (c.window_size - 1), i});
+      windows_.push_back({c.base_hpa, c.base_hpa + (c.window_size - 1), i});
     }
   }
 
@@ -298,8 +296,9 @@ class Validator {
       const bool missing = x.status().code() == absl::StatusCode::kNotFound;
       Add(Severity::kError, missing ? "cfmws-xor-no-cxims" : "cfmws-xor-cxims",
           i, at,
-          absl::StrCat(x.status().message(), "; Linux fails this window's "
-                                             "root decoder"));
+          absl::StrCat(x.status().message(),
+                       "; Linux fails this window's "
+                       "root decoder"));
       return;
     }
     used_cxims_.insert(*x);
@@ -372,11 +371,10 @@ class Validator {
   // Overlapping windows, by a sweep in base order: each window is compared
   // with the farthest-reaching window that starts at or before it.
   void Overlaps() {
-    std::stable_sort(windows_.begin(), windows_.end(),
-                     [](const Window& a, const Window& b) {
-                       return a.first != b.first ? a.first < b.first
-                                                 : a.last > b.last;
-                     });
+    std::stable_sort(
+        windows_.begin(), windows_.end(), [](const Window& a, const Window& b) {
+          return a.first != b.first ? a.first < b.first : a.last > b.last;
+        });
     const Window* reach = nullptr;
     for (const Window& w : windows_) {
       if (reach != nullptr && w.first <= reach->last) {

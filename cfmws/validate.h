@@ -33,10 +33,10 @@ absl::string_view SeverityName(Severity s);  // "error", "warning", "info"
 
 struct Finding {
   Severity severity = Severity::kError;
-  std::string code;      // e.g. "cfmws-eniw"; stable, documented
-  int subtable = -1;     // subtable index; -1 for the table as a whole
-  uint64_t offset = 0;   // table byte offset of the field at fault
-  std::string message;   // one line, names the values involved
+  std::string code;     // e.g. "cfmws-eniw"; stable, documented
+  int subtable = -1;    // subtable index; -1 for the table as a whole
+  uint64_t offset = 0;  // table byte offset of the field at fault
+  std::string message;  // one line, names the values involved
 };
 
 // "error: subtable 4 (CFMWS) offset 0xbc: [cfmws-eniw] message".

@@ -3,23 +3,23 @@
 #include <string>
 #include <vector>
 
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "cfmws/cedt.h"
 #include "cfmws/test_util.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
 #include "tests/status_matchers.h"
 
 namespace restree {
 namespace cedt {
 namespace {
 
-using ::testing::HasSubstr;
 using test_support::Encode;
 using test_support::FromDescription;
 using test_support::ReadTestdata;
+using ::testing::HasSubstr;
 
 // Two CXL 2.0 host bridges and a valid 2-way window over them. Subtable
 // offsets: CHBS 0x24 and 0x44, CFMWS 0x64.
@@ -70,7 +70,8 @@ TEST(ValidateTest, CleanTableHasNoFindings) {
 }
 
 TEST(ValidateTest, QemuSampleIsClean) {
-  ASSERT_OK_AND_ASSIGN(Cedt t, DecodeCedt(ReadTestdata("qemu72-cxl1.CEDT.bin")));
+  ASSERT_OK_AND_ASSIGN(Cedt t,
+                       DecodeCedt(ReadTestdata("qemu72-cxl1.CEDT.bin")));
   EXPECT_EQ(Dump(ValidateCedt(t)), "");
 }
 
@@ -80,8 +81,8 @@ TEST(ValidateTest, TableChecksum) {
   const uint8_t good = b[9];
   b[9] = static_cast<uint8_t>(good + 1);
   ASSERT_OK_AND_ASSIGN(Cedt t, DecodeCedt(b));
-  Finding f = ExpectOne(ValidateCedt(t), "table-checksum", Severity::kError,
-                        -1, 9);
+  Finding f =
+      ExpectOne(ValidateCedt(t), "table-checksum", Severity::kError, -1, 9);
   EXPECT_THAT(f.message, HasSubstr(absl::StrFormat("expected 0x%02X", good)));
 }
 
@@ -106,10 +107,10 @@ TEST(ValidateTest, UnknownSubtableType) {
 }
 
 TEST(ValidateTest, RecordTrailingBytes) {
-  ExpectOne(Validate(absl::StrCat(
-                "chbs uid=1 version=1 base=0x1000 length=0x10000 "
-                "trailing=0000\n")),
-            "record-trailing-bytes", Severity::kWarning, 0, 0x24 + 32);
+  ExpectOne(
+      Validate(absl::StrCat("chbs uid=1 version=1 base=0x1000 length=0x10000 "
+                            "trailing=0000\n")),
+      "record-trailing-bytes", Severity::kWarning, 0, 0x24 + 32);
 }
 
 TEST(ValidateTest, ChbsDuplicateUid) {
@@ -264,9 +265,9 @@ constexpr char kXor2Way[] =
     "restrictions=0x6 targets=1,2\n";
 
 TEST(ValidateTest, CfmwsXorWithoutCxims) {
-  Finding f = ExpectOne(Validate(absl::StrCat(kBridges, kXor2Way)),
-                        "cfmws-xor-no-cxims", Severity::kError, 2,
-                        kCfmwsAt + 25);
+  Finding f =
+      ExpectOne(Validate(absl::StrCat(kBridges, kXor2Way)),
+                "cfmws-xor-no-cxims", Severity::kError, 2, kCfmwsAt + 25);
   EXPECT_THAT(f.message, HasSubstr("No CXIMS for HBIG"));
 }
 
@@ -377,11 +378,11 @@ TEST(ValidateTest, CximsHbig) {
 }
 
 TEST(ValidateTest, CximsInvalidHbigFailsEveryXorWindow) {
-  const std::vector<Finding> fs = Validate(absl::StrCat(
-      kBridges, kXor2Way, "cxims granularity=4K xormaps=0x1000\n",
-      "cxims hbig=9 xormaps=0x100\n"));
-  Finding f = ExpectOne(fs, "cfmws-xor-cxims", Severity::kError, 2,
-                        kCfmwsAt + 25);
+  const std::vector<Finding> fs = Validate(
+      absl::StrCat(kBridges, kXor2Way, "cxims granularity=4K xormaps=0x1000\n",
+                   "cxims hbig=9 xormaps=0x100\n"));
+  Finding f =
+      ExpectOne(fs, "cfmws-xor-cxims", Severity::kError, 2, kCfmwsAt + 25);
   EXPECT_THAT(f.message, HasSubstr("invalid Interleave Granularity 9"));
 }
 

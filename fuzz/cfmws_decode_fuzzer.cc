@@ -63,7 +63,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // The bijection needs well-formed maps and, for XOR, a 256 MiB aligned
     // window (the XOR rewrites absolute address bits; Linux rejects
     // unaligned windows before it gets that far).
-    const bool aligned = g.base % kWindowAlign == 0 && g.size % kWindowAlign == 0;
+    const bool aligned =
+        g.base % kWindowAlign == 0 && g.size % kWindowAlign == 0;
     const bool bijective = XorMapProblems(g).empty() &&
                            (g.arithmetic == Arithmetic::kModulo || aligned);
     for (uint64_t a : {g.base, g.base + g.size / 2, g.base + (g.size - 1)}) {
@@ -72,7 +73,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         Check(!bijective, "a well-formed window rejects its own address");
         continue;
       }
-      absl::StatusOr<uint64_t> back = e.map.ToHpa(ta->position, ta->target_offset);
+      absl::StatusOr<uint64_t> back =
+          e.map.ToHpa(ta->position, ta->target_offset);
       if (bijective) {
         Check(back.ok() && *back == a, "address round trip failed");
       }

@@ -45,7 +45,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // match any name too (a cheap semantic check on arbitrary patterns).
   const bool empty = re->Search("");
   const bool found = re->Search(name);
-  if (empty && !found && pattern.find_first_of("^$") == absl::string_view::npos) {
+  if (empty && !found &&
+      pattern.find_first_of("^$") == absl::string_view::npos) {
     std::fprintf(stderr, "matches \"\" but not a longer name\n");
     std::abort();
   }

@@ -89,14 +89,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         restree::numa::ParseNumactl(rest.substr(0, split), "fuzz");
     if (!t.ok()) return 0;
     const Topology before = *t;
-    if (restree::numa::ApplyNodeAttributes(rest.substr(split + 5), "fuzz",
-                                           &*t)
+    if (restree::numa::ApplyNodeAttributes(rest.substr(split + 5), "fuzz", &*t)
             .ok()) {
       Exercise(*t);
     } else if (t->nodes().size() != before.nodes().size() ||
                t->MemoryNodes() != before.MemoryNodes() ||
                t->CpuNodes() != before.CpuNodes()) {
-      std::fprintf(stderr, "a failed ApplyNodeAttributes changed the topology\n");
+      std::fprintf(stderr,
+                   "a failed ApplyNodeAttributes changed the topology\n");
       std::abort();
     }
   }

@@ -37,8 +37,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace restree;
   FuzzedDataProvider in(data, size);
   const int root_kind = in.ConsumeIntegralInRange<int>(0, 2);
-  const size_t profile = in.ConsumeIntegralInRange<size_t>(
-      0, KernelProfile::All().size() - 1);
+  const size_t profile =
+      in.ConsumeIntegralInRange<size_t>(0, KernelProfile::All().size() - 1);
   const bool small_gfr_align = in.ConsumeBool();
   const bool low_physmem = in.ConsumeBool();
   const test_support::World w =

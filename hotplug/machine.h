@@ -136,8 +136,8 @@ class Machine {
     // CXL pmem: the first DPA of its share on each memdev (cxl_dpa_alloc:
     // after the highest pmem allocation still held in the window).
     uint64_t dpa = 0;
-    bool assembled = false;          // from committed decoders (AssembleRegion)
-    bool committed = true;           // false: assembly failed (never committed)
+    bool assembled = false;  // from committed decoders (AssembleRegion)
+    bool committed = true;   // false: assembly failed (never committed)
     // DC: the extents the device has added, by tag group (absolute ranges,
     // in the order given). They are the "extent" children of the region's
     // dax_region ("dax_regionK" in "DAX Regions").

@@ -46,8 +46,7 @@ bool AddrLess(const Range& x, const Range& y) {
 class Matcher {
  public:
   Matcher(const Flat& a, const Flat& b, bool zeroed)
-      : a_(a), b_(b), zeroed_(zeroed),
-        pa_(a.size(), -1), pb_(b.size(), -1) {}
+      : a_(a), b_(b), zeroed_(zeroed), pa_(a.size(), -1), pb_(b.size(), -1) {}
 
   void Run() {
     if (zeroed_) {

@@ -5,14 +5,14 @@
 #include <string>
 #include <vector>
 
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
-#include "rapidcheck/gtest.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "absl/strings/str_format.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
 #include "iomem_parser/parser.h"
+#include "rapidcheck/gtest.h"
 #include "resource_tree/render.h"
 #include "tests/apply_diff.h"
 #include "tests/iomem_samples.h"
@@ -47,9 +47,10 @@ std::vector<std::string> Lines(const IomemDiff& d) {
 }
 
 TEST(DiffTest, EveryDumpAgainstItselfIsEmpty) {
-  for (const char* name :
-       {"qemu72-linux61-cxl1-iomem.txt", "github-note_intel-wolfpass-2socket-server.txt",
-        "github-joannahuadu-radiation-error-emulator_nvidia-jetson-orin-arm64.txt"}) {
+  for (const char* name : {"qemu72-linux61-cxl1-iomem.txt",
+                           "github-note_intel-wolfpass-2socket-server.txt",
+                           "github-joannahuadu-radiation-error-emulator_nvidia-"
+                           "jetson-orin-arm64.txt"}) {
     const ParsedIomem p = Parse(name);
     EXPECT_TRUE(DiffTrees(p.tree, p.tree).empty()) << name;
   }
@@ -57,9 +58,12 @@ TEST(DiffTest, EveryDumpAgainstItselfIsEmpty) {
 
 TEST(DiffTest, RealHotplugAddsThenRemovesADimm) {
   const ParsedIomem before = Parse("qemu72-linux61-nocxl-iomem.txt");
-  const ParsedIomem plugged = Parse("qemu72-linux61-nocxl-iomem-after-hotplug.txt");
-  const ParsedIomem two = Parse("qemu72-linux61-nocxl-iomem-after-hotplug2.txt");
-  const ParsedIomem unplugged = Parse("qemu72-linux61-nocxl-iomem-after-unplug.txt");
+  const ParsedIomem plugged =
+      Parse("qemu72-linux61-nocxl-iomem-after-hotplug.txt");
+  const ParsedIomem two =
+      Parse("qemu72-linux61-nocxl-iomem-after-hotplug2.txt");
+  const ParsedIomem unplugged =
+      Parse("qemu72-linux61-nocxl-iomem-after-unplug.txt");
   IomemDiff d = DiffTrees(before.tree, plugged.tree);
   EXPECT_THAT(Lines(d), ElementsAre("added 100000000-10fffffff System RAM"));
   EXPECT_EQ(d.after.system_ram - d.before.system_ram, absl::uint128(256) << 20);
@@ -76,14 +80,19 @@ TEST(DiffTest, CxlBootAgainstPlainBoot) {
   const std::vector<std::string> lines = Lines(d);
   // The PCI window shrank below the new bridge windows, two BARs moved into
   // the low window, the high window moved up past the new CXL window.
-  EXPECT_THAT(lines, ::testing::Contains("resized c0000000-fdffffff PCI Bus 0000:00"));
-  EXPECT_THAT(lines, ::testing::Contains("added 390000000-48fffffff CXL Window 0"));
+  EXPECT_THAT(lines,
+              ::testing::Contains("resized c0000000-fdffffff PCI Bus 0000:00"));
+  EXPECT_THAT(lines,
+              ::testing::Contains("added 390000000-48fffffff CXL Window 0"));
   EXPECT_THAT(lines, ::testing::Contains(
                          "resized 4c0000000-cbfffffff PCI Bus 0000:00"));
   // The two BARs are placed elsewhere, overlapping nothing they had.
-  EXPECT_THAT(lines, ::testing::Contains("removed febf0000-febf0fff 0000:00:01.0"));
-  EXPECT_THAT(lines, ::testing::Contains("added 80000000-80000fff 0000:00:01.0"));
-  EXPECT_THAT(d.after.cxl_windows, ElementsAre(Range(0x390000000, 0x48fffffff)));
+  EXPECT_THAT(lines,
+              ::testing::Contains("removed febf0000-febf0fff 0000:00:01.0"));
+  EXPECT_THAT(lines,
+              ::testing::Contains("added 80000000-80000fff 0000:00:01.0"));
+  EXPECT_THAT(d.after.cxl_windows,
+              ElementsAre(Range(0x390000000, 0x48fffffff)));
   EXPECT_THAT(d.before.cxl_windows, IsEmpty());
   absl::StatusOr<ResourceTree> rebuilt = ApplyDiff(plain.tree, d);
   ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
@@ -92,17 +101,19 @@ TEST(DiffTest, CxlBootAgainstPlainBoot) {
 
 TEST(DiffTest, SystemRamMovedUnderANewWindowIsReparented) {
   ResourceTree a = ResourceTree::Iomem();
-  ASSERT_TRUE(a.Request(a.root(), {Range(0x100000000, 0x1ffffffff), "System RAM",
-                                   iores::kSystemRam | iores::kBusy})
-                  .ok());
+  ASSERT_TRUE(
+      a.Request(a.root(), {Range(0x100000000, 0x1ffffffff), "System RAM",
+                           iores::kSystemRam | iores::kBusy})
+          .ok());
   ResourceTree b = a;
-  ASSERT_TRUE(b.InsertExpandToFit(b.root(), {Range(0x100000000, 0x4ffffffff),
-                                             "CXL Window 0", iores::kMem,
-                                             iores_desc::kCxl})
+  ASSERT_TRUE(b.InsertExpandToFit(
+                   b.root(), {Range(0x100000000, 0x4ffffffff), "CXL Window 0",
+                              iores::kMem, iores_desc::kCxl})
                   .ok());
   const IomemDiff d = DiffTrees(a, b);
-  EXPECT_THAT(Lines(d), ElementsAre("added 100000000-4ffffffff CXL Window 0",
-                                    "reparented 100000000-1ffffffff System RAM"));
+  EXPECT_THAT(Lines(d),
+              ElementsAre("added 100000000-4ffffffff CXL Window 0",
+                          "reparented 100000000-1ffffffff System RAM"));
   EXPECT_EQ(d.entries[1].parent.kind, DiffParent::Kind::kAdded);
   EXPECT_EQ(d.entries[1].parent.added, 0u);
   EXPECT_EQ(d.before.system_ram, d.after.system_ram);
@@ -122,9 +133,9 @@ TEST(DiffTest, HotRemoveSplitIsResizedPlusAdded) {
 
 TEST(DiffTest, FlagsChangeInPlace) {
   ResourceTree a = ResourceTree::Iomem();
-  const ResourceId dax =
-      *a.Request(a.root(), {Range(0x100000000, 0x1ffffffff), "dax0.0",
-                            iores::kMem | iores::kBusy});
+  const ResourceId dax = *a.Request(
+      a.root(),
+      {Range(0x100000000, 0x1ffffffff), "dax0.0", iores::kMem | iores::kBusy});
   ResourceTree b = a;
   ASSERT_TRUE(b.SetFlags(dax, iores::kSystemRam).ok());
   EXPECT_THAT(Lines(DiffTrees(a, b)),
@@ -136,16 +147,15 @@ TEST(DiffTest, FlagsChangeInPlace) {
 // to the new one.
 TEST(DiffTest, AnotherNameOnTheSameRangeIsRemovedAndAdded) {
   ResourceTree a = ResourceTree::Iomem();
-  const ResourceId sr = *a.Request(
-      a.root(), {Range(0x100000000, 0x1ffffffff), "Soft Reserved"});
+  const ResourceId sr =
+      *a.Request(a.root(), {Range(0x100000000, 0x1ffffffff), "Soft Reserved"});
   ASSERT_TRUE(a.Request(sr, {Range(0x100000000, 0x1ffffffff), "dax0.0"}).ok());
   ResourceTree b = a;
   ASSERT_TRUE(b.Rename(sr, "region0").ok());
   const IomemDiff d = DiffTrees(a, b);
-  EXPECT_THAT(Lines(d),
-              ElementsAre("removed 100000000-1ffffffff Soft Reserved",
-                          "added 100000000-1ffffffff region0",
-                          "reparented 100000000-1ffffffff dax0.0"));
+  EXPECT_THAT(Lines(d), ElementsAre("removed 100000000-1ffffffff Soft Reserved",
+                                    "added 100000000-1ffffffff region0",
+                                    "reparented 100000000-1ffffffff dax0.0"));
   absl::StatusOr<ResourceTree> rebuilt = ApplyDiff(a, d);
   ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
   EXPECT_EQ(RenderDump(*rebuilt), RenderDump(b));
@@ -169,7 +179,8 @@ TEST(DiffTest, SameRangeAndNamePairsByAncestry) {
 TEST(DiffTest, ZeroedDumpsPairByAncestry) {
   const std::string text =
       ReadSample("mailinglist_nonroot-zeroed-addresses_x86-laptop.txt");
-  const ParsedIomem a = Parse("mailinglist_nonroot-zeroed-addresses_x86-laptop.txt");
+  const ParsedIomem a =
+      Parse("mailinglist_nonroot-zeroed-addresses_x86-laptop.txt");
   // Drop the 10th line (a leaf), as if that device went away.
   std::vector<absl::string_view> lines = absl::StrSplit(text, '\n');
   ASSERT_GT(lines.size(), 12u);
@@ -190,12 +201,17 @@ TEST(DiffTest, ZeroedDumpsPairByAncestry) {
 
 TEST(DiffTest, SummaryCountsNestedRamOnce) {
   ResourceTree t = ResourceTree::Iomem();
-  const ResourceId w = *t.Request(t.root(), {Range(0x100000000, 0x1ffffffff),
-                                             "CXL Window 0"});
-  const ResourceId r = *t.Request(w, {Range(0x100000000, 0x1ffffffff), "region0"});
-  const ResourceId dax = *t.Request(r, {Range(0x100000000, 0x1ffffffff), "dax0.0"});
-  ASSERT_TRUE(t.Request(dax, {Range(0x100000000, 0x1ffffffff), "System RAM (kmem)"}).ok());
-  const ResourceId ram = *t.Request(t.root(), {Range(0x0, 0xfffff), "System RAM"});
+  const ResourceId w =
+      *t.Request(t.root(), {Range(0x100000000, 0x1ffffffff), "CXL Window 0"});
+  const ResourceId r =
+      *t.Request(w, {Range(0x100000000, 0x1ffffffff), "region0"});
+  const ResourceId dax =
+      *t.Request(r, {Range(0x100000000, 0x1ffffffff), "dax0.0"});
+  ASSERT_TRUE(
+      t.Request(dax, {Range(0x100000000, 0x1ffffffff), "System RAM (kmem)"})
+          .ok());
+  const ResourceId ram =
+      *t.Request(t.root(), {Range(0x0, 0xfffff), "System RAM"});
   ASSERT_TRUE(t.Request(ram, {Range(0x0, 0xfff), "System RAM"}).ok());
   const IomemSummary s = Summarize(t);
   EXPECT_EQ(s.system_ram, (absl::uint128(1) << 32) + 0x100000);

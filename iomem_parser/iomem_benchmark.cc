@@ -17,8 +17,8 @@
 #include <optional>
 #include <string>
 
-#include "benchmark/benchmark.h"
 #include "absl/strings/str_format.h"
+#include "benchmark/benchmark.h"
 #include "iomem_parser/diff.h"
 #include "iomem_parser/internal/parse_paths.h"
 #include "iomem_parser/parser.h"
@@ -53,7 +53,8 @@ std::string MakeDump(uint64_t shift) {
     absl::StrAppendFormat(&out, "%08x-%08x : CXL Window %d\n", c, c + step - 1,
                           i);
     absl::StrAppendFormat(&out, "  %08x-%08x : region%d\n", c, c + step - 1, i);
-    absl::StrAppendFormat(&out, "    %08x-%08x : dax%d.0\n", c, c + step - 1, i);
+    absl::StrAppendFormat(&out, "    %08x-%08x : dax%d.0\n", c, c + step - 1,
+                          i);
   }
   return out;
 }
@@ -95,7 +96,8 @@ void BM_ParseMillionLines(benchmark::State& state) {
     if (!p.ok()) std::abort();
     benchmark::DoNotOptimize(p);
   }
-  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(text.size()));
+  state.SetBytesProcessed(state.iterations() *
+                          static_cast<int64_t>(text.size()));
   state.SetItemsProcessed(state.iterations() * kLines);
   state.counters["wc_l_seconds"] = WcSeconds();
 }
@@ -112,7 +114,8 @@ void BM_ParseMillionLinesOneThread(benchmark::State& state) {
     if (!p.has_value()) std::abort();
     benchmark::DoNotOptimize(p);
   }
-  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(text.size()));
+  state.SetBytesProcessed(state.iterations() *
+                          static_cast<int64_t>(text.size()));
   state.SetItemsProcessed(state.iterations() * kLines);
 }
 BENCHMARK(BM_ParseMillionLinesOneThread)->Unit(benchmark::kMillisecond);

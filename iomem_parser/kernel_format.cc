@@ -228,13 +228,13 @@ FastResult FillPart(absl::string_view chunk, size_t width, size_t cap,
 // each beginning at a line without indentation.
 std::vector<absl::string_view> CutIntoParts(absl::string_view text,
                                             const FastPathOptions& fast) {
-  size_t parts = fast.max_parts > 0
-                     ? static_cast<size_t>(fast.max_parts)
-                     : std::clamp<size_t>(std::thread::hardware_concurrency(),
-                                          1, 4);
-  parts = std::min(parts,
-                   std::max<size_t>(1, text.size() /
-                                           std::max<size_t>(1, fast.min_part_bytes)));
+  size_t parts =
+      fast.max_parts > 0
+          ? static_cast<size_t>(fast.max_parts)
+          : std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4);
+  parts = std::min(
+      parts, std::max<size_t>(
+                 1, text.size() / std::max<size_t>(1, fast.min_part_bytes)));
   std::vector<absl::string_view> out;
   size_t begin = 0;
   for (size_t k = 1; k < parts; ++k) {
@@ -293,7 +293,8 @@ FastResult ParseKernelFormat(absl::string_view text,
   auto fill = [&](size_t k) {
     size_t before = 0;
     for (size_t j = 0; j < k; ++j) {
-      before += CountLines(chunks[j].data(), chunks[j].data() + chunks[j].size());
+      before +=
+          CountLines(chunks[j].data(), chunks[j].data() + chunks[j].size());
     }
     parts[k].Begin(before, static_cast<size_t>(chunks[k].data() - text.data()),
                    chunks[k].size());

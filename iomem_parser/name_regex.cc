@@ -150,7 +150,8 @@ absl::Status Parser::ParseClass(size_t* i, ByteSet* set) {
       *byte = -1;
       *cls = ClassEscape(e);
     } else if ((*byte = ByteEscape(e)) < 0) {
-      return Error(*at + 1, absl::StrCat("unsupported escape '\\", std::string(1, e), "'"));
+      return Error(*at + 1, absl::StrCat("unsupported escape '\\",
+                                         std::string(1, e), "'"));
     }
     *at += 2;
     return absl::OkStatus();
@@ -188,7 +189,8 @@ absl::Status Parser::Repeat(size_t* i) {
   auto number = [&](int* v) {
     const size_t from = k;
     *v = 0;
-    while (k < p_.size() && absl::ascii_isdigit(static_cast<unsigned char>(p_[k])) &&
+    while (k < p_.size() &&
+           absl::ascii_isdigit(static_cast<unsigned char>(p_[k])) &&
            k - from < 4) {
       *v = *v * 10 + (p_[k++] - '0');
     }
@@ -213,11 +215,12 @@ absl::Status Parser::Repeat(size_t* i) {
   if (n < m) return Error(open + 1, "{m,n} with n < m");
   *i = k + 1;
 
-  const std::vector<Token> x(out_.begin() + static_cast<ptrdiff_t>(starts_.back()),
-                             out_.end());
+  const std::vector<Token> x(
+      out_.begin() + static_cast<ptrdiff_t>(starts_.back()), out_.end());
   const size_t copies = static_cast<size_t>(unbounded ? m + 1 : std::max(n, 1));
   if (x.size() * (copies + 1) + out_.size() > NameRegex::kMaxStates) {
-    return Error(open + 1, "the pattern is too large once repetitions are expanded");
+    return Error(open + 1,
+                 "the pattern is too large once repetitions are expanded");
   }
   out_.resize(starts_.back());
   int parts = 0;
@@ -280,11 +283,14 @@ absl::Status Parser::Run() {
       case '+':
       case '?':
       case '{':
-        if (!prev_operand_ || last_is_anchor_) return Error(col, "nothing to repeat");
+        if (!prev_operand_ || last_is_anchor_)
+          return Error(col, "nothing to repeat");
         if (c == '{') {
           if (absl::Status s = Repeat(&i); !s.ok()) return s;
         } else {
-          out_.push_back({c == '*' ? Op::kStar : c == '+' ? Op::kPlus : Op::kQuest});
+          out_.push_back({c == '*'   ? Op::kStar
+                          : c == '+' ? Op::kPlus
+                                     : Op::kQuest});
           ++i;
         }
         break;
@@ -305,7 +311,8 @@ absl::Status Parser::Run() {
         break;
       }
       case '\\': {
-        if (i + 1 >= p_.size()) return Error(col, "'\\' at the end of the pattern");
+        if (i + 1 >= p_.size())
+          return Error(col, "'\\' at the end of the pattern");
         const char e = p_[i + 1];
         ByteSet set;
         if (IsClassEscape(e)) {
@@ -313,7 +320,8 @@ absl::Status Parser::Run() {
         } else if (const int b = ByteEscape(e); b >= 0) {
           set.set(b);
         } else {
-          return Error(col, absl::StrCat("unsupported escape '\\", std::string(1, e), "'"));
+          return Error(col, absl::StrCat("unsupported escape '\\",
+                                         std::string(1, e), "'"));
         }
         Operand({Op::kSet, AddSet(set)});
         i += 2;
@@ -475,7 +483,8 @@ bool NameRegex::Search(absl::string_view name) const {
     const unsigned char b = static_cast<unsigned char>(name[i]);
     for (int32_t s : clist) {
       const State& st = states_[static_cast<size_t>(s)];
-      if (st.kind == Kind::kByte && sets_[static_cast<size_t>(st.set)].test(b)) {
+      if (st.kind == Kind::kByte &&
+          sets_[static_cast<size_t>(st.set)].test(b)) {
         add(nlist, st.out, i + 1);
       }
     }

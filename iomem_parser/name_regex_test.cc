@@ -64,10 +64,12 @@ TEST(NameRegex, BadPatternsNameTheColumn) {
   EXPECT_EQ(CompileError("[z-a]"), "column 2: range out of order");
   EXPECT_EQ(CompileError("a{3,2}"), "column 2: {m,n} with n < m");
   EXPECT_EQ(CompileError("a{256}"), "column 2: a count above 255");
-  EXPECT_EQ(CompileError("a{x}"), "column 2: '{' must start {m}, {m,} or {m,n}");
+  EXPECT_EQ(CompileError("a{x}"),
+            "column 2: '{' must start {m}, {m,} or {m,n}");
   EXPECT_EQ(CompileError("(?=a)"), "column 1: only (?: groups are supported");
-  EXPECT_EQ(CompileError("((a{255}){255}){255}"),
-            "column 10: the pattern is too large once repetitions are expanded");
+  EXPECT_EQ(
+      CompileError("((a{255}){255}){255}"),
+      "column 10: the pattern is too large once repetitions are expanded");
   EXPECT_EQ(CompileError(std::string(5000, 'a')),
             "column 4097: patterns are limited to 4096 bytes");
 }
@@ -79,15 +81,18 @@ TEST(NameRegex, LongNamesAndDeepPatternsDoNotRecurse) {
   EXPECT_FALSE(S("(a|b)*c", name));
   EXPECT_TRUE(S("^(a|b)*$", name));
   // Nesting 2000 deep: the parser and the construction use explicit stacks.
-  const std::string deep = std::string(2000, '(') + "a" + std::string(2000, ')');
+  const std::string deep =
+      std::string(2000, '(') + "a" + std::string(2000, ')');
   EXPECT_TRUE(S(deep.c_str(), "xa"));
 }
 
 // Differential: random patterns over a small alphabet against std::regex
 // (ECMAScript), whose recursion is harmless on inputs this short.
 std::string RandomPattern(std::mt19937& rng, int budget) {
-  static const char* kAtoms[] = {"a", "b", ".", "[ab]", "[^a]", "\\d", "^", "$", "1"};
-  static const char* kPost[] = {"", "", "", "*", "+", "?", "{2}", "{0,2}", "{1,}"};
+  static const char* kAtoms[] = {"a",   "b", ".", "[ab]", "[^a]",
+                                 "\\d", "^", "$", "1"};
+  static const char* kPost[] = {"",  "",    "",      "*",   "+",
+                                "?", "{2}", "{0,2}", "{1,}"};
   std::string out;
   const int n = 1 + static_cast<int>(rng() % 4);
   for (int i = 0; i < n; ++i) {

@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "gtest/gtest.h"
-#include "rapidcheck.h"
-#include "rapidcheck/gtest.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "gtest/gtest.h"
 #include "iomem_parser/parser.h"
+#include "rapidcheck.h"
+#include "rapidcheck/gtest.h"
 #include "resource_tree/render.h"
 #include "tests/iomem_samples.h"
 #include "tests/parse_fingerprint.h"
@@ -41,9 +41,9 @@ std::vector<std::string> PrivilegedSamples() {
 }
 
 // Runs both paths, the fast one whole and cut into 2 parts (parsed on their
-// own threads) and 3 (filled one after the other); fails the test if a fast parse differs from the
-// general parser's, or if the cut changes whether the fast path takes the
-// input. Returns whether it took it.
+// own threads) and 3 (filled one after the other); fails the test if a fast
+// parse differs from the general parser's, or if the cut changes whether the
+// fast path takes the input. Returns whether it took it.
 bool FastPathAgrees(const std::string& text, const IomemParseOptions& o) {
   const absl::StatusOr<ParsedIomem> general = ParseIomemGeneral(text, o);
   std::optional<bool> took;
@@ -65,7 +65,8 @@ bool FastPathAgrees(const std::string& text, const IomemParseOptions& o) {
                               << text;
     if (general.ok()) {
       EXPECT_EQ(ParseFingerprint(*fast), ParseFingerprint(*general))
-          << parts << " parts\n" << text;
+          << parts << " parts\n"
+          << text;
     }
   }
   return *took;
@@ -101,10 +102,10 @@ TEST(ParsePaths, OtherModesUseTheGeneralParser) {
   IomemParseOptions lenient;
   lenient.lenient = true;
   EXPECT_FALSE(ParseIomemFast(text, lenient).has_value());
-  EXPECT_FALSE(ParseIomemFast(
-                   ReadSample("mailinglist_nonroot-zeroed-addresses_x86-laptop.txt"),
-                   {})
-                   .has_value());
+  EXPECT_FALSE(
+      ParseIomemFast(
+          ReadSample("mailinglist_nonroot-zeroed-addresses_x86-laptop.txt"), {})
+          .has_value());
   EXPECT_FALSE(ParseIomemFast("", {}).has_value());
 }
 
@@ -156,16 +157,19 @@ TEST(ParsePaths, EditedDumpsAgree) {
       [](const std::string& l) {  // uppercase hex
         std::string s = l;
         for (char& c : s) {
-          if (c >= 'a' && c <= 'f') { c = static_cast<char>(c - 32); break; }
+          if (c >= 'a' && c <= 'f') {
+            c = static_cast<char>(c - 32);
+            break;
+          }
           if (c == ' ' && &c != &s[0] && s[&c - &s[0] - 1] != ' ') break;
         }
         return s;
       },
-      [](const std::string& l) { return " " + l; },       // odd indent
-      [](const std::string& l) { return "  " + l; },      // one level deeper
-      [](const std::string& l) { return l.substr(2); },   // one level up
-      [](const std::string& l) { return l + "\r"; },      // CRLF
-      [](const std::string& l) { return l + " "; },       // trailing space
+      [](const std::string& l) { return " " + l; },      // odd indent
+      [](const std::string& l) { return "  " + l; },     // one level deeper
+      [](const std::string& l) { return l.substr(2); },  // one level up
+      [](const std::string& l) { return l + "\r"; },     // CRLF
+      [](const std::string& l) { return l + " "; },      // trailing space
       [](const std::string& l) { return l + std::string(1, '\0'); },
       [](const std::string& l) {  // over-padded start
         const size_t i = l.find_first_not_of(' ');
@@ -237,11 +241,18 @@ RC_GTEST_PROP(ParsePathsProperty, RenderedTreesAndTheirEditsAgree, ()) {
   const int edits = *rc::gen::inRange(1, 4);
   for (int e = 0; e < edits && !text.empty(); ++e) {
     const size_t at = *rc::gen::inRange<size_t>(0, text.size());
-    const char c = *rc::gen::elementOf(std::string("0123456789abcdefA -:\n\r\t"));
+    const char c =
+        *rc::gen::elementOf(std::string("0123456789abcdefA -:\n\r\t"));
     switch (*rc::gen::inRange(0, 3)) {
-      case 0: text[at] = c; break;
-      case 1: text.insert(at, 1, c); break;
-      default: text.erase(at, 1); break;
+      case 0:
+        text[at] = c;
+        break;
+      case 1:
+        text.insert(at, 1, c);
+        break;
+      default:
+        text.erase(at, 1);
+        break;
     }
   }
   FastPathAgrees(text, o);

@@ -63,7 +63,6 @@ class Parser {
   std::vector<int> lenient_indents_;  // lenient indentation levels
 };
 
-
 // Parses hex digits at `s[*pos]` (any case; the caller rejects uppercase in
 // strict mode). Returns false if there are none or the value needs more than
 // 64 bits.
@@ -96,8 +95,7 @@ bool ParseHex(absl::string_view s, size_t* pos, uint64_t* value, HexField* f,
 }
 
 absl::StatusOr<bool> Parser::Tokenise(absl::string_view raw, int line,
-                                      Record* rec, HexField* fs,
-                                      HexField* fe) {
+                                      Record* rec, HexField* fs, HexField* fe) {
   const bool lenient = opt_.lenient;
   absl::string_view s = raw;
   if (!s.empty() && s.back() == '\r') {
@@ -122,7 +120,8 @@ absl::StatusOr<bool> Parser::Tokenise(absl::string_view raw, int line,
   int cols = 0;
   while (pos < s.size() && (s[pos] == ' ' || (lenient && s[pos] == '\t'))) {
     if (s[pos] == '\t') {
-      Repair(line, static_cast<int>(pos) + 1, "tab in indentation read as 8 columns");
+      Repair(line, static_cast<int>(pos) + 1,
+             "tab in indentation read as 8 columns");
       cols = (cols / 8 + 1) * 8;
     } else {
       ++cols;
@@ -144,10 +143,13 @@ absl::StatusOr<bool> Parser::Tokenise(absl::string_view raw, int line,
   const int addr_col = static_cast<int>(pos) + 1;
   bool overflow = false;
   size_t p = pos;
-  auto not_resource = [&](int col, absl::string_view what) -> absl::StatusOr<bool> {
+  auto not_resource = [&](int col,
+                          absl::string_view what) -> absl::StatusOr<bool> {
     if (lenient) {
-      Repair(line, col, absl::StrCat("skipped a line that is not a resource "
-                                     "line (", what, ")"));
+      Repair(line, col,
+             absl::StrCat("skipped a line that is not a resource "
+                          "line (",
+                          what, ")"));
       return false;
     }
     return Error(line, col, what);
@@ -185,17 +187,17 @@ absl::StatusOr<bool> Parser::Tokenise(absl::string_view raw, int line,
   }
   if (std::memchr(s.data(), '\0', s.size()) != nullptr) {
     return Error(line,
-                 static_cast<int>(static_cast<const char*>(std::memchr(
-                                      s.data(), '\0', s.size())) -
+                 static_cast<int>(static_cast<const char*>(
+                                      std::memchr(s.data(), '\0', s.size())) -
                                   s.data()) +
                      1,
                  "NUL byte in the line");
   }
   if (lenient) {
     size_t keep = rec->name.size();
-    while (keep > 0 && (rec->name[keep - 1] == ' ' ||
-                        rec->name[keep - 1] == '\t' ||
-                        rec->name[keep - 1] == '\r')) {
+    while (keep > 0 &&
+           (rec->name[keep - 1] == ' ' || rec->name[keep - 1] == '\t' ||
+            rec->name[keep - 1] == '\r')) {
       --keep;
     }
     if (keep != rec->name.size()) {
@@ -234,8 +236,8 @@ absl::StatusOr<bool> Parser::Tokenise(absl::string_view raw, int line,
     rec->depth = static_cast<int>(lenient_indents_.size()) - 1;
     if (cols != 2 * rec->depth) {
       Repair(line, 1,
-             absl::StrFormat("indentation of %d columns read as depth %d",
-                             cols, rec->depth));
+             absl::StrFormat("indentation of %d columns read as depth %d", cols,
+                             rec->depth));
     }
   }
   return true;
@@ -256,16 +258,15 @@ absl::Status Parser::CheckWidth(const Record& rec, const HexField& f, int col,
                                  which, f.digits, w));
   }
   if (f.digits > w && f.leading_zero) {
-    return Error(rec.line, col,
-                 absl::StrFormat("%s address is padded beyond %d digits",
-                                 which, w));
+    return Error(
+        rec.line, col,
+        absl::StrFormat("%s address is padded beyond %d digits", which, w));
   }
   return absl::OkStatus();
 }
 
 std::string Parser::Where(int line) const {
-  return line == 0 ? std::string("the root")
-                   : absl::StrCat("line ", line);
+  return line == 0 ? std::string("the root") : absl::StrCat("line ", line);
 }
 
 absl::StatusOr<ParsedIomem> Parser::Run() {
@@ -433,19 +434,19 @@ absl::Status Parser::Build() {
       continue;
     }
     std::string msg;
-    const std::string self = absl::StrFormat(
-        "%x-%x \"%s\"", rec.start, rec.end, rec.name);
+    const std::string self =
+        absl::StrFormat("%x-%x \"%s\"", rec.start, rec.end, rec.name);
     switch (problem) {
       case TreeBuilder::Problem::kInverted:
         msg = absl::StrCat(self, " ends before it starts");
         break;
       case TreeBuilder::Problem::kOutsideParent:
-        msg = absl::StrCat(self, " is indented under ", Where(line_of(p)),
-                           p < 0 ? "" : absl::StrFormat(" (%x-%x \"%s\")",
-                                                        recs_[p].start,
-                                                        recs_[p].end,
-                                                        recs_[p].name),
-                           " but is not inside it");
+        msg = absl::StrCat(
+            self, " is indented under ", Where(line_of(p)),
+            p < 0 ? ""
+                  : absl::StrFormat(" (%x-%x \"%s\")", recs_[p].start,
+                                    recs_[p].end, recs_[p].name),
+            " but is not inside it");
         break;
       default: {
         // The previous child of the same parent, found by its id (ids are
@@ -455,8 +456,9 @@ absl::Status Parser::Build() {
         msg = absl::StrCat(
             self, " overlaps or precedes its previous sibling on ",
             Where(line_of(sib)),
-            sib < 0 ? "" : absl::StrFormat(" (%x-%x \"%s\")", recs_[sib].start,
-                                           recs_[sib].end, recs_[sib].name));
+            sib < 0 ? ""
+                    : absl::StrFormat(" (%x-%x \"%s\")", recs_[sib].start,
+                                      recs_[sib].end, recs_[sib].name));
         p = sib;
         break;
       }

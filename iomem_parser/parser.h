@@ -88,7 +88,7 @@ struct IomemRepair {
 // A line whose place in the tree contradicts its addresses.
 struct IomemStructureProblem {
   int line = 0;
-  int other_line = 0;  // the parent or sibling it contradicts (0 = the root)
+  int other_line = 0;   // the parent or sibling it contradicts (0 = the root)
   std::string message;  // "file:line:col: ..." naming both lines
 };
 

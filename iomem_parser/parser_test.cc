@@ -7,13 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rapidcheck/gtest.h"
-#include "absl/strings/match.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "resource_tree/render.h"
 #include "resource_tree/tree_builder.h"
 #include "tests/iomem_samples.h"
@@ -160,8 +160,7 @@ TEST(ParserTest, UnprivilegedDumpKeepsNamesAndOrder) {
   std::string from_text;
   for (absl::string_view l : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
     const size_t sp = l.find_first_not_of(' ');
-    absl::StrAppend(&from_text, sp / 2, " ", l.substr(l.find(" : ") + 3),
-                    "\n");
+    absl::StrAppend(&from_text, sp / 2, " ", l.substr(l.find(" : ") + 3), "\n");
   }
   EXPECT_EQ(Shape(p->tree, /*addresses=*/false), from_text);
 }
@@ -195,9 +194,10 @@ TEST(ParserTest, NamesAreSplitOnTheFirstSeparator) {
       "fff00000-100ffffff : a:b (c)\n"
       "200000000-200000fff : \n");
   ASSERT_TRUE(p.ok()) << p.status();
-  EXPECT_EQ(Shape(p->tree), "0 0-fff PCI MMCONFIG 0000 [bus 00-ff] : odd - name\n"
-                            "0 fff00000-100ffffff a:b (c)\n"
-                            "0 200000000-200000fff \n");
+  EXPECT_EQ(Shape(p->tree),
+            "0 0-fff PCI MMCONFIG 0000 [bus 00-ff] : odd - name\n"
+            "0 fff00000-100ffffff a:b (c)\n"
+            "0 200000000-200000fff \n");
 }
 
 TEST(ParserTest, IoportsUseWidthFour) {
@@ -221,8 +221,8 @@ TEST(ParserTest, RecoversParentageBelowTheCapFromAddresses) {
   ResourceTree t = ResourceTree::Iomem();
   ResourceId p = t.root();
   for (int i = 0; i < 7; ++i) {
-    p = *t.Request(p, {Range(0x100000, 0x1fffff - 0x1000 * i),
-                       absl::StrCat("level", i)});
+    p = *t.Request(
+        p, {Range(0x100000, 0x1fffff - 0x1000 * i), absl::StrCat("level", i)});
   }
   // Two children at true depth 7 and one back at depth 5.
   const ResourceId l6 = p;
@@ -286,17 +286,18 @@ TEST(ParserTest, StrictErrorsNameLineAndColumn) {
        "x:2:1: start address does not fit in 64 bits"},
       {"00000000-00000fff : A\r\n",
        "x:1:22: carriage return before the newline"},
-      {"00000000-00000fff : A\n\n00001000-00001fff : B\n",
-       "x:2:1: empty line"},
+      {"00000000-00000fff : A\n\n00001000-00001fff : B\n", "x:2:1: empty line"},
       {"00000000-00000fff : A\n 00000000-000000ff : B\n",
        "x:2:1: odd indentation of 1 spaces"},
       {"00000000-00000fff : A\n    00000000-000000ff : B\n",
        "x:2:1: indentation depth 2, but the line before is at depth 0"},
-      {"00000000-00000fff : A", "x:1:22: missing newline at the end of the file"},
+      {"00000000-00000fff : A",
+       "x:1:22: missing newline at the end of the file"},
       {"00000000-00000fff : A\n00002000-00001fff : B\n",
        "x:2:1: 2000-1fff \"B\" ends before it starts"},
       {"00001000-00001fff : A\n  00000800-000010ff : B\n",
-       "x:2:3: 800-10ff \"B\" is indented under line 1 (1000-1fff \"A\") but is "
+       "x:2:3: 800-10ff \"B\" is indented under line 1 (1000-1fff \"A\") but "
+       "is "
        "not inside it"},
       {"00001000-00001fff : A\n00001800-00002fff : B\n",
        "x:2:1: 1800-2fff \"B\" overlaps or precedes its previous sibling on "
@@ -352,19 +353,19 @@ TEST(ParserTest, LenientRepairsRealWorldNoise) {
   for (const IomemRepair& r : p->repairs) {
     what.push_back(absl::StrCat(r.line, ": ", r.what));
   }
-  EXPECT_THAT(what, ::testing::IsSupersetOf(
-                        {"1: skipped a line that is not a resource line "
-                         "(expected a hex start address)",
-                         "2: removed CR of a CRLF line end",
-                         "2: removed mail quoting",
-                         "2: removed trailing whitespace after the name",
-                         "4: skipped a blank line",
-                         "5: accepted hex that is not in the kernel's format "
-                         "(case or padding)",
-                         "6: read \" :\" at the end of the line as an empty "
-                         "name",
-                         "7: tab in indentation read as 8 columns",
-                         "8: added the missing final newline"}));
+  EXPECT_THAT(
+      what, ::testing::IsSupersetOf(
+                {"1: skipped a line that is not a resource line "
+                 "(expected a hex start address)",
+                 "2: removed CR of a CRLF line end", "2: removed mail quoting",
+                 "2: removed trailing whitespace after the name",
+                 "4: skipped a blank line",
+                 "5: accepted hex that is not in the kernel's format "
+                 "(case or padding)",
+                 "6: read \" :\" at the end of the line as an empty "
+                 "name",
+                 "7: tab in indentation read as 8 columns",
+                 "8: added the missing final newline"}));
   // The tabbed line is indented under "System RAM"-level... it is a child
   // of the empty-named node by indentation, but not inside it: dropped.
   ASSERT_EQ(p->structure_problems.size(), 1u);

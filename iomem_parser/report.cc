@@ -3,10 +3,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "iomem_parser/internal/json_fields.h"
-#include "resource_tree/domain_invariants.h"
 #include "base/byte_size.h"
 #include "base/json_writer.h"
+#include "iomem_parser/internal/json_fields.h"
+#include "resource_tree/domain_invariants.h"
 
 namespace restree {
 namespace {
@@ -98,16 +98,17 @@ std::string RenderDiff(const IomemDiff& diff, const DiffSide& old_side,
   std::string out = absl::StrCat("--- old: ", old_side.source,
                                  "\n+++ new: ", new_side.source, "\n");
   if (diff.zeroed) {
-    absl::StrAppend(&out, "(a dump without addresses: resources are paired "
-                          "by name and ancestry; sizes unknown)\n");
+    absl::StrAppend(&out,
+                    "(a dump without addresses: resources are paired "
+                    "by name and ancestry; sizes unknown)\n");
   } else {
     absl::StrAppend(&out, "System RAM: ", HumanSize(diff.before.system_ram),
                     " -> ", HumanSize(diff.after.system_ram), " (",
                     SignedSize(diff.before.system_ram, diff.after.system_ram),
                     ")\n");
-    absl::StrAppend(&out, "CXL windows: ",
-                    Ranges(diff.before.cxl_windows, a.width), " -> ",
-                    Ranges(diff.after.cxl_windows, b.width), "\n");
+    absl::StrAppend(&out,
+                    "CXL windows: ", Ranges(diff.before.cxl_windows, a.width),
+                    " -> ", Ranges(diff.after.cxl_windows, b.width), "\n");
     absl::StrAppend(&out, "regions: ", Ranges(diff.before.regions, a.width),
                     " -> ", Ranges(diff.after.regions, b.width), "\n");
     absl::StrAppend(&out, "dax: ", Ranges(diff.before.dax, a.width), " -> ",
@@ -122,9 +123,9 @@ std::string RenderDiff(const IomemDiff& diff, const DiffSide& old_side,
     removed += (e.changes & DiffEntry::kRemoved) != 0 ? 1 : 0;
   }
   const size_t changed = diff.entries.size() - added - removed;
-  absl::StrAppend(&out, diff.entries.size(),
-                  diff.entries.size() == 1 ? " resource changed"
-                                           : " resources changed");
+  absl::StrAppend(
+      &out, diff.entries.size(),
+      diff.entries.size() == 1 ? " resource changed" : " resources changed");
   if (!diff.entries.empty()) {
     absl::StrAppend(&out, ": ", removed, " removed, ", added, " added, ",
                     changed, " resized, moved or with new flags");
@@ -160,19 +161,18 @@ std::string RenderDiff(const IomemDiff& diff, const DiffSide& old_side,
             absl::StrCat("resized from ", RangeText(old_range, a.width)));
       }
       if (e.changes & DiffEntry::kReparented) {
-        what.push_back(absl::StrCat("moved from under ",
-                                    ParentName(a.tree, e.old_node),
-                                    " to under ",
-                                    ParentName(b.tree, e.new_node)));
+        what.push_back(
+            absl::StrCat("moved from under ", ParentName(a.tree, e.old_node),
+                         " to under ", ParentName(b.tree, e.new_node)));
       }
       if (e.changes & DiffEntry::kFlagsChanged) {
-        what.push_back(absl::StrCat(
-            "flags ", FlagsToString(a.tree.FlagsOf(e.old_node)), " -> ",
-            FlagsToString(e.flags)));
+        what.push_back(absl::StrCat("flags ",
+                                    FlagsToString(a.tree.FlagsOf(e.old_node)),
+                                    " -> ", FlagsToString(e.flags)));
       }
       line = absl::StrCat("~ ", where, e.name, ": ", absl::StrJoin(what, "; "),
-                          "  [old:", a.LineOf(e.old_node), " -> new:",
-                          b.LineOf(e.new_node), "]");
+                          "  [old:", a.LineOf(e.old_node),
+                          " -> new:", b.LineOf(e.new_node), "]");
     }
     if (color) {
       absl::StrAppend(&out, paint, line, kReset, "\n");

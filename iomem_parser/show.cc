@@ -15,10 +15,12 @@ namespace {
 
 std::string SummaryLine(const ParsedIomem& dump, size_t shown) {
   const IomemSummary s = Summarize(dump.tree, SummaryDetail::kCounts);
-  std::string out = absl::StrCat(shown, shown == 1 ? " resource" : " resources");
+  std::string out =
+      absl::StrCat(shown, shown == 1 ? " resource" : " resources");
   if (dump.zeroed) {
-    absl::StrAppend(&out, "; addresses hidden (the dump was read without "
-                          "CAP_SYS_ADMIN)");
+    absl::StrAppend(&out,
+                    "; addresses hidden (the dump was read without "
+                    "CAP_SYS_ADMIN)");
     return out;
   }
   absl::StrAppend(&out, "; System RAM ", HumanSize(s.system_ram));
@@ -45,8 +47,9 @@ void ForEachShown(const ParsedIomem& dump, const std::vector<ShownNode>* nodes,
   if (nodes != nullptr) {
     for (const ShownNode& n : *nodes) fn(n);
   } else {
-    dump.tree.ForEachPreorder(
-        [&](ResourceId id, int depth) { fn(ShownNode{id, depth, false}); });
+    dump.tree.ForEachPreorder([&](ResourceId id, int depth) {
+      fn(ShownNode{id, depth, false});
+    });
   }
 }
 
@@ -61,8 +64,9 @@ std::vector<ShownNode> SelectNodes(const ResourceTree& tree,
                                    const ShowFilter& filter) {
   std::vector<ShownNode> all;
   all.reserve(tree.size());
-  tree.ForEachPreorder(
-      [&](ResourceId id, int depth) { all.push_back({id, depth, false}); });
+  tree.ForEachPreorder([&](ResourceId id, int depth) {
+    all.push_back({id, depth, false});
+  });
   if (filter.under.empty() && !filter.name.has_value() &&
       filter.max_depth < 0) {
     return all;
@@ -124,9 +128,9 @@ void ShowImpl(const ParsedIomem& dump, const std::vector<ShownNode>* nodes,
       source, ": ", SummaryLine(dump, ShownCount(dump, nodes)), "\n");
   const int w = dump.width;
   ForEachShown(dump, nodes, [&](const ShownNode& n) {
-    out.append(static_cast<size_t>(std::min(n.depth, kShowMaxIndent)) * 2,
-               ' ');
-    if (n.depth > kShowMaxIndent) absl::StrAppend(&out, "[depth ", n.depth, "] ");
+    out.append(static_cast<size_t>(std::min(n.depth, kShowMaxIndent)) * 2, ' ');
+    if (n.depth > kShowMaxIndent)
+      absl::StrAppend(&out, "[depth ", n.depth, "] ");
     if (dump.zeroed) {
       absl::StrAppend(&out, dump.tree.NameOf(n.id), "\n");
     } else {

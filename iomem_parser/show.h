@@ -84,8 +84,7 @@ void StreamShow(const ParsedIomem& dump, absl::string_view source,
                 TextSink sink);
 void StreamShowRaw(const ParsedIomem& dump, TextSink sink);
 void StreamShowJson(const ParsedIomem& dump, absl::string_view source,
-                    TextSink sink,
-                    absl::string_view schema = "restree.show/1");
+                    TextSink sink, absl::string_view schema = "restree.show/1");
 
 }  // namespace restree
 

@@ -47,8 +47,7 @@ std::string FormatIdList(const std::vector<int>& ids) {
   return out;
 }
 
-absl::StatusOr<std::vector<int>> ParseIdList(absl::string_view text,
-                                             int max_id,
+absl::StatusOr<std::vector<int>> ParseIdList(absl::string_view text, int max_id,
                                              absl::string_view what) {
   // Columns are 1-based positions in `text` as given (before stripping).
   size_t pos = 0;
@@ -78,7 +77,8 @@ absl::StatusOr<std::vector<int>> ParseIdList(absl::string_view text,
   auto read_number = [&](int* value) -> absl::Status {
     const size_t start = pos;
     long long v = 0;
-    while (pos < end && absl::ascii_isdigit(static_cast<unsigned char>(text[pos]))) {
+    while (pos < end &&
+           absl::ascii_isdigit(static_cast<unsigned char>(text[pos]))) {
       if (pos - start >= 7) {
         return absl::OutOfRangeError(absl::StrCat(
             what, ":", start + 1, ": id too large (maximum ", max_id, ")"));
@@ -88,9 +88,8 @@ absl::StatusOr<std::vector<int>> ParseIdList(absl::string_view text,
     }
     if (pos == start) return error(start, "expected a decimal number");
     if (v > max_id) {
-      return absl::OutOfRangeError(absl::StrCat(what, ":", start + 1, ": id ",
-                                                v, " exceeds the maximum ",
-                                                max_id));
+      return absl::OutOfRangeError(absl::StrCat(
+          what, ":", start + 1, ": id ", v, " exceeds the maximum ", max_id));
     }
     *value = static_cast<int>(v);
     return absl::OkStatus();

@@ -61,11 +61,12 @@ std::vector<absl::string_view> Lines(absl::string_view text) {
 }
 
 // "FILE:LINE:COL: message"
-[[nodiscard]] absl::Status At(absl::string_view file, size_t line, size_t column,
-                absl::string_view message,
-                absl::StatusCode code = absl::StatusCode::kInvalidArgument) {
-  return absl::Status(code,
-                      absl::StrCat(file, ":", line, ":", column, ": ", message));
+[[nodiscard]] absl::Status At(
+    absl::string_view file, size_t line, size_t column,
+    absl::string_view message,
+    absl::StatusCode code = absl::StatusCode::kInvalidArgument) {
+  return absl::Status(
+      code, absl::StrCat(file, ":", line, ":", column, ": ", message));
 }
 
 // A decimal integer in [lo, hi].
@@ -81,11 +82,12 @@ bool ParseInt(absl::string_view s, int64_t lo, int64_t hi, int64_t* out) {
   return true;
 }
 
-[[nodiscard]] absl::Status CheckSize(absl::string_view text, absl::string_view file) {
+[[nodiscard]] absl::Status CheckSize(absl::string_view text,
+                                     absl::string_view file) {
   if (text.size() > kMaxTextInput) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        file, ": ", text.size(), " bytes exceeds the ", kMaxTextInput,
-        "-byte input limit"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(file, ": ", text.size(), " bytes exceeds the ",
+                     kMaxTextInput, "-byte input limit"));
   }
   return absl::OkStatus();
 }
@@ -145,8 +147,7 @@ class NumactlParser {
   [[nodiscard]] absl::Status Available(size_t ln,
                                        const std::vector<Token>& tok);
   // "node N cpus:|size:|free: ...".
-  [[nodiscard]] absl::Status NodeLine(size_t ln,
-                                      const std::vector<Token>& tok);
+  [[nodiscard]] absl::Status NodeLine(size_t ln, const std::vector<Token>& tok);
   [[nodiscard]] absl::Status NodeCpus(size_t ln, const std::vector<Token>& tok,
                                       NumactlNode* node);
   [[nodiscard]] absl::Status NodeMemory(size_t ln,
@@ -164,7 +165,8 @@ class NumactlParser {
   std::map<int, NumactlNode> nodes_;
   std::vector<int> header_;
   size_t header_line_ = 0;
-  std::map<int, std::pair<std::vector<int>, size_t>> rows_;  // id -> (row, line)
+  std::map<int, std::pair<std::vector<int>, size_t>>
+      rows_;  // id -> (row, line)
   std::optional<std::pair<NodeMask, size_t>> available_;
 };
 
@@ -188,8 +190,8 @@ absl::Status NumactlParser::Line(size_t ln, absl::string_view line) {
     return absl::OkStatus();
   }
   if (tok[0].text != "node") {
-    return Err(ln, tok[0].column, absl::StrCat("unrecognised line starting '",
-                                               tok[0].text, "'"));
+    return Err(ln, tok[0].column,
+               absl::StrCat("unrecognised line starting '", tok[0].text, "'"));
   }
   if (tok.size() >= 2 && tok[1].text == "distances:") {
     if (tok.size() != 2) return Err(ln, tok[2].column, "unexpected text");
@@ -263,8 +265,9 @@ absl::Status NumactlParser::Available(size_t ln,
   if (tok.size() == 4 && ParseInt(tok[1].text, 0, INT64_MAX, &count) &&
       count > kMaxNumNodes) {
     return Err(ln, tok[1].column,
-               absl::StrCat(count, " nodes: more than the kernel's "
-                                   "MAX_NUMNODES of ",
+               absl::StrCat(count,
+                            " nodes: more than the kernel's "
+                            "MAX_NUMNODES of ",
                             kMaxNumNodes, " (CONFIG_NODES_SHIFT=10)"));
   }
   if (tok.size() != 4 || !ParseInt(tok[1].text, 0, kMaxNumNodes, &count) ||
@@ -280,16 +283,15 @@ absl::Status NumactlParser::Available(size_t ln,
     return Err(ln, tok[3].column + 1, mask.status().message());
   }
   if (mask->Count() != count) {
-    return Err(ln, tok[1].column,
-               absl::StrCat("says ", count, " nodes but lists ",
-                            mask->Count()));
+    return Err(
+        ln, tok[1].column,
+        absl::StrCat("says ", count, " nodes but lists ", mask->Count()));
   }
   available_ = std::make_pair(*mask, ln);
   return absl::OkStatus();
 }
 
-absl::Status NumactlParser::NodeLine(size_t ln,
-                                     const std::vector<Token>& tok) {
+absl::Status NumactlParser::NodeLine(size_t ln, const std::vector<Token>& tok) {
   int64_t id = 0;
   if (tok.size() < 3 || !ParseInt(tok[1].text, 0, kMaxNumNodes - 1, &id)) {
     return Err(ln, tok.size() >= 2 ? tok[1].column : tok[0].column,
@@ -302,8 +304,8 @@ absl::Status NumactlParser::NodeLine(size_t ln,
   const absl::string_view what = tok[2].text;
   if (what == "cpus:") return NodeCpus(ln, tok, &node);
   if (what == "size:" || what == "free:") return NodeMemory(ln, tok, &node);
-  return Err(ln, tok[2].column, absl::StrCat("unknown field '", what,
-                                             "' (cpus:, size:, free:)"));
+  return Err(ln, tok[2].column,
+             absl::StrCat("unknown field '", what, "' (cpus:, size:, free:)"));
 }
 
 absl::Status NumactlParser::NodeCpus(size_t ln, const std::vector<Token>& tok,
@@ -313,9 +315,9 @@ absl::Status NumactlParser::NodeCpus(size_t ln, const std::vector<Token>& tok,
   for (size_t k = 3; k < tok.size(); ++k) {
     int64_t cpu = 0;
     if (!ParseInt(tok[k].text, 0, kMaxCpuId, &cpu)) {
-      return Err(ln, tok[k].column,
-                 absl::StrCat("'", tok[k].text, "' is not a CPU id 0..",
-                              kMaxCpuId));
+      return Err(
+          ln, tok[k].column,
+          absl::StrCat("'", tok[k].text, "' is not a CPU id 0..", kMaxCpuId));
     }
     if (!node->cpus.empty() && cpu <= node->cpus.back()) {
       return Err(ln, tok[k].column, "CPU ids must ascend");
@@ -325,13 +327,12 @@ absl::Status NumactlParser::NodeCpus(size_t ln, const std::vector<Token>& tok,
   return absl::OkStatus();
 }
 
-absl::Status NumactlParser::NodeMemory(size_t ln,
-                                       const std::vector<Token>& tok,
+absl::Status NumactlParser::NodeMemory(size_t ln, const std::vector<Token>& tok,
                                        NumactlNode* node) {
   const absl::string_view what = tok[2].text;
   int64_t mb = 0;
-  const bool na = tok.size() == 5 && tok[3].text == "<not" &&
-                  tok[4].text == "available>";
+  const bool na =
+      tok.size() == 5 && tok[3].text == "<not" && tok[4].text == "available>";
   if (!na && (tok.size() != 5 || tok[4].text != "MB" ||
               !ParseInt(tok[3].text, 0, (int64_t{1} << 44) - 1, &mb))) {
     return Err(ln, tok[2].column + what.size(),
@@ -438,8 +439,7 @@ absl::StatusOr<Topology> DecodeSlit(absl::Span<const uint8_t> bytes,
                                     absl::string_view file) {
   auto err = [&](size_t offset, absl::string_view msg,
                  absl::StatusCode code = absl::StatusCode::kInvalidArgument) {
-    return absl::Status(code,
-                        absl::StrCat(file, ": byte ", offset, ": ", msg));
+    return absl::Status(code, absl::StrCat(file, ": byte ", offset, ": ", msg));
   };
   auto u32 = [&](size_t at) {
     return uint32_t{bytes[at]} | uint32_t{bytes[at + 1]} << 8 |
@@ -459,13 +459,15 @@ absl::StatusOr<Topology> DecodeSlit(absl::Span<const uint8_t> bytes,
   }
   const uint32_t length = u32(4);
   if (length != bytes.size()) {
-    return err(4, absl::StrCat("header length ", length, " but ",
-                               bytes.size(), " bytes given"),
+    return err(4,
+               absl::StrCat("header length ", length, " but ", bytes.size(),
+                            " bytes given"),
                absl::StatusCode::kOutOfRange);
   }
   if (length < kMatrix) {
-    return err(4, absl::StrCat("length ", length,
-                               " leaves no room for the locality count"),
+    return err(4,
+               absl::StrCat("length ", length,
+                            " leaves no room for the locality count"),
                absl::StatusCode::kOutOfRange);
   }
   uint8_t sum = 0;
@@ -650,8 +652,7 @@ absl::Status ApplyNodeKey(const AttributeStatement& st, absl::string_view key,
     int cpu = 0;
     if (CpusOverlap(t, n->id, *cpus, &other, &cpu)) {
       return st.Err(v.column, absl::StrCat("CPU ", cpu,
-                                           " already belongs to node ",
-                                           other));
+                                           " already belongs to node ", other));
     }
     n->cpus = *cpus;
   } else if (key == "memory") {
@@ -687,8 +688,8 @@ absl::Status ApplyNodeKey(const AttributeStatement& st, absl::string_view key,
     if (!mask.ok()) return st.Err(v.column, mask.status().message());
     for (int m : mask->ToVector()) {
       if (!t.HasNode(m)) {
-        return st.Err(v.column, absl::StrCat("initiator node ", m,
-                                             " does not exist"));
+        return st.Err(v.column,
+                      absl::StrCat("initiator node ", m, " does not exist"));
       }
     }
     n->initiators = *mask;
@@ -708,8 +709,8 @@ absl::Status ApplyNode(const AttributeStatement& st, Topology* t) {
   const std::map<absl::string_view, Token>& kv = st.kv();
   int64_t id = 0;
   if (!ParseInt(tok[1].text, 0, kMaxNumNodes - 1, &id)) {
-    return st.Err(tok[1].column, absl::StrCat("'", tok[1].text,
-                                              "' is not a node id"));
+    return st.Err(tok[1].column,
+                  absl::StrCat("'", tok[1].text, "' is not a node id"));
   }
   if (!t->HasNode(static_cast<int>(id))) {
     return st.Err(tok[1].column,
@@ -732,8 +733,7 @@ absl::Status ApplyNode(const AttributeStatement& st, Topology* t) {
   if (perf_keys != 0 || (n.perf.has_value() && kv.count("access") != 0)) {
     n.perf = perf;
   } else if (kv.count("access") != 0) {
-    return st.Err(kv.at("access").column,
-                  "access= without performance values");
+    return st.Err(kv.at("access").column, "access= without performance values");
   }
   return absl::OkStatus();
 }
@@ -788,17 +788,15 @@ namespace {
 [[nodiscard]] absl::StatusOr<std::string> ReadSmallFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return absl::NotFoundError(
-        absl::StrCat(path.string(), ": cannot open"));
+    return absl::NotFoundError(absl::StrCat(path.string(), ": cannot open"));
   }
   std::string data;
   char buf[4096];
   while (in.read(buf, sizeof(buf)) || in.gcount() > 0) {
     data.append(buf, static_cast<size_t>(in.gcount()));
     if (data.size() > kMaxTextInput) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path.string(), ": larger than ", kMaxTextInput,
-                       " bytes"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          path.string(), ": larger than ", kMaxTextInput, " bytes"));
     }
   }
   if (in.bad()) {
@@ -848,9 +846,9 @@ absl::StatusOr<int64_t> ReadNumber(const fs::path& path, int64_t max) {
   absl::string_view v = absl::StripAsciiWhitespace(text);
   int64_t out = 0;
   if (!ParseInt(v, 0, max, &out)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path.string(), ":1:1: expected a number 0..", max, ", got '",
-        v.substr(0, 40), "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path.string(), ":1:1: expected a number 0..", max,
+                     ", got '", v.substr(0, 40), "'"));
   }
   return out;
 }
@@ -921,7 +919,8 @@ absl::StatusOr<uint64_t> ReadMemTotal(const fs::path& path) {
   }
   const int64_t max_index =
       static_cast<int64_t>(std::min<uint64_t>(~uint64_t{0} / block, INT64_MAX));
-  RESTREE_ASSIGN_OR_RETURN(auto blocks, NumberedEntries(dir, "memory", max_index));
+  RESTREE_ASSIGN_OR_RETURN(auto blocks,
+                           NumberedEntries(dir, "memory", max_index));
   struct Run {
     uint64_t first;
     uint64_t last;
@@ -936,14 +935,14 @@ absl::StatusOr<uint64_t> ReadMemTotal(const fs::path& path) {
     RESTREE_ASSIGN_OR_RETURN(auto links,
                              NumberedEntries(b, "node", kMaxNumNodes - 1));
     if (links.size() != 1) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          b.string(), ": expected exactly one nodeN entry, found ",
-          links.size()));
+      return absl::InvalidArgumentError(
+          absl::StrCat(b.string(), ": expected exactly one nodeN entry, found ",
+                       links.size()));
     }
     const int node = static_cast<int>(links[0].first);
     if (!t.HasNode(node)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          b.string(), ": node ", node, " has no node directory"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(b.string(), ": node ", node, " has no node directory"));
     }
     RESTREE_ASSIGN_OR_RETURN(std::string zones,
                              ReadSmallFile(b / "valid_zones"));
@@ -962,14 +961,14 @@ absl::StatusOr<uint64_t> ReadMemTotal(const fs::path& path) {
       // movable either way.
       zone = Zone::kNormal;
     } else {
-      return absl::InvalidArgumentError(absl::StrCat(
-          (b / "valid_zones").string(), ":1:", zt[0].column,
-          ": unknown zone '", zt[0].text, "'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat((b / "valid_zones").string(), ":1:", zt[0].column,
+                       ": unknown zone '", zt[0].text, "'"));
     }
     const uint64_t first = static_cast<uint64_t>(index) * block;
     const uint64_t last = first + (block - 1);
-    if (!runs.empty() && runs.back().node == node &&
-        runs.back().zone == zone && runs.back().last + 1 == first) {
+    if (!runs.empty() && runs.back().node == node && runs.back().zone == zone &&
+        runs.back().last + 1 == first) {
       runs.back().last = last;
     } else {
       runs.push_back({first, last, node, zone});
@@ -995,8 +994,8 @@ absl::StatusOr<SysrootDump> ReadSysroot(const std::string& root) {
     return absl::NotFoundError(absl::StrCat(
         node_root.string(), ": not a directory (is ", root, " a sysroot?)"));
   }
-  RESTREE_ASSIGN_OR_RETURN(auto node_dirs,
-                           NumberedEntries(node_root, "node", kMaxNumNodes - 1));
+  RESTREE_ASSIGN_OR_RETURN(
+      auto node_dirs, NumberedEntries(node_root, "node", kMaxNumNodes - 1));
   std::vector<int> ids;
   for (const auto& [id, name] : node_dirs) ids.push_back(static_cast<int>(id));
   if (ids.empty()) {
@@ -1013,15 +1012,15 @@ absl::StatusOr<SysrootDump> ReadSysroot(const std::string& root) {
     const std::vector<Token> tok = Tokenize(text);
     if (tok.size() != ids.size()) {
       return absl::InvalidArgumentError(
-          absl::StrCat(path.string(), ":1:1: ", tok.size(),
-                       " distances for ", ids.size(), " nodes"));
+          absl::StrCat(path.string(), ":1:1: ", tok.size(), " distances for ",
+                       ids.size(), " nodes"));
     }
     for (size_t k = 0; k < tok.size(); ++k) {
       int64_t d = 0;
       if (!ParseInt(tok[k].text, 1, 255, &d)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            path.string(), ":1:", tok[k].column, ": '", tok[k].text,
-            "' is not a distance 1..255"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(path.string(), ":1:", tok[k].column, ": '",
+                         tok[k].text, "' is not a distance 1..255"));
       }
       if (absl::Status s = t.SetDistance(from, ids[k], static_cast<int>(d));
           !s.ok()) {
@@ -1033,14 +1032,16 @@ absl::StatusOr<SysrootDump> ReadSysroot(const std::string& root) {
 
   std::optional<NodeMask> has_memory;
   if (Exists(node_root / "has_memory")) {
-    RESTREE_ASSIGN_OR_RETURN(has_memory, ReadNodeList(node_root / "has_memory"));
+    RESTREE_ASSIGN_OR_RETURN(has_memory,
+                             ReadNodeList(node_root / "has_memory"));
   }
   const fs::path cpu_root = sys / "devices/system/cpu";
   for (int id : ids) {
     const fs::path dir = node_root / absl::StrCat("node", id);
     NumaNode& n = t.mutable_node(id);
     if (Exists(dir / "cpulist")) {
-      RESTREE_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(dir / "cpulist"));
+      RESTREE_ASSIGN_OR_RETURN(std::string text,
+                               ReadSmallFile(dir / "cpulist"));
       absl::StatusOr<std::vector<int>> cpus = ParseIdList(
           text, kMaxCpuId, absl::StrCat((dir / "cpulist").string(), ":1"));
       if (!cpus.ok()) return cpus.status();
@@ -1056,24 +1057,22 @@ absl::StatusOr<SysrootDump> ReadSysroot(const std::string& root) {
     if (Exists(dir / "meminfo")) {
       RESTREE_ASSIGN_OR_RETURN(n.memory_bytes, ReadMemTotal(dir / "meminfo"));
     }
-    n.has_memory = has_memory.has_value() ? has_memory->Test(id)
-                                          : n.memory_bytes > 0;
+    n.has_memory =
+        has_memory.has_value() ? has_memory->Test(id) : n.memory_bytes > 0;
     RESTREE_ASSIGN_OR_RETURN(n.perf, ReadPerf(dir));
     RESTREE_ASSIGN_OR_RETURN(
         auto initiators,
         NumberedEntries(dir / "access0/initiators", "node", kMaxNumNodes - 1));
     for (const auto& [i, name] : initiators) {
       if (!t.HasNode(static_cast<int>(i))) {
-        return absl::InvalidArgumentError(
-            absl::StrCat((dir / "access0/initiators" / name).string(),
-                         ": no such node"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            (dir / "access0/initiators" / name).string(), ": no such node"));
       }
       n.initiators.Set(static_cast<int>(i));
     }
     if (!n.cpus.empty()) {
-      const fs::path pkg =
-          cpu_root / absl::StrCat("cpu", n.cpus.front()) /
-          "topology/physical_package_id";
+      const fs::path pkg = cpu_root / absl::StrCat("cpu", n.cpus.front()) /
+                           "topology/physical_package_id";
       if (Exists(pkg)) {
         RESTREE_ASSIGN_OR_RETURN(int64_t socket, ReadNumber(pkg, 65535));
         n.socket = static_cast<int>(socket);
@@ -1089,7 +1088,8 @@ absl::StatusOr<SysrootDump> ReadSysroot(const std::string& root) {
     for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
       const fs::path target = it->path() / "target_node";
       if (!Exists(target)) continue;
-      RESTREE_ASSIGN_OR_RETURN(int64_t node, ReadNumber(target, kMaxNumNodes - 1));
+      RESTREE_ASSIGN_OR_RETURN(int64_t node,
+                               ReadNumber(target, kMaxNumNodes - 1));
       if (t.HasNode(static_cast<int>(node))) {
         NumaNode& n = t.mutable_node(static_cast<int>(node));
         if (n.has_memory && !n.has_cpu()) n.source = MemorySource::kDaxKmem;

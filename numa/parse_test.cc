@@ -45,10 +45,12 @@ std::vector<uint8_t> MakeSlit(uint64_t count,
   const std::string oem = "RESTREREST  TREE";
   t.insert(t.end(), oem.begin(), oem.end());
   t.resize(36, 0);
-  for (int i = 0; i < 8; ++i) t.push_back(static_cast<uint8_t>(count >> (8 * i)));
+  for (int i = 0; i < 8; ++i)
+    t.push_back(static_cast<uint8_t>(count >> (8 * i)));
   t.insert(t.end(), matrix.begin(), matrix.end());
   const uint32_t length = static_cast<uint32_t>(t.size());
-  for (int i = 0; i < 4; ++i) t[4 + i] = static_cast<uint8_t>(length >> (8 * i));
+  for (int i = 0; i < 4; ++i)
+    t[4 + i] = static_cast<uint8_t>(length >> (8 * i));
   uint8_t sum = 0;
   for (uint8_t b : t) sum = static_cast<uint8_t>(sum + b);
   t[9] = static_cast<uint8_t>(-sum);
@@ -229,7 +231,8 @@ TEST(DecodeSlitTest, ErrorsNameTheByteOffset) {
   {
     std::vector<uint8_t> b = good;
     b[0] = 'X';
-    cases.push_back({b, "s: byte 0: signature", absl::StatusCode::kInvalidArgument});
+    cases.push_back(
+        {b, "s: byte 0: signature", absl::StatusCode::kInvalidArgument});
   }
   {
     std::vector<uint8_t> b = good;
@@ -319,7 +322,8 @@ TEST(ApplyNodeAttributesTest, ErrorsLeaveTheTopologyUnchanged) {
       {"node 0 read_latency=5\n", "f:1:1: give all four"},
       {"node 0 access=1\n", "access= without performance values"},
       {"node 0 read_latency=99999999999\n", "read_latency wants an integer"},
-      {"node 0 cpus=0\nnode 1 cpus=0\n", "f:2:13: CPU 0 already belongs to node 0"},
+      {"node 0 cpus=0\nnode 1 cpus=0\n",
+       "f:2:13: CPU 0 already belongs to node 0"},
       {"node 0 source=firmware\n", "source must be boot or kmem"},
       {"node 0 initiators=5\n", "initiator node 5 does not exist"},
       {"node 0 memory=1G memory=2G\n", "'memory' given twice"},
@@ -397,8 +401,7 @@ class ReadSysrootErrorTest : public ::testing::Test {
     const char* tmp = std::getenv("TEST_TMPDIR");
     root_ = fs::path(tmp != nullptr ? tmp : "/tmp") / "sysroot";
     fs::remove_all(root_);
-    fs::copy("numa/testdata/sysroot_seed", root_,
-             fs::copy_options::recursive);
+    fs::copy("numa/testdata/sysroot_seed", root_, fs::copy_options::recursive);
   }
   void Write(const std::string& rel, const std::string& text) {
     std::ofstream out(root_ / rel, std::ios::trunc);
@@ -414,12 +417,14 @@ class ReadSysrootErrorTest : public ::testing::Test {
 
 TEST_F(ReadSysrootErrorTest, BadDistanceFile) {
   Write("sys/devices/system/node/node1/distance", "16 10 4x8 32\n");
-  EXPECT_THAT(Error(), HasSubstr("node1/distance:1:7: '4x8' is not a distance"));
+  EXPECT_THAT(Error(),
+              HasSubstr("node1/distance:1:7: '4x8' is not a distance"));
 }
 
 TEST_F(ReadSysrootErrorTest, ShortDistanceFile) {
   Write("sys/devices/system/node/node3/distance", "48 32 64\n");
-  EXPECT_THAT(Error(), HasSubstr("node3/distance:1:1: 3 distances for 4 nodes"));
+  EXPECT_THAT(Error(),
+              HasSubstr("node3/distance:1:1: 3 distances for 4 nodes"));
 }
 
 TEST_F(ReadSysrootErrorTest, BadPerformanceValue) {
@@ -440,7 +445,8 @@ TEST_F(ReadSysrootErrorTest, BadCpuList) {
 
 TEST_F(ReadSysrootErrorTest, BadDemotionSwitch) {
   Write("sys/kernel/mm/numa/demotion_enabled", "yes\n");
-  EXPECT_THAT(Error(), HasSubstr("demotion_enabled:1:1: expected true or false"));
+  EXPECT_THAT(Error(),
+              HasSubstr("demotion_enabled:1:1: expected true or false"));
 }
 
 TEST_F(ReadSysrootErrorTest, BadOnlinePolicy) {
@@ -450,7 +456,8 @@ TEST_F(ReadSysrootErrorTest, BadOnlinePolicy) {
 
 TEST_F(ReadSysrootErrorTest, BadBlockSize) {
   Write("sys/devices/system/memory/block_size_bytes", "3000\n");
-  EXPECT_THAT(Error(), HasSubstr("block_size_bytes:1:1: expected a power-of-two"));
+  EXPECT_THAT(Error(),
+              HasSubstr("block_size_bytes:1:1: expected a power-of-two"));
 }
 
 TEST_F(ReadSysrootErrorTest, MissingDistance) {

@@ -112,10 +112,10 @@ std::string RenderText(const Topology& t, const Tiering& r,
                       : "none",
          n.has_memory ? std::string(MemorySourceName(n.source)) : "-",
          n.socket.has_value() ? absl::StrCat(*n.socket) : "-",
-         n.has_memory ? absl::StrCat(nt.adistance, " (",
-                                     AdistanceSourceName(nt.adistance_source),
-                                     ")")
-                      : "-",
+         n.has_memory
+             ? absl::StrCat(nt.adistance, " (",
+                            AdistanceSourceName(nt.adistance_source), ")")
+             : "-",
          TierName(r, nt.tier), nt.toptier ? "yes" : "no"});
   }
   out += Table(rows, "  ");
@@ -196,7 +196,8 @@ std::string RenderText(const Topology& t, const Tiering& r,
   }
 
   bool any_ranges = false;
-  for (const NumaNode& n : t.nodes()) any_ranges = any_ranges || !n.ranges.empty();
+  for (const NumaNode& n : t.nodes())
+    any_ranges = any_ranges || !n.ranges.empty();
   if (any_ranges || t.auto_online().has_value()) {
     out += "\nmemory ranges";
     if (t.auto_online().has_value()) {
@@ -215,8 +216,8 @@ std::string RenderText(const Topology& t, const Tiering& r,
   if (!r.warnings.empty() || !notes.empty()) {
     out += "\nwarnings:\n";
     for (const TieringWarning& w : r.warnings) {
-      out += absl::StrCat("  [", WarningKindName(w.kind), "] ", w.message,
-                          "\n");
+      out +=
+          absl::StrCat("  [", WarningKindName(w.kind), "] ", w.message, "\n");
     }
     for (const std::string& n : notes) {
       out += absl::StrCat("  [kernel-tiers-differ] ", n, "\n");
@@ -250,25 +251,25 @@ std::string RenderJson(const Topology& t, const Tiering& r,
     absl::StrAppend(
         &out, "    {\"id\":", n.id, ",\"cpus\":", JsonInts(n.cpus),
         ",\"has_memory\":", n.has_memory ? "true" : "false",
-        ",\"memory_bytes\":", n.memory_bytes, ",\"source\":",
-        JsonQuote(std::string(MemorySourceName(n.source))),
+        ",\"memory_bytes\":", n.memory_bytes,
+        ",\"source\":", JsonQuote(std::string(MemorySourceName(n.source))),
         ",\"socket\":", n.socket.has_value() ? absl::StrCat(*n.socket) : "null",
-        ",\"perf\":", perf, ",\"initiators\":",
-        JsonInts(n.initiators.ToVector()), ",\"ranges\":[",
+        ",\"perf\":", perf,
+        ",\"initiators\":", JsonInts(n.initiators.ToVector()), ",\"ranges\":[",
         absl::StrJoin(ranges, ","), "]");
     absl::StrAppend(
         &out, ",\n     \"adistance\":",
         n.has_memory ? absl::StrCat(nt.adistance) : "null",
         ",\"adistance_source\":",
         JsonQuote(std::string(AdistanceSourceName(nt.adistance_source))),
-        ",\"tier\":",
-        nt.tier < 0 ? "null" : JsonQuote(TierName(r, nt.tier)),
-        ",\"toptier\":", nt.toptier ? "true" : "false", ",\"home\":",
-        JsonInts(nt.home.ToVector()), ",\"sockets\":", JsonInts(nt.sockets));
+        ",\"tier\":", nt.tier < 0 ? "null" : JsonQuote(TierName(r, nt.tier)),
+        ",\"toptier\":", nt.toptier ? "true" : "false",
+        ",\"home\":", JsonInts(nt.home.ToVector()),
+        ",\"sockets\":", JsonInts(nt.sockets));
     absl::StrAppend(
         &out, ",\n     \"demotion\":{\"next\":", JsonNode(nt.next_demotion),
-        ",\"preferred\":", JsonInts(nt.demotion_order), ",\"allowed\":",
-        JsonInts(nt.demotion_allowed.ToVector()), "}",
+        ",\"preferred\":", JsonInts(nt.demotion_order),
+        ",\"allowed\":", JsonInts(nt.demotion_allowed.ToVector()), "}",
         ",\n     \"promotion\":{\"next\":", JsonNode(nt.next_promotion),
         ",\"candidates\":", JsonInts(nt.promotion_candidates.ToVector()),
         ",\"rule\":",
@@ -287,25 +288,25 @@ std::string RenderJson(const Topology& t, const Tiering& r,
   out += "]},\n  \"tiers\": [";
   for (size_t i = 0; i < r.tiers.size(); ++i) {
     const MemoryTier& tier = r.tiers[i];
-    absl::StrAppend(&out, i ? "," : "", "\n    {\"name\":",
-                    JsonQuote(tier.name()), ",\"id\":", tier.id(),
-                    ",\"adistance_start\":", tier.adistance_start,
-                    ",\"nodes\":", JsonInts(tier.nodes.ToVector()),
-                    ",\"lower_tier_mask\":",
-                    JsonInts(tier.lower_tier_mask.ToVector()), "}");
+    absl::StrAppend(
+        &out, i ? "," : "", "\n    {\"name\":", JsonQuote(tier.name()),
+        ",\"id\":", tier.id(), ",\"adistance_start\":", tier.adistance_start,
+        ",\"nodes\":", JsonInts(tier.nodes.ToVector()),
+        ",\"lower_tier_mask\":", JsonInts(tier.lower_tier_mask.ToVector()),
+        "}");
   }
-  absl::StrAppend(&out, "\n  ],\n  \"top_tier_adistance\": ",
-                  r.top_tier_adistance, ",\n  \"demotion_enabled\": ",
-                  t.demotion_enabled() ? "true" : "false",
-                  ",\n  \"auto_online_blocks\": ",
-                  t.auto_online().has_value()
-                      ? JsonQuote(std::string(OnlinePolicyName(*t.auto_online())))
-                      : "null",
-                  ",\n  \"reference_node\": ",
-                  r.reference.state == PerfReference::State::kSet
-                      ? absl::StrCat(r.reference.node)
-                      : "null",
-                  ",\n  \"warnings\": [");
+  absl::StrAppend(
+      &out, "\n  ],\n  \"top_tier_adistance\": ", r.top_tier_adistance,
+      ",\n  \"demotion_enabled\": ", t.demotion_enabled() ? "true" : "false",
+      ",\n  \"auto_online_blocks\": ",
+      t.auto_online().has_value()
+          ? JsonQuote(std::string(OnlinePolicyName(*t.auto_online())))
+          : "null",
+      ",\n  \"reference_node\": ",
+      r.reference.state == PerfReference::State::kSet
+          ? absl::StrCat(r.reference.node)
+          : "null",
+      ",\n  \"warnings\": [");
   bool first = true;
   for (const TieringWarning& w : r.warnings) {
     absl::StrAppend(&out, first ? "" : ",", "\n    {\"kind\":",
@@ -339,14 +340,13 @@ std::string RenderDot(const Topology& t, const Tiering& r) {
         ")\";\n");
     for (int n : tier.nodes.ToVector()) {
       const NumaNode& node = t.node(n);
-      absl::StrAppend(&out, "    ", DotId(n), " [label=\"node ", n,
-                      node.has_cpu()
-                          ? absl::StrCat("\\ncpus ", FormatIdList(node.cpus))
-                          : "",
-                      node.socket.has_value()
-                          ? absl::StrCat("\\nsocket ", *node.socket)
-                          : "",
-                      "\\nadistance ", r.node(n).adistance, "\"];\n");
+      absl::StrAppend(
+          &out, "    ", DotId(n), " [label=\"node ", n,
+          node.has_cpu() ? absl::StrCat("\\ncpus ", FormatIdList(node.cpus))
+                         : "",
+          node.socket.has_value() ? absl::StrCat("\\nsocket ", *node.socket)
+                                  : "",
+          "\\nadistance ", r.node(n).adistance, "\"];\n");
     }
     out += "  }\n";
   }

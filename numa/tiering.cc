@@ -91,8 +91,8 @@ absl::uint128 Sum(uint32_t a, uint32_t b) {
 
 // mt_set_default_dram_perf()'s 10% test for one metric.
 bool Differs(uint32_t value, uint32_t reference) {
-  const int64_t diff = std::llabs(static_cast<int64_t>(value) -
-                                  static_cast<int64_t>(reference));
+  const int64_t diff =
+      std::llabs(static_cast<int64_t>(value) - static_cast<int64_t>(reference));
   return diff * 10 > static_cast<int64_t>(reference);
 }
 
@@ -141,8 +141,9 @@ std::string DescribePerf(const AccessPerf& p) {
 
 // The node's abstract distance per set_node_memory_tier() (boot memory) or
 // dax/kmem (hot-plugged memory).
-[[nodiscard]] absl::Status AssignAdistance(const NumaNode& n, const PerfReference& ref,
-                             NodeTiering& out) {
+[[nodiscard]] absl::Status AssignAdistance(const NumaNode& n,
+                                           const PerfReference& ref,
+                                           NodeTiering& out) {
   if (n.adistance_override.has_value()) {
     out.adistance = *n.adistance_override;
     out.adistance_source = AdistanceSource::kOverride;
@@ -170,9 +171,9 @@ std::string DescribePerf(const AccessPerf& p) {
   const absl::uint128 adist =
       absl::uint128(kMemtierAdistanceDram) * lat / ref_lat * ref_bw / bw;
   if (adist > absl::uint128(INT_MAX)) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "node ", n.id, ": abstract distance from ", DescribePerf(p),
-        " does not fit the kernel's int"));
+    return absl::OutOfRangeError(
+        absl::StrCat("node ", n.id, ": abstract distance from ",
+                     DescribePerf(p), " does not fit the kernel's int"));
   }
   out.adistance = static_cast<int>(absl::Uint128Low64(adist));
   out.adistance_source = AdistanceSource::kPerformance;
@@ -233,8 +234,8 @@ void AddWarning(Tiering& r, TieringWarning::Kind kind, int node,
 }
 
 std::string HumanBytes(absl::uint128 bytes) {
-  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB",
-                                           "PiB", "EiB"};
+  static constexpr const char* kUnits[] = {"B",   "KiB", "MiB", "GiB",
+                                           "TiB", "PiB", "EiB"};
   int unit = 0;
   while (unit < 6 && bytes >= 1024 && bytes % 1024 == 0) {
     bytes /= 1024;
@@ -249,13 +250,14 @@ void Warn(const Topology& t, Tiering& r) {
       AddWarning(
           r, TieringWarning::Kind::kDramPerfMismatch,
           r.reference.offending_node,
-          absl::StrCat("default DRAM node ", r.reference.offending_node,
-                       " differs by more than 10% from reference node ",
-                       r.reference.node, " (",
-                       DescribePerf(t.node(r.reference.offending_node).perf.value()),
-                       " vs ", DescribePerf(r.reference.perf),
-                       "): the kernel disables performance-based abstract "
-                       "distances for every node"));
+          absl::StrCat(
+              "default DRAM node ", r.reference.offending_node,
+              " differs by more than 10% from reference node ",
+              r.reference.node, " (",
+              DescribePerf(t.node(r.reference.offending_node).perf.value()),
+              " vs ", DescribePerf(r.reference.perf),
+              "): the kernel disables performance-based abstract "
+              "distances for every node"));
       break;
     case PerfReference::State::kInvalid:
       AddWarning(r, TieringWarning::Kind::kDramPerfMismatch,
@@ -349,13 +351,13 @@ void Warn(const Topology& t, Tiering& r) {
   if (any_kmem && t.auto_online().has_value() &&
       (*t.auto_online() == OnlinePolicy::kOnline ||
        *t.auto_online() == OnlinePolicy::kOnlineKernel)) {
-    AddWarning(
-        r, TieringWarning::Kind::kAutoOnlineKernel, kNoNode,
-        absl::StrCat("auto_online_blocks is ", OnlinePolicyName(*t.auto_online()),
-                     ": memory blocks hot-plugged from now on go to a kernel "
-                     "zone (ZONE_NORMAL; \"online\" does so unless "
-                     "movable_node or an adjacent ZONE_MOVABLE says "
-                     "otherwise); use online_movable for CXL memory"));
+    AddWarning(r, TieringWarning::Kind::kAutoOnlineKernel, kNoNode,
+               absl::StrCat(
+                   "auto_online_blocks is ", OnlinePolicyName(*t.auto_online()),
+                   ": memory blocks hot-plugged from now on go to a kernel "
+                   "zone (ZONE_NORMAL; \"online\" does so unless "
+                   "movable_node or an adjacent ZONE_MOVABLE says "
+                   "otherwise); use online_movable for CXL memory"));
   }
   bool any_demotion = false;
   for (const NodeTiering& nt : r.nodes) {
@@ -377,8 +379,8 @@ void Warn(const Topology& t, Tiering& r) {
     if (by_socket.size() < 2) continue;
     std::vector<std::string> parts;
     for (const auto& [socket, members] : by_socket) {
-      parts.push_back(absl::StrCat(SocketName(socket), ": ",
-                                   FormatIdList(members)));
+      parts.push_back(
+          absl::StrCat(SocketName(socket), ": ", FormatIdList(members)));
     }
     AddWarning(r, TieringWarning::Kind::kTierSpansSockets, kNoNode,
                absl::StrCat(tier.name(), " lumps nodes of different sockets (",
@@ -466,9 +468,9 @@ std::string MemoryTier::name() const {
 }
 
 const NodeTiering& Tiering::node(int id) const {
-  auto it = std::lower_bound(
-      nodes.begin(), nodes.end(), id,
-      [](const NodeTiering& n, int v) { return n.node < v; });
+  auto it =
+      std::lower_bound(nodes.begin(), nodes.end(), id,
+                       [](const NodeTiering& n, int v) { return n.node < v; });
   RESTREE_CHECK(it != nodes.end() && it->node == id, "no such node");
   return *it;
 }
@@ -523,8 +525,7 @@ absl::StatusOr<Tiering> ComputeTiering(const Topology& t) {
   //    tier that find_next_best_node() returns first, while their distance
   //    equals the first one's.
   for (NodeTiering& nt : r.nodes) {
-    if (!nt.has_memory ||
-        nt.tier + 1 >= static_cast<int>(r.tiers.size())) {
+    if (!nt.has_memory || nt.tier + 1 >= static_cast<int>(r.tiers.size())) {
       continue;
     }
     const std::vector<int> lower =
@@ -588,12 +589,10 @@ absl::StatusOr<Tiering> ComputeTiering(const Topology& t) {
         nt.promotion_rule = rule;
       }
     };
-    narrow(PromotionRule::kSocket, [&](int m) {
-      return Intersects(r.node(m).sockets, nt.sockets);
-    });
-    narrow(PromotionRule::kInverse, [&](int m) {
-      return r.node(m).demotion_preferred.Test(nt.node);
-    });
+    narrow(PromotionRule::kSocket,
+           [&](int m) { return Intersects(r.node(m).sockets, nt.sockets); });
+    narrow(PromotionRule::kInverse,
+           [&](int m) { return r.node(m).demotion_preferred.Test(nt.node); });
     narrow(PromotionRule::kCpu, [&](int m) { return t.node(m).has_cpu(); });
     if (near.size() > 1) nt.promotion_rule = PromotionRule::kLowestId;
     nt.next_promotion = near.front();
@@ -623,8 +622,8 @@ std::vector<std::string> CheckTiering(const Topology& t, const Tiering& r) {
               nt.tier >= -1 && nt.tier < tiers;
     for (int target : nt.demotion_order) ok = ok && t.HasNode(target);
     if (!ok) {
-      out.push_back(absl::StrCat("node ", nt.node,
-                                 ": names an unknown node or tier"));
+      out.push_back(
+          absl::StrCat("node ", nt.node, ": names an unknown node or tier"));
       return out;
     }
   }
@@ -694,9 +693,8 @@ std::vector<std::string> CheckTiering(const Topology& t, const Tiering& r) {
       }
       distance = d;
     }
-    if (nt.next_demotion != (nt.demotion_order.empty()
-                                 ? kNoNode
-                                 : nt.demotion_order.front())) {
+    if (nt.next_demotion !=
+        (nt.demotion_order.empty() ? kNoNode : nt.demotion_order.front())) {
       out.push_back(who + "next_demotion is not the first preferred node");
     }
     if (nt.demotion_allowed != tier.lower_tier_mask) {
@@ -713,8 +711,7 @@ std::vector<std::string> CheckTiering(const Topology& t, const Tiering& r) {
     if (nt.next_promotion != kNoNode) {
       const NodeTiering& up = r.node(nt.next_promotion);
       if (up.tier != nt.tier - 1) {
-        out.push_back(absl::StrCat(who, "promotes to node ",
-                                   nt.next_promotion,
+        out.push_back(absl::StrCat(who, "promotes to node ", nt.next_promotion,
                                    " which is not one tier up"));
       }
       if (!nt.promotion_candidates.Test(nt.next_promotion)) {
@@ -772,8 +769,8 @@ std::vector<std::string> CheckTiering(const Topology& t, const Tiering& r) {
                                  ": fallback order misses memory nodes"));
     }
     if (nt.has_memory && (nt.fallback.empty() || nt.fallback[0] != nt.node)) {
-      out.push_back(absl::StrCat("node ", nt.node,
-                                 ": fallback does not start locally"));
+      out.push_back(
+          absl::StrCat("node ", nt.node, ": fallback does not start locally"));
     }
   }
   return out;

@@ -56,11 +56,11 @@ inline constexpr int kPenaltyForNodeWithCpus = 1;
 
 // Where a node's abstract distance came from.
 enum class AdistanceSource {
-  kNone,          // memoryless: the node has no memory tier
-  kDefaultDram,   // MEMTIER_ADISTANCE_DRAM (boot memory, no usable perf)
-  kDefaultKmem,   // MEMTIER_DEFAULT_LOWTIER_ADISTANCE (dax/kmem, no perf)
-  kPerformance,   // mt_perf_to_adistance() against the reference DRAM node
-  kOverride,      // NumaNode::adistance_override
+  kNone,         // memoryless: the node has no memory tier
+  kDefaultDram,  // MEMTIER_ADISTANCE_DRAM (boot memory, no usable perf)
+  kDefaultKmem,  // MEMTIER_DEFAULT_LOWTIER_ADISTANCE (dax/kmem, no perf)
+  kPerformance,  // mt_perf_to_adistance() against the reference DRAM node
+  kOverride,     // NumaNode::adistance_override
 };
 absl::string_view AdistanceSourceName(AdistanceSource s);
 
@@ -79,12 +79,12 @@ struct MemoryTier {
 
 // Which rule of the promotion proposal chose `next_promotion`.
 enum class PromotionRule {
-  kNone,        // top tier (or memoryless): no promotion
-  kDistance,    // a single nearest node of the next higher tier
-  kSocket,      // a tie, broken by sharing the node's socket
-  kInverse,     // a tie, broken by "that node demotes to this one"
-  kCpu,         // a tie, broken by the candidate having CPUs
-  kLowestId,    // a tie nothing else broke
+  kNone,      // top tier (or memoryless): no promotion
+  kDistance,  // a single nearest node of the next higher tier
+  kSocket,    // a tie, broken by sharing the node's socket
+  kInverse,   // a tie, broken by "that node demotes to this one"
+  kCpu,       // a tie, broken by the candidate having CPUs
+  kLowestId,  // a tie nothing else broke
 };
 absl::string_view PromotionRuleName(PromotionRule r);
 
@@ -159,8 +159,8 @@ struct PerfReference {
     kMismatch,  // a default DRAM node differed by more than 10%: disabled
   };
   State state = State::kNone;
-  int node = kNoNode;           // the reference node (kSet, kMismatch)
-  int offending_node = kNoNode; // kInvalid, kMismatch
+  int node = kNoNode;            // the reference node (kSet, kMismatch)
+  int offending_node = kNoNode;  // kInvalid, kMismatch
   AccessPerf perf;
 };
 

@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "rapidcheck/gtest.h"
 #include "numa/node_mask.h"
 #include "numa/tiering.h"
 #include "numa/topology.h"
+#include "rapidcheck/gtest.h"
 
 namespace restree {
 namespace numa {
@@ -58,8 +58,8 @@ NaiveResult Naive(const Topology& t, const Tiering& tiers) {
     NodeMask used;
     std::vector<int> order;
     int prev = local.id;
-    for (int n = NaiveFindNextBestNode(t, local.id, &used, load);
-         n != kNoNode; n = NaiveFindNextBestNode(t, local.id, &used, load)) {
+    for (int n = NaiveFindNextBestNode(t, local.id, &used, load); n != kNoNode;
+         n = NaiveFindNextBestNode(t, local.id, &used, load)) {
       if (t.Distance(local.id, n) != t.Distance(local.id, prev)) {
         ++load[static_cast<size_t>(n)];
       }
@@ -71,8 +71,7 @@ NaiveResult Naive(const Topology& t, const Tiering& tiers) {
   for (const NumaNode& node : t.nodes()) {
     NodeMask preferred;
     const NodeTiering& nt = tiers.node(node.id);
-    if (node.has_memory &&
-        nt.tier + 1 < static_cast<int>(tiers.tiers.size())) {
+    if (node.has_memory && nt.tier + 1 < static_cast<int>(tiers.tiers.size())) {
       NodeMask used = t.MemoryNodes();
       used.AndNot(tiers.tiers[static_cast<size_t>(nt.tier) + 1].nodes);
       int best = -1;
@@ -129,7 +128,8 @@ Topology RandomTopology() {
       node.cpus = {cpu++};
     }
     node.has_memory = *rc::gen::weightedElement<bool>({{5, true}, {1, false}});
-    node.source = *rc::gen::element(MemorySource::kBoot, MemorySource::kDaxKmem);
+    node.source =
+        *rc::gen::element(MemorySource::kBoot, MemorySource::kDaxKmem);
     if (*rc::gen::arbitrary<bool>()) {
       node.socket = *rc::gen::inRange(0, 3);
     }

@@ -88,13 +88,12 @@ bool HasWarning(const Tiering& r, TieringWarning::Kind kind, int node) {
 
 // Example 1: nodes 0-1 CPU + DRAM, nodes 2-3 PMEM (onlined by dax/kmem).
 Topology KernelExample1() {
-  return Make({{0, {0}}, {1, {1}},
-               {2, {}, true, MemorySource::kDaxKmem},
-               {3, {}, true, MemorySource::kDaxKmem}},
-              {{10, 20, 30, 40},
-               {20, 10, 40, 30},
-               {30, 40, 10, 40},
-               {40, 30, 40, 10}});
+  return Make(
+      {{0, {0}},
+       {1, {1}},
+       {2, {}, true, MemorySource::kDaxKmem},
+       {3, {}, true, MemorySource::kDaxKmem}},
+      {{10, 20, 30, 40}, {20, 10, 40, 30}, {30, 40, 10, 40}, {40, 30, 40, 10}});
 }
 
 TEST(TieringTest, KernelExample1DramAndPmem) {
@@ -204,28 +203,24 @@ TEST(TieringTest, PromotionStopsAtTheTopTierUnlikeTheInverseOfDemotion) {
 // between DRAM and its own socket's CXL, 30 to anything across sockets
 // through CXL (remote CXL, and CXL to CXL).
 Topology SeedFormA() {
-  return Make({{0, {0, 1}, true, MemorySource::kBoot, 0},
-               {1, {2, 3}, true, MemorySource::kBoot, 1},
-               {2, {}, true, MemorySource::kDaxKmem},
-               {3, {}, true, MemorySource::kDaxKmem}},
-              {{10, 20, 20, 30},
-               {20, 10, 30, 20},
-               {20, 30, 10, 30},
-               {30, 20, 30, 10}});
+  return Make(
+      {{0, {0, 1}, true, MemorySource::kBoot, 0},
+       {1, {2, 3}, true, MemorySource::kBoot, 1},
+       {2, {}, true, MemorySource::kDaxKmem},
+       {3, {}, true, MemorySource::kDaxKmem}},
+      {{10, 20, 20, 30}, {20, 10, 30, 20}, {20, 30, 10, 30}, {30, 20, 30, 10}});
 }
 
 // Form B, "16/32/48/64": the same shape at realistic ratios: 16 to the
 // other socket's DRAM, 32 to the own socket's CXL, 48 to the other socket's
 // CXL, 64 between the two CXL devices.
 Topology SeedFormB() {
-  return Make({{0, {0, 1}, true, MemorySource::kBoot, 0},
-               {1, {2, 3}, true, MemorySource::kBoot, 1},
-               {2, {}, true, MemorySource::kDaxKmem},
-               {3, {}, true, MemorySource::kDaxKmem}},
-              {{10, 16, 32, 48},
-               {16, 10, 48, 32},
-               {32, 48, 10, 64},
-               {48, 32, 64, 10}});
+  return Make(
+      {{0, {0, 1}, true, MemorySource::kBoot, 0},
+       {1, {2, 3}, true, MemorySource::kBoot, 1},
+       {2, {}, true, MemorySource::kDaxKmem},
+       {3, {}, true, MemorySource::kDaxKmem}},
+      {{10, 16, 32, 48}, {16, 10, 48, 32}, {32, 48, 10, 64}, {48, 32, 64, 10}});
 }
 
 void ExpectSeedTiering(const Tiering& r) {
@@ -392,14 +387,12 @@ TEST(TieringTest, OrphanLowerNodeStillPromotes) {
 TEST(TieringTest, InverseBreaksATieTheSocketCannot) {
   // Two DRAM nodes of one socket (0, 1) and a CXL node 2 at 30 from both;
   // 0 prefers node 2, but node 1 prefers node 3 (at 20).
-  Topology t = Make({{0, {0}, true, MemorySource::kBoot, 0},
-                     {1, {1}, true, MemorySource::kBoot, 0},
-                     {2, {}, true, MemorySource::kDaxKmem},
-                     {3, {}, true, MemorySource::kDaxKmem}},
-                    {{10, 12, 30, 40},
-                     {12, 10, 30, 20},
-                     {30, 30, 10, 40},
-                     {40, 20, 40, 10}});
+  Topology t = Make(
+      {{0, {0}, true, MemorySource::kBoot, 0},
+       {1, {1}, true, MemorySource::kBoot, 0},
+       {2, {}, true, MemorySource::kDaxKmem},
+       {3, {}, true, MemorySource::kDaxKmem}},
+      {{10, 12, 30, 40}, {12, 10, 30, 20}, {30, 30, 10, 40}, {40, 20, 40, 10}});
   const Tiering r = Compute(t);
   EXPECT_EQ(r.node(0).demotion_preferred, NodeMask::Of({2}));
   EXPECT_EQ(r.node(1).demotion_preferred, NodeMask::Of({3}));
@@ -430,7 +423,8 @@ TEST(TieringTest, EqualDistancesGiveSeveralPreferredTargets) {
   // Node 0 is 30 from both CXL nodes: both preferred, in the order
   // find_next_best_node() returned them; the deterministic choice is the
   // first.
-  Topology t = Make({{0, {0}}, {2, {}, true, MemorySource::kDaxKmem},
+  Topology t = Make({{0, {0}},
+                     {2, {}, true, MemorySource::kDaxKmem},
                      {3, {}, true, MemorySource::kDaxKmem}},
                     {{10, 30, 30}, {30, 10, 40}, {30, 40, 10}});
   const Tiering r = Compute(t);
@@ -444,9 +438,9 @@ TEST(TieringTest, EqualDistancesGiveSeveralPreferredTargets) {
 }
 
 TEST(TieringTest, MemorylessCpuNode) {
-  Topology t = Make({{0, {0}}, {1, {1}, false}, {2, {}, true,
-                                                  MemorySource::kDaxKmem}},
-                    {{10, 20, 30}, {20, 10, 25}, {30, 25, 10}});
+  Topology t =
+      Make({{0, {0}}, {1, {1}, false}, {2, {}, true, MemorySource::kDaxKmem}},
+           {{10, 20, 30}, {20, 10, 25}, {30, 25, 10}});
   const Tiering r = Compute(t);
   EXPECT_FALSE(r.node(1).has_memory);
   EXPECT_EQ(r.node(1).tier, -1);
@@ -526,8 +520,7 @@ TEST(TieringTest, WarnsAboutZonesSocketsAndCpusets) {
   Topology t = SeedFormA();
   t.set_demotion_enabled(true);
   ASSERT_OK(t.AddRange(2, {Range(0x1000000000, 0x10ffffffff), Zone::kNormal}));
-  ASSERT_OK(
-      t.AddRange(3, {Range(0x2000000000, 0x20ffffffff), Zone::kMovable}));
+  ASSERT_OK(t.AddRange(3, {Range(0x2000000000, 0x20ffffffff), Zone::kMovable}));
   const Tiering r = Compute(t);
   EXPECT_TRUE(HasWarning(r, TieringWarning::Kind::kKmemZoneNormal, 2));
   EXPECT_FALSE(HasWarning(r, TieringWarning::Kind::kKmemZoneNormal, 3));
@@ -545,21 +538,20 @@ TEST(TieringTest, WarnsAboutZonesSocketsAndCpusets) {
     }
   }
   EXPECT_EQ(spans, 1);
-  EXPECT_FALSE(
-      HasWarning(r, TieringWarning::Kind::kDemotionCrossesSocket, 0));
+  EXPECT_FALSE(HasWarning(r, TieringWarning::Kind::kDemotionCrossesSocket, 0));
 }
 
 TEST(TieringTest, WarnsWhenHotplugWouldOnlineIntoAKernelZone) {
   Topology t = SeedFormA();
   t.set_auto_online(OnlinePolicy::kOnlineKernel);
-  EXPECT_TRUE(HasWarning(Compute(t), TieringWarning::Kind::kAutoOnlineKernel,
-                         kNoNode));
+  EXPECT_TRUE(
+      HasWarning(Compute(t), TieringWarning::Kind::kAutoOnlineKernel, kNoNode));
   t.set_auto_online(OnlinePolicy::kOnline);
-  EXPECT_TRUE(HasWarning(Compute(t), TieringWarning::Kind::kAutoOnlineKernel,
-                         kNoNode));
+  EXPECT_TRUE(
+      HasWarning(Compute(t), TieringWarning::Kind::kAutoOnlineKernel, kNoNode));
   t.set_auto_online(OnlinePolicy::kOnlineMovable);
-  EXPECT_FALSE(HasWarning(Compute(t), TieringWarning::Kind::kAutoOnlineKernel,
-                          kNoNode));
+  EXPECT_FALSE(
+      HasWarning(Compute(t), TieringWarning::Kind::kAutoOnlineKernel, kNoNode));
   // No hot-plugged (kmem) memory: nothing to warn about.
   Topology dram = Make({{0, {0}}}, {{10}});
   dram.set_auto_online(OnlinePolicy::kOnlineKernel);
@@ -576,19 +568,16 @@ TEST(TieringTest, NoCpusetWarningWhenDemotionIsDisabled) {
 TEST(TieringTest, WarnsWhenDemotionCrossesSockets) {
   // Socket 0's CXL device is attached far away: node 0 is nearer to socket
   // 1's CXL node 3 (25) than to its own node 2 (40).
-  Topology t = Make({{0, {0}, true, MemorySource::kBoot, 0},
-                     {1, {1}, true, MemorySource::kBoot, 1},
-                     {2, {}, true, MemorySource::kDaxKmem, 0},
-                     {3, {}, true, MemorySource::kDaxKmem, 1}},
-                    {{10, 20, 40, 25},
-                     {20, 10, 40, 20},
-                     {40, 40, 10, 40},
-                     {25, 20, 40, 10}});
+  Topology t = Make(
+      {{0, {0}, true, MemorySource::kBoot, 0},
+       {1, {1}, true, MemorySource::kBoot, 1},
+       {2, {}, true, MemorySource::kDaxKmem, 0},
+       {3, {}, true, MemorySource::kDaxKmem, 1}},
+      {{10, 20, 40, 25}, {20, 10, 40, 20}, {40, 40, 10, 40}, {25, 20, 40, 10}});
   const Tiering r = Compute(t);
   EXPECT_EQ(r.node(0).demotion_preferred, NodeMask::Of({3}));
   EXPECT_TRUE(HasWarning(r, TieringWarning::Kind::kDemotionCrossesSocket, 0));
-  EXPECT_FALSE(
-      HasWarning(r, TieringWarning::Kind::kDemotionCrossesSocket, 1));
+  EXPECT_FALSE(HasWarning(r, TieringWarning::Kind::kDemotionCrossesSocket, 1));
 }
 
 // ---------------------------------------------------------------------------

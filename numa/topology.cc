@@ -61,9 +61,9 @@ absl::StatusOr<Topology> Topology::Create(std::vector<int> ids) {
   std::sort(ids.begin(), ids.end());
   for (size_t i = 0; i < ids.size(); ++i) {
     if (ids[i] < 0 || ids[i] >= kMaxNumNodes) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "node ", ids[i], " is outside 0..", kMaxNumNodes - 1,
-          " (MAX_NUMNODES)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("node ", ids[i], " is outside 0..", kMaxNumNodes - 1,
+                       " (MAX_NUMNODES)"));
     }
     if (i > 0 && ids[i] == ids[i - 1]) {
       return absl::InvalidArgumentError(
@@ -111,9 +111,8 @@ absl::Status Topology::SetDistance(int from, int to, int distance) {
         absl::StrCat("distance ", from, " -> ", to, ": no such node"));
   }
   if (distance < 1 || distance > 255) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("distance ", from, " -> ", to, " is ", distance,
-                     "; must be 1..255"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "distance ", from, " -> ", to, " is ", distance, "; must be 1..255"));
   }
   distance_[static_cast<size_t>(Index(from)) * nodes_.size() +
             static_cast<size_t>(Index(to))] = static_cast<uint8_t>(distance);
@@ -148,8 +147,8 @@ void Topology::UseKernelDefaultDistancesIfRejected() {
 
 absl::Status Topology::AddRange(int id, MemoryRange range) {
   if (!HasNode(id)) {
-    return absl::NotFoundError(absl::StrCat("range ", range.range.ToString(),
-                                            ": no node ", id));
+    return absl::NotFoundError(
+        absl::StrCat("range ", range.range.ToString(), ": no node ", id));
   }
   if (!range.range.valid()) {
     return absl::InvalidArgumentError(
@@ -252,8 +251,8 @@ std::vector<std::string> Topology::CheckInvariants() const {
     }
     for (int c : node.cpus) cpu_owner.emplace_back(c, node.id);
     if ((node.memory_bytes > 0 || !node.ranges.empty()) && !node.has_memory) {
-      out.push_back(absl::StrCat("node ", node.id,
-                                 " has memory but is not in N_MEMORY"));
+      out.push_back(
+          absl::StrCat("node ", node.id, " has memory but is not in N_MEMORY"));
     }
     for (size_t r = 0; r < node.ranges.size(); ++r) {
       const Range& range = node.ranges[r].range;
@@ -262,8 +261,8 @@ std::vector<std::string> Topology::CheckInvariants() const {
                                    node.id, " is inverted"));
       }
       if (r > 0 && !(node.ranges[r - 1].range < range)) {
-        out.push_back(absl::StrCat("ranges of node ", node.id,
-                                   " are not sorted"));
+        out.push_back(
+            absl::StrCat("ranges of node ", node.id, " are not sorted"));
       }
       all_ranges.emplace_back(range, node.id);
     }
@@ -297,19 +296,19 @@ std::vector<std::string> Topology::CheckInvariants() const {
     auto it = range_index_.find(range.first());
     if (it == range_index_.end() || it->second.first != range.last() ||
         it->second.second != owner) {
-      out.push_back(absl::StrCat("range ", range.ToString(), " of node ",
-                                 owner, " missing from the range index"));
+      out.push_back(absl::StrCat("range ", range.ToString(), " of node ", owner,
+                                 " missing from the range index"));
     }
   }
   std::sort(all_ranges.begin(), all_ranges.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   for (size_t i = 1; i < all_ranges.size(); ++i) {
     if (all_ranges[i].first.Overlaps(all_ranges[i - 1].first)) {
-      out.push_back(absl::StrCat(
-          "range ", all_ranges[i].first.ToString(), " of node ",
-          all_ranges[i].second, " overlaps ",
-          all_ranges[i - 1].first.ToString(), " of node ",
-          all_ranges[i - 1].second));
+      out.push_back(absl::StrCat("range ", all_ranges[i].first.ToString(),
+                                 " of node ", all_ranges[i].second,
+                                 " overlaps ",
+                                 all_ranges[i - 1].first.ToString(),
+                                 " of node ", all_ranges[i - 1].second));
     }
   }
   return out;

@@ -192,8 +192,8 @@ class Topology {
   int Index(int id) const { return index_[static_cast<size_t>(id)]; }
 
   std::vector<NumaNode> nodes_;
-  std::vector<int> index_;          // kMaxNumNodes entries; -1 = absent
-  std::vector<uint8_t> distance_;   // n * n, row = from
+  std::vector<int> index_;         // kMaxNumNodes entries; -1 = absent
+  std::vector<uint8_t> distance_;  // n * n, row = from
   // Every node's ranges: first -> (last, node), for overlap checks.
   std::map<uint64_t, std::pair<uint64_t, int>> range_index_;
   bool demotion_enabled_ = false;

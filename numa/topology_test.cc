@@ -31,7 +31,8 @@ TEST(TopologyTest, CreateUsesKernelDefaultDistances) {
 }
 
 TEST(TopologyTest, CreateRejectsBadIds) {
-  EXPECT_THAT(Topology::Create({}), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Topology::Create({}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(Topology::Create({1, 1}),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(Topology::Create({1024}),

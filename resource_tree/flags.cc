@@ -5,8 +5,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -48,9 +48,15 @@ constexpr FlagName kTypeNames[] = {
 };
 
 constexpr const char* kDescNames[] = {
-    "NONE",         "CRASH_KERNEL",     "ACPI_TABLES",
-    "ACPI_NV_STORAGE", "PERSISTENT_MEMORY", "PERSISTENT_MEMORY_LEGACY",
-    "DEVICE_PRIVATE_MEMORY", "RESERVED", "SOFT_RESERVED",
+    "NONE",
+    "CRASH_KERNEL",
+    "ACPI_TABLES",
+    "ACPI_NV_STORAGE",
+    "PERSISTENT_MEMORY",
+    "PERSISTENT_MEMORY_LEGACY",
+    "DEVICE_PRIVATE_MEMORY",
+    "RESERVED",
+    "SOFT_RESERVED",
     "CXL",
 };
 

@@ -21,9 +21,7 @@ namespace {
 // `IORESOURCE_BUSY | flags`. IORESOURCE_BUSY (0x80000000) is an unsigned int,
 // so the int converts to unsigned int: bits above 31 are lost and bit 31 does
 // NOT sign-extend into the unsigned long. (Found by //fuzz:kernel_loop_fuzzer.)
-uint64_t KernelIntFlags(uint64_t flags) {
-  return static_cast<uint32_t>(flags);
-}
+uint64_t KernelIntFlags(uint64_t flags) { return static_cast<uint32_t>(flags); }
 
 }  // namespace
 
@@ -161,8 +159,9 @@ absl::StatusOr<ResourceId> ResourceTree::InsertExpandToFit(
           KernelOutcome::kNotInserted, 0, MakeId(p),
           absl::StrCat("insert_resource_expand_to_fit ",
                        DescribeRange(spec.range, spec.flags, spec.name),
-                       over.empty() ? "" : absl::StrCat(" (expanded to ",
-                                                        r.ToString(), ")"),
+                       over.empty()
+                           ? ""
+                           : absl::StrCat(" (expanded to ", r.ToString(), ")"),
                        ": does not fit in ", Describe(p),
                        "; the kernel silently does not insert it"));
     }
@@ -379,8 +378,8 @@ absl::Status ResourceTree::Reallocate(ResourceId id, uint64_t size,
   if (FirstChildIndex(i) != kNoIndex) {
     return MakeKernelStatus(
         KernelOutcome::kError, kerrno::kEBUSY, ResourceId(),
-        absl::StrCat("reallocate_resource ", Describe(i), " to ",
-                     r.ToString(), ": it has children and cannot move"));
+        absl::StrCat("reallocate_resource ", Describe(i), " to ", r.ToString(),
+                     ": it has children and cannot move"));
   }
   if (!unset && old.Contains(r)) {
     store_.Move(i, r.first(), r.last());
@@ -410,9 +409,8 @@ absl::StatusOr<ResourceId> ResourceTree::RequestRegion(ResourceId parent,
   const Range r = Range::FromStartSizeWrapping(start, n);
   for (;;) {
     const Node& pn = N(p);
-    const uint64_t res_flags =
-        ResourceType(pn.flags) | ResourceExtType(pn.flags) | iores::kBusy |
-        flags;
+    const uint64_t res_flags = ResourceType(pn.flags) |
+                               ResourceExtType(pn.flags) | iores::kBusy | flags;
     const uint32_t res_desc = pn.desc;
     const uint32_t conflict = PlacementConflict(p, r);
     if (conflict == kNoIndex) {
@@ -429,9 +427,8 @@ absl::StatusOr<ResourceId> ResourceTree::RequestRegion(ResourceId parent,
     if ((cflags & flags & iores::kMuxed) != 0) {
       return MakeKernelStatus(
           KernelOutcome::kWouldSleep, kerrno::kEBUSY, MakeId(conflict),
-          absl::StrCat("__request_region ",
-                       DescribeRange(r, res_flags, name), ": muxed region ",
-                       Describe(conflict),
+          absl::StrCat("__request_region ", DescribeRange(r, res_flags, name),
+                       ": muxed region ", Describe(conflict),
                        " is busy; the kernel sleeps until it is released"));
     }
     return MakeKernelStatus(
@@ -692,10 +689,10 @@ absl::StatusOr<ResourceId> ResourceTree::GetFreeMemRegion(
     }
     addr = limit - size + 1;
   } else {
-    addr = KernelAlign(
-        profile_.gfr_ascending_skips_zero ? std::max(bn.first, align)
-                                          : bn.first,
-        align);
+    addr = KernelAlign(profile_.gfr_ascending_skips_zero
+                           ? std::max(bn.first, align)
+                           : bn.first,
+                       align);
   }
   GfrCursor overlap(*this, b, mode.descending);
   for (;;) {
@@ -712,8 +709,9 @@ absl::StatusOr<ResourceId> ResourceTree::GetFreeMemRegion(
     const uint32_t c = overlap.Lowest(cand);
     if (c != kNoIndex) {
       if (step == 0) {
-        return contract("the step is 0 and the candidate is taken: the "
-                        "kernel loops forever");
+        return contract(
+            "the step is 0 and the candidate is taken: the "
+            "kernel loops forever");
       }
       // Every candidate from here to the computed one overlaps child `c`
       // too (a lower one for ascending, the lowest for descending): jump.

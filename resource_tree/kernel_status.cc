@@ -105,9 +105,9 @@ absl::Status MakeKernelStatus(absl::StatusCode code, KernelOutcome outcome,
                               int errno_value, ResourceId conflict,
                               absl::string_view message) {
   absl::Status status(code, message);
-  status.SetPayload(kPayloadUrl,
-                    absl::Cord(absl::StrCat(static_cast<int>(outcome), " ",
-                                            errno_value, " ", conflict.value())));
+  status.SetPayload(kPayloadUrl, absl::Cord(absl::StrCat(
+                                     static_cast<int>(outcome), " ",
+                                     errno_value, " ", conflict.value())));
   return status;
 }
 
@@ -118,8 +118,7 @@ KernelError GetKernelError(const absl::Status& status) {
   e.errno_value = kerrno::kEINVAL;
   absl::optional<absl::Cord> payload = status.GetPayload(kPayloadUrl);
   if (!payload.has_value()) return e;
-  std::vector<std::string> parts =
-      absl::StrSplit(std::string(*payload), ' ');
+  std::vector<std::string> parts = absl::StrSplit(std::string(*payload), ' ');
   int outcome = 0;
   int errno_value = 0;
   uint64_t conflict = 0;

@@ -25,8 +25,8 @@
 #include <cstdint>
 #include <optional>
 #include <ostream>
-#include <utility>
 #include <string>
+#include <utility>
 
 #include "absl/numeric/int128.h"
 #include "absl/status/statusor.h"
@@ -78,8 +78,8 @@ class Range {
   constexpr bool Contains(const Range& other) const {
     return first_ <= other.first_ && other.last_ <= last_;
   }
-  // The kernel's `resource_overlaps()`: `a.first <= b.last && a.last >= b.first`.
-  // Defined for inverted ranges too, with the kernel's arithmetic.
+  // The kernel's `resource_overlaps()`: `a.first <= b.last && a.last >=
+  // b.first`. Defined for inverted ranges too, with the kernel's arithmetic.
   constexpr bool Overlaps(const Range& other) const {
     return first_ <= other.last_ && last_ >= other.first_;
   }

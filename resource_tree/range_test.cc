@@ -46,7 +46,7 @@ TEST(RangeTest, OverlapAndIntersectionFollowTheKernel) {
 TEST(RangeTest, KernelAlignIsMaskArithmetic) {
   EXPECT_EQ(KernelAlign(0x1001, 0x1000), 0x2000u);
   EXPECT_EQ(KernelAlign(0x1000, 0x1000), 0x1000u);
-  EXPECT_EQ(KernelAlign(0x1234, 0), 0u);  // the kernel's ALIGN(x, 0)
+  EXPECT_EQ(KernelAlign(0x1234, 0), 0u);            // the kernel's ALIGN(x, 0)
   EXPECT_EQ(KernelAlign(kMaxAddress, 0x1000), 0u);  // wraps; callers check
   // Not a power of two: (x + 2) & ~2, not a rounding.
   EXPECT_EQ(KernelAlign(5, 3), (5u + 2u) & ~2u);

@@ -23,8 +23,8 @@ uint64_t Hex8(uint32_t x) {
   y = (y | (y << 4)) & 0x0f0f0f0f0f0f0f0fULL;
   y = __builtin_bswap64(y);
   // 1 in each byte whose nibble is 10 or more (a letter).
-  const uint64_t letter = ((y + 0x0606060606060606ULL) >> 4) &
-                          0x0101010101010101ULL;
+  const uint64_t letter =
+      ((y + 0x0606060606060606ULL) >> 4) & 0x0101010101010101ULL;
   return y + 0x3030303030303030ULL + letter * ('a' - '0' - 10);
 }
 
@@ -108,8 +108,7 @@ std::string RenderDump(const ResourceTree& tree) {
                    v.flags, v.desc);
   };
   line(tree.root(), 0);
-  tree.ForEachPreorder(
-      [&](ResourceId id, int depth) { line(id, depth + 1); });
+  tree.ForEachPreorder([&](ResourceId id, int depth) { line(id, depth + 1); });
   return out;
 }
 

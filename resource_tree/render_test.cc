@@ -23,12 +23,11 @@ TEST(RenderTest, WidthDepthCapAndUnprivilegedView) {
   ResourceId parent = t.root();
   // Seven nested levels: the cap of 5 flattens the last two.
   for (int i = 0; i < 7; ++i) {
-    ASSERT_OK_AND_ASSIGN(parent,
-                         t.Request(parent, {Range(0x1000, 0x1fff),
-                                            absl::StrCat("L", i)}));
+    ASSERT_OK_AND_ASSIGN(parent, t.Request(parent, {Range(0x1000, 0x1fff),
+                                                    absl::StrCat("L", i)}));
   }
-  ASSERT_OK(t.Request(t.root(), {Range(0x123456789, 0x12345678a), ""})
-                .status());
+  ASSERT_OK(
+      t.Request(t.root(), {Range(0x123456789, 0x12345678a), ""}).status());
   EXPECT_EQ(RenderProcIomem(t),
             "00001000-00001fff : L0\n"
             "  00001000-00001fff : L1\n"
@@ -53,9 +52,9 @@ TEST(RenderTest, WidthDepthCapAndUnprivilegedView) {
 
 TEST(RenderTest, DumpShowsFlagsAndDesc) {
   ResourceTree t = ResourceTree::Iomem();
-  ASSERT_OK(t.Request(t.root(), {Range(0x1000, 0x1fff), "System RAM",
-                                 kRamFlags, 0})
-                .status());
+  ASSERT_OK(
+      t.Request(t.root(), {Range(0x1000, 0x1fff), "System RAM", kRamFlags, 0})
+          .status());
   EXPECT_EQ(RenderDump(t),
             "0000000000000000-ffffffffffffffff : PCI mem flags=0x200 desc=0\n"
             "  0000000000001000-0000000000001fff : System RAM "

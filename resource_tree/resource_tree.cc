@@ -399,19 +399,19 @@ absl::Status ResourceTree::Rename(ResourceId id, absl::string_view name) {
 // Messages.
 
 absl::Status ResourceTree::Stale(ResourceId id, absl::string_view op) const {
-  return MakeKernelStatus(
-      absl::StatusCode::kNotFound, KernelOutcome::kContractViolation,
-      kerrno::kEINVAL, ResourceId(),
-      absl::StrCat(op, ": unknown or freed resource id ",
-                   absl::StrFormat("%d", id.value()),
-                   " (the kernel would use freed memory)"));
+  return MakeKernelStatus(absl::StatusCode::kNotFound,
+                          KernelOutcome::kContractViolation, kerrno::kEINVAL,
+                          ResourceId(),
+                          absl::StrCat(op, ": unknown or freed resource id ",
+                                       absl::StrFormat("%d", id.value()),
+                                       " (the kernel would use freed memory)"));
 }
 
 std::string ResourceTree::DescribeRange(const Range& r, uint64_t flags,
                                         absl::string_view name) {
   const char* type = ResourceType(flags) == iores::kIo ? "io" : "mem";
-  return absl::StrFormat("[%s 0x%08x-0x%08x] \"%s\"", type, r.first(),
-                         r.last(), name);
+  return absl::StrFormat("[%s 0x%08x-0x%08x] \"%s\"", type, r.first(), r.last(),
+                         name);
 }
 
 std::string ResourceTree::Describe(uint32_t i) const {
@@ -502,8 +502,8 @@ void ResourceTree::CheckIndexAndWalk(size_t live_nodes,
     if (p != kRootIndex) {
       if (have_prev && N(p).first < prev_start) {
         report(Kind::kPreorderNotMonotone, {prev_node, p},
-               absl::StrFormat("pre-order visits %s after %s",
-                               Describe(p), Describe(prev_node)));
+               absl::StrFormat("pre-order visits %s after %s", Describe(p),
+                               Describe(prev_node)));
       }
       have_prev = true;
       prev_start = N(p).first;
@@ -549,9 +549,9 @@ void ResourceTree::CheckIndexAndWalk(size_t live_nodes,
   if (reached != live_nodes) {
     for (uint32_t i = 0; i < slots; ++i) {
       if (live(i) && !seen[i]) {
-        report(Kind::kUnreachable, {i},
-               absl::StrFormat("%s is not reachable from the root",
-                               Describe(i)));
+        report(
+            Kind::kUnreachable, {i},
+            absl::StrFormat("%s is not reachable from the root", Describe(i)));
       }
     }
   }

@@ -59,7 +59,8 @@
 //       {Range(0x100000, 0x7fffffff), "System RAM",
 //        iores::kSystemRam | iores::kBusy});
 //   absl::StatusOr<ResourceId> win = tree.InsertExpandToFit(tree.root(),
-//       {Range(0x0, 0xffffffff), "CXL Window 0", iores::kMem, iores_desc::kCxl});
+//       {Range(0x0, 0xffffffff), "CXL Window 0", iores::kMem,
+//       iores_desc::kCxl});
 //   // "System RAM" is now a child of "CXL Window 0".
 
 #ifndef RESTREE_RESOURCE_TREE_RESOURCE_TREE_H_
@@ -628,8 +629,10 @@ class ResourceTree {
   // reported separately). Empty when the kernel returns -EINVAL without a
   // callback (no match, or start >= end). kContractViolation when a match
   // ends at 2^64-1 (the kernel then loops forever).
-  [[nodiscard]] absl::StatusOr<std::vector<WalkMatch>> Walk(
-      uint32_t desc, uint64_t flags, uint64_t start, uint64_t end) const;
+  [[nodiscard]] absl::StatusOr<std::vector<WalkMatch>> Walk(uint32_t desc,
+                                                            uint64_t flags,
+                                                            uint64_t start,
+                                                            uint64_t end) const;
   // walk_system_ram_res(): flags SYSTEM_RAM|BUSY, any desc.
   [[nodiscard]] absl::StatusOr<std::vector<WalkMatch>> WalkSystemRam(
       uint64_t start, uint64_t end) const;
@@ -730,9 +733,8 @@ class ResourceTree {
   class GfrCursor;  // get_free_mem_region's walk through a window's children
 
   // __find_resource(): the kernel's first-fit scan.
-  bool FindSpace(uint32_t root, uint32_t old, uint64_t size,
-                 uint64_t new_flags, const AllocConstraint& c,
-                 Range* out) const;
+  bool FindSpace(uint32_t root, uint32_t old, uint64_t size, uint64_t new_flags,
+                 const AllocConstraint& c, Range* out) const;
   // The __adjust_resource() checks.
   bool CanAdjust(uint32_t i, uint64_t first, uint64_t last) const;
 

@@ -127,7 +127,8 @@ void BM_Adjust_Tree(benchmark::State& state) {
   for (auto _ : state) {
     const size_t k = rng() % n;
     const uint64_t s = k * kStride;
-    if (!t.Adjust(ids[k], s, 0x1800).ok() || !t.Adjust(ids[k], s, 0x1000).ok()) {
+    if (!t.Adjust(ids[k], s, 0x1800).ok() ||
+        !t.Adjust(ids[k], s, 0x1000).ok()) {
       std::abort();
     }
   }
@@ -213,9 +214,8 @@ void BM_FreeRegion_Tree(benchmark::State& state) {
   const int64_t n = state.range(0);
   ResourceTree t = ResourceTree::Iomem();
   absl::StatusOr<ResourceId> window = t.Request(
-      t.root(),
-      {Range(kWindowBase, kWindowBase + 2 * n * kRegion - 1), "CXL Window 0",
-       iores::kMem});
+      t.root(), {Range(kWindowBase, kWindowBase + 2 * n * kRegion - 1),
+                 "CXL Window 0", iores::kMem});
   if (!window.ok()) std::abort();
   std::vector<ResourceId> regions;
   for (int64_t i = 0; i < n; ++i) {
@@ -248,9 +248,8 @@ void BM_FreeRegion_Model(benchmark::State& state) {
   const int64_t n = state.range(0);
   model::KernelModel m(kIomemRoot, KernelProfile::Debian61());
   model::Result window = m.RequestResource(
-      m.root(),
-      {Range(kWindowBase, kWindowBase + 2 * n * kRegion - 1), "CXL Window 0",
-       iores::kMem});
+      m.root(), {Range(kWindowBase, kWindowBase + 2 * n * kRegion - 1),
+                 "CXL Window 0", iores::kMem});
   if (window.outcome != KernelOutcome::kOk) std::abort();
   std::vector<model::Res*> regions;
   for (int64_t i = n - 1; i >= 0; --i) {  // O(1) each, at the list's head
@@ -343,9 +342,8 @@ void BM_WalkSystemRam_Model(benchmark::State& state) {
   for (auto _ : state) {
     const uint64_t s = (rng() % (n - kWalkHits)) * kStride;
     KernelOutcome outcome = KernelOutcome::kOk;
-    std::vector<model::WalkHit> w =
-        m.WalkIomemResDesc(iores_desc::kNone, kRam, s,
-                           s + kWalkHits * kStride - 1, &outcome);
+    std::vector<model::WalkHit> w = m.WalkIomemResDesc(
+        iores_desc::kNone, kRam, s, s + kWalkHits * kStride - 1, &outcome);
     benchmark::DoNotOptimize(w);
     if (outcome != KernelOutcome::kOk || w.size() != kWalkHits) std::abort();
   }

@@ -191,8 +191,8 @@ TEST(ResourceTreeTest, Navigation) {
 
 TEST(ResourceTreeTest, NamesAreInterned) {
   ResourceTree t = ResourceTree::Iomem();
-  ASSERT_OK_AND_ASSIGN(ResourceId a, t.Request(t.root(), {Range(0x0, 0xfff),
-                                                          "System RAM"}));
+  ASSERT_OK_AND_ASSIGN(ResourceId a,
+                       t.Request(t.root(), {Range(0x0, 0xfff), "System RAM"}));
   ASSERT_OK_AND_ASSIGN(
       ResourceId b, t.Request(t.root(), {Range(0x2000, 0x2fff), "System RAM"}));
   EXPECT_EQ(t.NameOf(a).data(), t.NameOf(b).data());
@@ -203,9 +203,9 @@ TEST(ResourceTreeTest, NamesAreInterned) {
 
 TEST(ResourceTreeTest, ConflictPayloadNamesTheNode) {
   ResourceTree t = ResourceTree::Iomem();
-  ASSERT_OK_AND_ASSIGN(ResourceId ram,
-                       t.Request(t.root(), {Range(0x1000, 0x1fff), "System RAM",
-                                            kRamFlags}));
+  ASSERT_OK_AND_ASSIGN(
+      ResourceId ram,
+      t.Request(t.root(), {Range(0x1000, 0x1fff), "System RAM", kRamFlags}));
   const std::string before = RenderDump(t);
   absl::StatusOr<ResourceId> r =
       t.Request(t.root(), {Range(0x1800, 0x27ff), "dev", iores::kMem});
@@ -224,19 +224,18 @@ TEST(ResourceTreeTest, ErrorCodesForEachOutcome) {
   ResourceTree t = ResourceTree::Iomem();
   ASSERT_OK_AND_ASSIGN(ResourceId a,
                        t.Request(t.root(), {Range(0x1000, 0x1fff), "A"}));
-  EXPECT_THAT(t.Adjust(a, 0x1000, 0), StatusIs(absl::StatusCode::
-                                                   kFailedPrecondition));
+  EXPECT_THAT(t.Adjust(a, 0x1000, 0),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(t.ReleaseRegion(t.root(), 0x1000, 0x1000),
               StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(t.AllocFreeMemRegion(a, 0x10000, 0x1000, "big"),
               StatusIs(absl::StatusCode::kResourceExhausted));
-  EXPECT_EQ(GetKernelError(t.AllocFreeMemRegion(a, 0x10000, 0x1000, "big")
-                               .status())
-                .errno_value,
-            kerrno::kERANGE);
-  ASSERT_OK_AND_ASSIGN(ResourceId m,
-                       t.RequestRegion(t.root(), 0x3000, 0x10, "m",
-                                       iores::kMuxed));
+  EXPECT_EQ(
+      GetKernelError(t.AllocFreeMemRegion(a, 0x10000, 0x1000, "big").status())
+          .errno_value,
+      kerrno::kERANGE);
+  ASSERT_OK_AND_ASSIGN(ResourceId m, t.RequestRegion(t.root(), 0x3000, 0x10,
+                                                     "m", iores::kMuxed));
   absl::StatusOr<ResourceId> sleep =
       t.RequestRegion(t.root(), 0x3000, 0x10, "m2", iores::kMuxed);
   EXPECT_THAT(sleep, StatusIs(absl::StatusCode::kUnavailable));
@@ -260,8 +259,8 @@ TEST(ResourceTreeTest, FreeRegionWalksPastManyChildren) {
         ResourceId down,
         t.Request(t.root(), {Range(0x0, 0xfffff), "down", iores::kMem}));
     for (uint64_t s : {0xf0000, 0xf2000, 0xf4000, 0xf9000, 0xfb000, 0xfd000}) {
-      ASSERT_OK(t.Request(down, {Range(s, s + 0xfff), "c", iores::kMem})
-                    .status());
+      ASSERT_OK(
+          t.Request(down, {Range(s, s + 0xfff), "c", iores::kMem}).status());
     }
     // First candidate [0xf8000, 0xfffff]: its lowest overlap is 0xf9000.
     // Below it, the candidate meets 0xf2000 (and 0xf4000), then 0xf0000;
@@ -277,8 +276,9 @@ TEST(ResourceTreeTest, FreeRegionWalksPastManyChildren) {
     ASSERT_OK_AND_ASSIGN(
         ResourceId up,
         t.Request(t.root(), {Range(0x100000, 0x4fffff), "up", iores::kMem}));
-    for (const Range& r : {Range(0x100000, 0x100fff), Range(0x180000, 0x180fff),
-                           Range(0x200000, 0x2fffff), Range(0x310000, 0x310fff)}) {
+    for (const Range& r :
+         {Range(0x100000, 0x100fff), Range(0x180000, 0x180fff),
+          Range(0x200000, 0x2fffff), Range(0x310000, 0x310fff)}) {
       ASSERT_OK(t.Request(up, {r, "c", iores::kMem}).status());
     }
     // 1 MiB candidates: 0x100000 (taken), 0x200000 (taken; 0x180000 lies
@@ -316,9 +316,9 @@ TEST(ResourceTreeTest, CopiesAreIndependent) {
                        t.Request(t.root(), {Range(0x1000, 0x1fff), "A"}));
   ResourceTree copy = t;
   ASSERT_THAT(copy.Release(a), IsOk());
-  ASSERT_THAT(copy.Request(copy.root(), {Range(0x1000, 0x1fff), "new name"})
-                  .status(),
-              IsOk());
+  ASSERT_THAT(
+      copy.Request(copy.root(), {Range(0x1000, 0x1fff), "new name"}).status(),
+      IsOk());
   EXPECT_TRUE(t.Contains(a));
   EXPECT_EQ(t.NameOf(a), "A");
   EXPECT_EQ(RenderProcIomem(copy), "00001000-00001fff : new name\n");
@@ -330,9 +330,9 @@ TEST(ResourceTreeTest, CopiesAreIndependent) {
 // on a stale id.
 TEST(ResourceTreeTest, SetDescWritesTheNodesDesc) {
   ResourceTree t = ResourceTree::Iomem();
-  ASSERT_OK_AND_ASSIGN(ResourceId r, t.Request(t.root(),
-                                               {Range(0x1000, 0x1fff),
-                                                "region0", iores::kMem}));
+  ASSERT_OK_AND_ASSIGN(
+      ResourceId r,
+      t.Request(t.root(), {Range(0x1000, 0x1fff), "region0", iores::kMem}));
   ASSERT_THAT(t.SetDesc(r, iores_desc::kCxl), IsOk());
   EXPECT_EQ(t.DescOf(r), iores_desc::kCxl);
   EXPECT_EQ(t.FlagsOf(r), iores::kMem);
@@ -361,10 +361,10 @@ TEST(ResourceTreeTest, NodeFitsTheMemoryBudget) {
 class CheckerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(a_, t_.Request(t_.root(), {Range(0x1000, 0x1fff),
-                                                    "A"}));
-    ASSERT_OK_AND_ASSIGN(b_, t_.Request(t_.root(), {Range(0x3000, 0x3fff),
-                                                    "B"}));
+    ASSERT_OK_AND_ASSIGN(a_,
+                         t_.Request(t_.root(), {Range(0x1000, 0x1fff), "A"}));
+    ASSERT_OK_AND_ASSIGN(b_,
+                         t_.Request(t_.root(), {Range(0x3000, 0x3fff), "B"}));
     ASSERT_OK_AND_ASSIGN(c_, t_.Request(a_, {Range(0x1100, 0x11ff), "C"}));
     ASSERT_THAT(t_.CheckInvariants(), IsEmpty());
   }
@@ -424,8 +424,8 @@ TEST(ResourceTreeTest, NameChurnKeepsTheNameTableFlat) {
 TEST_F(CheckerTest, InvertedRange) {
   ResourceTreeTestPeer::SetRange(t_, b_, 0x3000, 0x2fff);
   const auto v = t_.CheckInvariants();
-  ASSERT_THAT(Kinds(v), ::testing::Contains(
-                            InvariantViolation::Kind::kInvalidRange));
+  ASSERT_THAT(Kinds(v),
+              ::testing::Contains(InvariantViolation::Kind::kInvalidRange));
   EXPECT_THAT(v[0].nodes, ElementsAre(b_));
 }
 
@@ -475,9 +475,9 @@ TEST_F(CheckerTest, PreorderGoingBackInAddress) {
   // C keeps its index key but claims an address below its parent's start;
   // the pre-order walk then goes from A (0x1000) to C (0x800).
   ResourceTreeTestPeer::SetRange(t_, c_, 0x800, 0x8ff);
-  EXPECT_THAT(Kinds(t_.CheckInvariants()),
-              ::testing::Contains(
-                  InvariantViolation::Kind::kPreorderNotMonotone));
+  EXPECT_THAT(
+      Kinds(t_.CheckInvariants()),
+      ::testing::Contains(InvariantViolation::Kind::kPreorderNotMonotone));
 }
 
 // A tree whose node array outgrows the huge-page threshold while being
@@ -492,16 +492,17 @@ TEST(ResourceTreeTest, LargeTreeBuildsCopiesAndMutates) {
   }
   ResourceTree t = std::move(b).Finish();
   ResourceTree copy = t;
-  ASSERT_THAT(copy.Request(copy.root(), {Range(kNodes * 0x1000, kNodes * 0x1000),
-                                         "one more"}),
-              IsOk());
+  ASSERT_THAT(
+      copy.Request(copy.root(),
+                   {Range(kNodes * 0x1000, kNodes * 0x1000), "one more"}),
+      IsOk());
   EXPECT_EQ(t.size(), kNodes + 1);
   EXPECT_EQ(copy.size(), kNodes + 2);
   EXPECT_THAT(copy.CheckInvariants(), ::testing::IsEmpty());
-  EXPECT_EQ(RenderProcIomem(t) + absl::StrFormat("%08x-%08x : one more\n",
-                                                  kNodes * 0x1000,
-                                                  kNodes * 0x1000),
-            RenderProcIomem(copy));
+  EXPECT_EQ(
+      RenderProcIomem(t) + absl::StrFormat("%08x-%08x : one more\n",
+                                           kNodes * 0x1000, kNodes * 0x1000),
+      RenderProcIomem(copy));
 }
 
 // ---------------------------------------------------------------------------

@@ -40,7 +40,8 @@ inline std::vector<PreorderLine> NestedLines(int groups) {
     out.push_back({0, Range(a, a + 0xfffff), g % 3 ? "System RAM" : "PCI Bus"});
     out.push_back({1, Range(a, a + 0xfff), "Kernel code"});
     out.push_back({1, Range(a + 0x1000, a + 0x7fff), absl::StrCat("dev", g)});
-    out.push_back({2, Range(a + 0x2000, a + 0x2fff), absl::StrCat("bar", g % 7)});
+    out.push_back(
+        {2, Range(a + 0x2000, a + 0x2fff), absl::StrCat("bar", g % 7)});
   }
   return out;
 }

@@ -170,9 +170,9 @@ absl::StatusOr<ResourceTree> TreeBuilder::Join(std::vector<Part> parts) && {
   uint32_t next = 1;
   for (const Part& p : parts) {
     if (p.base_ != next) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "TreeBuilder::Join: a part begins at node %d, not %d", p.base_,
-          next));
+      return absl::InvalidArgumentError(
+          absl::StrFormat("TreeBuilder::Join: a part begins at node %d, not %d",
+                          p.base_, next));
     }
     next += p.count_;
     if (p.count_ == 0) continue;

@@ -83,9 +83,10 @@ class TreeBuilder {
   };
 
   // Appends `spec` as the last child of `parent`, which must be the root or
-  // a node appended earlier (and not after Split()). On failure nothing is appended, the status is
-  // kInvalidArgument, and `*problem`/`*other` (if given) say why and name the
-  // node in the way (the parent, or the previous sibling).
+  // a node appended earlier (and not after Split()). On failure nothing is
+  // appended, the status is kInvalidArgument, and `*problem`/`*other` (if
+  // given) say why and name the node in the way (the parent, or the previous
+  // sibling).
   [[nodiscard]] absl::StatusOr<ResourceId> Append(ResourceId parent,
                                                   const ResourceSpec& spec,
                                                   Problem* problem = nullptr,
@@ -188,10 +189,10 @@ class alignas(64) TreeBuilder::Part {
 
   internal::Node* nodes_;  // the tree's node array (index 0: the root)
   internal::NameTable::VerbatimSpace names_;  // entry k names node k
-  size_t height_ = 1;          // path_[0, height_) is the path
-  size_t max_nodes_;           // below the root
+  size_t height_ = 1;                         // path_[0, height_) is the path
+  size_t max_nodes_;                          // below the root
   size_t max_name_bytes_;
-  uint32_t base_ = 0;          // the index of this part's first node
+  uint32_t base_ = 0;  // the index of this part's first node
   uint32_t capacity_ = 0;
   uint32_t count_ = 0;
   uint32_t name_at_ = 0;   // where the next name's bytes go

@@ -74,7 +74,8 @@ absl::StatusOr<ResourceTree> ApplyDiff(const ResourceTree& old_tree,
   };
   std::vector<Rec> recs(a.size());
   for (size_t i = 0; i < a.size(); ++i) {
-    recs[i] = Rec{a.range[i], std::string(a.name[i]), a.flags[i], a.desc[i],
+    recs[i] = Rec{a.range[i],  std::string(a.name[i]),
+                  a.flags[i],  a.desc[i],
                   a.parent[i], true};
   }
   std::vector<int> rec_of_entry(diff.entries.size(), -1);
@@ -170,14 +171,14 @@ absl::StatusOr<ResourceTree> ApplyDiff(const ResourceTree& old_tree,
     absl::StatusOr<ResourceId> id =
         builder.Append(f.id, {r.range, r.name, r.flags, r.desc});
     if (!id.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "the diff does not apply: ", id.status().message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("the diff does not apply: ", id.status().message()));
     }
     frames.push_back({c, *id, 0});
   }
-  if (builder.size() - 1 != static_cast<size_t>(std::count_if(
-                                recs.begin(), recs.end(),
-                                [](const Rec& r) { return r.alive; }))) {
+  if (builder.size() - 1 !=
+      static_cast<size_t>(std::count_if(
+          recs.begin(), recs.end(), [](const Rec& r) { return r.alive; }))) {
     return absl::InvalidArgumentError(
         "the diff does not apply: some resources are not reachable");
   }

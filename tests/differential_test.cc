@@ -34,7 +34,7 @@ rc::Gen<World> GenWorld() {
     const bool small_gfr_align = *rc::gen::inRange(0, 2) == 0;
     const bool low_physmem = *rc::gen::inRange(0, 2) == 0;
     return test_support::MakeWorld(root_kind, profile, small_gfr_align,
-                              low_physmem);
+                                   low_physmem);
   });
 }
 

@@ -53,7 +53,8 @@ class Reader {
       const char c = s_[pos_];
       bool opened = false;
       if (c == '{' || c == '[') {
-        slot->type = c == '{' ? JsonValue::Type::kObject : JsonValue::Type::kArray;
+        slot->type =
+            c == '{' ? JsonValue::Type::kObject : JsonValue::Type::kArray;
         ++pos_;
         Ws();
         const char close = c == '{' ? '}' : ']';
@@ -77,24 +78,35 @@ class Reader {
         slot->type = JsonValue::Type::kNumber;
         const size_t b = pos_;
         if (s_[pos_] == '-') ++pos_;
-        if (pos_ >= s_.size() || !isdigit(static_cast<unsigned char>(s_[pos_]))) {
+        if (pos_ >= s_.size() ||
+            !isdigit(static_cast<unsigned char>(s_[pos_]))) {
           return Err("bad number");
         }
         if (s_[pos_] == '0') {
           ++pos_;
         } else {
-          while (pos_ < s_.size() && isdigit(static_cast<unsigned char>(s_[pos_]))) ++pos_;
+          while (pos_ < s_.size() &&
+                 isdigit(static_cast<unsigned char>(s_[pos_])))
+            ++pos_;
         }
         if (pos_ < s_.size() && s_[pos_] == '.') {
           ++pos_;
-          if (pos_ >= s_.size() || !isdigit(static_cast<unsigned char>(s_[pos_]))) return Err("bad number");
-          while (pos_ < s_.size() && isdigit(static_cast<unsigned char>(s_[pos_]))) ++pos_;
+          if (pos_ >= s_.size() ||
+              !isdigit(static_cast<unsigned char>(s_[pos_])))
+            return Err("bad number");
+          while (pos_ < s_.size() &&
+                 isdigit(static_cast<unsigned char>(s_[pos_])))
+            ++pos_;
         }
         if (pos_ < s_.size() && (s_[pos_] == 'e' || s_[pos_] == 'E')) {
           ++pos_;
           if (pos_ < s_.size() && (s_[pos_] == '+' || s_[pos_] == '-')) ++pos_;
-          if (pos_ >= s_.size() || !isdigit(static_cast<unsigned char>(s_[pos_]))) return Err("bad number");
-          while (pos_ < s_.size() && isdigit(static_cast<unsigned char>(s_[pos_]))) ++pos_;
+          if (pos_ >= s_.size() ||
+              !isdigit(static_cast<unsigned char>(s_[pos_])))
+            return Err("bad number");
+          while (pos_ < s_.size() &&
+                 isdigit(static_cast<unsigned char>(s_[pos_])))
+            ++pos_;
         }
         slot->text = std::string(s_.substr(b, pos_ - b));
       } else {
@@ -173,22 +185,40 @@ class Reader {
       if (pos_ >= s_.size()) return false;
       const char e = s_[pos_++];
       switch (e) {
-        case '"': case '\\': case '/': out->push_back(e); break;
-        case 'b': out->push_back('\b'); break;
-        case 'f': out->push_back('\f'); break;
-        case 'n': out->push_back('\n'); break;
-        case 'r': out->push_back('\r'); break;
-        case 't': out->push_back('\t'); break;
+        case '"':
+        case '\\':
+        case '/':
+          out->push_back(e);
+          break;
+        case 'b':
+          out->push_back('\b');
+          break;
+        case 'f':
+          out->push_back('\f');
+          break;
+        case 'n':
+          out->push_back('\n');
+          break;
+        case 'r':
+          out->push_back('\r');
+          break;
+        case 't':
+          out->push_back('\t');
+          break;
         case 'u': {
           if (pos_ + 4 > s_.size()) return false;
           unsigned v = 0;
           for (int k = 0; k < 4; ++k) {
             const char h = s_[pos_++];
             v <<= 4;
-            if (h >= '0' && h <= '9') v |= h - '0';
-            else if (h >= 'a' && h <= 'f') v |= h - 'a' + 10;
-            else if (h >= 'A' && h <= 'F') v |= h - 'A' + 10;
-            else return false;
+            if (h >= '0' && h <= '9')
+              v |= h - '0';
+            else if (h >= 'a' && h <= 'f')
+              v |= h - 'a' + 10;
+            else if (h >= 'A' && h <= 'F')
+              v |= h - 'A' + 10;
+            else
+              return false;
           }
           // Tests only need the code points restree writes (< 0x100).
           if (v < 0x80) {

@@ -23,8 +23,8 @@ struct JsonValue {
   enum class Type { kNull, kBool, kNumber, kString, kArray, kObject };
   Type type = Type::kNull;
   bool boolean = false;
-  std::string text;  // number text, or the decoded string
-  std::vector<JsonValue> items;                            // array
+  std::string text;              // number text, or the decoded string
+  std::vector<JsonValue> items;  // array
   std::vector<std::pair<std::string, JsonValue>> fields;  // object, in order
 
   JsonValue() = default;

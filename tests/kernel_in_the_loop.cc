@@ -23,7 +23,8 @@ namespace kil {
 namespace {
 
 static_assert(static_cast<int>(KernelOutcome::kContractViolation) ==
-                  KA_CONTRACT_VIOLATION, "outcomes out of step");
+                  KA_CONTRACT_VIOLATION,
+              "outcomes out of step");
 static_assert(static_cast<int>(KernelOutcome::kNotInserted) == KA_NOT_INSERTED,
               "");
 static_assert(ops::kNoNode == KA_NO_NODE, "");

@@ -70,7 +70,7 @@ struct StepReport {
                                // not_in_kernel
   bool not_in_kernel = false;  // the kernel does not have it (!InKernel;
                                // in redesign mode: SetChunkFence)
-  std::string mismatch;  // empty if all three agree
+  std::string mismatch;        // empty if all three agree
 };
 
 // Three trees in lock step: the kernel's iomem_resource, a KernelModel (in
@@ -144,12 +144,12 @@ void FuzzSequence(FuzzedDataProvider& in, LoopMode mode, ops::OpSet set);
 
 // What Replay() did.
 struct ReplaySummary {
-  int ops = 0;            // operations run (skipped ones included)
-  int skipped = 0;        // of which skipped (see StepReport::skipped)
-  int not_in_kernel = 0;  // of the skipped, those the kernel does not have
-  int mismatch_line = 0;  // 1-based line of the first disagreement, or 0
-  StepReport mismatch;    // its report, when mismatch_line != 0
-  std::string proc_iomem; // the kernel's /proc/iomem (privileged) at the end
+  int ops = 0;             // operations run (skipped ones included)
+  int skipped = 0;         // of which skipped (see StepReport::skipped)
+  int not_in_kernel = 0;   // of the skipped, those the kernel does not have
+  int mismatch_line = 0;   // 1-based line of the first disagreement, or 0
+  StepReport mismatch;     // its report, when mismatch_line != 0
+  std::string proc_iomem;  // the kernel's /proc/iomem (privileged) at the end
   LoopMode mode = LoopMode::kKernel;  // what the trace asked for
 };
 

@@ -100,17 +100,20 @@ TEST(KernelInTheLoopTest, KnownSequence) {
     EXPECT_EQ(r.mismatch, "") << script[i];
     EXPECT_EQ(KernelOutcomeName(r.kernel.outcome), want[i]) << script[i];
   }
-  EXPECT_EQ(loop.KernelDump(),
-            "0000000000000000-ffffffffffffffff : PCI mem flags=0x200 desc=0\n"
-            "  0000000000001000-0000000000002fff : CXL Window 0 flags=0x200 desc=9\n"
-            "    0000000000001000-0000000000001fff : System RAM flags=0x81000200 desc=0\n"
-            "    0000000000002000-00000000000020ff : dax0.0 flags=0x80000200 desc=9\n");
+  EXPECT_EQ(
+      loop.KernelDump(),
+      "0000000000000000-ffffffffffffffff : PCI mem flags=0x200 desc=0\n"
+      "  0000000000001000-0000000000002fff : CXL Window 0 flags=0x200 desc=9\n"
+      "    0000000000001000-0000000000001fff : System RAM flags=0x81000200 "
+      "desc=0\n"
+      "    0000000000002000-00000000000020ff : dax0.0 flags=0x80000200 "
+      "desc=9\n");
 }
 
 RC_GTEST_PROP(KernelInTheLoop, KernelModelAndResourceTreeAgree, ()) {
   RC_PRE(kil::KernelAvailable());
-  const uint64_t physmem_end = *rc::gen::element<uint64_t>(
-      (uint64_t{1} << 46) - 1, 0x3fffffff);
+  const uint64_t physmem_end =
+      *rc::gen::element<uint64_t>((uint64_t{1} << 46) - 1, 0x3fffffff);
   const std::vector<ops::RawOp> seq =
       *rc::gen::container<std::vector<ops::RawOp>>(
           ops::GenRawOp(kMaxAddress, ops::OpSet::kKernel));

@@ -722,10 +722,9 @@ RegionIntersection KernelModel::RegionIntersects(uint64_t start, uint64_t size,
   return RegionIntersection::kMixed;
 }
 
-std::vector<WalkHit> KernelModel::WalkIomemResDesc(uint32_t desc,
-                                                   uint64_t flags,
-                                                   uint64_t start, uint64_t end,
-                                                   KernelOutcome* outcome) const {
+std::vector<WalkHit> KernelModel::WalkIomemResDesc(
+    uint32_t desc, uint64_t flags, uint64_t start, uint64_t end,
+    KernelOutcome* outcome) const {
   *outcome = KernelOutcome::kOk;
   std::vector<WalkHit> hits;
   while (start < end) {
@@ -784,8 +783,8 @@ std::string KernelModel::RenderProc(int max_depth, bool zero_addresses) const {
     }
     const unsigned long long s = zero_addresses ? 0 : r->start;
     const unsigned long long e = zero_addresses ? 0 : r->end;
-    std::snprintf(buf, sizeof(buf), "%*s%0*llx-%0*llx : ", depth * 2, "",
-                  width, s, width, e);
+    std::snprintf(buf, sizeof(buf), "%*s%0*llx-%0*llx : ", depth * 2, "", width,
+                  s, width, e);
     out += buf;
     out += r->name;
     out += '\n';
@@ -840,8 +839,8 @@ std::vector<std::string> KernelModel::CheckInvariants() const {
         out.push_back("child outside parent: " + c->name);
       }
       if (prev && prev->end >= c->start) {
-        out.push_back("siblings unsorted or overlapping: " + prev->name +
-                      ", " + c->name);
+        out.push_back("siblings unsorted or overlapping: " + prev->name + ", " +
+                      c->name);
       }
       prev = c;
       pending.push_back(c);

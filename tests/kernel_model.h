@@ -57,9 +57,9 @@ struct Res {
 // What an operation returned, in the kernel's terms.
 struct Result {
   KernelOutcome outcome = KernelOutcome::kOk;
-  int err = 0;               // positive errno, 0 if none
-  Res* conflict = nullptr;   // the reported conflict, if any
-  Res* node = nullptr;       // the created (or surviving) node, if any
+  int err = 0;              // positive errno, 0 if none
+  Res* conflict = nullptr;  // the reported conflict, if any
+  Res* node = nullptr;      // the created (or surviving) node, if any
 };
 
 struct WalkHit {
@@ -153,8 +153,8 @@ class KernelModel {
   int AdjustCore(Res* res, uint64_t start, uint64_t size);
   int FindResource(Res* root, Res* old, Res* out, uint64_t size,
                    const AllocConstraint& c) const;
-  uint64_t NextCandidate(Res* base, uint64_t addr, uint64_t size,
-                         uint64_t step, uint64_t limit, bool descending,
+  uint64_t NextCandidate(Res* base, uint64_t addr, uint64_t size, uint64_t step,
+                         uint64_t limit, bool descending,
                          uint64_t* steps) const;
 
   KernelProfile profile_;

@@ -713,11 +713,11 @@ TEST(ReleaseRegionWarning, NamesTheInclusiveRange) {
       << message;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Scenarios, KernelSemanticsTest, ::testing::ValuesIn(Scenarios()),
-    [](const ::testing::TestParamInfo<Scenario>& p) {
-      return p.param.name;
-    });
+INSTANTIATE_TEST_SUITE_P(Scenarios, KernelSemanticsTest,
+                         ::testing::ValuesIn(Scenarios()),
+                         [](const ::testing::TestParamInfo<Scenario>& p) {
+                           return p.param.name;
+                         });
 
 // ----------------------------------------------------------------------------
 // The facts of Linux 6.12's KUnit suite for kernel/resource.c

@@ -86,8 +86,8 @@ int main(int argc, char** argv) {
   }
 
   const std::string name = path == "-" ? "<stdin>" : path;
-  absl::StatusOr<kil::ReplaySummary> sum = kil::Replay(
-      text, name, [&](int line, const kil::StepReport& r) {
+  absl::StatusOr<kil::ReplaySummary> sum =
+      kil::Replay(text, name, [&](int line, const kil::StepReport& r) {
         if (!verbose) return;
         absl::PrintF("%s:%d: %s\n", name, line, ops::ToString(r.op));
         if (r.skipped) {
@@ -104,7 +104,8 @@ int main(int argc, char** argv) {
         }
       });
   if (!sum.ok()) {
-    std::fprintf(stderr, "kil: %s\n", std::string(sum.status().message()).c_str());
+    std::fprintf(stderr, "kil: %s\n",
+                 std::string(sum.status().message()).c_str());
     return 2;
   }
   if (sum->mismatch_line != 0) {

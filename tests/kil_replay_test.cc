@@ -34,11 +34,10 @@ TEST(Replay, RunsEveryLineOnAllThreeAndReportsTheKernelsProcIomem) {
       "desc=0 name=\"C\"\n";
   std::vector<int> lines;
   absl::StatusOr<ReplaySummary> sum =
-      Replay(trace, "t.trace",
-             [&](int line, const StepReport& r) {
-               lines.push_back(line);
-               EXPECT_TRUE(r.mismatch.empty()) << r.mismatch;
-             });
+      Replay(trace, "t.trace", [&](int line, const StepReport& r) {
+        lines.push_back(line);
+        EXPECT_TRUE(r.mismatch.empty()) << r.mismatch;
+      });
   ASSERT_TRUE(sum.ok()) << sum.status();
   EXPECT_EQ(lines, (std::vector<int>{4, 5, 6, 7}));
   EXPECT_EQ(sum->ops, 4);
@@ -63,8 +62,8 @@ TEST(Replay, TheKernelSeesPhysmemEnd) {
   std::vector<std::string> outcomes;
   for (const std::string& prefix :
        {std::string("# physmem_end=1073741823\n"), std::string()}) {
-    absl::StatusOr<ReplaySummary> sum = Replay(
-        prefix + ops, "t", [&](int line, const StepReport& r) {
+    absl::StatusOr<ReplaySummary> sum =
+        Replay(prefix + ops, "t", [&](int line, const StepReport& r) {
           if (line == (prefix.empty() ? 2 : 3)) {
             outcomes.push_back(r.kernel.ToString());
           }

@@ -10,8 +10,7 @@ namespace test_support {
 std::string ParseFingerprint(const ParsedIomem& p) {
   std::string out = RenderDump(p.tree);
   absl::StrAppendFormat(&out, "profile=%s zeroed=%d width=%d max_depth=%d\n",
-                        p.tree.profile().name, p.zeroed, p.width,
-                        p.max_depth);
+                        p.tree.profile().name, p.zeroed, p.width, p.max_depth);
   for (size_t i = 0; i < p.node_lines.size(); ++i) {
     absl::StrAppendFormat(&out, "node %d line %d\n",
                           p.node_lines.node(i).value(), p.node_lines.line(i));

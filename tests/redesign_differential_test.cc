@@ -340,9 +340,10 @@ rc::Gen<test_support::World> GenWorld() {
         *rc::gen::weightedElement<int>({{6, 2}, {2, 0}, {1, 1}});
     const size_t profile =
         *rc::gen::inRange<size_t>(0, KernelProfile::All().size());
-    return test_support::MakeWorld(root_kind, profile,
-                              /*small_gfr_align=*/*rc::gen::arbitrary<bool>(),
-                              /*low_physmem=*/*rc::gen::arbitrary<bool>());
+    return test_support::MakeWorld(
+        root_kind, profile,
+        /*small_gfr_align=*/*rc::gen::arbitrary<bool>(),
+        /*low_physmem=*/*rc::gen::arbitrary<bool>());
   });
 }
 
@@ -535,7 +536,7 @@ TEST(RedesignScenarioTest, DISABLED_FreeRegionBelowAFlagMarkedChunk) {
     size_t i = 0;
     while (i + 1 < all.size() && all[i].name != "linux-7.0") ++i;
     return test_support::MakeWorld(2, i, /*small_gfr_align=*/true,
-                              /*low_physmem=*/true);
+                                   /*low_physmem=*/true);
   };
   EXPECT_EQ(
       RunTrace(

@@ -82,13 +82,13 @@ std::vector<std::string> Problems(const ResourceTree& t) {
 #define EXPECT_CONSISTENT(t) EXPECT_THAT(Problems(t), IsEmpty())
 
 // errno and conflict of a failed operation.
-#define EXPECT_KERNEL_ERROR(expr, err, conflict_id)              \
-  do {                                                           \
+#define EXPECT_KERNEL_ERROR(expr, err, conflict_id)                   \
+  do {                                                                \
     const absl::Status s_ = ::restree::test_support::GetStatus(expr); \
-    ASSERT_FALSE(s_.ok()) << "expected " << ErrnoName(err);      \
-    const KernelError e_ = GetKernelError(s_);                   \
-    EXPECT_EQ(ErrnoName(e_.errno_value), ErrnoName(err)) << s_;  \
-    EXPECT_EQ(e_.conflict, (conflict_id)) << s_;                 \
+    ASSERT_FALSE(s_.ok()) << "expected " << ErrnoName(err);           \
+    const KernelError e_ = GetKernelError(s_);                        \
+    EXPECT_EQ(ErrnoName(e_.errno_value), ErrnoName(err)) << s_;       \
+    EXPECT_EQ(e_.conflict, (conflict_id)) << s_;                      \
   } while (0)
 
 // Runs `call` in a child process (a gtest death test) and expects it to
@@ -761,10 +761,9 @@ TEST(Chunks, FirstClaimableRunSkipsRegionsAndHoles) {
   ASSERT_OK(m.t.ClaimChunks(m.win, {Range(chunk(2), chunk(5) - 1), "region0",
                                     iores::kMem})
                 .status());
-  ASSERT_OK_AND_ASSIGN(
-      ResourceId low,
-      m.t.ClaimChunks(m.win, {Range(chunk(0), chunk(2) - 1), "region1",
-                              iores::kMem}));
+  ASSERT_OK_AND_ASSIGN(ResourceId low,
+                       m.t.ClaimChunks(m.win, {Range(chunk(0), chunk(2) - 1),
+                                               "region1", iores::kMem}));
   EXPECT_EQ(m.t.FirstClaimableRun(m.win, 2 * kChunk, base, kChunk), chunk(5));
   // Stepping by the size (2 chunks) from chunk 0: 0, 2, 4 are taken, then
   // chunk 6 (chunk 5 is not a candidate).
@@ -778,8 +777,7 @@ TEST(Chunks, FirstClaimableRunSkipsRegionsAndHoles) {
   // A run must end at the end of a chunk, and be long enough.
   EXPECT_EQ(m.t.FirstClaimableRun(m.win, kChunk + kChunk / 2, base, kChunk),
             std::nullopt);
-  EXPECT_EQ(m.t.FirstClaimableRun(m.win, 11 * kChunk, base, kChunk),
-            chunk(5));
+  EXPECT_EQ(m.t.FirstClaimableRun(m.win, 11 * kChunk, base, kChunk), chunk(5));
   EXPECT_EQ(m.t.FirstClaimableRun(m.win, 12 * kChunk, base, kChunk),
             std::nullopt);
   EXPECT_EQ(m.t.FirstClaimableRun(m.win, 0, base, kChunk), std::nullopt);
@@ -805,8 +803,8 @@ TEST(Chunks, FirstClaimableRunIsTheFirstCandidateClaimChunksTakes) {
       const uint64_t at = base + next(16) * kChunk;
       const uint64_t len = (1 + next(3)) * kChunk;
       if (next(3) != 0 || regions.empty()) {
-        absl::StatusOr<ResourceId> r = m.t.ClaimChunks(
-            m.win, {Range(at, at + len - 1), "r", iores::kMem});
+        absl::StatusOr<ResourceId> r =
+            m.t.ClaimChunks(m.win, {Range(at, at + len - 1), "r", iores::kMem});
         if (r.ok()) regions.push_back(*r);
       } else {
         const size_t k = next(regions.size());
@@ -824,8 +822,8 @@ TEST(Chunks, FirstClaimableRunIsTheFirstCandidateClaimChunksTakes) {
           for (uint64_t c = first; c + size - 1 <= base + 16 * kChunk - 1;
                c += step) {
             ResourceTree copy = m.t;
-            if (copy.ClaimChunks(m.win, {Range(c, c + size - 1), "x",
-                                         iores::kMem})
+            if (copy.ClaimChunks(m.win,
+                                 {Range(c, c + size - 1), "x", iores::kMem})
                     .ok()) {
               brute = c;
               break;
@@ -848,8 +846,8 @@ TEST(Chunks, ReturnToChunksCountsEverySlotTheRangeTouches) {
   ChunkMap m;
   BuildChunkMap(m);
   const uint64_t base = 0x1050000000;
-  const ResourceId odd = Add(
-      m.t, m.win, {Range(base + kChunk - 1, base + 2 * kChunk - 1), "odd"});
+  const ResourceId odd =
+      Add(m.t, m.win, {Range(base + kChunk - 1, base + 2 * kChunk - 1), "odd"});
   ASSERT_OK(m.t.ReserveChunks(m.win, ChunkGeometry()).status());
   const size_t children = m.t.Children(m.win).size();
   ASSERT_OK_AND_ASSIGN(size_t n, m.t.ReturnToChunks(odd));

@@ -5,7 +5,8 @@
 // absl/status/status_matchers.h (absent from Debian's 20220623):
 //
 //   EXPECT_THAT(tree.Remove(id), IsOk());
-//   EXPECT_THAT(tree.Request(p, spec), StatusIs(absl::StatusCode::kAlreadyExists));
+//   EXPECT_THAT(tree.Request(p, spec),
+//   StatusIs(absl::StatusCode::kAlreadyExists));
 //   ASSERT_OK_AND_ASSIGN(ResourceId id, tree.Request(p, spec));
 
 #ifndef RESTREE_TESTS_STATUS_MATCHERS_H_
@@ -47,16 +48,16 @@ MATCHER_P(StatusIs, code,
 #define RESTREE_TESTING_CONCAT_INNER_(a, b) a##b
 #define RESTREE_TESTING_CONCAT_(a, b) RESTREE_TESTING_CONCAT_INNER_(a, b)
 
-#define ASSERT_OK_AND_ASSIGN(lhs, expr)                                    \
-  auto RESTREE_TESTING_CONCAT_(statusor_, __LINE__) = (expr);              \
-  ASSERT_TRUE(RESTREE_TESTING_CONCAT_(statusor_, __LINE__).ok())           \
-      << RESTREE_TESTING_CONCAT_(statusor_, __LINE__).status();            \
+#define ASSERT_OK_AND_ASSIGN(lhs, expr)                          \
+  auto RESTREE_TESTING_CONCAT_(statusor_, __LINE__) = (expr);    \
+  ASSERT_TRUE(RESTREE_TESTING_CONCAT_(statusor_, __LINE__).ok()) \
+      << RESTREE_TESTING_CONCAT_(statusor_, __LINE__).status();  \
   lhs = *std::move(RESTREE_TESTING_CONCAT_(statusor_, __LINE__))
 
-#define ASSERT_OK(expr)                                \
-  do {                                                 \
-    const absl::Status restree_s_ = (expr);            \
-    ASSERT_TRUE(restree_s_.ok()) << restree_s_;        \
+#define ASSERT_OK(expr)                         \
+  do {                                          \
+    const absl::Status restree_s_ = (expr);     \
+    ASSERT_TRUE(restree_s_.ok()) << restree_s_; \
   } while (0)
 
 #endif  // RESTREE_TESTS_STATUS_MATCHERS_H_

@@ -16,10 +16,16 @@ uint64_t Fold(uint64_t v, uint64_t span_m1) {
 }
 
 const std::vector<std::string>& Names() {
-  static const auto* names = new std::vector<std::string>{
-      "System RAM", "PCI Bus 0000:00", "a : b", "x-y (z)", "",
-      "  sp ",      "CXL Window 0",    "region0", "dax0.0",
-      "System RAM (kmem)"};
+  static const auto* names = new std::vector<std::string>{"System RAM",
+                                                          "PCI Bus 0000:00",
+                                                          "a : b",
+                                                          "x-y (z)",
+                                                          "",
+                                                          "  sp ",
+                                                          "CXL Window 0",
+                                                          "region0",
+                                                          "dax0.0",
+                                                          "System RAM (kmem)"};
   return *names;
 }
 
@@ -71,13 +77,13 @@ void MutateTree(ResourceTree& t, int max_steps) {
   for (int s = 0; s < steps; ++s) {
     const std::vector<ResourceId> pre = t.PreorderIds();
     const ResourceId node =
-        pre.empty() ? t.root()
-                    : pre[*rc::gen::inRange<size_t>(0, pre.size())];
+        pre.empty() ? t.root() : pre[*rc::gen::inRange<size_t>(0, pre.size())];
     const Range r = t.RangeOf(node);
     const uint64_t span = r.last() - r.first();
-    const uint64_t a = r.first() + Fold(*rc::gen::inRange<uint64_t>(0, 0x10000), span);
-    const uint64_t len = 1 + Fold(*rc::gen::inRange<uint64_t>(0, 0x4000),
-                                  r.last() - a);
+    const uint64_t a =
+        r.first() + Fold(*rc::gen::inRange<uint64_t>(0, 0x10000), span);
+    const uint64_t len =
+        1 + Fold(*rc::gen::inRange<uint64_t>(0, 0x4000), r.last() - a);
     const std::string& name = *rc::gen::elementOf(Names());
     absl::Status ignored;
     // The root is the kernel's own; only resources below it change.

@@ -70,8 +70,8 @@ std::string TerminalSafe(absl::string_view text, bool allow_colour);
 // Adds `command`; called from static initialisers. Names must be unique.
 bool RegisterCommand(Command command);
 
-#define RESTREE_REGISTER_COMMAND(ident, ...)                  \
-  static const bool restree_cli_registered_##ident =          \
+#define RESTREE_REGISTER_COMMAND(ident, ...)         \
+  static const bool restree_cli_registered_##ident = \
       ::restree::cli::RegisterCommand(__VA_ARGS__)
 
 // Runs `restree ARGS...` (argv[0] excluded). Returns the exit status.

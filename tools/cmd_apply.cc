@@ -167,8 +167,8 @@ int RunApply(cli::Context& ctx) {
       attrs = *std::move(t);
     }
     tiers.emplace(std::move(attrs), opts.Get("perf"));
-    ao.after_event = [&tiers, &tiers_error](
-                         const hotplug::Machine& m) -> std::string {
+    ao.after_event = [&tiers,
+                      &tiers_error](const hotplug::Machine& m) -> std::string {
       absl::StatusOr<std::string> summary = tiers->After(m);
       if (!summary.ok()) {
         if (tiers_error.ok()) tiers_error = summary.status();

@@ -59,7 +59,8 @@ constexpr char kHelp[] =
     "  --chunked         with --plan: restree's chunked reservation instead\n"
     "  --chunk-size SIZE with --chunked: bytes per chunk (default ways x\n"
     "                    256M; a multiple of it)\n"
-    "  --base DUMP       with --plan: start from this /proc/iomem dump instead\n"
+    "  --base DUMP       with --plan: start from this /proc/iomem dump "
+    "instead\n"
     "                    of an empty tree (--lenient accepts an edited dump)\n"
     "  --describe        print the table in restree's description format\n"
     "  --encode DESC     build a table from a description file (checksum\n"
@@ -125,8 +126,8 @@ int Validate(cli::Context& ctx, const cedt::Cedt& t, bool json) {
       *ctx.out << cedt::FormatFinding(t, f) << "\n";
       ++counts[static_cast<int>(f.severity)];
     }
-    *ctx.out << absl::StrFormat("%d errors, %d warnings, %d notes\n",
-                                counts[0], counts[1], counts[2]);
+    *ctx.out << absl::StrFormat("%d errors, %d warnings, %d notes\n", counts[0],
+                                counts[1], counts[2]);
   }
   return cedt::CountErrors(findings) > 0 ? cli::kExitNegative : cli::kExitOk;
 }
@@ -197,8 +198,9 @@ int RunCedt(cli::Context& ctx) {
     modes += opts.Has(m) ? 1 : 0;
   }
   if (modes > 1) {
-    return Fail(ctx, "--validate, --hpa, --plan, --describe and --encode "
-                     "exclude each other");
+    return Fail(ctx,
+                "--validate, --hpa, --plan, --describe and --encode "
+                "exclude each other");
   }
   if (opts.Has("encode")) return Encode(ctx, opts);
   if (opts.Has("output")) return Fail(ctx, "--output goes with --encode");
@@ -206,8 +208,8 @@ int RunCedt(cli::Context& ctx) {
     return Fail(ctx, "--chunked and --base go with --plan");
   }
   if (opts.positional().size() > 1) {
-    return Fail(ctx, absl::StrCat("unexpected argument '",
-                                  opts.positional()[1], "'"));
+    return Fail(
+        ctx, absl::StrCat("unexpected argument '", opts.positional()[1], "'"));
   }
   const std::string path =
       opts.positional().empty() ? kDefaultPath : opts.positional()[0];
@@ -254,9 +256,9 @@ int RunCedt(cli::Context& ctx) {
 }
 
 RESTREE_REGISTER_COMMAND(
-    cedt, cli::Command{"cedt",
-                       "decode, validate and plan an ACPI CEDT (CXL windows)",
-                       kHelp, RunCedt});
+    cedt,
+    cli::Command{"cedt", "decode, validate and plan an ACPI CEDT (CXL windows)",
+                 kHelp, RunCedt});
 
 }  // namespace
 }  // namespace restree

@@ -185,9 +185,9 @@ TEST(CmdCedtTest, PlanOptionErrors) {
   CliRun base = Cedt({kQemu, "--plan", "--base", "/nonexistent/iomem"});
   EXPECT_EQ(base.rc, 2);
   EXPECT_THAT(base.err, HasSubstr("/nonexistent/iomem: cannot open"));
-  CliRun zeroed = Cedt(
-      {kQemu, "--plan", "--base",
-       "iomem_parser/testdata/mailinglist_nonroot-zeroed-addresses_x86-laptop.txt"});
+  CliRun zeroed = Cedt({kQemu, "--plan", "--base",
+                        "iomem_parser/testdata/"
+                        "mailinglist_nonroot-zeroed-addresses_x86-laptop.txt"});
   EXPECT_EQ(zeroed.rc, 2);
   EXPECT_THAT(zeroed.err, HasSubstr("a plan needs addresses"));
   EXPECT_EQ(Cedt({kQemu, "--plan", "--validate"}).rc, 2);

@@ -22,8 +22,10 @@ namespace {
 constexpr char kHelp[] =
     "usage: restree demo [--depth N] [--unprivileged] [--explain | --json]\n"
     "\n"
-    "Builds an example CXL machine through restree's kernel-compatible API and\n"
-    "prints it as /proc/iomem: e820 memory and a PCI window, then CXL Window 0\n"
+    "Builds an example CXL machine through restree's kernel-compatible API "
+    "and\n"
+    "prints it as /proc/iomem: e820 memory and a PCI window, then CXL Window "
+    "0\n"
     "inserted with insert_resource_expand_to_fit() over firmware System RAM\n"
     "(which becomes its child), region0 from alloc_free_mem_region(), dax0.0\n"
     "requested in it, and kmem adding it as \"System RAM (kmem)\".\n"
@@ -31,7 +33,8 @@ constexpr char kHelp[] =
     "  --depth N        indentation cap (MAX_IORES_LEVEL), 5 or 8 (default 5)\n"
     "  --unprivileged   print what a reader without CAP_SYS_ADMIN sees\n"
     "  --explain        narrate each kernel call before the tree\n"
-    "  --json, -j       the tree as JSON (schema restree.demo/1, docs/json.md)\n";
+    "  --json, -j       the tree as JSON (schema restree.demo/1, "
+    "docs/json.md)\n";
 
 constexpr uint64_t kGiB = uint64_t{1} << 30;
 constexpr uint64_t kMiB = uint64_t{1} << 20;
@@ -52,26 +55,23 @@ absl::Status Build(Demo& d) {
   const uint64_t reserved = iores::kMem | iores::kBusy;
 
   d.Say("e820: request_resource() each firmware range under iomem");
-  RESTREE_RETURN_IF_ERROR(
-      t.Request(root, {Range(0x0, 0xfff), "Reserved", reserved,
-                       iores_desc::kReserved})
-          .status());
+  RESTREE_RETURN_IF_ERROR(t.Request(root, {Range(0x0, 0xfff), "Reserved",
+                                           reserved, iores_desc::kReserved})
+                              .status());
   RESTREE_RETURN_IF_ERROR(
       t.Request(root, {Range(0x1000, 0x9fbff), "System RAM", ram}).status());
-  RESTREE_RETURN_IF_ERROR(
-      t.Request(root, {Range(0x9fc00, 0xfffff), "Reserved", reserved,
-                       iores_desc::kReserved})
-          .status());
+  RESTREE_RETURN_IF_ERROR(t.Request(root, {Range(0x9fc00, 0xfffff), "Reserved",
+                                           reserved, iores_desc::kReserved})
+                              .status());
   RESTREE_ASSIGN_OR_RETURN(
       ResourceId low_ram,
       t.Request(root, {Range(0x100000, 0x7fffffff), "System RAM", ram}));
   RESTREE_RETURN_IF_ERROR(
       t.Request(low_ram, {Range(0x1000000, 0x1dfffff), "Kernel code", reserved})
           .status());
-  RESTREE_RETURN_IF_ERROR(
-      t.Request(low_ram,
-                {Range(0x1e00000, 0x24fffff), "Kernel rodata", reserved})
-          .status());
+  RESTREE_RETURN_IF_ERROR(t.Request(low_ram, {Range(0x1e00000, 0x24fffff),
+                                              "Kernel rodata", reserved})
+                              .status());
   RESTREE_RETURN_IF_ERROR(
       t.Request(root, {Range(0x100000000, 0x47fffffff), "System RAM", ram})
           .status());
@@ -86,13 +86,14 @@ absl::Status Build(Demo& d) {
                       iores::kMem | iores::kWindow})
           .status());
 
-  d.Say("cxl_acpi: insert_resource_expand_to_fit() the CFMWS window "
-        "[0x1000000000, +64G]: firmware System RAM moves under it");
+  d.Say(
+      "cxl_acpi: insert_resource_expand_to_fit() the CFMWS window "
+      "[0x1000000000, +64G]: firmware System RAM moves under it");
   RESTREE_ASSIGN_OR_RETURN(
       ResourceId window,
-      t.InsertExpandToFit(root, {Range(0x1000000000, 0x1fffffffff),
-                                 "CXL Window 0", iores::kMem,
-                                 iores_desc::kCxl}));
+      t.InsertExpandToFit(
+          root, {Range(0x1000000000, 0x1fffffffff), "CXL Window 0", iores::kMem,
+                 iores_desc::kCxl}));
 
   d.Say("cxl region: alloc_free_mem_region(window, 8G, 256M)");
   RESTREE_ASSIGN_OR_RETURN(
@@ -104,11 +105,11 @@ absl::Status Build(Demo& d) {
       "dax: __request_region(region0, %#x, 8G, \"dax0.0\") (busy)",
       rr.first()));
   RESTREE_ASSIGN_OR_RETURN(
-      ResourceId dax,
-      t.RequestRegion(root, rr.first(), 8 * kGiB, "dax0.0", 0));
+      ResourceId dax, t.RequestRegion(root, rr.first(), 8 * kGiB, "dax0.0", 0));
 
-  d.Say("kmem: dax0.0 flags = IORESOURCE_SYSTEM_RAM (not busy), then "
-        "add_memory_driver_managed() requests \"System RAM (kmem)\"");
+  d.Say(
+      "kmem: dax0.0 flags = IORESOURCE_SYSTEM_RAM (not busy), then "
+      "add_memory_driver_managed() requests \"System RAM (kmem)\"");
   RESTREE_RETURN_IF_ERROR(t.SetFlags(dax, iores::kSystemRam));
   RESTREE_RETURN_IF_ERROR(
       t.RequestRegion(root, rr.first(), 8 * kGiB, "System RAM (kmem)",

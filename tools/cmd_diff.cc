@@ -20,7 +20,8 @@ constexpr char kHelp[] =
     "dax and kmem. Either file may be - (standard input).\n"
     "\n"
     "  --json, -j       JSON (schema restree.diff/1, docs/json.md)\n"
-    "  --color WHEN     always, never, or auto (default: on a terminal, unless\n"
+    "  --color WHEN     always, never, or auto (default: on a terminal, "
+    "unless\n"
     "                   NO_COLOR is set)\n"
     "  --lenient, --ioports, --max-depth N   as for restree show\n"
     "\n"
@@ -40,8 +41,8 @@ int RunDiff(cli::Context& ctx) {
     return cli::Fail(ctx, opts.Error("--color must be auto, always or never"));
   }
   const bool color =
-      when == "always" ||
-      (when == "auto" && ctx.out_is_terminal && std::getenv("NO_COLOR") == nullptr);
+      when == "always" || (when == "auto" && ctx.out_is_terminal &&
+                           std::getenv("NO_COLOR") == nullptr);
   const std::string& a_path = opts.positional()[0];
   const std::string& b_path = opts.positional()[1];
   if (a_path == "-" && b_path == "-") {

@@ -98,12 +98,14 @@ int RunNuma(cli::Context& ctx) {
     topology = std::move(dump->topology);
   } else if (opts.Has("numactl")) {
     const std::string file = opts.Get("numactl");
-    absl::StatusOr<std::string> text = cli::ReadInput(file, numa::kMaxTextInput);
+    absl::StatusOr<std::string> text =
+        cli::ReadInput(file, numa::kMaxTextInput);
     if (!text.ok()) return NumaFail(ctx, text.status());
     topology = numa::ParseNumactl(*text, file);
   } else {
     const std::string file = opts.Get("slit");
-    absl::StatusOr<std::string> bytes = cli::ReadInput(file, numa::kMaxTextInput);
+    absl::StatusOr<std::string> bytes =
+        cli::ReadInput(file, numa::kMaxTextInput);
     if (!bytes.ok()) return NumaFail(ctx, bytes.status());
     const std::vector<uint8_t> data(bytes->begin(), bytes->end());
     topology = numa::DecodeSlit(data, file);
@@ -112,7 +114,8 @@ int RunNuma(cli::Context& ctx) {
 
   if (opts.Has("perf")) {
     const std::string file = opts.Get("perf");
-    absl::StatusOr<std::string> text = cli::ReadInput(file, numa::kMaxTextInput);
+    absl::StatusOr<std::string> text =
+        cli::ReadInput(file, numa::kMaxTextInput);
     if (!text.ok()) return NumaFail(ctx, text.status());
     if (absl::Status s = numa::ApplyNodeAttributes(*text, file, &*topology);
         !s.ok()) {
@@ -135,11 +138,10 @@ int RunNuma(cli::Context& ctx) {
   return cli::kExitOk;
 }
 
-RESTREE_REGISTER_COMMAND(numa,
-                         cli::Command{"numa",
-                                      "NUMA memory tiers, demotion and "
-                                      "promotion paths of a topology",
-                                      kHelp, RunNuma});
+RESTREE_REGISTER_COMMAND(numa, cli::Command{"numa",
+                                            "NUMA memory tiers, demotion and "
+                                            "promotion paths of a topology",
+                                            kHelp, RunNuma});
 
 }  // namespace
 }  // namespace restree

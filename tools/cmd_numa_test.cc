@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "absl/strings/str_cat.h"
 #include "tools/cli.h"
 
 namespace restree {
@@ -36,8 +36,8 @@ Result Numa(std::vector<std::string> args) {
 const std::string kData = "numa/testdata/";
 
 TEST(CmdNumaTest, SeedFromNumactlAndAttributes) {
-  const Result r = Numa({"--numactl", kData + "seed_a.numactl", "--perf",
-                      kData + "seed.attrs"});
+  const Result r = Numa(
+      {"--numactl", kData + "seed_a.numactl", "--perf", kData + "seed.attrs"});
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_THAT(r.err, IsEmpty());
   // CXL: 576 * (250 + 250) / (100 + 100) = 1440; 1440 * 80000 / 20000 =
@@ -119,15 +119,14 @@ TEST(CmdNumaTest, KernelTierDifferencesAreReported) {
   EXPECT_THAT(r.out,
               HasSubstr("[kernel-tiers-differ] the kernel shows memory_tier22 "
                         "= 2-3; restree computes no such tier\n"));
-  EXPECT_THAT(r.out,
-              HasSubstr("[kernel-tiers-differ] restree computes "
-                        "memory_tier45 = 2-3; the kernel shows no such "
-                        "tier\n"));
+  EXPECT_THAT(r.out, HasSubstr("[kernel-tiers-differ] restree computes "
+                               "memory_tier45 = 2-3; the kernel shows no such "
+                               "tier\n"));
 }
 
 TEST(CmdNumaTest, SlitWithDot) {
   const Result r = Numa({"--slit", kData + "seed_b.slit", "--perf",
-                      kData + "seed.attrs", "--dot"});
+                         kData + "seed.attrs", "--dot"});
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("digraph numa {"));
   EXPECT_THAT(r.out, HasSubstr("n0 -> n2 [color=blue, label=\"demote\"];"));
@@ -144,7 +143,8 @@ TEST(CmdNumaTest, UsageAndInputErrors) {
        "restree numa: give at most one of --sysroot, --numactl, --slit\n"},
       {{"--bogus"}, "restree numa: unknown option '--bogus'\n"},
       {{"--numactl"}, "restree numa: option '--numactl' needs a value\n"},
-      {{"--numactl", "x", "extra"}, "restree numa: unexpected argument 'extra'\n"},
+      {{"--numactl", "x", "extra"},
+       "restree numa: unexpected argument 'extra'\n"},
       {{"--numactl", kData + "seed_a.numactl", "--json", "--dot"},
        "--json and --dot exclude each other"},
       {{"--numactl", kData + "missing"}, "missing: cannot open"},
@@ -153,7 +153,8 @@ TEST(CmdNumaTest, UsageAndInputErrors) {
       {{"--sysroot", kData + "missing"}, "not a directory"},
       {{"--numactl", "numa/testdata"}, "numa/testdata: is a directory"},
       {{"--slit", "/dev/zero"}, "/dev/zero: larger than 16777216 bytes"},
-      {{"--numactl", kData + "seed_a.numactl", "--perf", kData + "seed_a.numactl"},
+      {{"--numactl", kData + "seed_a.numactl", "--perf",
+        kData + "seed_a.numactl"},
        "seed_a.numactl:1:1: unknown statement 'available:'"},
   };
   for (const auto& c : kCases) {
@@ -182,8 +183,8 @@ TEST(CmdNumaTest, NoInputReadsTheLiveMachine) {
 TEST(CmdNumaTest, TooManyNodesNamesTheLimit) {
   std::string text = "available: 1025 nodes (0-1024)\n";
   for (int i = 0; i < 1025; ++i) {
-    absl::StrAppend(&text, "node ", i, " cpus:\nnode ", i,
-                    " size: 0 MB\nnode ", i, " free: 0 MB\n");
+    absl::StrAppend(&text, "node ", i, " cpus:\nnode ", i, " size: 0 MB\nnode ",
+                    i, " free: 0 MB\n");
   }
   const std::string path = ::testing::TempDir() + "/n1025.numactl";
   std::ofstream(path) << text;

@@ -21,11 +21,14 @@ constexpr char kHelp[] =
     "  --under NAME     only the subtrees of resources named exactly NAME\n"
     "  --name REGEX     only resources with a match of REGEX in their name\n"
     "                   (ERE/ECMAScript subset, linear time: . [] * + ? {m,n}\n"
-    "                   | () ^ $ \\d \\w \\s), with their ancestors as context\n"
+    "                   | () ^ $ \\d \\w \\s), with their ancestors as "
+    "context\n"
     "  --depth N        only the top N levels\n"
-    "  --raw            the kernel's exact format (the input, for a whole dump)\n"
+    "  --raw            the kernel's exact format (the input, for a whole "
+    "dump)\n"
     "  --json, -j       JSON (schema restree.show/1, docs/json.md)\n"
-    "  --lenient        accept mail-quoted or edited dumps; repairs go to stderr\n"
+    "  --lenient        accept mail-quoted or edited dumps; repairs go to "
+    "stderr\n"
     "  --ioports        the dump is /proc/ioports\n"
     "  --max-depth N    the kernel's indentation cap, 5 or 8 (default: infer)\n"
     "\n"
@@ -51,8 +54,9 @@ int RunShow(cli::Context& ctx) {
   if (opts.Has("name")) {
     absl::StatusOr<NameRegex> name = NameRegex::Compile(opts.Get("name"));
     if (!name.ok()) {
-      return cli::Fail(ctx, opts.Error(absl::StrCat("--name: bad regular expression, ",
-                                          name.status().message())));
+      return cli::Fail(
+          ctx, opts.Error(absl::StrCat("--name: bad regular expression, ",
+                                       name.status().message())));
     }
     filter.name = *std::move(name);
   }

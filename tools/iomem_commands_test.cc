@@ -10,14 +10,14 @@
 #include <string>
 #include <vector>
 
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "base/byte_size.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
 #include "iomem_parser/parser.h"
 #include "iomem_parser/show.h"
 #include "tests/iomem_samples.h"
@@ -53,7 +53,7 @@ std::string Sample(const std::string& name) {
 
 std::vector<std::string> Mode(const std::string& name) {
   return IsExcerptSample(name) ? std::vector<std::string>{"--lenient"}
-                         : std::vector<std::string>{};
+                               : std::vector<std::string>{};
 }
 
 // ---------------------------------------------------------------------------
@@ -67,8 +67,8 @@ TEST_P(SampleCommandsTest, ShowMatchesGolden) {
   for (const auto& m : Mode(name)) args.push_back(m);
   const RunResult r = Restree(args);
   ASSERT_EQ(r.rc, 0) << r.err;
-  EXPECT_EQ(r.out, ReadTestFile(absl::StrCat("tools/testdata/golden/", name,
-                                         ".show")));
+  EXPECT_EQ(r.out, ReadTestFile(
+                       absl::StrCat("tools/testdata/golden/", name, ".show")));
 }
 
 TEST_P(SampleCommandsTest, RawIsTheInput) {
@@ -87,8 +87,8 @@ TEST_P(SampleCommandsTest, JsonIsTheTree) {
   for (const auto& m : Mode(name)) args.push_back(m);
   const RunResult r = Restree(args);
   ASSERT_EQ(r.rc, 0) << r.err;
-  EXPECT_EQ(r.out, ReadTestFile(absl::StrCat("tools/testdata/golden/", name,
-                                         ".json")));
+  EXPECT_EQ(r.out, ReadTestFile(
+                       absl::StrCat("tools/testdata/golden/", name, ".json")));
   absl::StatusOr<JsonValue> j = ParseJson(r.out);
   ASSERT_TRUE(j.ok()) << j.status();
   EXPECT_EQ((*j)["schema"].text, "restree.show/1");
@@ -130,16 +130,17 @@ TEST_P(SampleCommandsTest, ShowSizesAgreeWithRanges) {
   std::vector<std::string> args = {"show", Sample(name)};
   for (const auto& m : Mode(name)) args.push_back(m);
   const RunResult r = Restree(args);
-  std::vector<std::string> lines = absl::StrSplit(r.out, '\n', absl::SkipEmpty());
+  std::vector<std::string> lines =
+      absl::StrSplit(r.out, '\n', absl::SkipEmpty());
   ASSERT_GT(lines.size(), 1u);
   for (size_t i = 1; i < lines.size(); ++i) {
-    std::vector<absl::string_view> f =
-        absl::StrSplit(absl::StripLeadingAsciiWhitespace(lines[i]), ' ',
-                       absl::SkipEmpty());
+    std::vector<absl::string_view> f = absl::StrSplit(
+        absl::StripLeadingAsciiWhitespace(lines[i]), ' ', absl::SkipEmpty());
     ASSERT_GE(f.size(), 2u) << lines[i];
     std::vector<absl::string_view> se = absl::StrSplit(f[0], '-');
     uint64_t s = 0, e = 0;
-    ASSERT_TRUE(absl::SimpleHexAtoi(se[0], &s) && absl::SimpleHexAtoi(se[1], &e));
+    ASSERT_TRUE(absl::SimpleHexAtoi(se[0], &s) &&
+                absl::SimpleHexAtoi(se[1], &e));
     EXPECT_EQ(f[1], HumanSize(absl::uint128(e) - s + 1)) << lines[i];
   }
 }
@@ -150,8 +151,7 @@ TEST_P(SampleCommandsTest, WholeDumpStreamsAsTheFullSelection) {
   const std::string name = GetParam();
   IomemParseOptions o;
   o.lenient = IsExcerptSample(name);
-  absl::StatusOr<ParsedIomem> dump =
-      ParseIomem(ReadTestFile(Sample(name)), o);
+  absl::StatusOr<ParsedIomem> dump = ParseIomem(ReadTestFile(Sample(name)), o);
   ASSERT_TRUE(dump.ok()) << dump.status();
   const std::vector<ShownNode> all = SelectNodes(dump->tree, ShowFilter());
   auto collect = [](auto stream) {
@@ -195,7 +195,9 @@ TEST(ShowTest, Filters) {
             "  fea10000-fea1ffff : 0000:0c:00.0\n");
   r = Restree({"show", "--name", "^endpoint", cxl});
   ASSERT_EQ(r.rc, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("fe800000-fe9fffff     2M  PCI Bus 0000:0c  (context)\n"));
+  EXPECT_THAT(
+      r.out,
+      HasSubstr("fe800000-fe9fffff     2M  PCI Bus 0000:0c  (context)\n"));
   EXPECT_THAT(r.out, HasSubstr("      fe800000-fe80ffff    64K  endpoint2\n"));
   EXPECT_THAT(r.out, StartsWith(absl::StrCat(cxl, ": 4 resources;")));
   r = Restree({"show", "--depth", "1", "--raw", cxl});
@@ -240,19 +242,29 @@ TEST(ShowTest, UsageErrorsAreOneLineAndExitTwo) {
     std::vector<std::string> args;
     std::string err;
   } cases[] = {
-      {{"show", "--frobnicate", cxl}, "restree show: unknown option '--frobnicate'\n"},
+      {{"show", "--frobnicate", cxl},
+       "restree show: unknown option '--frobnicate'\n"},
       {{"show", "--depth"}, "restree show: option '--depth' needs a value\n"},
-      {{"show", "--depth", "x", cxl}, "restree show: option '--depth' wants an integer, got 'x'\n"},
-      {{"show", "--depth", "0", cxl}, "restree show: --depth must be at least 1\n"},
-      {{"show", "--name", "end[0-9", cxl}, "restree show: --name: bad regular expression, column 4: '[' without a closing ']'\n"},
-      {{"show", "--raw", "--json", cxl}, "restree show: --raw and --json exclude each other\n"},
+      {{"show", "--depth", "x", cxl},
+       "restree show: option '--depth' wants an integer, got 'x'\n"},
+      {{"show", "--depth", "0", cxl},
+       "restree show: --depth must be at least 1\n"},
+      {{"show", "--name", "end[0-9", cxl},
+       "restree show: --name: bad regular expression, column 4: '[' without a "
+       "closing ']'\n"},
+      {{"show", "--raw", "--json", cxl},
+       "restree show: --raw and --json exclude each other\n"},
       {{"show", cxl, cxl}, "restree show: takes at most one file\n"},
-      {{"show", "--max-depth", "6", cxl}, "restree show: --max-depth must be 5 or 8 (MAX_IORES_LEVEL)\n"},
-      {{"show", "/nonexistent/iomem"}, "/nonexistent/iomem: cannot open: No such file or directory\n"},
+      {{"show", "--max-depth", "6", cxl},
+       "restree show: --max-depth must be 5 or 8 (MAX_IORES_LEVEL)\n"},
+      {{"show", "/nonexistent/iomem"},
+       "/nonexistent/iomem: cannot open: No such file or directory\n"},
       // A directory opens but is not a file (reading it threw, and aborted).
       {{"show", "/"}, "/: is a directory\n"},
       {{"check", "/"}, "/: is a directory\n"},
-      {{"nosuchcommand"}, "restree: unknown command 'nosuchcommand' (restree --help lists them)\n"},
+      {{"nosuchcommand"},
+       "restree: unknown command 'nosuchcommand' (restree --help lists "
+       "them)\n"},
   };
   for (const Case& c : cases) {
     const RunResult r = Restree(c.args);
@@ -394,7 +406,8 @@ TEST(DiffCommandTest, ExitStatusLikeDiff) {
   EXPECT_EQ(r.rc, 1);
   // 1.9998G before (2G in lsmem's rounding), plus one 256M DIMM.
   EXPECT_THAT(r.out, HasSubstr("System RAM: 2G -> 2.2G (+256M)\n"));
-  EXPECT_THAT(r.out, HasSubstr("+ 100000000-10fffffff  System RAM  [new:29]\n"));
+  EXPECT_THAT(r.out,
+              HasSubstr("+ 100000000-10fffffff  System RAM  [new:29]\n"));
   EXPECT_EQ(r.out.find("\033["), std::string::npos);  // no colour in a pipe
   r = Restree({"diff", "--color", "always", a, b});
   EXPECT_THAT(r.out, HasSubstr("\033[32m+ 100000000-10fffffff"));
@@ -406,9 +419,10 @@ TEST(DiffCommandTest, ExitStatusLikeDiff) {
 }
 
 TEST(DiffCommandTest, JsonNamesEveryChange) {
-  const RunResult r = Restree({"diff", "--json",
-                         Sample("qemu72-linux61-nocxl-iomem-after-hotplug2.txt"),
-                         Sample("qemu72-linux61-nocxl-iomem-after-unplug.txt")});
+  const RunResult r =
+      Restree({"diff", "--json",
+               Sample("qemu72-linux61-nocxl-iomem-after-hotplug2.txt"),
+               Sample("qemu72-linux61-nocxl-iomem-after-unplug.txt")});
   EXPECT_EQ(r.rc, 1);
   absl::StatusOr<JsonValue> j = ParseJson(r.out);
   ASSERT_TRUE(j.ok()) << j.status() << r.out;
@@ -426,7 +440,8 @@ TEST(DiffCommandTest, JsonNamesEveryChange) {
 }
 
 TEST(DiffCommandTest, ZeroedDumpsAreComparedByName) {
-  const std::string z = Sample("mailinglist_nonroot-zeroed-addresses_x86-laptop.txt");
+  const std::string z =
+      Sample("mailinglist_nonroot-zeroed-addresses_x86-laptop.txt");
   const RunResult r = Restree({"diff", z, z});
   EXPECT_EQ(r.rc, 0);
   EXPECT_THAT(r.out, HasSubstr("paired by name and ancestry"));
@@ -435,16 +450,14 @@ TEST(DiffCommandTest, ZeroedDumpsAreComparedByName) {
 // Addresses as the dump prints them (padded to 8 digits), an added or
 // removed resource with its parent, and a count that says what it counts.
 TEST(DiffCommandTest, OutputReadsLikeTheDump) {
-  const std::string a =
-      TempFile("pad-a.txt",
-               "00000000-00000fff : Reserved\n"
-               "000a0000-000bffff : PCI Bus 0000:00\n"
-               "  000a0000-000a0fff : gone\n");
-  const std::string b =
-      TempFile("pad-b.txt",
-               "00000000-00000fff : Reserved\n"
-               "  00000100-000001ff : x\n"
-               "000a0000-000bffff : PCI Bus 0000:00\n");
+  const std::string a = TempFile("pad-a.txt",
+                                 "00000000-00000fff : Reserved\n"
+                                 "000a0000-000bffff : PCI Bus 0000:00\n"
+                                 "  000a0000-000a0fff : gone\n");
+  const std::string b = TempFile("pad-b.txt",
+                                 "00000000-00000fff : Reserved\n"
+                                 "  00000100-000001ff : x\n"
+                                 "000a0000-000bffff : PCI Bus 0000:00\n");
   const RunResult r = Restree({"diff", a, b});
   EXPECT_EQ(r.rc, 1);
   EXPECT_THAT(r.out, HasSubstr("\n2 resources changed: 1 removed, 1 added, 0 "
@@ -814,11 +827,12 @@ TEST(CheckCommandTest, ProfileSelectsTheChains) {
 TEST(DemoCommandTest, BuildsTheCxlChain) {
   const RunResult r = Restree({"demo"});
   EXPECT_EQ(r.rc, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("1000000000-1fffffffff : CXL Window 0\n"
-                               "  1000000000-10ffffffff : System RAM\n"
-                               "  1200000000-13ffffffff : region0\n"
-                               "    1200000000-13ffffffff : dax0.0\n"
-                               "      1200000000-13ffffffff : System RAM (kmem)\n"));
+  EXPECT_THAT(r.out,
+              HasSubstr("1000000000-1fffffffff : CXL Window 0\n"
+                        "  1000000000-10ffffffff : System RAM\n"
+                        "  1200000000-13ffffffff : region0\n"
+                        "    1200000000-13ffffffff : dax0.0\n"
+                        "      1200000000-13ffffffff : System RAM (kmem)\n"));
   // The demo's output is itself a valid dump.
   IomemParseOptions o;
   absl::StatusOr<ParsedIomem> p = ParseIomem(r.out, o);
@@ -869,15 +883,16 @@ TEST(WhichCommandTest, DeepestResourceUnderItsAncestors) {
   // In no resource: exit 1, as grep.
   r = Restree({"which", "0x50000000000", cxl});
   EXPECT_EQ(r.rc, 1);
-  EXPECT_EQ(r.out, absl::StrCat("0x50000000000 is in no resource of ", cxl,
-                                "\n"));
+  EXPECT_EQ(r.out,
+            absl::StrCat("0x50000000000 is in no resource of ", cxl, "\n"));
   r = Restree({"which", "0xzz", cxl});
   EXPECT_EQ(r.rc, 2);
   EXPECT_THAT(r.err, StartsWith("restree which: ADDR '0xzz' is not a hex "
                                 "address"));
   EXPECT_EQ(Restree({"which"}).rc, 2);
-  r = Restree({"which", "0x1000", Sample("mailinglist_nonroot-zeroed-"
-                                          "addresses_x86-laptop.txt")});
+  r = Restree({"which", "0x1000",
+               Sample("mailinglist_nonroot-zeroed-"
+                      "addresses_x86-laptop.txt")});
   EXPECT_EQ(r.rc, 2);
   EXPECT_THAT(r.err, HasSubstr("every address is 0"));
 }
@@ -936,10 +951,10 @@ TEST(CliTest, VersionAndShortJson) {
 // malformed UTF-8 are escaped in messages, and in the output when it is a
 // terminal; diff's own colours still pass.
 TEST(CliTest, InputBytesNeverReachATerminalRaw) {
-  const std::string evil =
-      TempFile("evil.txt",
-               "00000000-00000fff : \x1b]0;owned\x07name\n"
-               "00001000-00001fff : caf\xc3\xa9 \x9b" "2J\n");
+  const std::string evil = TempFile("evil.txt",
+                                    "00000000-00000fff : \x1b]0;owned\x07name\n"
+                                    "00001000-00001fff : caf\xc3\xa9 \x9b"
+                                    "2J\n");
   std::ostringstream out, err;
   ASSERT_EQ(cli::Main({"show", evil}, out, err, /*out_is_terminal=*/true), 0)
       << err.str();
@@ -953,9 +968,10 @@ TEST(CliTest, InputBytesNeverReachATerminalRaw) {
   // Messages are escaped wherever they go.
   const RunResult r = Restree({"which", "\x1b[2J", evil});
   EXPECT_EQ(r.rc, 2);
-  EXPECT_EQ(r.err, "restree which: ADDR '\\x1b[2J' is not a hex address "
-                   "(e.g. 0x390000000 or 390000000, as /proc/iomem prints "
-                   "it)\n");
+  EXPECT_EQ(r.err,
+            "restree which: ADDR '\\x1b[2J' is not a hex address "
+            "(e.g. 0x390000000 or 390000000, as /proc/iomem prints "
+            "it)\n");
   std::ostringstream cout, cerr;
   const std::string a = Sample("qemu72-linux61-nocxl-iomem.txt");
   const std::string b = Sample("qemu72-linux61-nocxl-iomem-after-hotplug.txt");

@@ -53,9 +53,7 @@ inline __attribute__((always_inline)) uint32_t HashName(absl::string_view s) {
 
 NameTable::NameTable() : slots_(kInitialSlots, 0) { Intern(""); }
 
-NameTable::NameTable(const NameTable& other) : NameTable() {
-  *this = other;
-}
+NameTable::NameTable(const NameTable& other) : NameTable() { *this = other; }
 
 NameTable& NameTable::operator=(const NameTable& other) {
   if (this == &other) return *this;
@@ -131,7 +129,8 @@ absl::string_view NameTable::Store(absl::string_view name) {
       // A long name gets a block of its own; the current block stays open.
       std::memcpy(blocks_.back().get(), name.data(), name.size());
       absl::string_view v(blocks_.back().get(), name.size());
-      if (block_free_ != nullptr) std::swap(blocks_.back(), blocks_[blocks_.size() - 2]);
+      if (block_free_ != nullptr)
+        std::swap(blocks_.back(), blocks_[blocks_.size() - 2]);
       return v;
     }
     block_free_ = blocks_.back().get();
