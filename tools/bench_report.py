@@ -428,6 +428,25 @@ class Report:
             fmt_ratio(r) + size,
             self._verdict(r is not None and r <= 5, partial=self.quick),
         ))
+        r = ratio(self.e2e_mean("read", "restree check"), self.e2e_mean("read", "cat"))
+        rows.append((
+            "`restree check` within 10× of `cat`",
+            fmt_ratio(r) + size,
+            self._verdict(r is not None and r <= 10, partial=self.quick),
+        ))
+        rss = self.rss.get(("json", "restree show --json"), {}).get("peak_rss_kb")
+        input_bytes = self.rss.get(("read", "cat"), {}).get("output_bytes")
+        rss_ratio = (
+            int(rss) * 1024 / int(input_bytes) if rss and input_bytes else None
+        )
+        rows.append((
+            "`restree show --json` peak RSS ≤ 2× the input",
+            ("%.2f× (%.0f MB for %.1f MB)" % (rss_ratio, int(rss) / 1024,
+                                              int(input_bytes) / 1e6)
+             if rss_ratio is not None else "—") + size,
+            self._verdict(rss_ratio is not None and rss_ratio <= 2,
+                          partial=self.quick),
+        ))
         r = ratio(self.e2e_mean("json", "jc --proc-iomem"), self.e2e_mean("json", "restree show --json"))
         rows.append((
             "`restree show --json` ≥ 20× faster than `jc --proc-iomem`",
