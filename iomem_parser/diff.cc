@@ -3,24 +3,15 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "iomem_parser/internal/flat_tree.h"
 #include "resource_tree/domain_invariants.h"
 
 namespace restree {
-namespace {
 
-// A tree flattened in pre-order, with parent positions.
-struct Flat {
-  std::vector<ResourceId> id;
-  std::vector<int> parent;  // -1 = the root
-  std::vector<Range> range;
-  std::vector<absl::string_view> name;
-  std::vector<uint64_t> flags;
-  std::vector<uint32_t> desc;
-  size_t size() const { return id.size(); }
-};
+namespace internal {
 
-Flat Flatten(const ResourceTree& t) {
-  Flat f;
+FlatTree Flatten(const ResourceTree& t) {
+  FlatTree f;
   std::vector<int> at_depth;  // the last node seen at each depth
   t.ForEachPreorder([&](ResourceId id, int depth) {
     const int pos = static_cast<int>(f.id.size());
@@ -37,15 +28,13 @@ Flat Flatten(const ResourceTree& t) {
   return f;
 }
 
-// Pre-order is sorted by (first ascending, last descending) in a valid tree.
-bool AddrLess(const Range& x, const Range& y) {
-  if (x.first() != y.first()) return x.first() < y.first();
-  return x.last() > y.last();
-}
+}  // namespace internal
+
+namespace {
 
 class Matcher {
  public:
-  Matcher(const Flat& a, const Flat& b, bool zeroed)
+  Matcher(const internal::FlatTree& a, const internal::FlatTree& b, bool zeroed)
       : a_(a), b_(b), zeroed_(zeroed), pa_(a.size(), -1), pb_(b.size(), -1) {}
 
   void Run() {
@@ -82,9 +71,9 @@ class Matcher {
   void SameRangeAndName() {
     size_t i = 0, j = 0;
     while (i < a_.size() && j < b_.size()) {
-      if (AddrLess(a_.range[i], b_.range[j])) {
+      if (internal::AddrLess(a_.range[i], b_.range[j])) {
         ++i;
-      } else if (AddrLess(b_.range[j], a_.range[i])) {
+      } else if (internal::AddrLess(b_.range[j], a_.range[i])) {
         ++j;
       } else {
         size_t ie = i, je = j;
@@ -152,7 +141,7 @@ class Matcher {
   // Zeroed round 1: top-down, the k-th child named N of paired parents.
   void ByAncestry() {
     // Children lists in order, per parent position (-1 -> index 0).
-    auto children = [](const Flat& f) {
+    auto children = [](const internal::FlatTree& f) {
       std::vector<std::vector<int>> c(f.size() + 1);
       for (size_t i = 0; i < f.size(); ++i) {
         c[static_cast<size_t>(f.parent[i] + 1)].push_back(static_cast<int>(i));
@@ -197,8 +186,8 @@ class Matcher {
     }
   }
 
-  const Flat& a_;
-  const Flat& b_;
+  const internal::FlatTree& a_;
+  const internal::FlatTree& b_;
   bool zeroed_;
   std::vector<int> pa_;
   std::vector<int> pb_;
@@ -238,7 +227,7 @@ bool AddToSummary(IomemSummary& s, absl::string_view name, const Range& r,
 }
 
 // The summary of a flattened tree (its nodes in pre-order with parents).
-IomemSummary SummarizeFlat(const Flat& f) {
+IomemSummary SummarizeFlat(const internal::FlatTree& f) {
   IomemSummary s;
   std::vector<bool> in_ram(f.size());  // this node or an ancestor is RAM
   for (size_t i = 0; i < f.size(); ++i) {
@@ -273,8 +262,8 @@ IomemDiff DiffTrees(const ResourceTree& old_tree, const ResourceTree& new_tree,
   d.zeroed = options.zeroed;
   // Each tree is walked once; the summaries and the matching use the flat
   // copies.
-  const Flat a = Flatten(old_tree);
-  const Flat b = Flatten(new_tree);
+  const internal::FlatTree a = internal::Flatten(old_tree);
+  const internal::FlatTree b = internal::Flatten(new_tree);
   d.before = SummarizeFlat(a);
   d.after = SummarizeFlat(b);
   Matcher m(a, b, options.zeroed);

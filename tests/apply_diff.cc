@@ -9,49 +9,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
+#include "iomem_parser/internal/flat_tree.h"
 #include "resource_tree/tree_builder.h"
 
 namespace restree {
 namespace test_support {
-namespace {
-
-// The old tree flattened in pre-order, with parent positions (as
-// iomem_parser/diff.cc flattens the trees it compares).
-struct Flat {
-  std::vector<ResourceId> id;
-  std::vector<int> parent;  // -1 = the root
-  std::vector<Range> range;
-  std::vector<absl::string_view> name;
-  std::vector<uint64_t> flags;
-  std::vector<uint32_t> desc;
-  size_t size() const { return id.size(); }
-};
-
-Flat Flatten(const ResourceTree& t) {
-  Flat f;
-  std::vector<int> at_depth;  // the last node seen at each depth
-  t.ForEachPreorder([&](ResourceId id, int depth) {
-    const int pos = static_cast<int>(f.id.size());
-    at_depth.resize(static_cast<size_t>(depth) + 1);
-    at_depth[depth] = pos;
-    const ResourceView v = t.View(id);
-    f.id.push_back(id);
-    f.parent.push_back(depth == 0 ? -1 : at_depth[depth - 1]);
-    f.range.push_back(v.range);
-    f.name.push_back(v.name);
-    f.flags.push_back(v.flags);
-    f.desc.push_back(v.desc);
-  });
-  return f;
-}
-
-// Pre-order is sorted by (first ascending, last descending) in a valid tree.
-bool AddrLess(const Range& x, const Range& y) {
-  if (x.first() != y.first()) return x.first() < y.first();
-  return x.last() > y.last();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 absl::StatusOr<ResourceTree> ApplyDiff(const ResourceTree& old_tree,
                                        const IomemDiff& diff) {
@@ -59,7 +22,7 @@ absl::StatusOr<ResourceTree> ApplyDiff(const ResourceTree& old_tree,
     return absl::FailedPreconditionError(
         "a diff of zeroed dumps has no addresses to rebuild a tree from");
   }
-  const Flat a = Flatten(old_tree);
+  const internal::FlatTree a = internal::Flatten(old_tree);
   absl::flat_hash_map<ResourceId, int> pos_of;
   for (size_t i = 0; i < a.size(); ++i) pos_of[a.id[i]] = static_cast<int>(i);
 
@@ -145,8 +108,8 @@ absl::StatusOr<ResourceTree> ApplyDiff(const ResourceTree& old_tree,
   }
   for (auto& k : kids) {
     std::sort(k.begin(), k.end(), [&](int x, int y) {
-      return AddrLess(recs[static_cast<size_t>(x)].range,
-                      recs[static_cast<size_t>(y)].range);
+      return internal::AddrLess(recs[static_cast<size_t>(x)].range,
+                                recs[static_cast<size_t>(y)].range);
     });
   }
   const ResourceView root = old_tree.View(old_tree.root());
