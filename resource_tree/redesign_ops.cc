@@ -6,6 +6,7 @@
 // fail midway) leaves the tree exactly as it was.
 
 #include <algorithm>
+#include <deque>
 #include <optional>
 #include <string>
 #include <utility>
@@ -611,38 +612,39 @@ std::optional<uint64_t> ResourceTree::FirstClaimableRun(ResourceId window,
                                                         uint64_t step) const {
   const uint32_t w = IndexOf(window);
   if (w == kNoIndex || size == 0 || step == 0) return std::nullopt;
-  // The chunks of the current run of consecutive chunks, as ranges.
-  std::vector<Range> run;
-  // The lowest candidate that starts at a chunk of `run` and ends at the end
-  // of one: candidates rise with the chunk they start at, and so does the
-  // chunk an end would meet (one pointer, j, for the whole run).
-  auto scan = [&]() -> std::optional<uint64_t> {
-    size_t j = 0;
-    for (size_t i = 0; i < run.size(); ++i) {
-      const uint64_t c = run[i].first();
-      if (c < first || (c - first) % step != 0) continue;
-      if (size - 1 > ~uint64_t{0} - c) break;  // ends past the address space
-      const uint64_t end = c + (size - 1);
-      j = std::max(j, i);
-      while (j < run.size() && run[j].last() < end) ++j;
-      if (j == run.size()) break;  // later starts end later still
-      if (run[j].last() == end) return c;
-    }
-    return std::nullopt;
-  };
+  // The chunk starts of the current run of consecutive chunks that are
+  // candidates and not yet ruled out, oldest first. A candidate c is
+  // found when a chunk of the run ends exactly at c + size - 1, ruled out
+  // when one ends past it first (later chunks end later still).
+  std::deque<uint64_t> open;
+  uint64_t run_end = 0;
+  bool in_run = false;
   for (auto it = ChildBegin(w); it != Index().end() && it->parent == w; ++it) {
     const uint32_t c = it->child;
-    const Range r = NodeRange(c);
-    const bool extends = IsChunkIndex(c) && !run.empty() &&
-                         run.back().last() != ~uint64_t{0} &&
-                         r.first() == run.back().last() + 1;
-    if (!extends) {
-      if (std::optional<uint64_t> found = scan()) return found;
-      run.clear();
+    if (!IsChunkIndex(c)) {
+      in_run = false;
+      open.clear();
+      continue;
     }
-    if (IsChunkIndex(c)) run.push_back(r);
+    const Range r = NodeRange(c);
+    if (!in_run || run_end == ~uint64_t{0} || r.first() != run_end + 1) {
+      open.clear();  // a gap, or something else, ended the run
+    }
+    in_run = true;
+    run_end = r.last();
+    const uint64_t start = r.first();
+    if (start >= first && (start - first) % step == 0 &&
+        size - 1 <= ~uint64_t{0} - start) {
+      open.push_back(start);
+    }
+    while (!open.empty()) {
+      const uint64_t end = open.front() + (size - 1);
+      if (end == r.last()) return open.front();
+      if (end > r.last()) break;  // may end in a later chunk of the run
+      open.pop_front();           // ends inside this chunk: never claimable
+    }
   }
-  return scan();
+  return std::nullopt;
 }
 
 absl::StatusOr<size_t> ResourceTree::ReturnToChunks(ResourceId id) {

@@ -556,8 +556,9 @@ class ResourceTree {
   // get_free_mem_region()-style search tries): the lowest candidate c such
   // that [c, c + size - 1] is covered exactly by consecutive chunks of
   // `window`, or nullopt (also for a stale id, size 0 or step 0). Reads
-  // only; one pass over the window's children, O(c) for c children,
-  // instead of one failing ClaimChunks() per candidate.
+  // only; one pass over the window's children that stops at the answer:
+  // O(c) for the c children up to the end of the run found, instead of one
+  // failing ClaimChunks() per candidate.
   std::optional<uint64_t> FirstClaimableRun(ResourceId window, uint64_t size,
                                             uint64_t first,
                                             uint64_t step) const;
