@@ -647,7 +647,8 @@ std::optional<uint64_t> ResourceTree::FirstClaimableRun(ResourceId window,
   return std::nullopt;
 }
 
-absl::StatusOr<size_t> ResourceTree::ReturnToChunks(ResourceId id) {
+absl::StatusOr<size_t> ResourceTree::ReturnToChunks(ResourceId id,
+                                                    uint64_t max_new_chunks) {
   const uint32_t i = IndexOf(id);
   if (i == kNoIndex) return Stale(id, "return_to_chunks");
   auto einval = [&](absl::string_view why) {
@@ -673,7 +674,7 @@ absl::StatusOr<size_t> ResourceTree::ReturnToChunks(ResourceId id) {
   const Range r = NodeRange(i);
   // The range is free once i is gone: one chunk per slot it touches.
   const uint64_t n = SlotsSpanned(N(w).first, r.first(), r.last(), cs);
-  const uint64_t limit = ChunkGeometry().max_new_chunks;
+  const uint64_t limit = max_new_chunks;
   if (n > limit) {
     return MakeKernelStatus(
         KernelOutcome::kError, kerrno::kE2BIG, ResourceId(),

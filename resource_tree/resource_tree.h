@@ -568,8 +568,10 @@ class ResourceTree {
   // the window's slot boundaries. Returns the number of chunks created.
   // Errors: EINVAL if `id` is the root or a chunk, or its parent has no
   // recorded chunk size; EBUSY (kConflict) if `id` has children (conflict:
-  // the first). `id` is stale afterwards.
-  [[nodiscard]] absl::StatusOr<size_t> ReturnToChunks(ResourceId id);
+  // the first); E2BIG if more than `max_new_chunks` chunks would be
+  // created. `id` is stale afterwards.
+  [[nodiscard]] absl::StatusOr<size_t> ReturnToChunks(
+      ResourceId id, uint64_t max_new_chunks = ChunkGeometry().max_new_chunks);
 
   // Frees every chunk of `window` and returns how many (a chunk's children,
   // possible only if the fence was off, take its place). With `shrink`, the

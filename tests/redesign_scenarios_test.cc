@@ -856,6 +856,43 @@ TEST(Chunks, ReturnToChunksCountsEverySlotTheRangeTouches) {
   EXPECT_CONSISTENT(m.t);
 }
 
+// The chunk limit: a region of three chunks goes back under a limit of
+// three, not under a limit of two (E2BIG, nothing changed).
+TEST(Chunks, ReturnToChunksKeepsToTheChunkLimit) {
+  ChunkMap m;
+  BuildChunkMap(m);
+  ASSERT_OK(m.t.ReserveChunks(m.win, ChunkGeometry()).status());
+  ASSERT_OK_AND_ASSIGN(ResourceId region0,
+                       m.t.ClaimChunks(m.win, {Range(ChunkRange(2).first(),
+                                                     ChunkRange(4).last()),
+                                               "region0", iores::kMem}));
+  const Snapshot before = Take(m.t);
+  EXPECT_KERNEL_ERROR(m.t.ReturnToChunks(region0, 2), kerrno::kE2BIG,
+                      ResourceId());
+  EXPECT_SAME_TREE(Take(m.t), before);
+  ASSERT_OK_AND_ASSIGN(size_t n, m.t.ReturnToChunks(region0, 3));
+  EXPECT_EQ(n, 3u);
+  EXPECT_CONSISTENT(m.t);
+}
+
+// One-byte chunks (allowed as the memory-block size): a 16-byte window is
+// 16 chunks, counted from its first byte, and the limit holds at 16.
+TEST(Chunks, OneByteChunksAreCountedFromTheWindowsFirstByte) {
+  ResourceTree t = ResourceTree::Iomem();
+  ASSERT_OK_AND_ASSIGN(ResourceId w,
+                       t.Request(t.root(), {Range(0x1000, 0x100f), "win"}));
+  ChunkGeometry g;
+  g.chunk_size = 1;
+  g.memory_block_size = 1;
+  g.max_new_chunks = 15;
+  EXPECT_KERNEL_ERROR(t.ReserveChunks(w, g), kerrno::kE2BIG, ResourceId());
+  g.max_new_chunks = 16;
+  ASSERT_OK_AND_ASSIGN(size_t n, t.ReserveChunks(w, g));
+  EXPECT_EQ(n, 16u);
+  EXPECT_EQ(t.Children(w).size(), 16u);
+  EXPECT_CONSISTENT(t);
+}
+
 TEST(Chunks, ReturnToChunksErrors) {
   ChunkMap m;
   BuildChunkMap(m);
