@@ -269,6 +269,15 @@ JsonWriter& JsonWriter::Hex(uint64_t v) {
   return *this;
 }
 
+JsonWriter& JsonWriter::ElementsWrittenElsewhere(size_t count) {
+  RESTREE_CHECK(!stack_.empty() && stack_.back().kind == '[' &&
+                    stack_.back().empty && out_.empty(),
+                "JsonWriter: elements written elsewhere need a fresh array, "
+                "drained");
+  if (count != 0) stack_.back().empty = false;
+  return *this;
+}
+
 void JsonWriter::Drain(absl::FunctionRef<void(absl::string_view)> sink) {
   if (out_.empty()) return;
   sink(out_);

@@ -60,6 +60,17 @@ class JsonWriter {
   size_t buffered() const { return out_.size(); }
   void Drain(absl::FunctionRef<void(absl::string_view)> sink);
 
+  // The nesting depth: how many containers are open. A caller that writes
+  // elements itself indents them by 2 * depth() spaces (pretty writers).
+  size_t depth() const { return stack_.size(); }
+  // Tells the writer that `count` elements of the open array were sent to
+  // the sink directly, after a Drain, formatted exactly as this writer
+  // would have written them (separating commas and indentation included);
+  // the writer goes on after them. For renderers with a specialised loop
+  // for long arrays. Precondition: the innermost open container is an array
+  // with nothing written into it through the writer. O(1).
+  JsonWriter& ElementsWrittenElsewhere(size_t count);
+
   // The document (after a Drain, the rest of it), with a final newline.
   // Precondition: every container closed and exactly one value written.
   std::string Finish() &&;

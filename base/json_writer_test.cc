@@ -130,6 +130,29 @@ TEST(JsonQuote, AnyBytesGiveValidJson) {
   }
 }
 
+// A renderer may write a long array's elements itself (after a Drain) and
+// tell the writer how many: the writer then closes the array as it would
+// have, on its own line, or shut when there were none.
+TEST(JsonWriter, ElementsWrittenElsewhereCloseTheArrayAsUsual) {
+  for (size_t count : {size_t{0}, size_t{2}}) {
+    JsonWriter w;
+    std::string doc;
+    auto sink = [&](absl::string_view piece) {
+      doc.append(piece.data(), piece.size());
+    };
+    w.BeginObject().Key("a").BeginArray();
+    w.Drain(sink);
+    EXPECT_EQ(w.depth(), 2u);
+    if (count != 0) doc += "\n    1,\n    2";
+    w.ElementsWrittenElsewhere(count).EndArray();
+    w.Key("b").Null().EndObject();
+    doc += std::move(w).Finish();
+    EXPECT_EQ(doc, count == 0 ? "{\n  \"a\": [],\n  \"b\": null\n}\n"
+                              : "{\n  \"a\": [\n    1,\n    2\n  ],\n  \"b\": "
+                                "null\n}\n");
+  }
+}
+
 TEST(JsonWriterDeathTest, MisuseAborts) {
   EXPECT_DEATH(
       {
@@ -143,6 +166,12 @@ TEST(JsonWriterDeathTest, MisuseAborts) {
         w.BeginArray().EndObject();
       },
       "unbalanced EndObject");
+  EXPECT_DEATH(
+      {
+        JsonWriter w;
+        w.BeginArray().Uint(1).ElementsWrittenElsewhere(1);
+      },
+      "need a fresh array");
 }
 
 }  // namespace
