@@ -40,6 +40,7 @@ const std::vector<std::string>& CaptureSets() {
       // Linux 6.1 (Debian 6.1.192-3).
       "cxl-1hb-pcdimm-6.1",
       "cxl-1hb-pmem-6.1",
+      "cxl-1hb-pmem-relabel-6.1",
       "cxl-2hb-interleave-6.1",
       "cxl-switch-6.1",
       "legacy-pmem-6.1",
@@ -50,6 +51,7 @@ const std::vector<std::string>& CaptureSets() {
       // Linux 6.12 (Debian 6.12.117-1~deb12u1).
       "cxl-1hb-pcdimm-6.12",
       "cxl-1hb-pmem-6.12",
+      "cxl-1hb-pmem-relabel-6.12",
       "cxl-2hb-interleave-6.12",
       "cxl-switch-6.12",
       "legacy-pmem-6.12",
