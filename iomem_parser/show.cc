@@ -2,15 +2,17 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/numeric/int128.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/byte_size.h"
 #include "base/json_writer.h"
+#include "base/status_macros.h"
 #include "iomem_parser/diff.h"
 #include "iomem_parser/internal/json_fields.h"
 #include "resource_tree/render.h"
@@ -180,96 +182,123 @@ void ShowRawImpl(const ParsedIomem& dump, const std::vector<ShownNode>* nodes,
   sink(absl::string_view(buf.data(), used));
 }
 
+// The decimal digits of v at p; returns the end.
+inline char* WriteDecimal(char* p, uint64_t v) {
+  static constexpr char kPairs[] =
+      "0001020304050607080910111213141516171819202122232425262728293031323334"
+      "3536373839404142434445464748495051525354555657585960616263646566676869"
+      "707172737475767778798081828384858687888990919293949596979899";
+  int digits = 1;
+  for (uint64_t t = v; t >= 10; t /= 10) ++digits;
+  char* q = p + digits;
+  while (v >= 100) {
+    const size_t r = static_cast<size_t>(v % 100);
+    v /= 100;
+    q -= 2;
+    q[0] = kPairs[2 * r];
+    q[1] = kPairs[2 * r + 1];
+  }
+  if (v >= 10) {
+    q[-2] = kPairs[2 * v];
+    q[-1] = kPairs[2 * v + 1];
+  } else {
+    q[-1] = static_cast<char>('0' + v);
+  }
+  return p + digits;
+}
+
 // Writes the "resources" elements, formatted exactly as JsonWriter (pretty)
-// would at nesting depth `depth`, straight into one buffer that is sent on
-// when full: the array is most of the output of a large dump, and the
-// generic writer's per-key bookkeeping was most of its time. Returns how many
-// elements were written. json_writer_test and show_test hold the bytes to
-// what JsonWriter writes.
+// writes the elements of an array at nesting depth 2 (the document object,
+// the array), straight into one buffer that is sent on when full: the array
+// is most of the output of a large dump, and the generic writer's per-key
+// bookkeeping was most of its time. show_test holds the bytes to what
+// JsonWriter writes.
 class ResourceElementWriter {
  public:
-  ResourceElementWriter(size_t depth, TextSink sink)
-      : sink_(sink), buf_(kShowChunkBytes) {
-    // "\n" and the element's indentation; a key line is 2 spaces deeper.
-    const size_t indent = 2 * depth;
-    open_ = "\n" + std::string(indent, ' ') + "{";
-    close_ = "\n" + std::string(indent, ' ') + "}";
-    key_ = "\n" + std::string(indent + 2, ' ');
-  }
+  // Sends the text to `sink` in pieces of about kShowChunkBytes.
+  explicit ResourceElementWriter(TextSink sink)
+      : sink_(sink), buf_(kShowChunkBytes) {}
+  // Keeps all of the text until Take().
+  ResourceElementWriter() : buf_(kShowChunkBytes) {}
 
   void Element(bool first, uint64_t index, const uint64_t* parent, int depth,
                int line, const Range* range, absl::string_view name,
                bool context) {
-    // The fixed text is under 300 bytes; a name takes at most 6 per byte.
-    Reserve(320 + 10 * key_.size() + 6 * name.size());
+    // The fixed text is under 400 bytes; a name takes at most 6 per byte.
+    Reserve(400 + 6 * name.size());
     if (!first) *p_++ = ',';
-    Put(open_);
-    KeyAndUint(false, "\"index\": ", index);
+    Lit("\n    {\n      \"index\": ");
+    p_ = WriteDecimal(p_, index);
+    Lit(",\n      \"parent\": ");
     if (parent != nullptr) {
-      KeyAndUint(true, "\"parent\": ", *parent);
+      p_ = WriteDecimal(p_, *parent);
     } else {
-      KeyAndText(true, "\"parent\": ", "null");
+      Lit("null");
     }
-    KeyAndInt(true, "\"depth\": ", depth);
-    KeyAndInt(true, "\"line\": ", line);
+    Lit(",\n      \"depth\": ");
+    Int(depth);
+    Lit(",\n      \"line\": ");
+    Int(line);
     if (range == nullptr) {
-      KeyAndText(true, "\"start\": ", "null");
-      KeyAndText(true, "\"end\": ", "null");
-      KeyAndText(true, "\"size\": ", "null");
+      Lit(",\n      \"start\": null,\n      \"end\": null,\n      \"size\": "
+          "null");
     } else {
-      KeyAndHex(true, "\"start\": ", range->first());
-      KeyAndHex(true, "\"end\": ", range->last());
+      Lit(",\n      \"start\": ");
+      Hex(range->first());
+      Lit(",\n      \"end\": ");
+      Hex(range->last());
+      Lit(",\n      \"size\": ");
       const absl::uint128 size = range->size();
       if (absl::Uint128High64(size) == 0) {
-        KeyAndUint(true, "\"size\": ", absl::Uint128Low64(size));
+        p_ = WriteDecimal(p_, absl::Uint128Low64(size));
       } else {
-        KeyAndText(true, "\"size\": ", "18446744073709551616");  // 2^64
+        Lit("18446744073709551616");  // 2^64, the whole address space
       }
     }
-    Key(true, "\"name\": ");
+    Lit(",\n      \"name\": ");
     Quoted(name);
-    if (context) KeyAndText(true, "\"context\": ", "true");
-    Put(close_);
+    if (context) Lit(",\n      \"context\": true");
+    Lit("\n    }");
   }
 
+  // The sinking writer: sends what is buffered.
   void Flush() {
     const size_t used = static_cast<size_t>(p_ - buf_.data());
-    if (used != 0) sink_(absl::string_view(buf_.data(), used));
+    if (used != 0) (*sink_)(absl::string_view(buf_.data(), used));
     p_ = buf_.data();
+  }
+  // The keeping writer: the text so far, valid until the next Element();
+  // the writer starts again empty (its buffer is kept).
+  absl::string_view Take() {
+    const size_t used = static_cast<size_t>(p_ - buf_.data());
+    p_ = buf_.data();
+    return absl::string_view(buf_.data(), used);
   }
 
  private:
   void Reserve(size_t need) {
-    if (static_cast<size_t>(buf_.data() + buf_.size() - p_) >= need) return;
-    Flush();
-    if (buf_.size() < need) {
-      buf_.resize(need);
-      p_ = buf_.data();
+    const size_t used = static_cast<size_t>(p_ - buf_.data());
+    if (buf_.size() - used >= need) return;
+    if (sink_.has_value()) {
+      Flush();
+      if (buf_.size() < need) buf_.resize(need);
+    } else {
+      buf_.resize(std::max(2 * buf_.size(), used + need));
     }
+    p_ = buf_.data() + (sink_.has_value() ? 0 : used);
   }
-  void Put(absl::string_view text) {
-    std::memcpy(p_, text.data(), text.size());
-    p_ += text.size();
+  // A literal, its length known at compile time.
+  template <size_t N>
+  void Lit(const char (&text)[N]) {
+    std::memcpy(p_, text, N - 1);
+    p_ += N - 1;
   }
-  void Key(bool comma, absl::string_view quoted_key_colon_space) {
-    if (comma) *p_++ = ',';
-    Put(key_);
-    Put(quoted_key_colon_space);
+  void Int(int v) {
+    if (v < 0) *p_++ = '-';
+    p_ = WriteDecimal(
+        p_, v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v));
   }
-  void KeyAndText(bool comma, absl::string_view key, absl::string_view text) {
-    Key(comma, key);
-    Put(text);
-  }
-  void KeyAndUint(bool comma, absl::string_view key, uint64_t v) {
-    Key(comma, key);
-    p_ = absl::numbers_internal::FastIntToBuffer(v, p_);
-  }
-  void KeyAndInt(bool comma, absl::string_view key, int v) {
-    Key(comma, key);
-    p_ = absl::numbers_internal::FastIntToBuffer(v, p_);
-  }
-  void KeyAndHex(bool comma, absl::string_view key, uint64_t v) {
-    Key(comma, key);
+  void Hex(uint64_t v) {
     const int digits = v == 0 ? 1 : (64 - __builtin_clzll(v) + 3) / 4;
     *p_++ = '"';
     *p_++ = '0';
@@ -289,25 +318,81 @@ class ResourceElementWriter {
     }
     if (plain) {
       *p_++ = '"';
-      Put(s);
+      std::memcpy(p_, s.data(), s.size());
+      p_ += s.size();
       *p_++ = '"';
       return;
     }
     scratch_.clear();
     AppendJsonQuoted(&scratch_, s);
-    Put(scratch_);
+    std::memcpy(p_, scratch_.data(), scratch_.size());
+    p_ += scratch_.size();
   }
 
-  TextSink sink_;
+  std::optional<TextSink> sink_;
   std::vector<char> buf_;
   char* p_ = buf_.data();
-  std::string open_, close_, key_, scratch_;
+  std::string scratch_;
 };
 
+// Whole dumps of at least this many resources are written on two threads.
+constexpr size_t kParallelShowNodes = size_t{1} << 15;
+
+// The whole dump of a tree from TreeBuilder, on two threads: the nodes in
+// blocks of kBlock pre-order positions; while this thread writes and sends
+// block b, a second one writes block b + 1 into its own buffer, sent after.
+// The same bytes as the one-thread loop below; memory grows by two blocks'
+// text. Returns false, writing nothing, for a tree that cannot be sliced.
+bool WriteAllResourceElementsInParallel(const ParsedIomem& dump,
+                                        TextSink sink) {
+  constexpr size_t kBlock = size_t{1} << 14;
+  const size_t n = dump.tree.size() - 1;
+  auto block = [&](size_t b, ResourceElementWriter& out) {
+    size_t position = b * kBlock;
+    return dump.tree.ForEachPreorderSlice(
+        b * kBlock, (b + 1) * kBlock,
+        [&](ResourceId id, int depth, ptrdiff_t parent_position) {
+          const ResourceView v = dump.tree.View(id);
+          const uint64_t parent = static_cast<uint64_t>(parent_position);
+          out.Element(position == 0, position,
+                      parent_position >= 0 ? &parent : nullptr, depth,
+                      dump.LineOf(id), dump.zeroed ? nullptr : &v.range, v.name,
+                      false);
+          ++position;
+        });
+  };
+  ResourceElementWriter mine(sink);
+  ResourceElementWriter theirs;
+  const size_t blocks = (n + kBlock - 1) / kBlock;
+  for (size_t b = 0; b < blocks; b += 2) {
+    bool their_ok = true;
+    std::thread helper;
+    if (b + 1 < blocks) {
+      helper = std::thread([&] { their_ok = block(b + 1, theirs); });
+    }
+    const bool my_ok = block(b, mine);
+    mine.Flush();
+    if (helper.joinable()) helper.join();
+    // Only the first call can find the tree unsliceable; the checks after
+    // it are of a fact that cannot change.
+    if (!my_ok || !their_ok) {
+      RESTREE_CHECK(b == 0, "show: the tree stopped being sliceable");
+      return false;
+    }
+    const absl::string_view text = theirs.Take();
+    if (!text.empty()) sink(text);
+  }
+  return true;
+}
+
 size_t WriteResourceElements(const ParsedIomem& dump,
-                             const std::vector<ShownNode>* nodes, size_t depth,
+                             const std::vector<ShownNode>* nodes,
                              TextSink sink) {
-  ResourceElementWriter out(depth, sink);
+  if (nodes == nullptr && dump.tree.size() - 1 >= kParallelShowNodes &&
+      WriteAllResourceElementsInParallel(dump, sink)) {
+    return dump.tree.size() - 1;
+  }
+  ResourceElementWriter out(sink);
   // The shown nodes still open at this point of the pre-order walk: a shown
   // parent is the innermost of them, once the deeper ones are closed.
   struct Open {
@@ -352,7 +437,8 @@ void ShowJsonImpl(const ParsedIomem& dump, const std::vector<ShownNode>* nodes,
   w.EndObject();
   w.Key("resources").BeginArray();
   w.Drain(sink);
-  const size_t count = WriteResourceElements(dump, nodes, w.depth(), sink);
+  RESTREE_CHECK(w.depth() == 2, "show: the resources array moved");
+  const size_t count = WriteResourceElements(dump, nodes, sink);
   w.ElementsWrittenElsewhere(count);
   w.EndArray();
   w.EndObject();

@@ -345,6 +345,35 @@ void ResourceTree::ForEachPreorder(
   }
 }
 
+bool ResourceTree::ForEachPreorderSlice(
+    size_t begin, size_t end,
+    absl::FunctionRef<void(ResourceId, int, ptrdiff_t)> fn) const {
+  if (!store_.preorder_slots()) return false;
+  // Slot i + 1 holds position i. The path of ancestors of the first node,
+  // root first, gives its depth; from there as ForEachPreorder.
+  const size_t slots = store_.slot_count();
+  end = std::min(end, slots - 1);
+  if (begin >= end) return true;
+  std::vector<uint32_t> path;
+  for (uint32_t a = N(static_cast<uint32_t>(begin + 1)).parent;;
+       a = N(a).parent) {
+    path.push_back(a);
+    if (a == kRootIndex) break;
+  }
+  std::reverse(path.begin(), path.end());
+  for (uint32_t i = static_cast<uint32_t>(begin + 1); i <= end; ++i) {
+    const uint32_t p = N(i).parent;
+    while (path.back() != p) {
+      path.pop_back();
+      RESTREE_CHECK(!path.empty(), "slots are not in pre-order");
+    }
+    fn(MakeId(i), static_cast<int>(path.size()) - 1,
+       p == kRootIndex ? -1 : static_cast<ptrdiff_t>(p) - 1);
+    path.push_back(i);
+  }
+  return true;
+}
+
 std::vector<ResourceId> ResourceTree::PreorderIds() const {
   std::vector<ResourceId> out;
   out.reserve(store_.live_count() - 1);

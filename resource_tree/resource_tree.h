@@ -274,6 +274,18 @@ class ResourceTree {
   // mutated since, else O(n log n). Never builds the child index. `fn` must
   // not mutate the tree.
   void ForEachPreorder(absl::FunctionRef<void(ResourceId, int)> fn) const;
+  // A slice of that walk, for renderers that split it between threads: on a
+  // tree from TreeBuilder not mutated since, calls `fn(id, depth,
+  // parent_position)` for the nodes at pre-order positions [begin, end)
+  // (position 0 is the root's first child; end is clipped to size() - 1),
+  // where parent_position is the pre-order position of the node's parent, or
+  // -1 for children of the root, and returns true. On any other tree it
+  // calls nothing and returns false. O(end - begin + the depth of the first
+  // node); never builds the child index, so slices may be walked
+  // concurrently. `fn` must not mutate the tree.
+  bool ForEachPreorderSlice(
+      size_t begin, size_t end,
+      absl::FunctionRef<void(ResourceId, int, ptrdiff_t)> fn) const;
   // The ids in pre-order (root excluded).
   std::vector<ResourceId> PreorderIds() const;
 

@@ -5,6 +5,7 @@
 
 #include "resource_tree/tree_builder.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -23,6 +24,7 @@
 namespace restree {
 namespace {
 
+using ::restree::test_support::BuildByRequests;
 using ::restree::test_support::BuildSequentially;
 using ::restree::test_support::IsOk;
 using ::restree::test_support::NestedLines;
@@ -80,6 +82,51 @@ TEST(TreeBuilderPartsTest, PartsOnThreadsBuildTheSequentialTree) {
 // verbatim: the same text in two parts has two ids, and the tree compares
 // names by text, so the kernel's merge of adjacent System RAM (which needs
 // equal names) still happens.
+// Slices of the pre-order walk of a built tree, taken anywhere (through
+// nested nodes), give the walk's nodes and depths, and each node's parent
+// as a pre-order position; a tree made by Request() has no such slices.
+TEST(TreeBuilderPartsTest, PreorderSlicesAreTheWalkCut) {
+  const std::vector<PreorderLine> lines = NestedLines(3000);
+  const ResourceTree tree = BuildSequentially(lines);
+  struct Visit {
+    ResourceId id;
+    int depth;
+    ptrdiff_t parent;
+    bool operator==(const Visit& o) const {
+      return id == o.id && depth == o.depth && parent == o.parent;
+    }
+  };
+  std::vector<Visit> walk;
+  tree.ForEachPreorder([&](ResourceId id, int depth) {
+    const ResourceId parent = tree.View(id).parent;
+    ptrdiff_t position = -1;
+    for (size_t k = 0; k < walk.size(); ++k) {
+      if (walk[k].id == parent) position = static_cast<ptrdiff_t>(k);
+    }
+    walk.push_back({id, depth, position});
+  });
+  ASSERT_EQ(walk.size(), tree.size() - 1);
+  for (size_t begin : {size_t{0}, size_t{1}, size_t{7}, size_t{1234}}) {
+    for (size_t end : {begin, begin + 1, begin + 500, walk.size() + 10}) {
+      std::vector<Visit> slice;
+      ASSERT_TRUE(tree.ForEachPreorderSlice(
+          begin, end, [&](ResourceId id, int depth, ptrdiff_t parent) {
+            slice.push_back({id, depth, parent});
+          }));
+      const size_t last = std::min(end, walk.size());
+      ASSERT_TRUE(std::equal(slice.begin(), slice.end(), walk.begin() + begin,
+                             walk.begin() + std::max(begin, last)))
+          << begin << ".." << end;
+      EXPECT_EQ(slice.size(), last > begin ? last - begin : 0);
+    }
+  }
+  const ResourceTree requested = BuildByRequests(lines);
+  int calls = 0;
+  EXPECT_FALSE(requested.ForEachPreorderSlice(
+      0, 10, [&](ResourceId, int, ptrdiff_t) { ++calls; }));
+  EXPECT_EQ(calls, 0);
+}
+
 TEST(TreeBuilderPartsTest, VerbatimNamesCompareByText) {
   TreeBuilder b({Range::Full(), "PCI mem", iores::kMem});
   std::vector<TreeBuilder::Part> parts = b.Split(2, 2, 64);
