@@ -984,28 +984,11 @@ absl::StatusOr<uint64_t> ReadMemTotal(const fs::path& path) {
   return absl::OkStatus();
 }
 
-}  // namespace
-
-absl::StatusOr<SysrootDump> ReadSysroot(const std::string& root) {
-  const fs::path sys = fs::path(root) / "sys";
-  const fs::path node_root = sys / "devices/system/node";
-  std::error_code ec;
-  if (!fs::is_directory(node_root, ec)) {
-    return absl::NotFoundError(absl::StrCat(
-        node_root.string(), ": not a directory (is ", root, " a sysroot?)"));
-  }
-  RESTREE_ASSIGN_OR_RETURN(
-      auto node_dirs, NumberedEntries(node_root, "node", kMaxNumNodes - 1));
-  std::vector<int> ids;
-  for (const auto& [id, name] : node_dirs) ids.push_back(static_cast<int>(id));
-  if (ids.empty()) {
-    return absl::NotFoundError(
-        absl::StrCat(node_root.string(), ": no node directories"));
-  }
-  RESTREE_ASSIGN_OR_RETURN(Topology t, Topology::Create(ids));
-
-  // Distances: each file lists node_distance() to every online node in id
-  // order (node_read_distance()).
+// Distances: each node's file lists node_distance() to every online node
+// in id order (node_read_distance()).
+[[nodiscard]] absl::Status ReadDistances(const fs::path& node_root,
+                                         const std::vector<int>& ids,
+                                         Topology& t) {
   for (int from : ids) {
     const fs::path path = node_root / absl::StrCat("node", from) / "distance";
     RESTREE_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path));
@@ -1029,7 +1012,15 @@ absl::StatusOr<SysrootDump> ReadSysroot(const std::string& root) {
       }
     }
   }
+  return absl::OkStatus();
+}
 
+// Each node's CPUs, memory size, has_memory, access-0 performance and
+// initiators, and the socket of its first CPU.
+[[nodiscard]] absl::Status ReadNodeAttributes(const fs::path& sys,
+                                              const fs::path& node_root,
+                                              const std::vector<int>& ids,
+                                              Topology& t) {
   std::optional<NodeMask> has_memory;
   if (Exists(node_root / "has_memory")) {
     RESTREE_ASSIGN_OR_RETURN(has_memory,
@@ -1079,10 +1070,14 @@ absl::StatusOr<SysrootDump> ReadSysroot(const std::string& root) {
       }
     }
   }
+  return absl::OkStatus();
+}
 
-  // dax devices: a CPU-less memory node that a dax device targets got its
-  // memory from dax/kmem (device-dax mode adds no memory to the node).
+// dax devices: a CPU-less memory node that a dax device targets got its
+// memory from dax/kmem (device-dax mode adds no memory to the node).
+[[nodiscard]] absl::Status ReadDaxTargets(const fs::path& sys, Topology& t) {
   const fs::path dax = sys / "bus/dax/devices";
+  std::error_code ec;
   if (fs::is_directory(dax, ec)) {
     fs::directory_iterator it(dax, ec);
     for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
@@ -1100,9 +1095,11 @@ absl::StatusOr<SysrootDump> ReadSysroot(const std::string& root) {
           absl::StrCat(dax.string(), ": cannot list: ", ec.message()));
     }
   }
+  return absl::OkStatus();
+}
 
-  RESTREE_RETURN_IF_ERROR(ReadMemoryBlocks(sys, t));
-
+// The demotion switch and the memory hotplug online policy.
+[[nodiscard]] absl::Status ReadMmSettings(const fs::path& sys, Topology& t) {
   const fs::path demotion = sys / "kernel/mm/numa/demotion_enabled";
   if (Exists(demotion)) {
     RESTREE_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(demotion));
@@ -1126,8 +1123,12 @@ absl::StatusOr<SysrootDump> ReadSysroot(const std::string& root) {
     }
     t.set_auto_online(*policy);
   }
+  return absl::OkStatus();
+}
 
-  SysrootDump dump{std::move(t), {}};
+// The kernel's own memory tiers, when it shows them.
+[[nodiscard]] absl::Status ReadKernelTiers(const fs::path& sys,
+                                           SysrootDump& dump) {
   const fs::path tiers = sys / "devices/virtual/memory_tiering";
   RESTREE_ASSIGN_OR_RETURN(auto tier_dirs,
                            NumberedEntries(tiers, "memory_tier", INT32_MAX));
@@ -1136,6 +1137,35 @@ absl::StatusOr<SysrootDump> ReadSysroot(const std::string& root) {
                              ReadNodeList(tiers / name / "nodelist"));
     dump.kernel_tiers[static_cast<int>(id)] = nodes;
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<SysrootDump> ReadSysroot(const std::string& root) {
+  const fs::path sys = fs::path(root) / "sys";
+  const fs::path node_root = sys / "devices/system/node";
+  std::error_code ec;
+  if (!fs::is_directory(node_root, ec)) {
+    return absl::NotFoundError(absl::StrCat(
+        node_root.string(), ": not a directory (is ", root, " a sysroot?)"));
+  }
+  RESTREE_ASSIGN_OR_RETURN(
+      auto node_dirs, NumberedEntries(node_root, "node", kMaxNumNodes - 1));
+  std::vector<int> ids;
+  for (const auto& [id, name] : node_dirs) ids.push_back(static_cast<int>(id));
+  if (ids.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat(node_root.string(), ": no node directories"));
+  }
+  RESTREE_ASSIGN_OR_RETURN(Topology t, Topology::Create(ids));
+  RESTREE_RETURN_IF_ERROR(ReadDistances(node_root, ids, t));
+  RESTREE_RETURN_IF_ERROR(ReadNodeAttributes(sys, node_root, ids, t));
+  RESTREE_RETURN_IF_ERROR(ReadDaxTargets(sys, t));
+  RESTREE_RETURN_IF_ERROR(ReadMemoryBlocks(sys, t));
+  RESTREE_RETURN_IF_ERROR(ReadMmSettings(sys, t));
+  SysrootDump dump{std::move(t), {}};
+  RESTREE_RETURN_IF_ERROR(ReadKernelTiers(sys, dump));
   if (std::vector<std::string> bad = dump.topology.CheckInvariants();
       !bad.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(root, ": ", bad.front()));
