@@ -95,8 +95,11 @@ fi
 vmlinuz=$(ls "$kroot"/boot/vmlinuz-* 2>/dev/null | head -1)
 [ -n "$vmlinuz" ] || { echo "qemu_oracle: no boot/vmlinuz-* in $kroot" >&2; exit 2; }
 initrd=$work/build/$(basename "$kroot").cpio.gz
+# Rebuilt when the kernel's modules changed too (a patched module put into
+# a --kroot tree after an earlier run).
 if [ ! -s "$initrd" ] || [ "$here/qemu_oracle/init" -nt "$initrd" ] ||
-   [ "$here/qemu_oracle/build_initramfs.sh" -nt "$initrd" ]; then
+   [ "$here/qemu_oracle/build_initramfs.sh" -nt "$initrd" ] ||
+   [ -n "$(find "$kroot/lib/modules" -newer "$initrd" -print -quit)" ]; then
   "$here/qemu_oracle/build_initramfs.sh" "$kroot" "$initrd" >&2
 fi
 
