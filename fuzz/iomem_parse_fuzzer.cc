@@ -63,6 +63,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   cut.threads = text.size() % 8 == 0;
   const std::optional<ParsedIomem> fast =
       internal::ParseIomemFast(text, o, cut);
+  // The check without a tree (show --raw's echo of a whole dump) takes
+  // exactly what the fast path takes.
+  if (internal::IsKernelExactDump(text, o, cut) != fast.has_value()) {
+    Fail("IsKernelExactDump and the fast path disagree", text);
+  }
   absl::StatusOr<ParsedIomem> p = internal::ParseIomemGeneral(text, o);
   if (fast.has_value()) {
     if (!p.ok()) {

@@ -172,8 +172,6 @@ const char* TokeniseKernelLine(const char* p, const char* end, KernelLine* l) {
   return eol + 1;
 }
 
-// Appends the lines of `chunk` (whole lines, the first at depth 0) to
-// `part`.
 // Drops the whole pages of a file mapping in [from, to) from this process
 // (they stay in the page cache and read back if touched again).
 void DropMappedPages(const char* from, const char* to) {
@@ -186,8 +184,45 @@ void DropMappedPages(const char* from, const char* to) {
   }
 }
 
+// The placement checks of TreeBuilder::Part::Append() on the path of
+// ranges alone: FillPart's other kind of part, for checking a dump without
+// building its tree (O(depth) memory).
+class PlacementCheck {
+ public:
+  explicit PlacementCheck(const Range& root) : path_{root} {}
+
+  size_t height() const { return height_; }
+  const Range& RangeAt(size_t level) const { return path_[level]; }
+  TreeBuilder::Problem Append(size_t level, const Range& r,
+                              absl::string_view /*name*/) {
+    const TreeBuilder::Problem p = TreeBuilder::CheckPlacement(
+        path_[level], level + 1 < height_ ? &path_[level + 1] : nullptr, r);
+    if (p != TreeBuilder::Problem::kNone) return p;
+    if (!any_) first_top_ = r;
+    any_ = true;
+    if (level + 1 == path_.size()) path_.emplace_back();
+    path_[level + 1] = r;
+    height_ = level + 2;
+    return p;
+  }
+  // Whether anything was appended; the first node (a top-level one) and
+  // the last top-level one.
+  bool any() const { return any_; }
+  const Range& first_top() const { return first_top_; }
+  const Range& last_top() const { return path_[1]; }
+
+ private:
+  std::vector<Range> path_;
+  size_t height_ = 1;
+  bool any_ = false;
+  Range first_top_ = Range::Full();
+};
+
+// Appends the lines of `chunk` (whole lines, the first at depth 0) to
+// `part`: a TreeBuilder::Part, or a PlacementCheck.
+template <typename PartT>
 FastResult FillPart(absl::string_view chunk, size_t width, size_t cap,
-                    bool drop_read_pages, TreeBuilder::Part* part) {
+                    bool drop_read_pages, PartT* part) {
   const char* p = chunk.data();
   const char* const end = p + chunk.size();
   // With a file mapping, the pages read so far are dropped every 2 MiB.
@@ -327,7 +362,69 @@ FastResult ParseKernelFormat(absl::string_view text,
   return FastResult::kDone;
 }
 
+// ParseKernelFormat without the tree: the same lines, cut the same way,
+// with the same checks, each part on the path of its ranges.
+FastResult CheckKernelFormat(absl::string_view text,
+                             const IomemParseOptions& opt,
+                             const FastPathOptions& fast, int cap) {
+  const char* const end = text.data() + text.size();
+  KernelLine first;
+  if (text.empty() || TokeniseKernelLine(text.data(), end, &first) == nullptr ||
+      (first.start == 0 && first.last == 0)) {
+    return FastResult::kGaveUp;
+  }
+  const size_t width = static_cast<size_t>(
+      FileWidth(opt.root, static_cast<int>(first.start_digits)));
+  const size_t max_nodes = text.size() / (width == 8 ? 21 : 13) + 1;
+  if (max_nodes > (size_t{1} << 31) ||
+      text.size() > TreeBuilder::kMaxNameBytes) {
+    return FastResult::kGaveUp;
+  }
+  const Range root = RootFor(static_cast<int>(width), opt.root).range;
+  const std::vector<absl::string_view> chunks = CutIntoParts(text, fast);
+  std::vector<PlacementCheck> parts(chunks.size(), PlacementCheck(root));
+  std::vector<FastResult> results(chunks.size(), FastResult::kGaveUp);
+  auto fill = [&](size_t k) {
+    results[k] = FillPart(chunks[k], width, static_cast<size_t>(cap),
+                          /*drop_read_pages=*/false, &parts[k]);
+  };
+  std::vector<std::thread> threads;
+  if (fast.threads) {
+    for (size_t k = 1; k < chunks.size(); ++k) threads.emplace_back(fill, k);
+  }
+  fill(0);
+  for (std::thread& t : threads) t.join();
+  if (!fast.threads) {
+    for (size_t k = 1; k < chunks.size(); ++k) fill(k);
+  }
+  for (FastResult r : results) {
+    if (r != FastResult::kDone) return r;
+  }
+  // TreeBuilder::Join's seam rule: each part's first node after the last
+  // top-level node of the part before.
+  const PlacementCheck* prev = nullptr;
+  for (const PlacementCheck& p : parts) {
+    if (!p.any()) continue;
+    if (prev != nullptr && prev->last_top().last() >= p.first_top().first()) {
+      return FastResult::kGaveUp;
+    }
+    prev = &p;
+  }
+  return FastResult::kDone;
+}
+
 }  // namespace
+
+bool IsKernelExactDump(absl::string_view text, const IomemParseOptions& options,
+                       const FastPathOptions& fast) {
+  if (options.lenient) return false;
+  for (int cap : {options.max_depth == 0 ? 5 : options.max_depth, 8}) {
+    const FastResult r = CheckKernelFormat(text, options, fast, cap);
+    if (r == FastResult::kDone) return true;
+    if (r == FastResult::kGaveUp || options.max_depth != 0) break;
+  }
+  return false;
+}
 
 std::optional<ParsedIomem> ParseIomemFast(absl::string_view text,
                                           const IomemParseOptions& options,

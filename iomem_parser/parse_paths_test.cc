@@ -53,6 +53,10 @@ bool FastPathAgrees(const std::string& text, const IomemParseOptions& o) {
     cut.min_part_bytes = 1;
     cut.threads = parts != 3;
     const std::optional<ParsedIomem> fast = ParseIomemFast(text, o, cut);
+    // The same verdict without building the tree.
+    EXPECT_EQ(internal::IsKernelExactDump(text, o, cut), fast.has_value())
+        << parts << " parts\n"
+        << text;
     if (took.has_value()) {
       EXPECT_EQ(fast.has_value(), *took) << parts << " parts\n" << text;
     }

@@ -63,14 +63,19 @@ absl::StatusOr<ResourceId> TreeBuilder::Append(ResourceId parent,
                : "TreeBuilder::Append: unknown parent");
   }
   const Range& r = spec.range;
-  if (!r.valid()) return fail(Problem::kInverted, p, "is inverted, under");
-  if (!store_.range(p).Contains(r)) {
-    return fail(Problem::kOutsideParent, p, "is not inside its parent");
-  }
   const uint32_t prev = last_child_[p];
-  if (prev != Store::kNone && store_.node(prev).last >= r.first()) {
-    return fail(Problem::kNotAfterSibling, prev,
-                "does not start after its previous sibling");
+  const Range prev_range =
+      prev != Store::kNone ? store_.range(prev) : Range::Full();
+  const Problem why = CheckPlacement(
+      store_.range(p), prev != Store::kNone ? &prev_range : nullptr, r);
+  if (why == Problem::kInverted) {
+    return fail(why, p, "is inverted, under");
+  }
+  if (why == Problem::kOutsideParent) {
+    return fail(why, p, "is not inside its parent");
+  }
+  if (why == Problem::kNotAfterSibling) {
+    return fail(why, prev, "does not start after its previous sibling");
   }
   RESTREE_CHECK(store_.slot_count() < Store::kNone - 1, "too many resources");
   // Nothing is ever freed here, so the new slot is the next one and
@@ -139,10 +144,11 @@ void TreeBuilder::Part::Begin(size_t nodes_before, size_t name_bytes_before,
 TreeBuilder::Problem TreeBuilder::Part::Append(size_t level, const Range& r,
                                                absl::string_view name,
                                                uint64_t flags, uint32_t desc) {
-  if (!r.valid()) return Problem::kInverted;
-  if (!path_[level].range.Contains(r)) return Problem::kOutsideParent;
-  if (level + 1 < height_ && path_[level + 1].range.last() >= r.first()) {
-    return Problem::kNotAfterSibling;
+  if (const Problem p = CheckPlacement(
+          path_[level].range,
+          level + 1 < height_ ? &path_[level + 1].range : nullptr, r);
+      p != Problem::kNone) {
+    return p;
   }
   if (count_ == capacity_ || name.size() > name_end_ - name_at_) {
     return Problem::kFull;

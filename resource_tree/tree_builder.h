@@ -82,6 +82,12 @@ class TreeBuilder {
     kFull,             // a Part has no room left (see Split())
   };
 
+  // The placement rules of Append() and Part::Append(): `r` is valid,
+  // inside `parent`, and starts after `previous` (the parent's last child
+  // so far; null when it has none). kNone when `r` may go there. O(1).
+  static Problem CheckPlacement(const Range& parent, const Range* previous,
+                                const Range& r);
+
   // Appends `spec` as the last child of `parent`, which must be the root or
   // a node appended earlier (and not after Split()). On failure nothing is
   // appended, the status is kInvalidArgument, and `*problem`/`*other` (if
@@ -150,6 +156,17 @@ class TreeBuilder {
 // Thread-compatible; each Part may be filled on its own thread.
 // Aligned to a cache line: parts filled on separate threads sit side by side
 // in a vector, and each append writes its counters.
+inline TreeBuilder::Problem TreeBuilder::CheckPlacement(const Range& parent,
+                                                        const Range* previous,
+                                                        const Range& r) {
+  if (!r.valid()) return Problem::kInverted;
+  if (!parent.Contains(r)) return Problem::kOutsideParent;
+  if (previous != nullptr && previous->last() >= r.first()) {
+    return Problem::kNotAfterSibling;
+  }
+  return Problem::kNone;
+}
+
 class alignas(64) TreeBuilder::Part {
  public:
   Part(Part&&) = default;

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "iomem_parser/internal/parse_paths.h"
 #include "iomem_parser/name_regex.h"
 #include "iomem_parser/show.h"
 #include "tools/cli.h"
@@ -68,14 +69,28 @@ int RunShow(cli::Context& ctx) {
   filter.max_depth = static_cast<int>(*depth);
   const std::string path =
       opts.positional().empty() ? cli::kDefaultIomem : opts.positional()[0];
-  absl::StatusOr<ParsedIomem> dump = cli::LoadDump(path, opts, *ctx.err);
-  if (!dump.ok()) return cli::Fail(ctx, dump.status());
-  const std::string source = cli::SourceName(path);
   auto write = [&](absl::string_view piece) {
     ctx.out->write(piece.data(), static_cast<std::streamsize>(piece.size()));
   };
-  if (filter.under.empty() && !filter.name.has_value() &&
-      filter.max_depth < 0) {
+  const bool whole =
+      filter.under.empty() && !filter.name.has_value() && filter.max_depth < 0;
+  absl::StatusOr<IomemParseOptions> parse_options =
+      cli::DumpParseOptions(path, opts);
+  if (!parse_options.ok()) return cli::Fail(ctx, parse_options.status());
+  absl::StatusOr<cli::InputBytes> input = cli::MapInput(path);
+  if (!input.ok()) return cli::Fail(ctx, input.status());
+  if (whole && opts.Has("raw") && parse_options->root == IomemRoot::kAuto &&
+      internal::IsKernelExactDump(input->view(), *parse_options)) {
+    // A valid dump in the kernel's exact format is what restree would print
+    // back byte for byte: checked without building its tree, it is copied.
+    write(input->view());
+    return cli::kExitOk;
+  }
+  absl::StatusOr<ParsedIomem> dump =
+      cli::ParseDump(*input, *parse_options, opts, *ctx.err);
+  if (!dump.ok()) return cli::Fail(ctx, dump.status());
+  const std::string source = cli::SourceName(path);
+  if (whole) {
     // The whole dump: streamed from the tree, no list of its resources.
     if (opts.Has("json")) {
       StreamShowJson(*dump, source, write);

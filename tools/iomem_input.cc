@@ -14,10 +14,9 @@ std::string SourceName(const std::string& path) {
   return path == "-" ? "<stdin>" : path;
 }
 
-absl::StatusOr<ParsedIomem> LoadDump(const std::string& path,
-                                     const OptionParser& opts,
-                                     std::ostream& err,
-                                     bool collect_structure_problems) {
+absl::StatusOr<IomemParseOptions> DumpParseOptions(
+    const std::string& path, const OptionParser& opts,
+    bool collect_structure_problems) {
   IomemParseOptions o;
   o.filename = SourceName(path);
   o.lenient = opts.Has("lenient");
@@ -29,10 +28,27 @@ absl::StatusOr<ParsedIomem> LoadDump(const std::string& path,
     return opts.Error("--max-depth must be 5 or 8 (MAX_IORES_LEVEL)");
   }
   o.max_depth = static_cast<int>(*depth);
+  return o;
+}
+
+absl::StatusOr<ParsedIomem> LoadDump(const std::string& path,
+                                     const OptionParser& opts,
+                                     std::ostream& err,
+                                     bool collect_structure_problems) {
+  absl::StatusOr<IomemParseOptions> o =
+      DumpParseOptions(path, opts, collect_structure_problems);
+  if (!o.ok()) return o.status();
   absl::StatusOr<InputBytes> input = MapInput(path);
   if (!input.ok()) return input.status();
-  const absl::string_view text = input->view();
-  o.text_is_file_mapping = input->is_file_mapping();
+  return ParseDump(*input, *o, opts, err);
+}
+
+absl::StatusOr<ParsedIomem> ParseDump(const InputBytes& input,
+                                      IomemParseOptions o,
+                                      const OptionParser& opts,
+                                      std::ostream& err) {
+  const absl::string_view text = input.view();
+  o.text_is_file_mapping = input.is_file_mapping();
   absl::StatusOr<ParsedIomem> parsed = ParseIomem(text, o);
   if (!parsed.ok()) {
     if (o.lenient) return parsed.status();

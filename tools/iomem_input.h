@@ -33,6 +33,18 @@ void AddDumpOptions(OptionParser& opts);
     const std::string& path, const OptionParser& opts, std::ostream& err,
     bool collect_structure_problems = false);
 
+// LoadDump in steps, for a command that looks at the input before parsing
+// it (show --raw): the parse options the command line gives for `path`
+// (a usage error for a bad --max-depth), then the parse of input already
+// read with them, reported as LoadDump reports it.
+[[nodiscard]] absl::StatusOr<IomemParseOptions> DumpParseOptions(
+    const std::string& path, const OptionParser& opts,
+    bool collect_structure_problems = false);
+[[nodiscard]] absl::StatusOr<ParsedIomem> ParseDump(const InputBytes& input,
+                                                    IomemParseOptions options,
+                                                    const OptionParser& opts,
+                                                    std::ostream& err);
+
 // The name to show for `path` in messages.
 std::string SourceName(const std::string& path);
 

@@ -49,6 +49,15 @@ std::optional<ParsedIomem> ParseIomemFast(
     absl::string_view text, const IomemParseOptions& options,
     const FastPathOptions& fast = FastPathOptions());
 
+// True iff ParseIomemFast(text, options, fast) would return a tree, found
+// with the same checks but without building it: O(n) time, O(depth)
+// memory. Such a file is in the kernel's exact format and is a valid tree,
+// so ParseIomem() reads it and renders it back to exactly `text`
+// (iomem_parse_fuzzer and parse_paths_test hold both); `restree show --raw`
+// of a whole dump then prints the input as it is.
+bool IsKernelExactDump(absl::string_view text, const IomemParseOptions& options,
+                       const FastPathOptions& fast = FastPathOptions());
+
 [[nodiscard]] absl::StatusOr<ParsedIomem> ParseIomemGeneral(
     absl::string_view text, const IomemParseOptions& options);
 
