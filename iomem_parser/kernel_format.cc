@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #endif
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/string_view.h"
 #include "iomem_parser/internal/file_kind.h"
 #include "iomem_parser/internal/parse_paths.h"
@@ -293,29 +294,57 @@ std::vector<absl::string_view> CutIntoParts(absl::string_view text,
   return out;
 }
 
-FastResult ParseKernelFormat(absl::string_view text,
-                             const IomemParseOptions& opt,
-                             const FastPathOptions& fast, int cap,
-                             ParsedIomem* out) {
-  // The first line fixes the width and the root; a first line at 0-0 may
-  // start a zeroed dump, which the general parser handles.
+// A kernel line is at least 8 + 1 + 8 + 3 + 1 bytes (4 + 1 + 4 + 3 + 1 for
+// ioports): a bound on the number of nodes.
+size_t MaxNodes(absl::string_view text, size_t width) {
+  return text.size() / (width == 8 ? 21 : 13) + 1;
+}
+
+// The first line fixes the width and the root; a first line at 0-0 may
+// start a zeroed dump, which the general parser handles. Returns the
+// width, or nothing when the fast path gives up on `text` outright.
+std::optional<size_t> KernelFormatWidth(absl::string_view text,
+                                        const IomemParseOptions& opt) {
   const char* const end = text.data() + text.size();
   KernelLine first;
   if (text.empty() || TokeniseKernelLine(text.data(), end, &first) == nullptr ||
       (first.start == 0 && first.last == 0)) {
-    return FastResult::kGaveUp;
+    return std::nullopt;
   }
   const size_t width = static_cast<size_t>(
       FileWidth(opt.root, static_cast<int>(first.start_digits)));
-  // A kernel line is at least 8 + 1 + 8 + 3 + 1 bytes (4 + 1 + 4 + 3 + 1 for
-  // ioports): a bound on the number of nodes.
-  const size_t max_nodes = text.size() / (width == 8 ? 21 : 13) + 1;
   // Names are copied, each part's into the stretch of the tree's name text
   // where its chunk lies in `text` (a chunk's names are shorter than it).
-  if (max_nodes > (size_t{1} << 31) ||
+  if (MaxNodes(text, width) > (size_t{1} << 31) ||
       text.size() > TreeBuilder::kMaxNameBytes) {
-    return FastResult::kGaveUp;
+    return std::nullopt;
   }
+  return width;
+}
+
+// fill(k) for every part k: parts 1.. on threads of their own when `fast`
+// allows threads, all on the calling thread otherwise.
+void FillParts(size_t parts, const FastPathOptions& fast,
+               absl::FunctionRef<void(size_t)> fill) {
+  std::vector<std::thread> threads;
+  if (fast.threads) {
+    for (size_t k = 1; k < parts; ++k) threads.emplace_back(fill, k);
+  }
+  fill(0);
+  for (std::thread& t : threads) t.join();
+  if (!fast.threads) {
+    for (size_t k = 1; k < parts; ++k) fill(k);
+  }
+}
+
+FastResult ParseKernelFormat(absl::string_view text,
+                             const IomemParseOptions& opt,
+                             const FastPathOptions& fast, int cap,
+                             ParsedIomem* out) {
+  const std::optional<size_t> file_width = KernelFormatWidth(text, opt);
+  if (!file_width.has_value()) return FastResult::kGaveUp;
+  const size_t width = *file_width;
+  const size_t max_nodes = MaxNodes(text, width);
 
   TreeBuilder builder(RootFor(static_cast<int>(width), opt.root),
                       ProfileForCap(cap));
@@ -336,15 +365,7 @@ FastResult ParseKernelFormat(absl::string_view text,
     results[k] = FillPart(chunks[k], width, static_cast<size_t>(cap),
                           opt.text_is_file_mapping, &parts[k]);
   };
-  std::vector<std::thread> threads;
-  if (fast.threads) {
-    for (size_t k = 1; k < chunks.size(); ++k) threads.emplace_back(fill, k);
-  }
-  fill(0);
-  for (std::thread& t : threads) t.join();
-  if (!fast.threads) {
-    for (size_t k = 1; k < chunks.size(); ++k) fill(k);
-  }
+  FillParts(chunks.size(), fast, fill);
   // What a one-pass parse would have met first decides.
   for (FastResult r : results) {
     if (r != FastResult::kDone) return r;
@@ -367,19 +388,9 @@ FastResult ParseKernelFormat(absl::string_view text,
 FastResult CheckKernelFormat(absl::string_view text,
                              const IomemParseOptions& opt,
                              const FastPathOptions& fast, int cap) {
-  const char* const end = text.data() + text.size();
-  KernelLine first;
-  if (text.empty() || TokeniseKernelLine(text.data(), end, &first) == nullptr ||
-      (first.start == 0 && first.last == 0)) {
-    return FastResult::kGaveUp;
-  }
-  const size_t width = static_cast<size_t>(
-      FileWidth(opt.root, static_cast<int>(first.start_digits)));
-  const size_t max_nodes = text.size() / (width == 8 ? 21 : 13) + 1;
-  if (max_nodes > (size_t{1} << 31) ||
-      text.size() > TreeBuilder::kMaxNameBytes) {
-    return FastResult::kGaveUp;
-  }
+  const std::optional<size_t> file_width = KernelFormatWidth(text, opt);
+  if (!file_width.has_value()) return FastResult::kGaveUp;
+  const size_t width = *file_width;
   const Range root = RootFor(static_cast<int>(width), opt.root).range;
   const std::vector<absl::string_view> chunks = CutIntoParts(text, fast);
   std::vector<PlacementCheck> parts(chunks.size(), PlacementCheck(root));
@@ -388,15 +399,7 @@ FastResult CheckKernelFormat(absl::string_view text,
     results[k] = FillPart(chunks[k], width, static_cast<size_t>(cap),
                           /*drop_read_pages=*/false, &parts[k]);
   };
-  std::vector<std::thread> threads;
-  if (fast.threads) {
-    for (size_t k = 1; k < chunks.size(); ++k) threads.emplace_back(fill, k);
-  }
-  fill(0);
-  for (std::thread& t : threads) t.join();
-  if (!fast.threads) {
-    for (size_t k = 1; k < chunks.size(); ++k) fill(k);
-  }
+  FillParts(chunks.size(), fast, fill);
   for (FastResult r : results) {
     if (r != FastResult::kDone) return r;
   }
