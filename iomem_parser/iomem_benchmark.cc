@@ -22,6 +22,7 @@
 #include "iomem_parser/diff.h"
 #include "iomem_parser/internal/parse_paths.h"
 #include "iomem_parser/parser.h"
+#include "resource_tree/domain_invariants.h"
 #include "resource_tree/render.h"
 
 namespace restree {
@@ -147,6 +148,49 @@ void BM_RenderMillionLines(benchmark::State& state) {
   state.counters["wc_l_seconds"] = WcSeconds();
 }
 BENCHMARK(BM_RenderMillionLines)->Unit(benchmark::kMillisecond);
+
+// `restree check`'s two walks of a parsed dump: the driver chains of the
+// three kernels, and the structural invariants; with a bare pre-order walk
+// reading every node's view as the floor.
+void BM_PreorderViewMillionLines(benchmark::State& state) {
+  absl::StatusOr<ParsedIomem> p = ParseIomem(Dump());
+  if (!p.ok()) std::abort();
+  for (auto _ : state) {
+    uint64_t sum = 0;
+    p->tree.ForEachPreorder([&](ResourceId id, int depth) {
+      const ResourceView v = p->tree.View(id);
+      sum += v.range.first() + v.name.size() + static_cast<uint64_t>(depth);
+    });
+    benchmark::DoNotOptimize(sum);
+  }
+  state.SetItemsProcessed(state.iterations() * kLines);
+}
+BENCHMARK(BM_PreorderViewMillionLines)->Unit(benchmark::kMillisecond);
+
+void BM_CheckDomainMillionLines(benchmark::State& state) {
+  absl::StatusOr<ParsedIomem> p = ParseIomem(Dump());
+  if (!p.ok()) std::abort();
+  DomainRules rules;
+  rules.check_flags = false;
+  for (auto _ : state) {
+    std::vector<std::vector<DomainFinding>> f =
+        CheckDomainEach(p->tree, rules, {kChains61, kChains612, kChains7});
+    benchmark::DoNotOptimize(f);
+  }
+  state.SetItemsProcessed(state.iterations() * kLines);
+}
+BENCHMARK(BM_CheckDomainMillionLines)->Unit(benchmark::kMillisecond);
+
+void BM_CheckInvariantsMillionLines(benchmark::State& state) {
+  absl::StatusOr<ParsedIomem> p = ParseIomem(Dump());
+  if (!p.ok()) std::abort();
+  for (auto _ : state) {
+    std::vector<InvariantViolation> v = p->tree.CheckInvariants();
+    benchmark::DoNotOptimize(v);
+  }
+  state.SetItemsProcessed(state.iterations() * kLines);
+}
+BENCHMARK(BM_CheckInvariantsMillionLines)->Unit(benchmark::kMillisecond);
 
 // Two 10^6-line dumps that differ in one resource in every thousand.
 void BM_DiffMillionLines(benchmark::State& state) {

@@ -435,7 +435,9 @@ std::vector<std::vector<DomainFinding>> CheckDomainEach(
     ResourceId soft_reserved, window, dax, kmem;
   };
   std::vector<Candidate> candidates;
-  absl::flat_hash_map<ResourceId, ResourceId> region_in_window;
+  // (window, region) for every region, in pre-order; made into a map of
+  // each window's first region only when there are candidates.
+  std::vector<std::pair<ResourceId, ResourceId>> regions;
 
   tree.ForEachPreorder([&](ResourceId id, int depth) {
     const ResourceView v = tree.View(id);
@@ -444,7 +446,10 @@ std::vector<std::vector<DomainFinding>> CheckDomainEach(
     // than d are not read before they are written again.
     if (at.size() <= d) at.resize(d + 1);
     const Frame& parent = d == 0 ? root : at[d - 1];
-    Frame f;
+    // Written in place: every field is set below.
+    Frame& f = at[d];
+    f.pci_reported = false;
+    f.hmem_candidate = -1;
     f.id = id;
     f.range = v.range;
     f.kind = KindOfName(v.name);
@@ -547,7 +552,7 @@ std::vector<std::vector<DomainFinding>> CheckDomainEach(
                absl::StrFormat("%s is not 256M aligned and sized",
                                Show(tree, id)));
       }
-      region_in_window.try_emplace(f.window, id);
+      regions.emplace_back(f.window, id);
     }
     // A window over PCI buses: cxl_acpi publishes only 256 MiB-aligned
     // CFMWS ranges (§1.1), so a misaligned window grew with expand_to_fit
@@ -606,7 +611,6 @@ std::vector<std::vector<DomainFinding>> CheckDomainEach(
     if (f.kind == K::kKmemRam && parent.hmem_candidate >= 0) {
       candidates[static_cast<size_t>(parent.hmem_candidate)].kmem = id;
     }
-    at[d] = f;
   });
 
   // Soft Reserved with dax, and kmem, beside a region in the same window:
@@ -615,6 +619,12 @@ std::vector<std::vector<DomainFinding>> CheckDomainEach(
   // assembly. 6.1's dax_hmem has no such deferral: its hmem.N over Soft
   // Reserved in a window is what that kernel does (captured in
   // tests/oracle/softres-in-window-6.1), not reported.
+  absl::flat_hash_map<ResourceId, ResourceId> region_in_window;
+  if (!candidates.empty()) {
+    for (const auto& [window, region] : regions) {
+      region_in_window.try_emplace(window, region);
+    }
+  }
   ResourceId last;
   for (const Candidate& c : candidates) {
     if (c.soft_reserved == last) continue;  // one finding per Soft Reserved
