@@ -2,7 +2,9 @@
 // accepted: the kernel-format fast path, when it takes the input, agrees
 // with the general parser exactly; the tree passes CheckInvariants();
 // rendering it and parsing the rendering strictly gives the same tree back
-// (the round trip); and the tree diffs empty against itself.
+// (the round trip); and the tree diffs empty against itself. The checks
+// without a tree (show --raw's echo, check's clean count) agree with the
+// fast path and its tree.
 //
 //   bazel build --config=fuzz //fuzz:iomem_parse_fuzzer
 //   bazel-bin/fuzz/iomem_parse_fuzzer -dict=fuzz/iomem_parse_fuzzer.dict
@@ -13,11 +15,14 @@
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "fuzzer/FuzzedDataProvider.h"
 #include "iomem_parser/diff.h"
 #include "iomem_parser/internal/parse_paths.h"
 #include "iomem_parser/parser.h"
+#include "iomem_parser/streamed_check.h"
+#include "resource_tree/domain_invariants.h"
 #include "resource_tree/render.h"
 #include "tests/parse_fingerprint.h"
 
@@ -67,6 +72,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // exactly what the fast path takes.
   if (internal::IsKernelExactDump(text, o, cut) != fast.has_value()) {
     Fail("IsKernelExactDump and the fast path disagree", text);
+  }
+  // `restree check` without a tree: a clean count exactly when the fast
+  // path's tree has no driver-chain finding in any profile.
+  {
+    DomainRules rules;
+    rules.check_flags = false;
+    rules.memory_block_size = uint64_t{128} << 20;
+    const std::vector<ChainProfiles> each = {kChains61, kChains612, kChains7};
+    std::optional<size_t> want;
+    if (fast.has_value()) {
+      want = fast->tree.size() - 1;
+      for (const std::vector<DomainFinding>& f :
+           CheckDomainEach(fast->tree, rules, each)) {
+        if (!f.empty()) want.reset();
+      }
+    }
+    if (CleanResourcesWithoutTree(text, o, rules, each, cut) != want) {
+      Fail("the check without a tree and the tree's driver chains disagree",
+           text);
+    }
   }
   absl::StatusOr<ParsedIomem> p = internal::ParseIomemGeneral(text, o);
   if (fast.has_value()) {

@@ -190,15 +190,18 @@ void DropMappedPages(const char* from, const char* to) {
 // building its tree (O(depth) memory).
 class PlacementCheck {
  public:
-  explicit PlacementCheck(const Range& root) : path_{root} {}
+  // `lines`, when given, is shown every accepted line as part `part`.
+  PlacementCheck(const Range& root, KernelExactLines* lines, size_t part)
+      : path_{root}, lines_(lines), part_(part) {}
 
   size_t height() const { return height_; }
   const Range& RangeAt(size_t level) const { return path_[level]; }
   TreeBuilder::Problem Append(size_t level, const Range& r,
-                              absl::string_view /*name*/) {
+                              absl::string_view name) {
     const TreeBuilder::Problem p = TreeBuilder::CheckPlacement(
         path_[level], level + 1 < height_ ? &path_[level + 1] : nullptr, r);
     if (p != TreeBuilder::Problem::kNone) return p;
+    if (lines_ != nullptr) lines_->Line(part_, level, r, name);
     if (!any_) first_top_ = r;
     any_ = true;
     if (level + 1 == path_.size()) path_.emplace_back();
@@ -217,6 +220,8 @@ class PlacementCheck {
   size_t height_ = 1;
   bool any_ = false;
   Range first_top_ = Range::Full();
+  KernelExactLines* lines_;
+  size_t part_;
 };
 
 // Appends the lines of `chunk` (whole lines, the first at depth 0) to
@@ -387,13 +392,19 @@ FastResult ParseKernelFormat(absl::string_view text,
 // with the same checks, each part on the path of its ranges.
 FastResult CheckKernelFormat(absl::string_view text,
                              const IomemParseOptions& opt,
-                             const FastPathOptions& fast, int cap) {
+                             const FastPathOptions& fast, int cap,
+                             KernelExactLines* lines) {
   const std::optional<size_t> file_width = KernelFormatWidth(text, opt);
   if (!file_width.has_value()) return FastResult::kGaveUp;
   const size_t width = *file_width;
-  const Range root = RootFor(static_cast<int>(width), opt.root).range;
+  const ResourceSpec root = RootFor(static_cast<int>(width), opt.root);
   const std::vector<absl::string_view> chunks = CutIntoParts(text, fast);
-  std::vector<PlacementCheck> parts(chunks.size(), PlacementCheck(root));
+  if (lines != nullptr) lines->Begin(root.range, root.name, chunks.size());
+  std::vector<PlacementCheck> parts;
+  parts.reserve(chunks.size());
+  for (size_t k = 0; k < chunks.size(); ++k) {
+    parts.emplace_back(root.range, lines, k);
+  }
   std::vector<FastResult> results(chunks.size(), FastResult::kGaveUp);
   auto fill = [&](size_t k) {
     results[k] = FillPart(chunks[k], width, static_cast<size_t>(cap),
@@ -419,10 +430,10 @@ FastResult CheckKernelFormat(absl::string_view text,
 }  // namespace
 
 bool IsKernelExactDump(absl::string_view text, const IomemParseOptions& options,
-                       const FastPathOptions& fast) {
+                       const FastPathOptions& fast, KernelExactLines* lines) {
   if (options.lenient) return false;
   for (int cap : {options.max_depth == 0 ? 5 : options.max_depth, 8}) {
-    const FastResult r = CheckKernelFormat(text, options, fast, cap);
+    const FastResult r = CheckKernelFormat(text, options, fast, cap, lines);
     if (r == FastResult::kDone) return true;
     if (r == FastResult::kGaveUp || options.max_depth != 0) break;
   }

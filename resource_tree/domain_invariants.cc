@@ -1,5 +1,7 @@
 #include "resource_tree/domain_invariants.h"
 
+#include <initializer_list>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,11 +37,6 @@ bool IsDottedName(absl::string_view n, absl::string_view prefix) {
 
 bool IsHmemName(absl::string_view n) {
   return absl::ConsumePrefix(&n, "hmem.") && AllDigits(n);
-}
-
-std::string Show(const ResourceTree& t, ResourceId id) {
-  const Range r = t.RangeOf(id);
-  return absl::StrFormat("%x-%x \"%s\"", r.first(), r.last(), t.NameOf(id));
 }
 
 bool Aligned256M(const Range& r) {
@@ -382,6 +379,420 @@ absl::string_view SeverityName(DomainFinding::Severity severity) {
   return severity == DomainFinding::Severity::kError ? "error" : "warning";
 }
 
+namespace {
+
+using Severity = DomainFinding::Severity;
+using ViolationKindT = InvariantViolation::Kind;
+
+// A finding of every profile set, not of one.
+constexpr size_t kEverySet = ~size_t{0};
+
+std::string ShowRange(const Range& r, absl::string_view name) {
+  return absl::StrFormat("%x-%x \"%s\"", r.first(), r.last(), name);
+}
+
+// How the walk refers to nodes. A tree's nodes are its ids.
+class TreeNodes {
+ public:
+  using Ref = ResourceId;
+  explicit TreeNodes(const ResourceTree& tree) : tree_(tree) {}
+  std::string Show(Ref id) const {
+    return ShowRange(tree_.RangeOf(id), tree_.NameOf(id));
+  }
+  static Ref Key(Ref id) { return id; }
+
+ private:
+  const ResourceTree& tree_;
+};
+
+// A streamed node: its position in the stream (1 for the root, 0 for no
+// node). Kept small: the walk copies references into every frame.
+struct StreamRef {
+  uint64_t position = 0;
+  bool valid() const { return position != 0; }
+  friend bool operator==(const StreamRef& a, const StreamRef& b) {
+    return a.position == b.position;
+  }
+  friend bool operator!=(const StreamRef& a, const StreamRef& b) {
+    return a.position != b.position;
+  }
+};
+
+class StreamNodes {
+ public:
+  using Ref = StreamRef;
+  // Streams are only asked whether there is a finding (AnyFinding), so
+  // messages name nodes by position.
+  std::string Show(const Ref& r) const {
+    return absl::StrCat("node ", r.position, " of the stream");
+  }
+  static uint64_t Key(const Ref& r) { return r.position; }
+};
+
+// The findings of each profile set, with their messages.
+class CollectFindings {
+ public:
+  explicit CollectFindings(size_t sets) : outs_(sets) {}
+  template <typename Message>
+  void Report(size_t set, Severity severity, ViolationKindT kind,
+              const char* rule, std::initializer_list<ResourceId> nodes,
+              const Message& message) {
+    if (set != kEverySet) {
+      outs_[set].push_back(
+          DomainFinding{severity, kind, rule, nodes, message()});
+      return;
+    }
+    const std::string text = message();
+    for (std::vector<DomainFinding>& out : outs_) {
+      out.push_back(DomainFinding{severity, kind, rule, nodes, text});
+    }
+  }
+  std::vector<std::vector<DomainFinding>> Take() && { return std::move(outs_); }
+
+ private:
+  std::vector<std::vector<DomainFinding>> outs_;
+};
+
+// Whether anything was found, no messages made.
+class AnyFinding {
+ public:
+  template <typename Ref, typename Message>
+  void Report(size_t, Severity, ViolationKindT, const char*,
+              std::initializer_list<Ref>, const Message&) {
+    found_ = true;
+  }
+  bool found() const { return found_; }
+
+ private:
+  bool found_ = false;
+};
+
+// The domain rules and driver chains over nodes given in pre-order (one
+// implementation for trees and streams): Visit() each node, then Finish().
+template <typename Nodes, typename Out>
+class DomainWalk {
+ public:
+  using Ref = typename Nodes::Ref;
+
+  DomainWalk(const Nodes& nodes, const DomainRules& rules,
+             const std::vector<ChainProfiles>& each, Ref root,
+             const Range& root_range, absl::string_view root_name, Out& out)
+      : nodes_(nodes), rules_(rules), each_(each), out_(out) {
+    root_.id = root;
+    root_.kind = K::kRoot;
+    root_.range = root_range;
+    if (IsCxlWindowName(root_name)) root_.window = root;
+  }
+
+  // The next node in pre-order, `depth` levels below the root (0 for a
+  // child of the root).
+  void Visit(Ref id, int depth, const Range& range, absl::string_view name,
+             uint64_t flags, uint32_t desc);
+  // The rules that need whole windows.
+  void Finish();
+
+ private:
+  // What a node passes down to its subtree. at_[d] is the node last seen
+  // at depth d, so a node's parent is at_[d - 1] (the root frame for
+  // d == 0): O(1) per node instead of walking its ancestors.
+  struct Frame {
+    Ref id;
+    NodeKind kind = K::kOther;
+    Range range;
+    Ref window;  // the nearest "CXL Window N" at or above
+    Ref region;  // the nearest "regionK" at or above, below window
+    // The outermost Soft Reserved / hmem.N at or above, below the nearest
+    // window or region.
+    Ref soft_reserved;
+    NodeKind soft_reserved_kind = K::kOther;  // of `soft_reserved`
+    bool pci_reported = false;  // a window: its PCI bus finding is out
+    int hmem_candidate = -1;    // a dax: its index in `candidates_`
+    NodeKind parent_kind = K::kOther;
+    int window_depth = -1;  // `window`'s depth (-1: the root, or none)
+    // A window: the first region in its subtree so far, and whether an
+    // hmem candidate lies in it.
+    Ref first_region;
+    bool has_candidate = false;
+  };
+  // hmem-beside-region: dax under Soft Reserved / hmem.N directly in a
+  // window, reported at the end if the window holds a region too.
+  struct Candidate {
+    Ref soft_reserved, window, dax, kmem;
+    bool is_soft_reserved;  // not hmem.N
+  };
+
+  std::string Show(const Ref& r) const { return nodes_.Show(r); }
+  Frame& FrameAt(int depth) {
+    return depth < 0 ? root_ : at_[static_cast<size_t>(depth)];
+  }
+  // A node's subtree is complete: a window with hmem candidates records
+  // its first region.
+  void Close(const Frame& f) {
+    if (f.has_candidate && f.first_region.valid()) {
+      window_regions_.emplace_back(f.id, f.first_region);
+    }
+  }
+
+  const Nodes& nodes_;
+  const DomainRules& rules_;
+  const std::vector<ChainProfiles>& each_;
+  Out& out_;
+  Frame root_;
+  std::vector<Frame> at_;
+  size_t height_ = 0;  // at_[0, height_) is the path to the last node
+  std::vector<Candidate> candidates_;
+  // (window, its first region) of the windows with candidates.
+  std::vector<std::pair<Ref, Ref>> window_regions_;
+};
+
+template <typename Nodes, typename Out>
+void DomainWalk<Nodes, Out>::Visit(Ref id, int depth, const Range& range,
+                                   absl::string_view name, uint64_t flags,
+                                   uint32_t desc) {
+  using Kind = ViolationKindT;
+  const size_t d = static_cast<size_t>(depth);
+  // Grown, never shrunk: at_[d] is overwritten below, and frames deeper
+  // than d are not read before they are written again.
+  if (at_.size() <= d) at_.resize(d + 1);
+  // The subtrees of the nodes at depth d and below are complete.
+  for (size_t k = d; k < height_; ++k) Close(at_[k]);
+  height_ = d + 1;
+  const Frame& parent = d == 0 ? root_ : at_[d - 1];
+  // Written in place: every field is set below.
+  Frame& f = at_[d];
+  f.pci_reported = false;
+  f.hmem_candidate = -1;
+  f.first_region = Ref();
+  f.has_candidate = false;
+  f.id = id;
+  f.range = range;
+  f.kind = KindOfName(name);
+  f.parent_kind = parent.kind;
+  if (f.kind == K::kRegion && !parent.window.valid()) f.kind = K::kOther;
+  f.window = f.kind == K::kCxlWindow ? id : parent.window;
+  f.window_depth =
+      f.kind == K::kCxlWindow ? static_cast<int>(d) : parent.window_depth;
+  f.region = f.kind == K::kCxlWindow ? Ref()
+             : f.kind == K::kRegion  ? id
+                                     : parent.region;
+  if (f.kind == K::kCxlWindow || f.kind == K::kRegion) {
+    f.soft_reserved = Ref();
+    f.soft_reserved_kind = K::kOther;
+  } else if ((f.kind == K::kSoftReserved || f.kind == K::kHmem) &&
+             !parent.soft_reserved.valid()) {
+    f.soft_reserved = id;
+    f.soft_reserved_kind = f.kind;
+  } else {
+    f.soft_reserved = parent.soft_reserved;
+    f.soft_reserved_kind = parent.soft_reserved_kind;
+  }
+
+  // 13: driver-managed System RAM, as add_memory_driver_managed() makes
+  // it.
+  if (IsDriverManagedRamName(name)) {
+    constexpr uint64_t kNeed =
+        iores::kSystemRam | iores::kBusy | iores::kSysramDriverManaged;
+    if (rules_.check_flags && (flags & kNeed) != kNeed) {
+      out_.Report(kEverySet, Severity::kError, Kind::kMemoryHotplug,
+                  "kmem-flags", {id}, [&] {
+                    return absl::StrFormat(
+                        "%s is driver-managed RAM without "
+                        "SYSTEM_RAM|BUSY|SYSRAM_DRIVER_MANAGED (flags %s)",
+                        Show(id), FlagsToString(flags));
+                  });
+    }
+    const uint64_t b = rules_.memory_block_size;
+    if (b != 0 && (range.first() % b != 0 ||
+                   (range.last() - range.first() + 1) % b != 0)) {
+      out_.Report(kEverySet, Severity::kError, Kind::kMemoryHotplug,
+                  "kmem-block-alignment", {id}, [&] {
+                    return absl::StrFormat(
+                        "%s is not aligned to the %s memory block", Show(id),
+                        HumanSize(b));
+                  });
+    }
+  }
+  // kmem requests the block-aligned part of the dax range as daxX.Y and
+  // adds "System RAM (kmem)" on exactly that range (§4.3, 6.1 and 6.12;
+  // 7.x may add one node per block: not checked there).
+  if (f.kind == K::kKmemRam && parent.kind == K::kDax &&
+      range != parent.range) {
+    for (size_t k = 0; k < each_.size(); ++k) {
+      if ((each_[k] & kChains7) != 0) continue;  // 7.x: not checked
+      out_.Report(k, Severity::kError, Kind::kMemoryHotplug, "kmem-range",
+                  {id, parent.id}, [&] {
+                    return absl::StrFormat(
+                        "%s does not cover its %s exactly: kmem adds System "
+                        "RAM (kmem) on the range it requested as the dax "
+                        "node",
+                        Show(id), Show(parent.id));
+                  });
+    }
+  }
+  // 14: CXL windows.
+  if (f.kind == K::kCxlWindow && rules_.check_flags &&
+      (ResourceType(flags) != iores::kMem || desc != iores_desc::kCxl)) {
+    out_.Report(kEverySet, Severity::kError, Kind::kCxl, "cxl-window-flags",
+                {id}, [&] {
+                  return absl::StrFormat(
+                      "%s is not a MEM resource with desc CXL (flags %s, "
+                      "desc %s)",
+                      Show(id), FlagsToString(flags), DescToString(desc));
+                });
+  }
+  // The driver chains: is this node where some chain puts it?
+  if (f.kind == K::kSoftReserved && parent.kind == K::kSoftReserved) {
+    // No kernel makes this: e820__update_table() merges overlapping
+    // firmware entries before e820__reserve_resources_late() inserts them
+    // (arch/x86/kernel/e820.c [src]), and hmem re-inserts each range it
+    // owns once. A warning, not an error, while restree's own `softres
+    // add` still accepts overlapping ranges (reported to the applier).
+    out_.Report(kEverySet, Severity::kWarning, Kind::kMemoryHotplug,
+                "soft-reserved-overlap", {id, parent.id}, [&] {
+                  return absl::StrFormat(
+                      "%s is inside %s: firmware's e820 map is sanitized "
+                      "(overlapping entries merged), so no kernel nests Soft "
+                      "Reserved ranges; an edited dump or a model made this",
+                      Show(id), Show(parent.id));
+                });
+  } else if (Masks().chain_child[static_cast<size_t>(f.kind)]) {
+    for (size_t k = 0; k < each_.size(); ++k) {
+      if (HasChainNesting(parent.kind, f.kind, range == parent.range,
+                          each_[k])) {
+        continue;
+      }
+      out_.Report(
+          k, Severity::kError, ViolationKind(f.kind), "nesting",
+          {id, parent.id}, [&] {
+            return absl::StrFormat(
+                "%s is directly under %s: no driver chain of %s puts %s "
+                "there (it goes under: %s)",
+                Show(id),
+                parent.kind == K::kRoot ? std::string("the root")
+                                        : Show(parent.id),
+                ChainProfilesName(each_[k]), NodeKindName(f.kind),
+                AllowedParents(f.kind, each_[k]));
+          });
+    }
+  }
+  // 14: regions in a window.
+  if (f.kind == K::kRegion) {
+    if (!Aligned256M(range)) {
+      out_.Report(kEverySet, Severity::kError, Kind::kCxl, "region-alignment",
+                  {id}, [&] {
+                    return absl::StrFormat("%s is not 256M aligned and sized",
+                                           Show(id));
+                  });
+    }
+    Frame& window = FrameAt(f.window_depth);
+    if (!window.first_region.valid()) window.first_region = id;
+  }
+  // A window over PCI buses: cxl_acpi publishes only 256 MiB-aligned
+  // CFMWS ranges (§1.1), so a misaligned window grew with expand_to_fit
+  // over a node it partly overlapped (§1.3) - here a PCI host bridge's
+  // window: the CFMWS overlaps PCI MMIO.
+  if (f.kind == K::kPciBus && parent.kind == K::kCxlWindow &&
+      !parent.pci_reported) {
+    at_[d - 1].pci_reported = true;
+    if (!Aligned256M(parent.range)) {
+      out_.Report(
+          kEverySet, Severity::kError, Kind::kCxl, "cxl-window-over-pci-bus",
+          {parent.id, id}, [&] {
+            return absl::StrFormat(
+                "%s is not 256M aligned and holds %s: cxl_acpi only "
+                "publishes 256M-aligned CFMWS ranges, so the window grew "
+                "(insert_resource_expand_to_fit) over a PCI host-bridge "
+                "window; the firmware's CFMWS overlaps PCI MMIO",
+                Show(parent.id), Show(id));
+          });
+    } else {
+      out_.Report(kEverySet, Severity::kWarning, Kind::kCxl,
+                  "cxl-window-pci-overlap", {parent.id, id}, [&] {
+                    return absl::StrFormat(
+                        "%s holds %s: the firmware's CFMWS covers a PCI "
+                        "host-bridge window",
+                        Show(parent.id), Show(id));
+                  });
+    }
+  }
+  if (f.kind == K::kCxlWindow && parent.kind == K::kPciBus) {
+    out_.Report(kEverySet, Severity::kWarning, Kind::kCxl,
+                "cxl-window-pci-overlap", {id, parent.id}, [&] {
+                  return absl::StrFormat(
+                      "%s is inside %s: the firmware's CFMWS lies in a PCI "
+                      "host-bridge window",
+                      Show(id), Show(parent.id));
+                });
+  }
+  if (f.kind == K::kDax && parent.kind == K::kSoftReserved &&
+      f.soft_reserved.valid() && f.window.valid() && !f.region.valid()) {
+    f.hmem_candidate = static_cast<int>(candidates_.size());
+    candidates_.push_back({f.soft_reserved, f.window, id, Ref(),
+                           f.soft_reserved_kind == K::kSoftReserved});
+    FrameAt(f.window_depth).has_candidate = true;
+  }
+  // kmem memory directly under a window: its region was torn down while
+  // the memory was online (§2.5, §4.4).
+  if (f.kind == K::kKmemRam && parent.kind == K::kDax &&
+      parent.parent_kind == K::kCxlWindow) {
+    out_.Report(
+        kEverySet, Severity::kWarning, Kind::kCxl, "stranded-kmem",
+        {parent.id, parent.window}, [&] {
+          return absl::StrFormat(
+              "%s with %s is directly under %s, no region between: a region "
+              "teardown left them there while kmem kept the memory online "
+              "(remove_memory failed; the nodes stay until reboot). On 7.x "
+              "hmem's dax lands there too when hmem claimed the range before "
+              "the CXL drivers loaded",
+              Show(parent.id), Show(id), Show(parent.window));
+        });
+  }
+  if (f.kind == K::kKmemRam && parent.hmem_candidate >= 0) {
+    candidates_[static_cast<size_t>(parent.hmem_candidate)].kmem = id;
+  }
+}
+
+template <typename Nodes, typename Out>
+void DomainWalk<Nodes, Out>::Finish() {
+  // Soft Reserved with dax, and kmem, beside a region in the same window:
+  // hmem owns part of a CXL window. From 6.12 dax_hmem defers a range in a
+  // CXL window to CXL (§6.3), so this follows a region teardown or a failed
+  // assembly. 6.1's dax_hmem has no such deferral: its hmem.N over Soft
+  // Reserved in a window is what that kernel does (captured in
+  // tests/oracle/softres-in-window-6.1), not reported.
+  for (size_t k = 0; k < height_; ++k) Close(at_[k]);
+  height_ = 0;
+  Close(root_);
+  if (candidates_.empty()) return;
+  absl::flat_hash_map<decltype(Nodes::Key(Ref())), Ref> region_in_window;
+  for (const auto& [window, region] : window_regions_) {
+    region_in_window.try_emplace(Nodes::Key(window), region);
+  }
+  Ref last;
+  for (const Candidate& c : candidates_) {
+    if (c.soft_reserved == last) continue;  // one finding per Soft Reserved
+    if (!c.is_soft_reserved) continue;
+    const auto it = region_in_window.find(Nodes::Key(c.window));
+    if (it == region_in_window.end()) continue;
+    last = c.soft_reserved;
+    out_.Report(
+        kEverySet, Severity::kWarning, ViolationKindT::kCxl,
+        "hmem-beside-region", {c.soft_reserved, it->second}, [&] {
+          return absl::StrFormat(
+              "%s in %s holds %s%s beside %s in the same window: dax_hmem "
+              "took part of the CXL window over (since 6.12 hmem leaves a "
+              "range in a CXL window to CXL, so a region teardown or a "
+              "failed assembly gave it to hmem). A kernel built without CXL "
+              "regions (CONFIG_CXL_REGION=n) shows this shape legitimately",
+              Show(c.soft_reserved), Show(c.window), Show(c.dax),
+              c.kmem.valid() ? absl::StrCat(" and ", Show(c.kmem)) : "",
+              Show(it->second));
+        });
+  }
+}
+
+}  // namespace
+
 std::vector<DomainFinding> CheckDomain(const ResourceTree& tree,
                                        const DomainRules& rules) {
   return std::move(CheckDomainEach(tree, rules, {rules.profiles})[0]);
@@ -390,262 +801,53 @@ std::vector<DomainFinding> CheckDomain(const ResourceTree& tree,
 std::vector<std::vector<DomainFinding>> CheckDomainEach(
     const ResourceTree& tree, const DomainRules& rules,
     const std::vector<ChainProfiles>& each) {
-  using Kind = InvariantViolation::Kind;
-  using Severity = DomainFinding::Severity;
-  std::vector<std::vector<DomainFinding>> outs(each.size());
-  // A finding of every profile set (`report`) or of set k (`report_for`).
-  auto report_for = [&](size_t k, Severity severity, Kind kind,
-                        const char* rule, std::vector<ResourceId> nodes,
-                        std::string message) {
-    outs[k].push_back(DomainFinding{severity, kind, rule, std::move(nodes),
-                                    std::move(message)});
-  };
-  auto report = [&](Severity severity, Kind kind, const char* rule,
-                    const std::vector<ResourceId>& nodes,
-                    const std::string& message) {
-    for (size_t k = 0; k < each.size(); ++k) {
-      report_for(k, severity, kind, rule, nodes, message);
-    }
-  };
-  // What a node passes down to its subtree. at[d] is the node last seen at
-  // depth d, so a node's parent is at[d - 1] (the root frame for d == 0):
-  // O(1) per node instead of walking its ancestors.
-  struct Frame {
-    ResourceId id;
-    NodeKind kind = K::kOther;
-    Range range;
-    ResourceId window;  // the nearest "CXL Window N" at or above
-    ResourceId region;  // the nearest "regionK" at or above, below window
-    // The outermost Soft Reserved / hmem.N at or above, below the nearest
-    // window or region.
-    ResourceId soft_reserved;
-    bool pci_reported = false;  // a window: its PCI bus finding is out
-    int hmem_candidate = -1;    // a dax: its index in `candidates`
-    NodeKind parent_kind = K::kOther;
-  };
-  Frame root;
-  root.id = tree.root();
-  root.kind = K::kRoot;
-  root.range = tree.RangeOf(root.id);
-  if (IsCxlWindowName(tree.NameOf(root.id))) root.window = root.id;
-  std::vector<Frame> at;
-  // hmem-beside-region: dax under Soft Reserved / hmem.N directly in a
-  // window, reported at the end if the window holds a region too.
-  struct Candidate {
-    ResourceId soft_reserved, window, dax, kmem;
-  };
-  std::vector<Candidate> candidates;
-  // (window, region) for every region, in pre-order; made into a map of
-  // each window's first region only when there are candidates.
-  std::vector<std::pair<ResourceId, ResourceId>> regions;
-
+  const TreeNodes nodes(tree);
+  CollectFindings out(each.size());
+  DomainWalk<TreeNodes, CollectFindings> walk(nodes, rules, each, tree.root(),
+                                              tree.RangeOf(tree.root()),
+                                              tree.NameOf(tree.root()), out);
   tree.ForEachPreorder([&](ResourceId id, int depth) {
     const ResourceView v = tree.View(id);
-    const size_t d = static_cast<size_t>(depth);
-    // Grown, never shrunk: at[d] is overwritten below, and frames deeper
-    // than d are not read before they are written again.
-    if (at.size() <= d) at.resize(d + 1);
-    const Frame& parent = d == 0 ? root : at[d - 1];
-    // Written in place: every field is set below.
-    Frame& f = at[d];
-    f.pci_reported = false;
-    f.hmem_candidate = -1;
-    f.id = id;
-    f.range = v.range;
-    f.kind = KindOfName(v.name);
-    f.parent_kind = parent.kind;
-    if (f.kind == K::kRegion && !parent.window.valid()) f.kind = K::kOther;
-    f.window = f.kind == K::kCxlWindow ? id : parent.window;
-    f.region = f.kind == K::kCxlWindow ? ResourceId()
-               : f.kind == K::kRegion  ? id
-                                       : parent.region;
-    if (f.kind == K::kCxlWindow || f.kind == K::kRegion) {
-      f.soft_reserved = ResourceId();
-    } else if ((f.kind == K::kSoftReserved || f.kind == K::kHmem) &&
-               !parent.soft_reserved.valid()) {
-      f.soft_reserved = id;
-    } else {
-      f.soft_reserved = parent.soft_reserved;
-    }
-
-    // 13: driver-managed System RAM, as add_memory_driver_managed() makes
-    // it.
-    if (IsDriverManagedRamName(v.name)) {
-      constexpr uint64_t kNeed =
-          iores::kSystemRam | iores::kBusy | iores::kSysramDriverManaged;
-      if (rules.check_flags && (v.flags & kNeed) != kNeed) {
-        report(Severity::kError, Kind::kMemoryHotplug, "kmem-flags", {id},
-               absl::StrFormat("%s is driver-managed RAM without "
-                               "SYSTEM_RAM|BUSY|SYSRAM_DRIVER_MANAGED (flags "
-                               "%s)",
-                               Show(tree, id), FlagsToString(v.flags)));
-      }
-      const uint64_t b = rules.memory_block_size;
-      if (b != 0 && (v.range.first() % b != 0 ||
-                     (v.range.last() - v.range.first() + 1) % b != 0)) {
-        report(Severity::kError, Kind::kMemoryHotplug, "kmem-block-alignment",
-               {id},
-               absl::StrFormat("%s is not aligned to the %s memory block",
-                               Show(tree, id), HumanSize(b)));
-      }
-    }
-    // kmem requests the block-aligned part of the dax range as daxX.Y and
-    // adds "System RAM (kmem)" on exactly that range (§4.3, 6.1 and 6.12;
-    // 7.x may add one node per block: not checked there).
-    if (f.kind == K::kKmemRam && parent.kind == K::kDax &&
-        v.range != parent.range) {
-      for (size_t k = 0; k < each.size(); ++k) {
-        if ((each[k] & kChains7) != 0) continue;  // 7.x: not checked
-        report_for(k, Severity::kError, Kind::kMemoryHotplug, "kmem-range",
-                   {id, parent.id},
-                   absl::StrFormat("%s does not cover its %s exactly: kmem "
-                                   "adds System RAM (kmem) on the range it "
-                                   "requested as the dax node",
-                                   Show(tree, id), Show(tree, parent.id)));
-      }
-    }
-    // 14: CXL windows.
-    if (f.kind == K::kCxlWindow && rules.check_flags &&
-        (ResourceType(v.flags) != iores::kMem || v.desc != iores_desc::kCxl)) {
-      report(Severity::kError, Kind::kCxl, "cxl-window-flags", {id},
-             absl::StrFormat("%s is not a MEM resource with desc CXL (flags "
-                             "%s, desc %s)",
-                             Show(tree, id), FlagsToString(v.flags),
-                             DescToString(v.desc)));
-    }
-    // The driver chains: is this node where some chain puts it?
-    if (f.kind == K::kSoftReserved && parent.kind == K::kSoftReserved) {
-      // No kernel makes this: e820__update_table() merges overlapping
-      // firmware entries before e820__reserve_resources_late() inserts them
-      // (arch/x86/kernel/e820.c [src]), and hmem re-inserts each range it
-      // owns once. A warning, not an error, while restree's own `softres
-      // add` still accepts overlapping ranges (reported to the applier).
-      report(Severity::kWarning, Kind::kMemoryHotplug, "soft-reserved-overlap",
-             {id, parent.id},
-             absl::StrFormat("%s is inside %s: firmware's e820 map is "
-                             "sanitized (overlapping entries merged), so no "
-                             "kernel nests Soft Reserved ranges; an edited "
-                             "dump or a model made this",
-                             Show(tree, id), Show(tree, parent.id)));
-    } else if (Masks().chain_child[static_cast<size_t>(f.kind)]) {
-      for (size_t k = 0; k < each.size(); ++k) {
-        if (HasChainNesting(parent.kind, f.kind, v.range == parent.range,
-                            each[k])) {
-          continue;
-        }
-        report_for(k, Severity::kError, ViolationKind(f.kind), "nesting",
-                   {id, parent.id},
-                   absl::StrFormat(
-                       "%s is directly under %s: no driver chain of %s puts "
-                       "%s there (it goes under: %s)",
-                       Show(tree, id),
-                       parent.id == tree.root() ? std::string("the root")
-                                                : Show(tree, parent.id),
-                       ChainProfilesName(each[k]), NodeKindName(f.kind),
-                       AllowedParents(f.kind, each[k])));
-      }
-    }
-    // 14: regions in a window.
-    if (f.kind == K::kRegion) {
-      if (!Aligned256M(v.range)) {
-        report(Severity::kError, Kind::kCxl, "region-alignment", {id},
-               absl::StrFormat("%s is not 256M aligned and sized",
-                               Show(tree, id)));
-      }
-      regions.emplace_back(f.window, id);
-    }
-    // A window over PCI buses: cxl_acpi publishes only 256 MiB-aligned
-    // CFMWS ranges (§1.1), so a misaligned window grew with expand_to_fit
-    // over a node it partly overlapped (§1.3) - here a PCI host bridge's
-    // window: the CFMWS overlaps PCI MMIO.
-    if (f.kind == K::kPciBus && parent.kind == K::kCxlWindow &&
-        !parent.pci_reported) {
-      at[d - 1].pci_reported = true;
-      if (!Aligned256M(parent.range)) {
-        report(Severity::kError, Kind::kCxl, "cxl-window-over-pci-bus",
-               {parent.id, id},
-               absl::StrFormat(
-                   "%s is not 256M aligned and holds %s: cxl_acpi only "
-                   "publishes 256M-aligned CFMWS ranges, so the window "
-                   "grew (insert_resource_expand_to_fit) over a PCI "
-                   "host-bridge window; the firmware's CFMWS overlaps PCI "
-                   "MMIO",
-                   Show(tree, parent.id), Show(tree, id)));
-      } else {
-        report(Severity::kWarning, Kind::kCxl, "cxl-window-pci-overlap",
-               {parent.id, id},
-               absl::StrFormat("%s holds %s: the firmware's CFMWS covers a "
-                               "PCI host-bridge window",
-                               Show(tree, parent.id), Show(tree, id)));
-      }
-    }
-    if (f.kind == K::kCxlWindow && parent.kind == K::kPciBus) {
-      report(Severity::kWarning, Kind::kCxl, "cxl-window-pci-overlap",
-             {id, parent.id},
-             absl::StrFormat("%s is inside %s: the firmware's CFMWS lies in "
-                             "a PCI host-bridge window",
-                             Show(tree, id), Show(tree, parent.id)));
-    }
-    if (f.kind == K::kDax) {
-      if (parent.kind == K::kSoftReserved && f.soft_reserved.valid() &&
-          f.window.valid() && !f.region.valid()) {
-        f.hmem_candidate = static_cast<int>(candidates.size());
-        candidates.push_back({f.soft_reserved, f.window, id, ResourceId()});
-      }
-    }
-    // kmem memory directly under a window: its region was torn down while
-    // the memory was online (§2.5, §4.4).
-    if (f.kind == K::kKmemRam && parent.kind == K::kDax &&
-        parent.parent_kind == K::kCxlWindow) {
-      report(Severity::kWarning, Kind::kCxl, "stranded-kmem",
-             {parent.id, parent.window},
-             absl::StrFormat(
-                 "%s with %s is directly under %s, no region between: a "
-                 "region teardown left them there while kmem kept the memory "
-                 "online (remove_memory failed; the nodes stay until "
-                 "reboot). On 7.x hmem's dax lands there too when hmem "
-                 "claimed the range before the CXL drivers loaded",
-                 Show(tree, parent.id), Show(tree, id),
-                 Show(tree, parent.window)));
-    }
-    if (f.kind == K::kKmemRam && parent.hmem_candidate >= 0) {
-      candidates[static_cast<size_t>(parent.hmem_candidate)].kmem = id;
-    }
+    walk.Visit(id, depth, v.range, v.name, v.flags, v.desc);
   });
+  walk.Finish();
+  return std::move(out).Take();
+}
 
-  // Soft Reserved with dax, and kmem, beside a region in the same window:
-  // hmem owns part of a CXL window. From 6.12 dax_hmem defers a range in a
-  // CXL window to CXL (§6.3), so this follows a region teardown or a failed
-  // assembly. 6.1's dax_hmem has no such deferral: its hmem.N over Soft
-  // Reserved in a window is what that kernel does (captured in
-  // tests/oracle/softres-in-window-6.1), not reported.
-  absl::flat_hash_map<ResourceId, ResourceId> region_in_window;
-  if (!candidates.empty()) {
-    for (const auto& [window, region] : regions) {
-      region_in_window.try_emplace(window, region);
-    }
-  }
-  ResourceId last;
-  for (const Candidate& c : candidates) {
-    if (c.soft_reserved == last) continue;  // one finding per Soft Reserved
-    if (tree.NameOf(c.soft_reserved) != "Soft Reserved") continue;
-    const auto it = region_in_window.find(c.window);
-    if (it == region_in_window.end()) continue;
-    last = c.soft_reserved;
-    report(Severity::kWarning, Kind::kCxl, "hmem-beside-region",
-           {c.soft_reserved, it->second},
-           absl::StrFormat(
-               "%s in %s holds %s%s beside %s in the same window: dax_hmem "
-               "took part of the CXL window over (since 6.12 hmem leaves a "
-               "range in a CXL window to CXL, so a region teardown or a "
-               "failed assembly gave it to hmem). A kernel built without CXL "
-               "regions (CONFIG_CXL_REGION=n) shows this shape legitimately",
-               Show(tree, c.soft_reserved), Show(tree, c.window),
-               Show(tree, c.dax),
-               c.kmem.valid() ? absl::StrCat(" and ", Show(tree, c.kmem)) : "",
-               Show(tree, it->second)));
-  }
-  return outs;
+struct DomainStreamCheck::Impl {
+  Impl(const Range& root_range, absl::string_view root_name,
+       const DomainRules& rules_in, std::vector<ChainProfiles> each_in)
+      : rules(rules_in),
+        each(std::move(each_in)),
+        walk(nodes, rules, each, StreamRef{1}, root_range, root_name, out) {}
+
+  const DomainRules rules;
+  const std::vector<ChainProfiles> each;
+  StreamNodes nodes;
+  AnyFinding out;
+  uint64_t position = 1;
+  DomainWalk<StreamNodes, AnyFinding> walk;
+};
+
+DomainStreamCheck::DomainStreamCheck(const Range& root_range,
+                                     absl::string_view root_name,
+                                     const DomainRules& rules,
+                                     std::vector<ChainProfiles> each)
+    : impl_(std::make_unique<Impl>(root_range, root_name, rules,
+                                   std::move(each))) {}
+
+DomainStreamCheck::~DomainStreamCheck() = default;
+
+void DomainStreamCheck::Visit(int depth, const Range& range,
+                              absl::string_view name) {
+  ++impl_->position;
+  impl_->walk.Visit(StreamRef{impl_->position}, depth, range, name,
+                    /*flags=*/0, /*desc=*/0);
+}
+
+bool DomainStreamCheck::Finish() {
+  impl_->walk.Finish();
+  return impl_->out.found();
 }
 
 std::vector<InvariantViolation> CheckDomainInvariants(

@@ -42,6 +42,7 @@
 #define RESTREE_RESOURCE_TREE_DOMAIN_INVARIANTS_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -161,6 +162,36 @@ std::vector<DomainFinding> CheckDomain(const ResourceTree& tree,
 std::vector<std::vector<DomainFinding>> CheckDomainEach(
     const ResourceTree& tree, const DomainRules& rules,
     const std::vector<ChainProfiles>& each);
+
+// CheckDomainEach() on a stream of nodes instead of a tree: whether any
+// rule of any profile set in `each` finds anything, without making
+// messages. The nodes come in pre-order, as a dump's lines give them, and
+// form whole subtrees of the root (the root's other subtrees may go to
+// other instances: no rule looks across two top-level subtrees); `depth`
+// is a node's level below the root, 0 for a child of the root. Streamed
+// nodes have no flags or desc: with `rules.check_flags` every CXL window
+// and driver-managed RAM is a finding. `restree check` uses it on a dump it
+// reads without building a tree, and builds the tree for the findings when
+// there are any. Visit() is O(1) plus the profile sets; memory O(depth)
+// plus the regions and hmem candidates seen. Not thread-safe; instances
+// are independent.
+class DomainStreamCheck {
+ public:
+  DomainStreamCheck(const Range& root_range, absl::string_view root_name,
+                    const DomainRules& rules, std::vector<ChainProfiles> each);
+  ~DomainStreamCheck();
+  DomainStreamCheck(const DomainStreamCheck&) = delete;
+  DomainStreamCheck& operator=(const DomainStreamCheck&) = delete;
+
+  void Visit(int depth, const Range& range, absl::string_view name);
+  // After the last node: true iff some rule found something (in the tree
+  // of these nodes, CheckDomainEach() would return a finding).
+  [[nodiscard]] bool Finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // The errors of `CheckDomain()` as invariant violations (warnings left
 // out): what must hold after every applier event.

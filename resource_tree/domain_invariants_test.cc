@@ -1,6 +1,7 @@
 #include "resource_tree/domain_invariants.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,32 @@ std::vector<std::string> Check(absl::string_view text, ChainProfiles profiles) {
               Messages(CheckDomain(tree, NamesOnly(each[k]))))
         << "profile set " << static_cast<int>(each[k]) << "\n"
         << text;
+  }
+  // DomainStreamCheck on the same nodes, for each profile set, as one
+  // stream and as one stream per top-level subtree (the parts of a dump
+  // read without a tree), finds something exactly when that set has a
+  // finding.
+  const Range root_range = tree.RangeOf(tree.root());
+  const absl::string_view root_name = tree.NameOf(tree.root());
+  for (size_t k = 0; k < each.size() && k < together.size(); ++k) {
+    DomainStreamCheck whole(root_range, root_name, NamesOnly(), {each[k]});
+    std::vector<std::unique_ptr<DomainStreamCheck>> parts;
+    tree.ForEachPreorder([&](ResourceId id, int depth) {
+      const ResourceView v = tree.View(id);
+      whole.Visit(depth, v.range, v.name);
+      if (depth == 0) {
+        parts.push_back(std::make_unique<DomainStreamCheck>(
+            root_range, root_name, NamesOnly(), std::vector{each[k]}));
+      }
+      parts.back()->Visit(depth, v.range, v.name);
+    });
+    const bool found = !together[k].empty();
+    EXPECT_EQ(whole.Finish(), found) << "profile set " << k << "\n" << text;
+    bool parts_found = false;
+    for (const std::unique_ptr<DomainStreamCheck>& part : parts) {
+      parts_found |= part->Finish();
+    }
+    EXPECT_EQ(parts_found, found) << "profile set " << k << "\n" << text;
   }
   return Rules(CheckDomain(tree, NamesOnly(profiles)));
 }
@@ -390,6 +417,16 @@ TEST(FieldDefectsTest, HmemBesideARegionIsAWarning) {
                                       "(kmem)\" beside"));
   EXPECT_THAT(f[0].message, HasSubstr("CONFIG_CXL_REGION=n"));
   EXPECT_THAT(CheckDomainInvariants(t, NamesOnly(kChains612)), IsEmpty());
+  EXPECT_THAT(Check(shape, kChains612),
+              ElementsAre("warning hmem-beside-region"));
+  // The region after the Soft Reserved range in the window: the same.
+  EXPECT_THAT(Check("100000000-2ffffffff : CXL Window 0\n"
+                    "  100000000-1ffffffff : Soft Reserved\n"
+                    "    100000000-1ffffffff : dax1.0\n"
+                    "  200000000-2ffffffff : region0\n"
+                    "300000000-3ffffffff : CXL Window 1\n",
+                    kChains612),
+              ElementsAre("warning hmem-beside-region"));
   // 6.1's hmem.N above Soft Reserved: 6.1's dax_hmem never defers to CXL,
   // so this is what it does (a real capture: the QEMU oracle's
   // softres-in-window-6.1). Not reported.

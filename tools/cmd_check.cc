@@ -7,10 +7,12 @@
 #include <utility>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/json_writer.h"
 #include "iomem_parser/parser.h"
+#include "iomem_parser/streamed_check.h"
 #include "resource_tree/domain_invariants.h"
 #include "resource_tree/kernel_profile.h"
 #include "tools/cli.h"
@@ -64,20 +66,28 @@ struct ProfileRun {
   size_t warnings = 0;
 };
 
-// The driver chains of each kernel, in one walk of the tree.
-std::vector<ProfileRun> RunProfiles(const ParsedIomem& dump,
-                                    uint64_t block_size) {
+// The kernels whose driver chains check holds a dump to, oldest first.
+const std::vector<ChainProfiles>& CheckedProfiles() {
+  static const std::vector<ChainProfiles>* const kProfiles =
+      new std::vector<ChainProfiles>{kChains61, kChains612, kChains7};
+  return *kProfiles;
+}
+
+DomainRules RulesFor(uint64_t block_size) {
   DomainRules rules;
   rules.check_flags = false;  // a text dump has no flags
   rules.memory_block_size = block_size;
-  const std::vector<ChainProfiles> profiles = {kChains61, kChains612, kChains7};
-  std::vector<std::vector<DomainFinding>> findings =
-      CheckDomainEach(dump.tree, rules, profiles);
+  return rules;
+}
+
+// Each profile's run from its findings (none: every profile fits).
+std::vector<ProfileRun> Runs(std::vector<std::vector<DomainFinding>> findings) {
+  const std::vector<ChainProfiles>& profiles = CheckedProfiles();
   std::vector<ProfileRun> runs(profiles.size());
   for (size_t k = 0; k < profiles.size(); ++k) {
     ProfileRun& run = runs[k];
     run.profile = profiles[k];
-    run.findings = std::move(findings[k]);
+    if (k < findings.size()) run.findings = std::move(findings[k]);
     for (const DomainFinding& f : run.findings) {
       ++(f.severity == DomainFinding::Severity::kError ? run.errors
                                                        : run.warnings);
@@ -90,52 +100,14 @@ std::string Plural(size_t n, absl::string_view word) {
   return absl::StrCat(n, " ", word, n == 1 ? "" : "s");
 }
 
-int RunCheck(cli::Context& ctx) {
-  cli::OptionParser opts("check");
-  opts.Flag("json").Value("block-size").Value("profile");
-  cli::AddDumpOptions(opts);
-  if (absl::Status s = opts.Parse(ctx.args); !s.ok()) return cli::Fail(ctx, s);
-  if (opts.positional().size() > 1) {
-    return cli::Fail(ctx, opts.Error("takes at most one file"));
-  }
-  absl::StatusOr<uint64_t> block =
-      opts.GetU64("block-size", uint64_t{128} << 20);
-  if (!block.ok()) return cli::Fail(ctx, block.status());
-  std::optional<ChainProfiles> chosen;
-  if (opts.Has("profile")) {
-    const std::string name = opts.Get("profile");
-    std::optional<KernelProfile> p = KernelProfile::ByName(name);
-    if (p.has_value()) chosen = ChainProfilesOf(*p);
-    if (!chosen.has_value()) {
-      std::vector<std::string> known;
-      for (const KernelProfile& k : KernelProfile::All()) {
-        if (ChainProfilesOf(k).has_value()) known.push_back(k.name);
-      }
-      return cli::Fail(ctx, opts.Error(absl::StrCat(
-                                "unknown --profile \"", name, "\" (known: ",
-                                absl::StrJoin(known, ", "), ")")));
-    }
-  }
-  const std::string path =
-      opts.positional().empty() ? cli::kDefaultIomem : opts.positional()[0];
-  absl::StatusOr<ParsedIomem> dump =
-      cli::LoadDump(path, opts, *ctx.err, /*collect_structure_problems=*/true);
-  if (!dump.ok()) return cli::Fail(ctx, dump.status());
-  const std::string source = cli::SourceName(path);
-  if (dump->zeroed) {
-    *ctx.err << "restree check: " << source
-             << ": every address is 0 (the dump was read without "
-                "CAP_SYS_ADMIN), so nothing can be checked; read it as root\n";
-    return cli::kExitError;
-  }
-
-  // The driver chains of each profile (one walk), the chosen one or the
-  // best fit. Both walks only read the tree (its const methods may run
-  // concurrently): the invariants on a second thread.
-  std::vector<InvariantViolation> violations;
-  std::thread second([&] { violations = dump->tree.CheckInvariants(); });
-  const std::vector<ProfileRun> runs = RunProfiles(*dump, *block);
-  second.join();
+// Prints check's report: `findings` (structure and invariants), then the
+// driver-chain findings of the chosen profile or the best fit among
+// `runs`, whose nodes' lines come from `line_of`.
+int Report(cli::Context& ctx, const cli::OptionParser& opts,
+           const std::string& source, size_t resources,
+           std::optional<ChainProfiles> chosen,
+           const std::vector<ProfileRun>& runs, std::vector<Finding> findings,
+           absl::FunctionRef<int(ResourceId)> line_of) {
   std::vector<std::string> fitting;
   const ProfileRun* best = nullptr;
   for (const ProfileRun& r : runs) {
@@ -147,24 +119,13 @@ int RunCheck(cli::Context& ctx) {
       best = &r;
     }
   }
-
-  std::vector<Finding> findings;
-  for (const IomemStructureProblem& p : dump->structure_problems) {
-    findings.push_back(
-        {true, "structure", "structure", p.line, p.other_line, p.message});
-  }
-  auto line_of = [&](const std::vector<ResourceId>& nodes, size_t i) {
-    return nodes.size() > i ? dump->LineOf(nodes[i]) : 0;
+  auto line_at = [&](const std::vector<ResourceId>& nodes, size_t i) {
+    return nodes.size() > i ? line_of(nodes[i]) : 0;
   };
-  for (const InvariantViolation& v : violations) {
-    const std::string kind(InvariantKindName(v.kind));
-    findings.push_back({true, kind, kind, line_of(v.nodes, 0),
-                        line_of(v.nodes, 1), v.message});
-  }
   for (const DomainFinding& f : best->findings) {
     findings.push_back({f.severity == DomainFinding::Severity::kError,
                         std::string(InvariantKindName(f.kind)), f.rule,
-                        line_of(f.nodes, 0), line_of(f.nodes, 1), f.message});
+                        line_at(f.nodes, 0), line_at(f.nodes, 1), f.message});
   }
   size_t errors = 0;
   for (const Finding& f : findings) errors += f.error ? 1 : 0;
@@ -177,7 +138,7 @@ int RunCheck(cli::Context& ctx) {
     w.Key("schema").String("restree.check/1");
     w.Key("source").String(source);
     w.Key("ok").Bool(errors == 0);
-    w.Key("resources").Uint(dump->tree.size() - 1);
+    w.Key("resources").Uint(resources);
     w.Key("profile").String(profile);
     w.Key("profile_inferred").Bool(!chosen.has_value());
     w.Key("fitting_profiles").BeginArray();
@@ -225,10 +186,10 @@ int RunCheck(cli::Context& ctx) {
                         : absl::StrCat("fits ", absl::StrJoin(fitting, ", ")),
                     "\n");
     if (findings.empty()) {
-      absl::StrAppend(&out, source, ": ok: ", dump->tree.size() - 1,
+      absl::StrAppend(&out, source, ": ok: ", resources,
                       " resources; every invariant holds\n");
     } else if (errors == 0) {
-      absl::StrAppend(&out, source, ": ok: ", dump->tree.size() - 1,
+      absl::StrAppend(&out, source, ": ok: ", resources,
                       " resources; no errors, ", Plural(warnings, "warning"),
                       "\n");
     } else {
@@ -239,6 +200,89 @@ int RunCheck(cli::Context& ctx) {
     *ctx.out << out;
   }
   return errors == 0 ? cli::kExitOk : cli::kExitNegative;
+}
+
+int RunCheck(cli::Context& ctx) {
+  cli::OptionParser opts("check");
+  opts.Flag("json").Value("block-size").Value("profile");
+  cli::AddDumpOptions(opts);
+  if (absl::Status s = opts.Parse(ctx.args); !s.ok()) return cli::Fail(ctx, s);
+  if (opts.positional().size() > 1) {
+    return cli::Fail(ctx, opts.Error("takes at most one file"));
+  }
+  absl::StatusOr<uint64_t> block =
+      opts.GetU64("block-size", uint64_t{128} << 20);
+  if (!block.ok()) return cli::Fail(ctx, block.status());
+  std::optional<ChainProfiles> chosen;
+  if (opts.Has("profile")) {
+    const std::string name = opts.Get("profile");
+    std::optional<KernelProfile> p = KernelProfile::ByName(name);
+    if (p.has_value()) chosen = ChainProfilesOf(*p);
+    if (!chosen.has_value()) {
+      std::vector<std::string> known;
+      for (const KernelProfile& k : KernelProfile::All()) {
+        if (ChainProfilesOf(k).has_value()) known.push_back(k.name);
+      }
+      return cli::Fail(ctx, opts.Error(absl::StrCat(
+                                "unknown --profile \"", name, "\" (known: ",
+                                absl::StrJoin(known, ", "), ")")));
+    }
+  }
+  const std::string path =
+      opts.positional().empty() ? cli::kDefaultIomem : opts.positional()[0];
+  absl::StatusOr<IomemParseOptions> parse_options =
+      cli::DumpParseOptions(path, opts, /*collect_structure_problems=*/true);
+  if (!parse_options.ok()) return cli::Fail(ctx, parse_options.status());
+  absl::StatusOr<cli::InputBytes> input = cli::MapInput(path);
+  if (!input.ok()) return cli::Fail(ctx, input.status());
+  const std::string source = cli::SourceName(path);
+  const DomainRules rules = RulesFor(*block);
+
+  // A dump in the kernel's exact format is a valid tree; when no driver
+  // chain finds anything in it either, that is the whole report, found
+  // without building the tree. Otherwise the tree is built for the
+  // findings, their lines and the structural invariants.
+  if (const std::optional<size_t> clean = CleanResourcesWithoutTree(
+          input->view(), *parse_options, rules, CheckedProfiles())) {
+    return Report(ctx, opts, source, *clean, chosen, Runs({}), {},
+                  [](ResourceId) { return 0; });
+  }
+
+  absl::StatusOr<ParsedIomem> dump =
+      cli::ParseDump(*input, *parse_options, opts, *ctx.err);
+  if (!dump.ok()) return cli::Fail(ctx, dump.status());
+  if (dump->zeroed) {
+    *ctx.err << "restree check: " << source
+             << ": every address is 0 (the dump was read without "
+                "CAP_SYS_ADMIN), so nothing can be checked; read it as root\n";
+    return cli::kExitError;
+  }
+
+  // The driver chains of each profile (one walk), and the invariants on a
+  // second thread: both walks only read the tree (its const methods may
+  // run concurrently).
+  std::vector<InvariantViolation> violations;
+  std::thread second([&] { violations = dump->tree.CheckInvariants(); });
+  std::vector<ProfileRun> runs =
+      Runs(CheckDomainEach(dump->tree, rules, CheckedProfiles()));
+  second.join();
+
+  std::vector<Finding> findings;
+  for (const IomemStructureProblem& p : dump->structure_problems) {
+    findings.push_back(
+        {true, "structure", "structure", p.line, p.other_line, p.message});
+  }
+  auto line_of = [&](const std::vector<ResourceId>& nodes, size_t i) {
+    return nodes.size() > i ? dump->LineOf(nodes[i]) : 0;
+  };
+  for (const InvariantViolation& v : violations) {
+    const std::string kind(InvariantKindName(v.kind));
+    findings.push_back({true, kind, kind, line_of(v.nodes, 0),
+                        line_of(v.nodes, 1), v.message});
+  }
+  return Report(ctx, opts, source, dump->tree.size() - 1, chosen, runs,
+                std::move(findings),
+                [&](ResourceId id) { return dump->LineOf(id); });
 }
 
 RESTREE_REGISTER_COMMAND(check, cli::Command{"check",

@@ -27,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "iomem_parser/parser.h"
+#include "resource_tree/range.h"
 
 namespace restree {
 namespace internal {
@@ -49,14 +50,33 @@ std::optional<ParsedIomem> ParseIomemFast(
     absl::string_view text, const IomemParseOptions& options,
     const FastPathOptions& fast = FastPathOptions());
 
+// What IsKernelExactDump() shows of the lines it accepts. The text is cut
+// into parts, each a run of whole top-level subtrees; Begin() comes first
+// (again when a second try starts over, with the /proc depth cap of 8),
+// then each part's lines in order, the parts on threads of their own:
+// Line() must be safe to call concurrently for different parts. A line's
+// `level` is its depth in the tree (0 for a child of the root), which at
+// the /proc depth cap is decided by containment, not by its indentation.
+// Lines of a dump that is then refused have been shown too.
+class KernelExactLines {
+ public:
+  virtual ~KernelExactLines() = default;
+  virtual void Begin(const Range& root_range, absl::string_view root_name,
+                     size_t parts) = 0;
+  virtual void Line(size_t part, size_t level, const Range& range,
+                    absl::string_view name) = 0;
+};
+
 // True iff ParseIomemFast(text, options, fast) would return a tree, found
 // with the same checks but without building it: O(n) time, O(depth)
 // memory. Such a file is in the kernel's exact format and is a valid tree,
 // so ParseIomem() reads it and renders it back to exactly `text`
 // (iomem_parse_fuzzer and parse_paths_test hold both); `restree show --raw`
-// of a whole dump then prints the input as it is.
+// of a whole dump then prints the input as it is, and `restree check`
+// runs the driver chains on `lines`.
 bool IsKernelExactDump(absl::string_view text, const IomemParseOptions& options,
-                       const FastPathOptions& fast = FastPathOptions());
+                       const FastPathOptions& fast = FastPathOptions(),
+                       KernelExactLines* lines = nullptr);
 
 [[nodiscard]] absl::StatusOr<ParsedIomem> ParseIomemGeneral(
     absl::string_view text, const IomemParseOptions& options);
