@@ -147,14 +147,15 @@ TEST(CleanResourcesWithoutTree, NeedsTheKernelsFormatAndNoFlagRules) {
       std::nullopt);
   // Not the kernel's format (an end narrower than its start), and not a
   // valid tree (siblings out of order): the tree is needed for the report.
-  EXPECT_EQ(CleanResourcesWithoutTree("00001000-1fff : a\n", IomemParseOptions(),
-                                      CheckRules(), {kChains61}),
-            std::nullopt);
-  EXPECT_EQ(CleanResourcesWithoutTree("00002000-00002fff : a\n"
-                                      "00001000-00001fff : b\n",
-                                      IomemParseOptions(), CheckRules(),
-                                      {kChains61}),
-            std::nullopt);
+  EXPECT_EQ(
+      CleanResourcesWithoutTree("00001000-1fff : a\n", IomemParseOptions(),
+                                CheckRules(), {kChains61}),
+      std::nullopt);
+  EXPECT_EQ(
+      CleanResourcesWithoutTree("00002000-00002fff : a\n"
+                                "00001000-00001fff : b\n",
+                                IomemParseOptions(), CheckRules(), {kChains61}),
+      std::nullopt);
 }
 
 }  // namespace

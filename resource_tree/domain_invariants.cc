@@ -413,9 +413,6 @@ struct StreamRef {
   friend bool operator==(const StreamRef& a, const StreamRef& b) {
     return a.position == b.position;
   }
-  friend bool operator!=(const StreamRef& a, const StreamRef& b) {
-    return a.position != b.position;
-  }
 };
 
 class StreamNodes {
