@@ -188,8 +188,32 @@ inline char* WriteDecimal(char* p, uint64_t v) {
       "0001020304050607080910111213141516171819202122232425262728293031323334"
       "3536373839404142434445464748495051525354555657585960616263646566676869"
       "707172737475767778798081828384858687888990919293949596979899";
-  int digits = 1;
-  for (uint64_t t = v; t >= 10; t /= 10) ++digits;
+  static constexpr uint64_t kPow10[20] = {1,
+                                          10,
+                                          100,
+                                          1000,
+                                          10000,
+                                          100000,
+                                          1000000,
+                                          10000000,
+                                          100000000,
+                                          1000000000,
+                                          10000000000,
+                                          100000000000,
+                                          1000000000000,
+                                          10000000000000,
+                                          100000000000000,
+                                          1000000000000000,
+                                          10000000000000000,
+                                          100000000000000000,
+                                          1000000000000000000,
+                                          10000000000000000000u};
+  // floor(log10(v)) from the bit width (1233 / 4096 is just under
+  // log10(2)), corrected by one comparison (v | 1: 0 has one digit): no
+  // division per digit.
+  const int bits = 64 - __builtin_clzll(v | 1);
+  const int guess = (bits * 1233) >> 12;
+  const int digits = guess + 1 - ((v | 1) < kPow10[guess] ? 1 : 0);
   char* q = p + digits;
   while (v >= 100) {
     const size_t r = static_cast<size_t>(v % 100);
@@ -206,6 +230,18 @@ inline char* WriteDecimal(char* p, uint64_t v) {
   }
   return p + digits;
 }
+
+// "000102...feff": the two hex digits of each byte.
+constexpr struct HexPairs {
+  char v[512];
+  constexpr HexPairs() : v() {
+    for (int b = 0; b < 256; ++b) {
+      v[2 * b] = "0123456789abcdef"[b >> 4];
+      v[2 * b + 1] = "0123456789abcdef"[b & 0xf];
+    }
+  }
+  constexpr const char& operator[](size_t i) const { return v[i]; }
+} kHexPairs;
 
 // Writes the "resources" elements, formatted exactly as JsonWriter (pretty)
 // writes the elements of an array at nesting depth 2 (the document object,
@@ -303,10 +339,12 @@ class ResourceElementWriter {
     *p_++ = '"';
     *p_++ = '0';
     *p_++ = 'x';
-    for (int k = digits - 1; k >= 0; --k) {
-      p_[k] = "0123456789abcdef"[v & 0xf];
-      v >>= 4;
+    // Two digits a byte from the end, then the odd one.
+    int k = digits;
+    for (; k >= 2; k -= 2, v >>= 8) {
+      std::memcpy(p_ + k - 2, &kHexPairs[2 * (v & 0xff)], 2);
     }
+    if (k == 1) p_[0] = "0123456789abcdef"[v & 0xf];
     p_ += digits;
     *p_++ = '"';
   }

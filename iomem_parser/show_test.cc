@@ -5,6 +5,7 @@
 
 #include "iomem_parser/show.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -96,6 +97,34 @@ TEST(ShowJson, ResourcesAreWhatTheGenericWriterWrites) {
     streamed.append(piece.data(), piece.size());
   });
   EXPECT_EQ(streamed, RenderShowJson(dump, all, "t"));
+}
+
+// Numbers of every length: sizes 10^k - 1 and 10^k (1 to 20 decimal
+// digits) at addresses of 1 to 16 hex digits.
+TEST(ShowJson, NumbersOfEveryLength) {
+  std::string text;
+  uint64_t at = 0;
+  uint64_t p = 1;
+  for (int k = 0; k <= 18; ++k, p *= 10) {
+    for (uint64_t size : {p == 1 ? uint64_t{1} : p - 1, p}) {
+      absl::StrAppend(&text, absl::Hex(at, absl::kZeroPad8), "-",
+                      absl::Hex(at + size - 1, absl::kZeroPad8), " : n", k,
+                      "\n");
+      at += size;
+    }
+    at = std::max(at, uint64_t{1} << (2 * k + 8));
+  }
+  const uint64_t big = uint64_t{10000000000000000000u};  // 10^19, 20 digits
+  absl::StrAppend(&text, absl::Hex(~uint64_t{0} - big + 1), "-",
+                  absl::Hex(~uint64_t{0}), " : big\n");
+  const ParsedIomem dump = Parse(text);
+  const std::vector<ShownNode> all = SelectNodes(dump.tree, ShowFilter{});
+  ASSERT_EQ(all.size(), 39u);
+  const std::string shown = ShownResources(dump, all);
+  EXPECT_EQ(shown, ReferenceResources(dump, all));
+  EXPECT_NE(shown.find("\"size\": 10000000000000000000,"), std::string::npos);
+  EXPECT_NE(shown.find("\"size\": 999999999999999999,"), std::string::npos);
+  EXPECT_NE(shown.find("\"end\": \"0xffffffffffffffff\""), std::string::npos);
 }
 
 TEST(ShowJson, FilteredSelectionsWithContextAndNoneAtAll) {
