@@ -7,7 +7,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/json_writer.h"
@@ -100,14 +99,16 @@ std::string Plural(size_t n, absl::string_view word) {
   return absl::StrCat(n, " ", word, n == 1 ? "" : "s");
 }
 
-// Prints check's report: `findings` (structure and invariants), then the
-// driver-chain findings of the chosen profile or the best fit among
-// `runs`, whose nodes' lines come from `line_of`.
+// Prints check's report on `resources` resources: the structure problems
+// of `dump` and its invariant `violations`, then the driver-chain findings
+// of the chosen profile or the best fit among `runs`. `dump` is the parsed
+// dump the findings' nodes are in, or null for a clean dump read without a
+// tree (nothing to report).
 int Report(cli::Context& ctx, const cli::OptionParser& opts,
            const std::string& source, size_t resources,
            std::optional<ChainProfiles> chosen,
-           const std::vector<ProfileRun>& runs, std::vector<Finding> findings,
-           absl::FunctionRef<int(ResourceId)> line_of) {
+           const std::vector<ProfileRun>& runs, const ParsedIomem* dump,
+           const std::vector<InvariantViolation>& violations) {
   std::vector<std::string> fitting;
   const ProfileRun* best = nullptr;
   for (const ProfileRun& r : runs) {
@@ -120,8 +121,20 @@ int Report(cli::Context& ctx, const cli::OptionParser& opts,
     }
   }
   auto line_at = [&](const std::vector<ResourceId>& nodes, size_t i) {
-    return nodes.size() > i ? line_of(nodes[i]) : 0;
+    return nodes.size() > i ? dump->LineOf(nodes[i]) : 0;
   };
+  std::vector<Finding> findings;
+  if (dump != nullptr) {
+    for (const IomemStructureProblem& p : dump->structure_problems) {
+      findings.push_back(
+          {true, "structure", "structure", p.line, p.other_line, p.message});
+    }
+  }
+  for (const InvariantViolation& v : violations) {
+    const std::string kind(InvariantKindName(v.kind));
+    findings.push_back({true, kind, kind, line_at(v.nodes, 0),
+                        line_at(v.nodes, 1), v.message});
+  }
   for (const DomainFinding& f : best->findings) {
     findings.push_back({f.severity == DomainFinding::Severity::kError,
                         std::string(InvariantKindName(f.kind)), f.rule,
@@ -244,8 +257,8 @@ int RunCheck(cli::Context& ctx) {
   // findings, their lines and the structural invariants.
   if (const std::optional<size_t> clean = CleanResourcesWithoutTree(
           input->view(), *parse_options, rules, CheckedProfiles())) {
-    return Report(ctx, opts, source, *clean, chosen, Runs({}), {},
-                  [](ResourceId) { return 0; });
+    return Report(ctx, opts, source, *clean, chosen, Runs({}),
+                  /*dump=*/nullptr, /*violations=*/{});
   }
 
   absl::StatusOr<ParsedIomem> dump =
@@ -266,23 +279,8 @@ int RunCheck(cli::Context& ctx) {
   std::vector<ProfileRun> runs =
       Runs(CheckDomainEach(dump->tree, rules, CheckedProfiles()));
   second.join();
-
-  std::vector<Finding> findings;
-  for (const IomemStructureProblem& p : dump->structure_problems) {
-    findings.push_back(
-        {true, "structure", "structure", p.line, p.other_line, p.message});
-  }
-  auto line_of = [&](const std::vector<ResourceId>& nodes, size_t i) {
-    return nodes.size() > i ? dump->LineOf(nodes[i]) : 0;
-  };
-  for (const InvariantViolation& v : violations) {
-    const std::string kind(InvariantKindName(v.kind));
-    findings.push_back({true, kind, kind, line_of(v.nodes, 0),
-                        line_of(v.nodes, 1), v.message});
-  }
-  return Report(ctx, opts, source, dump->tree.size() - 1, chosen, runs,
-                std::move(findings),
-                [&](ResourceId id) { return dump->LineOf(id); });
+  return Report(ctx, opts, source, dump->tree.size() - 1, chosen, runs, &*dump,
+                violations);
 }
 
 RESTREE_REGISTER_COMMAND(check, cli::Command{"check",
