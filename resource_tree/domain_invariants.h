@@ -172,9 +172,9 @@ std::vector<std::vector<DomainFinding>> CheckDomainEach(
 // nodes have no flags or desc: with `rules.check_flags` every CXL window
 // and driver-managed RAM is a finding. `restree check` uses it on a dump it
 // reads without building a tree, and builds the tree for the findings when
-// there are any. Visit() is O(1) plus the profile sets; memory O(depth)
-// plus the regions and hmem candidates seen. Not thread-safe; instances
-// are independent.
+// there are any. Visit() is amortised O(1) plus the profile sets; memory
+// O(depth) plus the hmem candidates seen. Not thread-safe; instances are
+// independent.
 class DomainStreamCheck {
  public:
   DomainStreamCheck(const Range& root_range, absl::string_view root_name,
