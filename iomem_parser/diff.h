@@ -66,6 +66,10 @@ struct IomemSummary {
 
 // kCounts leaves out the range lists: O(1) memory instead of O(n).
 enum class SummaryDetail { kRanges, kCounts };
+// One pre-order walk, O(n) (O(n log n) on a tree mutated since TreeBuilder).
+// A tree from TreeBuilder of 2^15 resources or more is walked in two halves,
+// the second on a thread of its own, joined before returning; the result is
+// the same. Reads `tree` only: safe alongside other readers.
 IomemSummary Summarize(const ResourceTree& tree,
                        SummaryDetail detail = SummaryDetail::kRanges);
 

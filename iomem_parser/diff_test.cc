@@ -221,6 +221,69 @@ TEST(DiffTest, SummaryCountsNestedRamOnce) {
   EXPECT_EQ(s.kmem.size(), 1u);
 }
 
+// A dump big enough to be summarised on two threads, cut inside a System
+// RAM block whose nested RAM must not count again; the same tree once
+// mutated (so walked on one thread) gives the same summary, lists in order.
+TEST(DiffTest, SummaryOfABigTreeIsTheSameOnTwoThreads) {
+  std::string text;
+  uint64_t a = 0x100000000;
+  constexpr uint64_t kStep = 0x10000000;
+  auto windows = [&](int count) {
+    for (int i = 0; i < count; ++i, a += kStep) {
+      const uint64_t e = a + kStep - 1;
+      absl::StrAppendFormat(&text, "%x-%x : CXL Window %d\n", a, e, i);
+      absl::StrAppendFormat(&text, "  %x-%x : region%d\n", a, e, i);
+      absl::StrAppendFormat(&text, "    %x-%x : dax%d.0\n", a, e, i);
+      absl::StrAppendFormat(&text, "      %x-%x : System RAM (kmem)\n", a, e);
+    }
+  };
+  windows(4000);
+  const uint64_t ram = a;
+  constexpr int kRamChildren = 20000;
+  absl::StrAppendFormat(&text, "%x-%x : System RAM\n", ram,
+                        ram + kRamChildren * 0x1000 - 1);
+  for (int i = 0; i < kRamChildren; ++i) {
+    absl::StrAppendFormat(&text, "  %x-%x : %s\n", ram + i * 0x1000,
+                          ram + i * 0x1000 + 0xfff,
+                          i % 2 == 0 ? "System RAM" : "dax9.9");
+  }
+  a = ram + kStep;
+  windows(4000);
+  absl::StatusOr<ParsedIomem> p = ParseIomem(text);
+  ASSERT_TRUE(p.ok()) << p.status();
+  const size_t n = p->tree.size() - 1;
+  ASSERT_EQ(n, 4 * 8000u + 1 + kRamChildren);
+  ASSERT_GE(n, size_t{1} << 15);  // Summarize's two-thread threshold
+  ASSERT_TRUE(
+      p->tree.ForEachPreorderSlice(0, 1, [](ResourceId, int, ptrdiff_t) {}));
+
+  const IomemSummary s = Summarize(p->tree);
+  EXPECT_EQ(s.system_ram,
+            absl::uint128(8000) * kStep + uint64_t{kRamChildren} * 0x1000);
+  EXPECT_EQ(s.cxl_window_total.count, 8000u);
+  EXPECT_EQ(s.region_total.count, 8000u);
+  EXPECT_EQ(s.dax_total.count, 8000u + kRamChildren / 2);
+  EXPECT_EQ(s.kmem_total.count, 8000u);
+  EXPECT_EQ(s.kmem_total.bytes, absl::uint128(8000) * kStep);
+
+  ResourceTree one_thread = p->tree;
+  ASSERT_TRUE(
+      one_thread.Request(one_thread.root(), {Range(0x1000, 0x1fff), "Reserved"})
+          .ok());
+  ASSERT_FALSE(
+      one_thread.ForEachPreorderSlice(0, 1, [](ResourceId, int, ptrdiff_t) {}));
+  const IomemSummary t = Summarize(one_thread);
+  EXPECT_EQ(t.system_ram, s.system_ram);
+  EXPECT_EQ(t.cxl_windows, s.cxl_windows);
+  EXPECT_EQ(t.regions, s.regions);
+  EXPECT_EQ(t.dax, s.dax);
+  EXPECT_EQ(t.kmem, s.kmem);
+  const IomemSummary counts = Summarize(p->tree, SummaryDetail::kCounts);
+  EXPECT_EQ(counts.dax_total.count, s.dax_total.count);
+  EXPECT_EQ(counts.dax_total.bytes, s.dax_total.bytes);
+  EXPECT_TRUE(counts.dax.empty());
+}
+
 RC_GTEST_PROP(DiffProperty, ApplyingTheDiffGivesTheNewTree, ()) {
   const ResourceTree a = *test_support::GenTree();
   ResourceTree b = a;

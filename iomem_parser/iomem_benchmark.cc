@@ -176,6 +176,19 @@ void BM_PreorderViewMillionLines(benchmark::State& state) {
 }
 BENCHMARK(BM_PreorderViewMillionLines)->Unit(benchmark::kMillisecond);
 
+// The counts `show` writes before the resources (a walk of its own).
+void BM_SummarizeMillionLines(benchmark::State& state) {
+  const ParsedIomem* p = &ParsedDump();
+  for (auto _ : state) {
+    IomemSummary s = Summarize(p->tree, SummaryDetail::kCounts);
+    benchmark::DoNotOptimize(s);
+  }
+  state.SetItemsProcessed(state.iterations() * kLines);
+}
+BENCHMARK(BM_SummarizeMillionLines)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
 void BM_CheckDomainMillionLines(benchmark::State& state) {
   const ParsedIomem* p = &ParsedDump();
   DomainRules rules;
