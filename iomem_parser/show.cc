@@ -1,5 +1,9 @@
 #include "iomem_parser/show.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <cstring>
 #include <optional>
@@ -260,7 +264,8 @@ class ResourceElementWriter {
   void Element(bool first, uint64_t index, const uint64_t* parent, int depth,
                int line, const Range* range, absl::string_view name,
                bool context) {
-    // The fixed text is under 400 bytes; a name takes at most 6 per byte.
+    // The fixed text is under 400 bytes; a name takes at most 6 per byte
+    // (and Quoted() reads up to 15 bytes past its copy).
     Reserve(400 + 6 * name.size());
     if (!first) *p_++ = ',';
     Lit("\n    {\n      \"index\": ");
@@ -348,16 +353,14 @@ class ResourceElementWriter {
     p_ += digits;
     *p_++ = '"';
   }
+  // Copied between quotes where it lands, then checked there (Reserve left
+  // room to read past it); escaped instead if it needs to be.
   void Quoted(absl::string_view s) {
-    bool plain = true;
-    for (const char ch : s) {
-      const unsigned char c = static_cast<unsigned char>(ch);
-      plain &= c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-    }
-    if (plain) {
-      *p_++ = '"';
-      std::memcpy(p_, s.data(), s.size());
-      p_ += s.size();
+    char* const text = p_ + 1;
+    std::memcpy(text, s.data(), s.size());
+    if (NeedsNoEscape(text, s.size())) {
+      *p_ = '"';
+      p_ = text + s.size();
       *p_++ = '"';
       return;
     }
@@ -365,6 +368,35 @@ class ResourceElementWriter {
     AppendJsonQuoted(&scratch_, s);
     std::memcpy(p_, scratch_.data(), scratch_.size());
     p_ += scratch_.size();
+  }
+  // Whether the n bytes at `text` are printable ASCII without '"' or '\\'
+  // (JSON takes them as they are). Reads up to 15 bytes past them.
+  static bool NeedsNoEscape(const char* text, size_t n) {
+#ifdef __SSE2__
+    const __m128i space = _mm_set1_epi8(0x20);
+    const __m128i del = _mm_set1_epi8(0x7f);
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    for (size_t i = 0; i < n; i += 16) {
+      const __m128i v =
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(text + i));
+      // Signed bytes: 0x80 and above are below 0x20 too.
+      const __m128i bad = _mm_or_si128(
+          _mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, del)),
+          _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+      unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(bad));
+      if (n - i < 16) mask &= (1u << (n - i)) - 1;  // bytes past the name
+      if (mask != 0) return false;
+    }
+    return true;
+#else
+    bool plain = true;
+    for (size_t i = 0; i < n; ++i) {
+      const unsigned char c = static_cast<unsigned char>(text[i]);
+      plain &= c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+    }
+    return plain;
+#endif
   }
 
   std::optional<TextSink> sink_;

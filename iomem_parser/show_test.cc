@@ -99,6 +99,35 @@ TEST(ShowJson, ResourcesAreWhatTheGenericWriterWrites) {
   EXPECT_EQ(streamed, RenderShowJson(dump, all, "t"));
 }
 
+// Names of 1 to 40 bytes with one byte JSON escapes or checks at each place
+// (the writer checks names 16 bytes at a time), and the same names plain.
+TEST(ShowJson, NamesOfEveryLengthWithAnOddByteAnywhere) {
+  std::string text;
+  uint64_t at = 0x1000;
+  size_t lines = 0;
+  auto add = [&](const std::string& name) {
+    absl::StrAppend(&text, absl::Hex(at, absl::kZeroPad8), "-",
+                    absl::Hex(at + 0xfff, absl::kZeroPad8), " : ", name, "\n");
+    at += 0x1000;
+    ++lines;
+  };
+  const std::string odd[] = {"\"",   "\\",   "\x01",     "\x1f",
+                             "\x7f", "\x80", "\xc3\xa9", "\xff"};
+  for (size_t len = 1; len <= 40; ++len) {
+    add(std::string(len, 'a' + static_cast<char>(len % 26)));
+    for (size_t k = 0; k < len; ++k) {
+      const std::string& o = odd[(len + k) % std::size(odd)];
+      add(std::string(k, 'x') + o + std::string(len - 1 - k, 'y'));
+    }
+  }
+  const ParsedIomem dump = Parse(text);
+  const std::vector<ShownNode> all = SelectNodes(dump.tree, ShowFilter{});
+  ASSERT_EQ(all.size(), lines);
+  const std::string shown = ShownResources(dump, all);
+  EXPECT_EQ(shown, ReferenceResources(dump, all));
+  EXPECT_NE(shown.find("\"xxxxxxxxxxxxxxx\\\\yy\""), std::string::npos);
+}
+
 // Numbers of every length: sizes 10^k - 1 and 10^k (1 to 20 decimal
 // digits) at addresses of 1 to 16 hex digits.
 TEST(ShowJson, NumbersOfEveryLength) {
