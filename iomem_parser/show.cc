@@ -5,7 +5,9 @@
 #endif
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -409,9 +411,10 @@ class ResourceElementWriter {
 constexpr size_t kParallelShowNodes = size_t{1} << 15;
 
 // The whole dump of a tree from TreeBuilder, on two threads: the nodes in
-// blocks of kBlock pre-order positions; while this thread writes and sends
-// block b, a second one writes block b + 1 into its own buffer, sent after.
-// The same bytes as the one-thread loop below; memory grows by two blocks'
+// blocks of kBlock pre-order positions; this thread writes and sends the
+// even blocks, one helper thread writes the odd ones, each into one of two
+// buffers (so it may run a block ahead), which this thread sends in turn.
+// The same bytes as the one-thread loop below; memory grows by three blocks'
 // text. Returns false, writing nothing, for a tree that cannot be sliced.
 bool WriteAllResourceElementsInParallel(const ParsedIomem& dump,
                                         TextSink sink) {
@@ -431,27 +434,68 @@ bool WriteAllResourceElementsInParallel(const ParsedIomem& dump,
           ++position;
         });
   };
-  ResourceElementWriter mine(sink);
-  ResourceElementWriter theirs;
   const size_t blocks = (n + kBlock - 1) / kBlock;
-  for (size_t b = 0; b < blocks; b += 2) {
-    bool their_ok = true;
-    std::thread helper;
-    if (b + 1 < blocks) {
-      helper = std::thread([&] { their_ok = block(b + 1, theirs); });
+  // Odd block 2k + 1 goes to slot k % 2; `full` while its text waits.
+  struct Slot {
+    ResourceElementWriter text;
+    bool full = false;
+    bool ok = true;
+  };
+  Slot slots[2];
+  std::mutex mu;
+  std::condition_variable changed;
+  bool stop = false;
+  std::thread helper([&] {
+    for (size_t b = 1; b < blocks; b += 2) {
+      Slot& slot = slots[(b / 2) % 2];
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        changed.wait(lock, [&] { return stop || !slot.full; });
+        if (stop) return;
+      }
+      const bool ok = block(b, slot.text);
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        slot.ok = ok;
+        slot.full = true;
+      }
+      changed.notify_all();
+      if (!ok) return;
     }
-    const bool my_ok = block(b, mine);
+  });
+  ResourceElementWriter mine(sink);
+  for (size_t b = 0; b < blocks; b += 2) {
+    bool ok = block(b, mine);
     mine.Flush();
-    if (helper.joinable()) helper.join();
-    // Only the first call can find the tree unsliceable; the checks after
-    // it are of a fact that cannot change.
-    if (!my_ok || !their_ok) {
+    Slot* theirs = nullptr;
+    if (b + 1 < blocks) {
+      theirs = &slots[(b / 2) % 2];
+      std::unique_lock<std::mutex> lock(mu);
+      changed.wait(lock, [&] { return theirs->full; });
+      ok = ok && theirs->ok;
+    }
+    // Only the first blocks can find the tree unsliceable; the checks after
+    // them are of a fact that cannot change.
+    if (!ok) {
       RESTREE_CHECK(b == 0, "show: the tree stopped being sliceable");
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        stop = true;
+      }
+      changed.notify_all();
+      helper.join();
       return false;
     }
-    const absl::string_view text = theirs.Take();
+    if (theirs == nullptr) continue;
+    const absl::string_view text = theirs->text.Take();
     if (!text.empty()) sink(text);
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      theirs->full = false;
+    }
+    changed.notify_all();
   }
+  helper.join();
   return true;
 }
 

@@ -6,7 +6,9 @@
 #include "iomem_parser/show.h"
 
 #include <algorithm>
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -191,7 +193,8 @@ TEST(ShowJson, ZeroedDumpsHaveNullRanges) {
 
 // A long dump crosses the writer's buffer many times; a whole dump this
 // long is written on two threads in blocks of pre-order positions, which
-// cut through nested resources: the bytes are still the one-thread loop's
+// cut through nested resources (seven blocks of 2^14: the helper's two
+// buffers are each used twice): the bytes are still the one-thread loop's
 // (the node-list path) and the generic writer's.
 TEST(ShowJson, LongNestedDumpsAreTheSameOnOneOrTwoThreads) {
   std::string text;
@@ -202,7 +205,7 @@ TEST(ShowJson, LongNestedDumpsAreTheSameOnOneOrTwoThreads) {
                     absl::Hex(last, absl::kZeroPad8), " : ", name, "\n");
   };
   int lines = 0;
-  for (uint64_t w = 0; lines < 70000; ++w) {
+  for (uint64_t w = 0; lines < 100000; ++w) {
     const uint64_t base = w << 24;
     line(0, base, base + 0xffffff, "CXL Window");
     line(1, base, base + 0x7fffff, "region");
@@ -213,7 +216,7 @@ TEST(ShowJson, LongNestedDumpsAreTheSameOnOneOrTwoThreads) {
   }
   const ParsedIomem dump = Parse(text);
   const std::vector<ShownNode> all = SelectNodes(dump.tree, ShowFilter{});
-  ASSERT_EQ(all.size(), 70000u);
+  ASSERT_EQ(all.size(), 100000u);
   const std::string listed = RenderShowJson(dump, all, "t");
   const size_t begin = listed.find("\"resources\": [") + 13;
   EXPECT_EQ(listed.substr(begin, listed.rfind(']') + 1 - begin),
@@ -226,6 +229,13 @@ TEST(ShowJson, LongNestedDumpsAreTheSameOnOneOrTwoThreads) {
   });
   EXPECT_GT(pieces, 4u);
   EXPECT_EQ(streamed, listed);
+  // A slow reader: the helper thread, blocks ahead, must wait for a buffer.
+  std::string slowly;
+  StreamShowJson(dump, "t", [&](absl::string_view piece) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    slowly.append(piece.data(), piece.size());
+  });
+  EXPECT_EQ(slowly, listed);
 }
 
 }  // namespace
