@@ -1,14 +1,12 @@
 #include "iomem_parser/diff.h"
 
 #include <cstdint>
-#include <cstdio>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "iomem_parser/internal/flat_tree.h"
-#include "resource_tree/domain_invariants.h"
+#include "iomem_parser/summary.h"
 
 namespace restree {
 
@@ -211,145 +209,19 @@ std::vector<std::string> ChangeNames(unsigned changes) {
 
 namespace {
 
-// Counts one resource into `s`; `under_ram`: an ancestor is System RAM
-// (its bytes are counted there). Returns whether this resource or an
-// ancestor is System RAM.
-bool AddToSummary(IomemSummary& s, absl::string_view name, const Range& r,
-                  bool under_ram, SummaryDetail detail) {
-  // Every System RAM name starts with 'S'; KindOfName looks at the first
-  // byte too, so most names are passed over after one comparison.
-  const bool ram = !name.empty() && name[0] == 'S' && IsSystemRamName(name);
-  if (ram && !under_ram) s.system_ram += r.size();
-  auto add = [&](IomemSummary::Total& total, std::vector<Range>& ranges) {
-    ++total.count;
-    total.bytes += r.size();
-    if (detail == SummaryDetail::kRanges) ranges.push_back(r);
-  };
-  switch (KindOfName(name)) {
-    case NodeKind::kCxlWindow:
-      add(s.cxl_window_total, s.cxl_windows);
-      break;
-    case NodeKind::kRegion:
-      add(s.region_total, s.regions);
-      break;
-    case NodeKind::kDax:
-      add(s.dax_total, s.dax);
-      break;
-    case NodeKind::kKmemRam:
-      add(s.kmem_total, s.kmem);
-      break;
-    default:
-      break;
-  }
-  return under_ram || ram;
-}
-
 // The summary of a flattened tree (its nodes in pre-order with parents).
 IomemSummary SummarizeFlat(const internal::FlatTree& f) {
-  IomemSummary s;
-  std::vector<bool> in_ram(f.size());  // this node or an ancestor is RAM
+  SummaryCounter counter(SummaryDetail::kRanges);
+  std::vector<size_t> depth(f.size());
   for (size_t i = 0; i < f.size(); ++i) {
-    const bool above =
-        f.parent[i] >= 0 && in_ram[static_cast<size_t>(f.parent[i])];
-    in_ram[i] =
-        AddToSummary(s, f.name[i], f.range[i], above, SummaryDetail::kRanges);
+    const int parent = f.parent[i];
+    depth[i] = parent < 0 ? 0 : depth[static_cast<size_t>(parent)] + 1;
+    counter.Add(depth[i], f.range[i], f.name[i]);
   }
-  return s;
+  return std::move(counter).summary();
 }
 
 }  // namespace
-
-namespace {
-
-// A summary built node by node in pre-order, from the start of the walk or
-// from any node in it (a slice of the walk for one thread).
-class SummaryWalk {
- public:
-  SummaryWalk(const ResourceTree& tree, SummaryDetail detail)
-      : tree_(tree), detail_(detail) {}
-
-  void Visit(ResourceId id, int depth) {
-    const size_t d = static_cast<size_t>(depth);
-    if (in_ram_.size() < d) SeedAncestors(id, d);
-    const bool above = d > 0 && in_ram_[d - 1];
-    if (in_ram_.size() <= d) in_ram_.resize(d + 1);
-    const ResourceView v = tree_.View(id);
-    in_ram_[d] = AddToSummary(summary_, v.name, v.range, above, detail_);
-  }
-
-  IomemSummary& summary() { return summary_; }
-
- private:
-  // A slice's first node: whether each of its `depth` ancestors is (under)
-  // System RAM.
-  void SeedAncestors(ResourceId id, size_t depth) {
-    std::vector<ResourceId> path;
-    for (ResourceId a = tree_.View(id).parent; path.size() < depth;
-         a = tree_.View(a).parent) {
-      path.push_back(a);
-    }
-    in_ram_.assign(depth, 0);
-    for (size_t k = 0; k < depth; ++k) {
-      in_ram_[k] = (k > 0 && in_ram_[k - 1]) ||
-                   IsSystemRamName(tree_.View(path[depth - 1 - k]).name);
-    }
-  }
-
-  const ResourceTree& tree_;
-  const SummaryDetail detail_;
-  IomemSummary summary_;
-  std::vector<uint8_t> in_ram_;  // the open node at each depth is (under) RAM
-};
-
-void AddTotal(IomemSummary::Total& to, const IomemSummary::Total& from) {
-  to.count += from.count;
-  to.bytes += from.bytes;
-}
-
-void Append(std::vector<Range>& to, const std::vector<Range>& from) {
-  to.insert(to.end(), from.begin(), from.end());
-}
-
-// Trees of at least this many resources are summarised on two threads.
-constexpr size_t kParallelSummaryNodes = size_t{1} << 15;
-
-}  // namespace
-
-IomemSummary Summarize(const ResourceTree& tree, SummaryDetail detail) {
-  const size_t n = tree.size() - 1;
-  if (n >= kParallelSummaryNodes) {
-    // The first half of the pre-order here, the second on a helper; the
-    // halves' lists join in order. Only a tree from TreeBuilder can be cut.
-    SummaryWalk first(tree, detail), second(tree, detail);
-    auto visit = [](SummaryWalk& w) {
-      return [&w](ResourceId id, int depth, ptrdiff_t) { w.Visit(id, depth); };
-    };
-    bool second_ok = false;
-    std::thread helper([&] {
-      second_ok = tree.ForEachPreorderSlice(n / 2, n, visit(second));
-    });
-    const bool first_ok = tree.ForEachPreorderSlice(0, n / 2, visit(first));
-    helper.join();
-    if (first_ok && second_ok) {
-      IomemSummary& s = first.summary();
-      const IomemSummary& t = second.summary();
-      s.system_ram += t.system_ram;
-      AddTotal(s.cxl_window_total, t.cxl_window_total);
-      AddTotal(s.region_total, t.region_total);
-      AddTotal(s.dax_total, t.dax_total);
-      AddTotal(s.kmem_total, t.kmem_total);
-      Append(s.cxl_windows, t.cxl_windows);
-      Append(s.regions, t.regions);
-      Append(s.dax, t.dax);
-      Append(s.kmem, t.kmem);
-      return std::move(s);
-    }
-  }
-  SummaryWalk walk(tree, detail);
-  tree.ForEachPreorder(
-      [&](ResourceId id, int depth) { walk.Visit(id, depth); });
-  return std::move(walk.summary());
-}
 
 IomemDiff DiffTrees(const ResourceTree& old_tree, const ResourceTree& new_tree,
                     const DiffOptions& options) {

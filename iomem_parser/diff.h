@@ -28,8 +28,8 @@
 // the entries alone (the tests' ApplyDiff(), tests/apply_diff.h, does it as a
 // property of every diff they make), and `DiffTrees(a, a)` is empty.
 //
-// Summaries come first for people: total System RAM, CXL windows, regions,
-// dax devices and kmem ranges, before and after.
+// Summaries come first for people (summary.h): total System RAM, CXL
+// windows, regions, dax devices and kmem ranges, before and after.
 //
 // Complexity: O((n + m) log(n + m)) for trees of n and m nodes.
 // Thread-safety: pure functions of their arguments.
@@ -42,36 +42,10 @@
 #include <vector>
 
 #include "absl/numeric/int128.h"
+#include "iomem_parser/summary.h"  // IomemSummary, Summarize (re-exported)
 #include "resource_tree/resource_tree.h"
 
 namespace restree {
-
-// Totals a person wants first. Resources are recognised by name: "System
-// RAM" and "System RAM (...)" (counted once where nested), "CXL Window N",
-// "regionN", "daxX.Y", "System RAM (kmem)".
-struct IomemSummary {
-  absl::uint128 system_ram = 0;  // bytes
-  // The ranges of each kind (left empty by Summarize(tree, kCounts)).
-  std::vector<Range> cxl_windows;
-  std::vector<Range> regions;
-  std::vector<Range> dax;
-  std::vector<Range> kmem;
-  // How many of each kind, and their bytes (always filled).
-  struct Total {
-    size_t count = 0;
-    absl::uint128 bytes = 0;
-  };
-  Total cxl_window_total, region_total, dax_total, kmem_total;
-};
-
-// kCounts leaves out the range lists: O(1) memory instead of O(n).
-enum class SummaryDetail { kRanges, kCounts };
-// One pre-order walk, O(n) (O(n log n) on a tree mutated since TreeBuilder).
-// A tree from TreeBuilder of 2^15 resources or more is walked in two halves,
-// the second on a thread of its own, joined before returning; the result is
-// the same. Reads `tree` only: safe alongside other readers.
-IomemSummary Summarize(const ResourceTree& tree,
-                       SummaryDetail detail = SummaryDetail::kRanges);
 
 // Where an added or moved resource goes in the new tree.
 struct DiffParent {

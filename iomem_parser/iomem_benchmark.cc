@@ -106,6 +106,23 @@ void BM_ParseMillionLines(benchmark::State& state) {
 // Wall time: the parse runs on every hardware thread (at most 4).
 BENCHMARK(BM_ParseMillionLines)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// The same parse counting the summary as it reads (what `show` asks for),
+// against BM_SummarizeMillionLines' walk after the parse.
+void BM_ParseMillionLinesCounted(benchmark::State& state) {
+  const std::string& text = Dump();
+  IomemParseOptions counted;
+  counted.summarize = true;
+  for (auto _ : state) {
+    absl::StatusOr<ParsedIomem> p = ParseIomem(text, counted);
+    if (!p.ok() || !p->summary.has_value()) std::abort();
+    benchmark::DoNotOptimize(p);
+  }
+  state.SetItemsProcessed(state.iterations() * kLines);
+}
+BENCHMARK(BM_ParseMillionLinesCounted)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
 // The same parse on one thread (the fast path, not cut into parts).
 void BM_ParseMillionLinesOneThread(benchmark::State& state) {
   const std::string& text = Dump();

@@ -23,6 +23,7 @@
 #include "absl/strings/string_view.h"
 #include "iomem_parser/internal/file_kind.h"
 #include "iomem_parser/internal/parse_paths.h"
+#include "iomem_parser/summary.h"
 #include "resource_tree/tree_builder.h"
 
 namespace restree {
@@ -224,8 +225,27 @@ class PlacementCheck {
   size_t part_;
 };
 
+// A TreeBuilder::Part that also counts what it takes into a summary.
+class CountedPart {
+ public:
+  CountedPart(TreeBuilder::Part* part, SummaryCounter* counter)
+      : part_(part), counter_(counter) {}
+  size_t height() const { return part_->height(); }
+  const Range& RangeAt(size_t level) const { return part_->RangeAt(level); }
+  TreeBuilder::Problem Append(size_t level, const Range& r,
+                              absl::string_view name) {
+    const TreeBuilder::Problem p = part_->Append(level, r, name);
+    if (p == TreeBuilder::Problem::kNone) counter_->Add(level, r, name);
+    return p;
+  }
+
+ private:
+  TreeBuilder::Part* part_;
+  SummaryCounter* counter_;
+};
+
 // Appends the lines of `chunk` (whole lines, the first at depth 0) to
-// `part`: a TreeBuilder::Part, or a PlacementCheck.
+// `part`: a TreeBuilder::Part, a CountedPart, or a PlacementCheck.
 template <typename PartT>
 FastResult FillPart(absl::string_view chunk, size_t width, size_t cap,
                     bool drop_read_pages, PartT* part) {
@@ -357,6 +377,10 @@ FastResult ParseKernelFormat(absl::string_view text,
   std::vector<TreeBuilder::Part> parts =
       builder.Split(chunks.size(), max_nodes, text.size());
   std::vector<FastResult> results(chunks.size(), FastResult::kGaveUp);
+  // Each part starts at a top-level line: its summary needs nothing of the
+  // parts before it.
+  std::vector<SummaryCounter> counters(opt.summarize ? chunks.size() : 0,
+                                       SummaryCounter(SummaryDetail::kCounts));
   // Part k begins after the lines of the chunks before it, which its own
   // thread counts (at memory speed) while the earlier parts are filled.
   auto fill = [&](size_t k) {
@@ -367,8 +391,14 @@ FastResult ParseKernelFormat(absl::string_view text,
     }
     parts[k].Begin(before, static_cast<size_t>(chunks[k].data() - text.data()),
                    chunks[k].size());
-    results[k] = FillPart(chunks[k], width, static_cast<size_t>(cap),
-                          opt.text_is_file_mapping, &parts[k]);
+    if (opt.summarize) {
+      CountedPart counted(&parts[k], &counters[k]);
+      results[k] = FillPart(chunks[k], width, static_cast<size_t>(cap),
+                            opt.text_is_file_mapping, &counted);
+    } else {
+      results[k] = FillPart(chunks[k], width, static_cast<size_t>(cap),
+                            opt.text_is_file_mapping, &parts[k]);
+    }
   };
   FillParts(chunks.size(), fast, fill);
   // What a one-pass parse would have met first decides.
@@ -382,6 +412,12 @@ FastResult ParseKernelFormat(absl::string_view text,
   absl::StatusOr<ResourceTree> tree = std::move(builder).Join(std::move(parts));
   if (!tree.ok()) return FastResult::kGaveUp;
   out->tree = *std::move(tree);
+  if (opt.summarize) {
+    out->summary = std::move(counters[0]).summary();
+    for (size_t k = 1; k < counters.size(); ++k) {
+      AppendSummary(*out->summary, counters[k].summary());
+    }
+  }
   out->zeroed = false;
   out->width = static_cast<int>(width);
   out->max_depth = cap;

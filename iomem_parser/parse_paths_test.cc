@@ -43,7 +43,10 @@ std::vector<std::string> PrivilegedSamples() {
 // Runs both paths, the fast one whole and cut into 2 parts (parsed on their
 // own threads) and 3 (filled one after the other); fails the test if a fast
 // parse differs from the general parser's, or if the cut changes whether the
-// fast path takes the input. Returns whether it took it.
+// fast path takes the input. With IomemParseOptions::summarize the
+// fingerprints include the summary, counted line by line on the fast path's
+// parts and by a walk of the general parser's tree. Returns whether the fast
+// path took the input.
 bool FastPathAgrees(const std::string& text, const IomemParseOptions& o) {
   const absl::StatusOr<ParsedIomem> general = ParseIomemGeneral(text, o);
   std::optional<bool> took;
@@ -67,6 +70,7 @@ bool FastPathAgrees(const std::string& text, const IomemParseOptions& o) {
                                  "rejects: "
                               << general.status() << "\n"
                               << text;
+    EXPECT_EQ(fast->summary.has_value(), o.summarize);
     if (general.ok()) {
       EXPECT_EQ(ParseFingerprint(*fast), ParseFingerprint(*general))
           << parts << " parts\n"
@@ -94,9 +98,12 @@ TEST(ParsePaths, KernelDumpsTakeTheFastPath) {
   for (const std::string& name : PrivilegedSamples()) {
     const std::string text = ReadSample(name);
     for (int max_depth : {0, 5, 8}) {
-      IomemParseOptions o;
-      o.max_depth = max_depth;
-      EXPECT_TRUE(FastPathAgrees(text, o)) << name << " cap " << max_depth;
+      for (bool summarize : {false, true}) {
+        IomemParseOptions o;
+        o.max_depth = max_depth;
+        o.summarize = summarize;
+        EXPECT_TRUE(FastPathAgrees(text, o)) << name << " cap " << max_depth;
+      }
     }
   }
 }
@@ -209,6 +216,7 @@ TEST(ParsePaths, EditedDumpsAgree) {
         if (FastPathAgrees(text, {})) ++taken;
         IomemParseOptions collect;
         collect.collect_structure_problems = true;
+        collect.summarize = true;
         FastPathAgrees(text, collect);
         if (HasFailure()) return;
       }
@@ -236,6 +244,7 @@ RC_GTEST_PROP(ParsePathsProperty, RenderedTreesAndTheirEditsAgree, ()) {
   o.max_depth = *rc::gen::element(0, cap);
   o.root = *rc::gen::element(IomemRoot::kAuto, IomemRoot::kIomem,
                              IomemRoot::kIoports);
+  o.summarize = *rc::gen::arbitrary<bool>();
   const bool zero_first = text.compare(0, 9, "0000-0000") == 0 ||
                           text.compare(0, 17, "00000000-00000000") == 0;
   const bool took = FastPathAgrees(text, o);

@@ -529,7 +529,12 @@ namespace internal {
 absl::StatusOr<ParsedIomem> ParseIomemGeneral(
     absl::string_view text, const IomemParseOptions& options) {
   Parser p(text, options);
-  return p.Run();
+  absl::StatusOr<ParsedIomem> parsed = p.Run();
+  // The fast path counts line by line; here the tree is walked once.
+  if (parsed.ok() && options.summarize) {
+    parsed->summary = Summarize(parsed->tree, SummaryDetail::kCounts);
+  }
+  return parsed;
 }
 
 }  // namespace internal

@@ -41,11 +41,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "iomem_parser/summary.h"
 #include "resource_tree/resource_tree.h"
 
 namespace restree {
@@ -76,6 +78,11 @@ struct IomemParseOptions {
   // A page touched again is read back from the file. Never set it for text
   // in ordinary memory: its pages would read back as zeros.
   bool text_is_file_mapping = false;
+  // Also fill `ParsedIomem::summary`: Summarize(tree, SummaryDetail::kCounts)
+  // of the tree as parsed. A dump in the kernel's exact format is counted
+  // line by line as it is read, on the parse's own threads (where a later
+  // walk of the tree would read all of it again); any other, by that walk.
+  bool summarize = false;
 };
 
 // One change lenient mode made to the input.
@@ -140,6 +147,10 @@ struct ParsedIomem {
   IomemNodeLines node_lines;
   // The line of `id`, or 0 for the root and unknown ids. O(log n).
   int LineOf(ResourceId id) const { return node_lines.LineOf(id); }
+  // With IomemParseOptions::summarize only: the counts of the tree as
+  // parsed (Summarize(tree, SummaryDetail::kCounts)). Not kept up to date:
+  // it describes the file, and goes stale if `tree` is changed.
+  std::optional<IomemSummary> summary;
   // Lenient mode only.
   std::vector<IomemRepair> repairs;
   // collect_structure_problems only.

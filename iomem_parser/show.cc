@@ -19,15 +19,22 @@
 #include "base/byte_size.h"
 #include "base/json_writer.h"
 #include "base/status_macros.h"
-#include "iomem_parser/diff.h"
 #include "iomem_parser/internal/json_fields.h"
+#include "iomem_parser/summary.h"
 #include "resource_tree/render.h"
 
 namespace restree {
 namespace {
 
+// The counts above the resources: the parser's, when it kept them.
+IomemSummary Counts(const ParsedIomem& dump) {
+  return dump.summary.has_value()
+             ? *dump.summary
+             : Summarize(dump.tree, SummaryDetail::kCounts);
+}
+
 std::string SummaryLine(const ParsedIomem& dump, size_t shown) {
-  const IomemSummary s = Summarize(dump.tree, SummaryDetail::kCounts);
+  const IomemSummary s = Counts(dump);
   std::string out =
       absl::StrCat(shown, shown == 1 ? " resource" : " resources");
   if (dump.zeroed) {
@@ -534,7 +541,7 @@ size_t WriteResourceElements(const ParsedIomem& dump,
 void ShowJsonImpl(const ParsedIomem& dump, const std::vector<ShownNode>* nodes,
                   absl::string_view source, TextSink sink,
                   absl::string_view schema) {
-  const IomemSummary s = Summarize(dump.tree, SummaryDetail::kCounts);
+  const IomemSummary s = Counts(dump);
   JsonWriter w;
   w.BeginObject();
   w.Key("schema").String(schema);

@@ -5,6 +5,11 @@
 // (filters by subtree, by name, by depth) and rendering them as a readable
 // tree with sizes, in the kernel's exact format, or as JSON (docs/json.md).
 //
+// The summary at the top of the readable tree and of the JSON is the whole
+// dump's: `dump.summary` when the parser kept it (IomemParseOptions::
+// summarize; the caller must not have changed the tree since), else
+// Summarize(dump.tree, SummaryDetail::kCounts).
+//
 // Thread-safety: pure functions.
 
 #ifndef RESTREE_IOMEM_PARSER_SHOW_H_

@@ -17,7 +17,7 @@ namespace test_support {
 
 // The tree (RenderDump: every node uncapped, with flags and desc), its
 // profile, zeroed/width/max_depth, the node ids and lines in file order, the
-// repairs and the structure problems.
+// summary if the parser kept one, the repairs and the structure problems.
 std::string ParseFingerprint(const ParsedIomem& p);
 
 }  // namespace test_support

@@ -77,6 +77,9 @@ int RunShow(cli::Context& ctx) {
   absl::StatusOr<IomemParseOptions> parse_options =
       cli::DumpParseOptions(path, opts);
   if (!parse_options.ok()) return cli::Fail(ctx, parse_options.status());
+  // The readable tree and the JSON start with the counts, kept as the
+  // dump is read (on the parse's threads) rather than by a walk after.
+  parse_options->summarize = !opts.Has("raw");
   absl::StatusOr<cli::InputBytes> input = cli::MapInput(path);
   if (!input.ok()) return cli::Fail(ctx, input.status());
   if (whole && opts.Has("raw") && parse_options->root == IomemRoot::kAuto &&
