@@ -1,11 +1,8 @@
 #include "iomem_parser/show.h"
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
 #include <algorithm>
 #include <condition_variable>
+#include <cstdint>
 #include <cstring>
 #include <mutex>
 #include <optional>
@@ -273,8 +270,7 @@ class ResourceElementWriter {
   void Element(bool first, uint64_t index, const uint64_t* parent, int depth,
                int line, const Range* range, absl::string_view name,
                bool context) {
-    // The fixed text is under 400 bytes; a name takes at most 6 per byte
-    // (and Quoted() reads up to 15 bytes past its copy).
+    // The fixed text is under 400 bytes; a name takes at most 6 per byte.
     Reserve(400 + 6 * name.size());
     if (!first) *p_++ = ',';
     Lit("\n    {\n      \"index\": ");
@@ -362,14 +358,12 @@ class ResourceElementWriter {
     p_ += digits;
     *p_++ = '"';
   }
-  // Copied between quotes where it lands, then checked there (Reserve left
-  // room to read past it); escaped instead if it needs to be.
+  // Copied between quotes, checked for bytes to escape in the same pass;
+  // escaped instead if it has any.
   void Quoted(absl::string_view s) {
-    char* const text = p_ + 1;
-    std::memcpy(text, s.data(), s.size());
-    if (NeedsNoEscape(text, s.size())) {
+    if (CopyIfPlain(s.data(), s.size(), p_ + 1)) {
       *p_ = '"';
-      p_ = text + s.size();
+      p_ += 1 + s.size();
       *p_++ = '"';
       return;
     }
@@ -378,34 +372,54 @@ class ResourceElementWriter {
     std::memcpy(p_, scratch_.data(), scratch_.size());
     p_ += scratch_.size();
   }
-  // Whether the n bytes at `text` are printable ASCII without '"' or '\\'
-  // (JSON takes them as they are). Reads up to 15 bytes past them.
-  static bool NeedsNoEscape(const char* text, size_t n) {
-#ifdef __SSE2__
-    const __m128i space = _mm_set1_epi8(0x20);
-    const __m128i del = _mm_set1_epi8(0x7f);
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    for (size_t i = 0; i < n; i += 16) {
-      const __m128i v =
-          _mm_loadu_si128(reinterpret_cast<const __m128i*>(text + i));
-      // Signed bytes: 0x80 and above are below 0x20 too.
-      const __m128i bad = _mm_or_si128(
-          _mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, del)),
-          _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
-      unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(bad));
-      if (n - i < 16) mask &= (1u << (n - i)) - 1;  // bytes past the name
-      if (mask != 0) return false;
+
+  // Copies the n bytes at `from` to `to` (which has room for them) and
+  // returns whether they are all printable ASCII other than '"' and '\\'
+  // (JSON takes such text as it is). Eight bytes at a time, in words that
+  // may overlap: every word read is inside the name, and is checked from
+  // the name itself (not from the copy, which the CPU may not have stored).
+  static bool CopyIfPlain(const char* from, size_t n, char* to) {
+    uint64_t bad = 0;
+    if (n >= 8) {
+      for (size_t i = 0; i + 8 < n; i += 8) bad |= CopyWord(from + i, to + i);
+      bad |= CopyWord(from + n - 8, to + n - 8);
+    } else if (n >= 4) {
+      uint32_t lo, hi;
+      std::memcpy(&lo, from, 4);
+      std::memcpy(&hi, from + n - 4, 4);
+      std::memcpy(to, &lo, 4);
+      std::memcpy(to + n - 4, &hi, 4);
+      bad = BadBytes(lo | uint64_t{hi} << 32);
+    } else if (n > 0) {
+      // One to three bytes, in a word filled out with 'a'.
+      uint64_t w = 0x6161616161000000;
+      for (size_t i = 0; i < n; ++i) {
+        to[i] = from[i];
+        w |= uint64_t{static_cast<unsigned char>(from[i])} << (8 * i);
+      }
+      if (n < 3) w |= uint64_t{0x61} << 16;
+      if (n < 2) w |= uint64_t{0x61} << 8;
+      bad = BadBytes(w);
     }
-    return true;
-#else
-    bool plain = true;
-    for (size_t i = 0; i < n; ++i) {
-      const unsigned char c = static_cast<unsigned char>(text[i]);
-      plain &= c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-    }
-    return plain;
-#endif
+    return bad == 0;
+  }
+  static uint64_t CopyWord(const char* from, char* to) {
+    uint64_t w;
+    std::memcpy(&w, from, 8);
+    std::memcpy(to, &w, 8);
+    return BadBytes(w);
+  }
+  // Non-zero iff a byte of `w` is below 0x20, 0x7f or above, '"' or '\\'.
+  // (v - 0x01..) & ~v & 0x80.. is non-zero exactly when a byte of v is 0;
+  // with 0x20.. it finds a byte below 0x20 (bytes of 0x80 up are caught by
+  // their top bit).
+  static uint64_t BadBytes(uint64_t w) {
+    constexpr uint64_t kOnes = 0x0101010101010101;
+    constexpr uint64_t kHigh = 0x8080808080808080;
+    auto zero_byte = [](uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+    return ((w - 0x20 * kOnes) & ~w & kHigh) | (w & kHigh) |
+           zero_byte(w ^ (0x7f * kOnes)) | zero_byte(w ^ ('"' * kOnes)) |
+           zero_byte(w ^ ('\\' * kOnes));
   }
 
   std::optional<TextSink> sink_;
