@@ -193,9 +193,9 @@ TEST(ShowJson, ZeroedDumpsHaveNullRanges) {
 
 // A long dump crosses the writer's buffer many times; a whole dump this
 // long is written on two threads in blocks of pre-order positions, which
-// cut through nested resources (seven blocks of 2^14: the helper's two
-// buffers are each used twice): the bytes are still the one-thread loop's
-// (the node-list path) and the generic writer's.
+// cut through nested resources (25 blocks of 2^12: the helper's two
+// buffers are each used six times): the bytes are still the one-thread
+// loop's (the node-list path) and the generic writer's.
 TEST(ShowJson, LongNestedDumpsAreTheSameOnOneOrTwoThreads) {
   std::string text;
   auto line = [&](int depth, uint64_t first, uint64_t last,
