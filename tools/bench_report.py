@@ -595,6 +595,8 @@ class Report:
         for name, label in (
             ("BM_ParseMillionLines", "`ParseIomem` (strict, into a ResourceTree), both cores, wall time"),
             ("BM_ParseMillionLinesOneThread", "the same fast path on one thread"),
+            ("BM_ParseMillionLinesCounted", "the parse counting the summary as it reads (what `show` asks for), wall"),
+            ("BM_SummarizeMillionLines", "`Summarize` of the parsed tree: the walk that counting replaces, wall"),
             ("BM_ParseMillionLinesThenLookup", "parse + the first query that needs the child index (builds it), wall"),
             ("BM_RenderMillionLines", "`RenderProcIomem` of the parsed tree"),
             ("BM_DiffMillionLines", "`DiffTrees` of two parsed trees differing in 1 line in 500"),
