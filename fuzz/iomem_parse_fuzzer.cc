@@ -60,8 +60,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text = in.ConsumeRemainingBytesAsString();
   // Half the inputs are also counted (the fingerprints then hold the fast
   // path's line-by-line summary against a walk of the general parser's
-  // tree); from the length, so the corpus keeps its meaning.
-  o.summarize = text.size() % 2 == 1;
+  // tree); from the length, so the corpus keeps its meaning, and apart
+  // from the choice of threads below (length mod 8), so both mix.
+  o.summarize = text.size() / 8 % 2 == 1;
   // The fast path whole or cut into parts (the count from the length, so
   // the corpus keeps its meaning), parsed on their own threads for one
   // input in eight: a thread start per part costs more than most inputs'

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/numeric/int128.h"
 #include "iomem_parser/internal/flat_tree.h"
 #include "iomem_parser/summary.h"
 

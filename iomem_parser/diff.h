@@ -41,7 +41,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/numeric/int128.h"
 #include "iomem_parser/summary.h"  // IomemSummary, Summarize (re-exported)
 #include "resource_tree/resource_tree.h"
 

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/numeric/int128.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -435,17 +436,22 @@ constexpr size_t kParallelShowNodes = size_t{1} << 15;
 // blocks of kBlock pre-order positions; this thread writes and sends the
 // even blocks, one helper thread writes the odd ones, each into one of two
 // buffers (so it may run a block ahead), which this thread sends in turn.
-// The same bytes as the one-thread loop below; memory grows by three blocks'
-// text. Returns false, writing nothing, for a tree that cannot be sliced.
+// The same bytes as the one-thread loop below; memory grows by the two
+// buffers (a block's text each) and one chunk. Returns false, writing
+// nothing, for a tree that cannot be sliced.
 bool WriteAllResourceElementsInParallel(const ParsedIomem& dump,
                                         TextSink sink) {
+  if (!dump.tree.ForEachPreorderSlice(0, 0,
+                                      [](ResourceId, int, ptrdiff_t) {})) {
+    return false;
+  }
   // About 0.9 MB of text a block: a buffer stays in cache between uses
   // (2^12 measured 10 % faster end to end than 2^14).
   constexpr size_t kBlock = size_t{1} << 12;
   const size_t n = dump.tree.size() - 1;
   auto block = [&](size_t b, ResourceElementWriter& out) {
     size_t position = b * kBlock;
-    return dump.tree.ForEachPreorderSlice(
+    const bool sliced = dump.tree.ForEachPreorderSlice(
         b * kBlock, (b + 1) * kBlock,
         [&](ResourceId id, int depth, ptrdiff_t parent_position) {
           const ResourceView v = dump.tree.View(id);
@@ -456,13 +462,13 @@ bool WriteAllResourceElementsInParallel(const ParsedIomem& dump,
                       false);
           ++position;
         });
+    RESTREE_CHECK(sliced, "show: the tree stopped being sliceable");
   };
   const size_t blocks = (n + kBlock - 1) / kBlock;
   // Odd block 2k + 1 goes to slot k % 2; `full` while its text waits.
   struct Slot {
     ResourceElementWriter text;
     bool full = false;
-    bool ok = true;
   };
   Slot slots[2];
   std::mutex mu;
@@ -476,49 +482,42 @@ bool WriteAllResourceElementsInParallel(const ParsedIomem& dump,
         changed.wait(lock, [&] { return stop || !slot.full; });
         if (stop) return;
       }
-      const bool ok = block(b, slot.text);
+      block(b, slot.text);
       {
         std::lock_guard<std::mutex> lock(mu);
-        slot.ok = ok;
         slot.full = true;
       }
       changed.notify_all();
-      if (!ok) return;
     }
   });
+  // However this thread leaves (an exception from the sink included), the
+  // helper is stopped and joined first.
+  absl::Cleanup stop_helper = [&] {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      stop = true;
+    }
+    changed.notify_all();
+    helper.join();
+  };
   ResourceElementWriter mine(sink);
   for (size_t b = 0; b < blocks; b += 2) {
-    bool ok = block(b, mine);
+    block(b, mine);
     mine.Flush();
-    Slot* theirs = nullptr;
-    if (b + 1 < blocks) {
-      theirs = &slots[(b / 2) % 2];
+    if (b + 1 == blocks) break;
+    Slot& theirs = slots[(b / 2) % 2];
+    {
       std::unique_lock<std::mutex> lock(mu);
-      changed.wait(lock, [&] { return theirs->full; });
-      ok = ok && theirs->ok;
+      changed.wait(lock, [&] { return theirs.full; });
     }
-    // Only the first blocks can find the tree unsliceable; the checks after
-    // them are of a fact that cannot change.
-    if (!ok) {
-      RESTREE_CHECK(b == 0, "show: the tree stopped being sliceable");
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        stop = true;
-      }
-      changed.notify_all();
-      helper.join();
-      return false;
-    }
-    if (theirs == nullptr) continue;
-    const absl::string_view text = theirs->text.Take();
+    const absl::string_view text = theirs.text.Take();
     if (!text.empty()) sink(text);
     {
       std::lock_guard<std::mutex> lock(mu);
-      theirs->full = false;
+      theirs.full = false;
     }
     changed.notify_all();
   }
-  helper.join();
   return true;
 }
 

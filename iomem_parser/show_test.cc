@@ -102,7 +102,8 @@ TEST(ShowJson, ResourcesAreWhatTheGenericWriterWrites) {
 }
 
 // Names of 1 to 40 bytes with one byte JSON escapes or checks at each place
-// (the writer checks names 16 bytes at a time), and the same names plain.
+// (the writer checks names 8 bytes at a time, in words that overlap), and the
+// same names plain.
 TEST(ShowJson, NamesOfEveryLengthWithAnOddByteAnywhere) {
   std::string text;
   uint64_t at = 0x1000;

@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
+#include "base/status_macros.h"
 #include "resource_tree/domain_invariants.h"
 
 namespace restree {
@@ -80,6 +82,8 @@ class TreeCounter {
 }  // namespace
 
 void SummaryCounter::Open(size_t depth, absl::string_view name) {
+  RESTREE_CHECK(depth <= in_ram_.size(),
+                "SummaryCounter: Open() skipped a depth");
   const bool above = depth > 0 && in_ram_[depth - 1];
   const Counted what = CountedAs(name);
   in_ram_.resize(depth + 1);
@@ -88,6 +92,8 @@ void SummaryCounter::Open(size_t depth, absl::string_view name) {
 
 void SummaryCounter::Add(size_t depth, const Range& range,
                          absl::string_view name) {
+  RESTREE_CHECK(depth <= in_ram_.size(),
+                "SummaryCounter: a resource two or more below the one before");
   const bool above = depth > 0 && in_ram_[depth - 1];
   if (in_ram_.size() <= depth) in_ram_.resize(depth + 1);
   const Counted what = CountedAs(name);
@@ -133,24 +139,24 @@ void AppendSummary(IomemSummary& into, const IomemSummary& later) {
 
 IomemSummary Summarize(const ResourceTree& tree, SummaryDetail detail) {
   const size_t n = tree.size() - 1;
-  if (n >= kParallelSummaryNodes) {
+  // Only a tree from TreeBuilder can be cut (a slice of nothing says so).
+  if (n >= kParallelSummaryNodes &&
+      tree.ForEachPreorderSlice(0, 0, [](ResourceId, int, ptrdiff_t) {})) {
     // The first half of the pre-order here, the second on a helper; the
-    // halves join in order. Only a tree from TreeBuilder can be cut.
+    // halves join in order.
     TreeCounter first(tree, detail), second(tree, detail);
     auto visit = [](TreeCounter& c) {
       return [&c](ResourceId id, int depth, ptrdiff_t) { c.Visit(id, depth); };
     };
-    bool second_ok = false;
-    std::thread helper([&] {
-      second_ok = tree.ForEachPreorderSlice(n / 2, n, visit(second));
-    });
-    const bool first_ok = tree.ForEachPreorderSlice(0, n / 2, visit(first));
-    helper.join();
-    if (first_ok && second_ok) {
-      IomemSummary s = std::move(first.counter()).summary();
-      AppendSummary(s, second.counter().summary());
-      return s;
+    std::thread helper(
+        [&] { tree.ForEachPreorderSlice(n / 2, n, visit(second)); });
+    {
+      absl::Cleanup join = [&] { helper.join(); };  // also on an exception
+      tree.ForEachPreorderSlice(0, n / 2, visit(first));
     }
+    IomemSummary s = std::move(first.counter()).summary();
+    AppendSummary(s, second.counter().summary());
+    return s;
   }
   TreeCounter walk(tree, detail);
   tree.ForEachPreorder(

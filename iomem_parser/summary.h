@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "absl/numeric/int128.h"
@@ -65,7 +66,7 @@ class alignas(64) SummaryCounter {
   // below it is not counted again. Give each depth from 0 in turn.
   void Open(size_t depth, absl::string_view name);
   // The next resource in pre-order, at `depth` (at most one more than the
-  // depth before it).
+  // depth before it; deeper aborts, RESTREE_CHECK).
   void Add(size_t depth, const Range& range, absl::string_view name);
 
   const IomemSummary& summary() const& { return summary_; }

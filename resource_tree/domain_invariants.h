@@ -54,7 +54,7 @@
 namespace restree {
 
 // How nodes are recognised by name, here and in the /proc/iomem summaries
-// (iomem_parser/diff.h). Numbers are one or more decimal digits.
+// (iomem_parser/summary.h). Numbers are one or more decimal digits.
 bool IsCxlWindowName(absl::string_view name);         // "CXL Window N"
 bool IsRegionName(absl::string_view name);            // "regionN"
 bool IsDaxName(absl::string_view name);               // "daxN.M"

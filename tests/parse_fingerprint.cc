@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "iomem_parser/summary.h"
 #include "resource_tree/render.h"
 
 namespace restree {

@@ -55,6 +55,7 @@ absl::StatusOr<ParsedIomem> ParseDump(const InputBytes& input,
     // Say when --lenient would read the file (a pasted or mailed dump).
     IomemParseOptions lenient = o;
     lenient.lenient = true;
+    lenient.summarize = false;  // only its repairs are wanted
     absl::StatusOr<ParsedIomem> retry = ParseIomem(text, lenient);
     if (!retry.ok() || retry->node_lines.size() == 0) return parsed.status();
     return absl::Status(
