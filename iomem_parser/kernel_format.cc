@@ -379,8 +379,13 @@ FastResult ParseKernelFormat(absl::string_view text,
   std::vector<FastResult> results(chunks.size(), FastResult::kGaveUp);
   // Each part starts at a top-level line: its summary needs nothing of the
   // parts before it.
-  std::vector<SummaryCounter> counters(opt.summarize ? chunks.size() : 0,
-                                       SummaryCounter(SummaryDetail::kCounts));
+  // One counter per part, each a cache line apart from its neighbours
+  // (they are written from different threads). In a vector, on the heap:
+  // over-aligned objects are kept off the stack.
+  struct alignas(64) PartCounter {
+    SummaryCounter counter{SummaryDetail::kCounts};
+  };
+  std::vector<PartCounter> counters(opt.summarize ? chunks.size() : 0);
   // Part k begins after the lines of the chunks before it, which its own
   // thread counts (at memory speed) while the earlier parts are filled.
   auto fill = [&](size_t k) {
@@ -392,7 +397,7 @@ FastResult ParseKernelFormat(absl::string_view text,
     parts[k].Begin(before, static_cast<size_t>(chunks[k].data() - text.data()),
                    chunks[k].size());
     if (opt.summarize) {
-      CountedPart counted(&parts[k], &counters[k]);
+      CountedPart counted(&parts[k], &counters[k].counter);
       results[k] = FillPart(chunks[k], width, static_cast<size_t>(cap),
                             opt.text_is_file_mapping, &counted);
     } else {
@@ -413,9 +418,9 @@ FastResult ParseKernelFormat(absl::string_view text,
   if (!tree.ok()) return FastResult::kGaveUp;
   out->tree = *std::move(tree);
   if (opt.summarize) {
-    out->summary = std::move(counters[0]).summary();
+    out->summary = std::move(counters[0].counter).summary();
     for (size_t k = 1; k < counters.size(); ++k) {
-      AppendSummary(*out->summary, counters[k].summary());
+      AppendSummary(*out->summary, counters[k].counter.summary());
     }
   }
   out->zeroed = false;

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -144,18 +145,20 @@ IomemSummary Summarize(const ResourceTree& tree, SummaryDetail detail) {
       tree.ForEachPreorderSlice(0, 0, [](ResourceId, int, ptrdiff_t) {})) {
     // The first half of the pre-order here, the second on a helper; the
     // halves join in order.
-    TreeCounter first(tree, detail), second(tree, detail);
+    // The helper's counter on the heap, away from this thread's.
+    TreeCounter first(tree, detail);
+    const auto second = std::make_unique<TreeCounter>(tree, detail);
     auto visit = [](TreeCounter& c) {
       return [&c](ResourceId id, int depth, ptrdiff_t) { c.Visit(id, depth); };
     };
     std::thread helper(
-        [&] { tree.ForEachPreorderSlice(n / 2, n, visit(second)); });
+        [&] { tree.ForEachPreorderSlice(n / 2, n, visit(*second)); });
     {
       absl::Cleanup join = [&] { helper.join(); };  // also on an exception
       tree.ForEachPreorderSlice(0, n / 2, visit(first));
     }
     IomemSummary s = std::move(first.counter()).summary();
-    AppendSummary(s, second.counter().summary());
+    AppendSummary(s, second->counter().summary());
     return s;
   }
   TreeCounter walk(tree, detail);

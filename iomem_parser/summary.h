@@ -54,10 +54,10 @@ IomemSummary Summarize(const ResourceTree& tree,
 // (/proc/iomem order), for code that sees them without a tree: the parser
 // counts each part of a large dump on that part's thread, then joins the
 // parts' summaries with AppendSummary(). O(1) a resource (plus the range
-// lists for kRanges); memory O(depth). Thread-compatible; aligned to a
-// cache line, so counters side by side may be fed from different threads
-// without sharing one.
-class alignas(64) SummaryCounter {
+// lists for kRanges); memory O(depth). Thread-compatible. Counters fed
+// from different threads are best kept a cache line apart (the parser keeps
+// each in a cache-line-aligned slot of a vector).
+class SummaryCounter {
  public:
   explicit SummaryCounter(SummaryDetail detail) : detail_(detail) {}
 
