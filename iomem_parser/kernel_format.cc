@@ -377,11 +377,11 @@ FastResult ParseKernelFormat(absl::string_view text,
   std::vector<TreeBuilder::Part> parts =
       builder.Split(chunks.size(), max_nodes, text.size());
   std::vector<FastResult> results(chunks.size(), FastResult::kGaveUp);
-  // Each part starts at a top-level line: its summary needs nothing of the
-  // parts before it.
-  // One counter per part, each a cache line apart from its neighbours
-  // (they are written from different threads). In a vector, on the heap:
-  // over-aligned objects are kept off the stack.
+  // One summary counter per part: each part starts at a top-level line, so
+  // its counts need nothing of the parts before it. Each counter is a cache
+  // line apart from its neighbours (they are written from different
+  // threads), in a vector on the heap (over-aligned objects are kept off
+  // the stack).
   struct alignas(64) PartCounter {
     SummaryCounter counter{SummaryDetail::kCounts};
   };

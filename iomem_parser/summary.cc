@@ -1,7 +1,6 @@
 #include "iomem_parser/summary.h"
 
 #include <cstddef>
-#include <cstdint>
 #include <memory>
 #include <thread>
 #include <utility>
@@ -14,25 +13,10 @@
 namespace restree {
 namespace {
 
-// What a summary counts a name as. The first byte picks the one pattern to
-// try, so most names cost one comparison.
-enum class Counted : uint8_t { kNothing, kRam, kKmem, kWindow, kRegion, kDax };
-
-Counted CountedAs(absl::string_view name) {
-  if (name.empty()) return Counted::kNothing;
-  switch (name[0]) {
-    case 'S':
-      if (name == "System RAM (kmem)") return Counted::kKmem;
-      return IsSystemRamName(name) ? Counted::kRam : Counted::kNothing;
-    case 'C':
-      return IsCxlWindowName(name) ? Counted::kWindow : Counted::kNothing;
-    case 'r':
-      return IsRegionName(name) ? Counted::kRegion : Counted::kNothing;
-    case 'd':
-      return IsDaxName(name) ? Counted::kDax : Counted::kNothing;
-    default:
-      return Counted::kNothing;
-  }
+// Whether `name` is System RAM's (plain or driver-managed). Every such name
+// starts with 'S': most names are passed over after one comparison.
+bool IsRam(absl::string_view name) {
+  return !name.empty() && name[0] == 'S' && IsSystemRamName(name);
 }
 
 void AddTotal(IomemSummary::Total& to, const IomemSummary::Total& from) {
@@ -86,9 +70,8 @@ void SummaryCounter::Open(size_t depth, absl::string_view name) {
   RESTREE_CHECK(depth <= in_ram_.size(),
                 "SummaryCounter: Open() skipped a depth");
   const bool above = depth > 0 && in_ram_[depth - 1];
-  const Counted what = CountedAs(name);
   in_ram_.resize(depth + 1);
-  in_ram_[depth] = above || what == Counted::kRam || what == Counted::kKmem;
+  in_ram_[depth] = above || IsRam(name);
 }
 
 void SummaryCounter::Add(size_t depth, const Range& range,
@@ -97,8 +80,7 @@ void SummaryCounter::Add(size_t depth, const Range& range,
                 "SummaryCounter: a resource two or more below the one before");
   const bool above = depth > 0 && in_ram_[depth - 1];
   if (in_ram_.size() <= depth) in_ram_.resize(depth + 1);
-  const Counted what = CountedAs(name);
-  const bool ram = what == Counted::kRam || what == Counted::kKmem;
+  const bool ram = IsRam(name);
   // RAM under RAM is counted where the outer one is.
   if (ram && !above) summary_.system_ram += range.size();
   in_ram_[depth] = above || ram;
@@ -107,21 +89,21 @@ void SummaryCounter::Add(size_t depth, const Range& range,
     total.bytes += range.size();
     if (detail_ == SummaryDetail::kRanges) ranges.push_back(range);
   };
-  switch (what) {
-    case Counted::kKmem:
+  // KindOfName() picks the one pattern to try by the name's first byte.
+  switch (KindOfName(name)) {
+    case NodeKind::kKmemRam:
       add(summary_.kmem_total, summary_.kmem);
       break;
-    case Counted::kWindow:
+    case NodeKind::kCxlWindow:
       add(summary_.cxl_window_total, summary_.cxl_windows);
       break;
-    case Counted::kRegion:
+    case NodeKind::kRegion:
       add(summary_.region_total, summary_.regions);
       break;
-    case Counted::kDax:
+    case NodeKind::kDax:
       add(summary_.dax_total, summary_.dax);
       break;
-    case Counted::kRam:
-    case Counted::kNothing:
+    default:
       break;
   }
 }
@@ -143,9 +125,9 @@ IomemSummary Summarize(const ResourceTree& tree, SummaryDetail detail) {
   // Only a tree from TreeBuilder can be cut (a slice of nothing says so).
   if (n >= kParallelSummaryNodes &&
       tree.ForEachPreorderSlice(0, 0, [](ResourceId, int, ptrdiff_t) {})) {
-    // The first half of the pre-order here, the second on a helper; the
-    // halves join in order.
-    // The helper's counter on the heap, away from this thread's.
+    // The first half of the pre-order here, the second on a helper (its
+    // counter on the heap, away from this thread's); the halves join in
+    // order.
     TreeCounter first(tree, detail);
     const auto second = std::make_unique<TreeCounter>(tree, detail);
     auto visit = [](TreeCounter& c) {
